@@ -1,0 +1,1 @@
+"""Settings split by where the hub runs: base (shared), local (demo), test, production."""
