@@ -1,0 +1,52 @@
+from django.contrib import admin
+
+from .models import ApiClient, AuditEntry, OutboxDelivery, OutboxEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that are records of what happened: visible, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor_label", "action", "target_type", "target_id"]
+    list_filter = ["action"]
+    search_fields = ["actor_label", "target_id", "action"]
+    date_hierarchy = "created_at"
+
+
+class OutboxDeliveryInline(admin.TabularInline):
+    model = OutboxDelivery
+    extra = 0
+    can_delete = False
+    readonly_fields = ["subscriber", "delivered_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "name", "created_at", "dispatched_at", "attempts"]
+    list_filter = ["name", ("dispatched_at", admin.EmptyFieldListFilter)]
+    inlines = [OutboxDeliveryInline]
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    list_display = ["application", "kind", "allowed_scopes", "is_active", "created_at"]
+    list_filter = ["kind", "is_active"]
+    fields = ["application", "kind", "allowed_scopes", "is_active"]
+    readonly_fields = ["application", "kind"]
+
+    def has_add_permission(self, request):
+        return False  # clients are issued with `manage.py api_client_create` (secret shown once)

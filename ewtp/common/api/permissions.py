@@ -1,0 +1,28 @@
+"""API permissions. Object-level rules of each domain live in its app; these are the gates."""
+
+from oauth2_provider.contrib.rest_framework import TokenHasScope
+from rest_framework.permissions import BasePermission
+
+
+class HasValidToken(BasePermission):
+    """A valid OAuth2 access token of an active API client (any scope)."""
+
+    message = "A valid access token of an active API client is required."
+
+    def has_permission(self, request, view):
+        token = request.auth
+        if token is None or not hasattr(token, "is_valid") or not token.is_valid():
+            return False
+        client = getattr(token.application, "api_client", None)
+        return client is not None and client.is_active
+
+
+class HasScope(TokenHasScope):
+    """The token carries every scope in the view's ``required_scopes``."""
+
+    message = "The access token lacks a scope this endpoint requires."
+
+    def has_permission(self, request, view):
+        return HasValidToken().has_permission(request, view) and super().has_permission(
+            request, view
+        )

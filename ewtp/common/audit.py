@@ -1,0 +1,34 @@
+"""The audit trail: who did what to which object, when and why."""
+
+from django.db import models
+
+from .models import AuditEntry
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target: models.Model,
+    reason: str = "",
+    data: dict | None = None,
+) -> AuditEntry:
+    """Append one audit row. Call it inside the service's transaction, so that the row
+    exists exactly when the change does. ``actor`` is a user, or None for the system."""
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEntry.objects.create(
+        actor=actor if is_user else None,
+        actor_label=actor.get_username() if is_user else "system",
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        reason=reason,
+        data=data or {},
+    )
+
+
+def audit_trail(target: models.Model):
+    """The history of one object, newest first."""
+    return AuditEntry.objects.filter(
+        target_type=target._meta.label_lower, target_id=str(target.pk)
+    ).select_related("actor")

@@ -1,0 +1,39 @@
+"""One error vocabulary for every app.
+
+A service raises ``ApplicationError`` (or a subclass) with a stable machine-readable code
+from its app's ``errors.py`` Enum; the API maps it to problem+json, the portal to a form or
+page message. The HTTP status says what kind of refusal it is.
+"""
+
+from enum import Enum, StrEnum
+
+
+class ApplicationError(Exception):
+    """A refusal the caller can understand and act on (never a bug)."""
+
+    status = 400
+
+    def __init__(self, message: str, code: str | Enum = "invalid", *, extra: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code.value if isinstance(code, Enum) else code
+        self.extra = extra or {}
+
+
+class NotAllowedError(ApplicationError):
+    """The caller may not do this (403)."""
+
+    status = 403
+
+
+class ConflictError(ApplicationError):
+    """The object is not in a state that allows this, e.g. an illegal transition (409)."""
+
+    status = 409
+
+
+class CommonErrorCode(StrEnum):
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
+    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
+    EVENT_UNKNOWN = "event_unknown"

@@ -1,0 +1,152 @@
+"""Models of the shared kernel: the base model, the audit trail, the transactional outbox,
+stored Idempotency-Key responses and the API clients (partner banks and sales channels)."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BaseModel(models.Model):
+    """Every domain row has a public UUID (never expose sequential ids) and timestamps."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntry(models.Model):
+    """One row per thing someone (or the system) did that a reviewer may ask about later.
+
+    Append-only. The actor is kept as a label too, so the trail survives a deleted user.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=100, help_text="<app>.<entity>.<past tense>")
+    target_type = models.CharField(max_length=100)
+    target_id = models.CharField(max_length=64)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "audit entries"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # "history of this object", the audit tab of every detail page
+            models.Index(
+                fields=["target_type", "target_id", "-created_at"], name="audit_target_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action}"
+
+
+class OutboxEvent(models.Model):
+    """A domain fact recorded in the same transaction as the change it describes.
+
+    The dispatcher delivers it after commit to every subscriber, once per subscriber
+    (OutboxDelivery). ``dispatched_at`` is set when all subscribers have it.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField()
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # the sweep: undelivered events, oldest first
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(dispatched_at__isnull=True),
+                name="outbox_pending_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} #{self.pk}"
+
+
+class OutboxDelivery(models.Model):
+    """Proof that one subscriber handled one event, written in the handler's transaction.
+
+    The unique constraint is what makes delivery exactly-once: a second dispatcher (a retry,
+    a duplicate message, a concurrent run) cannot insert the same pair and so skips it.
+    """
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.CharField(max_length=200)
+    delivered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "subscriber"], name="outbox_delivery_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.subscriber} <- {self.event_id}"
+
+
+class IdempotencyKey(models.Model):
+    """The stored outcome of a POST sent with an Idempotency-Key, per API caller."""
+
+    class Status(models.TextChoices):
+        IN_FLIGHT = "in_flight", _("In flight")  # the first request is still running
+        DONE = "done", _("Done")  # response stored; replays return it
+
+    owner = models.CharField(max_length=100, help_text="client:<id> or user:<id>")
+    key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotency_key_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.owner} {self.key}"
+
+
+class ApiClient(models.Model):
+    """A partner system allowed on the API: a bank or a sales channel.
+
+    It wraps the OAuth2 application (client id and hashed secret) with what the hub needs
+    to know: what kind of partner it is and which scopes it may ever be granted.
+    """
+
+    class Kind(models.TextChoices):
+        BANK = "bank", _("Partner bank")
+        CHANNEL = "channel", _("Sales channel")
+
+    application = models.OneToOneField(
+        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="api_client"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    allowed_scopes = models.CharField(
+        max_length=500, help_text="Space-separated scopes this client may request."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.application.name} ({self.get_kind_display()})"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.allowed_scopes.split()

@@ -1,0 +1,72 @@
+"""Money helpers. Amounts are ``moneyed.Money`` over Decimal, never float.
+
+The precision of each currency comes from ISO 4217 minor units (babel's CLDR data), kept in
+one place so rounding is the same in the ledger, the API and the portal.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import get_currency_precision
+from moneyed import Money
+from moneyed.classes import CurrencyDoesNotExist, get_currency
+
+# Width of every MoneyField in the database: up to 10^14 in the largest currency unit, with
+# four decimals so that FX intermediates are stored before rounding to the currency's minor unit.
+MONEY_MAX_DIGITS = 18
+MONEY_DECIMAL_PLACES = 4
+
+
+class MoneyError(ValueError):
+    """An amount or currency that cannot be money."""
+
+
+def currency_code(code: str) -> str:
+    """Return the ISO 4217 code, upper-cased, or raise MoneyError."""
+    normalised = (code or "").strip().upper()
+    try:
+        get_currency(normalised)
+    except CurrencyDoesNotExist:
+        raise MoneyError(f"'{code}' is not an ISO 4217 currency code.") from None
+    return normalised
+
+
+def minor_units(currency: str) -> int:
+    """Decimal places of the currency's minor unit (MYR 2, JPY 0, KWD 3)."""
+    return get_currency_precision(currency_code(currency))
+
+
+def money_quantize(money: Money) -> Money:
+    """Round to the currency's minor unit, half up (the commercial convention)."""
+    places = minor_units(money.currency.code)
+    exponent = Decimal(1).scaleb(-places)
+    return Money(money.amount.quantize(exponent, rounding=ROUND_HALF_UP), money.currency)
+
+
+def money_parse(amount: str | int | Decimal, currency: str) -> Money:
+    """Build Money from an untrusted amount and currency, strictly.
+
+    Refuses floats (they cannot carry cents exactly), non-finite values and more decimal
+    places than the currency has.
+    """
+    if isinstance(amount, float):
+        raise MoneyError('Send the amount as a string, e.g. "123.45", not as a number.')
+    code = currency_code(currency)
+    try:
+        value = Decimal(str(amount).strip())
+    except (InvalidOperation, ValueError):
+        raise MoneyError(f"'{amount}' is not a decimal amount.") from None
+    if not value.is_finite():
+        raise MoneyError("The amount must be a finite number.")
+    places = minor_units(code)
+    if -value.as_tuple().exponent > places:
+        raise MoneyError(f"{code} has {places} decimal places; '{amount}' has more.")
+    return Money(value, code)
+
+
+def money_as_dict(money: Money) -> dict:
+    """The API shape of money: the amount as a string at the currency's precision."""
+    rounded = money_quantize(money)
+    return {
+        "amount": f"{rounded.amount:.{minor_units(rounded.currency.code)}f}",
+        "currency": rounded.currency.code,
+    }
