@@ -1,0 +1,1 @@
+"""Analytics: trade facts, rollups, dashboards and exports (reads other apps, writes none)."""

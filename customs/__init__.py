@@ -1,0 +1,1 @@
+"""Customs: tariff, declarations, duty/tax engine, risk lanes, inspections, release."""

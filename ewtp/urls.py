@@ -1,0 +1,49 @@
+from django.contrib import admin
+from django.shortcuts import render
+from django.urls import include, path, re_path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+from oauth2_provider import views as oauth_views
+
+from ewtp.common.api.problems import api_not_found, api_server_error
+from ewtp.common.api.views import PingApi
+from ewtp.common.health import healthz
+from hubs.views import LoginView
+
+api_v1 = [
+    path("oauth/token/", oauth_views.TokenView.as_view(), name="oauth-token"),
+    path("oauth/revoke/", oauth_views.RevokeTokenView.as_view(), name="oauth-revoke"),
+    path("ping", PingApi.as_view(), name="api-ping"),
+    path("", include("hubs.api.urls")),
+]
+
+urlpatterns = [
+    path("", include("hubs.urls")),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    re_path(r"^api/", api_not_found),
+    path("healthz", healthz, name="healthz"),
+]
+
+admin.site.site_header = "eWTP Hub administration"
+admin.site.site_title = "eWTP Hub"
+
+
+def handler404(request, exception):
+    if request.path.startswith("/api/"):
+        return api_not_found(request, exception)
+    return render(request, "404.html", status=404)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return api_server_error(request)
+    return render(request, "500.html", status=500)

@@ -1,0 +1,53 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import ERoad, Hub, Membership, Organization, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "official_role", "official_hub", "is_staff", "is_active"]
+    list_filter = ["official_role", "official_hub", "is_staff", "is_superuser", "is_active"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Person"), {"fields": ["full_name"]}),
+        (_("Official role"), {"fields": ["official_role", "official_hub"]}),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    readonly_fields = ["last_login", "date_joined"]
+
+
+class ERoadInline(admin.TabularInline):
+    model = ERoad
+    fk_name = "origin"
+    extra = 0
+
+
+@admin.register(Hub)
+class HubAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "country", "currency", "timezone"]
+    readonly_fields = ["country", "iata_code", "airport_name", "currency", "timezone"]
+    inlines = [ERoadInline]
+
+    def has_add_permission(self, request):
+        return False  # opened with `manage.py hub_open IATA` from the airport reference data
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "country", "home_hub", "created_at"]
+    list_filter = ["country", "home_hub"]
+    search_fields = ["legal_name"]
+    list_select_related = ["home_hub"]
+    inlines = [MembershipInline]

@@ -1,0 +1,15 @@
+from .forms import LanguageForm
+from .roles import ROLE_LABELS, navigation_for, roles_of
+
+
+def portal(request):
+    """Navigation for the signed-in user's roles, and the language switcher, on every page."""
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    return {
+        "nav_items": navigation_for(user) if signed_in else [],
+        "role_labels": [ROLE_LABELS[r] for r in sorted(roles_of(user))] if signed_in else [],
+        "language_form": LanguageForm(
+            initial={"language": getattr(request, "LANGUAGE_CODE", "en")}
+        ),
+    }

@@ -1,0 +1,22 @@
+"""Facts the hubs app records in the outbox for the layers above it."""
+
+from dataclasses import dataclass
+
+from ewtp.common.outbox import event_type
+
+
+@event_type("hubs.hub_opened")
+@dataclass(frozen=True)
+class HubOpened:
+    hub_id: int
+    code: str
+    country: str
+
+
+@event_type("hubs.eroad_opened")
+@dataclass(frozen=True)
+class ERoadOpened:
+    eroad_id: int
+    origin: str
+    destination: str
+    transit_days: int

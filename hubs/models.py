@@ -1,0 +1,214 @@
+"""Users, hubs, e-roads, organisations and their members.
+
+Roles (who may do what) are derived from these rows in one place: hubs/roles.py.
+"""
+
+import zoneinfo
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from ewtp.common.models import BaseModel
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **extra):
+        if not email:
+            raise ValueError("A user needs an e-mail address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        # E-mail addresses are stored lower-case; "Owner@Example.com" logs in as well.
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an e-mail address.
+
+    SME members belong to organisations through Membership. Officials hold one official
+    role; customs officers and hub operators are posted to one hub.
+    """
+
+    class OfficialRole(models.TextChoices):
+        NONE = "", _("None")
+        MDEC_OFFICER = (
+            "mdec_officer",
+            _("MDEC officer"),
+        )  # reads everything, changes nothing financial
+        CUSTOMS_OFFICER = "customs_officer", _("Customs officer")  # works one hub's lanes
+        HUB_OPERATOR = (
+            "hub_operator",
+            _("Hub operator"),
+        )  # receives, weighs, consolidates at one hub
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    official_role = models.CharField(
+        _("official role"), max_length=20, choices=OfficialRole.choices, blank=True, default=""
+    )
+    official_hub = models.ForeignKey(
+        "hubs.Hub",
+        verbose_name=_("posted to hub"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="officials",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("can use the admin"), default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        constraints = [
+            # customs officers and hub operators work at exactly one hub; nobody else is posted
+            models.CheckConstraint(
+                name="official_hub_matches_role",
+                condition=(
+                    Q(
+                        official_role__in=["customs_officer", "hub_operator"],
+                        official_hub__isnull=False,
+                    )
+                    | (
+                        ~Q(official_role__in=["customs_officer", "hub_operator"])
+                        & Q(official_hub__isnull=True)
+                    )
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def clean(self):
+        super().clean()
+        posted = self.official_role in (
+            self.OfficialRole.CUSTOMS_OFFICER,
+            self.OfficialRole.HUB_OPERATOR,
+        )
+        if posted and self.official_hub_id is None:
+            raise ValidationError(
+                {"official_hub": _("Customs officers and hub operators need a hub.")}
+            )
+        if not posted and self.official_hub_id is not None:
+            raise ValidationError(
+                {"official_hub": _("Only customs officers and hub operators are posted to a hub.")}
+            )
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Hub(BaseModel):
+    """An eWTP hub at an airport: the place where parcels are cleared and consolidated."""
+
+    code = models.CharField(
+        _("code"), max_length=3, unique=True, help_text=_("IATA code of the hub's airport")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    country = CountryField(_("country"))
+    iata_code = models.CharField(_("IATA airport code"), max_length=3, unique=True)
+    airport_name = models.CharField(_("airport"), max_length=150)
+    currency = models.CharField(_("currency"), max_length=3)
+    timezone = models.CharField(_("time zone"), max_length=64)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(name="hub_code_upper", condition=Q(code__regex=r"^[A-Z]{3}$")),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class ERoad(BaseModel):
+    """A trade lane from one hub to another, served by consolidated flights."""
+
+    origin = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="eroads_out")
+    destination = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="eroads_in")
+    transit_days = models.PositiveSmallIntegerField(_("transit days"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["origin__code", "destination__code"]
+        verbose_name = _("e-road")
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "destination"], name="eroad_once_per_pair"),
+            models.CheckConstraint(
+                name="eroad_not_circular", condition=~Q(origin=F("destination"))
+            ),
+            models.CheckConstraint(name="eroad_transit_positive", condition=Q(transit_days__gte=1)),
+        ]
+
+    def __str__(self):
+        return f"{self.origin.code} → {self.destination.code}"
+
+
+class Organization(BaseModel):
+    """A business on the hub. Every organisation can buy; approved ones can sell."""
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    country = CountryField(_("country"))
+    home_hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="organizations")
+
+    class Meta:
+        ordering = ["legal_name"]
+
+    def __str__(self):
+        return self.legal_name
+
+
+class Membership(BaseModel):
+    """A user's seat in an organisation."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")  # manages the organisation, its members and payout account
+        STAFF = "staff", _("Staff")  # works the catalogue, orders and shipments
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organization} ({self.role})"

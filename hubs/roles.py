@@ -1,0 +1,121 @@
+"""Who may do what: the one place where roles become permissions.
+
+A user's roles are derived from data (memberships, official role, superuser flag), never
+stored twice. Views, API views and templates ask ``has_permission`` / ``navigation_for``;
+object-level scoping (own organisation, own hub) is done by the selectors of each app with
+the helpers below, so that a denial is a 404/403 and never a leak.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.contrib.auth.mixins import AccessMixin
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(StrEnum):
+    SME_OWNER = "sme_owner"
+    SME_STAFF = "sme_staff"
+    MDEC_OFFICER = "mdec_officer"
+    CUSTOMS_OFFICER = "customs_officer"
+    HUB_OPERATOR = "hub_operator"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.SME_OWNER: _("SME owner"),
+    Role.SME_STAFF: _("SME staff"),
+    Role.MDEC_OFFICER: _("MDEC officer"),
+    Role.CUSTOMS_OFFICER: _("Customs officer"),
+    Role.HUB_OPERATOR: _("Hub operator"),
+    Role.ADMIN: _("Administrator"),
+}
+
+
+class Perm(StrEnum):
+    ORGANIZATION_VIEW = "organization.view"  # see one's own organisation
+    ORGANIZATION_MANAGE = "organization.manage"  # invite members, change payout details
+    ORGANIZATIONS_OVERSEE = "organizations.oversee"  # see every organisation (officers)
+    HUB_FLOOR = "hub.floor"  # receive, weigh, consolidate at one's hub
+    CUSTOMS_WORKBENCH = "customs.workbench"  # work one's hub's customs lanes
+    ADMIN_SITE = "admin.site"
+
+
+PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.SME_OWNER: frozenset({Perm.ORGANIZATION_VIEW, Perm.ORGANIZATION_MANAGE}),
+    Role.SME_STAFF: frozenset({Perm.ORGANIZATION_VIEW}),
+    Role.MDEC_OFFICER: frozenset({Perm.ORGANIZATIONS_OVERSEE}),
+    Role.CUSTOMS_OFFICER: frozenset({Perm.CUSTOMS_WORKBENCH}),
+    Role.HUB_OPERATOR: frozenset({Perm.HUB_FLOOR}),
+    Role.ADMIN: frozenset(Perm),
+}
+
+
+def roles_of(user) -> frozenset[Role]:
+    """The roles a user holds now. Cached on the user object for the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_roles_cache", None)
+    if cached is not None:
+        return cached
+    roles = set()
+    if user.is_superuser:
+        roles.add(Role.ADMIN)
+    if user.official_role:
+        roles.add(Role(user.official_role))
+    membership_roles = {m.role for m in user.memberships.all()}
+    if "owner" in membership_roles:
+        roles.add(Role.SME_OWNER)
+    if "staff" in membership_roles:
+        roles.add(Role.SME_STAFF)
+    user._roles_cache = frozenset(roles)
+    return user._roles_cache
+
+
+def has_permission(user, perm: Perm) -> bool:
+    return any(perm in PERMISSIONS[role] for role in roles_of(user))
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+
+
+def navigation_for(user) -> list[NavItem]:
+    """The portal's menu for this user, in the order it is shown."""
+    items = [NavItem(str(_("Home")), reverse("hubs:home"))]
+    if has_permission(user, Perm.ORGANIZATION_VIEW):
+        items.append(NavItem(str(_("My organisation")), reverse("hubs:my_organization")))
+    if has_permission(user, Perm.ORGANIZATIONS_OVERSEE):
+        items.append(NavItem(str(_("Organisations")), reverse("hubs:organization_list")))
+    if has_permission(user, Perm.CUSTOMS_WORKBENCH) and user.official_hub_id:
+        items.append(
+            NavItem(
+                str(_("Customs workbench")),
+                reverse("hubs:hub_detail", args=[user.official_hub.code]),
+            )
+        )
+    if has_permission(user, Perm.HUB_FLOOR) and user.official_hub_id:
+        items.append(
+            NavItem(str(_("Hub floor")), reverse("hubs:hub_detail", args=[user.official_hub.code]))
+        )
+    items.append(NavItem(str(_("Hubs and e-roads")), reverse("hubs:hub_list")))
+    if has_permission(user, Perm.ADMIN_SITE):
+        items.append(NavItem(str(_("Administration")), reverse("admin:index")))
+    return items
+
+
+class PermissionRequiredMixin(AccessMixin):
+    """Portal views: sign in first (redirect), then hold ``permission`` (else 403)."""
+
+    permission: Perm | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if self.permission is not None and not has_permission(request.user, self.permission):
+            self.raise_exception = True
+            return self.handle_no_permission()
+        return super().dispatch(request, *args, **kwargs)

@@ -1,0 +1,45 @@
+"""Reads of the hubs app, scoped by who asks (hubs/roles.py)."""
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from .models import ERoad, Hub, Membership, Organization, User
+from .roles import Perm, has_permission
+
+
+def hub_list() -> QuerySet[Hub]:
+    """Hubs with their outgoing e-roads, in two queries whatever the count."""
+    return Hub.objects.prefetch_related(
+        Prefetch("eroads_out", queryset=ERoad.objects.select_related("destination"))
+    ).order_by("code")
+
+
+def hub_get(*, code: str) -> Hub:
+    return hub_list().get(code=code.upper())
+
+
+def eroad_list(*, active_only: bool = False) -> QuerySet[ERoad]:
+    eroads = ERoad.objects.select_related("origin", "destination")
+    return eroads.filter(is_active=True) if active_only else eroads
+
+
+def hub_officials(*, hub: Hub) -> QuerySet[User]:
+    return hub.officials.filter(is_active=True).order_by("official_role", "email")
+
+
+def organizations_of(*, user: User) -> QuerySet[Organization]:
+    """The organisations a user is a member of."""
+    return Organization.objects.filter(memberships__user=user).select_related("home_hub")
+
+
+def organization_list_for(*, user: User) -> QuerySet[Organization]:
+    """Every organisation for those who oversee; otherwise only the user's own."""
+    base = Organization.objects.select_related("home_hub").annotate(
+        member_count=Count("memberships")
+    )
+    if has_permission(user, Perm.ORGANIZATIONS_OVERSEE):
+        return base.order_by("legal_name")
+    return base.filter(memberships__user=user).order_by("legal_name")
+
+
+def organization_members(*, organization: Organization) -> QuerySet[Membership]:
+    return organization.memberships.select_related("user").order_by("role", "user__email")

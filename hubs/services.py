@@ -1,0 +1,122 @@
+"""Writes of the hubs app: hubs, e-roads, organisations, members.
+
+Each service validates, owns its transaction, writes an audit row and records its event.
+"""
+
+from django.db import IntegrityError, transaction
+
+from ewtp.common.audit import audit_record
+from ewtp.common.errors import ApplicationError, ConflictError
+from ewtp.common.outbox import event_record
+
+from .errors import HubsErrorCode
+from .events import ERoadOpened, HubOpened
+from .models import ERoad, Hub, Membership, Organization, User
+from .reference import airport_by_iata, currency_of
+
+
+def hub_open(*, iata_code: str, name: str = "", actor=None) -> Hub:
+    """Open a hub at an airport. Country, time zone and airport name come from the airport
+    reference file, the currency from CLDR; only the display name may be chosen."""
+    airport = airport_by_iata(iata_code)
+    if airport is None:
+        raise ApplicationError(
+            f"'{iata_code}' is not the IATA code of a known airport.",
+            HubsErrorCode.AIRPORT_UNKNOWN,
+            extra={"field": "iata_code"},
+        )
+    try:
+        with transaction.atomic():
+            hub = Hub.objects.create(
+                code=airport.iata,
+                iata_code=airport.iata,
+                name=name or f"{airport.city} eHub",
+                country=airport.country,
+                airport_name=airport.name,
+                currency=currency_of(airport.country),
+                timezone=airport.timezone,
+            )
+            audit_record(
+                actor=actor,
+                action="hubs.hub.opened",
+                target=hub,
+                data={"code": hub.code, "country": str(hub.country)},
+            )
+            event_record(HubOpened(hub_id=hub.pk, code=hub.code, country=str(hub.country)))
+    except IntegrityError:
+        raise ConflictError(
+            f"Hub {airport.iata} already exists.", HubsErrorCode.HUB_EXISTS
+        ) from None
+    return hub
+
+
+def eroad_open(*, origin: Hub, destination: Hub, transit_days: int, actor=None) -> ERoad:
+    """Open (or reopen) the e-road origin → destination."""
+    if origin.pk == destination.pk:
+        raise ApplicationError(
+            "An e-road joins two different hubs.",
+            HubsErrorCode.EROAD_CIRCULAR,
+            extra={"field": "destination"},
+        )
+    if not 1 <= transit_days <= 60:
+        raise ApplicationError(
+            "Transit days must be between 1 and 60.",
+            HubsErrorCode.TRANSIT_DAYS_INVALID,
+            extra={"field": "transit_days"},
+        )
+    with transaction.atomic():
+        eroad, created = ERoad.objects.select_for_update().get_or_create(
+            origin=origin,
+            destination=destination,
+            defaults={"transit_days": transit_days, "is_active": True},
+        )
+        if not created:
+            if eroad.is_active and eroad.transit_days == transit_days:
+                return eroad  # already open as asked: nothing to do
+            eroad.transit_days, eroad.is_active = transit_days, True
+            eroad.save(update_fields=["transit_days", "is_active", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="hubs.eroad.opened",
+            target=eroad,
+            data={"transit_days": transit_days},
+        )
+        event_record(
+            ERoadOpened(
+                eroad_id=eroad.pk,
+                origin=origin.code,
+                destination=destination.code,
+                transit_days=transit_days,
+            )
+        )
+    return eroad
+
+
+def organization_create(
+    *, legal_name: str, country: str, home_hub: Hub, owner: User, actor=None
+) -> Organization:
+    """Create an organisation with its first owner (the full onboarding with KYC builds on it)."""
+    with transaction.atomic():
+        organization = Organization.objects.create(
+            legal_name=legal_name.strip(), country=country, home_hub=home_hub
+        )
+        Membership.objects.create(user=owner, organization=organization, role=Membership.Role.OWNER)
+        audit_record(actor=actor or owner, action="hubs.organization.created", target=organization)
+    return organization
+
+
+def membership_add(*, organization: Organization, user: User, role: str, actor=None) -> Membership:
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(organization=organization, user=user, role=role)
+            audit_record(
+                actor=actor,
+                action="hubs.membership.added",
+                target=organization,
+                data={"user": user.email, "role": role},
+            )
+    except IntegrityError:
+        raise ConflictError(
+            f"{user.email} is already a member of {organization}.", HubsErrorCode.MEMBER_EXISTS
+        ) from None
+    return membership

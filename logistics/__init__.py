@@ -1,0 +1,1 @@
+"""Logistics: facilities, parcels, consolidations, flights on e-roads, tracking."""

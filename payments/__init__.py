@@ -1,0 +1,1 @@
+"""Payments: ledger, payment intents, escrow, FX, fees, payouts, partner banks, credit."""
