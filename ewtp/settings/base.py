@@ -216,8 +216,21 @@ API_SCOPES = {
 OAUTH2_PROVIDER = {
     "SCOPES": API_SCOPES,
     "SCOPES_BACKEND_CLASS": "ewtp.common.oauth.ApiClientScopes",
+    "OAUTH2_VALIDATOR_CLASS": "ewtp.common.oauth.ApiClientValidator",
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_TOKEN_SECONDS", default=3600),
     "PKCE_REQUIRED": True,
+    # OAuth 2.0 Security BCP (RFC 9700): no implicit or password grants, hashed tokens,
+    # tokens only in the Authorization header, https redirect URIs only.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 
 # Named explicitly so that migrations referring to them resolve (django-oauth-toolkit models).

@@ -14,7 +14,13 @@ class HubListApi(ListAPIView):
     required_scopes = ["hubs:read"]
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Hub"
+
         class ERoadSerializer(serializers.Serializer):
+            class Meta:
+                ref_name = "HubERoad"
+
             destination = serializers.CharField(source="destination.code")
             transit_days = serializers.IntegerField()
             is_active = serializers.BooleanField()

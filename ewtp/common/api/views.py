@@ -8,6 +8,9 @@ class PingApi(APIView):
     """Who am I? Shows the calling client and the scopes of its token."""
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Ping"
+
         client_id = serializers.CharField()
         client_name = serializers.CharField()
         kind = serializers.CharField()

@@ -1,0 +1,52 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from hubs.services import eroad_open, hub_open
+
+pytestmark = pytest.mark.django_db
+
+
+def test_hubs_list_shows_hubs_with_their_eroads(api, bank_token, kul, hgh):
+    eroad_open(origin=kul, destination=hgh, transit_days=3)
+    response = api.get("/api/v1/hubs/", HTTP_AUTHORIZATION=f"Bearer {bank_token}")
+    assert response.status_code == 200
+    results = {hub["code"]: hub for hub in response.json()["results"]}
+    assert results["KUL"] | {} == {
+        "code": "KUL",
+        "name": "Kuala Lumpur eHub",
+        "country": "MY",
+        "iata_code": "KUL",
+        "airport_name": "Kuala Lumpur International Airport",
+        "currency": "MYR",
+        "timezone": "Asia/Kuala_Lumpur",
+        "eroads": [{"destination": "HGH", "transit_days": 3, "is_active": True}],
+    }
+    assert results["HGH"]["eroads"] == []
+
+
+def test_hubs_list_runs_a_constant_number_of_queries(api, bank_token):
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert (
+                api.get("/api/v1/hubs/", HTTP_AUTHORIZATION=f"Bearer {bank_token}").status_code
+                == 200
+            )
+        return len(ctx)
+
+    first = hub_open(iata_code="KUL")
+    second = hub_open(iata_code="HGH")
+    eroad_open(origin=first, destination=second, transit_days=3)
+    few = count_queries()
+    for code in ["SIN", "BKK", "CGK", "MNL", "SZX", "PVG"]:
+        other = hub_open(iata_code=code)
+        eroad_open(origin=first, destination=other, transit_days=2)
+        eroad_open(origin=other, destination=first, transit_days=2)
+    assert count_queries() == few
+
+
+def test_page_size_is_bounded(api, bank_token, kul, hgh):
+    response = api.get("/api/v1/hubs/?page_size=1", HTTP_AUTHORIZATION=f"Bearer {bank_token}")
+    body = response.json()
+    assert len(body["results"]) == 1
+    assert body["next"] is not None

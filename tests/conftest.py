@@ -1,0 +1,90 @@
+"""Persona fixtures: one user per role, and API clients with tokens."""
+
+import base64
+from urllib.parse import urlencode
+
+import pytest
+from rest_framework.test import APIClient
+
+from hubs.models import User
+
+from . import factories
+
+
+@pytest.fixture
+def kul(db):
+    return factories.hub("KUL")
+
+
+@pytest.fixture
+def hgh(db):
+    return factories.hub("HGH")
+
+
+@pytest.fixture
+def sme_owner(kul):
+    return factories.MembershipFactory(role="owner", organization__home_hub=kul).user
+
+
+@pytest.fixture
+def sme_staff(kul):
+    return factories.MembershipFactory(role="staff", organization__home_hub=kul).user
+
+
+@pytest.fixture
+def mdec_officer(db):
+    return factories.UserFactory(official_role=User.OfficialRole.MDEC_OFFICER)
+
+
+@pytest.fixture
+def customs_officer(kul):
+    return factories.UserFactory(official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=kul)
+
+
+@pytest.fixture
+def hub_operator(kul):
+    return factories.UserFactory(official_role=User.OfficialRole.HUB_OPERATOR, official_hub=kul)
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.UserFactory(is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def no_role_user(db):
+    return factories.UserFactory()
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def issue_token(api_client, credentials, scope=None):
+    """Client-credentials grant, exactly as a bank's engineer would call it."""
+    data = {"grant_type": "client_credentials"}
+    if scope is not None:
+        data["scope"] = scope
+    return api_client.post(
+        "/api/v1/oauth/token/",
+        urlencode(data),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic_auth(credentials.client_id, credentials.client_secret),
+    )
+
+
+def basic_auth(client_id, secret):
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+@pytest.fixture
+def bank_credentials(db):
+    return factories.api_client(scopes=["hubs:read", "payments:read"])
+
+
+@pytest.fixture
+def bank_token(api, bank_credentials):
+    response = issue_token(api, bank_credentials)
+    assert response.status_code == 200, response.content
+    return response.json()["access_token"]

@@ -1,0 +1,43 @@
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from hubs.models import ERoad, Hub, User
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("demo_seed", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_seed_twice_gives_one_world_and_working_passwords(client):
+    seed()
+    output = seed()
+
+    assert sorted(Hub.objects.values_list("code", flat=True)) == ["HGH", "KUL"]
+    assert {str(e) for e in ERoad.objects.all()} == {"KUL → HGH", "HGH → KUL"}
+    printed = dict(re.findall(r"(\S+@demo\.ewtp-hub\.example)\s+(demo-\S+)", output))
+    assert len(printed) == User.objects.count() == 8
+    for email, password in printed.items():
+        assert client.login(username=email, password=password), email
+        assert client.get("/home/").status_code == 200
+
+
+def test_demo_seed_prints_working_api_credentials(api):
+    from tests.conftest import basic_auth
+
+    output = seed()
+    client_id = re.search(r"client_id\s+(\S+)", output).group(1)
+    secret = re.search(r"client_secret\s+(\S+)", output).group(1)
+    response = api.post(
+        "/api/v1/oauth/token/",
+        "grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic_auth(client_id, secret),
+    )
+    assert response.status_code == 200

@@ -1,0 +1,62 @@
+"""Three languages, every string translated, bad language codes explained."""
+
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.django_db
+LOCALE = Path(settings.BASE_DIR) / "locale"
+
+
+@pytest.mark.parametrize(
+    ("code", "nav_label", "title"),
+    [
+        ("en", "Hubs and e-roads", "Sell abroad as easily as a multinational"),
+        ("ms", "Hab dan laluan-e", None),
+        ("zh-hans", "枢纽与电子通道", None),
+    ],
+)
+def test_switching_language_translates_the_portal(client, sme_owner, code, nav_label, title):
+    client.force_login(sme_owner)
+    response = client.post("/language/", {"language": code, "next": "/home/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/home/"
+    page = client.get("/home/").content.decode()
+    assert nav_label in page
+    assert f'<html lang="{code}">' in page
+
+
+@pytest.mark.parametrize("code", ["xx", "", "de", "<script>"])
+def test_an_unknown_language_is_a_400_with_the_reason(client, code):
+    response = client.post("/language/", {"language": code})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert (
+        "Choose English, Bahasa Malaysia or Simplified Chinese" in body
+        or "Choose a language" in body
+    )
+    assert "<script>" not in body.split("<main")[1]
+
+
+def test_language_switch_never_redirects_off_site(client):
+    response = client.post("/language/", {"language": "ms", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+def test_language_switch_is_post_only(client):
+    assert client.get("/language/").status_code == 405
+
+
+@pytest.mark.parametrize("language", ["ms", "zh_Hans"])
+def test_every_string_is_translated_and_compiled(language):
+    po = polib.pofile(LOCALE / language / "LC_MESSAGES" / "django.po")
+    mo = polib.mofile(LOCALE / language / "LC_MESSAGES" / "django.mo")
+    assert po.untranslated_entries() == []
+    assert po.fuzzy_entries() == []
+    compiled = {(e.msgid, e.msgstr or e.msgstr_plural.get(0)) for e in mo}
+    for entry in po.translated_entries():
+        assert (entry.msgid, entry.msgstr or entry.msgstr_plural[0]) in compiled, (
+            f"{entry.msgid!r} changed in the .po but the .mo was not recompiled (make messages)"
+        )
