@@ -6,6 +6,7 @@ under var/, so a fresh clone runs with nothing but Python. ``DATABASE_URL`` and 
 switch to PostgreSQL and Redis.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
+
+# Embedded state of a machine without services (SQLite, broker files, uploads, static).
+for _folder in ("celery/broker", "celery/control", "media", "static"):
+    os.makedirs(VAR_DIR / _folder, exist_ok=True)
 
 # --- Core -----------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
