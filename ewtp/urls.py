@@ -1,9 +1,10 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.shortcuts import render
 from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
-    SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
 from oauth2_provider import views as oauth_views
@@ -12,6 +13,9 @@ from ewtp.common.api.problems import api_not_found, api_server_error
 from ewtp.common.api.views import PingApi
 from ewtp.common.health import healthz
 from hubs.views import LoginView
+
+# Swagger UI sets inline styles (its scripts stay 'self'): only the docs page is relaxed.
+docs_csp = csp_update({"style-src": [SELF, UNSAFE_INLINE]})
 
 api_v1 = [
     path("oauth/token/", oauth_views.TokenView.as_view(), name="oauth-token"),
@@ -27,8 +31,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path(
+        "api/docs/",
+        docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     re_path(r"^api/", api_not_found),
     path("healthz", healthz, name="healthz"),
 ]

@@ -64,3 +64,9 @@ def test_language_switcher_translates_the_portal(page, customs_officer):
     page.get_by_label("Bahasa").select_option("zh-hans")
     page.locator("html[lang='zh-hans']").wait_for()
     assert "枢纽与电子通道" in nav_labels(page)
+
+
+def test_api_docs_render_from_the_hub_alone(page):
+    page.goto("/api/docs/")
+    expect(page.get_by_text("/api/v1/ping")).to_be_visible()
+    assert page.console_errors == []
