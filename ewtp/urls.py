@@ -7,8 +7,8 @@ from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularSwaggerSplitView,
 )
-from oauth2_provider import views as oauth_views
 
+from ewtp.common.api import oauth_views
 from ewtp.common.api.problems import api_not_found, api_server_error
 from ewtp.common.api.views import PingApi
 from ewtp.common.health import healthz

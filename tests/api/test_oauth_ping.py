@@ -39,7 +39,9 @@ def test_a_token_can_be_narrowed_to_fewer_scopes(api, bank_credentials):
 def test_a_scope_the_client_was_not_granted_is_refused(api, bank_credentials):
     response = issue_token(api, bank_credentials, scope="hubs:read credit:write")
     assert response.status_code == 400
-    assert response.json()["error"] == "invalid_scope"
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["error"] == "invalid_scope"  # RFC 6749 clients read this member
+    assert response.json()["code"] == "invalid_scope"
 
 
 def test_wrong_secret_gets_no_token(api, bank_credentials):
@@ -50,7 +52,27 @@ def test_wrong_secret_gets_no_token(api, bank_credentials):
         HTTP_AUTHORIZATION=basic_auth(bank_credentials.client_id, "wrong"),
     )
     assert response.status_code == 401
-    assert response.json()["error"] == "invalid_client"
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["error"] == "invalid_client"
+    assert body["title"] == "Authentication required"
+    assert "wrong secret" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["grant_type=password&username=a&password=b", "grant_type=implicit", "", "grant_type=%ff%fe"],
+)
+def test_other_grants_and_garbage_are_refused_clearly(api, bank_credentials, body):
+    response = api.post(
+        "/api/v1/oauth/token/",
+        body,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic_auth(bank_credentials.client_id, bank_credentials.client_secret),
+    )
+    assert 400 <= response.status_code < 500
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["detail"]
 
 
 @pytest.mark.parametrize(
