@@ -9,7 +9,7 @@ from drf_spectacular.views import (
 )
 
 from ewtp.common.api import oauth_views
-from ewtp.common.api.problems import api_not_found, api_server_error
+from ewtp.common.api.problems import api_not_found, api_server_error, problem_json_response
 from ewtp.common.api.views import PingApi
 from ewtp.common.health import healthz
 from hubs.views import LoginView
@@ -42,6 +42,20 @@ urlpatterns = [
 
 admin.site.site_header = "eWTP Hub administration"
 admin.site.site_title = "eWTP Hub"
+
+
+def handler400(request, exception):
+    if request.path.startswith("/api/"):
+        return problem_json_response(
+            400, "The request could not be understood (malformed URL or headers).", "bad_request"
+        )
+    return render(request, "400.html", status=400)
+
+
+def handler403(request, exception):
+    if request.path.startswith("/api/"):
+        return problem_json_response(403, "You may not do this.", "permission_denied")
+    return render(request, "403.html", status=403)
 
 
 def handler404(request, exception):

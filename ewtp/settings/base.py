@@ -266,6 +266,10 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_TOKEN_URL": "/api/v1/oauth/token/",
     "OAUTH2_SCOPES": API_SCOPES,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ewtp.common.api.schema.add_problem_responses",
+    ],
 }
 
 # Idempotency keys are kept this long; a replay after that is treated as a new request.

@@ -50,3 +50,28 @@ def test_page_size_is_bounded(api, bank_token, kul, hgh):
     body = response.json()
     assert len(body["results"]) == 1
     assert body["next"] is not None
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("page_size=0", "page_size"),
+        ("page_size=-3", "page_size"),
+        ("page_size=abc", "page_size"),
+        ("page_size=201", "page_size"),
+        ("cursor=s", "cursor"),
+    ],
+)
+def test_bad_paging_parameters_are_a_400_naming_the_parameter(api, bank_token, kul, query, field):
+    response = api.get(f"/api/v1/hubs/?{query}", HTTP_AUTHORIZATION=f"Bearer {bank_token}")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_a_malformed_query_string_is_a_400_problem(bank_token, db):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    response = client.get("/api/v1/hubs/?cursor=%%%", HTTP_AUTHORIZATION=f"Bearer {bank_token}")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"

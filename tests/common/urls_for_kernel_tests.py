@@ -43,4 +43,4 @@ urlpatterns = [
     path("", include("ewtp.urls")),
 ]
 
-from ewtp.urls import handler404, handler500  # noqa: E402, F401  (same error pages as the hub)
+from ewtp.urls import handler400, handler403, handler404, handler500  # noqa: E402, F401  (same error pages as the hub)

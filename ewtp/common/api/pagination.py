@@ -1,9 +1,47 @@
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination as BaseCursorPagination
 
 
 class CursorPagination(BaseCursorPagination):
-    """Stable pages under concurrent inserts; the default ordering is oldest first by id."""
+    """Stable pages under concurrent inserts; oldest first by id.
+
+    Stricter than DRF's: a page size that is not 1..max or a cursor that was not issued by
+    the hub is a 400 naming the parameter, not silently ignored or a 404.
+    """
 
     ordering = "id"
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"Must be a whole number from 1 to {self.max_page_size}."
+                    ]
+                }
+            )
+        return int(raw)
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except Exception as exc:  # DRF raises NotFound for any undecodable cursor
+            raise ValidationError(
+                {
+                    self.cursor_query_param: [
+                        "Invalid cursor: pass the `next` or `previous` URL as given."
+                    ]
+                }
+            ) from exc
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
