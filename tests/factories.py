@@ -5,7 +5,7 @@ from factory.django import DjangoModelFactory
 
 from ewtp.common.services import api_client_create
 from hubs.models import Hub, Membership, Organization, User
-from hubs.services import hub_open
+from hubs.services.network import hub_open
 
 TEST_PASSWORD = "correct-horse-battery-9"
 

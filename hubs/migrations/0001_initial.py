@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('official_hub', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='officials', to='hubs.hub', verbose_name='posted to hub')),
             ],
             managers=[
-                ('objects', hubs.models.UserManager()),
+                ('objects', hubs.models.users.UserManager()),
             ],
         ),
         migrations.CreateModel(

@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from hubs.services import eroad_open, hub_open
+from hubs.services.network import eroad_open, hub_open
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ import pytest
 from ewtp.common.errors import ApplicationError, ConflictError
 from ewtp.common.models import AuditEntry, OutboxEvent
 from hubs.models import ERoad
-from hubs.services import eroad_open, hub_open
+from hubs.services.network import eroad_open, hub_open
 
 pytestmark = pytest.mark.django_db
 

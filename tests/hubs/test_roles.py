@@ -110,7 +110,7 @@ def test_organisation_list_runs_a_constant_number_of_queries(client, mdec_office
 
 
 def test_hub_list_runs_a_constant_number_of_queries(client, sme_owner, kul, hgh):
-    from hubs.services import eroad_open, hub_open
+    from hubs.services.network import eroad_open, hub_open
 
     def count():
         with CaptureQueriesContext(connection) as ctx:

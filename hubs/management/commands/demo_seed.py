@@ -13,7 +13,8 @@ from ewtp.common.models import ApiClient
 from ewtp.common.services import api_client_create, api_client_secret_rotate
 from hubs.models import Hub, Membership, Organization, User
 from hubs.roles import ROLE_LABELS, roles_of
-from hubs.services import eroad_open, hub_open, organization_create
+from hubs.services.network import eroad_open, hub_open
+from hubs.services.organizations import organization_create
 
 DEMO_DOMAIN = "demo.ewtp-hub.example"
 BANK_NAME = "Demo Partner Bank"

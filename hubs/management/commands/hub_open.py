@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ewtp.common.errors import ApplicationError
-from hubs.services import hub_open
+from hubs.services.network import hub_open
 
 
 class Command(BaseCommand):

@@ -1,7 +1,4 @@
-"""Writes of the hubs app: hubs, e-roads, organisations, members.
-
-Each service validates, owns its transaction, writes an audit row and records its event.
-"""
+"""Writes of the hub network: hubs and e-roads."""
 
 from django.db import IntegrityError, transaction
 
@@ -9,10 +6,10 @@ from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError
 from ewtp.common.outbox import event_record
 
-from .errors import HubsErrorCode
-from .events import ERoadOpened, HubOpened
-from .models import ERoad, Hub, Membership, Organization, User
-from .reference import airport_by_iata, currency_of
+from ..errors import HubsErrorCode
+from ..events import ERoadOpened, HubOpened
+from ..models import ERoad, Hub
+from ..reference import airport_by_iata, currency_of
 
 
 def hub_open(*, iata_code: str, name: str = "", actor=None) -> Hub:
@@ -90,33 +87,3 @@ def eroad_open(*, origin: Hub, destination: Hub, transit_days: int, actor=None) 
             )
         )
     return eroad
-
-
-def organization_create(
-    *, legal_name: str, country: str, home_hub: Hub, owner: User, actor=None
-) -> Organization:
-    """Create an organisation with its first owner (the full onboarding with KYC builds on it)."""
-    with transaction.atomic():
-        organization = Organization.objects.create(
-            legal_name=legal_name.strip(), country=country, home_hub=home_hub
-        )
-        Membership.objects.create(user=owner, organization=organization, role=Membership.Role.OWNER)
-        audit_record(actor=actor or owner, action="hubs.organization.created", target=organization)
-    return organization
-
-
-def membership_add(*, organization: Organization, user: User, role: str, actor=None) -> Membership:
-    try:
-        with transaction.atomic():
-            membership = Membership.objects.create(organization=organization, user=user, role=role)
-            audit_record(
-                actor=actor,
-                action="hubs.membership.added",
-                target=organization,
-                data={"user": user.email, "role": role},
-            )
-    except IntegrityError:
-        raise ConflictError(
-            f"{user.email} is already a member of {organization}.", HubsErrorCode.MEMBER_EXISTS
-        ) from None
-    return membership

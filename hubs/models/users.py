@@ -1,20 +1,12 @@
-"""Users, hubs, e-roads, organisations and their members.
-
-Roles (who may do what) are derived from these rows in one place: hubs/roles.py.
-"""
-
-import zoneinfo
+"""People who sign in: e-mail login, with an official role for officers posted to a hub."""
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
-
-from ewtp.common.models import BaseModel
 
 
 class UserManager(BaseUserManager):
@@ -126,89 +118,3 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
-
-
-class Hub(BaseModel):
-    """An eWTP hub at an airport: the place where parcels are cleared and consolidated."""
-
-    code = models.CharField(
-        _("code"), max_length=3, unique=True, help_text=_("IATA code of the hub's airport")
-    )
-    name = models.CharField(_("name"), max_length=100)
-    country = CountryField(_("country"))
-    iata_code = models.CharField(_("IATA airport code"), max_length=3, unique=True)
-    airport_name = models.CharField(_("airport"), max_length=150)
-    currency = models.CharField(_("currency"), max_length=3)
-    timezone = models.CharField(_("time zone"), max_length=64)
-
-    class Meta:
-        ordering = ["code"]
-        constraints = [
-            models.CheckConstraint(name="hub_code_upper", condition=Q(code__regex=r"^[A-Z]{3}$")),
-        ]
-
-    def __str__(self):
-        return f"{self.code} {self.name}"
-
-    @property
-    def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.timezone)
-
-
-class ERoad(BaseModel):
-    """A trade lane from one hub to another, served by consolidated flights."""
-
-    origin = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="eroads_out")
-    destination = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="eroads_in")
-    transit_days = models.PositiveSmallIntegerField(_("transit days"))
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        ordering = ["origin__code", "destination__code"]
-        verbose_name = _("e-road")
-        constraints = [
-            models.UniqueConstraint(fields=["origin", "destination"], name="eroad_once_per_pair"),
-            models.CheckConstraint(
-                name="eroad_not_circular", condition=~Q(origin=F("destination"))
-            ),
-            models.CheckConstraint(name="eroad_transit_positive", condition=Q(transit_days__gte=1)),
-        ]
-
-    def __str__(self):
-        return f"{self.origin.code} → {self.destination.code}"
-
-
-class Organization(BaseModel):
-    """A business on the hub. Every organisation can buy; approved ones can sell."""
-
-    legal_name = models.CharField(_("legal name"), max_length=200)
-    country = CountryField(_("country"))
-    home_hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="organizations")
-
-    class Meta:
-        ordering = ["legal_name"]
-
-    def __str__(self):
-        return self.legal_name
-
-
-class Membership(BaseModel):
-    """A user's seat in an organisation."""
-
-    class Role(models.TextChoices):
-        OWNER = "owner", _("Owner")  # manages the organisation, its members and payout account
-        STAFF = "staff", _("Staff")  # works the catalogue, orders and shipments
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships"
-    )
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "organization"], name="membership_once"),
-        ]
-
-    def __str__(self):
-        return f"{self.user} @ {self.organization} ({self.role})"
