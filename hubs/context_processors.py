@@ -1,4 +1,4 @@
-from .forms import LanguageForm
+from .forms.accounts import LanguageForm
 from .roles import ROLE_LABELS, navigation_for, roles_of
 
 

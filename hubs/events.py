@@ -20,3 +20,22 @@ class ERoadOpened:
     origin: str
     destination: str
     transit_days: int
+
+
+@event_type("hubs.order_placed")
+@dataclass(frozen=True)
+class OrderPlaced:
+    order_id: int
+    reference: str
+    seller_id: int
+    total_amount: str  # decimal as text: payloads are JSON
+    currency: str
+
+
+@event_type("hubs.order_status_changed")
+@dataclass(frozen=True)
+class OrderStatusChanged:
+    order_id: int
+    reference: str
+    from_status: str
+    to_status: str

@@ -35,20 +35,26 @@ ROLE_LABELS = {
 
 class Perm(StrEnum):
     ORGANIZATION_VIEW = "organization.view"  # see one's own organisation
-    ORGANIZATION_MANAGE = "organization.manage"  # invite members, change payout details
+    ORGANIZATION_MANAGE = "organization.manage"  # invite members, payout account, KYC, API keys
+    CATALOGUE_MANAGE = "catalogue.manage"  # list products, import them (selling needs KYC approval)
+    ORDERS_TRADE = "orders.trade"  # buy from the catalogue, work one's sales and purchases
     ORGANIZATIONS_OVERSEE = "organizations.oversee"  # see every organisation (officers)
+    KYC_REVIEW = "kyc.review"  # approve, reject, ask for more (MDEC officers)
     HUB_FLOOR = "hub.floor"  # receive, weigh, consolidate at one's hub
     CUSTOMS_WORKBENCH = "customs.workbench"  # work one's hub's customs lanes
     ADMIN_SITE = "admin.site"
 
 
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
-    Role.SME_OWNER: frozenset({Perm.ORGANIZATION_VIEW, Perm.ORGANIZATION_MANAGE}),
-    Role.SME_STAFF: frozenset({Perm.ORGANIZATION_VIEW}),
-    Role.MDEC_OFFICER: frozenset({Perm.ORGANIZATIONS_OVERSEE}),
+    Role.SME_OWNER: frozenset(
+        {Perm.ORGANIZATION_VIEW, Perm.ORGANIZATION_MANAGE, Perm.CATALOGUE_MANAGE, Perm.ORDERS_TRADE}
+    ),
+    Role.SME_STAFF: frozenset({Perm.ORGANIZATION_VIEW, Perm.CATALOGUE_MANAGE, Perm.ORDERS_TRADE}),
+    Role.MDEC_OFFICER: frozenset({Perm.ORGANIZATIONS_OVERSEE, Perm.KYC_REVIEW}),
     Role.CUSTOMS_OFFICER: frozenset({Perm.CUSTOMS_WORKBENCH}),
     Role.HUB_OPERATOR: frozenset({Perm.HUB_FLOOR}),
-    Role.ADMIN: frozenset(Perm),
+    # Administrators run the platform; they do not trade for an organisation they are not in.
+    Role.ADMIN: frozenset(Perm) - {Perm.CATALOGUE_MANAGE, Perm.ORDERS_TRADE},
 }
 
 
@@ -75,6 +81,26 @@ def roles_of(user) -> frozenset[Role]:
 
 def has_permission(user, perm: Perm) -> bool:
     return any(perm in PERMISSIONS[role] for role in roles_of(user))
+
+
+def membership_of(user, organization):
+    """The user's membership in this organisation, or None. Uses the prefetched list."""
+    if user is None or not user.is_authenticated:
+        return None
+    return next((m for m in user.memberships.all() if m.organization_id == organization.pk), None)
+
+
+def can_act_for(user, organization, perm: Perm) -> bool:
+    """Object-level check: the user holds ``perm`` through a seat in this organisation."""
+    membership = membership_of(user, organization)
+    if membership is None or not user.is_active:
+        return False
+    role = Role.SME_OWNER if membership.role == "owner" else Role.SME_STAFF
+    return perm in PERMISSIONS[role]
+
+
+def can_oversee(user) -> bool:
+    return has_permission(user, Perm.ORGANIZATIONS_OVERSEE)
 
 
 @dataclass(frozen=True)

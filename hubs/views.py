@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import ListView, TemplateView
 
 from . import selectors
-from .forms import EmailAuthenticationForm, LanguageForm
+from .forms.accounts import EmailAuthenticationForm, LanguageForm
 from .models import Hub
 from .roles import Perm, PermissionRequiredMixin, has_permission, navigation_for, roles_of
 

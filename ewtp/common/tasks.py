@@ -1,6 +1,10 @@
 """Celery entry points of the shared kernel: ids in, one service call, nothing else."""
 
+from smtplib import SMTPException
+
 from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
 from django.utils import timezone
 
 from .idempotency import idempotency_keys_expire
@@ -29,3 +33,8 @@ def outbox_sweep_task() -> int:
 @shared_task
 def idempotency_keys_expire_task() -> int:
     return idempotency_keys_expire(now=timezone.now())
+
+
+@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=30, max_retries=5)
+def email_send_task(recipients: list[str], subject: str, body: str) -> int:
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

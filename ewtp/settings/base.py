@@ -275,6 +275,15 @@ SPECTACULAR_SETTINGS = {
 # Idempotency keys are kept this long; a replay after that is treated as a new request.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48))
 
+# --- Trade rules (configurable per deployment) -----------------------------------------
+INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
+KYC_MAX_UPLOAD_BYTES = env.int("KYC_MAX_UPLOAD_MB", default=10) * 1024 * 1024
+PRODUCT_IMPORT_MAX_BYTES = env.int("PRODUCT_IMPORT_MAX_MB", default=20) * 1024 * 1024
+PRODUCT_IMPORT_MAX_ROWS = env.int("PRODUCT_IMPORT_MAX_ROWS", default=50_000)
+# An order not paid within this time expires and its stock is released.
+ORDER_PAYMENT_WINDOW = timedelta(hours=env.int("ORDER_PAYMENT_WINDOW_HOURS", default=48))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+
 # --- Celery ---------------------------------------------------------------------------------
 # Without REDIS_URL the broker is kombu's filesystem transport under var/, so web, worker and
 # beat of the demo talk through plain files and need no server.
@@ -314,6 +323,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "ewtp.common.tasks.outbox_sweep_task",
         "schedule": timedelta(seconds=env.int("OUTBOX_SWEEP_SECONDS", default=30)),
+    },
+    "orders-expire": {
+        "task": "hubs.tasks.orders_expire_task",
+        "schedule": timedelta(seconds=env.int("ORDER_EXPIRY_SWEEP_SECONDS", default=60)),
     },
     "idempotency-keys-expire": {
         "task": "ewtp.common.tasks.idempotency_keys_expire_task",

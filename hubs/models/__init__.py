@@ -1,7 +1,26 @@
 """Models of the hubs app, by sub-domain. Roles (who may do what) live in hubs/roles.py."""
 
+from .catalogue import HsCode, Product, ProductImage, ProductImport, ProductImportError
 from .network import ERoad, Hub
-from .organizations import Membership, Organization
+from .orders import Order, OrderLine, OrderTransition
+from .organizations import Invitation, KycDocument, Membership, Organization, OrganizationClient
 from .users import User
 
-__all__ = ["ERoad", "Hub", "Membership", "Organization", "User"]
+__all__ = [
+    "ERoad",
+    "HsCode",
+    "Hub",
+    "Invitation",
+    "KycDocument",
+    "Membership",
+    "Order",
+    "OrderLine",
+    "OrderTransition",
+    "Organization",
+    "OrganizationClient",
+    "Product",
+    "ProductImage",
+    "ProductImport",
+    "ProductImportError",
+    "User",
+]

@@ -1,6 +1,7 @@
-"""Organisations (every business on the hub) and their members."""
+"""Organisations (every business on the hub), their members, invitations and KYC documents."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -11,17 +12,88 @@ from .users import User
 
 
 class Organization(BaseModel):
-    """A business on the hub. Every organisation can buy; approved ones can sell."""
+    """A business on the hub. Every organisation can buy; only KYC-approved ones can sell."""
+
+    class Sector(models.TextChoices):
+        FASHION = "fashion", _("Fashion and textiles")
+        FOOD = "food", _("Food and beverages")
+        ELECTRONICS = "electronics", _("Electronics")
+        BEAUTY = "beauty", _("Health and beauty")
+        HOME = "home", _("Home and furniture")
+        CRAFTS = "crafts", _("Handicrafts")
+        INDUSTRIAL = "industrial", _("Industrial supplies")
+        OTHER = "other", _("Other")
+
+    class Size(models.TextChoices):
+        # SME Corp. Malaysia definitions by annual sales / employees, declared at sign-up
+        MICRO = "micro", _("Micro (under 5 employees)")
+        SMALL = "small", _("Small (5 to 75 employees)")
+        MEDIUM = "medium", _("Medium (75 to 200 employees)")
+        LARGE = "large", _("Large (over 200 employees)")
+
+    class KycStatus(models.TextChoices):
+        DRAFT = "draft", _("Not yet submitted")  # collecting documents
+        SUBMITTED = "submitted", _("Waiting for review")  # in the MDEC officers' queue
+        MORE_INFO = "more_info", _("More information requested")  # back with the SME
+        APPROVED = "approved", _("Approved")  # may sell
+        REJECTED = "rejected", _("Rejected")  # may fix and submit again
+
+    KYC_TRANSITIONS = {
+        KycStatus.DRAFT: {KycStatus.SUBMITTED},
+        KycStatus.SUBMITTED: {KycStatus.APPROVED, KycStatus.REJECTED, KycStatus.MORE_INFO},
+        KycStatus.MORE_INFO: {KycStatus.SUBMITTED},
+        KycStatus.REJECTED: {KycStatus.SUBMITTED},
+        KycStatus.APPROVED: set(),
+    }
 
     legal_name = models.CharField(_("legal name"), max_length=200)
     country = CountryField(_("country"))
+    registration_number = models.CharField(_("registration number"), max_length=50, blank=True)
+    sector = models.CharField(
+        _("sector"), max_length=20, choices=Sector.choices, default=Sector.OTHER
+    )
+    size = models.CharField(_("size"), max_length=10, choices=Size.choices, default=Size.MICRO)
+    address_line = models.CharField(_("address"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     home_hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="organizations")
+    payout_bic = models.CharField(_("bank SWIFT/BIC"), max_length=11, blank=True)
+    payout_account_name = models.CharField(_("account name"), max_length=140, blank=True)
+    payout_account_number = models.CharField(_("account number"), max_length=34, blank=True)
+    kyc_status = models.CharField(
+        _("verification"), max_length=10, choices=KycStatus.choices, default=KycStatus.DRAFT
+    )
+    kyc_reason = models.TextField(_("reviewer's note"), blank=True)
+    kyc_decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "registration_number"],
+                condition=~Q(registration_number=""),
+                name="organization_registered_once",
+            ),
+        ]
+        indexes = [
+            # the officers' review queue
+            models.Index(fields=["kyc_status", "updated_at"], name="organization_kyc_queue_idx"),
+        ]
 
     def __str__(self):
         return self.legal_name
+
+    @property
+    def can_sell(self) -> bool:
+        return self.kyc_status == self.KycStatus.APPROVED
+
+    @property
+    def currency(self) -> str:
+        """Sellers price and are settled in their home hub's currency."""
+        return self.home_hub.currency
 
 
 class Membership(BaseModel):
@@ -44,3 +116,83 @@ class Membership(BaseModel):
 
     def __str__(self):
         return f"{self.user} @ {self.organization} ({self.role})"
+
+
+class Invitation(BaseModel):
+    """An owner's invitation to join the organisation, sent by e-mail with a one-time link.
+
+    Only a hash of the token is stored: a database leak does not let anyone join.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(
+        _("role"), max_length=10, choices=Membership.Role.choices, default=Membership.Role.STAFF
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} → {self.organization}"
+
+
+def kyc_upload_path(document, filename):
+    # The stored name never carries the uploader's file name (it may hold personal data).
+    return f"kyc/{document.organization.public_id}/{document.public_id}{document.extension}"
+
+
+class KycDocument(BaseModel):
+    """A document supporting an organisation's verification (PDF, JPEG or PNG)."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration", _("Certificate of registration")
+        DIRECTOR_ID = "director_id", _("Identity document of a director or owner")
+        BANK_STATEMENT = "bank_statement", _("Bank statement of the payout account")
+        OTHER = "other", _("Other supporting document")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="kyc_documents"
+    )
+    kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
+    file = models.FileField(upload_to=kyc_upload_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.original_name})"
+
+    @property
+    def extension(self) -> str:
+        return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
+            self.content_type, ""
+        )
+
+
+class OrganizationClient(models.Model):
+    """An API client that acts for one organisation (its own ERP or shop system)."""
+
+    api_client = models.OneToOneField(
+        "common.ApiClient", on_delete=models.CASCADE, related_name="organization_link"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_clients"
+    )
+
+    def __str__(self):
+        return f"{self.api_client} for {self.organization}"

@@ -1,9 +1,9 @@
-"""Reads of the hubs app, scoped by who asks (hubs/roles.py)."""
+"""Reads of the hub network and organisations, scoped by who asks (hubs/roles.py)."""
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from .models import ERoad, Hub, Membership, Organization, User
-from .roles import Perm, has_permission
+from ..models import ERoad, Hub, Membership, Organization, User
+from ..roles import Perm, has_permission
 
 
 def hub_list() -> QuerySet[Hub]:
@@ -31,14 +31,24 @@ def organizations_of(*, user: User) -> QuerySet[Organization]:
     return Organization.objects.filter(memberships__user=user).select_related("home_hub")
 
 
-def organization_list_for(*, user: User) -> QuerySet[Organization]:
+def organization_list_for(*, user: User, kyc_status: str = "") -> QuerySet[Organization]:
     """Every organisation for those who oversee; otherwise only the user's own."""
     base = Organization.objects.select_related("home_hub").annotate(
         member_count=Count("memberships")
     )
+    if kyc_status:
+        base = base.filter(kyc_status=kyc_status)
     if has_permission(user, Perm.ORGANIZATIONS_OVERSEE):
         return base.order_by("legal_name")
     return base.filter(memberships__user=user).order_by("legal_name")
+
+
+def organization_visible_to(*, user: User, public_id) -> Organization:
+    """One organisation, if the user is a member or oversees; DoesNotExist otherwise (a 404)."""
+    organizations = Organization.objects.select_related("home_hub")
+    if not has_permission(user, Perm.ORGANIZATIONS_OVERSEE):
+        organizations = organizations.filter(memberships__user=user)
+    return organizations.get(public_id=public_id)
 
 
 def organization_members(*, organization: Organization) -> QuerySet[Membership]:

@@ -1,0 +1,1 @@
+"""Portal forms of the hubs app, by sub-domain."""

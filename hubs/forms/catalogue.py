@@ -1,0 +1,133 @@
+"""The one validation of a listing's fields: used by the portal form, the CSV/XLSX import
+and the API (which maps its errors to problem+json)."""
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from moneyed import Money
+
+from ewtp.common.money import minor_units
+
+from ..hs import hs_code_clean
+from ..models import Organization, Product
+
+SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+MAX_UNIT_WEIGHT_KG = Decimal("500")  # one piece must fit a unit load device handled by hand
+MAX_SIDE_CM = Decimal("300")
+
+
+class ProductForm(forms.ModelForm):
+    unit_price = forms.DecimalField(
+        label=_("Unit price"), max_digits=14, decimal_places=4, min_value=Decimal("0.01")
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "sku",
+            "title_en",
+            "title_ms",
+            "title_zh",
+            "description_en",
+            "description_ms",
+            "description_zh",
+            "hs_code",
+            "origin_country",
+            "unit_weight_kg",
+            "length_cm",
+            "width_cm",
+            "height_cm",
+            "stock",
+            "is_active",
+        ]
+        widgets = {
+            "description_en": forms.Textarea(attrs={"rows": 3}),
+            "description_ms": forms.Textarea(attrs={"rows": 3}),
+            "description_zh": forms.Textarea(attrs={"rows": 3}),
+            "hs_code": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args, seller: Organization, check_unique: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seller = seller
+        self.check_unique = check_unique
+        self.fields["unit_price"].help_text = _(
+            "In %(currency)s, the currency you are paid in."
+        ) % {"currency": seller.currency}
+        if self.instance.pk:
+            self.initial["unit_price"] = self.instance.unit_price.amount
+
+    def clean_sku(self):
+        sku = self.cleaned_data["sku"].strip()
+        if not SKU.match(sku):
+            raise ValidationError(
+                _("Use letters, digits and . _ / - only (up to 64)."), code="sku_format"
+            )
+        if self.check_unique:
+            others = Product.objects.filter(seller=self.seller, sku=sku).exclude(
+                pk=self.instance.pk
+            )
+            if others.exists():
+                raise ValidationError(
+                    _("You already have a product with this SKU."), code="sku_taken"
+                )
+        return sku
+
+    def clean_hs_code(self):
+        return hs_code_clean(self.cleaned_data["hs_code"])
+
+    def clean_unit_price(self):
+        price = self.cleaned_data["unit_price"]
+        places = minor_units(self.seller.currency)
+        step = Decimal(1).scaleb(-places)
+        if price != price.quantize(step):
+            raise ValidationError(
+                _("%(currency)s prices have at most %(places)s decimal places."),
+                code="price_precision",
+                params={"currency": self.seller.currency, "places": places},
+            )
+        return price.quantize(step)
+
+    def clean_unit_weight_kg(self):
+        weight = self.cleaned_data["unit_weight_kg"]
+        if not Decimal("0.001") <= weight <= MAX_UNIT_WEIGHT_KG:
+            raise ValidationError(
+                _("Between 0.001 and %(max)s kg per unit."),
+                code="weight_range",
+                params={"max": MAX_UNIT_WEIGHT_KG},
+            )
+        return weight
+
+    def _clean_side(self, name):
+        side = self.cleaned_data[name]
+        if not Decimal("0.1") <= side <= MAX_SIDE_CM:
+            raise ValidationError(
+                _("Between 0.1 and %(max)s cm."),
+                code="dimension_range",
+                params={"max": MAX_SIDE_CM},
+            )
+        return side
+
+    def clean_length_cm(self):
+        return self._clean_side("length_cm")
+
+    def clean_width_cm(self):
+        return self._clean_side("width_cm")
+
+    def clean_height_cm(self):
+        return self._clean_side("height_cm")
+
+    def clean_stock(self):
+        stock = self.cleaned_data["stock"]
+        if stock > 1_000_000:
+            raise ValidationError(_("At most 1,000,000 units."), code="stock_range")
+        return stock
+
+    def product_data(self) -> dict:
+        """Cleaned fields for the catalogue service; the price as Money in the seller's currency."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["unit_price"] = Money(self.cleaned_data["unit_price"], self.seller.currency)
+        return data

@@ -1,0 +1,103 @@
+"""The HS nomenclature as merchants meet it: validation, word search, the path of a code."""
+
+import csv
+import functools
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from .models import HsCode, Product
+
+_CODE = re.compile(r"^\d{6}(\d{2}){0,2}$")  # 6, 8 or 10 digits
+
+
+def hs_code_clean(raw: str) -> str:
+    """A listing's HS code: a 6-digit HS 2022 subheading, or a national 8–10 digit line that
+    extends one. Dots and spaces (0901.11, 0901 11 00) are accepted and removed."""
+    code = re.sub(r"[\s.]", "", raw or "")
+    if not _CODE.match(code):
+        raise ValidationError(
+            _("An HS code has 6, 8 or 10 digits, e.g. 090111 or 0901.11.00."), code="hs_format"
+        )
+    if code[:6] not in hs_subheadings():
+        raise ValidationError(
+            _("%(code)s is not a subheading of the HS 2022 nomenclature."),
+            code="hs_unknown",
+            params={"code": code[:6]},
+        )
+    return code
+
+
+@functools.cache
+def hs_subheadings() -> frozenset[str]:
+    """The 5,612 subheadings, read once per process: the table is reference data that only a
+    migration changes, and an import validates thousands of rows against it."""
+    return frozenset(HsCode.objects.filter(level=6).values_list("code", flat=True))
+
+
+@functools.cache
+def section_names() -> dict[str, str]:
+    path = Path(__file__).resolve().parent / "data" / "hs" / "sections.csv"
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return {row["section"]: row["name"] for row in csv.DictReader(handle)}
+
+
+@dataclass(frozen=True)
+class HsMatch:
+    code: str
+    description: str
+    section: str
+    chapter: str
+    heading: str
+
+
+def hs_search(query: str, *, limit: int = 20) -> list[HsMatch]:
+    """Subheadings matching every word (in the subheading, its heading or its chapter), or
+    starting with the digits typed. One query whatever the number of matches."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    rows = HsCode.objects.filter(level=6).select_related("parent__parent")
+    digits = re.sub(r"[\s.]", "", query)
+    if digits.isdigit():
+        rows = rows.filter(code__startswith=digits[:6])
+    else:
+        for word in query.split()[:6]:
+            rows = rows.filter(
+                Q(description__icontains=word)
+                | Q(parent__description__icontains=word)
+                | Q(parent__parent__description__icontains=word)
+            )
+    return [_match(row) for row in rows.order_by("code")[:limit]]
+
+
+def hs_path(code: str) -> HsMatch | None:
+    row = HsCode.objects.filter(code=code[:6], level=6).select_related("parent__parent").first()
+    return _match(row) if row else None
+
+
+def _match(row: HsCode) -> HsMatch:
+    heading, chapter = row.parent, row.parent.parent
+    return HsMatch(
+        code=row.code,
+        description=row.description,
+        section=f"{row.section} {section_names().get(row.section, '')}".strip(),
+        chapter=f"{chapter.code} {chapter.description}",
+        heading=f"{heading.code} {heading.description}",
+    )
+
+
+def hs_suggestions_for(seller, *, limit: int = 5) -> list[HsMatch]:
+    """The codes a seller used most on earlier listings, most used first."""
+    used = Counter(Product.objects.filter(seller=seller).values_list("hs_code", flat=True))
+    codes = [code[:6] for code, _count in used.most_common(limit)]
+    rows = {
+        row.code: row
+        for row in HsCode.objects.filter(code__in=codes, level=6).select_related("parent__parent")
+    }
+    return [_match(rows[code]) for code in dict.fromkeys(codes) if code in rows]

@@ -1,0 +1,166 @@
+"""Cross-border orders: B2B from a buyer organisation, B2C from a sales channel."""
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from djmoney.models.fields import MoneyField
+
+from ewtp.common.models import BaseModel
+from ewtp.common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+
+from .catalogue import Product
+from .network import Hub
+from .organizations import Organization
+from .users import User
+
+
+def order_reference() -> str:
+    """Short, unguessable, easy to read aloud: no 0/O or 1/I."""
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "EW-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class Order(BaseModel):
+    class Status(models.TextChoices):
+        PLACED = "placed", _("Placed")  # stock reserved; payment not yet requested
+        AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")  # payment intent open
+        PAID = "paid", _("Paid")  # funds held in escrow
+        IN_CUSTOMS = "in_customs", _("In customs")  # declarations filed
+        SHIPPED = "shipped", _("Shipped")  # on its way on the e-road
+        DELIVERED = "delivered", _("Delivered")  # buyer's confirmation window running
+        COMPLETED = "completed", _("Completed")  # escrow released to the seller
+        CANCELLED = "cancelled", _("Cancelled")  # before payment; stock released
+        EXPIRED = "expired", _("Expired")  # payment never arrived; stock released
+        REFUNDED = "refunded", _("Refunded")  # money back to the buyer
+        DISPUTED = "disputed", _("Disputed")  # escrow frozen until an officer decides
+
+    # The journey, and the ways off it (DESIGN.md). Only services move an order.
+    TRANSITIONS = {
+        Status.PLACED: {Status.AWAITING_PAYMENT, Status.CANCELLED, Status.EXPIRED},
+        Status.AWAITING_PAYMENT: {Status.PAID, Status.CANCELLED, Status.EXPIRED},
+        Status.PAID: {Status.IN_CUSTOMS, Status.REFUNDED, Status.DISPUTED},
+        Status.IN_CUSTOMS: {Status.SHIPPED, Status.REFUNDED, Status.DISPUTED},
+        Status.SHIPPED: {Status.DELIVERED, Status.REFUNDED, Status.DISPUTED},
+        Status.DELIVERED: {Status.COMPLETED, Status.DISPUTED},
+        Status.DISPUTED: {Status.COMPLETED, Status.REFUNDED},
+        Status.COMPLETED: set(),
+        Status.CANCELLED: set(),
+        Status.EXPIRED: set(),
+        Status.REFUNDED: set(),
+    }
+    UNPAID = (Status.PLACED, Status.AWAITING_PAYMENT)
+    # Statuses in which the reserved stock goes back on the shelf.
+    RELEASES_STOCK = (Status.CANCELLED, Status.EXPIRED)
+
+    class Incoterm(models.TextChoices):
+        DAP = "DAP", _("DAP: buyer pays import duties and taxes")
+        DDP = "DDP", _("DDP: duties and taxes included, paid from escrow")
+
+    reference = models.CharField(max_length=12, unique=True, default=order_reference)
+    seller = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="sales")
+    buyer = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="purchases"
+    )
+    channel = models.ForeignKey(
+        "common.ApiClient", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    origin_hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="+")
+    destination_hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="+")
+    incoterm = models.CharField(max_length=3, choices=Incoterm.choices, default=Incoterm.DAP)
+    total = MoneyField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    total_weight_kg = models.DecimalField(max_digits=12, decimal_places=3)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLACED)
+    expires_at = models.DateTimeField(help_text="An unpaid order expires at this time.")
+    placed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The end consumer of a B2C order (what the destination's customs regime needs).
+    consumer_name = models.CharField(max_length=150, blank=True)
+    consumer_email = models.EmailField(blank=True)
+    consumer_phone = models.CharField(max_length=30, blank=True)
+    consumer_address = models.TextField(blank=True)
+    consumer_country = CountryField(blank=True)
+    consumer_id_reference = models.CharField(
+        max_length=40, blank=True, help_text="Identity document number the destination requires."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # B2B has a buyer organisation; B2C has a channel and a named consumer
+            models.CheckConstraint(
+                name="order_has_a_buyer",
+                condition=Q(buyer__isnull=False)
+                | (Q(channel__isnull=False) & ~Q(consumer_name="")),
+            ),
+            models.CheckConstraint(name="order_total_positive", condition=Q(total__gt=0)),
+        ]
+        indexes = [
+            # the expiry sweep: unpaid orders past their time
+            models.Index(fields=["status", "expires_at"], name="order_expiry_idx"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_b2c(self) -> bool:
+        return self.buyer_id is None
+
+    @property
+    def buyer_label(self) -> str:
+        return str(self.buyer) if self.buyer_id else self.consumer_name
+
+    def can_become(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.Status(self.status)]
+
+
+class OrderLine(models.Model):
+    """A line as it was at placement: price, HS code, origin and weight are snapshots."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveSmallIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    sku = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    unit_price = MoneyField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    line_total = MoneyField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    hs_code = models.CharField(max_length=10)
+    origin_country = CountryField()
+    unit_weight_kg = models.DecimalField(max_digits=10, decimal_places=3)
+
+    class Meta:
+        ordering = ["order_id", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="order_line_once"),
+            models.CheckConstraint(
+                name="order_line_quantity_positive", condition=Q(quantity__gt=0)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order} #{self.line_no} {self.quantity} × {self.sku}"
+
+
+class OrderTransition(models.Model):
+    """Every status change of an order: who, when, why. Append-only."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order_id", "created_at", "id"]
+
+    def __str__(self):
+        return f"{self.order}: {self.from_status or '∅'} → {self.to_status}"

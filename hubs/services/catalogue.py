@@ -1,0 +1,77 @@
+"""Writes of the catalogue: listings and their images. Field validation is ProductForm's."""
+
+from django.db import IntegrityError, transaction
+
+from ewtp.common.audit import audit_record
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+
+from ..errors import HubsErrorCode
+from ..models import Organization, Product, ProductImage, User
+from ..roles import Perm, can_act_for
+
+
+def _require_seller_member(actor, seller):
+    if not can_act_for(actor, seller, Perm.CATALOGUE_MANAGE):
+        raise NotAllowedError("Only members of the seller manage its listings.", "not_member")
+
+
+def product_save(
+    *, seller: Organization, actor: User | None, data: dict, product: Product | None = None
+) -> Product:
+    """Create a listing, or update ``product`` with ``data`` (cleaned by ProductForm).
+
+    Listings can be prepared before verification; buyers see them once the seller is approved.
+    ``actor`` None is the seller's own API client, already scoped to the seller.
+    """
+    if actor is not None:
+        _require_seller_member(actor, seller)
+    if product is not None and product.seller_id != seller.pk:
+        raise NotAllowedError("This product belongs to another seller.", "not_owner")
+    if data["unit_price"].currency.code != seller.currency:
+        raise ApplicationError(
+            f"Prices are in {seller.currency}, the seller's currency.",
+            HubsErrorCode.PRODUCT_INVALID,
+            extra={"field": "unit_price"},
+        )
+    try:
+        with transaction.atomic():
+            if product is None:
+                product = Product.objects.create(seller=seller, **data)
+                action = "hubs.product.created"
+            else:
+                for name, value in data.items():
+                    setattr(product, name, value)
+                product.save()
+                action = "hubs.product.updated"
+            audit_record(actor=actor, action=action, target=product, data={"sku": product.sku})
+    except IntegrityError:
+        raise ConflictError(
+            "You already have a product with this SKU.",
+            HubsErrorCode.PRODUCT_INVALID,
+            extra={"field": "sku"},
+        ) from None
+    return product
+
+
+def product_set_active(*, product: Product, active: bool, actor: User | None) -> Product:
+    """Listings are never deleted (orders point at them): they are deactivated."""
+    if actor is not None:
+        _require_seller_member(actor, product.seller)
+    if product.is_active == active:
+        return product
+    with transaction.atomic():
+        product.is_active = active
+        product.save(update_fields=["is_active", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="hubs.product.activated" if active else "hubs.product.deactivated",
+            target=product,
+        )
+    return product
+
+
+def product_image_add(*, product: Product, image, actor: User) -> ProductImage:
+    _require_seller_member(actor, product.seller)
+    with transaction.atomic():
+        position = product.images.count()
+        return ProductImage.objects.create(product=product, image=image, position=position)

@@ -1,0 +1,193 @@
+"""KYC: an organisation's documents and the MDEC officers' review of them.
+
+The status moves only along Organization.KYC_TRANSITIONS; each step locks the row, writes
+the audit trail (actor, time, reason) and e-mails the owners after commit.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ewtp.common.audit import audit_record
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.notifications import email_after_commit
+
+from ..errors import HubsErrorCode
+from ..models import KycDocument, Membership, Organization, User
+from ..roles import Perm, can_act_for, has_permission
+
+Status = Organization.KycStatus
+
+# File signatures: the type is decided by the bytes, never by the name or the browser.
+SIGNATURES = {
+    b"%PDF-": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+}
+REQUIRED_KINDS = {KycDocument.Kind.REGISTRATION, KycDocument.Kind.DIRECTOR_ID}
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    return next((kind for magic, kind in SIGNATURES.items() if head.startswith(magic)), None)
+
+
+def kyc_document_upload(
+    *, organization: Organization, kind: str, upload, actor: User
+) -> KycDocument:
+    """Store one document (PDF, JPEG or PNG up to KYC_MAX_UPLOAD_BYTES) for the organisation."""
+    if not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
+        raise NotAllowedError(
+            "Only the organisation's owners upload verification documents.", "not_owner"
+        )
+    if kind not in KycDocument.Kind.values:
+        raise ApplicationError(
+            "Choose the kind of document.",
+            HubsErrorCode.KYC_DOCUMENT_INVALID,
+            extra={"field": "kind"},
+        )
+    if upload.size > settings.KYC_MAX_UPLOAD_BYTES:
+        raise ApplicationError(
+            f"The file is larger than {settings.KYC_MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+            HubsErrorCode.KYC_DOCUMENT_INVALID,
+            extra={"field": "file"},
+        )
+    upload.seek(0)
+    content_type = sniff_content_type(upload.read(16))
+    if content_type is None:
+        raise ApplicationError(
+            "Upload a PDF, JPEG or PNG file (this file is none of them).",
+            HubsErrorCode.KYC_DOCUMENT_INVALID,
+            extra={"field": "file"},
+        )
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic():
+        document = KycDocument(
+            organization=organization,
+            kind=kind,
+            original_name=upload.name[:200],
+            content_type=content_type,
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+        )
+        document.file.save("upload", upload, save=False)
+        document.save()
+        audit_record(
+            actor=actor,
+            action="hubs.kyc.document_uploaded",
+            target=organization,
+            data={"kind": kind, "sha256": document.sha256, "size": document.size},
+        )
+    return document
+
+
+def _transition(organization: Organization, to: str, *, actor: User, reason: str, action: str):
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        if locked.kyc_status == to:
+            return locked, False  # already there (a double click): nothing to do
+        if to not in Organization.KYC_TRANSITIONS[Status(locked.kyc_status)]:
+            raise ConflictError(
+                f"Verification cannot go from “{locked.get_kyc_status_display()}” to "
+                f"“{Status(to).label}”.",
+                HubsErrorCode.KYC_TRANSITION,
+            )
+        before = locked.kyc_status
+        locked.kyc_status, locked.kyc_reason = to, reason
+        if to in (Status.APPROVED, Status.REJECTED):
+            locked.kyc_decided_at = timezone.now()
+        locked.save(update_fields=["kyc_status", "kyc_reason", "kyc_decided_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=action,
+            target=locked,
+            reason=reason,
+            data={"from": before, "to": to},
+        )
+    return locked, True
+
+
+def kyc_submit(*, organization: Organization, actor: User) -> Organization:
+    """Send the documents for review. Needs the registration certificate and a director's ID,
+    and a complete payout account."""
+    if not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
+        raise NotAllowedError(
+            "Only the organisation's owners submit for verification.", "not_owner"
+        )
+    missing = REQUIRED_KINDS - set(organization.kyc_documents.values_list("kind", flat=True))
+    if missing:
+        labels = ", ".join(sorted(str(KycDocument.Kind(kind).label) for kind in missing))
+        raise ApplicationError(
+            f"Upload these documents first: {labels}.", HubsErrorCode.KYC_INCOMPLETE
+        )
+    if not (organization.payout_bic and organization.payout_account_number):
+        raise ApplicationError("Enter the payout bank account first.", HubsErrorCode.KYC_INCOMPLETE)
+    organization, _ = _transition(
+        organization, Status.SUBMITTED, actor=actor, reason="", action="hubs.kyc.submitted"
+    )
+    return organization
+
+
+def _review(organization, to, *, actor, reason, action, subject, message):
+    if not has_permission(actor, Perm.KYC_REVIEW):
+        raise NotAllowedError("Only MDEC officers review verifications.", "not_reviewer")
+    if to != Status.APPROVED and not reason.strip():
+        raise ApplicationError(
+            "Give the reason: the organisation will read it.",
+            HubsErrorCode.KYC_TRANSITION,
+            extra={"field": "reason"},
+        )
+    organization, changed = _transition(
+        organization, to, actor=actor, reason=reason.strip(), action=action
+    )
+    if changed:
+        owners = Membership.objects.filter(organization=organization, role=Membership.Role.OWNER)
+        email_after_commit(
+            to=[m.user.email for m in owners.select_related("user")] + [organization.contact_email],
+            subject=f"eWTP Hub verification of {organization.legal_name}: {subject}",
+            body=message + (f"\n\nReviewer's note: {reason.strip()}\n" if reason.strip() else "\n"),
+        )
+    return organization
+
+
+def kyc_approve(*, organization: Organization, actor: User, reason: str = "") -> Organization:
+    return _review(
+        organization,
+        Status.APPROVED,
+        actor=actor,
+        reason=reason,
+        action="hubs.kyc.approved",
+        subject="approved",
+        message="Your organisation is verified: you can now list products and sell abroad.",
+    )
+
+
+def kyc_reject(*, organization: Organization, actor: User, reason: str) -> Organization:
+    return _review(
+        organization,
+        Status.REJECTED,
+        actor=actor,
+        reason=reason,
+        action="hubs.kyc.rejected",
+        subject="not approved",
+        message="Your verification was not approved. You can correct it and submit again.",
+    )
+
+
+def kyc_request_more(*, organization: Organization, actor: User, reason: str) -> Organization:
+    return _review(
+        organization,
+        Status.MORE_INFO,
+        actor=actor,
+        reason=reason,
+        action="hubs.kyc.more_info_requested",
+        subject="more information needed",
+        message="The reviewer needs more information before deciding. Upload what is "
+        "asked for and submit again.",
+    )

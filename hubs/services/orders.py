@@ -1,0 +1,327 @@
+"""Orders: placement with stock reservation, the status machine, cancellation and expiry.
+
+Placement locks the product rows (in id order, so two orders never deadlock) and takes the
+units from stock; cancellation and expiry put them back. A concurrent order for the last
+units waits for the lock and then sees the stock the first one left.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from moneyed import Money
+
+from ewtp.common.audit import audit_record
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.outbox import event_record
+
+from ..errors import HubsErrorCode
+from ..events import OrderPlaced, OrderStatusChanged
+from ..models import ERoad, Hub, Order, OrderLine, OrderTransition, Organization, Product, User
+from ..roles import Perm, can_act_for
+
+MAX_LINES = 100
+MAX_QUANTITY = 100_000
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """The end consumer of a B2C order, as the destination's customs regime needs."""
+
+    name: str
+    address: str
+    country: str
+    email: str = ""
+    phone: str = ""
+    id_reference: str = ""
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    seller: Organization
+    destination_hub: Hub
+    lines: list[LineRequest]
+    incoterm: str = Order.Incoterm.DAP
+    buyer: Organization | None = None
+    channel: object | None = None  # ewtp.common.ApiClient of a sales channel
+    consumer: Consumer | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _invalid(message, field_name=None, code=HubsErrorCode.ORDER_INVALID):
+    raise ApplicationError(message, code, extra={"field": field_name} if field_name else None)
+
+
+def _check_request(request: OrderRequest) -> None:
+    if (request.buyer is None) == (request.consumer is None):
+        _invalid("An order has either a buyer organisation or a consumer.")
+    if request.buyer is not None and request.buyer.pk == request.seller.pk:
+        _invalid("An organisation cannot buy from itself.", "seller")
+    if not request.seller.can_sell:
+        _invalid(
+            f"{request.seller} is not a verified seller yet.", "seller", HubsErrorCode.NOT_APPROVED
+        )
+    if request.incoterm not in Order.Incoterm.values:
+        _invalid("Incoterm is DAP or DDP.", "incoterm")
+    if not 1 <= len(request.lines) <= MAX_LINES:
+        _invalid(f"An order has 1 to {MAX_LINES} lines.", "lines")
+    if len({line.product_id for line in request.lines}) != len(request.lines):
+        _invalid("Each product appears on one line only.", "lines")
+    for index, line in enumerate(request.lines):
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            _invalid(f"Quantity is 1 to {MAX_QUANTITY}.", f"lines.{index}.quantity")
+    eroad = ERoad.objects.filter(
+        origin_id=request.seller.home_hub_id,
+        destination_id=request.destination_hub.pk,
+        is_active=True,
+    )
+    if not eroad.exists():
+        _invalid(
+            f"No open e-road from {request.seller.home_hub.code} to {request.destination_hub.code}.",
+            "destination_hub",
+            HubsErrorCode.NO_EROAD,
+        )
+
+
+def order_place(*, request: OrderRequest, actor: User | None) -> Order:
+    """Place an order: validate, reserve stock, snapshot the lines, record ``hubs.order_placed``.
+
+    ``actor`` is the buyer's member placing it in the portal, or None for an API client
+    (the caller has checked the client's scope and organisation).
+    """
+    if (
+        actor is not None
+        and request.buyer is not None
+        and not can_act_for(actor, request.buyer, Perm.ORDERS_TRADE)
+    ):
+        raise NotAllowedError(
+            "Only members of the buying organisation place its orders.", "not_member"
+        )
+    _check_request(request)
+    with transaction.atomic():
+        products = _lock_products(request)
+        order = Order.objects.create(
+            seller=request.seller,
+            buyer=request.buyer,
+            channel=request.channel,
+            origin_hub_id=request.seller.home_hub_id,
+            destination_hub=request.destination_hub,
+            incoterm=request.incoterm,
+            total=Money(0, request.seller.currency),
+            total_weight_kg=Decimal(0),
+            expires_at=timezone.now() + settings.ORDER_PAYMENT_WINDOW,
+            placed_by=actor,
+            **_consumer_fields(request.consumer),
+        )
+        total, weight = _add_lines(order, request.lines, products)
+        order.total, order.total_weight_kg = total, weight
+        order.save(update_fields=["total", "total_currency", "total_weight_kg"])
+        _record_transition(
+            order,
+            "",
+            Order.Status.PLACED,
+            actor=actor,
+            label=_label(actor, request.channel),
+            reason="",
+        )
+        audit_record(
+            actor=actor,
+            action="hubs.order.placed",
+            target=order,
+            data={"reference": order.reference, "total": str(order.total.amount)},
+        )
+        event_record(
+            OrderPlaced(
+                order_id=order.pk,
+                reference=order.reference,
+                seller_id=order.seller_id,
+                total_amount=str(order.total.amount),
+                currency=order.total.currency.code,
+            )
+        )
+    return order
+
+
+def _lock_products(request: OrderRequest) -> dict[int, Product]:
+    ids = sorted(line.product_id for line in request.lines)
+    products = {
+        p.pk: p for p in Product.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    for index, line in enumerate(request.lines):
+        product = products.get(line.product_id)
+        if product is None or product.seller_id != request.seller.pk or not product.is_active:
+            _invalid("This product is not on sale by this seller.", f"lines.{index}.product")
+        if product.stock < line.quantity:
+            _invalid(
+                f"Only {product.stock} of {product.sku} left.",
+                f"lines.{index}.quantity",
+                HubsErrorCode.OUT_OF_STOCK,
+            )
+    return products
+
+
+def _add_lines(order, lines, products):
+    total, weight, rows = Money(0, order.seller.currency), Decimal(0), []
+    for number, line in enumerate(lines, start=1):
+        product = products[line.product_id]
+        line_total = product.unit_price * line.quantity
+        rows.append(
+            OrderLine(
+                order=order,
+                line_no=number,
+                product=product,
+                sku=product.sku,
+                title=product.title_en,
+                quantity=line.quantity,
+                unit_price=product.unit_price,
+                line_total=line_total,
+                hs_code=product.hs_code,
+                origin_country=product.origin_country,
+                unit_weight_kg=product.unit_weight_kg,
+            )
+        )
+        total += line_total
+        weight += product.unit_weight_kg * line.quantity
+        product.stock -= line.quantity
+    OrderLine.objects.bulk_create(rows)
+    Product.objects.bulk_update(products.values(), ["stock"])
+    return total, weight
+
+
+def _consumer_fields(consumer: Consumer | None) -> dict:
+    if consumer is None:
+        return {}
+    return {
+        "consumer_name": consumer.name,
+        "consumer_address": consumer.address,
+        "consumer_country": consumer.country,
+        "consumer_email": consumer.email,
+        "consumer_phone": consumer.phone,
+        "consumer_id_reference": consumer.id_reference,
+    }
+
+
+def _label(actor, channel=None) -> str:
+    if actor is not None and actor.is_authenticated:
+        return actor.email
+    if channel is not None:
+        return f"API client {channel.application.name}"
+    return "system"
+
+
+def _record_transition(order, before, after, *, actor, label, reason):
+    OrderTransition.objects.create(
+        order=order,
+        from_status=before,
+        to_status=after,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=label,
+        reason=reason,
+    )
+
+
+def order_transition(
+    *, order: Order, to: str, actor: User | None = None, reason: str = "", actor_label: str = ""
+) -> Order:
+    """Move an order along Order.TRANSITIONS. Locks the row, re-checks, returns early when the
+    order is already there (a retried step), refuses an illegal move with 409."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status == to:
+            return locked
+        if not locked.can_become(to):
+            raise ConflictError(
+                f"Order {locked.reference} is {locked.get_status_display().lower()}; it cannot become "
+                f"{Order.Status(to).label.lower()}.",
+                HubsErrorCode.ORDER_TRANSITION,
+            )
+        before = locked.status
+        locked.status = to
+        locked.save(update_fields=["status", "updated_at"])
+        if to in Order.RELEASES_STOCK:
+            _release_stock(locked)
+        _record_transition(
+            locked, before, to, actor=actor, label=actor_label or _label(actor), reason=reason
+        )
+        audit_record(
+            actor=actor,
+            action=f"hubs.order.{to}",
+            target=locked,
+            reason=reason,
+            data={"from": before},
+        )
+        event_record(
+            OrderStatusChanged(
+                order_id=locked.pk, reference=locked.reference, from_status=before, to_status=to
+            )
+        )
+    return locked
+
+
+def _release_stock(order: Order) -> None:
+    lines = list(order.lines.all())
+    products = {
+        p.pk: p
+        for p in Product.objects.select_for_update()
+        .filter(pk__in=sorted(line.product_id for line in lines))
+        .order_by("pk")
+    }
+    for line in lines:
+        products[line.product_id].stock += line.quantity
+    Product.objects.bulk_update(products.values(), ["stock"])
+
+
+def order_cancel(*, order: Order, actor: User | None, reason: str, actor_label: str = "") -> Order:
+    """The buyer (or its channel) or the seller cancels an order that is not paid yet."""
+    if actor is not None and not (
+        (order.buyer_id and can_act_for(actor, order.buyer, Perm.ORDERS_TRADE))
+        or can_act_for(actor, order.seller, Perm.ORDERS_TRADE)
+    ):
+        raise NotAllowedError("Only the buyer or the seller cancels an order.", "not_party")
+    if not reason.strip():
+        raise ApplicationError(
+            "Give a reason for the cancellation.",
+            HubsErrorCode.ORDER_INVALID,
+            extra={"field": "reason"},
+        )
+    if order.status not in Order.UNPAID:
+        raise ConflictError(
+            f"Order {order.reference} is paid already: ask for a refund instead.",
+            HubsErrorCode.ORDER_TRANSITION,
+        )
+    return order_transition(
+        order=order,
+        to=Order.Status.CANCELLED,
+        actor=actor,
+        reason=reason.strip(),
+        actor_label=actor_label,
+    )
+
+
+def orders_expire(*, now=None) -> int:
+    """Expire unpaid orders past their payment window (beat). Each in its own transaction, so
+    one failure does not hold back the rest; a re-run skips what is done."""
+    now = now or timezone.now()
+    due = Order.objects.filter(status__in=Order.UNPAID, expires_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    expired = 0
+    for order_id in list(due[:1000]):
+        order = Order.objects.get(pk=order_id)
+        if order.status in Order.UNPAID:
+            order_transition(
+                order=order,
+                to=Order.Status.EXPIRED,
+                reason="Payment not received in time.",
+                actor_label="system",
+            )
+            expired += 1
+    return expired

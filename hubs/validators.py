@@ -1,0 +1,128 @@
+"""Validators for what an organisation declares about itself.
+
+Each takes the raw text, returns it normalised, or raises ValidationError with a message a
+person can act on. Pure functions: the forms, the API and the import all share them.
+"""
+
+import re
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+# SSM (Companies Commission of Malaysia) registration numbers since 2019: YYYY TT NNNNNN.
+# The entity types of the new format (SSM, "New Registration Number Format", 2019).
+SSM_ENTITY_TYPES = {
+    "01": "Local company (Sdn. Bhd. / Bhd.)",
+    "02": "Foreign company",
+    "03": "Business (sole proprietorship or partnership)",
+    "04": "Local limited liability partnership",
+    "05": "Foreign limited liability partnership",
+    "06": "Professional limited liability partnership",
+}
+_SSM_NEW = re.compile(r"^(\d{4})(\d{2})(\d{6})$")
+# Before 2019: company number with its check letter (123456-X); LLPs as LLP0012345-LGN.
+_SSM_OLD_COMPANY = re.compile(r"^\d{1,7}-[A-Z]$")
+_SSM_OLD_LLP = re.compile(r"^LLP\d{7}-LG[NB]$")
+
+# China's unified social credit code (GB 32100-2015): 18 characters from this alphabet
+# (no I, O, S, V, Z); the last is a check character over the first 17 with these weights.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC = re.compile(rf"^[{USCC_ALPHABET}]{{2}}\d{{6}}[{USCC_ALPHABET}]{{10}}$")
+
+# ISO 9362 business identifier code: bank (4 letters), country (2), location (2), branch (3).
+_BIC = re.compile(r"^([A-Z]{4})([A-Z]{2})([A-Z0-9]{2})([A-Z0-9]{3})?$")
+_ACCOUNT_NUMBER = re.compile(r"^[A-Z0-9]{5,34}$")
+
+
+def registration_number_clean(country: str, raw: str) -> str:
+    value = re.sub(r"\s+", "", raw or "").upper()
+    if not value:
+        raise ValidationError(_("Enter the registration number."), code="required")
+    if country == "MY":
+        return _ssm_clean(value)
+    if country == "CN":
+        return _uscc_clean(value)
+    if len(value) > 50:
+        raise ValidationError(_("At most 50 characters."), code="max_length")
+    return value
+
+
+def _ssm_clean(value: str) -> str:
+    value = value.replace("-", "") if _SSM_NEW.match(value.replace("-", "")) else value
+    match = _SSM_NEW.match(value)
+    if match:
+        year, entity_type, _serial = match.groups()
+        if not 1800 <= int(year) <= date.today().year:
+            raise ValidationError(
+                _("An SSM number starts with the year of registration; %(year)s is not one."),
+                code="ssm_year",
+                params={"year": year},
+            )
+        if entity_type not in SSM_ENTITY_TYPES:
+            raise ValidationError(
+                _("Digits 5–6 of an SSM number are the entity type (01–06); %(type)s is none."),
+                code="ssm_entity_type",
+                params={"type": entity_type},
+            )
+        return value
+    if _SSM_OLD_COMPANY.match(value) or _SSM_OLD_LLP.match(value):
+        return value
+    raise ValidationError(
+        _(
+            "Enter the SSM registration number: 12 digits (e.g. 201901012345) or the old "
+            "format (e.g. 123456-X)."
+        ),
+        code="ssm_format",
+    )
+
+
+def uscc_check_character(first17: str) -> str:
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def _uscc_clean(value: str) -> str:
+    if len(value) != 18 or not _USCC.match(value):
+        raise ValidationError(
+            _(
+                "A unified social credit code has 18 characters: digits and capital letters "
+                "except I, O, S, V and Z."
+            ),
+            code="uscc_format",
+        )
+    if uscc_check_character(value[:17]) != value[17]:
+        raise ValidationError(
+            _("This unified social credit code fails its check character: please re-type it."),
+            code="uscc_check",
+        )
+    return value
+
+
+def bic_clean(raw: str) -> str:
+    value = re.sub(r"\s+", "", raw or "").upper()
+    match = _BIC.match(value)
+    if not match:
+        raise ValidationError(
+            _("A SWIFT/BIC code has 8 or 11 characters, e.g. MBBEMYKL or MBBEMYKLXXX."),
+            code="bic_format",
+        )
+    if match.group(2) not in dict(countries):
+        raise ValidationError(
+            _("Characters 5–6 of a SWIFT/BIC code are a country code; %(code)s is not one."),
+            code="bic_country",
+            params={"code": match.group(2)},
+        )
+    return value
+
+
+def account_number_clean(raw: str) -> str:
+    value = re.sub(r"[\s-]+", "", raw or "").upper()
+    if not _ACCOUNT_NUMBER.match(value):
+        raise ValidationError(
+            _("An account number has 5 to 34 letters or digits (spaces and dashes are ignored)."),
+            code="account_number",
+        )
+    return value
