@@ -1,10 +1,13 @@
 """Factories for the hub's models. Hubs are opened through the service, from airport data."""
 
+from decimal import Decimal
+
 import factory
 from factory.django import DjangoModelFactory
+from moneyed import Money
 
 from ewtp.common.services import api_client_create
-from hubs.models import Hub, Membership, Organization, User
+from hubs.models import Hub, Membership, Organization, Product, User
 from hubs.services.network import hub_open
 
 TEST_PASSWORD = "correct-horse-battery-9"
@@ -49,3 +52,50 @@ class MembershipFactory(DjangoModelFactory):
 
 def api_client(*, scopes=("hubs:read",), kind="bank", name="Test Bank"):
     return api_client_create(name=name, kind=kind, scopes=list(scopes))
+
+
+class SellerFactory(OrganizationFactory):
+    """A verified Malaysian seller at KUL with a payout account."""
+
+    registration_number = factory.Sequence(lambda n: f"2019010{n:05d}")
+    kyc_status = "approved"
+    payout_bic = "MBBEMYKL"
+    payout_account_name = factory.SelfAttribute("legal_name")
+    payout_account_number = "514012345678"
+
+
+class BuyerFactory(OrganizationFactory):
+    legal_name = factory.Sequence(lambda n: f"Hangzhou Buyer {n} Co., Ltd.")
+    country = "CN"
+    home_hub = factory.LazyFunction(lambda: hub("HGH"))
+
+
+class ProductFactory(DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    seller = factory.SubFactory(SellerFactory)
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    title_en = factory.Sequence(lambda n: f"Batik scarf {n}")
+    description_en = "Hand-drawn batik on silk."
+    hs_code = "621410"  # shawls, scarves; of silk
+    origin_country = "MY"
+    unit_price = factory.LazyAttribute(lambda p: Money("45.00", p.seller.currency))
+    unit_weight_kg = Decimal("0.150")
+    length_cm = Decimal("30")
+    width_cm = Decimal("20")
+    height_cm = Decimal("2")
+    stock = 100
+
+
+def open_eroads():
+    from hubs.services.network import eroad_open
+
+    kul, hgh = hub("KUL"), hub("HGH")
+    eroad_open(origin=kul, destination=hgh, transit_days=3)
+    eroad_open(origin=hgh, destination=kul, transit_days=3)
+    return kul, hgh
+
+
+def member(organization, role="owner"):
+    return MembershipFactory(organization=organization, role=role).user

@@ -85,7 +85,8 @@ def _check_request(request: OrderRequest) -> None:
     )
     if not eroad.exists():
         _invalid(
-            f"No open e-road from {request.seller.home_hub.code} to {request.destination_hub.code}.",
+            f"No open e-road from {request.seller.home_hub.code} "
+            f"to {request.destination_hub.code}.",
             "destination_hub",
             HubsErrorCode.NO_EROAD,
         )
@@ -239,8 +240,8 @@ def order_transition(
             return locked
         if not locked.can_become(to):
             raise ConflictError(
-                f"Order {locked.reference} is {locked.get_status_display().lower()}; it cannot become "
-                f"{Order.Status(to).label.lower()}.",
+                f"Order {locked.reference} is {locked.get_status_display().lower()}; "
+                f"it cannot become {Order.Status(to).label.lower()}.",
                 HubsErrorCode.ORDER_TRANSITION,
             )
         before = locked.status

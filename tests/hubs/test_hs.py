@@ -1,0 +1,50 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from hubs.hs import hs_code_clean, hs_path, hs_search, hs_suggestions_for
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("raw", "clean"), [("090111", "090111"), ("0901.11", "090111"),
+                                            ("0901.11.00", "09011100"), ("8517130010", "8517130010")])
+def test_hs_codes_accepted(raw, clean):
+    assert hs_code_clean(raw) == clean
+
+
+@pytest.mark.parametrize(("raw", "code"), [("0901", "hs_format"), ("0901111", "hs_format"),
+                                           ("999999", "hs_unknown"), ("090199", "hs_unknown"),
+                                           ("85171300AB", "hs_format")])
+def test_hs_codes_refused(raw, code):
+    with pytest.raises(ValidationError) as error:
+        hs_code_clean(raw)
+    assert error.value.code == code
+
+
+def test_search_by_words_shows_the_path():
+    results = hs_search("coffee roasted")
+    codes = [r.code for r in results]
+    assert "090121" in codes  # coffee; roasted, not decaffeinated
+    match = next(r for r in results if r.code == "090121")
+    assert match.chapter.startswith("09 ")
+    assert match.heading.startswith("0901 ")
+    assert match.section.startswith("II ")
+
+
+def test_search_by_code_prefix():
+    assert [r.code for r in hs_search("8517.13")] == ["851713"]
+    assert hs_search("") == []
+
+
+def test_path_of_a_national_line():
+    assert hs_path("8517130010").heading.startswith("8517")
+
+
+def test_suggestions_come_from_the_sellers_earlier_listings():
+    seller = factories.SellerFactory()
+    factories.ProductFactory(seller=seller, hs_code="621410")
+    factories.ProductFactory(seller=seller, hs_code="621410")
+    factories.ProductFactory(seller=seller, hs_code="090111")
+    factories.ProductFactory(hs_code="851713")  # another seller's
+    assert [s.code for s in hs_suggestions_for(seller)] == ["621410", "090111"]
