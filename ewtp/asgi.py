@@ -2,5 +2,6 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewtp.settings.local")
+# A server process is production unless told otherwise (the demo sets its settings).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewtp.settings.production")
 application = get_asgi_application()

@@ -4,7 +4,8 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewtp.settings.local")
+# Workers are production unless told otherwise (the demo and tests set their settings).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewtp.settings.production")
 
 app = Celery("ewtp")
 app.config_from_object("django.conf:settings", namespace="CELERY")

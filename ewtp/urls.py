@@ -1,6 +1,7 @@
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.shortcuts import render
 from django.urls import include, path, re_path
 from drf_spectacular.views import (
@@ -45,11 +46,25 @@ admin.site.site_title = "eWTP Hub"
 
 
 def handler400(request, exception):
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent):
+        if request.path.startswith("/api/"):
+            return problem_json_response(413, "The request body is too large.", "too_large")
+        return render(request, "400.html", status=413)
     if request.path.startswith("/api/"):
         return problem_json_response(
             400, "The request could not be understood (malformed URL or headers).", "bad_request"
         )
     return render(request, "400.html", status=400)
+
+
+def csrf_failure(request, reason=""):
+    if request.path.startswith("/api/"):
+        return problem_json_response(
+            403,
+            "Session-authenticated writes need a CSRF token; API clients use a Bearer token.",
+            "csrf_failed",
+        )
+    return render(request, "403_csrf.html", status=403)
 
 
 def handler403(request, exception):

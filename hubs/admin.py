@@ -23,15 +23,22 @@ class UserAdmin(DjangoUserAdmin):
 
 
 class ERoadInline(admin.TabularInline):
+    """Shown, not edited: e-roads open through `eroad_open` (audited, announced as an event)."""
+
     model = ERoad
     fk_name = "origin"
     extra = 0
+    can_delete = False
+    readonly_fields = ["destination", "transit_days", "is_active"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Hub)
 class HubAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "country", "currency", "timezone"]
-    readonly_fields = ["country", "iata_code", "airport_name", "currency", "timezone"]
+    readonly_fields = ["code", "country", "iata_code", "airport_name", "currency", "timezone"]
     inlines = [ERoadInline]
 
     def has_add_permission(self, request):
@@ -39,9 +46,15 @@ class HubAdmin(admin.ModelAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """Members join by invitation (audited); the admin shows them."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
+    can_delete = False
+    readonly_fields = ["user", "role"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Organization)

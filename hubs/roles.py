@@ -103,6 +103,11 @@ def can_oversee(user) -> bool:
     return has_permission(user, Perm.ORGANIZATIONS_OVERSEE)
 
 
+def can_see_hub_officials(user, hub) -> bool:
+    """Who works at a hub is known to its own officials and to those who oversee."""
+    return can_oversee(user) or (user.is_authenticated and user.official_hub_id == hub.pk)
+
+
 @dataclass(frozen=True)
 class NavItem:
     label: str

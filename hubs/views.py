@@ -13,7 +13,7 @@ from django.views.generic import ListView, TemplateView
 from . import selectors
 from .forms.accounts import EmailAuthenticationForm, LanguageForm
 from .models import Hub
-from .roles import Perm, PermissionRequiredMixin, has_permission, navigation_for, roles_of
+from .roles import Perm, PermissionRequiredMixin, can_see_hub_officials, navigation_for, roles_of
 
 
 class LandingView(TemplateView):
@@ -46,10 +46,7 @@ class MyOrganizationView(PermissionRequiredMixin, TemplateView):
     template_name = "hubs/my_organization.html"
 
     def get_context_data(self, **kwargs):
-        organizations = [
-            (organization, selectors.organization_members(organization=organization))
-            for organization in selectors.organizations_of(user=self.request.user)
-        ]
+        organizations = selectors.organizations_with_members(user=self.request.user)
         return super().get_context_data(organizations=organizations, **kwargs)
 
 
@@ -78,13 +75,10 @@ class HubDetailView(LoginRequiredMixin, TemplateView):
             hub = selectors.hub_get(code=self.kwargs["code"])
         except Hub.DoesNotExist:
             raise Http404("No such hub.") from None
-        user = self.request.user
-        sees_officials = (
-            has_permission(user, Perm.ORGANIZATIONS_OVERSEE) or user.official_hub_id == hub.pk
-        )
+        sees_officials = can_see_hub_officials(self.request.user, hub)
         return super().get_context_data(
             hub=hub,
-            eroads_in=hub.eroads_in.select_related("origin"),
+            eroads_in=selectors.eroads_into(hub=hub),
             officials=selectors.hub_officials(hub=hub) if sees_officials else None,
             **kwargs,
         )

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from .models import ApiClient, AuditEntry, OutboxDelivery, OutboxEvent
+from .outbox import outbox_redeliver
+from .services import api_client_update
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,9 +38,15 @@ class OutboxDeliveryInline(admin.TabularInline):
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(ReadOnlyAdmin):
-    list_display = ["id", "name", "created_at", "dispatched_at", "attempts"]
+    list_display = ["id", "name", "created_at", "dispatched_at", "attempts", "next_attempt_at"]
     list_filter = ["name", ("dispatched_at", admin.EmptyFieldListFilter)]
     inlines = [OutboxDeliveryInline]
+    actions = ["redeliver"]
+
+    @admin.action(description="Deliver again (undelivered events only)")
+    def redeliver(self, request, queryset):
+        count = outbox_redeliver(event_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} event(s) will be delivered by the next sweep.")
 
 
 @admin.register(ApiClient)
@@ -50,3 +58,12 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # clients are issued with `manage.py api_client_create` (secret shown once)
+
+    def save_model(self, request, obj, form, change):
+        # through the service: audited, and live tokens revoked when access shrinks
+        api_client_update(
+            client=obj,
+            is_active=obj.is_active,
+            scopes=obj.allowed_scopes.split(),
+            actor=request.user,
+        )

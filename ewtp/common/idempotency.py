@@ -1,11 +1,14 @@
-"""Idempotency-Key for API POSTs (DESIGN.md, "Interfaces").
+"""Idempotency-Key for API POSTs (DESIGN.md, "Interfaces"; after pretix's middleware).
 
 The same key with the same request replays the first response; the same key with another
-request is refused (422); a duplicate that arrives while the first is still running gets 409.
-Keys are scoped to the caller (OAuth client or user), so two partners never collide.
+request is refused (422); a duplicate that arrives while the first is still running gets
+409. Keys are scoped to the authenticated caller, so two partners never collide.
 
-Exactly-once is a database fact: the key row is inserted under a unique constraint and
-committed *before* the work starts, so a concurrent duplicate sees it and stops.
+How "exactly once" holds: the key row is inserted (committed) first; then the request runs
+inside one transaction that holds a row lock on the key and stores the response in the same
+transaction. A concurrent duplicate cannot take the lock (409). A process killed halfway
+rolls back its work together with the lock, so a retry takes the key over and runs it
+again — it never finds half-done work, and never runs twice what was committed.
 """
 
 import functools
@@ -13,7 +16,7 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from rest_framework.response import Response
 
 from .errors import ApplicationError, CommonErrorCode, ConflictError
@@ -21,13 +24,14 @@ from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+REPLAYED_HEADERS = ("Location",)
 
 
 class IdempotencyKeyReused(ApplicationError):
     status = 422
 
 
-def idempotency_owner(request) -> str:
+def idempotency_owner(request) -> str | None:
     """The caller a key belongs to: the OAuth client, else the signed-in user."""
     token = getattr(request, "auth", None)
     application_id = getattr(token, "application_id", None)
@@ -36,7 +40,7 @@ def idempotency_owner(request) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    return "anonymous"
+    return None
 
 
 def request_fingerprint(request) -> str:
@@ -49,21 +53,40 @@ def request_fingerprint(request) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _claim(owner: str, key: str, fingerprint: str) -> IdempotencyKey | None:
-    """Insert the key as in flight; return the earlier row if there is one."""
+def _insert_if_absent(owner: str, key: str, fingerprint: str) -> None:
     try:
         with transaction.atomic():
             IdempotencyKey.objects.create(owner=owner, key=key, request_fingerprint=fingerprint)
-        return None
     except IntegrityError:
-        return IdempotencyKey.objects.get(owner=owner, key=key)
+        pass  # an earlier request has it: compared under the lock below
+
+
+def _lock(owner: str, key: str):
+    for _attempt in range(3):
+        try:
+            row = (
+                IdempotencyKey.objects.select_for_update(nowait=True)
+                .filter(owner=owner, key=key)
+                .first()
+            )
+        except OperationalError:  # PostgreSQL: the first request still holds the lock
+            raise ConflictError(
+                f"A request with this {HEADER} is still being processed. Retry shortly.",
+                CommonErrorCode.IDEMPOTENCY_KEY_IN_FLIGHT,
+            ) from None
+        if row is not None:
+            return row
+        _insert_if_absent(owner, key, "")  # expired and swept between the two steps
+    raise ConflictError(
+        "The key could not be claimed; retry.", CommonErrorCode.IDEMPOTENCY_KEY_IN_FLIGHT
+    )
 
 
 def idempotent(view_method):
     """Decorator for a DRF view's ``post``: honour the Idempotency-Key header if sent.
 
-    Only responses the client should see again are stored (2xx and 4xx other than 409/429);
-    after a 5xx or an exception the key is released so the client can retry.
+    Refusals (4xx) are stored and replayed like successes; after a 5xx or an unexpected
+    exception nothing is stored and the work is rolled back, so the client can retry.
     """
 
     @functools.wraps(view_method)
@@ -71,57 +94,66 @@ def idempotent(view_method):
         key = request.headers.get(HEADER)
         if key is None:
             return view_method(view, request, *args, **kwargs)
-        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+        owner = idempotency_owner(request)
+        if not key.strip() or len(key) > MAX_KEY_LENGTH or owner is None:
             raise ApplicationError(
-                f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.",
+                f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters, from an authenticated caller.",
                 CommonErrorCode.IDEMPOTENCY_KEY_INVALID,
                 extra={"field": HEADER},
             )
-        owner, fingerprint = idempotency_owner(request), request_fingerprint(request)
-        earlier = _claim(owner, key, fingerprint)
-        if earlier is not None:
-            return _replay(earlier, fingerprint)
-        try:
-            response = view_method(view, request, *args, **kwargs)
-        except Exception:
-            IdempotencyKey.objects.filter(owner=owner, key=key).delete()
-            raise
-        _store(owner, key, response)
+        fingerprint = request_fingerprint(request)
+        _insert_if_absent(owner, key, fingerprint)
+        with transaction.atomic():
+            row = _lock(owner, key)
+            if row.request_fingerprint and row.request_fingerprint != fingerprint:
+                raise IdempotencyKeyReused(
+                    f"This {HEADER} was already used for a different request. Use a new key for "
+                    "a new request, or resend the original request unchanged.",
+                    CommonErrorCode.IDEMPOTENCY_KEY_REUSED,
+                )
+            if row.status == IdempotencyKey.Status.DONE:
+                return _replay(row)
+            response = _run(view, view_method, request, *args, **kwargs)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+                return response
+            _store(row, fingerprint, response)
         return response
 
     return wrapper
 
 
-def _replay(earlier: IdempotencyKey, fingerprint: str) -> Response:
-    if earlier.request_fingerprint != fingerprint:
-        raise IdempotencyKeyReused(
-            f"This {HEADER} was already used for a different request. Use a new key for a "
-            "new request, or resend the original request unchanged.",
-            CommonErrorCode.IDEMPOTENCY_KEY_REUSED,
-        )
-    if earlier.status == IdempotencyKey.Status.IN_FLIGHT:
-        raise ConflictError(
-            f"A request with this {HEADER} is still being processed. Retry shortly.",
-            CommonErrorCode.IDEMPOTENCY_KEY_IN_FLIGHT,
-        )
-    return Response(
-        earlier.response_body,
-        status=earlier.response_status,
-        headers={"Idempotent-Replayed": "true"},
-    )
+def _run(view, view_method, request, *args, **kwargs):
+    try:
+        with transaction.atomic():  # a savepoint: a refusal leaves nothing half-written
+            return view_method(view, request, *args, **kwargs)
+    except Exception as exc:
+        response = view.handle_exception(exc)  # DRF re-raises what it does not handle
+        return response
 
 
-def _store(owner: str, key: str, response) -> None:
-    keep = response.status_code < 500 and response.status_code not in (409, 429)
-    rows = IdempotencyKey.objects.filter(owner=owner, key=key)
-    if not keep:
-        rows.delete()
-        return
-    rows.update(
-        status=IdempotencyKey.Status.DONE,
-        response_status=response.status_code,
-        response_body=json.loads(json.dumps(response.data, default=str)),
+def _store(row: IdempotencyKey, fingerprint: str, response) -> None:
+    row.request_fingerprint = fingerprint
+    row.status = IdempotencyKey.Status.DONE
+    row.response_status = response.status_code
+    row.response_body = {
+        "data": json.loads(json.dumps(response.data, default=str)),
+        "content_type": response.content_type or "application/json",
+        "headers": {name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)},
+    }
+    row.save(update_fields=["request_fingerprint", "status", "response_status", "response_body"])
+
+
+def _replay(row: IdempotencyKey) -> Response:
+    stored = row.response_body or {}
+    response = Response(
+        stored.get("data"),
+        status=row.response_status,
+        headers={**stored.get("headers", {}), "Idempotent-Replayed": "true"},
     )
+    if stored.get("content_type", "").startswith("application/problem+json"):
+        response.content_type = stored["content_type"]
+    return response
 
 
 def idempotency_keys_expire(*, now) -> int:

@@ -63,15 +63,17 @@ class OutboxEvent(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # When the sweep may (re)try it: after the first dispatch had its chance, then with backoff.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         indexes = [
-            # the sweep: undelivered events, oldest first
+            # the sweep: undelivered events that are due
             models.Index(
-                fields=["created_at"],
+                fields=["next_attempt_at"],
                 condition=models.Q(dispatched_at__isnull=True),
-                name="outbox_pending_idx",
+                name="outbox_due_idx",
             ),
         ]
 

@@ -17,6 +17,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -94,7 +95,9 @@ def event_record(payload) -> OutboxEvent:
         )
     data = dataclasses.asdict(payload)
     json.dumps(data)  # fails here, in the caller's transaction, if a field is not JSON-native
-    event = OutboxEvent.objects.create(name=name, payload=data)
+    event = OutboxEvent.objects.create(
+        name=name, payload=data, next_attempt_at=timezone.now() + settings.OUTBOX_REDRIVE_AFTER
+    )
     transaction.on_commit(lambda: _enqueue_dispatch(event.pk))
     return event
 
@@ -109,35 +112,55 @@ def _enqueue_dispatch(event_id: int) -> None:
 
 
 class OutboxDispatchFailed(Exception):
-    """One or more subscribers raised; the event stays pending for a retry."""
+    """One or more subscribers raised; the event stays pending and the sweep retries it."""
 
 
 def outbox_dispatch(*, event_id: int) -> int:
     """Deliver one event to each subscriber that does not have it yet.
 
     Returns the number of deliveries made by this call (0 when all were done before).
-    Raises OutboxDispatchFailed when a subscriber failed, after trying all the others.
+    On any failure the event is given a later retry time (exponential backoff) and
+    OutboxDispatchFailed is raised; after OUTBOX_MAX_ATTEMPTS it waits for an operator.
     """
     event = OutboxEvent.objects.filter(pk=event_id).first()
     if event is None or event.dispatched_at is not None:
         return 0
-    payload = _event_types[event.name](**event.payload) if event.name in _event_types else None
     delivered, errors = 0, []
-    for subscriber in subscribers_of(event.name):
-        try:
-            delivered += _deliver(event, subscriber, payload)
-        except Exception as exc:
-            logger.exception("outbox: %s failed on event %s", subscriber.name, event.pk)
-            errors.append(f"{subscriber.name}: {exc!r}")
+    try:
+        payload = _event_types[event.name](**event.payload)
+    except Exception as exc:  # unknown name, or a payload that no longer fits its dataclass
+        errors.append(f"payload: {exc!r}")
+    else:
+        for subscriber in subscribers_of(event.name):
+            try:
+                delivered += _deliver(event, subscriber, payload)
+            except Exception as exc:
+                logger.exception("outbox: %s failed on event %s", subscriber.name, event.pk)
+                errors.append(f"{subscriber.name}: {exc!r}")
     if errors:
-        OutboxEvent.objects.filter(pk=event.pk).update(
-            attempts=F("attempts") + 1, last_error="\n".join(errors)[:4000]
-        )
-        raise OutboxDispatchFailed(f"event {event.pk}: {len(errors)} subscriber(s) failed")
+        _schedule_retry(event, errors)
+        raise OutboxDispatchFailed(f"event {event.pk}: {'; '.join(errors)}")
     OutboxEvent.objects.filter(pk=event.pk, dispatched_at__isnull=True).update(
         dispatched_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
     )
     return delivered
+
+
+def _schedule_retry(event: OutboxEvent, errors: list[str]) -> None:
+    attempts = event.attempts + 1
+    delay = min(settings.OUTBOX_REDRIVE_AFTER * (2 ** (attempts - 1)), timedelta(hours=6))
+    OutboxEvent.objects.filter(pk=event.pk).update(
+        attempts=F("attempts") + 1,
+        last_error="\n".join(errors)[:4000],
+        next_attempt_at=timezone.now() + delay,
+    )
+    if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        logger.error(
+            "outbox: event %s (%s) abandoned after %s attempts; redeliver it from the admin",
+            event.pk,
+            event.name,
+            attempts,
+        )
 
 
 def _deliver(event: OutboxEvent, subscriber: Subscriber, payload) -> int:
@@ -153,15 +176,32 @@ def _deliver(event: OutboxEvent, subscriber: Subscriber, payload) -> int:
     return 1
 
 
-def outbox_pending_ids(*, limit: int = 500) -> list[int]:
-    """Events recorded long enough ago that their first dispatch should have happened."""
-    cutoff = timezone.now() - settings.OUTBOX_REDRIVE_AFTER
-    return list(
+def outbox_claim_due(*, limit: int = 500) -> list[int]:
+    """Events due for a (re)try, each claimed for one redrive.
+
+    The claim is a conditional UPDATE that moves the event's next attempt one lease ahead:
+    two sweeps, or a sweep and a slow broker, never enqueue the same event twice in a lease.
+    """
+    now = timezone.now()
+    due = list(
         OutboxEvent.objects.filter(
             dispatched_at__isnull=True,
-            created_at__lte=cutoff,
+            next_attempt_at__lte=now,
             attempts__lt=settings.OUTBOX_MAX_ATTEMPTS,
         )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
+        .order_by("next_attempt_at")
+        .values_list("pk", "next_attempt_at")[:limit]
+    )
+    lease = now + settings.OUTBOX_REDRIVE_AFTER
+    return [
+        pk
+        for pk, seen in due
+        if OutboxEvent.objects.filter(pk=pk, next_attempt_at=seen).update(next_attempt_at=lease)
+    ]
+
+
+def outbox_redeliver(*, event_ids: list[int]) -> int:
+    """An operator's retry of abandoned events: attempts start again, due now."""
+    return OutboxEvent.objects.filter(pk__in=event_ids, dispatched_at__isnull=True).update(
+        attempts=0, last_error="", next_attempt_at=timezone.now()
     )

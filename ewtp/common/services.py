@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from oauth2_provider.models import Application
+from oauth2_provider.models import AccessToken, Application
 
 from .audit import audit_record
 from .errors import ApplicationError
@@ -60,12 +60,54 @@ def api_client_create(*, name: str, kind: str, scopes: list[str], actor=None) ->
     return IssuedCredentials(client=client, client_id=application.client_id, client_secret=secret)
 
 
+def _revoke_tokens(client: ApiClient) -> int:
+    deleted, _ = AccessToken.objects.filter(application_id=client.application_id).delete()
+    return deleted
+
+
 def api_client_secret_rotate(*, client: ApiClient, actor=None) -> IssuedCredentials:
-    """Issue a new secret for an existing client; the old one stops working at once."""
+    """Issue a new secret for an existing client. The old secret and every token issued
+    with it stop working at once (a leaked secret is the usual reason to rotate)."""
     secret = secrets.token_urlsafe(40)
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=client.application_id)
         application.client_secret = secret
         application.save(update_fields=["client_secret", "updated"])
-        audit_record(actor=actor, action="common.api_client.secret_rotated", target=client)
+        revoked = _revoke_tokens(client)
+        audit_record(
+            actor=actor,
+            action="common.api_client.secret_rotated",
+            target=client,
+            data={"tokens_revoked": revoked},
+        )
     return IssuedCredentials(client=client, client_id=application.client_id, client_secret=secret)
+
+
+def api_client_update(
+    *, client: ApiClient, is_active: bool, scopes: list[str], actor=None
+) -> ApiClient:
+    """Activate/deactivate a client or change its scopes. Live tokens are revoked whenever
+    access shrinks, so a narrowed client cannot keep using what it lost."""
+    unknown = sorted(set(scopes) - set(settings.API_SCOPES))
+    if unknown:
+        raise ApplicationError(
+            f"Unknown scope(s): {', '.join(unknown)}.", "scope_unknown", extra={"field": "scopes"}
+        )
+    with transaction.atomic():
+        locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+        before = {"is_active": locked.is_active, "scopes": locked.scope_list}
+        shrinks = (locked.is_active and not is_active) or bool(set(locked.scope_list) - set(scopes))
+        locked.is_active, locked.allowed_scopes = is_active, " ".join(sorted(set(scopes)))
+        locked.save(update_fields=["is_active", "allowed_scopes"])
+        revoked = _revoke_tokens(locked) if shrinks else 0
+        audit_record(
+            actor=actor,
+            action="common.api_client.updated",
+            target=locked,
+            data={
+                "before": before,
+                "after": {"is_active": is_active, "scopes": sorted(set(scopes))},
+                "tokens_revoked": revoked,
+            },
+        )
+    return locked

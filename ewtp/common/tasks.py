@@ -8,26 +8,25 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from .idempotency import idempotency_keys_expire
-from .outbox import OutboxDispatchFailed, outbox_dispatch, outbox_pending_ids
+from .outbox import OutboxDispatchFailed, outbox_claim_due, outbox_dispatch
 
 
-@shared_task(
-    autoretry_for=(OutboxDispatchFailed,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=5,
-)
+@shared_task
 def outbox_dispatch_task(event_id: int) -> int:
-    return outbox_dispatch(event_id=event_id)
+    """Retries are the sweep's (with backoff, recorded on the event), not Celery's."""
+    try:
+        return outbox_dispatch(event_id=event_id)
+    except OutboxDispatchFailed:
+        return -1  # logged with its cause; next_attempt_at says when the sweep tries again
 
 
 @shared_task
 def outbox_sweep_task() -> int:
-    """Re-drive events whose dispatch was lost; each one in its own task."""
-    pending = outbox_pending_ids()
-    for event_id in pending:
+    """Re-drive events that are due: a lost first dispatch, or a failed one after backoff."""
+    due = outbox_claim_due()
+    for event_id in due:
         outbox_dispatch_task.delay(event_id)
-    return len(pending)
+    return len(due)
 
 
 @shared_task

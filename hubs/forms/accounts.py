@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from ..authentication import normalise_email
+
 
 class EmailAuthenticationForm(AuthenticationForm):
     """Django's login form, labelled for e-mail sign-in."""
@@ -11,6 +13,10 @@ class EmailAuthenticationForm(AuthenticationForm):
         label=_("E-mail address"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+
+    def clean_username(self):
+        return normalise_email(self.cleaned_data["username"])
+
     error_messages = {
         "invalid_login": _(
             "That e-mail address and password do not match an account. The password is "

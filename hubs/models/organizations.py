@@ -112,6 +112,9 @@ class Membership(BaseModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="membership_once"),
+            models.CheckConstraint(
+                name="membership_role_known", condition=Q(role__in=["owner", "staff"])
+            ),
         ]
 
     def __str__(self):

@@ -5,6 +5,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +80,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         constraints = [
+            # sign-in ignores case, so two addresses differing only in case would be one account
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case"),
             # customs officers and hub operators work at exactly one hub; nobody else is posted
             models.CheckConstraint(
                 name="official_hub_matches_role",
@@ -112,6 +115,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             raise ValidationError(
                 {"official_hub": _("Only customs officers and hub operators are posted to a hub.")}
             )
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return self.full_name or self.email

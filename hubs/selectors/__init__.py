@@ -2,6 +2,7 @@
 
 from .organizations import (
     eroad_list,
+    eroads_into,
     hub_get,
     hub_list,
     hub_officials,
@@ -9,10 +10,12 @@ from .organizations import (
     organization_members,
     organization_visible_to,
     organizations_of,
+    organizations_with_members,
 )
 
 __all__ = [
     "eroad_list",
+    "eroads_into",
     "hub_get",
     "hub_list",
     "hub_officials",
@@ -20,4 +23,5 @@ __all__ = [
     "organization_members",
     "organization_visible_to",
     "organizations_of",
+    "organizations_with_members",
 ]

@@ -53,3 +53,17 @@ def organization_visible_to(*, user: User, public_id) -> Organization:
 
 def organization_members(*, organization: Organization) -> QuerySet[Membership]:
     return organization.memberships.select_related("user").order_by("role", "user__email")
+
+
+def eroads_into(*, hub: Hub) -> QuerySet[ERoad]:
+    return hub.eroads_in.select_related("origin")
+
+
+def organizations_with_members(*, user: User) -> QuerySet[Organization]:
+    """The user's organisations with their members, in three queries whatever the count."""
+    return organizations_of(user=user).prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("user").order_by("role", "user__email"),
+        )
+    )

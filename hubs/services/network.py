@@ -1,6 +1,6 @@
 """Writes of the hub network: hubs and e-roads."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError
@@ -22,28 +22,32 @@ def hub_open(*, iata_code: str, name: str = "", actor=None) -> Hub:
             HubsErrorCode.AIRPORT_UNKNOWN,
             extra={"field": "iata_code"},
         )
-    try:
-        with transaction.atomic():
-            hub = Hub.objects.create(
-                code=airport.iata,
-                iata_code=airport.iata,
-                name=name or f"{airport.city} eHub",
-                country=airport.country,
-                airport_name=airport.name,
-                currency=currency_of(airport.country),
-                timezone=airport.timezone,
-            )
-            audit_record(
-                actor=actor,
-                action="hubs.hub.opened",
-                target=hub,
-                data={"code": hub.code, "country": str(hub.country)},
-            )
-            event_record(HubOpened(hub_id=hub.pk, code=hub.code, country=str(hub.country)))
-    except IntegrityError:
-        raise ConflictError(
-            f"Hub {airport.iata} already exists.", HubsErrorCode.HUB_EXISTS
-        ) from None
+    currency = currency_of(airport.country)
+    if currency is None:
+        raise ApplicationError(
+            f"{airport.country} has no currency of its own in the data: no hub can settle there.",
+            HubsErrorCode.AIRPORT_UNKNOWN,
+            extra={"field": "iata_code"},
+        )
+    if Hub.objects.filter(code=airport.iata).exists():
+        raise ConflictError(f"Hub {airport.iata} already exists.", HubsErrorCode.HUB_EXISTS)
+    with transaction.atomic():
+        hub = Hub.objects.create(
+            code=airport.iata,
+            iata_code=airport.iata,
+            name=name or f"{airport.city} eHub",
+            country=airport.country,
+            airport_name=airport.name,
+            currency=currency,
+            timezone=airport.timezone,
+        )
+        audit_record(
+            actor=actor,
+            action="hubs.hub.opened",
+            target=hub,
+            data={"code": hub.code, "country": str(hub.country)},
+        )
+        event_record(HubOpened(hub_id=hub.pk, code=hub.code, country=str(hub.country)))
     return hub
 
 

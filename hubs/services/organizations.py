@@ -134,6 +134,10 @@ def organization_update(*, organization: Organization, actor: User, **changes) -
 
 
 def membership_add(*, organization: Organization, user: User, role: str, actor=None) -> Membership:
+    if role not in Membership.Role.values:
+        raise ApplicationError(
+            f"Role is one of {', '.join(Membership.Role.values)}.", extra={"field": "role"}
+        )
     try:
         with transaction.atomic():
             membership = Membership.objects.create(organization=organization, user=user, role=role)

@@ -45,11 +45,12 @@ def test_hubs_list_runs_a_constant_number_of_queries(api, bank_token):
     assert count_queries() == few
 
 
-def test_page_size_is_bounded(api, bank_token, kul, hgh):
-    response = api.get("/api/v1/hubs/?page_size=1", HTTP_AUTHORIZATION=f"Bearer {bank_token}")
-    body = response.json()
-    assert len(body["results"]) == 1
-    assert body["next"] is not None
+def test_pages_follow_the_cursor(api, bank_token, kul, hgh):
+    first = api.get("/api/v1/hubs/?page_size=1", HTTP_AUTHORIZATION=f"Bearer {bank_token}").json()
+    assert len(first["results"]) == 1
+    second = api.get(first["next"], HTTP_AUTHORIZATION=f"Bearer {bank_token}").json()
+    assert [h["code"] for h in first["results"] + second["results"]] == ["KUL", "HGH"]
+    assert second["next"] is None
 
 
 @pytest.mark.parametrize(

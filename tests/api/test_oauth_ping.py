@@ -131,3 +131,19 @@ def test_secret_is_stored_hashed_and_rotation_revokes_the_old_one(api, bank_cred
 
     assert issue_token(api, bank_credentials).status_code == 401
     assert issue_token(api, rotated).status_code == 200
+
+
+def test_rotation_revokes_tokens_already_issued(api, bank_credentials, bank_token):
+    from ewtp.common.services import api_client_secret_rotate
+
+    api_client_secret_rotate(client=bank_credentials.client)
+    assert api.get("/api/v1/ping", HTTP_AUTHORIZATION=f"Bearer {bank_token}").status_code == 401
+
+
+def test_narrowing_a_client_revokes_its_tokens(api, bank_credentials, bank_token):
+    from ewtp.common.services import api_client_update
+
+    api_client_update(client=bank_credentials.client, is_active=True, scopes=["payments:read"])
+    assert api.get("/api/v1/hubs/", HTTP_AUTHORIZATION=f"Bearer {bank_token}").status_code == 401
+    token = issue_token(api, bank_credentials).json()["access_token"]
+    assert api.get("/api/v1/hubs/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 403

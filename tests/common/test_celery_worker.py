@@ -20,7 +20,7 @@ class WorkerPinged:
     marker: str
 
 
-def test_celery_defaults_survive_a_killed_worker():
+def test_celery_is_configured_to_redeliver_a_killed_workers_task():
     conf = app.conf
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True

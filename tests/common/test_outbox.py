@@ -136,20 +136,54 @@ def test_a_failing_handler_leaves_none_of_its_writes(subscribers):
 
 
 @pytest.mark.django_db
-def test_sweep_redrives_events_whose_dispatch_was_lost(subscribers, settings):
-    first, _ = subscribers
-    stale = record(1)
+def test_sweep_redrives_events_that_are_due_once_per_lease(subscribers, settings, monkeypatch):
+    lost = record(1)
     fresh = record(2)
     given_up = record(3)
-    OutboxEvent.objects.filter(pk__in=[stale.pk, given_up.pk]).update(
-        created_at=timezone.now() - settings.OUTBOX_REDRIVE_AFTER - timedelta(seconds=1)
-    )
+    past = timezone.now() - timedelta(seconds=1)
+    OutboxEvent.objects.filter(pk__in=[lost.pk, given_up.pk]).update(next_attempt_at=past)
     OutboxEvent.objects.filter(pk=given_up.pk).update(attempts=settings.OUTBOX_MAX_ATTEMPTS)
 
+    enqueued = []
+    monkeypatch.setattr("ewtp.common.tasks.outbox_dispatch_task.delay", enqueued.append)
     assert outbox_sweep_task() == 1
-
-    assert [p.thing_id for p in first.calls] == [1]
+    assert outbox_sweep_task() == 0  # claimed: the next sweep leaves it to the first
+    assert enqueued == [lost.pk]
     assert OutboxEvent.objects.get(pk=fresh.pk).dispatched_at is None
+
+
+@pytest.mark.django_db
+def test_failures_back_off_and_are_abandoned_loudly_after_the_limit(subscribers, settings, caplog):
+    _, second = subscribers
+    second.fail = True
+    event = record()
+    delays = []
+    for _ in range(settings.OUTBOX_MAX_ATTEMPTS):
+        OutboxEvent.objects.filter(pk=event.pk).update(next_attempt_at=timezone.now())
+        with pytest.raises(outbox.OutboxDispatchFailed):
+            outbox.outbox_dispatch(event_id=event.pk)
+        event.refresh_from_db()
+        delays.append(event.next_attempt_at - timezone.now())
+    assert delays[1] > delays[0] * 1.5  # exponential
+    assert event.attempts == settings.OUTBOX_MAX_ATTEMPTS
+    assert "abandoned" in caplog.text
+    assert outbox.outbox_claim_due() == []
+
+    second.fail = False
+    assert outbox.outbox_redeliver(event_ids=[event.pk]) == 1
+    assert outbox.outbox_claim_due() == [event.pk]
+
+
+@pytest.mark.django_db
+def test_a_payload_that_no_longer_fits_is_recorded_not_looped(subscribers):
+    event = record()
+    OutboxEvent.objects.filter(pk=event.pk).update(payload={"renamed_field": 1})
+    with pytest.raises(outbox.OutboxDispatchFailed):
+        outbox.outbox_dispatch(event_id=event.pk)
+    event.refresh_from_db()
+    assert event.attempts == 1
+    assert "payload" in event.last_error
+    assert event.next_attempt_at > timezone.now()
 
 
 @pytest.mark.django_db

@@ -98,3 +98,31 @@ def test_unexpected_crash_under_api_is_a_500_problem(auth):
     assert response.status_code == 500
     assert response["Content-Type"] == PROBLEM
     assert response.json()["code"] == "server_error"
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_token_endpoint_refuses_other_methods_as_problem(api, method):
+    response = getattr(api, method)("/api/v1/oauth/token/")
+    assert response.status_code == 405
+    assert response["Content-Type"] == PROBLEM
+    assert response["Allow"] == "POST"
+
+
+def test_posting_to_an_unknown_api_url_is_a_404_problem_not_a_csrf_page():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/api/v1/nothing-here", {"a": 1})
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [("page_size=%C2%B2", "page_size"), ("cursor=cj0xJnA9eHh4", "cursor")]
+)
+def test_odd_paging_parameters_are_400_not_500(api, auth, query, field):
+    from tests.factories import hub
+
+    hub("KUL")
+    response = api.get(f"/api/v1/hubs/?{query}", **auth)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == field

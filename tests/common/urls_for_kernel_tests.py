@@ -1,5 +1,7 @@
 """Views that exist only to exercise the kernel's API plumbing (idempotency, errors)."""
 
+import time
+
 from django.urls import include, path
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -25,6 +27,8 @@ class RecordApi(APIView):
         data.is_valid(raise_exception=True)
         if data.validated_data["note"] == "conflict":
             raise ConflictError("Already shipped.", "order_shipped")
+        if data.validated_data["note"] == "slow":
+            time.sleep(0.5)  # hold the key while a duplicate arrives
         if data.validated_data["note"] == "boom":
             raise RuntimeError("unexpected")
         entry = AuditEntry.objects.create(

@@ -97,3 +97,53 @@ def test_sign_out(client, sme_owner):
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
     assert client.get("/home/").status_code == 302
+
+
+def test_changing_the_case_of_the_address_does_not_dodge_the_lockout(client, sme_owner, settings):
+    settings.AXES_ENABLED = True
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        variant = sme_owner.email.upper() if attempt % 2 else sme_owner.email
+        sign_in(client, variant, "wrong password")
+    assert sign_in(client, sme_owner.email.swapcase(), TEST_PASSWORD).status_code == 429
+
+
+def test_behind_a_proxy_lockout_follows_the_client_not_the_proxy(client, sme_owner, settings):
+    settings.AXES_ENABLED = True
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/accounts/login/",
+            {"username": sme_owner.email, "password": "wrong"},
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+            **proxy,
+        )
+    # the real user, coming through the same proxy from elsewhere, still signs in
+    response = client.post(
+        "/accounts/login/",
+        {"username": sme_owner.email, "password": TEST_PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+        **proxy,
+    )
+    assert response.status_code == 302
+    # and the attacker cannot escape by forging a hop to the left of the proxy's entry
+    client.logout()
+    forged = client.post(
+        "/accounts/login/",
+        {"username": sme_owner.email, "password": TEST_PASSWORD},
+        HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9",
+        **proxy,
+    )
+    assert forged.status_code == 429
+
+
+def test_addresses_differing_only_in_case_are_one_account(sme_owner):
+    from django.db import IntegrityError
+
+    from hubs.models import User
+
+    assert User.objects.create_user(email="New.Person@Example.com", password="x" * 12).email == (
+        "new.person@example.com"
+    )
+    with pytest.raises(IntegrityError):
+        User.objects.bulk_create([User(email=sme_owner.email.upper(), password="x")])

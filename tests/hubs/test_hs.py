@@ -7,15 +7,29 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("raw", "clean"), [("090111", "090111"), ("0901.11", "090111"),
-                                            ("0901.11.00", "09011100"), ("8517130010", "8517130010")])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("090111", "090111"),
+        ("0901.11", "090111"),
+        ("0901.11.00", "09011100"),
+        ("8517130010", "8517130010"),
+    ],
+)
 def test_hs_codes_accepted(raw, clean):
     assert hs_code_clean(raw) == clean
 
 
-@pytest.mark.parametrize(("raw", "code"), [("0901", "hs_format"), ("0901111", "hs_format"),
-                                           ("999999", "hs_unknown"), ("090199", "hs_unknown"),
-                                           ("85171300AB", "hs_format")])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("0901", "hs_format"),
+        ("0901111", "hs_format"),
+        ("999999", "hs_unknown"),
+        ("090199", "hs_unknown"),
+        ("85171300AB", "hs_format"),
+    ],
+)
 def test_hs_codes_refused(raw, code):
     with pytest.raises(ValidationError) as error:
         hs_code_clean(raw)

@@ -55,3 +55,8 @@ def test_eroad_transit_days_are_checked(kul, hgh, days, message):
 def test_an_eroad_joins_two_different_hubs(kul):
     with pytest.raises(ApplicationError, match="two different hubs"):
         eroad_open(origin=kul, destination=kul, transit_days=1)
+
+
+def test_a_hub_needs_a_country_with_a_currency():
+    with pytest.raises(ApplicationError, match="no currency of its own"):
+        hub_open(iata_code="CUR")  # Curaçao: "AN" in the airport file, a retired code

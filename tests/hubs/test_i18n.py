@@ -11,15 +11,12 @@ LOCALE = Path(settings.BASE_DIR) / "locale"
 
 
 @pytest.mark.parametrize(
-    ("code", "nav_label", "title"),
-    [
-        ("en", "Hubs and e-roads", "Sell abroad as easily as a multinational"),
-        ("ms", "Hab dan laluan-e", None),
-        ("zh-hans", "枢纽与电子通道", None),
-    ],
+    ("code", "nav_label"),
+    [("ms", "Hab dan laluan-e"), ("zh-hans", "枢纽与电子通道"), ("en", "Hubs and e-roads")],
 )
-def test_switching_language_translates_the_portal(client, sme_owner, code, nav_label, title):
+def test_switching_language_translates_the_portal(client, sme_owner, code, nav_label):
     client.force_login(sme_owner)
+    client.cookies["django_language"] = "ms" if code == "en" else "en"  # start elsewhere
     response = client.post("/language/", {"language": code, "next": "/home/"})
     assert response.status_code == 302
     assert response["Location"] == "/home/"

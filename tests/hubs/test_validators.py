@@ -72,8 +72,15 @@ def test_bic_accepted(raw):
     assert bic_clean(raw) in {"MBBEMYKL", "CIBBMYKLXXX", "BKCHCNBJ110"}
 
 
-@pytest.mark.parametrize(("raw", "code"), [("MBBEMY", "bic_format"), ("MBBEQQKL", "bic_country"),
-                                           ("MBBEMYKLXX", "bic_format"), ("1BBEMYKL", "bic_format")])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("MBBEMY", "bic_format"),
+        ("MBBEQQKL", "bic_country"),
+        ("MBBEMYKLXX", "bic_format"),
+        ("1BBEMYKL", "bic_format"),
+    ],
+)
 def test_bic_refused(raw, code):
     with pytest.raises(ValidationError) as error:
         bic_clean(raw)

@@ -8,7 +8,7 @@ import json
 
 from oauth2_provider import views as oauth_views
 
-from .problems import PROBLEM_CONTENT_TYPE, problem_body
+from .problems import PROBLEM_CONTENT_TYPE, problem_body, problem_json_response
 
 DESCRIPTIONS = {
     "invalid_client": "Unknown client, wrong secret, or the client is inactive.",
@@ -40,11 +40,18 @@ def as_problem(response):
     return response
 
 
-class TokenView(oauth_views.TokenView):
+class ProblemMethodMixin:
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        response = problem_json_response(405, f"Use POST on {request.path}.", "method_not_allowed")
+        response["Allow"] = "POST"
+        return response
+
+
+class TokenView(ProblemMethodMixin, oauth_views.TokenView):
     def post(self, request, *args, **kwargs):
         return as_problem(super().post(request, *args, **kwargs))
 
 
-class RevokeTokenView(oauth_views.RevokeTokenView):
+class RevokeTokenView(ProblemMethodMixin, oauth_views.RevokeTokenView):
     def post(self, request, *args, **kwargs):
         return as_problem(super().post(request, *args, **kwargs))

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination as BaseCursorPagination
 
@@ -17,7 +18,8 @@ class CursorPagination(BaseCursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        # isdecimal() alone admits digits like "²" that int() refuses
+        if not (raw.isascii() and raw.isdecimal()) or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
                 {
                     self.page_size_query_param: [
@@ -27,17 +29,27 @@ class CursorPagination(BaseCursorPagination):
             )
         return int(raw)
 
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, DjangoValidationError) as exc:
+            # a well-formed cursor whose position does not fit the ordering field
+            raise self._bad_cursor() from exc
+
+    def _bad_cursor(self):
+        return ValidationError(
+            {
+                self.cursor_query_param: [
+                    "Invalid cursor: pass the `next` or `previous` URL as given."
+                ]
+            }
+        )
+
     def decode_cursor(self, request):
         try:
             return super().decode_cursor(request)
         except Exception as exc:  # DRF raises NotFound for any undecodable cursor
-            raise ValidationError(
-                {
-                    self.cursor_query_param: [
-                        "Invalid cursor: pass the `next` or `previous` URL as given."
-                    ]
-                }
-            ) from exc
+            raise self._bad_cursor() from exc
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

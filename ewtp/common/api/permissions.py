@@ -23,6 +23,9 @@ class HasScope(TokenHasScope):
     message = "The access token lacks a scope this endpoint requires."
 
     def has_permission(self, request, view):
-        return HasValidToken().has_permission(request, view) and super().has_permission(
-            request, view
-        )
+        if not HasValidToken().has_permission(request, view):
+            return False
+        # the token's scopes, and still granted to the client now
+        granted = set(request.auth.application.api_client.scope_list)
+        required = set(self.get_scopes(request, view))
+        return required <= granted and super().has_permission(request, view)

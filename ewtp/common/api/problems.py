@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -140,6 +141,7 @@ def problem_json_response(status_code: int, detail: str, code: str) -> JsonRespo
     )
 
 
+@csrf_exempt  # an unknown URL is a 404 whatever the method, never a CSRF page
 def api_not_found(request, exception=None):
     return problem_json_response(
         status.HTTP_404_NOT_FOUND, f"No API endpoint at {request.path}.", "not_found"
