@@ -13,7 +13,7 @@ from ewtp.common.api import oauth_views
 from ewtp.common.api.problems import api_not_found, api_server_error, problem_json_response
 from ewtp.common.api.views import PingApi
 from ewtp.common.health import healthz
-from hubs.views import LoginView
+from hubs.views.accounts import LoginView
 
 # Swagger UI sets inline styles (its scripts stay 'self'): only the docs page is relaxed.
 docs_csp = csp_update({"style-src": [SELF, UNSAFE_INLINE]})

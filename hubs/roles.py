@@ -70,7 +70,7 @@ def roles_of(user) -> frozenset[Role]:
         roles.add(Role.ADMIN)
     if user.official_role:
         roles.add(Role(user.official_role))
-    membership_roles = {m.role for m in user.memberships.all()}
+    membership_roles = {m.role for m in memberships_of(user)}
     if "owner" in membership_roles:
         roles.add(Role.SME_OWNER)
     if "staff" in membership_roles:
@@ -79,15 +79,34 @@ def roles_of(user) -> frozenset[Role]:
     return user._roles_cache
 
 
+def memberships_of(user) -> list:
+    """The user's seats, with their organisations, loaded once per request (cached on the user)."""
+    if user is None or not user.is_authenticated:
+        return []
+    cached = getattr(user, "_memberships_cache", None)
+    if cached is None:
+        cached = list(
+            user.memberships.select_related("organization__home_hub").order_by("created_at", "id")
+        )
+        user._memberships_cache = cached
+    return cached
+
+
+def current_organization(user):
+    """The organisation the user works for in the portal: its first seat (most have one)."""
+    seats = memberships_of(user)
+    return seats[0].organization if seats else None
+
+
 def has_permission(user, perm: Perm) -> bool:
     return any(perm in PERMISSIONS[role] for role in roles_of(user))
 
 
 def membership_of(user, organization):
     """The user's membership in this organisation, or None. Uses the prefetched list."""
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or organization is None:
         return None
-    return next((m for m in user.memberships.all() if m.organization_id == organization.pk), None)
+    return next((m for m in memberships_of(user) if m.organization_id == organization.pk), None)
 
 
 def can_act_for(user, organization, perm: Perm) -> bool:
@@ -119,19 +138,20 @@ def navigation_for(user) -> list[NavItem]:
     items = [NavItem(str(_("Home")), reverse("hubs:home"))]
     if has_permission(user, Perm.ORGANIZATION_VIEW):
         items.append(NavItem(str(_("My organisation")), reverse("hubs:my_organization")))
+    if has_permission(user, Perm.CATALOGUE_MANAGE):
+        items.append(NavItem(str(_("My products")), reverse("hubs:product_list")))
+    if has_permission(user, Perm.ORDERS_TRADE):
+        items.append(NavItem(str(_("Catalogue")), reverse("hubs:catalogue")))
+    if has_permission(user, Perm.ORDERS_TRADE) or has_permission(user, Perm.ORGANIZATIONS_OVERSEE):
+        items.append(NavItem(str(_("Orders")), reverse("hubs:order_list")))
     if has_permission(user, Perm.ORGANIZATIONS_OVERSEE):
         items.append(NavItem(str(_("Organisations")), reverse("hubs:organization_list")))
-    if has_permission(user, Perm.CUSTOMS_WORKBENCH) and user.official_hub_id:
-        items.append(
-            NavItem(
-                str(_("Customs workbench")),
-                reverse("hubs:hub_detail", args=[user.official_hub.code]),
-            )
-        )
-    if has_permission(user, Perm.HUB_FLOOR) and user.official_hub_id:
-        items.append(
-            NavItem(str(_("Hub floor")), reverse("hubs:hub_detail", args=[user.official_hub.code]))
-        )
+    if user.official_hub_id:
+        own_hub = reverse("hubs:hub_detail", args=[user.official_hub.code])
+        if has_permission(user, Perm.CUSTOMS_WORKBENCH):
+            items.append(NavItem(str(_("Customs workbench")), own_hub))
+        if has_permission(user, Perm.HUB_FLOOR):
+            items.append(NavItem(str(_("Hub floor")), own_hub))
     items.append(NavItem(str(_("Hubs and e-roads")), reverse("hubs:hub_list")))
     if has_permission(user, Perm.ADMIN_SITE):
         items.append(NavItem(str(_("Administration")), reverse("admin:index")))

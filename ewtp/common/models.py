@@ -135,11 +135,12 @@ class ApiClient(models.Model):
     class Kind(models.TextChoices):
         BANK = "bank", _("Partner bank")
         CHANNEL = "channel", _("Sales channel")
+        ORGANIZATION = "organization", _("An organisation's own system")
 
     application = models.OneToOneField(
         "oauth2_provider.Application", on_delete=models.CASCADE, related_name="api_client"
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     allowed_scopes = models.CharField(
         max_length=500, help_text="Space-separated scopes this client may request."
     )

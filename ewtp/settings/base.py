@@ -214,8 +214,12 @@ REST_FRAMEWORK = {
 # Scopes a partner may be granted. An API client is granted a subset (ewtp.common.ApiClient).
 API_SCOPES = {
     "hubs:read": "Read hubs and e-roads",
-    "orders:read": "Read orders placed through the channel",
-    "orders:write": "Place orders from a sales channel",
+    "organization:read": "Read the calling organisation's profile",
+    "organization:write": "Update the calling organisation's profile and payout account",
+    "products:read": "Read the organisation's products and the catalogue of listings",
+    "products:write": "Create, update and deactivate the organisation's products",
+    "orders:read": "Read the caller's orders (a channel's own; an organisation's sales and buys)",
+    "orders:write": "Place and cancel orders",
     "payments:read": "Read payments, accounts and statements routed through the bank",
     "payments:write": "Confirm incoming payments and report payout results",
     "credit:read": "Read consented credit applications",

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from moneyed import Money
 
 from ewtp.common.money import minor_units
@@ -131,3 +132,40 @@ class ProductForm(forms.ModelForm):
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["unit_price"] = Money(self.cleaned_data["unit_price"], self.seller.currency)
         return data
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or XLSX file"),
+        help_text=_("First row: column names. SKU is the key: uploading again updates."),
+    )
+
+
+class CatalogueFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    chapter = forms.RegexField(
+        label=_("HS chapter"),
+        regex=r"^\d{2}$",
+        required=False,
+        error_messages={"invalid": _("Two digits, e.g. 09.")},
+    )
+    origin = forms.ChoiceField(label=_("Origin"), required=False)
+    currency = forms.ChoiceField(label=_("Currency"), required=False)
+    min_price = forms.DecimalField(
+        label=_("Min. price"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    max_price = forms.DecimalField(
+        label=_("Max. price"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+
+    def __init__(self, *args, origins=(), currencies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["origin"].choices = [("", _("Any"))] + [(c, countries.name(c)) for c in origins]
+        self.fields["currency"].choices = [("", _("Any"))] + [(c, c) for c in currencies]
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("min_price"), cleaned.get("max_price")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_price", _("The maximum is below the minimum."))
+        return cleaned

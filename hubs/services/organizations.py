@@ -10,10 +10,12 @@ from django.utils import timezone
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.models import ApiClient
 from ewtp.common.notifications import email_after_commit
+from ewtp.common.services import api_client_create
 
 from ..errors import HubsErrorCode
-from ..models import Hub, Invitation, Membership, Organization, User
+from ..models import Hub, Invitation, Membership, Organization, OrganizationClient, User
 from ..roles import Perm, can_act_for
 
 PROFILE_FIELDS = (
@@ -244,3 +246,28 @@ def invitation_accept(
         invitation.accepted_at, invitation.accepted_by = timezone.now(), user
         invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
     return membership
+
+
+ORGANIZATION_CLIENT_SCOPES = [
+    "organization:read",
+    "organization:write",
+    "products:read",
+    "products:write",
+    "orders:read",
+    "orders:write",
+    "hubs:read",
+]
+
+
+def organization_api_client_create(*, organization: Organization, name: str, actor: User):
+    """API credentials for the organisation's own systems; the secret is shown once."""
+    _require(actor, organization, Perm.ORGANIZATION_MANAGE)
+    with transaction.atomic():
+        issued = api_client_create(
+            name=f"{organization.legal_name}: {name}" if name else organization.legal_name,
+            kind=ApiClient.Kind.ORGANIZATION,
+            scopes=ORGANIZATION_CLIENT_SCOPES,
+            actor=actor,
+        )
+        OrganizationClient.objects.create(api_client=issued.client, organization=organization)
+    return issued

@@ -3,3 +3,14 @@ document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-autosubmit]");
   if (select) select.form.requestSubmit();
 });
+
+// HS picker: a click on a code fills the listing's HS code field.
+document.addEventListener("click", (event) => {
+  const pick = event.target.closest("[data-hs-pick]");
+  if (!pick) return;
+  const field = document.getElementById("id_hs_code");
+  if (field) {
+    field.value = pick.dataset.hsPick;
+    field.focus();
+  }
+});

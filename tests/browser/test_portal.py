@@ -32,7 +32,14 @@ def test_landing_explains_the_hub_and_loads_without_errors(page, kul):
 def test_sme_owner_signs_in_and_sees_the_organisation(page, sme_owner):
     sign_in(page, sme_owner.email)
     page.wait_for_url("**/home/")
-    assert nav_labels(page) == ["Home", "My organisation", "Hubs and e-roads"]
+    assert nav_labels(page) == [
+        "Home",
+        "My organisation",
+        "My products",
+        "Catalogue",
+        "Orders",
+        "Hubs and e-roads",
+    ]
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My organisation").click()
     assert page.get_by_role("cell", name=sme_owner.email).is_visible()

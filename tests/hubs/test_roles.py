@@ -19,15 +19,17 @@ PERSONAS = [
     "no_role_user",
 ]
 
+SME_NAV = ["Home", "My organisation", "My products", "Catalogue", "Orders", "Hubs and e-roads"]
 NAV = {
-    "sme_owner": ["Home", "My organisation", "Hubs and e-roads"],
-    "sme_staff": ["Home", "My organisation", "Hubs and e-roads"],
-    "mdec_officer": ["Home", "Organisations", "Hubs and e-roads"],
+    "sme_owner": SME_NAV,
+    "sme_staff": SME_NAV,
+    "mdec_officer": ["Home", "Orders", "Organisations", "Hubs and e-roads"],
     "customs_officer": ["Home", "Customs workbench", "Hubs and e-roads"],
     "hub_operator": ["Home", "Hub floor", "Hubs and e-roads"],
     "admin_user": [
         "Home",
         "My organisation",
+        "Orders",
         "Organisations",
         "Hubs and e-roads",
         "Administration",
@@ -37,7 +39,7 @@ NAV = {
 
 # page → personas allowed (everyone else: 403)
 PAGES = {
-    "/organisation/": {"sme_owner", "sme_staff", "admin_user"},
+    "/organisation/": {"sme_owner", "sme_staff"},
     "/organisations/": {"mdec_officer", "admin_user"},
     "/admin/": {"admin_user"},
 }

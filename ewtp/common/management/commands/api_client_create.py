@@ -9,7 +9,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True)
-        parser.add_argument("--kind", required=True, choices=["bank", "channel"])
+        parser.add_argument("--kind", required=True, choices=["bank", "channel", "organization"])
         parser.add_argument("--scopes", required=True, help='Space-separated, e.g. "hubs:read"')
 
     def handle(self, *args, name, kind, scopes, **options):

@@ -1,0 +1,181 @@
+"""Forms of onboarding: sign-up, profile and payout account, invitations, KYC."""
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Hub, KycDocument, Membership, Organization, User
+from ..validators import account_number_clean, bic_clean, registration_number_clean
+
+PROFILE_FIELDS = [
+    "legal_name",
+    "sector",
+    "size",
+    "address_line",
+    "city",
+    "postcode",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+]
+PAYOUT_FIELDS = ["payout_bic", "payout_account_name", "payout_account_number"]
+
+
+class PayoutCleaning:
+    def clean_payout_bic(self):
+        return bic_clean(self.cleaned_data["payout_bic"])
+
+    def clean_payout_account_number(self):
+        return account_number_clean(self.cleaned_data["payout_account_number"])
+
+
+class SignUpForm(PayoutCleaning, forms.ModelForm):
+    """A business and its first owner, in one page."""
+
+    owner_name = forms.CharField(label=_("Your full name"), max_length=150)
+    owner_email = forms.EmailField(label=_("Your e-mail address (you sign in with it)"))
+    password1 = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput,
+        help_text=_("At least 10 characters, not only digits."),
+    )
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "legal_name",
+            "country",
+            "registration_number",
+            *PROFILE_FIELDS[1:],
+            "home_hub",
+            *PAYOUT_FIELDS,
+        ]
+        help_texts = {
+            "registration_number": _(
+                "Malaysia: SSM number (e.g. 201901012345 or 123456-X). "
+                "China: 18-character unified social credit code."
+            ),
+            "payout_bic": _("The SWIFT/BIC code of your bank, e.g. MBBEMYKL."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["home_hub"].queryset = Hub.objects.order_by("code")
+        self.fields["home_hub"].empty_label = None
+        for name in [
+            "address_line",
+            "city",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "payout_bic",
+            "payout_account_name",
+            "payout_account_number",
+        ]:
+            self.fields[name].required = True
+
+    def clean_registration_number(self):
+        country = self.cleaned_data.get("country")
+        if not country:
+            return self.cleaned_data["registration_number"]
+        number = registration_number_clean(str(country), self.cleaned_data["registration_number"])
+        if Organization.objects.filter(country=country, registration_number=number).exists():
+            raise ValidationError(
+                _("An organisation with this registration number is already on the hub."),
+                code="organization_exists",
+            )
+        return number
+
+    def clean_owner_email(self):
+        email = self.cleaned_data["owner_email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(
+                _("An account with this address exists: sign in instead."), code="email_taken"
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            try:
+                validate_password(
+                    first,
+                    User(
+                        email=cleaned.get("owner_email", ""),
+                        full_name=cleaned.get("owner_name", ""),
+                    ),
+                )
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class OrganizationForm(PayoutCleaning, forms.ModelForm):
+    """What an owner may change: the profile and the payout account."""
+
+    class Meta:
+        model = Organization
+        fields = [*PROFILE_FIELDS, *PAYOUT_FIELDS]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial="staff")
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(label=_("Your full name"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            try:
+                validate_password(
+                    first, User(email=self.email, full_name=cleaned.get("full_name", ""))
+                )
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class KycUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Document"), choices=KycDocument.Kind.choices)
+    file = forms.FileField(label=_("File (PDF, JPEG or PNG)"))
+
+
+class KycDecisionForm(forms.Form):
+    DECISIONS = [
+        ("approve", _("Approve")),
+        ("more_info", _("Ask for more information")),
+        ("reject", _("Reject")),
+    ]
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason (the organisation reads it)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("decision") in ("more_info", "reject")
+            and not cleaned.get("reason", "").strip()
+        ):
+            self.add_error("reason", _("Give the reason: the organisation will read it."))
+        return cleaned

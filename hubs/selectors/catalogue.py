@@ -1,0 +1,74 @@
+"""Reads of the catalogue: a seller's listings, the buyers' catalogue, imports."""
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from ..models import ERoad, Hub, Organization, Product, ProductImage, ProductImport
+
+
+def products_of(*, seller: Organization) -> QuerySet[Product]:
+    return Product.objects.filter(seller=seller).order_by("sku")
+
+
+def product_of(*, seller: Organization, public_id) -> Product:
+    return Product.objects.select_related("seller__home_hub").get(
+        seller=seller, public_id=public_id
+    )
+
+
+def catalogue_for(*, destination: Hub | None, filters: dict | None = None) -> QuerySet[Product]:
+    """Active listings of approved sellers that can reach ``destination`` over an open e-road
+    (every approved listing when ``destination`` is None), with sellers and first images
+    in a constant number of queries."""
+    filters = filters or {}
+    products = Product.objects.filter(
+        is_active=True, seller__kyc_status=Organization.KycStatus.APPROVED
+    )
+    if destination is not None:
+        reachable = ERoad.objects.filter(
+            origin_id=OuterRef("seller__home_hub_id"), destination=destination, is_active=True
+        )
+        products = products.filter(Exists(reachable))
+    if filters.get("q"):
+        for word in filters["q"].split()[:6]:
+            products = products.filter(
+                Q(title_en__icontains=word)
+                | Q(title_ms__icontains=word)
+                | Q(title_zh__icontains=word)
+                | Q(description_en__icontains=word)
+                | Q(sku__iexact=word)
+            )
+    if filters.get("chapter"):
+        products = products.filter(hs_code__startswith=filters["chapter"])
+    if filters.get("origin"):
+        products = products.filter(origin_country=filters["origin"])
+    if filters.get("currency"):
+        products = products.filter(unit_price_currency=filters["currency"])
+    if filters.get("min_price") is not None:
+        products = products.filter(unit_price__gte=filters["min_price"])
+    if filters.get("max_price") is not None:
+        products = products.filter(unit_price__lte=filters["max_price"])
+    return (
+        products.select_related("seller__home_hub")
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position")))
+        .order_by("-created_at", "-id")
+    )
+
+
+def catalogue_product(*, destination: Hub | None, public_id) -> Product:
+    return catalogue_for(destination=destination).get(public_id=public_id)
+
+
+def catalogue_facets(*, destination: Hub | None) -> tuple[list[str], list[str]]:
+    """Origins and currencies present in the catalogue, for the filter form."""
+    base = catalogue_for(destination=destination).order_by()
+    origins = sorted({str(c) for c in base.values_list("origin_country", flat=True).distinct()})
+    currencies = sorted(set(base.values_list("unit_price_currency", flat=True).distinct()))
+    return origins, currencies
+
+
+def imports_of(*, seller: Organization) -> QuerySet[ProductImport]:
+    return (
+        ProductImport.objects.filter(seller=seller)
+        .select_related("uploaded_by")
+        .order_by("-created_at")
+    )

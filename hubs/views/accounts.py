@@ -1,0 +1,186 @@
+"""Landing, sign-in, sign-up, invitations, the home page and the language switch."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, TemplateView
+
+from ewtp.common.errors import ApplicationError
+
+from .. import selectors
+from ..forms.accounts import EmailAuthenticationForm, LanguageForm
+from ..forms.organizations import AcceptInvitationForm, SignUpForm
+from ..roles import Perm, can_act_for, current_organization, navigation_for, roles_of
+from ..services.organizations import (
+    OrganizationDetails,
+    invitation_accept,
+    invitation_find,
+    organization_register,
+)
+from .helpers import form_error_from
+
+
+class LandingView(TemplateView):
+    template_name = "hubs/landing.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(hubs=selectors.hub_list(), **kwargs)
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """Each role's starting page: an SME sees its onboarding, sales needing action, listings,
+    imports and purchases; officials see where to go."""
+
+    template_name = "hubs/home.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        organization = current_organization(user)
+        context = {
+            "roles": roles_of(user),
+            "organization": organization,
+            "shortcuts": navigation_for(user)[1:],
+        }
+        if organization is not None and can_act_for(user, organization, Perm.ORDERS_TRADE):
+            context.update(
+                sales=selectors.sales_needing_action(seller=organization)[:10],
+                purchases=selectors.orders_visible_to(user=user, organization=organization).filter(
+                    buyer=organization
+                )[:10],
+                listing_count=selectors.products_of(seller=organization).count(),
+                imports=selectors.imports_of(seller=organization)[:5],
+            )
+        return super().get_context_data(**context, **kwargs)
+
+
+class SignUpView(FormView):
+    """An organisation joins the hub with its first owner; verification (KYC) comes next."""
+
+    template_name = "hubs/signup.html"
+    form_class = SignUpForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("hubs:home")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        details = OrganizationDetails(
+            **{
+                name: data[name]
+                for name in OrganizationDetails.__dataclass_fields__
+                if name != "country"
+            },
+            country=str(data["country"]),
+        )
+        try:
+            organization = organization_register(
+                details=details,
+                owner_email=data["owner_email"],
+                owner_name=data["owner_name"],
+                owner_password=data["password1"],
+            )
+        except ApplicationError as error:
+            form_error_from(form, error)
+            return self.form_invalid(form)
+        owner = organization.memberships.get().user
+        login(self.request, owner, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            self.request, _("Welcome! Upload your documents to get verified and start selling.")
+        )
+        return redirect("hubs:verification")
+
+
+class InvitationAcceptView(View):
+    template_name = "hubs/invitation_accept.html"
+
+    def _invitation(self, token):
+        try:
+            return invitation_find(token=token), None
+        except ApplicationError as error:
+            return None, error.message
+
+    def get(self, request, token):
+        invitation, problem = self._invitation(token)
+        form = AcceptInvitationForm(email=invitation.email) if invitation else None
+        return render(
+            request,
+            self.template_name,
+            {"invitation": invitation, "problem": problem, "form": form},
+            status=200 if invitation else 404,
+        )
+
+    def post(self, request, token):
+        invitation, problem = self._invitation(token)
+        if invitation is None:
+            return render(request, self.template_name, {"problem": problem}, status=404)
+        form = None
+        try:
+            if request.user.is_authenticated:
+                invitation_accept(token=token, user=request.user)
+            else:
+                form = AcceptInvitationForm(request.POST, email=invitation.email)
+                if not form.is_valid():
+                    return render(
+                        request,
+                        self.template_name,
+                        {"invitation": invitation, "form": form},
+                        status=400,
+                    )
+                membership = invitation_accept(
+                    token=token,
+                    full_name=form.cleaned_data["full_name"],
+                    password=form.cleaned_data["password1"],
+                )
+                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        except ApplicationError as error:
+            return render(
+                request,
+                self.template_name,
+                {"invitation": invitation, "form": form, "problem": error.message},
+                status=error.status,
+            )
+        messages.success(
+            request, _("You joined %(name)s.") % {"name": invitation.organization.legal_name}
+        )
+        return redirect("hubs:home")
+
+
+@require_POST
+def language_switch(request):
+    """Set the portal language (cookie), then go back. An unknown code is a 400 with the reason."""
+    form = LanguageForm(request.POST)
+    if not form.is_valid() or not check_for_language(form.cleaned_data["language"]):
+        return render(request, "hubs/language_error.html", {"form": form}, status=400)
+    target = form.cleaned_data["next"] or request.headers.get("referer") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        form.cleaned_data["language"],
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
+
+
+def invitation_url(request, token: str) -> str:
+    return request.build_absolute_uri(reverse("hubs:invitation_accept", args=[token]))

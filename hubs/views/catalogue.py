@@ -1,0 +1,195 @@
+"""The seller's listings, the HS picker, bulk imports, and the buyers' catalogue."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from ewtp.common.errors import ApplicationError
+
+from .. import selectors
+from ..forms.catalogue import CatalogueFilterForm, ImportForm, ProductForm
+from ..forms.orders import AddToCartForm
+from ..hs import hs_path, hs_search, hs_suggestions_for
+from ..models import Product, ProductImport
+from ..roles import Perm
+from ..services.catalogue import product_image_add, product_save, product_set_active
+from ..services.imports import COLUMNS, product_import_start
+from .helpers import OrganizationMixin, form_error_from
+
+
+class ProductListView(OrganizationMixin, ListView):
+    permission = Perm.CATALOGUE_MANAGE
+    template_name = "hubs/product_list.html"
+    context_object_name = "products"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.products_of(seller=self.organization)
+
+
+class ProductFormView(OrganizationMixin, FormView):
+    """Create a listing, or edit one (``public_id`` in the URL)."""
+
+    permission = Perm.CATALOGUE_MANAGE
+    template_name = "hubs/product_form.html"
+    form_class = ProductForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.product = None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_product(self):
+        if "public_id" not in self.kwargs:
+            return None
+        try:
+            return selectors.product_of(
+                seller=self.organization, public_id=self.kwargs["public_id"]
+            )
+        except (Product.DoesNotExist, ValueError):
+            raise Http404("No such product.") from None
+
+    def get_form_kwargs(self):
+        self.product = self.get_product()
+        return {**super().get_form_kwargs(), "seller": self.organization, "instance": self.product}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            product=self.product,
+            suggestions=hs_suggestions_for(self.organization),
+            hs=hs_path(self.product.hs_code) if self.product else None,
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        try:
+            product = product_save(
+                seller=self.organization,
+                actor=self.request.user,
+                data=form.product_data(),
+                product=self.product,
+            )
+            image = self.request.FILES.get("image")
+            if image:
+                product_image_add(product=product, image=image, actor=self.request.user)
+        except ApplicationError as error:
+            form_error_from(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Saved %(sku)s.") % {"sku": product.sku})
+        return redirect("hubs:product_list")
+
+
+class ProductToggleView(OrganizationMixin, View):
+    permission = Perm.CATALOGUE_MANAGE
+
+    def post(self, request, public_id):
+        try:
+            product = selectors.product_of(seller=self.organization, public_id=public_id)
+        except (Product.DoesNotExist, ValueError):
+            raise Http404("No such product.") from None
+        product_set_active(product=product, active=not product.is_active, actor=request.user)
+        return redirect("hubs:product_list")
+
+
+class HsSearchView(OrganizationMixin, View):
+    """The HS picker (htmx): matches for words or a code prefix, with their path."""
+
+    permission = Perm.CATALOGUE_MANAGE
+
+    def get(self, request):
+        query = request.GET.get("q", "")[:100]
+        return render(
+            request, "hubs/partials/hs_results.html", {"results": hs_search(query), "query": query}
+        )
+
+
+class ImportListView(OrganizationMixin, FormView):
+    permission = Perm.CATALOGUE_MANAGE
+    template_name = "hubs/import_list.html"
+    form_class = ImportForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            imports=selectors.imports_of(seller=self.organization)[:50], columns=COLUMNS, **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            job = product_import_start(
+                seller=self.organization, actor=self.request.user, upload=form.cleaned_data["file"]
+            )
+        except ApplicationError as error:
+            form_error_from(form, error)
+            return self.form_invalid(form)
+        return redirect("hubs:import_detail", public_id=job.public_id)
+
+
+class ImportDetailView(OrganizationMixin, TemplateView):
+    permission = Perm.CATALOGUE_MANAGE
+    template_name = "hubs/import_detail.html"
+
+    def get_context_data(self, **kwargs):
+        try:
+            job = selectors.imports_of(seller=self.organization).get(
+                public_id=self.kwargs["public_id"]
+            )
+        except (ProductImport.DoesNotExist, ValueError):
+            raise Http404("No such import.") from None
+        return super().get_context_data(job=job, errors=job.errors.all()[:500], **kwargs)
+
+
+class ImportProgressView(ImportDetailView):
+    """The progress bar, polled by htmx every second until the import is over."""
+
+    template_name = "hubs/partials/import_progress.html"
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if context["job"].status in (ProductImport.Status.DONE, ProductImport.Status.FAILED):
+            response["HX-Refresh"] = "true"  # reload once to show the error table
+        return response
+
+
+class CatalogueView(OrganizationMixin, ListView):
+    """Buyers browse approved sellers' listings reachable from their home hub."""
+
+    permission = Perm.ORDERS_TRADE
+    template_name = "hubs/catalogue.html"
+    context_object_name = "products"
+    paginate_by = 24
+
+    def get_queryset(self):
+        destination = self.organization.home_hub
+        origins, currencies = selectors.catalogue_facets(destination=destination)
+        self.filter_form = CatalogueFilterForm(
+            self.request.GET or None, origins=origins, currencies=currencies
+        )
+        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+        return selectors.catalogue_for(destination=destination, filters=filters).exclude(
+            seller=self.organization
+        )
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(
+            filter_form=self.filter_form, query=query.urlencode(), **kwargs
+        )
+
+
+class CatalogueProductView(OrganizationMixin, TemplateView):
+    permission = Perm.ORDERS_TRADE
+    template_name = "hubs/catalogue_product.html"
+
+    def get_context_data(self, **kwargs):
+        try:
+            product = selectors.catalogue_product(
+                destination=self.organization.home_hub, public_id=self.kwargs["public_id"]
+            )
+        except (Product.DoesNotExist, ValueError):
+            raise Http404("No such listing.") from None
+        return super().get_context_data(
+            product=product, hs=hs_path(product.hs_code), form=AddToCartForm(), **kwargs
+        )
