@@ -20,7 +20,32 @@ MAX_UNIT_WEIGHT_KG = Decimal("500")  # one piece must fit a unit load device han
 MAX_SIDE_CM = Decimal("300")
 
 
+COUNTRY_CODES = frozenset(code for code, _name in countries)
+
+
+class CountryCodeField(forms.CharField):
+    """A country as its ISO 3166 code, checked against a set: the list of 250 names is
+    only built when the field is drawn, not each time a row of an import is validated."""
+
+    widget = forms.Select
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=2, **kwargs)
+        self.widget.choices = countries
+
+    def clean(self, value):
+        code = super().clean(value).strip().upper()
+        if code and code not in COUNTRY_CODES:
+            raise ValidationError(
+                _("Select a valid choice: %(code)s is not a country code."),
+                code="invalid_choice",
+                params={"code": code},
+            )
+        return code
+
+
 class ProductForm(forms.ModelForm):
+    origin_country = CountryCodeField(label=_("Country of origin"))
     unit_price = forms.DecimalField(
         label=_("Unit price"), max_digits=14, decimal_places=4, min_value=Decimal("0.01")
     )
@@ -60,6 +85,10 @@ class ProductForm(forms.ModelForm):
         ) % {"currency": seller.currency}
         if self.instance.pk:
             self.initial["unit_price"] = self.instance.unit_price.amount
+        # The model's check constraints repeat rules this form enforces field by field, and
+        # Django checks each with a database query: two queries per row of a 10,000-row import.
+        # The constraints still hold in the database itself.
+        self.instance.validate_constraints = lambda exclude=None: None
 
     def clean_sku(self):
         sku = self.cleaned_data["sku"].strip()

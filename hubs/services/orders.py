@@ -109,6 +109,7 @@ def order_place(*, request: OrderRequest, actor: User | None) -> Order:
     _check_request(request)
     with transaction.atomic():
         products = _lock_products(request)
+        total, weight = _totals(request, products)
         order = Order.objects.create(
             seller=request.seller,
             buyer=request.buyer,
@@ -116,15 +117,13 @@ def order_place(*, request: OrderRequest, actor: User | None) -> Order:
             origin_hub_id=request.seller.home_hub_id,
             destination_hub=request.destination_hub,
             incoterm=request.incoterm,
-            total=Money(0, request.seller.currency),
-            total_weight_kg=Decimal(0),
+            total=total,
+            total_weight_kg=weight,
             expires_at=timezone.now() + settings.ORDER_PAYMENT_WINDOW,
             placed_by=actor,
             **_consumer_fields(request.consumer),
         )
-        total, weight = _add_lines(order, request.lines, products)
-        order.total, order.total_weight_kg = total, weight
-        order.save(update_fields=["total", "total_currency", "total_weight_kg"])
+        _add_lines(order, request.lines, products)
         _record_transition(
             order,
             "",
@@ -169,11 +168,19 @@ def _lock_products(request: OrderRequest) -> dict[int, Product]:
     return products
 
 
-def _add_lines(order, lines, products):
-    total, weight, rows = Money(0, order.seller.currency), Decimal(0), []
+def _totals(request: OrderRequest, products) -> tuple[Money, Decimal]:
+    total, weight = Money(0, request.seller.currency), Decimal(0)
+    for line in request.lines:
+        product = products[line.product_id]
+        total += product.unit_price * line.quantity
+        weight += product.unit_weight_kg * line.quantity
+    return total, weight
+
+
+def _add_lines(order, lines, products) -> None:
+    rows = []
     for number, line in enumerate(lines, start=1):
         product = products[line.product_id]
-        line_total = product.unit_price * line.quantity
         rows.append(
             OrderLine(
                 order=order,
@@ -183,18 +190,15 @@ def _add_lines(order, lines, products):
                 title=product.title_en,
                 quantity=line.quantity,
                 unit_price=product.unit_price,
-                line_total=line_total,
+                line_total=product.unit_price * line.quantity,
                 hs_code=product.hs_code,
                 origin_country=product.origin_country,
                 unit_weight_kg=product.unit_weight_kg,
             )
         )
-        total += line_total
-        weight += product.unit_weight_kg * line.quantity
         product.stock -= line.quantity
     OrderLine.objects.bulk_create(rows)
     Product.objects.bulk_update(products.values(), ["stock"])
-    return total, weight
 
 
 def _consumer_fields(consumer: Consumer | None) -> dict:

@@ -1,0 +1,288 @@
+"""Listings, the HS picker, bulk import, and the buyers' catalogue."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from moneyed import Money
+
+from hubs.models import Product, ProductImport
+from hubs.services.imports import COLUMNS, product_import_run
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+GOOD = {
+    "sku": "BTK-001",
+    "title_en": "Batik silk scarf",
+    "title_ms": "Selendang sutera batik",
+    "title_zh": "",
+    "description_en": "Hand-drawn batik on silk.",
+    "description_ms": "",
+    "description_zh": "",
+    "hs_code": "6214.10",
+    "origin_country": "MY",
+    "unit_price": "89.90",
+    "unit_weight_kg": "0.15",
+    "length_cm": "30",
+    "width_cm": "20",
+    "height_cm": "2",
+    "stock": "40",
+    "is_active": "on",
+}
+
+
+@pytest.fixture
+def seller_owner(kul):
+    return factories.member(factories.SellerFactory(home_hub=kul))
+
+
+def test_seller_lists_a_product_priced_in_its_currency(client, seller_owner):
+    client.force_login(seller_owner)
+    response = client.post("/products/new/", GOOD)
+    assert response.status_code == 302
+    product = Product.objects.get()
+    assert product.unit_price == Money("89.90", "MYR")
+    assert product.hs_code == "621410"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("hs_code", "999999", "not a subheading"),
+        ("hs_code", "62141", "6, 8 or 10 digits"),
+        ("unit_price", "0", "greater than or equal to 0.01"),
+        ("unit_price", "1.005", "at most 2 decimal places"),
+        ("unit_weight_kg", "0", "Between 0.001"),
+        ("length_cm", "500", "Between 0.1 and 300"),
+        ("sku", "bad sku!", "letters, digits"),
+        ("title_en", "", "required"),
+        ("origin_country", "XX", "not a country code"),
+        ("stock", "-1", "greater than or equal to 0"),
+    ],
+)
+def test_listing_fields_are_validated(client, seller_owner, field, value, message):
+    client.force_login(seller_owner)
+    response = client.post("/products/new/", {**GOOD, field: value})
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert not Product.objects.exists()
+
+
+def test_sku_is_unique_per_seller_only(client, seller_owner):
+    client.force_login(seller_owner)
+    client.post("/products/new/", GOOD)
+    again = client.post("/products/new/", GOOD)
+    assert "already have a product with this SKU" in again.content.decode()
+    factories.ProductFactory(sku="BTK-001")  # another seller may use it
+    assert Product.objects.filter(sku="BTK-001").count() == 2
+
+
+def test_title_is_shown_in_the_visitors_language(client, seller_owner):
+    from django.utils import translation
+
+    client.force_login(seller_owner)
+    client.post("/products/new/", GOOD)
+    product = Product.objects.get()
+    with translation.override("ms"):
+        assert product.title == "Selendang sutera batik"
+    with translation.override("zh-hans"):
+        assert product.title == "Batik silk scarf"  # no Chinese title: English
+
+
+def test_hs_picker_searches_by_words(client, seller_owner):
+    client.force_login(seller_owner)
+    page = client.get("/products/hs-search/", {"q": "silk shawls"}).content.decode()
+    assert "621410" in page
+    assert "Chapter" not in page or "62 " in page
+
+
+def csv_file(rows, name="products.csv"):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: v for k, v in row.items() if k in COLUMNS})
+    return SimpleUploadedFile(name, out.getvalue().encode(), content_type="text/csv")
+
+
+def row(n, **changes):
+    return {**GOOD, "sku": f"IMP-{n:05d}", "is_active": "yes", **changes}
+
+
+def test_import_reports_bad_rows_with_line_field_and_reason(
+    client, seller_owner, django_capture_on_commit_callbacks
+):
+    client.force_login(seller_owner)
+    rows = [
+        row(1),
+        row(2, hs_code="999999"),
+        row(3, unit_price="abc"),
+        row(4),
+        row(1),
+        row(5, is_active="maybe"),
+        row(6, hs_code="90111"),
+    ]  # a spreadsheet dropped the leading zero of 090111
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/products/imports/", {"file": csv_file(rows)})
+    job = ProductImport.objects.get()
+    assert response["Location"] == f"/products/imports/{job.public_id}/"
+    assert (job.status, job.total_rows, job.created_count, job.error_count) == ("done", 7, 3, 4)
+    errors = {(e.line, e.field) for e in job.errors.all()}
+    assert errors == {(3, "hs_code"), (4, "unit_price"), (6, "sku"), (7, "is_active")}
+    assert Product.objects.get(sku="IMP-00006").hs_code == "090111"
+    page = client.get(response["Location"]).content.decode()
+    assert "Duplicate SKU in this file (first on line 2)" in page
+
+
+def test_reimporting_the_same_file_updates_instead_of_duplicating(
+    seller_owner, django_capture_on_commit_callbacks
+):
+    from hubs.services.imports import product_import_start
+
+    seller = seller_owner.memberships.get().organization
+    for price in ("10.00", "12.50"):
+        with django_capture_on_commit_callbacks(execute=True):
+            product_import_start(
+                seller=seller,
+                actor=seller_owner,
+                upload=csv_file([row(n, unit_price=price) for n in range(3)]),
+            )
+    assert Product.objects.count() == 3
+    assert {p.unit_price.amount for p in Product.objects.all()} == {Decimal("12.50")}
+    latest = ProductImport.objects.first()
+    assert (latest.created_count, latest.updated_count) == (0, 3)
+
+
+def test_import_of_xlsx(seller_owner, django_capture_on_commit_callbacks):
+    from openpyxl import Workbook
+
+    from hubs.services.imports import product_import_start
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(COLUMNS)
+    sheet.append(
+        [row(1)[c] if c != "hs_code" else 90111 for c in COLUMNS]
+    )  # a number, as Excel stores it
+    data = io.BytesIO()
+    workbook.save(data)
+    seller = seller_owner.memberships.get().organization
+    upload = SimpleUploadedFile("p.xlsx", data.getvalue())
+    with django_capture_on_commit_callbacks(execute=True):
+        job = product_import_start(seller=seller, actor=seller_owner, upload=upload)
+    job.refresh_from_db()
+    assert (job.status, job.created_count, job.error_count) == ("done", 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"sku,title_en\nA,B\n", "p.csv", "Missing columns"),
+        (b"\xff\xfe\x00bad", "p.csv", "not UTF-8"),
+        (b"not a zip", "p.xlsx", "not a readable .xlsx"),
+    ],
+)
+def test_an_unreadable_file_fails_with_the_reason(
+    seller_owner, content, name, message, django_capture_on_commit_callbacks
+):
+    from hubs.services.imports import product_import_start
+
+    seller = seller_owner.memberships.get().organization
+    with django_capture_on_commit_callbacks(execute=True):
+        job = product_import_start(
+            seller=seller, actor=seller_owner, upload=SimpleUploadedFile(name, content)
+        )
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert message in job.failure
+
+
+def test_a_ten_thousand_row_file_completes(seller_owner):
+    seller = seller_owner.memberships.get().organization
+    job = ProductImport.objects.create(
+        seller=seller,
+        uploaded_by=seller_owner,
+        original_name="big.csv",
+        file=csv_file([row(n) for n in range(10_000)], name="big.csv"),
+    )
+    job = product_import_run(import_id=job.pk)
+    assert (job.status, job.processed_rows, job.created_count, job.error_count) == (
+        "done",
+        10_000,
+        10_000,
+        0,
+    )
+    assert job.percent == 100
+
+
+def test_import_progress_is_polled_until_done(client, seller_owner):
+    seller = seller_owner.memberships.get().organization
+    job = ProductImport.objects.create(
+        seller=seller,
+        original_name="x.csv",
+        file=csv_file([row(1)]),
+        status="running",
+        total_rows=10,
+        processed_rows=4,
+    )
+    client.force_login(seller_owner)
+    partial = client.get(f"/products/imports/{job.public_id}/progress/")
+    assert 'hx-trigger="every 1s"' in partial.content.decode()
+    assert 'value="40"' in partial.content.decode()
+    ProductImport.objects.filter(pk=job.pk).update(status="done")
+    done = client.get(f"/products/imports/{job.public_id}/progress/")
+    assert done["HX-Refresh"] == "true"
+    assert "hx-trigger" not in done.content.decode()
+
+
+def test_catalogue_shows_approved_sellers_over_open_eroads(client, kul, hgh):
+    factories.open_eroads()
+    buyer = factories.member(factories.BuyerFactory(home_hub=hgh))
+    approved = factories.ProductFactory(title_en="Visible scarf")
+    factories.ProductFactory(
+        title_en="Pending seller", seller=factories.SellerFactory(kyc_status="submitted")
+    )
+    factories.ProductFactory(title_en="Inactive", seller=approved.seller, is_active=False)
+    sin = factories.hub("SIN")
+    factories.ProductFactory(title_en="No e-road", seller=factories.SellerFactory(home_hub=sin))
+    client.force_login(buyer)
+    titles = [p.title_en for p in client.get("/catalogue/").context["products"]]
+    assert titles == ["Visible scarf"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "coffee"}, {"Coffee beans"}),
+        ({"chapter": "09"}, {"Coffee beans"}),
+        ({"origin": "ID"}, {"Coffee beans"}),
+        ({"currency": "MYR", "min_price": "50"}, {"Silk scarf"}),
+        ({"max_price": "50"}, {"Coffee beans"}),
+    ],
+)
+def test_catalogue_filters(client, hgh, query, expected):
+    factories.open_eroads()
+    buyer = factories.member(factories.BuyerFactory(home_hub=hgh))
+    seller = factories.SellerFactory()
+    factories.ProductFactory(seller=seller, title_en="Silk scarf", unit_price=Money("89.00", "MYR"))
+    factories.ProductFactory(
+        seller=seller,
+        title_en="Coffee beans",
+        hs_code="090121",
+        origin_country="ID",
+        unit_price=Money("30.00", "MYR"),
+    )
+    client.force_login(buyer)
+    assert {p.title_en for p in client.get("/catalogue/", query).context["products"]} == expected
+
+
+def test_bad_catalogue_filters_are_explained(client, hgh):
+    buyer = factories.member(factories.BuyerFactory(home_hub=hgh))
+    client.force_login(buyer)
+    response = client.get("/catalogue/", {"chapter": "9x", "min_price": "10", "max_price": "5"})
+    errors = response.context["filter_form"].errors
+    assert "Two digits" in errors["chapter"][0]
+    assert "below the minimum" in errors["max_price"][0]

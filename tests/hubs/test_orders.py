@@ -1,0 +1,287 @@
+"""Placing orders: snapshots, stock reservation, the status machine, cancel and expiry."""
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from moneyed import Money
+
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.models import OutboxEvent
+from hubs.models import Order, Product
+from hubs.services.orders import (
+    LineRequest,
+    OrderRequest,
+    order_cancel,
+    order_place,
+    order_transition,
+    orders_expire,
+)
+from hubs.tasks import orders_expire_task
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(kul, hgh):
+    factories.open_eroads()
+    seller = factories.SellerFactory()
+    buyer = factories.BuyerFactory()
+    return {
+        "seller": seller,
+        "buyer": buyer,
+        "buyer_user": factories.member(buyer),
+        "seller_user": factories.member(seller),
+        "scarf": factories.ProductFactory(seller=seller, stock=10),
+        "tea": factories.ProductFactory(
+            seller=seller,
+            stock=5,
+            hs_code="090230",
+            unit_price=Money("12.50", "MYR"),
+            unit_weight_kg=Decimal("0.250"),
+        ),
+        "hgh": hgh,
+    }
+
+
+def place(world, lines, **changes):
+    request = OrderRequest(
+        seller=world["seller"],
+        destination_hub=world["hgh"],
+        buyer=world["buyer"],
+        lines=[LineRequest(p.pk, q) for p, q in lines],
+        **changes,
+    )
+    return order_place(request=request, actor=world["buyer_user"])
+
+
+def test_an_order_snapshots_its_lines_and_reserves_stock(world):
+    order = place(world, [(world["scarf"], 2), (world["tea"], 4)])
+    assert order.status == "placed"
+    assert order.total == Money("140.00", "MYR")  # 2 × 45.00 + 4 × 12.50
+    assert order.total_weight_kg == Decimal("1.300")
+    first = order.lines.get(line_no=1)
+    assert (first.sku, first.hs_code, first.origin_country.code, first.unit_price) == (
+        world["scarf"].sku,
+        "621410",
+        "MY",
+        Money("45.00", "MYR"),
+    )
+    assert Product.objects.get(pk=world["scarf"].pk).stock == 8
+    Product.objects.filter(pk=world["scarf"].pk).update(unit_price=Money("99.00", "MYR"))
+    assert order.lines.get(line_no=1).unit_price == Money("45.00", "MYR")  # the snapshot holds
+    assert OutboxEvent.objects.filter(name="hubs.order_placed").count() == 1
+    assert order.transitions.get().to_status == "placed"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"quantity": 11}, "Only 10 of"),
+        ({"quantity": 0}, "Quantity is 1"),
+        ({"incoterm": "EXW"}, "DAP or DDP"),
+    ],
+)
+def test_bad_orders_are_refused_and_change_nothing(world, change, message):
+    quantity = change.get("quantity", 1)
+    extra = {"incoterm": change["incoterm"]} if "incoterm" in change else {}
+    with pytest.raises(ApplicationError, match=message):
+        place(world, [(world["scarf"], quantity)], **extra)
+    assert not Order.objects.exists()
+    assert Product.objects.get(pk=world["scarf"].pk).stock == 10
+
+
+def test_an_unverified_seller_cannot_sell(world):
+    world["seller"].kyc_status = "submitted"
+    world["seller"].save()
+    with pytest.raises(ApplicationError, match="not a verified seller"):
+        place(world, [(world["scarf"], 1)])
+
+
+def test_no_order_without_an_open_eroad(world):
+    from hubs.models import ERoad
+
+    ERoad.objects.update(is_active=False)
+    with pytest.raises(ApplicationError, match="No open e-road"):
+        place(world, [(world["scarf"], 1)])
+
+
+def test_only_members_of_the_buyer_place_its_orders(world):
+    request = OrderRequest(
+        seller=world["seller"],
+        destination_hub=world["hgh"],
+        buyer=world["buyer"],
+        lines=[LineRequest(world["scarf"].pk, 1)],
+    )
+    with pytest.raises(NotAllowedError):
+        order_place(request=request, actor=world["seller_user"])
+
+
+def test_transitions_follow_the_journey_and_are_recorded(world):
+    order = place(world, [(world["scarf"], 1)])
+    for status in ["awaiting_payment", "paid", "in_customs", "shipped", "delivered", "completed"]:
+        order = order_transition(
+            order=order, to=status, actor_label="pipeline", reason=f"to {status}"
+        )
+    assert [t.to_status for t in order.transitions.all()] == [
+        "placed",
+        "awaiting_payment",
+        "paid",
+        "in_customs",
+        "shipped",
+        "delivered",
+        "completed",
+    ]
+    with pytest.raises(ConflictError, match="cannot become"):
+        order_transition(order=order, to="cancelled")
+
+
+def test_a_repeated_transition_is_a_no_op(world):
+    order = place(world, [(world["scarf"], 1)])
+    order_transition(order=order, to="awaiting_payment")
+    order_transition(order=order, to="awaiting_payment")
+    assert order.transitions.count() == 2
+
+
+def test_cancel_releases_stock_and_needs_a_reason(world):
+    order = place(world, [(world["scarf"], 3)])
+    with pytest.raises(ApplicationError, match="reason"):
+        order_cancel(order=order, actor=world["buyer_user"], reason=" ")
+    order = order_cancel(order=order, actor=world["buyer_user"], reason="Ordered twice")
+    assert order.status == "cancelled"
+    assert Product.objects.get(pk=world["scarf"].pk).stock == 10
+    assert order.transitions.last().reason == "Ordered twice"
+
+
+def test_a_paid_order_cannot_be_cancelled(world):
+    order = place(world, [(world["scarf"], 1)])
+    order_transition(order=order, to="awaiting_payment")
+    order = order_transition(order=order, to="paid")
+    with pytest.raises(ConflictError, match="paid already"):
+        order_cancel(order=order, actor=world["buyer_user"], reason="changed my mind")
+
+
+def test_unpaid_orders_expire_and_release_stock(world, settings):
+    old = place(world, [(world["scarf"], 4)])
+    fresh = place(world, [(world["tea"], 1)])
+    Order.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert orders_expire_task() == 1
+    assert orders_expire() == 0  # a second sweep finds nothing
+    assert Order.objects.get(pk=old.pk).status == "expired"
+    assert Order.objects.get(pk=fresh.pk).status == "placed"
+    assert Product.objects.get(pk=world["scarf"].pk).stock == 10
+
+
+def test_the_portal_cart_places_an_order(client, world):
+    client.force_login(world["buyer_user"])
+    scarf = world["scarf"]
+    client.post(f"/catalogue/{scarf.public_id}/add/", {"quantity": 2})
+    page = client.get("/cart/")
+    assert page.context["total"] == Money("90.00", "MYR")
+    response = client.post("/cart/", {"incoterm": "DDP"})
+    order = Order.objects.get()
+    assert response["Location"] == f"/orders/{order.reference}/"
+    assert (order.incoterm, order.buyer, order.placed_by) == (
+        "DDP",
+        world["buyer"],
+        world["buyer_user"],
+    )
+    detail = client.get(response["Location"])
+    assert detail.status_code == 200
+    assert detail.context["can_cancel"]
+    client.post(response["Location"], {"reason": "Wrong size"})
+    assert Order.objects.get().status == "cancelled"
+
+
+def test_a_cart_holds_one_sellers_goods(client, world):
+    other = factories.ProductFactory()
+    client.force_login(world["buyer_user"])
+    client.post(f"/catalogue/{world['scarf'].public_id}/add/", {"quantity": 1})
+    response = client.post(f"/catalogue/{other.public_id}/add/", {"quantity": 1}, follow=True)
+    assert "another seller" in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_orders_never_oversell_the_last_units(kul, hgh):
+    factories.open_eroads()
+    seller = factories.SellerFactory()
+    product = factories.ProductFactory(seller=seller, stock=5)
+    buyers = [factories.BuyerFactory() for _ in range(20)]
+    users = [factories.member(b) for b in buyers]
+    outcomes, barrier = [], threading.Barrier(20)
+
+    def buy(buyer, user):
+        barrier.wait()
+        try:
+            request = OrderRequest(
+                seller=seller, destination_hub=hgh, buyer=buyer, lines=[LineRequest(product.pk, 1)]
+            )
+            order_place(request=request, actor=user)
+            outcomes.append("ok")
+        except ApplicationError as error:
+            outcomes.append(error.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=buy, args=pair) for pair in zip(buyers, users, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count("ok") == 5
+    assert outcomes.count("out_of_stock") == 15
+    assert Product.objects.get(pk=product.pk).stock == 0
+    assert Order.objects.count() == 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_negative_control_without_row_locks_the_same_race_oversells(kul, hgh, monkeypatch):
+    """Read-then-write without select_for_update loses updates: what the test above catches."""
+    import time
+
+    from hubs.services import orders as order_services
+
+    def lock_free(request):
+        products = {
+            p.pk: p
+            for p in Product.objects.filter(pk__in=[line.product_id for line in request.lines])
+        }
+        time.sleep(0.2)  # every buyer reads the same stock
+        for line in request.lines:
+            if products[line.product_id].stock < line.quantity:
+                raise ApplicationError("out", "out_of_stock")
+        return products
+
+    monkeypatch.setattr(order_services, "_lock_products", lock_free)
+    factories.open_eroads()
+    seller = factories.SellerFactory()
+    product = factories.ProductFactory(seller=seller, stock=5)
+    pairs = [(b, factories.member(b)) for b in (factories.BuyerFactory() for _ in range(10))]
+    barrier, placed = threading.Barrier(10), []
+
+    def buy(buyer, user):
+        barrier.wait()
+        try:
+            request = OrderRequest(
+                seller=seller, destination_hub=hgh, buyer=buyer, lines=[LineRequest(product.pk, 1)]
+            )
+            order_place(request=request, actor=user)
+            placed.append(1)
+        except ApplicationError:
+            pass
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=buy, args=pair) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(placed) > 5  # oversold
