@@ -12,13 +12,15 @@ def audit_record(
     target: models.Model,
     reason: str = "",
     data: dict | None = None,
+    actor_label: str = "",
 ) -> AuditEntry:
     """Append one audit row. Call it inside the service's transaction, so that the row
-    exists exactly when the change does. ``actor`` is a user, or None for the system."""
+    exists exactly when the change does. ``actor`` is a user, or None for the system or an
+    API client (then ``actor_label`` names it)."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEntry.objects.create(
         actor=actor if is_user else None,
-        actor_label=actor.get_username() if is_user else "system",
+        actor_label=actor.get_username() if is_user else (actor_label or "system"),
         action=action,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),

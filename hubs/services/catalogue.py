@@ -16,7 +16,12 @@ def _require_seller_member(actor, seller):
 
 
 def product_save(
-    *, seller: Organization, actor: User | None, data: dict, product: Product | None = None
+    *,
+    seller: Organization,
+    actor: User | None,
+    data: dict,
+    product: Product | None = None,
+    actor_label: str = "",
 ) -> Product:
     """Create a listing, or update ``product`` with ``data`` (cleaned by ProductForm).
 
@@ -43,7 +48,13 @@ def product_save(
                     setattr(product, name, value)
                 product.save()
                 action = "hubs.product.updated"
-            audit_record(actor=actor, action=action, target=product, data={"sku": product.sku})
+            audit_record(
+                actor=actor,
+                action=action,
+                target=product,
+                data={"sku": product.sku},
+                actor_label=actor_label,
+            )
     except IntegrityError:
         raise ConflictError(
             "You already have a product with this SKU.",
@@ -53,7 +64,9 @@ def product_save(
     return product
 
 
-def product_set_active(*, product: Product, active: bool, actor: User | None) -> Product:
+def product_set_active(
+    *, product: Product, active: bool, actor: User | None, actor_label: str = ""
+) -> Product:
     """Listings are never deleted (orders point at them): they are deactivated."""
     if actor is not None:
         _require_seller_member(actor, product.seller)
@@ -66,6 +79,7 @@ def product_set_active(*, product: Product, active: bool, actor: User | None) ->
             actor=actor,
             action="hubs.product.activated" if active else "hubs.product.deactivated",
             target=product,
+            actor_label=actor_label,
         )
     return product
 

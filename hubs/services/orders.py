@@ -92,7 +92,7 @@ def _check_request(request: OrderRequest) -> None:
         )
 
 
-def order_place(*, request: OrderRequest, actor: User | None) -> Order:
+def order_place(*, request: OrderRequest, actor: User | None, actor_label: str = "") -> Order:
     """Place an order: validate, reserve stock, snapshot the lines, record ``hubs.order_placed``.
 
     ``actor`` is the buyer's member placing it in the portal, or None for an API client
@@ -129,11 +129,12 @@ def order_place(*, request: OrderRequest, actor: User | None) -> Order:
             "",
             Order.Status.PLACED,
             actor=actor,
-            label=_label(actor, request.channel),
+            label=actor_label or _label(actor, request.channel),
             reason="",
         )
         audit_record(
             actor=actor,
+            actor_label=actor_label,
             action="hubs.order.placed",
             target=order,
             data={"reference": order.reference, "total": str(order.total.amount)},

@@ -108,10 +108,14 @@ def _require(actor, organization, perm):
         raise NotAllowedError("Only the organisation's owners may do this.", "not_owner")
 
 
-def organization_update(*, organization: Organization, actor: User, **changes) -> Organization:
-    """Change the profile and payout account (owners). The registration identity (country,
-    number) is fixed once verified; home hub changes go through the hub."""
-    _require(actor, organization, Perm.ORGANIZATION_MANAGE)
+def organization_update(
+    *, organization: Organization, actor: User | None, actor_label: str = "", **changes
+) -> Organization:
+    """Change the profile and payout account: an owner, or (``actor`` None) the organisation's
+    own API client. The registration identity (country, number) is fixed once verified;
+    home hub changes go through the hub."""
+    if actor is not None:
+        _require(actor, organization, Perm.ORGANIZATION_MANAGE)
     unknown = set(changes) - set(PROFILE_FIELDS) - set(PAYOUT_FIELDS)
     if unknown:
         raise ApplicationError(
@@ -131,6 +135,7 @@ def organization_update(*, organization: Organization, actor: User, **changes) -
             action="hubs.organization.updated",
             target=locked,
             data={"fields": sorted(changed)},
+            actor_label=actor_label,
         )
     return locked
 

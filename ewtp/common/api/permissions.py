@@ -29,3 +29,23 @@ class HasScope(TokenHasScope):
         granted = set(request.auth.application.api_client.scope_list)
         required = set(self.get_scopes(request, view))
         return required <= granted and super().has_permission(request, view)
+
+
+class HasMethodScope(BasePermission):
+    """The token carries the scopes the view requires for this method, and the client is
+    still granted them: ``scopes = {"GET": [...], "POST": [...]}`` on the view."""
+
+    message = "The access token lacks a scope this operation requires."
+    SAFE_ALIASES = {"HEAD": "GET", "OPTIONS": "GET"}
+
+    def has_permission(self, request, view):
+        if not HasValidToken().has_permission(request, view):
+            return False
+        method = self.SAFE_ALIASES.get(request.method, request.method)
+        required = set(view.scopes.get(method, ()))
+        if not required:
+            return False  # an operation without declared scopes is closed
+        granted = set(request.auth.scope.split()) & set(
+            request.auth.application.api_client.scope_list
+        )
+        return required <= granted

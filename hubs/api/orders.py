@@ -1,0 +1,360 @@
+"""Orders over the API: a sales channel places B2C orders for its consumers; an
+organisation's own system places B2B orders as the buyer. Both read and cancel their own."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django_countries import countries
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ewtp.common.api.fields import MoneyField
+from ewtp.common.api.pagination import CursorPagination
+from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.idempotency import idempotent
+
+from .. import selectors
+from ..models import Hub, Order, OrderLine, OrderTransition, Organization, Product
+from ..services.orders import Consumer, LineRequest, OrderRequest, order_cancel, order_place
+from ..validators import cn_resident_id_clean
+from .caller import IsChannelOrOrganizationClient, caller_of
+
+
+class LineOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "OrderLine"
+
+    line_no = serializers.IntegerField()
+    product = serializers.UUIDField(source="product.public_id")
+    sku = serializers.CharField()
+    title = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = MoneyField()
+    line_total = MoneyField()
+    hs_code = serializers.CharField()
+    origin_country = serializers.CharField()
+    unit_weight_kg = serializers.DecimalField(max_digits=10, decimal_places=3)
+
+
+class PartyOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "OrderParty"
+
+    id = serializers.UUIDField(source="public_id")
+    legal_name = serializers.CharField()
+
+
+class TransitionOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "OrderTransition"
+
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    at = serializers.DateTimeField(source="created_at")
+    by = serializers.CharField(source="actor_label")
+    reason = serializers.CharField()
+
+
+class OrderOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "Order"
+
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    seller = PartyOutput()
+    buyer = PartyOutput(allow_null=True)
+    consumer_name = serializers.CharField()
+    consumer_country = serializers.CharField()
+    origin_hub = serializers.CharField(source="origin_hub.code")
+    destination_hub = serializers.CharField(source="destination_hub.code")
+    incoterm = serializers.CharField()
+    total = MoneyField()
+    total_weight_kg = serializers.DecimalField(max_digits=12, decimal_places=3)
+    expires_at = serializers.DateTimeField(help_text="An unpaid order expires at this time.")
+    created_at = serializers.DateTimeField()
+    lines = LineOutput(many=True)
+    transitions = TransitionOutput(many=True)
+
+
+class LineInput(serializers.Serializer):
+    class Meta:
+        ref_name = "OrderLineInput"
+
+    product = serializers.UUIDField()
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+
+
+class ConsumerInput(serializers.Serializer):
+    class Meta:
+        ref_name = "Consumer"
+
+    name = serializers.CharField(max_length=150)
+    address = serializers.CharField(max_length=500)
+    country = serializers.CharField(
+        max_length=2, help_text="ISO 3166-1 alpha-2; the destination hub's country"
+    )
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    id_reference = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="Identity document number the destination requires (China: resident ID).",
+    )
+
+
+class OrderInput(serializers.Serializer):
+    class Meta:
+        ref_name = "OrderInput"
+
+    seller = serializers.UUIDField()
+    lines = LineInput(many=True, min_length=1, max_length=100)
+    incoterm = serializers.ChoiceField(choices=Order.Incoterm.values, default="DAP")
+    destination_hub = serializers.CharField(
+        required=False, help_text="Channels: the hub that receives the goods"
+    )
+    consumer = ConsumerInput(required=False, help_text="Channels: the end consumer")
+
+
+class CancelInput(serializers.Serializer):
+    class Meta:
+        ref_name = "OrderCancel"
+
+    reason = serializers.CharField(max_length=500)
+
+
+B2C_EXAMPLE = OpenApiExample(
+    "B2C from a channel",
+    value={
+        "seller": "6f1c2d9e-1111-4c3a-9a51-2f7c5a0c0b11",
+        "destination_hub": "HGH",
+        "incoterm": "DDP",
+        "lines": [{"product": "0b6e5a7c-2222-4b1d-8e0e-9a3f4c2d1e00", "quantity": 2}],
+        "consumer": {
+            "name": "Chen Jing",
+            "address": "18 Wensan Road, Xihu District, Hangzhou",
+            "country": "CN",
+            "id_reference": "11010519491231002X",
+            "phone": "+86 571 8888 0000",
+        },
+    },
+)
+B2B_EXAMPLE = OpenApiExample(
+    "B2B from an organisation",
+    value={
+        "seller": "6f1c2d9e-1111-4c3a-9a51-2f7c5a0c0b11",
+        "incoterm": "DAP",
+        "lines": [{"product": "0b6e5a7c-2222-4b1d-8e0e-9a3f4c2d1e00", "quantity": 50}],
+    },
+)
+
+
+def _orders_of(caller):
+    orders = (
+        selectors.orders_of_channel(channel=caller.client)
+        if caller.is_channel
+        else selectors.orders_of_organization(organization=caller.organization)
+    )
+    return orders.prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("line_no")),
+        Prefetch("transitions", queryset=OrderTransition.objects.order_by("created_at", "id")),
+    )
+
+
+class OrderListApi(APIView):
+    permission_classes = [HasMethodScope, IsChannelOrOrganizationClient]
+    scopes = {"GET": ["orders:read"], "POST": ["orders:write"]}
+
+    class Pagination(CursorPagination):
+        ordering = "-id"
+
+    @extend_schema(
+        operation_id="orders_list",
+        responses=OrderOutput(many=True),
+        tags=["orders"],
+        parameters=[
+            OpenApiParameter("status", str, enum=Order.Status.values),
+            OpenApiParameter(
+                "role",
+                str,
+                enum=["buyer", "seller"],
+                description="Organisations: as buyer or seller",
+            ),
+        ],
+    )
+    def get(self, request):
+        caller = caller_of(request)
+        orders = _orders_of(caller)
+        status_filter = request.query_params.get("status")
+        if status_filter:
+            if status_filter not in Order.Status.values:
+                raise serializers.ValidationError(
+                    {"status": [f"One of: {', '.join(Order.Status.values)}."]}
+                )
+            orders = orders.filter(status=status_filter)
+        role = request.query_params.get("role")
+        if role and caller.organization:
+            if role not in ("buyer", "seller"):
+                raise serializers.ValidationError({"role": ["buyer or seller."]})
+            orders = orders.filter(**{role: caller.organization})
+        paginator = self.Pagination()
+        page = paginator.paginate_queryset(orders, request, view=self)
+        return paginator.get_paginated_response(OrderOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="orders_create",
+        request=OrderInput,
+        responses={201: OrderOutput},
+        tags=["orders"],
+        examples=[B2C_EXAMPLE, B2B_EXAMPLE],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Same key and body: the same order, once.",
+            )
+        ],
+    )
+    @idempotent
+    def post(self, request):
+        caller = caller_of(request)
+        data = OrderInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        order_request = _order_request(caller, data.validated_data)
+        order = order_place(request=order_request, actor=None, actor_label=caller.label)
+        order = _orders_of(caller).get(pk=order.pk)
+        return Response(
+            OrderOutput(order).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": f"/api/v1/orders/{order.reference}"},
+        )
+
+
+def _order_request(caller, data) -> OrderRequest:
+    seller = (
+        Organization.objects.select_related("home_hub").filter(public_id=data["seller"]).first()
+    )
+    if seller is None:
+        raise serializers.ValidationError({"seller": ["No such seller."]})
+    by_id = {
+        p.public_id: p.pk
+        for p in Product.objects.filter(
+            seller=seller, public_id__in=[line["product"] for line in data["lines"]]
+        )
+    }
+    errors = {
+        f"lines.{i}.product": ["Not a product of this seller."]
+        for i, line in enumerate(data["lines"])
+        if line["product"] not in by_id
+    }
+    if errors:
+        raise serializers.ValidationError(errors)
+    lines = [
+        LineRequest(product_id=by_id[line["product"]], quantity=line["quantity"])
+        for line in data["lines"]
+    ]
+    if caller.is_channel:
+        destination, consumer = _b2c_destination_and_consumer(data)
+        return OrderRequest(
+            seller=seller,
+            destination_hub=destination,
+            lines=lines,
+            incoterm=data["incoterm"],
+            channel=caller.client,
+            consumer=consumer,
+        )
+    if "consumer" in data:
+        raise serializers.ValidationError(
+            {"consumer": ["Organisations buy for themselves: no consumer."]}
+        )
+    return OrderRequest(
+        seller=seller,
+        destination_hub=caller.organization.home_hub,
+        lines=lines,
+        incoterm=data["incoterm"],
+        buyer=caller.organization,
+    )
+
+
+def _b2c_destination_and_consumer(data):
+    if "destination_hub" not in data or "consumer" not in data:
+        raise serializers.ValidationError(
+            {
+                name: ["Required for a channel's order."]
+                for name in ("destination_hub", "consumer")
+                if name not in data
+            }
+        )
+    destination = Hub.objects.filter(code=data["destination_hub"].upper()).first()
+    if destination is None:
+        raise serializers.ValidationError(
+            {"destination_hub": [f"No hub {data['destination_hub']}."]}
+        )
+    person = data["consumer"]
+    country = person["country"].upper()
+    if country not in dict(countries) or country != destination.country.code:
+        raise serializers.ValidationError(
+            {
+                "consumer.country": [
+                    f"The consumer receives the goods at {destination.code}: "
+                    f"country {destination.country.code}."
+                ]
+            }
+        )
+    id_reference = person.get("id_reference", "")
+    if country == "CN":  # cross-border e-commerce retail imports are declared under the buyer's ID
+        try:
+            id_reference = cn_resident_id_clean(id_reference)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"consumer.id_reference": error.messages}) from None
+    consumer = Consumer(
+        name=person["name"],
+        address=person["address"],
+        country=country,
+        email=person.get("email", ""),
+        phone=person.get("phone", ""),
+        id_reference=id_reference,
+    )
+    return destination, consumer
+
+
+class OrderDetailApi(APIView):
+    permission_classes = [HasMethodScope, IsChannelOrOrganizationClient]
+    scopes = {"GET": ["orders:read"]}
+
+    @extend_schema(operation_id="orders_get", responses=OrderOutput, tags=["orders"])
+    def get(self, request, reference):
+        try:
+            order = _orders_of(caller_of(request)).get(reference=reference)
+        except Order.DoesNotExist:
+            raise Http404 from None
+        return Response(OrderOutput(order).data)
+
+
+class OrderCancelApi(APIView):
+    permission_classes = [HasMethodScope, IsChannelOrOrganizationClient]
+    scopes = {"POST": ["orders:write"]}
+
+    @extend_schema(
+        operation_id="orders_cancel",
+        request=CancelInput,
+        responses=OrderOutput,
+        tags=["orders"],
+        examples=[OpenApiExample("Cancel", value={"reason": "The consumer withdrew the order."})],
+    )
+    @idempotent
+    def post(self, request, reference):
+        caller = caller_of(request)
+        try:
+            order = _orders_of(caller).get(reference=reference)
+        except Order.DoesNotExist:
+            raise Http404 from None
+        data = CancelInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        order_cancel(
+            order=order, actor=None, reason=data.validated_data["reason"], actor_label=caller.label
+        )
+        return Response(OrderOutput(_orders_of(caller).get(pk=order.pk)).data)

@@ -1,0 +1,103 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ewtp.common.api.forms import validate_with_form
+from ewtp.common.api.permissions import HasMethodScope
+
+from ..forms.organizations import OrganizationForm
+from ..services.organizations import organization_update
+from .caller import IsOrganizationClient, caller_of
+
+
+class OrganizationOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "Organization"
+
+    id = serializers.UUIDField(source="public_id")
+    legal_name = serializers.CharField()
+    country = serializers.CharField()
+    registration_number = serializers.CharField()
+    sector = serializers.CharField()
+    size = serializers.CharField()
+    address_line = serializers.CharField()
+    city = serializers.CharField()
+    postcode = serializers.CharField()
+    contact_name = serializers.CharField()
+    contact_email = serializers.CharField()
+    contact_phone = serializers.CharField()
+    home_hub = serializers.CharField(source="home_hub.code")
+    currency = serializers.CharField()
+    kyc_status = serializers.CharField()
+    can_sell = serializers.BooleanField()
+    payout_bic = serializers.CharField()
+    payout_account_name = serializers.CharField()
+    payout_account_number_last4 = serializers.SerializerMethodField()
+
+    def get_payout_account_number_last4(self, organization) -> str:
+        return organization.payout_account_number[-4:]
+
+
+class OrganizationUpdateInput(serializers.Serializer):
+    class Meta:
+        ref_name = "OrganizationUpdate"
+
+    legal_name = serializers.CharField(required=False)
+    sector = serializers.CharField(required=False)
+    size = serializers.CharField(required=False)
+    address_line = serializers.CharField(required=False)
+    city = serializers.CharField(required=False)
+    postcode = serializers.CharField(required=False, allow_blank=True)
+    contact_name = serializers.CharField(required=False)
+    contact_email = serializers.CharField(required=False)
+    contact_phone = serializers.CharField(required=False)
+    payout_bic = serializers.CharField(required=False)
+    payout_account_name = serializers.CharField(required=False)
+    payout_account_number = serializers.CharField(required=False)
+
+
+class OrganizationApi(APIView):
+    """The calling organisation's profile and payout account."""
+
+    permission_classes = [HasMethodScope, IsOrganizationClient]
+    scopes = {"GET": ["organization:read"], "PATCH": ["organization:write"]}
+
+    @extend_schema(
+        operation_id="organization_get", responses=OrganizationOutput, tags=["organization"]
+    )
+    def get(self, request):
+        return Response(OrganizationOutput(caller_of(request).organization).data)
+
+    @extend_schema(
+        operation_id="organization_update",
+        request=OrganizationUpdateInput,
+        responses=OrganizationOutput,
+        tags=["organization"],
+        examples=[
+            OpenApiExample(
+                "New payout account",
+                value={
+                    "payout_bic": "CIBBMYKL",
+                    "payout_account_name": "Batik Nusantara Sdn. Bhd.",
+                    "payout_account_number": "8001234567",
+                },
+            )
+        ],
+    )
+    def patch(self, request):
+        caller = caller_of(request)
+        organization = caller.organization
+        partial = OrganizationUpdateInput(data=request.data)
+        partial.is_valid(raise_exception=True)
+        current = {name: getattr(organization, name) for name in OrganizationForm.Meta.fields}
+        form = OrganizationForm(data={**current, **partial.validated_data}, instance=organization)
+        cleaned = validate_with_form(form)
+        organization.refresh_from_db()
+        organization = organization_update(
+            organization=organization,
+            actor=None,
+            actor_label=caller.label,
+            **{name: cleaned[name] for name in partial.validated_data},
+        )
+        return Response(OrganizationOutput(organization).data)
