@@ -58,7 +58,8 @@ def field_errors(detail, prefix: str = "") -> list[dict]:
     if isinstance(detail, dict):
         out = []
         for name, value in detail.items():
-            field = name if name != "non_field_errors" else ""
+            # list serializers key their items by index (0 is a name too, not "no name")
+            field = "" if name == "non_field_errors" else str(name)
             out += field_errors(value, f"{prefix}.{field}".strip(".") if field else prefix)
         return out
     if isinstance(detail, list):
