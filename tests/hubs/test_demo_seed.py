@@ -22,7 +22,7 @@ def test_demo_seed_twice_gives_one_world_and_working_passwords(client):
     assert sorted(Hub.objects.values_list("code", flat=True)) == ["HGH", "KUL"]
     assert {str(e) for e in ERoad.objects.all()} == {"KUL → HGH", "HGH → KUL"}
     printed = dict(re.findall(r"(\S+@demo\.ewtp-hub\.example)\s+(demo-\S+)", output))
-    assert len(printed) == User.objects.count() == 8
+    assert len(printed) == User.objects.count() == 13
     for email, password in printed.items():
         assert client.login(username=email, password=password), email
         assert client.get("/home/").status_code == 200
@@ -41,3 +41,30 @@ def test_demo_seed_prints_working_api_credentials(api):
         HTTP_AUTHORIZATION=basic_auth(client_id, secret),
     )
     assert response.status_code == 200
+
+
+def test_demo_world_has_sellers_at_every_stage_and_orders_in_several_states():
+    from hubs.models import Order, Organization, Product
+
+    seed()
+    seed()  # twice: nothing duplicated
+    assert set(Organization.objects.values_list("kyc_status", flat=True)) == {
+        "approved",
+        "submitted",
+        "more_info",
+        "draft",
+    }
+    assert Organization.objects.values("sector").distinct().count() >= 5
+    assert Product.objects.count() == 9
+    assert {
+        "completed",
+        "shipped",
+        "paid",
+        "awaiting_payment",
+        "cancelled",
+        "expired",
+        "in_customs",
+    } <= set(Order.objects.values_list("status", flat=True))
+    assert (
+        Order.objects.filter(buyer__isnull=True, consumer_id_reference__isnull=False).count() == 1
+    )

@@ -1,24 +1,42 @@
-"""Load the demo world: two hubs on the KUL–HGH e-road, one user per role, one API client.
+"""Load the demo world: two hubs on the KUL–HGH e-road, one user per role, SMEs in several
+sectors at several verification stages with real HS codes, orders in several states, a
+partner bank and a sales channel on the API.
 
-Safe to run again: existing rows are kept, and every demo password and the API secret are
-renewed and printed, so the person starting the demo always has working credentials.
+Safe to run again: existing rows are kept, and every demo password and API secret is renewed
+and printed, so the person starting the demo always has working credentials.
 """
 
 import secrets
+import zlib
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_countries import countries
+from moneyed import Money
 
 from ewtp.common.models import ApiClient
 from ewtp.common.services import api_client_create, api_client_secret_rotate
-from hubs.models import Hub, Membership, Organization, User
+from hubs.models import Hub, Membership, Order, Organization, Product, User
 from hubs.roles import ROLE_LABELS, roles_of
 from hubs.services.network import eroad_open, hub_open
+from hubs.services.orders import Consumer, LineRequest, OrderRequest, order_place, order_transition
 from hubs.services.organizations import organization_create
+from hubs.validators import uscc_check_character
 
 DEMO_DOMAIN = "demo.ewtp-hub.example"
-BANK_NAME = "Demo Partner Bank"
-BANK_SCOPES = ["hubs:read", "payments:read", "payments:write", "credit:read", "credit:write"]
+API_CLIENTS = [
+    (
+        "Demo Partner Bank",
+        ApiClient.Kind.BANK,
+        ["hubs:read", "payments:read", "payments:write", "credit:read", "credit:write"],
+    ),
+    (
+        "Demo Marketplace",
+        ApiClient.Kind.CHANNEL,
+        ["hubs:read", "products:read", "orders:read", "orders:write"],
+    ),
+]
 
 # (email, full name, official role, posted hub, superuser)
 OFFICIALS = [
@@ -28,89 +46,394 @@ OFFICIALS = [
     (f"operator.kul@{DEMO_DOMAIN}", "Lim Wei Jie", "hub_operator", "KUL", False),
     (f"customs.hgh@{DEMO_DOMAIN}", "Zhang Min", "customs_officer", "HGH", False),
 ]
-# (legal name, country, home hub, [(email, full name, membership role)])
+
+
+def uscc(body17: str) -> str:
+    return body17 + uscc_check_character(body17)
+
+
+# legal name, country, hub, registration no., sector, size, verification, members, products
+# products: (sku, title en, title ms, title zh, HS code, price, kg, stock)
 ORGANIZATIONS = [
     (
         "Batik Nusantara Sdn. Bhd.",
         "MY",
         "KUL",
+        "201901012345",
+        "fashion",
+        "small",
+        "approved",
         [
-            (f"owner@{DEMO_DOMAIN}", "Nurul Huda", Membership.Role.OWNER),
-            (f"staff@{DEMO_DOMAIN}", "Farid Ismail", Membership.Role.STAFF),
+            (f"owner@{DEMO_DOMAIN}", "Nurul Huda", "owner"),
+            (f"staff@{DEMO_DOMAIN}", "Farid Ismail", "staff"),
+        ],
+        [
+            (
+                "BN-SCARF-01",
+                "Hand-drawn batik silk scarf",
+                "Selendang sutera batik lukisan tangan",
+                "手绘蜡染真丝围巾",
+                "621410",
+                "89.90",
+                "0.150",
+                120,
+            ),
+            (
+                "BN-KNIT-02",
+                "Cotton cardigan with batik trim",
+                "Kardigan kapas bertepi batik",
+                "蜡染镶边棉质开衫",
+                "611020",
+                "129.00",
+                "0.450",
+                60,
+            ),
+            (
+                "BN-BAG-03",
+                "Leather handbag with songket panel",
+                "Beg tangan kulit berpanel songket",
+                "",
+                "420221",
+                "259.00",
+                "0.900",
+                25,
+            ),
+        ],
+    ),
+    (
+        "Kopi Borneo Enterprise",
+        "MY",
+        "KUL",
+        "202003045678",
+        "food",
+        "micro",
+        "approved",
+        [(f"owner.kopi@{DEMO_DOMAIN}", "Jason Lo", "owner")],
+        [
+            (
+                "KB-LIBERICA-250",
+                "Sabah Liberica coffee, roasted beans 250 g",
+                "Kopi Liberica Sabah, biji panggang 250 g",
+                "沙巴利比里卡咖啡豆（烘焙）250克",
+                "090121",
+                "38.00",
+                "0.280",
+                400,
+            ),
+            (
+                "KB-CHOC-70",
+                "Dark chocolate 70% with Borneo cocoa",
+                "Coklat gelap 70% koko Borneo",
+                "",
+                "180690",
+                "18.50",
+                "0.120",
+                800,
+            ),
+        ],
+    ),
+    (
+        "Penang Circuit Works Sdn. Bhd.",
+        "MY",
+        "KUL",
+        "201501023456",
+        "electronics",
+        "medium",
+        "approved",
+        [(f"owner.pcw@{DEMO_DOMAIN}", "Tan Mei Ling", "owner")],
+        [
+            (
+                "PCW-GW-4G",
+                "Industrial 4G IoT gateway",
+                "Get laluan IoT 4G industri",
+                "工业4G物联网网关",
+                "851762",
+                "685.00",
+                "0.600",
+                80,
+            )
+        ],
+    ),
+    (
+        "Songket Heritage Crafts",
+        "MY",
+        "KUL",
+        "202103098765",
+        "crafts",
+        "micro",
+        "submitted",
+        [(f"owner.songket@{DEMO_DOMAIN}", "Wan Zaleha", "owner")],
+        [
+            (
+                "SH-CUSH-01",
+                "Songket cushion cover",
+                "Sarung kusyen songket",
+                "",
+                "940490",
+                "75.00",
+                "0.300",
+                40,
+            )
+        ],
+    ),
+    (
+        "Herba Sihat Sdn. Bhd.",
+        "MY",
+        "KUL",
+        "201801076543",
+        "beauty",
+        "small",
+        "more_info",
+        [(f"owner.herba@{DEMO_DOMAIN}", "Rosnah Abdullah", "owner")],
+        [
+            (
+                "HS-SERUM-30",
+                "Tongkat ali face serum 30 ml",
+                "Serum muka tongkat ali 30 ml",
+                "",
+                "330499",
+                "59.00",
+                "0.090",
+                150,
+            )
         ],
     ),
     (
         "Hangzhou West Lake Tea Trading Co., Ltd.",
         "CN",
         "HGH",
+        uscc("91330106MA2B1C2D3"),
+        "food",
+        "small",
+        "approved",
+        [(f"buyer@{DEMO_DOMAIN}", "Chen Jing", "owner")],
         [
-            (f"buyer@{DEMO_DOMAIN}", "Chen Jing", Membership.Role.OWNER),
+            (
+                "WL-LONGJING-100",
+                "West Lake Longjing green tea 100 g",
+                "Teh hijau Longjing Tasik Barat 100 g",
+                "西湖龙井绿茶 100克",
+                "090210",
+                "168.00",
+                "0.150",
+                300,
+            )
         ],
+    ),
+    (
+        "Zhejiang Silk Road Imports Co., Ltd.",
+        "CN",
+        "HGH",
+        uscc("91330100MA27XY5Q8"),
+        "home",
+        "medium",
+        "draft",
+        [(f"owner.silkroad@{DEMO_DOMAIN}", "Wang Lei", "owner")],
+        [],
+    ),
+]
+
+# (buyer, seller, [(sku, quantity)], incoterm, the statuses the order goes through after placement)
+ORDERS = [
+    (
+        "Hangzhou West Lake Tea Trading Co., Ltd.",
+        "Batik Nusantara Sdn. Bhd.",
+        [("BN-SCARF-01", 20)],
+        "DDP",
+        ["awaiting_payment", "paid", "in_customs", "shipped", "delivered", "completed"],
+    ),
+    (
+        "Hangzhou West Lake Tea Trading Co., Ltd.",
+        "Kopi Borneo Enterprise",
+        [("KB-LIBERICA-250", 48)],
+        "DAP",
+        ["awaiting_payment", "paid", "in_customs", "shipped"],
+    ),
+    (
+        "Zhejiang Silk Road Imports Co., Ltd.",
+        "Batik Nusantara Sdn. Bhd.",
+        [("BN-KNIT-02", 10), ("BN-BAG-03", 4)],
+        "DAP",
+        ["awaiting_payment", "paid"],
+    ),
+    (
+        "Zhejiang Silk Road Imports Co., Ltd.",
+        "Penang Circuit Works Sdn. Bhd.",
+        [("PCW-GW-4G", 6)],
+        "DAP",
+        ["awaiting_payment"],
+    ),
+    (
+        "Hangzhou West Lake Tea Trading Co., Ltd.",
+        "Kopi Borneo Enterprise",
+        [("KB-CHOC-70", 100)],
+        "DAP",
+        ["awaiting_payment", "cancelled"],
+    ),
+    (
+        "Zhejiang Silk Road Imports Co., Ltd.",
+        "Kopi Borneo Enterprise",
+        [("KB-CHOC-70", 30)],
+        "DAP",
+        ["awaiting_payment", "expired"],
+    ),
+    (
+        "Batik Nusantara Sdn. Bhd.",
+        "Hangzhou West Lake Tea Trading Co., Ltd.",
+        [("WL-LONGJING-100", 12)],
+        "DDP",
+        ["awaiting_payment", "paid", "in_customs"],
     ),
 ]
 
 
 class Command(BaseCommand):
-    help = "Load demo hubs, e-roads, one user per role and a partner-bank API client."
+    help = "Load demo hubs, e-roads, SMEs, listings, orders, one user per role and API clients."
 
     def handle(self, *args, **options):
+        self.passwords: dict[str, str] = {}
         with transaction.atomic():
-            hubs = {code: self._hub(code) for code in ("KUL", "HGH")}
+            hubs = {
+                code: Hub.objects.filter(code=code).first() or hub_open(iata_code=code)
+                for code in ("KUL", "HGH")
+            }
             eroad_open(origin=hubs["KUL"], destination=hubs["HGH"], transit_days=3)
             eroad_open(origin=hubs["HGH"], destination=hubs["KUL"], transit_days=3)
-            passwords = {}
             for email, name, role, hub_code, superuser in OFFICIALS:
-                user = self._user(email, name, passwords)
+                user = self._user(email, name)
                 user.official_role = role
                 user.official_hub = hubs[hub_code] if hub_code else None
                 user.is_staff = user.is_superuser = superuser
                 user.save()
-            for legal_name, country, hub_code, members in ORGANIZATIONS:
-                self._organization(legal_name, country, hubs[hub_code], members, passwords)
-            issued = self._bank_client()
-        self._print(passwords, issued)
+            organizations = {row[0]: self._organization(hubs, *row) for row in ORGANIZATIONS}
+            if not Order.objects.filter(seller__in=organizations.values()).exists():
+                self._orders(organizations, hubs)
+            issued = [self._api_client(*row) for row in API_CLIENTS]
+        self._print(issued)
 
-    def _hub(self, code):
-        return Hub.objects.filter(code=code).first() or hub_open(iata_code=code)
-
-    def _user(self, email, full_name, passwords):
+    def _user(self, email, full_name):
         user, _ = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
         password = f"demo-{secrets.token_urlsafe(9)}"
         user.set_password(password)
         user.save()
-        passwords[email] = password
+        self.passwords[email] = password
         return user
 
-    def _organization(self, legal_name, country, hub, members, passwords):
-        owner_email, owner_name, _ = members[0]
-        owner = self._user(owner_email, owner_name, passwords)
+    def _organization(
+        self, hubs, legal_name, country, hub, number, sector, size, kyc, members, products
+    ):
+        owner = self._user(members[0][0], members[0][1])
         organization = Organization.objects.filter(legal_name=legal_name).first()
         if organization is None:
             organization = organization_create(
-                legal_name=legal_name, country=country, home_hub=hub, owner=owner
+                legal_name=legal_name,
+                country=country,
+                home_hub=hubs[hub],
+                owner=owner,
+                registration_number=number,
+                sector=sector,
+                size=size,
+                kyc_status=kyc,
+                address_line="Demo address",
+                city={"KUL": "Kuala Lumpur", "HGH": "Hangzhou"}[hub],
+                contact_name=members[0][1],
+                contact_email=members[0][0],
+                payout_bic={"MY": "MBBEMYKL", "CN": "BKCHCNBJ"}[country],
+                payout_account_name=legal_name,
+                payout_account_number=f"{zlib.crc32(legal_name.encode()):012d}",
             )
         for email, name, role in members[1:]:
-            user = self._user(email, name, passwords)
             Membership.objects.get_or_create(
-                user=user, organization=organization, defaults={"role": role}
+                user=self._user(email, name), organization=organization, defaults={"role": role}
             )
+        for sku, title_en, title_ms, title_zh, hs_code, price, kg, stock in products:
+            Product.objects.get_or_create(
+                seller=organization,
+                sku=sku,
+                defaults={
+                    "title_en": title_en,
+                    "title_ms": title_ms,
+                    "title_zh": title_zh,
+                    "description_en": f"{title_en}. Made in {countries.name(country)}.",
+                    "hs_code": hs_code,
+                    "origin_country": country,
+                    "unit_price": Money(price, organization.currency),
+                    "unit_weight_kg": Decimal(kg),
+                    "length_cm": Decimal(30),
+                    "width_cm": Decimal(20),
+                    "height_cm": Decimal(10),
+                    "stock": stock,
+                },
+            )
+        return organization
 
-    def _bank_client(self):
-        client = ApiClient.objects.filter(application__name=BANK_NAME).first()
+    def _orders(self, organizations, hubs):
+        for buyer_name, seller_name, lines, incoterm, journey in ORDERS:
+            buyer, seller = organizations[buyer_name], organizations[seller_name]
+            products = {p.sku: p for p in seller.products.all()}
+            request = OrderRequest(
+                seller=seller,
+                destination_hub=buyer.home_hub,
+                buyer=buyer,
+                incoterm=incoterm,
+                lines=[LineRequest(products[sku].pk, quantity) for sku, quantity in lines],
+            )
+            order = order_place(request=request, actor=None, actor_label="demo data")
+            for status in journey:
+                order = order_transition(
+                    order=order,
+                    to=status,
+                    actor_label="demo data",
+                    reason="Demo journey" if status != "cancelled" else "Ordered twice",
+                )
+        channel = ApiClient.objects.filter(application__name="Demo Marketplace").first()
+        if channel is None:
+            channel = api_client_create(
+                name="Demo Marketplace", kind=ApiClient.Kind.CHANNEL, scopes=API_CLIENTS[1][2]
+            ).client
+        kopi = organizations["Kopi Borneo Enterprise"]
+        order_place(
+            request=OrderRequest(
+                seller=kopi,
+                destination_hub=hubs["HGH"],
+                incoterm="DDP",
+                channel=channel,
+                lines=[LineRequest(kopi.products.get(sku="KB-LIBERICA-250").pk, 2)],
+                consumer=Consumer(
+                    name="Li Na",
+                    address="88 Wensan Road, Xihu District, Hangzhou",
+                    country="CN",
+                    id_reference="11010519491231002X",
+                    phone="+86 571 8888 0000",
+                ),
+            ),
+            actor=None,
+            actor_label="API client Demo Marketplace",
+        )
+
+    def _api_client(self, name, kind, scopes):
+        client = ApiClient.objects.filter(application__name=name).first()
         if client is None:
-            return api_client_create(name=BANK_NAME, kind=ApiClient.Kind.BANK, scopes=BANK_SCOPES)
+            return api_client_create(name=name, kind=kind, scopes=scopes)
         return api_client_secret_rotate(client=client)
 
-    def _print(self, passwords, issued):
+    def _print(self, issued):
         out = self.stdout
         out.write(
             self.style.SUCCESS("\nDemo data loaded. Sign in with (passwords are new on every run):")
         )
-        for email, password in passwords.items():
-            user = User.objects.get(email=email)
-            roles = ", ".join(str(ROLE_LABELS[r]) for r in sorted(roles_of(user)))
-            out.write(f"  {roles:<28} {email:<40} {password}")
-        out.write(self.style.SUCCESS("\nPartner-bank API client (OAuth2 client credentials):"))
-        out.write(f"  client_id     {issued.client_id}")
-        out.write(f"  client_secret {issued.client_secret}")
-        out.write(f"  scopes        {' '.join(BANK_SCOPES)}\n")
+        users = {u.email: u for u in User.objects.filter(email__in=self.passwords)}
+        for email, password in self.passwords.items():
+            roles = ", ".join(str(ROLE_LABELS[r]) for r in sorted(roles_of(users[email])))
+            out.write(f"  {roles:<28} {email:<44} {password}")
+        for credentials in issued:
+            out.write(
+                self.style.SUCCESS(
+                    f"\n{credentials.client.application.name} "
+                    f"({credentials.client.get_kind_display()}, OAuth2 client credentials):"
+                )
+            )
+            out.write(f"  client_id     {credentials.client_id}")
+            out.write(f"  client_secret {credentials.client_secret}")
+            out.write(f"  scopes        {credentials.client.allowed_scopes}")
+        out.write("")
