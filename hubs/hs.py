@@ -33,11 +33,17 @@ def hs_code_clean(raw: str) -> str:
     return code
 
 
-@functools.cache
+_subheadings: frozenset[str] = frozenset()
+
+
 def hs_subheadings() -> frozenset[str]:
     """The 5,612 subheadings, read once per process: the table is reference data that only a
-    migration changes, and an import validates thousands of rows against it."""
-    return frozenset(HsCode.objects.filter(level=6).values_list("code", flat=True))
+    migration changes, and an import validates thousands of rows against it. An empty read
+    (a database not migrated yet) is not kept."""
+    global _subheadings
+    if not _subheadings:
+        _subheadings = frozenset(HsCode.objects.filter(level=6).values_list("code", flat=True))
+    return _subheadings
 
 
 @functools.cache

@@ -1,14 +1,27 @@
 """Persona fixtures: one user per role, and API clients with tokens."""
 
 import base64
+import importlib
 from urllib.parse import urlencode
 
 import pytest
+from django.apps import apps as django_apps
 from rest_framework.test import APIClient
 
 from hubs.models import User
 
 from . import factories
+
+
+@pytest.fixture
+def hs_nomenclature(transactional_db):
+    """Transactional tests empty every table when they end, the HS nomenclature that a
+    migration loaded included: a transactional test that needs it loads it again."""
+    from hubs.models import HsCode
+
+    if not HsCode.objects.exists():
+        migration = importlib.import_module("hubs.migrations.0003_load_hs_nomenclature")
+        migration.load(django_apps, None)
 
 
 @pytest.fixture

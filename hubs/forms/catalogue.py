@@ -76,8 +76,29 @@ class ProductForm(forms.ModelForm):
             "hs_code": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
         }
 
+    field_order = [
+        "sku",
+        "title_en",
+        "title_ms",
+        "title_zh",
+        "description_en",
+        "description_ms",
+        "description_zh",
+        "hs_code",
+        "origin_country",
+        "unit_price",
+        "stock",
+        "unit_weight_kg",
+        "length_cm",
+        "width_cm",
+        "height_cm",
+        "is_active",
+    ]
+
     def __init__(self, *args, seller: Organization, check_unique: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.fields["origin_country"].initial = str(seller.country)
         self.seller = seller
         self.check_unique = check_unique
         self.fields["unit_price"].help_text = _(
