@@ -59,6 +59,7 @@ urlpatterns = [
         catalogue.ProductToggleView.as_view(),
         name="product_toggle",
     ),
+    path("images/<uuid:public_id>/", catalogue.ProductImageView.as_view(), name="product_image"),
     # buying
     path("catalogue/", catalogue.CatalogueView.as_view(), name="catalogue"),
     path(

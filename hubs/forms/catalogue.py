@@ -46,6 +46,8 @@ class CountryCodeField(forms.CharField):
 
 class ProductForm(forms.ModelForm):
     origin_country = CountryCodeField(label=_("Country of origin"))
+    # Pillow opens the file: a renamed PDF or a broken image is refused here
+    image = forms.ImageField(label=_("Add an image"), required=False)
     unit_price = forms.DecimalField(
         label=_("Unit price"), max_digits=14, decimal_places=4, min_value=Decimal("0.01")
     )

@@ -1,7 +1,9 @@
 """The seller's listings, the HS picker, bulk imports, and the buyers' catalogue."""
 
+import mimetypes
+
 from django.contrib import messages
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -13,7 +15,7 @@ from .. import selectors
 from ..forms.catalogue import CatalogueFilterForm, ImportForm, ProductForm
 from ..forms.orders import AddToCartForm
 from ..hs import hs_path, hs_search, hs_suggestions_for
-from ..models import Product, ProductImport
+from ..models import Product, ProductImage, ProductImport
 from ..roles import Perm
 from ..services.catalogue import product_image_add, product_save, product_set_active
 from ..services.imports import COLUMNS, product_import_start
@@ -71,7 +73,7 @@ class ProductFormView(OrganizationMixin, FormView):
                 data=form.product_data(),
                 product=self.product,
             )
-            image = self.request.FILES.get("image")
+            image = form.cleaned_data.get("image")
             if image:
                 product_image_add(product=product, image=image, actor=self.request.user)
         except ApplicationError as error:
@@ -193,3 +195,18 @@ class CatalogueProductView(OrganizationMixin, TemplateView):
         return super().get_context_data(
             product=product, hs=hs_path(product.hs_code), form=AddToCartForm(), **kwargs
         )
+
+
+class ProductImageView(View):
+    """A listing's image, for signed-in users (media files are not served as static files)."""
+
+    def get(self, request, public_id):
+        if not request.user.is_authenticated:
+            raise Http404
+        image = ProductImage.objects.filter(public_id=public_id).first()
+        if image is None:
+            raise Http404("No such image.")
+        kind = mimetypes.guess_type(image.image.name)[0] or "application/octet-stream"
+        response = FileResponse(image.image.open("rb"), content_type=kind)
+        response["Cache-Control"] = "private, max-age=3600"
+        return response

@@ -57,6 +57,11 @@ def test_seller_lists_a_product_priced_in_its_currency(client, seller_owner):
         ("unit_price", "1.005", "at most 2 decimal places"),
         ("unit_weight_kg", "0", "Between 0.001"),
         ("length_cm", "500", "Between 0.1 and 300"),
+        ("width_cm", "0", "Between 0.1 and 300"),
+        ("height_cm", "abc", "Enter a number"),
+        ("description_en", "", "required"),
+        ("title_ms", "x" * 201, "at most 200"),
+        ("stock", "2000000", "At most 1,000,000"),
         ("sku", "bad sku!", "letters, digits"),
         ("title_en", "", "required"),
         ("origin_country", "XX", "not a country code"),
@@ -286,3 +291,27 @@ def test_bad_catalogue_filters_are_explained(client, hgh):
     errors = response.context["filter_form"].errors
     assert "Two digits" in errors["chapter"][0]
     assert "below the minimum" in errors["max_price"][0]
+
+
+def png_bytes():
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (11, 110, 79)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_images_are_checked_and_served_to_signed_in_users(client, seller_owner):
+    client.force_login(seller_owner)
+    fake = SimpleUploadedFile("photo.png", b"%PDF-1.4 not an image", content_type="image/png")
+    refused = client.post("/products/new/", {**GOOD, "image": fake})
+    assert refused.status_code == 200
+    assert "image" in refused.context["form"].errors
+    real = SimpleUploadedFile("photo.png", png_bytes(), content_type="image/png")
+    assert client.post("/products/new/", {**GOOD, "image": real}).status_code == 302
+    image = Product.objects.get().images.get()
+    response = client.get(f"/images/{image.public_id}/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    client.logout()
+    assert client.get(f"/images/{image.public_id}/").status_code == 404

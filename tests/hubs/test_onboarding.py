@@ -58,12 +58,25 @@ def test_sign_up_creates_the_organisation_and_its_owner(client, kul):
         ("payout_account_number", "12", "5 to 34"),
         ("password2", "different-password-1", "differ"),
         ("legal_name", "", "required"),
+        ("contact_email", "not-an-address", "valid email"),
+        ("owner_email", "owner@", "valid email"),
+        ("city", "", "required"),
+        ("sector", "mining", "valid choice"),
+        ("size", "huge", "valid choice"),
+        ("country", "XX", "valid choice"),
     ],
 )
 def test_sign_up_explains_each_bad_field_and_creates_nothing(client, kul, field, value, message):
     response = client.post("/signup/", {**SIGNUP, "home_hub": kul.pk, field: value})
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
+    assert not Organization.objects.exists()
+
+
+def test_sign_up_refuses_a_weak_password(client, kul):
+    data = {**SIGNUP, "home_hub": kul.pk, "password1": "1234567890", "password2": "1234567890"}
+    response = client.post("/signup/", data)
+    assert "entirely numeric" in " ".join(response.context["form"].errors["password1"])
     assert not Organization.objects.exists()
 
 
