@@ -27,6 +27,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("hubs.urls")),
+    path("payments/", include("payments.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

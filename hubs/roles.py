@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.contrib.auth.mixins import AccessMixin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -135,27 +137,42 @@ class NavItem:
 
 def navigation_for(user) -> list[NavItem]:
     """The portal's menu for this user, in the order it is shown."""
-    items = [NavItem(str(_("Home")), reverse("hubs:home"))]
-    if has_permission(user, Perm.ORGANIZATION_VIEW):
-        items.append(NavItem(str(_("My organisation")), reverse("hubs:my_organization")))
-    if has_permission(user, Perm.CATALOGUE_MANAGE):
-        items.append(NavItem(str(_("My products")), reverse("hubs:product_list")))
-    if has_permission(user, Perm.ORDERS_TRADE):
-        items.append(NavItem(str(_("Catalogue")), reverse("hubs:catalogue")))
-    if has_permission(user, Perm.ORDERS_TRADE) or has_permission(user, Perm.ORGANIZATIONS_OVERSEE):
-        items.append(NavItem(str(_("Orders")), reverse("hubs:order_list")))
-    if has_permission(user, Perm.ORGANIZATIONS_OVERSEE):
-        items.append(NavItem(str(_("Organisations")), reverse("hubs:organization_list")))
-    if user.official_hub_id:
-        own_hub = reverse("hubs:hub_detail", args=[user.official_hub.code])
-        if has_permission(user, Perm.CUSTOMS_WORKBENCH):
-            items.append(NavItem(str(_("Customs workbench")), own_hub))
-        if has_permission(user, Perm.HUB_FLOOR):
-            items.append(NavItem(str(_("Hub floor")), own_hub))
-    items.append(NavItem(str(_("Hubs and e-roads")), reverse("hubs:hub_list")))
-    if has_permission(user, Perm.ADMIN_SITE):
-        items.append(NavItem(str(_("Administration")), reverse("admin:index")))
-    return items
+
+    def can(perm):
+        return has_permission(user, perm)
+
+    own_hub = [user.official_hub.code] if user.official_hub_id else None
+    menu = [
+        (True, _("Home"), "hubs:home", None),
+        (can(Perm.ORGANIZATION_VIEW), _("My organisation"), "hubs:my_organization", None),
+        (can(Perm.CATALOGUE_MANAGE), _("My products"), "hubs:product_list", None),
+        (can(Perm.ORDERS_TRADE), _("Catalogue"), "hubs:catalogue", None),
+        (
+            can(Perm.ORDERS_TRADE) or can(Perm.ORGANIZATIONS_OVERSEE),
+            _("Orders"),
+            "hubs:order_list",
+            None,
+        ),
+        (
+            can(Perm.ORGANIZATION_VIEW) and bool(memberships_of(user)),
+            _("Statement"),
+            "payments:statement",
+            None,
+        ),
+        (can(Perm.ORGANIZATIONS_OVERSEE), _("Organisations"), "hubs:organization_list", None),
+        (
+            can(Perm.CUSTOMS_WORKBENCH) and own_hub,
+            _("Customs workbench"),
+            "hubs:hub_detail",
+            own_hub,
+        ),
+        (can(Perm.HUB_FLOOR) and own_hub, _("Hub floor"), "hubs:hub_detail", own_hub),
+        (True, _("Hubs and e-roads"), "hubs:hub_list", None),
+        (can(Perm.ADMIN_SITE), _("Administration"), "admin:index", None),
+    ]
+    return [
+        NavItem(str(label), reverse(name, args=args)) for shown, label, name, args in menu if shown
+    ]
 
 
 class PermissionRequiredMixin(AccessMixin):
@@ -170,3 +187,22 @@ class PermissionRequiredMixin(AccessMixin):
             self.raise_exception = True
             return self.handle_no_permission()
         return super().dispatch(request, *args, **kwargs)
+
+
+class OrganizationMixin:
+    """Portal views that act for the user's organisation, with ``permission`` in it (else 403)."""
+
+    permission: Perm = Perm.ORGANIZATION_VIEW
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        self.organization = current_organization(request.user)
+        if self.organization is None or not can_act_for(
+            request.user, self.organization, self.permission
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(organization=self.organization, **kwargs)

@@ -70,3 +70,16 @@ def money_as_dict(money: Money) -> dict:
         "amount": f"{rounded.amount:.{minor_units(rounded.currency.code)}f}",
         "currency": rounded.currency.code,
     }
+
+
+def money_to_minor(money: Money) -> int:
+    """Whole minor units (123.45 MYR → 12345); refuses an amount finer than the minor unit."""
+    places = minor_units(money.currency.code)
+    scaled = money.amount.scaleb(places)
+    if scaled != scaled.to_integral_value():
+        raise MoneyError(f"{money} is finer than {money.currency.code}'s minor unit.")
+    return int(scaled)
+
+
+def money_from_minor(amount_minor: int, currency: str) -> Money:
+    return Money(Decimal(amount_minor).scaleb(-minor_units(currency)), currency)

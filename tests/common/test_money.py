@@ -25,3 +25,14 @@ def test_quantize_is_half_up_at_the_currency_minor_unit():
 
 def test_api_shape_is_a_string_amount():
     assert money_as_dict(Money("5", "CNY")) == {"amount": "5.00", "currency": "CNY"}
+
+
+def test_minor_units_round_trip_exactly():
+    from ewtp.common.money import money_from_minor, money_to_minor
+
+    assert money_to_minor(Money("123.45", "MYR")) == 12345
+    assert money_to_minor(Money("-0.01", "CNY")) == -1
+    assert money_to_minor(Money("500", "JPY")) == 500
+    assert money_from_minor(12345, "MYR") == Money("123.45", "MYR")
+    with pytest.raises(MoneyError, match="finer than"):
+        money_to_minor(Money("1.005", "MYR"))

@@ -19,7 +19,15 @@ PERSONAS = [
     "no_role_user",
 ]
 
-SME_NAV = ["Home", "My organisation", "My products", "Catalogue", "Orders", "Hubs and e-roads"]
+SME_NAV = [
+    "Home",
+    "My organisation",
+    "My products",
+    "Catalogue",
+    "Orders",
+    "Statement",
+    "Hubs and e-roads",
+]
 NAV = {
     "sme_owner": SME_NAV,
     "sme_staff": SME_NAV,

@@ -1,0 +1,151 @@
+"""The double-entry ledger: accounts, balanced transactions, immutable entries.
+
+Every movement of money is one LedgerTransaction whose entries sum to zero per currency.
+Entries are never changed or deleted; a correction is a new transaction that names the one it
+reverses. Balances are sums of entries. On PostgreSQL, triggers added by migration 0002 make
+the database itself refuse an unbalanced commit and any UPDATE or DELETE of an entry.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from moneyed import Money
+
+from ewtp.common.models import BaseModel
+from ewtp.common.money import money_from_minor
+
+
+class Account(BaseModel):
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", _("Organisation balance")  # what an organisation holds with the hub
+        ESCROW = "escrow", _("Escrow of an order")  # a buyer's payment held until release
+        FEES = "fees", _("Platform fees")  # per hub
+        DUTIES = "duties", _("Customs duties payable")  # per hub, owed to the customs authority
+        FX = "fx", _("FX position")  # per currency: the other side of every conversion
+        BANK_CLEARING = "bank_clearing", _("Partner bank clearing")  # money in transit at a bank
+
+    # Accounts that belong to someone else's money can never go below zero.
+    NEVER_NEGATIVE = (Kind.CUSTOMER, Kind.ESCROW)
+
+    key = models.CharField(
+        max_length=120, unique=True, help_text="kind:owner:currency, e.g. customer:org:12:MYR"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    currency = models.CharField(max_length=3)
+    organization = models.ForeignKey(
+        "hubs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    order = models.ForeignKey(
+        "hubs.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    hub = models.ForeignKey(
+        "hubs.Hub", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    bank = models.ForeignKey(
+        "common.ApiClient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                name="account_owner_matches_kind",
+                condition=(
+                    Q(kind="customer", organization__isnull=False)
+                    | Q(kind="escrow", order__isnull=False)
+                    | Q(kind__in=["fees", "duties"], hub__isnull=False)
+                    | Q(kind="fx")
+                    | Q(kind="bank_clearing", bank__isnull=False)
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    @property
+    def may_go_negative(self) -> bool:
+        return self.kind not in self.NEVER_NEGATIVE
+
+
+class LedgerTransaction(models.Model):
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("Payment received")
+        RELEASE = "release", _("Escrow released")
+        REFUND = "refund", _("Refund")
+        FEE = "fee", _("Platform fee")
+        FX = "fx", _("Currency conversion")
+        PAYOUT = "payout", _("Payout")
+        REVERSAL = "reversal", _("Reversal")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.CharField(max_length=200)
+    reference = models.CharField(max_length=100, blank=True, db_index=True)
+    # A retried posting carries the same key and is recorded once.
+    idempotency_key = models.CharField(max_length=150, null=True, blank=True, unique=True)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.kind} {self.reference}"
+
+
+class Entry(models.Model):
+    """One line of a transaction: a signed amount on one account (credit +, debit −).
+
+    Amounts are stored as whole minor units (sen, fen, cents): integers sum exactly on every
+    database, where SQLite would sum decimals as floating point.
+    """
+
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "entries"
+        constraints = [
+            models.CheckConstraint(name="entry_amount_not_zero", condition=~Q(amount_minor=0)),
+        ]
+        indexes = [
+            # balances and statements: one account's entries in time order
+            models.Index(fields=["account", "created_at", "id"], name="entry_statement_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.account} {self.money}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Ledger entries are immutable: post a reversing transaction instead.")
+        super().save(*args, **kwargs)
+
+    @property
+    def money(self) -> Money:
+        return money_from_minor(self.amount_minor, self.currency)
+
+    @property
+    def amount(self) -> Decimal:
+        return self.money.amount
+
+    @property
+    def running_balance(self) -> Decimal:
+        """Set by the statement selector's window sum."""
+        return money_from_minor(self.running_minor, self.currency).amount

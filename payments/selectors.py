@@ -1,0 +1,34 @@
+"""Reads of the ledger: balances and statements, derived from entries."""
+
+from django.db.models import F, QuerySet, Sum, Window
+
+from ewtp.common.money import money_from_minor
+
+from .models import Account, Entry
+
+
+def accounts_of(*, organization) -> list[Account]:
+    """The organisation's accounts with their balances (``.balance``, Money), in one query."""
+    accounts = list(
+        Account.objects.filter(kind=Account.Kind.CUSTOMER, organization=organization)
+        .annotate(balance_minor=Sum("entries__amount_minor", default=0))
+        .order_by("currency")
+    )
+    for account in accounts:
+        account.balance = money_from_minor(account.balance_minor, account.currency)
+    return accounts
+
+
+def account_statement(*, account: Account) -> QuerySet[Entry]:
+    """The account's entries, newest first, each with the balance after it (a window sum over
+    the whole account, so a page of the statement costs one query whatever its position)."""
+    return (
+        Entry.objects.filter(account=account)
+        .select_related("transaction")
+        .annotate(
+            running_minor=Window(
+                Sum("amount_minor"), order_by=[F("created_at").asc(), F("id").asc()]
+            )
+        )
+        .order_by("-created_at", "-id")
+    )

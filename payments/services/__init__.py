@@ -1,0 +1,1 @@
+"""Every write of the payments app. Money moves only through these services."""

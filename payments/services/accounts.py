@@ -1,0 +1,61 @@
+"""Opening ledger accounts: one per owner, kind and currency, found again by its key."""
+
+from django.db import IntegrityError, transaction
+
+from ewtp.common.money import currency_code
+
+from ..models import Account
+
+Kind = Account.Kind
+
+
+def _account(key: str, **fields) -> Account:
+    account = Account.objects.filter(key=key).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return Account.objects.create(key=key, **fields)
+    except IntegrityError:  # opened concurrently
+        return Account.objects.get(key=key)
+
+
+def customer_account(*, organization, currency: str) -> Account:
+    currency = currency_code(currency)
+    return _account(
+        f"customer:org:{organization.pk}:{currency}",
+        kind=Kind.CUSTOMER,
+        currency=currency,
+        organization=organization,
+    )
+
+
+def escrow_account(*, order) -> Account:
+    currency = order.total.currency.code
+    return _account(
+        f"escrow:order:{order.pk}:{currency}", kind=Kind.ESCROW, currency=currency, order=order
+    )
+
+
+def fees_account(*, hub, currency: str) -> Account:
+    currency = currency_code(currency)
+    return _account(f"fees:hub:{hub.code}:{currency}", kind=Kind.FEES, currency=currency, hub=hub)
+
+
+def duties_account(*, hub, currency: str) -> Account:
+    currency = currency_code(currency)
+    return _account(
+        f"duties:hub:{hub.code}:{currency}", kind=Kind.DUTIES, currency=currency, hub=hub
+    )
+
+
+def fx_account(*, currency: str) -> Account:
+    currency = currency_code(currency)
+    return _account(f"fx:{currency}", kind=Kind.FX, currency=currency)
+
+
+def bank_clearing_account(*, bank, currency: str) -> Account:
+    currency = currency_code(currency)
+    return _account(
+        f"bank:{bank.pk}:{currency}", kind=Kind.BANK_CLEARING, currency=currency, bank=bank
+    )
