@@ -64,3 +64,15 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["legal_name"]
     list_select_related = ["home_hub"]
     inlines = [MembershipInline]
+    # Verification is decided on the review page (audited, notified); the payout account is
+    # changed by the owners (audited, notified). Neither is edited here.
+    readonly_fields = [
+        "kyc_status",
+        "kyc_reason",
+        "kyc_decided_at",
+        "payout_bic",
+        "payout_account_name",
+        "payout_account_number",
+        "registration_number",
+        "country",
+    ]

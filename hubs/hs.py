@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from .models import HsCode, Product
 
-_CODE = re.compile(r"^\d{6}(\d{2}){0,2}$")  # 6, 8 or 10 digits
+_CODE = re.compile(r"^[0-9]{6}([0-9]{2,4})?$")  # 6 digits, or a national line of 8 to 10
 
 
 def hs_code_clean(raw: str) -> str:
@@ -22,7 +22,8 @@ def hs_code_clean(raw: str) -> str:
     code = re.sub(r"[\s.]", "", raw or "")
     if not _CODE.match(code):
         raise ValidationError(
-            _("An HS code has 6, 8 or 10 digits, e.g. 090111 or 0901.11.00."), code="hs_format"
+            _("An HS code has 6 digits, or 8 to 10 for a national line: 090111 or 0901.11.00."),
+            code="hs_format",
         )
     if code[:6] not in hs_subheadings():
         raise ValidationError(
@@ -70,7 +71,7 @@ def hs_search(query: str, *, limit: int = 20) -> list[HsMatch]:
         return []
     rows = HsCode.objects.filter(level=6).select_related("parent__parent")
     digits = re.sub(r"[\s.]", "", query)
-    if digits.isdigit():
+    if digits.isascii() and digits.isdigit():
         rows = rows.filter(code__startswith=digits[:6])
     else:
         for word in query.split()[:6]:

@@ -21,16 +21,16 @@ SSM_ENTITY_TYPES = {
     "05": "Foreign limited liability partnership",
     "06": "Professional limited liability partnership",
 }
-_SSM_NEW = re.compile(r"^(\d{4})(\d{2})(\d{6})$")
+_SSM_NEW = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{6})$")
 # Before 2019: company number with its check letter (123456-X); LLPs as LLP0012345-LGN.
-_SSM_OLD_COMPANY = re.compile(r"^\d{1,7}-[A-Z]$")
-_SSM_OLD_LLP = re.compile(r"^LLP\d{7}-LG[NB]$")
+_SSM_OLD_COMPANY = re.compile(r"^[0-9]{1,7}-[A-Z]$")
+_SSM_OLD_LLP = re.compile(r"^LLP[0-9]{7}-LG[NB]$")
 
 # China's unified social credit code (GB 32100-2015): 18 characters from this alphabet
 # (no I, O, S, V, Z); the last is a check character over the first 17 with these weights.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC = re.compile(rf"^[{USCC_ALPHABET}]{{2}}\d{{6}}[{USCC_ALPHABET}]{{10}}$")
+_USCC = re.compile(rf"^[{USCC_ALPHABET}]{{2}}[0-9]{{6}}[{USCC_ALPHABET}]{{10}}$")
 
 # ISO 9362 business identifier code: bank (4 letters), country (2), location (2), branch (3).
 _BIC = re.compile(r"^([A-Z]{4})([A-Z]{2})([A-Z0-9]{2})([A-Z0-9]{3})?$")
@@ -130,7 +130,7 @@ def account_number_clean(raw: str) -> str:
 
 # China's resident identity card number (GB 11643-1999): 17 digits and an ISO 7064 MOD 11-2
 # check character (0-9 or X). Cross-border e-commerce retail imports are declared under it.
-_CN_RESIDENT_ID = re.compile(r"^\d{17}[\dX]$")
+_CN_RESIDENT_ID = re.compile(r"^[0-9]{17}[0-9X]$")
 _CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 

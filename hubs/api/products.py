@@ -11,6 +11,7 @@ from ewtp.common.api.fields import MoneyField
 from ewtp.common.api.forms import validate_with_form
 from ewtp.common.api.pagination import CursorPagination
 from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.idempotency import idempotent
 
 from .. import selectors
 from ..forms.catalogue import CatalogueFilterForm, ProductForm
@@ -18,7 +19,7 @@ from ..models import Hub, Product
 from ..services.catalogue import product_save, product_set_active
 from .caller import IsChannelOrOrganizationClient, IsOrganizationClient, caller_of
 
-FIELDS = ProductForm.Meta.fields
+FIELDS = [*ProductForm.Meta.fields, "unit_price"]
 
 
 class ProductOutput(serializers.Serializer):
@@ -139,10 +140,12 @@ class ProductListApi(APIView):
         tags=["products"],
         examples=[EXAMPLE],
     )
+    @idempotent
     def post(self, request):
         caller = caller_of(request)
         ProductInput(data=request.data).is_valid(raise_exception=True)
-        form = _form_for(caller.organization, request.data)
+        # a missing is_active means active (the documented default), not an unticked box
+        form = _form_for(caller.organization, {"is_active": True, **request.data})
         validate_with_form(form)
         product = product_save(
             seller=caller.organization,
@@ -190,6 +193,7 @@ class ProductDetailApi(APIView):
             data=form.product_data(),
             product=product,
             actor_label=caller.label,
+            changed=set(request.data) & set(FIELDS),  # what the caller sent, nothing it only saw
         )
         return Response(ProductOutput(product).data)
 

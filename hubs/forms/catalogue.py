@@ -48,6 +48,9 @@ class ProductForm(forms.ModelForm):
     origin_country = CountryCodeField(label=_("Country of origin"))
     # Pillow opens the file: a renamed PDF or a broken image is refused here
     image = forms.ImageField(label=_("Add an image"), required=False)
+    # The stock the seller saw when the form was drawn: orders may take units while the form
+    # is open, and sending the same number back means "unchanged", not "put them back".
+    stock_seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
     unit_price = forms.DecimalField(
         label=_("Unit price"), max_digits=14, decimal_places=4, min_value=Decimal("0.01")
     )
@@ -101,6 +104,8 @@ class ProductForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             self.fields["origin_country"].initial = str(seller.country)
+        else:
+            self.fields["stock_seen"].initial = self.instance.stock
         self.seller = seller
         self.check_unique = check_unique
         self.fields["unit_price"].help_text = _(
@@ -179,6 +184,14 @@ class ProductForm(forms.ModelForm):
             raise ValidationError(_("At most 1,000,000 units."), code="stock_range")
         return stock
 
+    def changed_fields(self) -> set[str]:
+        """The fields the seller changed on this form (stock only if it differs from what
+        the form showed)."""
+        changed = set(self.changed_data) - {"stock_seen", "image"}
+        if self.cleaned_data.get("stock") == self.cleaned_data.get("stock_seen"):
+            changed.discard("stock")
+        return changed
+
     def product_data(self) -> dict:
         """Cleaned fields for the catalogue service; the price as Money in the seller's currency."""
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -220,4 +233,7 @@ class CatalogueFilterForm(forms.Form):
         low, high = cleaned.get("min_price"), cleaned.get("max_price")
         if low is not None and high is not None and low > high:
             self.add_error("max_price", _("The maximum is below the minimum."))
+        if (low is not None or high is not None) and not cleaned.get("currency"):
+            # prices are in each seller's currency: a range means something in one of them
+            self.add_error("currency", _("Choose the currency of the price range."))
         return cleaned

@@ -35,6 +35,8 @@ def catalogue_for(*, destination: Hub | None, filters: dict | None = None) -> Qu
                 | Q(title_ms__icontains=word)
                 | Q(title_zh__icontains=word)
                 | Q(description_en__icontains=word)
+                | Q(description_ms__icontains=word)
+                | Q(description_zh__icontains=word)
                 | Q(sku__iexact=word)
             )
     if filters.get("chapter"):

@@ -22,9 +22,13 @@ def product_save(
     data: dict,
     product: Product | None = None,
     actor_label: str = "",
+    changed: set[str] | None = None,
 ) -> Product:
     """Create a listing, or update ``product`` with ``data`` (cleaned by ProductForm).
 
+    An update writes only the fields in ``changed`` (default: all of ``data``), onto the row
+    locked and read again: an edit that did not touch the stock must not write back the
+    stock it saw, which orders may have reserved from since (that would sell units twice).
     Listings can be prepared before verification; buyers see them once the seller is approved.
     ``actor`` None is the seller's own API client, already scoped to the seller.
     """
@@ -44,15 +48,19 @@ def product_save(
                 product = Product.objects.create(seller=seller, **data)
                 action = "hubs.product.created"
             else:
-                for name, value in data.items():
-                    setattr(product, name, value)
-                product.save()
+                product = Product.objects.select_for_update().get(pk=product.pk)
+                fields = [name for name in data if changed is None or name in changed]
+                for name in fields:
+                    setattr(product, name, data[name])
+                if "unit_price" in fields:
+                    fields.append("unit_price_currency")
+                product.save(update_fields=[*fields, "updated_at"])
                 action = "hubs.product.updated"
             audit_record(
                 actor=actor,
                 action=action,
                 target=product,
-                data={"sku": product.sku},
+                data={"sku": product.sku, "fields": sorted(changed or data)},
                 actor_label=actor_label,
             )
     except IntegrityError:

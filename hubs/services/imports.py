@@ -9,6 +9,7 @@ redelivery after a crash) starts again from the file and converges to the same r
 
 import csv
 import io
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -20,8 +21,11 @@ from ewtp.common.errors import ApplicationError, NotAllowedError
 
 from ..errors import HubsErrorCode
 from ..forms.catalogue import ProductForm
+from ..hs import hs_subheadings
 from ..models import Organization, Product, ProductImport, ProductImportError, User
 from ..roles import Perm, can_act_for
+
+logger = logging.getLogger(__name__)
 
 BATCH = 500
 COLUMNS = [
@@ -94,13 +98,26 @@ def _enqueue(job_id: int) -> None:
 
 
 def product_import_run(*, import_id: int) -> ProductImport:
+    """Process an import. Whatever goes wrong ends it as FAILED with the reason: an import
+    never stays "importing" for ever with its progress bar polling."""
     job = ProductImport.objects.select_related("seller__home_hub").get(pk=import_id)
-    if job.status == ProductImport.Status.DONE:
+    if job.status in (ProductImport.Status.DONE, ProductImport.Status.FAILED):
         return job  # a duplicate delivery of the task
     try:
-        rows = list(_read_rows(job))
+        return _run(job)
     except ApplicationError as exc:
         return _finish(job, failure=exc.message)
+    except Exception:
+        logger.exception("product import %s failed", job.pk)
+        return _finish(
+            job,
+            failure="The import stopped on an unexpected error; rows before it are "
+            "saved. Upload the file again to finish it.",
+        )
+
+
+def _run(job) -> ProductImport:
+    rows = list(_read_rows(job))
     ProductImportError.objects.filter(product_import=job).delete()
     ProductImport.objects.filter(pk=job.pk).update(
         status=ProductImport.Status.RUNNING,
@@ -140,7 +157,10 @@ def _read_rows(job) -> list[tuple[int, dict]]:
             raise ApplicationError(
                 "The CSV file is not UTF-8 text. Save it as “CSV UTF-8”."
             ) from None
-        table = list(csv.reader(io.StringIO(text)))
+        try:
+            table = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:
+            raise ApplicationError(f"The CSV file cannot be read: {exc}.") from None
     if not table:
         raise ApplicationError("The file is empty.")
     header = [str(cell or "").strip().lower() for cell in table[0]]
@@ -166,9 +186,10 @@ def _xlsx_rows(raw: bytes) -> list[list]:
 
     try:
         sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
+        # openpyxl reads lazily: a damaged sheet only shows while its rows are read
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
     except Exception:
         raise ApplicationError("The file is not a readable .xlsx workbook.") from None
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 def _text(cell) -> str:
@@ -243,10 +264,14 @@ def _import_batch(job, batch, seen) -> None:
         )
 
 
+def _is_subheading(code: str) -> bool:
+    return len(code) == 6 and code in hs_subheadings()
+
+
 def _row_form(seller, row, instance) -> ProductForm:
     data = dict(row)
     hs = data.get("hs_code", "")
-    if hs.isdigit() and len(hs) in (5, 7, 9):
+    if hs.isascii() and hs.isdigit() and len(hs) in (5, 7, 9) and not _is_subheading(hs[:6]):
         data["hs_code"] = "0" + hs  # the leading zero a spreadsheet dropped
     data["is_active"] = data.get("is_active", "").lower() in TRUE
     return ProductForm(data=data, seller=seller, instance=instance, check_unique=False)

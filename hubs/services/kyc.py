@@ -41,6 +41,11 @@ def kyc_document_upload(
         raise NotAllowedError(
             "Only the organisation's owners upload verification documents.", "not_owner"
         )
+    if organization.kyc_status in (Status.SUBMITTED, Status.APPROVED):
+        raise ConflictError(
+            "Documents cannot change while they are reviewed or after approval.",
+            HubsErrorCode.KYC_TRANSITION,
+        )
     if kind not in KycDocument.Kind.values:
         raise ApplicationError(
             "Choose the kind of document.",

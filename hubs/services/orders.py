@@ -5,10 +5,12 @@ units from stock; cancellation and expiry put them back. A concurrent order for 
 units waits for the lock and then sees the stock the first one left.
 """
 
+import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from moneyed import Money
@@ -21,8 +23,14 @@ from ..errors import HubsErrorCode
 from ..events import OrderPlaced, OrderStatusChanged
 from ..models import ERoad, Hub, Order, OrderLine, OrderTransition, Organization, Product, User
 from ..roles import Perm, can_act_for
+from ..validators import cn_resident_id_clean
+
+logger = logging.getLogger(__name__)
 
 MAX_LINES = 100
+# Beyond these an order is a mistake or an attack (and would overflow the columns).
+MAX_ORDER_TOTAL = Decimal("100000000")  # in the seller's currency
+MAX_ORDER_WEIGHT_KG = Decimal("50000")
 MAX_QUANTITY = 100_000
 
 
@@ -60,9 +68,32 @@ def _invalid(message, field_name=None, code=HubsErrorCode.ORDER_INVALID):
     raise ApplicationError(message, code, extra={"field": field_name} if field_name else None)
 
 
+def _check_consumer(request: OrderRequest) -> None:
+    """The end consumer receives the goods at the destination hub; China declares
+    cross-border e-commerce retail imports under the buyer's resident ID (GB 11643)."""
+    consumer = request.consumer
+    if consumer is None:
+        return
+    if not consumer.name.strip() or not consumer.address.strip():
+        _invalid("The consumer's name and address are required.", "consumer")
+    destination = request.destination_hub.country.code
+    if consumer.country != destination:
+        _invalid(
+            f"The consumer receives the goods at {request.destination_hub.code}: country "
+            f"{destination}.",
+            "consumer.country",
+        )
+    if destination == "CN":
+        try:
+            cn_resident_id_clean(consumer.id_reference)
+        except DjangoValidationError as error:
+            _invalid(error.messages[0], "consumer.id_reference")
+
+
 def _check_request(request: OrderRequest) -> None:
     if (request.buyer is None) == (request.consumer is None):
         _invalid("An order has either a buyer organisation or a consumer.")
+    _check_consumer(request)
     if request.buyer is not None and request.buyer.pk == request.seller.pk:
         _invalid("An organisation cannot buy from itself.", "seller")
     if not request.seller.can_sell:
@@ -175,6 +206,12 @@ def _totals(request: OrderRequest, products) -> tuple[Money, Decimal]:
         product = products[line.product_id]
         total += product.unit_price * line.quantity
         weight += product.unit_weight_kg * line.quantity
+    if total.amount > MAX_ORDER_TOTAL or weight > MAX_ORDER_WEIGHT_KG:
+        _invalid(
+            f"An order is at most {MAX_ORDER_TOTAL:,} {total.currency.code} and "
+            f"{MAX_ORDER_WEIGHT_KG:,} kg; split it.",
+            "lines",
+        )
     return total, weight
 
 
@@ -259,6 +296,7 @@ def order_transition(
         )
         audit_record(
             actor=actor,
+            actor_label=actor_label or _label(actor),
             action=f"hubs.order.{to}",
             target=locked,
             reason=reason,
@@ -298,9 +336,14 @@ def order_cancel(*, order: Order, actor: User | None, reason: str, actor_label: 
             HubsErrorCode.ORDER_INVALID,
             extra={"field": "reason"},
         )
+    order.refresh_from_db(fields=["status"])
+    if order.status == Order.Status.CANCELLED:
+        return order  # a repeated cancel: already done
     if order.status not in Order.UNPAID:
+        advice = " Ask for a refund instead." if order.status not in Order.RELEASES_STOCK else ""
         raise ConflictError(
-            f"Order {order.reference} is paid already: ask for a refund instead.",
+            f"Order {order.reference} is {order.get_status_display().lower()}: it can no longer be "
+            f"cancelled.{advice}",
             HubsErrorCode.ORDER_TRANSITION,
         )
     return order_transition(
@@ -321,13 +364,16 @@ def orders_expire(*, now=None) -> int:
     )
     expired = 0
     for order_id in list(due[:1000]):
-        order = Order.objects.get(pk=order_id)
-        if order.status in Order.UNPAID:
+        try:
+            # order_transition locks and re-checks: an order paid or cancelled since the
+            # query is refused, and the sweep goes on with the next one
             order_transition(
-                order=order,
+                order=Order(pk=order_id),
                 to=Order.Status.EXPIRED,
                 reason="Payment not received in time.",
                 actor_label="system",
             )
             expired += 1
+        except ConflictError:
+            logger.info("order %s left its unpaid state before it could expire", order_id)
     return expired

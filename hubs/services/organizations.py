@@ -137,7 +137,24 @@ def organization_update(
             data={"fields": sorted(changed)},
             actor_label=actor_label,
         )
+        if set(changed) & set(PAYOUT_FIELDS):
+            _payout_change_notify(locked, actor_label or (actor.email if actor else "system"))
     return locked
+
+
+def _payout_change_notify(organization: Organization, by: str) -> None:
+    """A changed payout account is the classic fraud: every owner hears of it at once."""
+    owners = organization.memberships.filter(role=Membership.Role.OWNER).select_related("user")
+    email_after_commit(
+        to=[m.user.email for m in owners] + [organization.contact_email],
+        subject=f"eWTP Hub: the payout account of {organization.legal_name} was changed",
+        body=(
+            f"The payout bank account of {organization.legal_name} was changed by {by} to "
+            f"{organization.payout_bic}, account ending "
+            f"{organization.payout_account_number[-4:]}.\n\n"
+            "If you did not ask for this, contact the hub at once."
+        ),
+    )
 
 
 def membership_add(*, organization: Organization, user: User, role: str, actor=None) -> Membership:

@@ -16,7 +16,7 @@ from ..forms.catalogue import CatalogueFilterForm, ImportForm, ProductForm
 from ..forms.orders import AddToCartForm
 from ..hs import hs_path, hs_search, hs_suggestions_for
 from ..models import Product, ProductImage, ProductImport
-from ..roles import Perm
+from ..roles import Perm, can_oversee, membership_of
 from ..services.catalogue import product_image_add, product_save, product_set_active
 from ..services.imports import COLUMNS, product_import_start
 from .helpers import OrganizationMixin, form_error_from
@@ -72,6 +72,7 @@ class ProductFormView(OrganizationMixin, FormView):
                 actor=self.request.user,
                 data=form.product_data(),
                 product=self.product,
+                changed=form.changed_fields() if self.product else None,
             )
             image = form.cleaned_data.get("image")
             if image:
@@ -203,10 +204,21 @@ class ProductImageView(View):
     def get(self, request, public_id):
         if not request.user.is_authenticated:
             raise Http404
-        image = ProductImage.objects.filter(public_id=public_id).first()
-        if image is None:
+        image = (
+            ProductImage.objects.select_related("product__seller")
+            .filter(public_id=public_id)
+            .first()
+        )
+        if image is None or not _may_see_product(request.user, image.product):
             raise Http404("No such image.")
         kind = mimetypes.guess_type(image.image.name)[0] or "application/octet-stream"
         response = FileResponse(image.image.open("rb"), content_type=kind)
         response["Cache-Control"] = "private, max-age=3600"
         return response
+
+
+def _may_see_product(user, product) -> bool:
+    """The seller's members and officers always; buyers while it is in the catalogue."""
+    if can_oversee(user) or membership_of(user, product.seller):
+        return True
+    return product.is_active and product.seller.can_sell

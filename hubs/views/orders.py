@@ -61,7 +61,9 @@ class CartView(OrganizationMixin, TemplateView):
         if "update" in request.POST:
             for key, value in request.POST.items():
                 if key.startswith("qty-"):
-                    quantity = int(value) if value.isdecimal() else 0
+                    # a bounded, ASCII whole number, or the line goes
+                    valid = value.isascii() and value.isdecimal() and len(value) <= 6
+                    quantity = int(value) if valid else 0
                     cart.cart_set(request.session, key[4:], quantity)
             return redirect("hubs:cart")
         form = PlaceOrderForm(request.POST)

@@ -126,3 +126,13 @@ def test_odd_paging_parameters_are_400_not_500(api, auth, query, field):
     response = api.get(f"/api/v1/hubs/?{query}", **auth)
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == field
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/orders/EW-%00/", "/hubs/K%00L/", "/api/v1/listings/?destination=H%00G"]
+)
+def test_a_nul_byte_in_the_url_is_a_400(url):
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).get(url)
+    assert response.status_code == 400

@@ -52,7 +52,7 @@ def test_seller_lists_a_product_priced_in_its_currency(client, seller_owner):
     ("field", "value", "message"),
     [
         ("hs_code", "999999", "not a subheading"),
-        ("hs_code", "62141", "6, 8 or 10 digits"),
+        ("hs_code", "62141", "6 digits, or 8 to 10"),
         ("unit_price", "0", "greater than or equal to 0.01"),
         ("unit_price", "1.005", "at most 2 decimal places"),
         ("unit_weight_kg", "0", "Between 0.001"),
@@ -100,8 +100,10 @@ def test_title_is_shown_in_the_visitors_language(client, seller_owner):
 def test_hs_picker_searches_by_words(client, seller_owner):
     client.force_login(seller_owner)
     page = client.get("/products/hs-search/", {"q": "silk shawls"}).content.decode()
-    assert "621410" in page
-    assert "Chapter" not in page or "62 " in page
+    assert 'data-hs-pick="621410"' in page
+    assert "XI Textiles" in page  # the section
+    assert "62 Apparel" in page  # the chapter
+    assert "6214 Shawls" in page  # the heading
 
 
 def csv_file(rows, name="products.csv"):
@@ -265,7 +267,7 @@ def test_catalogue_shows_approved_sellers_over_open_eroads(client, kul, hgh):
         ({"chapter": "09"}, {"Coffee beans"}),
         ({"origin": "ID"}, {"Coffee beans"}),
         ({"currency": "MYR", "min_price": "50"}, {"Silk scarf"}),
-        ({"max_price": "50"}, {"Coffee beans"}),
+        ({"currency": "MYR", "max_price": "50"}, {"Coffee beans"}),
     ],
 )
 def test_catalogue_filters(client, hgh, query, expected):
@@ -315,3 +317,67 @@ def test_images_are_checked_and_served_to_signed_in_users(client, seller_owner):
     assert response["Content-Type"] == "image/png"
     client.logout()
     assert client.get(f"/images/{image.public_id}/").status_code == 404
+
+
+def test_editing_the_price_does_not_give_back_reserved_stock(client, seller_owner, hgh):
+    from hubs.services.orders import LineRequest, OrderRequest, order_place
+
+    factories.open_eroads()
+    client.force_login(seller_owner)
+    client.post("/products/new/", GOOD)  # 40 in stock
+    product = Product.objects.get()
+    edit_page = client.get(f"/products/{product.public_id}/")  # the seller opens the form: 40
+    buyer = factories.BuyerFactory()
+    order_place(
+        request=OrderRequest(
+            seller=product.seller,
+            destination_hub=hgh,
+            buyer=buyer,
+            lines=[LineRequest(product.pk, 3)],
+        ),
+        actor=factories.member(buyer),
+    )
+    form = edit_page.context["form"]
+    data = {name: form[name].value() or "" for name in form.fields if name != "image"}
+    data.update(unit_price="79.90", is_active="on")
+    assert client.post(f"/products/{product.public_id}/", data).status_code == 302
+    product.refresh_from_db()
+    assert (product.stock, product.unit_price.amount) == (37, Decimal("79.90"))
+
+
+def test_a_price_range_needs_a_currency(client, hgh):
+    buyer = factories.member(factories.BuyerFactory(home_hub=hgh))
+    client.force_login(buyer)
+    errors = client.get("/catalogue/", {"min_price": "10"}).context["filter_form"].errors
+    assert "currency of the price range" in errors["currency"][0]
+
+
+def test_an_unexpected_failure_ends_the_import_as_failed(seller_owner, monkeypatch):
+    from hubs.services import imports
+
+    def explode(*args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(imports, "_import_batch", explode)
+    seller = seller_owner.memberships.get().organization
+    job = ProductImport.objects.create(
+        seller=seller, original_name="x.csv", file=csv_file([row(1)])
+    )
+    job = product_import_run(import_id=job.pk)
+    assert job.status == "failed"
+    assert "unexpected error" in job.failure
+
+
+def test_inactive_listings_images_are_not_shown_to_strangers(client, seller_owner):
+    from hubs.models import ProductImage
+
+    product = factories.ProductFactory(
+        seller=seller_owner.memberships.get().organization, is_active=False
+    )
+    image = ProductImage.objects.create(
+        product=product, image=SimpleUploadedFile("a.png", png_bytes())
+    )
+    client.force_login(factories.member(factories.BuyerFactory()))
+    assert client.get(f"/images/{image.public_id}/").status_code == 404
+    client.force_login(seller_owner)
+    assert client.get(f"/images/{image.public_id}/").status_code == 200

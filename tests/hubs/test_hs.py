@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
         ("0901.11", "090111"),
         ("0901.11.00", "09011100"),
         ("8517130010", "8517130010"),
+        ("851713001", "851713001"),
     ],
 )
 def test_hs_codes_accepted(raw, clean):
@@ -25,6 +26,7 @@ def test_hs_codes_accepted(raw, clean):
     [
         ("0901", "hs_format"),
         ("0901111", "hs_format"),
+        ("090111٣", "hs_format"),
         ("999999", "hs_unknown"),
         ("090199", "hs_unknown"),
         ("85171300AB", "hs_format"),

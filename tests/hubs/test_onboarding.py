@@ -230,3 +230,43 @@ def test_only_mdec_officers_review(client, sme_owner, customs_officer):
         ).status_code
         == 403
     )
+
+
+def test_documents_cannot_change_while_under_review(sme_owner):
+    organization = submitted_organization(sme_owner)
+    upload = SimpleUploadedFile("late.pdf", PDF)
+    with pytest.raises(ConflictError, match="reviewed"):
+        kyc.kyc_document_upload(
+            organization=organization, kind="other", upload=upload, actor=sme_owner
+        )
+
+
+def test_a_payout_account_change_is_told_to_every_owner(
+    client, sme_owner, django_capture_on_commit_callbacks
+):
+    client.force_login(sme_owner)
+    organization = sme_owner.memberships.get().organization
+    data = {
+        name: getattr(organization, name) or "x"
+        for name in (
+            "legal_name",
+            "sector",
+            "size",
+            "address_line",
+            "city",
+            "postcode",
+            "contact_name",
+            "contact_phone",
+        )
+    }
+    data.update(
+        contact_email="contact@example.com",
+        payout_bic="CIBBMYKL",
+        payout_account_name="New",
+        payout_account_number="8001234567",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/organisation/edit/", data).status_code == 302
+    assert "payout account" in mail.outbox[-1].subject
+    assert sme_owner.email in mail.outbox[-1].to
+    assert "4567" in mail.outbox[-1].body

@@ -161,7 +161,7 @@ def test_a_paid_order_cannot_be_cancelled(world):
     order = place(world, [(world["scarf"], 1)])
     order_transition(order=order, to="awaiting_payment")
     order = order_transition(order=order, to="paid")
-    with pytest.raises(ConflictError, match="paid already"):
+    with pytest.raises(ConflictError, match="no longer be cancelled"):
         order_cancel(order=order, actor=world["buyer_user"], reason="changed my mind")
 
 
@@ -285,3 +285,30 @@ def test_negative_control_without_row_locks_the_same_race_oversells(kul, hgh, mo
     for thread in threads:
         thread.join()
     assert len(placed) > 5  # oversold
+
+
+def test_the_expiry_sweep_goes_on_past_an_order_that_changed(world, monkeypatch):
+    first = place(world, [(world["scarf"], 1)])
+    second = place(world, [(world["tea"], 1)])
+    Order.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    # the first order is cancelled between the sweep's query and its lock
+    from hubs.services import orders as order_services
+
+    real = order_services.order_transition
+
+    def cancelled_meanwhile(*, order, to, **kwargs):
+        if order.pk == first.pk:
+            Order.objects.filter(pk=first.pk).update(status="cancelled")
+        return real(order=order, to=to, **kwargs)
+
+    monkeypatch.setattr(order_services, "order_transition", cancelled_meanwhile)
+    assert orders_expire() == 1
+    assert Order.objects.get(pk=second.pk).status == "expired"
+
+
+def test_a_huge_order_is_refused_not_overflowed(world):
+    Product.objects.filter(pk=world["scarf"].pk).update(
+        stock=100_000, unit_price=Money("9999999.00", "MYR")
+    )
+    with pytest.raises(ApplicationError, match="split it"):
+        place(world, [(Product.objects.get(pk=world["scarf"].pk), 100_000)])

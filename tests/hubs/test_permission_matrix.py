@@ -213,7 +213,10 @@ def test_writes_are_refused_to_those_who_may_not(client, world, persona):
         if persona == "anonymous":
             assert response.status_code in (302, 404)
     product.refresh_from_db()
+    world["order"].refresh_from_db()
     assert product.is_active
+    if persona != "staff":
+        assert world["order"].status == "placed"  # no stranger, officer or anonymous cancelled it
 
 
 @pytest.fixture
