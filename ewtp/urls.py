@@ -23,6 +23,7 @@ api_v1 = [
     path("oauth/revoke/", oauth_views.RevokeTokenView.as_view(), name="oauth-revoke"),
     path("ping", PingApi.as_view(), name="api-ping"),
     path("", include("hubs.api.urls")),
+    path("", include("payments.api.urls")),
 ]
 
 urlpatterns = [

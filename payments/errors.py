@@ -10,6 +10,8 @@ class PaymentsErrorCode(StrEnum):
     INSUFFICIENT_FUNDS = "insufficient_funds"
     ALREADY_REVERSED = "already_reversed"
     IDEMPOTENCY_CONFLICT = "ledger_idempotency_conflict"
+    NO_PAYMENT_EXPECTED = "no_payment_expected"
+    BANK_REFERENCE_REUSED = "bank_reference_reused"
 
 
 class InsufficientFunds(ConflictError):

@@ -149,3 +149,81 @@ class Entry(models.Model):
     def running_balance(self) -> Decimal:
         """Set by the statement selector's window sum."""
         return money_from_minor(self.running_minor, self.currency).amount
+
+
+class PaymentIntent(BaseModel):
+    """What the buyer of an order owes, and how much of it has arrived."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for payment")  # nothing or part of it received
+        PAID = "paid", _("Paid")  # the full amount is held in escrow
+        CLOSED = "closed", _("Closed")  # the order ended unpaid; what arrived went back
+
+    order = models.OneToOneField(
+        "hubs.Order", on_delete=models.PROTECT, related_name="payment_intent"
+    )
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    received_minor = models.BigIntegerField(default=0)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="intent_amount_positive", condition=Q(amount_minor__gt=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id} {self.amount}"
+
+    @property
+    def amount(self) -> Money:
+        return money_from_minor(self.amount_minor, self.currency)
+
+    @property
+    def received(self) -> Money:
+        return money_from_minor(self.received_minor, self.currency)
+
+    @property
+    def outstanding(self) -> Money:
+        return money_from_minor(max(self.amount_minor - self.received_minor, 0), self.currency)
+
+
+class IncomingPayment(BaseModel):
+    """A transfer a partner bank reported (or the demo's test transfer), once per bank reference."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("Applied to the order")
+        REFUNDED = "refunded", _("Returned: the order was no longer payable")
+
+    bank = models.ForeignKey("common.ApiClient", on_delete=models.PROTECT, related_name="+")
+    bank_reference = models.CharField(max_length=100)
+    intent = models.ForeignKey(PaymentIntent, on_delete=models.PROTECT, related_name="payments")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    payer_name = models.CharField(max_length=140)
+    payer_account = models.CharField(max_length=34, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    overpaid_minor = models.BigIntegerField(default=0)
+    ledger_transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # a bank's retried notification is one payment
+            models.UniqueConstraint(
+                fields=["bank", "bank_reference"], name="incoming_payment_once"
+            ),
+            models.CheckConstraint(
+                name="incoming_payment_positive", condition=Q(amount_minor__gt=0)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.bank_reference} {self.amount}"
+
+    @property
+    def amount(self) -> Money:
+        return money_from_minor(self.amount_minor, self.currency)

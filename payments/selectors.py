@@ -4,7 +4,7 @@ from django.db.models import F, QuerySet, Sum, Window
 
 from ewtp.common.money import money_from_minor
 
-from .models import Account, Entry
+from .models import Account, Entry, PaymentIntent
 
 
 def accounts_of(*, organization) -> list[Account]:
@@ -32,3 +32,10 @@ def account_statement(*, account: Account) -> QuerySet[Entry]:
         )
         .order_by("-created_at", "-id")
     )
+
+
+def order_payment(*, order) -> tuple:
+    """The order's payment intent (or None) and the payments received for it."""
+    intent = PaymentIntent.objects.filter(order=order).first()
+    payments = list(intent.payments.select_related("bank__application")) if intent else []
+    return intent, payments

@@ -6,4 +6,5 @@ app_name = "payments"
 
 urlpatterns = [
     path("statement/", views.StatementView.as_view(), name="statement"),
+    path("orders/<str:reference>/", views.OrderPaymentView.as_view(), name="order_payment"),
 ]

@@ -1,11 +1,23 @@
-"""The SME's account statement in the portal."""
+"""The SME's account statement and an order's payment, in the portal."""
 
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from hubs.roles import OrganizationMixin, Perm
+from ewtp.common.errors import ApplicationError
+from hubs.models import Order
+from hubs.roles import OrganizationMixin, Perm, can_act_for
+from hubs.selectors import order_visible_to
 
 from . import selectors
+from .services.intents import BankTransfer, payment_receive, test_bank
 
 
 class StatementView(OrganizationMixin, TemplateView):
@@ -24,3 +36,54 @@ class StatementView(OrganizationMixin, TemplateView):
                 self.request.GET.get("page")
             )
         return super().get_context_data(accounts=accounts, account=chosen, page_obj=page, **kwargs)
+
+
+class OrderPaymentView(TemplateView):
+    """What is owed on an order and what arrived; the demo's test transfer for the buyer."""
+
+    template_name = "payments/order_payment.html"
+
+    def _order(self):
+        if not self.request.user.is_authenticated:
+            raise Http404
+        try:
+            return order_visible_to(user=self.request.user, reference=self.kwargs["reference"])
+        except Order.DoesNotExist:
+            raise Http404("No such order.") from None
+
+    def _may_pay(self, order) -> bool:
+        return (
+            settings.TEST_BANK_TRANSFERS
+            and order.buyer_id is not None
+            and can_act_for(self.request.user, order.buyer, Perm.ORDERS_TRADE)
+            and order.status == Order.Status.AWAITING_PAYMENT
+        )
+
+    def get_context_data(self, **kwargs):
+        order = self._order()
+        intent, payments = selectors.order_payment(order=order)
+        return super().get_context_data(
+            order=order,
+            intent=intent,
+            payments=payments,
+            may_pay=self._may_pay(order) and intent is not None,
+            **kwargs,
+        )
+
+    def post(self, request, reference):
+        order = self._order()
+        intent, _payments = selectors.order_payment(order=order)
+        if not self._may_pay(order) or intent is None:
+            raise PermissionDenied
+        transfer = BankTransfer(
+            bank=test_bank(),
+            bank_reference=f"TEST-{uuid.uuid4().hex[:12].upper()}",
+            amount=intent.outstanding,
+            payer_name=order.buyer.legal_name,
+        )
+        try:
+            payment_receive(order_reference=order.reference, transfer=transfer)
+            messages.success(request, _("Test transfer received; the money is held in escrow."))
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("payments:order_payment", reference=reference)

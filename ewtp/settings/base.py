@@ -292,6 +292,8 @@ PRODUCT_IMPORT_MAX_ROWS = env.int("PRODUCT_IMPORT_MAX_ROWS", default=50_000)
 # An order not paid within this time expires and its stock is released.
 ORDER_PAYMENT_WINDOW = timedelta(hours=env.int("ORDER_PAYMENT_WINDOW_HOURS", default=48))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# The demo's "test bank transfer" button pays an order without a bank (never in production).
+TEST_BANK_TRANSFERS = env.bool("TEST_BANK_TRANSFERS", default=False)
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without REDIS_URL the broker is kombu's filesystem transport under var/, so web, worker and

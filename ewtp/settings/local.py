@@ -8,3 +8,5 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env(
     "DJANGO_SECRET_KEY", default="local-development-key-not-for-production-use-0123456789"
 )
+
+TEST_BANK_TRANSFERS = True

@@ -46,3 +46,5 @@ STORAGES = {
 }
 # Behind one TLS proxy that appends the client address to X-Forwarded-For.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+
+TEST_BANK_TRANSFERS = False  # money arrives only through partner banks

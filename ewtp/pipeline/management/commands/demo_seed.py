@@ -23,6 +23,8 @@ from hubs.services.network import eroad_open, hub_open
 from hubs.services.orders import Consumer, LineRequest, OrderRequest, order_place, order_transition
 from hubs.services.organizations import organization_create
 from hubs.validators import uscc_check_character
+from payments.models import PaymentIntent
+from payments.services.intents import BankTransfer, payment_intent_open, payment_receive, test_bank
 
 DEMO_DOMAIN = "demo.ewtp-hub.example"
 API_CLIENTS = [
@@ -379,7 +381,21 @@ class Command(BaseCommand):
                 lines=[LineRequest(products[sku].pk, quantity) for sku, quantity in lines],
             )
             order = order_place(request=request, actor=None, actor_label="demo data")
+            payment_intent_open(order=order)
             for status in journey:
+                if status == "paid":  # money in: through the ledger, into escrow
+                    intent = PaymentIntent.objects.get(order=order)
+                    payment_receive(
+                        order_reference=order.reference,
+                        transfer=BankTransfer(
+                            bank=test_bank(),
+                            bank_reference=f"DEMO-{order.reference}",
+                            amount=intent.amount,
+                            payer_name=buyer.legal_name,
+                        ),
+                    )
+                    order.refresh_from_db()
+                    continue
                 order = order_transition(
                     order=order,
                     to=status,

@@ -1,0 +1,127 @@
+"""The partner-bank API: incoming-payment notifications."""
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ewtp.common.api.fields import MoneyField
+from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.idempotency import idempotent
+from ewtp.common.models import ApiClient
+from ewtp.common.money import money_from_minor
+
+from ..services.intents import BankTransfer, payment_receive
+
+
+class IsBankClient(BasePermission):
+    message = "Only partner banks may call this."
+
+    def has_permission(self, request, view):
+        return request.auth.application.api_client.kind == ApiClient.Kind.BANK
+
+
+class IncomingPaymentInput(serializers.Serializer):
+    class Meta:
+        ref_name = "IncomingPaymentInput"
+
+    class PayerInput(serializers.Serializer):
+        class Meta:
+            ref_name = "Payer"
+
+        name = serializers.CharField(max_length=140)
+        account = serializers.CharField(max_length=34, required=False, allow_blank=True)
+
+    order_reference = serializers.CharField(
+        max_length=20, help_text="The order reference the payer quoted."
+    )
+    bank_reference = serializers.CharField(
+        max_length=100, help_text="Your unique reference of the transfer."
+    )
+    amount = MoneyField()
+    payer = PayerInput()
+
+
+class IncomingPaymentOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "IncomingPayment"
+
+    id = serializers.UUIDField(source="public_id")
+    order_reference = serializers.CharField(source="intent.order.reference")
+    bank_reference = serializers.CharField()
+    amount = MoneyField()
+    outcome = serializers.CharField(
+        help_text="applied, or refunded when the order can no longer be paid"
+    )
+    overpaid = serializers.SerializerMethodField()
+    order_status = serializers.CharField(source="intent.order.status")
+    intent_status = serializers.CharField(source="intent.status")
+    outstanding = serializers.SerializerMethodField()
+
+    def get_overpaid(self, payment) -> dict:
+        return MoneyField().to_representation(
+            money_from_minor(payment.overpaid_minor, payment.currency)
+        )
+
+    def get_outstanding(self, payment) -> dict:
+        return MoneyField().to_representation(payment.intent.outstanding)
+
+
+class IncomingPaymentApi(APIView):
+    """A partner bank reports money received for an order."""
+
+    permission_classes = [HasMethodScope, IsBankClient]
+    scopes = {"POST": ["payments:write"]}
+
+    @extend_schema(
+        operation_id="payments_incoming",
+        request=IncomingPaymentInput,
+        responses={201: IncomingPaymentOutput},
+        tags=["payments"],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Same key and body: the same answer, the payment applied once.",
+            )
+        ],
+        examples=[
+            OpenApiExample(
+                "A transfer for an order",
+                value={
+                    "order_reference": "EW-7K2M9QXA",
+                    "bank_reference": "CIMB-20261121-000123",
+                    "amount": {"amount": "1798.00", "currency": "MYR"},
+                    "payer": {
+                        "name": "Hangzhou West Lake Tea Trading Co., Ltd.",
+                        "account": "6222021234567890",
+                    },
+                },
+            )
+        ],
+        description=(
+            "Each bank reference is applied once: reporting it again returns the same payment. "
+            "Partial payments leave the order awaiting the rest; an over-payment is credited to "
+            "the buying organisation (returned for consumers); a payment for an order that can no "
+            "longer be paid is returned (outcome `refunded`)."
+        ),
+    )
+    @idempotent
+    def post(self, request):
+        data = IncomingPaymentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        payment = payment_receive(
+            order_reference=values["order_reference"],
+            transfer=BankTransfer(
+                bank=request.auth.application.api_client,
+                bank_reference=values["bank_reference"],
+                amount=values["amount"],
+                payer_name=values["payer"]["name"],
+                payer_account=values["payer"].get("account", ""),
+            ),
+        )
+        payment.intent.order.refresh_from_db()
+        return Response(IncomingPaymentOutput(payment).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,23 @@
+"""Facts the payments app records in the outbox."""
+
+from dataclasses import dataclass
+
+from ewtp.common.outbox import event_type
+
+
+@event_type("payments.order_paid")
+@dataclass(frozen=True)
+class OrderPaid:
+    order_id: int
+    intent_id: int
+    amount_minor: int
+    currency: str
+
+
+@event_type("payments.late_payment_returned")
+@dataclass(frozen=True)
+class LatePaymentReturned:
+    order_id: int
+    payment_id: int
+    amount_minor: int
+    currency: str

@@ -1,0 +1,261 @@
+"""Payment intents and incoming payments: the buyer's money arriving into escrow.
+
+A partner bank reports each transfer once per bank reference (a retried notification is the
+same payment). Money goes from the bank's clearing account into the order's escrow up to
+what is owed; an over-payment is credited to the buying organisation's balance (a consumer's
+is returned to the bank); a payment for an order that can no longer be paid goes back. When
+the full amount is held the order is marked paid in the same transaction, and
+``payments.order_paid`` is recorded for the steps after it.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from moneyed import Money
+
+from ewtp.common.errors import ApplicationError, ConflictError
+from ewtp.common.models import ApiClient
+from ewtp.common.money import money_from_minor, money_to_minor
+from ewtp.common.outbox import event_record
+from ewtp.common.services import api_client_create
+from hubs.models import Order
+from hubs.services.orders import order_transition
+
+from ..errors import PaymentsErrorCode
+from ..events import LatePaymentReturned, OrderPaid
+from ..models import IncomingPayment, LedgerTransaction, PaymentIntent
+from .accounts import bank_clearing_account, customer_account, escrow_account
+from .ledger import Posting, account_balance, ledger_post
+
+Kind = LedgerTransaction.Kind
+
+
+@dataclass(frozen=True)
+class BankTransfer:
+    bank: object  # ewtp.common.ApiClient of kind bank
+    bank_reference: str
+    amount: Money
+    payer_name: str
+    payer_account: str = ""
+
+
+def payment_intent_open(*, order: Order) -> PaymentIntent:
+    """The amount the buyer owes for an order, due when the order's payment window ends.
+    Opening it twice returns the first (the pipeline step may run again)."""
+    intent, _created = PaymentIntent.objects.get_or_create(
+        order=order,
+        defaults={
+            "amount_minor": money_to_minor(order.total),
+            "currency": order.total.currency.code,
+            "due_at": order.expires_at,
+        },
+    )
+    return intent
+
+
+def payment_receive(*, order_reference: str, transfer: BankTransfer) -> IncomingPayment:
+    """Apply a transfer to the order it names. Idempotent per (bank, bank reference)."""
+    earlier = _earlier(transfer)
+    if earlier is not None:
+        return earlier
+    intent = (
+        PaymentIntent.objects.select_related("order")
+        .filter(order__reference=order_reference)
+        .first()
+    )
+    if intent is None:
+        raise ApplicationError(
+            f"No payment is expected for order {order_reference[:20]}.",
+            PaymentsErrorCode.NO_PAYMENT_EXPECTED,
+            extra={"field": "order_reference"},
+        )
+    if transfer.amount.currency.code != intent.currency or transfer.amount.amount <= 0:
+        raise ApplicationError(
+            f"Order {order_reference} is paid in {intent.currency}, with a positive amount.",
+            PaymentsErrorCode.CURRENCY_MISMATCH,
+            extra={"field": "amount"},
+        )
+    try:
+        with transaction.atomic():
+            return _apply(intent, transfer)
+    except IntegrityError:
+        earlier = _earlier(transfer)  # the same notification, processed concurrently
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _earlier(transfer: BankTransfer) -> IncomingPayment | None:
+    earlier = IncomingPayment.objects.filter(
+        bank=transfer.bank, bank_reference=transfer.bank_reference
+    ).first()
+    if earlier is not None and earlier.amount != transfer.amount:
+        raise ConflictError(
+            f"Bank reference {transfer.bank_reference} was reported with another amount.",
+            PaymentsErrorCode.BANK_REFERENCE_REUSED,
+            extra={"field": "bank_reference"},
+        )
+    return earlier
+
+
+def _apply(intent: PaymentIntent, transfer: BankTransfer) -> IncomingPayment:
+    intent = PaymentIntent.objects.select_for_update().get(pk=intent.pk)
+    # no select_related here: PostgreSQL cannot lock the nullable side of an outer join
+    order = Order.objects.select_for_update().get(pk=intent.order_id)
+    payable = intent.status == PaymentIntent.Status.PENDING and order.status in Order.UNPAID
+    amount = money_to_minor(transfer.amount)
+    applied = min(amount, intent.amount_minor - intent.received_minor) if payable else 0
+    over = amount - applied
+    bank = bank_clearing_account(bank=transfer.bank, currency=intent.currency)
+    label = f"bank {transfer.bank.application.name}"
+    reference = f"{order.reference} / {transfer.bank_reference}"
+    postings = [Posting(bank, -transfer.amount)]
+    if applied:
+        postings.append(
+            Posting(escrow_account(order=order), money_from_minor(applied, intent.currency))
+        )
+    # a genuine over-payment (of a payable or paid order) is the buyer's money with the hub;
+    # money for an order that ended unpaid goes back to the bank it came from
+    paid_already = (
+        intent.status == PaymentIntent.Status.PAID and order.status not in Order.RELEASES_STOCK
+    )
+    credit_buyer = bool(over and order.buyer_id and (payable or paid_already))
+    if over:
+        target = (
+            customer_account(organization=order.buyer, currency=intent.currency)
+            if credit_buyer
+            else bank
+        )
+        postings.append(Posting(target, money_from_minor(over, intent.currency)))
+    postings = _net(postings)
+    ledger_transaction = (
+        ledger_post(
+            kind=Kind.PAYMENT if applied or credit_buyer else Kind.REFUND,
+            description=f"Payment from {transfer.payer_name[:60]} for {order.reference}"
+            if applied or credit_buyer
+            else f"Returned: order {order.reference} is no longer payable",
+            reference=reference,
+            postings=postings,
+            actor_label=label,
+        )
+        if postings
+        else None
+    )
+    payment = IncomingPayment.objects.create(
+        bank=transfer.bank,
+        bank_reference=transfer.bank_reference,
+        intent=intent,
+        amount_minor=amount,
+        currency=intent.currency,
+        payer_name=transfer.payer_name[:140],
+        payer_account=transfer.payer_account[:34],
+        outcome=IncomingPayment.Outcome.APPLIED
+        if applied or credit_buyer
+        else IncomingPayment.Outcome.REFUNDED,
+        overpaid_minor=over,
+        ledger_transaction=ledger_transaction or _nothing_moved(reference, label),
+    )
+    intent.received_minor += applied
+    if applied and intent.received_minor >= intent.amount_minor:
+        intent.status = PaymentIntent.Status.PAID
+        # In the same transaction, under the order's row lock: an expiry sweep cannot slip in
+        # between "the money is in escrow" and "the order is paid".
+        order_transition(
+            order=order,
+            to=Order.Status.PAID,
+            actor_label=label,
+            reason="The full amount is held in escrow.",
+        )
+        event_record(
+            OrderPaid(
+                order_id=order.pk,
+                intent_id=intent.pk,
+                amount_minor=intent.amount_minor,
+                currency=intent.currency,
+            )
+        )
+    intent.save(update_fields=["received_minor", "status", "updated_at"])
+    if payment.outcome == IncomingPayment.Outcome.REFUNDED:
+        event_record(
+            LatePaymentReturned(
+                order_id=order.pk,
+                payment_id=payment.pk,
+                amount_minor=amount,
+                currency=intent.currency,
+            )
+        )
+    return payment
+
+
+def _net(postings: list[Posting]) -> list[Posting]:
+    """Merge postings on the same account (a returned payment nets to nothing on the bank)."""
+    totals: dict[int, Posting] = {}
+    for posting in postings:
+        seen = totals.get(posting.account.pk)
+        totals[posting.account.pk] = (
+            posting if seen is None else Posting(posting.account, seen.amount + posting.amount)
+        )
+    return [p for p in totals.values() if p.amount.amount != 0]
+
+
+def _nothing_moved(reference: str, label: str) -> LedgerTransaction:
+    """A payment returned in full moves nothing net; the record still needs its transaction."""
+    return LedgerTransaction.objects.create(
+        kind=Kind.REFUND,
+        description="Payment returned to the payer's bank",
+        reference=reference,
+        actor_label=label,
+    )
+
+
+def payment_intent_close(*, order: Order) -> PaymentIntent | None:
+    """The order ended unpaid (cancelled, expired): what arrived goes back to each payer's
+    bank, and the intent accepts nothing more."""
+    with transaction.atomic():
+        intent = PaymentIntent.objects.select_for_update().filter(order=order).first()
+        if intent is None or intent.status != PaymentIntent.Status.PENDING:
+            return intent
+        escrow = escrow_account(order=order)
+        for payment in intent.payments.filter(
+            outcome=IncomingPayment.Outcome.APPLIED
+        ).select_related("bank"):
+            applied = payment.amount_minor - payment.overpaid_minor
+            if applied <= 0:
+                continue
+            money = money_from_minor(applied, intent.currency)
+            ledger_post(
+                kind=Kind.REFUND,
+                description=f"Returned: order {order.reference} ended unpaid",
+                reference=f"{order.reference} / {payment.bank_reference}",
+                idempotency_key=f"intent-close:{payment.pk}",
+                postings=[
+                    Posting(escrow, -money),
+                    Posting(
+                        bank_clearing_account(bank=payment.bank, currency=intent.currency), money
+                    ),
+                ],
+                actor_label="pipeline",
+            )
+        intent.status = PaymentIntent.Status.CLOSED
+        intent.save(update_fields=["status", "updated_at"])
+    return intent
+
+
+def escrow_balance(*, order: Order) -> Money:
+    return account_balance(escrow_account(order=order))
+
+
+TEST_BANK_NAME = "Test bank (demo transfers)"
+
+
+def test_bank() -> ApiClient:
+    """The pretend bank behind the demo's test transfers: an API client that can never get a
+    token (inactive), so it exists only for the ledger's clearing account."""
+    client = ApiClient.objects.filter(
+        application__name=TEST_BANK_NAME, kind=ApiClient.Kind.BANK
+    ).first()
+    if client is None:
+        client = api_client_create(name=TEST_BANK_NAME, kind=ApiClient.Kind.BANK, scopes=[]).client
+        client.is_active = False
+        client.save(update_fields=["is_active"])
+    return client
