@@ -227,3 +227,29 @@ class IncomingPayment(BaseModel):
     @property
     def amount(self) -> Money:
         return money_from_minor(self.amount_minor, self.currency)
+
+
+class FeeSchedule(BaseModel):
+    """The platform fee a hub charges sellers at escrow release: a percentage plus a fixed
+    amount in the hub's currency, from a date on (the latest schedule in force applies)."""
+
+    hub = models.ForeignKey("hubs.Hub", on_delete=models.PROTECT, related_name="+")
+    percent = models.DecimalField(max_digits=5, decimal_places=2, help_text="e.g. 2.50 for 2.5 %")
+    fixed_minor = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    effective_from = models.DateField()
+
+    class Meta:
+        ordering = ["hub_id", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hub", "effective_from"], name="fee_schedule_once_per_day"
+            ),
+            models.CheckConstraint(
+                name="fee_percent_range", condition=Q(percent__gte=0, percent__lte=50)
+            ),
+            models.CheckConstraint(name="fee_fixed_not_negative", condition=Q(fixed_minor__gte=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.hub_id} {self.percent}% + {self.fixed_minor} from {self.effective_from}"

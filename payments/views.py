@@ -17,6 +17,7 @@ from hubs.roles import OrganizationMixin, Perm, can_act_for
 from hubs.selectors import order_visible_to
 
 from . import selectors
+from .services.escrow import escrow_release
 from .services.intents import BankTransfer, payment_receive, test_bank
 
 
@@ -67,11 +68,21 @@ class OrderPaymentView(TemplateView):
             intent=intent,
             payments=payments,
             may_pay=self._may_pay(order) and intent is not None,
+            may_confirm=self._may_confirm(order),
             **kwargs,
+        )
+
+    def _may_confirm(self, order) -> bool:
+        return (
+            order.buyer_id is not None
+            and can_act_for(self.request.user, order.buyer, Perm.ORDERS_TRADE)
+            and order.status == Order.Status.DELIVERED
         )
 
     def post(self, request, reference):
         order = self._order()
+        if "confirm" in request.POST:
+            return self._confirm(order)
         intent, _payments = selectors.order_payment(order=order)
         if not self._may_pay(order) or intent is None:
             raise PermissionDenied
@@ -87,3 +98,17 @@ class OrderPaymentView(TemplateView):
         except ApplicationError as error:
             messages.error(request, error.message)
         return redirect("payments:order_payment", reference=reference)
+
+    def _confirm(self, order):
+        if not self._may_confirm(order):
+            raise PermissionDenied
+        try:
+            escrow_release(
+                order=order,
+                actor_label=self.request.user.email,
+                reason="The buyer confirmed receipt.",
+            )
+            messages.success(self.request, _("Thank you. The seller is paid from escrow."))
+        except ApplicationError as error:
+            messages.error(self.request, error.message)
+        return redirect("payments:order_payment", reference=order.reference)

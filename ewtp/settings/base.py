@@ -292,6 +292,8 @@ PRODUCT_IMPORT_MAX_ROWS = env.int("PRODUCT_IMPORT_MAX_ROWS", default=50_000)
 # An order not paid within this time expires and its stock is released.
 ORDER_PAYMENT_WINDOW = timedelta(hours=env.int("ORDER_PAYMENT_WINDOW_HOURS", default=48))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# After the delivered scan the buyer has this long to confirm or dispute; then escrow is released.
+ESCROW_CONFIRMATION_WINDOW = timedelta(days=env.int("ESCROW_CONFIRMATION_DAYS", default=10))
 # The demo's "test bank transfer" button pays an order without a bank (never in production).
 TEST_BANK_TRANSFERS = env.bool("TEST_BANK_TRANSFERS", default=False)
 
@@ -338,6 +340,10 @@ CELERY_BEAT_SCHEDULE = {
     "orders-expire": {
         "task": "hubs.tasks.orders_expire_task",
         "schedule": timedelta(seconds=env.int("ORDER_EXPIRY_SWEEP_SECONDS", default=60)),
+    },
+    "escrow-release-due": {
+        "task": "payments.tasks.escrow_release_due_task",
+        "schedule": timedelta(minutes=env.int("ESCROW_SWEEP_MINUTES", default=15)),
     },
     "idempotency-keys-expire": {
         "task": "ewtp.common.tasks.idempotency_keys_expire_task",

@@ -1,8 +1,8 @@
 """Reads of orders, scoped: parties see their own, officers see all, a channel its own."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from ..models import Order, OrderLine, Organization, User
+from ..models import Order, OrderLine, OrderTransition, Organization, User
 from ..roles import can_oversee, memberships_of
 
 
@@ -45,3 +45,18 @@ def sales_needing_action(*, seller: Organization) -> QuerySet[Order]:
 
 def order_lines(*, order: Order) -> QuerySet[OrderLine]:
     return order.lines.order_by("line_no")
+
+
+def orders_delivered_before(*, cutoff) -> QuerySet[Order]:
+    """Delivered orders whose delivered scan is older than ``cutoff`` (escrow's window)."""
+    delivered_at = OrderTransition.objects.filter(
+        order=OuterRef("pk"), to_status=Order.Status.DELIVERED
+    )
+    return (
+        Order.objects.filter(status=Order.Status.DELIVERED)
+        .annotate(
+            delivered_at=Subquery(delivered_at.order_by("-created_at").values("created_at")[:1])
+        )
+        .filter(delivered_at__lte=cutoff)
+        .order_by("delivered_at")
+    )

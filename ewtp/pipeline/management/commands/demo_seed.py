@@ -8,6 +8,7 @@ and printed, so the person starting the demo always has working credentials.
 
 import secrets
 import zlib
+from datetime import date
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
@@ -23,7 +24,8 @@ from hubs.services.network import eroad_open, hub_open
 from hubs.services.orders import Consumer, LineRequest, OrderRequest, order_place, order_transition
 from hubs.services.organizations import organization_create
 from hubs.validators import uscc_check_character
-from payments.models import PaymentIntent
+from payments.models import FeeSchedule, PaymentIntent
+from payments.services.escrow import escrow_release
 from payments.services.intents import BankTransfer, payment_intent_open, payment_receive, test_bank
 
 DEMO_DOMAIN = "demo.ewtp-hub.example"
@@ -301,6 +303,16 @@ class Command(BaseCommand):
             }
             eroad_open(origin=hubs["KUL"], destination=hubs["HGH"], transit_days=3)
             eroad_open(origin=hubs["HGH"], destination=hubs["KUL"], transit_days=3)
+            for code, percent, fixed_minor in (("KUL", "2.50", 100), ("HGH", "2.00", 500)):
+                FeeSchedule.objects.get_or_create(
+                    hub=hubs[code],
+                    effective_from=date(2024, 1, 1),
+                    defaults={
+                        "percent": Decimal(percent),
+                        "fixed_minor": fixed_minor,
+                        "currency": hubs[code].currency,
+                    },
+                )
             for email, name, role, hub_code, superuser in OFFICIALS:
                 user = self._user(email, name)
                 user.official_role = role
@@ -383,6 +395,11 @@ class Command(BaseCommand):
             order = order_place(request=request, actor=None, actor_label="demo data")
             payment_intent_open(order=order)
             for status in journey:
+                if status == "completed":  # money out of escrow to the seller, less the fee
+                    escrow_release(
+                        order=order, actor_label="demo data", reason="The buyer confirmed receipt."
+                    )
+                    continue
                 if status == "paid":  # money in: through the ledger, into escrow
                     intent = PaymentIntent.objects.get(order=order)
                     payment_receive(

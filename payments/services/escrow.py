@@ -1,0 +1,153 @@
+"""Escrow: releasing an order's held funds to the seller (less the platform fee), or refunding
+them to the payer.
+
+Release happens when the buyer confirms receipt, or when the confirmation window after the
+delivered scan ends (a beat sweep). A disputed order is frozen: neither happens until an
+officer resolves it. Each is one ledger transaction, under the order's row lock, together
+with the order's status change, so money and status never disagree.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from moneyed import Money
+
+from ewtp.common.errors import ConflictError
+from ewtp.common.money import minor_units, money_from_minor, money_to_minor
+from hubs.models import Order
+from hubs.selectors import orders_delivered_before
+from hubs.services.orders import order_transition
+
+from ..models import FeeSchedule, IncomingPayment, LedgerTransaction, PaymentIntent
+from .accounts import bank_clearing_account, customer_account, escrow_account, fees_account
+from .ledger import Posting, account_balance, ledger_post
+
+Kind = LedgerTransaction.Kind
+
+
+def platform_fee(*, order: Order, on=None) -> Money:
+    """The fee of the origin hub's schedule in force, rounded half up to the minor unit."""
+    on = on or timezone.now().date()
+    schedule = (
+        FeeSchedule.objects.filter(hub_id=order.origin_hub_id, effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
+    )
+    currency = order.total.currency.code
+    if schedule is None or schedule.currency != currency:
+        return Money(0, currency)
+    step = Decimal(1).scaleb(-minor_units(currency))
+    percent = (order.total.amount * schedule.percent / 100).quantize(step, rounding=ROUND_HALF_UP)
+    return Money(percent, currency) + money_from_minor(schedule.fixed_minor, currency)
+
+
+def escrow_release(*, order: Order, actor_label: str, reason: str) -> LedgerTransaction:
+    """Pay the seller what escrow holds for a delivered order, less the platform fee; the
+    order becomes completed. Refused for any other status (a dispute freezes escrow)."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != Order.Status.DELIVERED:
+            raise ConflictError(
+                f"Order {locked.reference} is {locked.get_status_display().lower()}: "
+                "its escrow cannot be released.",
+                "escrow_not_releasable",
+            )
+        escrow = escrow_account(order=locked)
+        held = account_balance(escrow)
+        if held.amount <= 0:
+            raise ConflictError(
+                f"Nothing is held in escrow for {locked.reference}.", "escrow_empty"
+            )
+        fee = min(platform_fee(order=locked), held)
+        postings = [
+            Posting(escrow, -held),
+            Posting(
+                customer_account(organization=locked.seller, currency=held.currency.code),
+                held - fee,
+            ),
+        ]
+        if fee.amount > 0:
+            postings.append(
+                Posting(fees_account(hub=locked.origin_hub, currency=held.currency.code), fee)
+            )
+        released = ledger_post(
+            kind=Kind.RELEASE,
+            description=f"Escrow released for {locked.reference}"
+            + (f" (platform fee {fee})" if fee.amount > 0 else ""),
+            reference=locked.reference,
+            postings=[p for p in postings if p.amount.amount],
+            idempotency_key=f"release:{locked.pk}",
+            actor_label=actor_label,
+        )
+        order_transition(
+            order=locked, to=Order.Status.COMPLETED, actor_label=actor_label, reason=reason
+        )
+    return released
+
+
+def escrow_refund(*, order: Order, actor_label: str, reason: str) -> list[LedgerTransaction]:
+    """Return what escrow holds to each payer's bank; the order becomes refunded (customs
+    rejection, lost parcel, a dispute decided for the buyer)."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if not locked.can_become(Order.Status.REFUNDED):
+            raise ConflictError(
+                f"Order {locked.reference} is {locked.get_status_display().lower()}: it "
+                "cannot be refunded.",
+                "escrow_not_refundable",
+            )
+        escrow = escrow_account(order=locked)
+        remaining = money_to_minor(account_balance(escrow))
+        refunds = []
+        intent = PaymentIntent.objects.filter(order=locked).first()
+        payments = (
+            intent.payments.filter(outcome=IncomingPayment.Outcome.APPLIED).select_related("bank")
+            if intent
+            else []
+        )
+        for payment in payments:
+            share = min(payment.amount_minor - payment.overpaid_minor, remaining)
+            if share <= 0:
+                continue
+            money = money_from_minor(share, escrow.currency)
+            refunds.append(
+                ledger_post(
+                    kind=Kind.REFUND,
+                    description=f"Refund of {locked.reference}: {reason}"[:200],
+                    reference=f"{locked.reference} / {payment.bank_reference}",
+                    idempotency_key=f"refund:{payment.pk}",
+                    postings=[
+                        Posting(escrow, -money),
+                        Posting(
+                            bank_clearing_account(bank=payment.bank, currency=escrow.currency),
+                            money,
+                        ),
+                    ],
+                    actor_label=actor_label,
+                )
+            )
+            remaining -= share
+        order_transition(
+            order=locked, to=Order.Status.REFUNDED, actor_label=actor_label, reason=reason
+        )
+    return refunds
+
+
+def escrow_release_due(*, now=None) -> int:
+    """The confirmation window has ended for these delivered orders: release them (beat).
+    Each in its own transaction; one that changed meanwhile is skipped."""
+    cutoff = (now or timezone.now()) - settings.ESCROW_CONFIRMATION_WINDOW
+    released = 0
+    for order in orders_delivered_before(cutoff=cutoff)[:500]:
+        try:
+            escrow_release(
+                order=order,
+                actor_label="system",
+                reason="The buyer's confirmation window ended without a dispute.",
+            )
+            released += 1
+        except ConflictError:
+            continue
+    return released

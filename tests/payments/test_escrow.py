@@ -1,0 +1,225 @@
+"""Escrow release (less the platform fee) and refund, with the order's status, never apart."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+from moneyed import Money
+
+from ewtp.common.errors import ConflictError
+from hubs.models import OrderTransition
+from hubs.services.orders import LineRequest, OrderRequest, order_place, order_transition
+from payments.models import Entry, FeeSchedule
+from payments.services.accounts import bank_clearing_account, customer_account, fees_account
+from payments.services.escrow import escrow_refund, escrow_release, escrow_release_due, platform_fee
+from payments.services.intents import (
+    BankTransfer,
+    escrow_balance,
+    payment_intent_open,
+    payment_receive,
+)
+from payments.services.ledger import account_balance
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bank():
+    return factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
+
+
+@pytest.fixture
+def paid_order(kul, hgh, bank):
+    factories.open_eroads()
+    FeeSchedule.objects.create(
+        hub=kul, percent="2.50", fixed_minor=100, currency="MYR", effective_from=date(2024, 1, 1)
+    )
+    buyer = factories.BuyerFactory()
+    product = factories.ProductFactory(stock=10)  # 45.00 MYR
+    order = order_place(
+        request=OrderRequest(
+            seller=product.seller,
+            destination_hub=hgh,
+            buyer=buyer,
+            lines=[LineRequest(product.pk, 2)],
+        ),
+        actor=factories.member(buyer),
+    )
+    payment_intent_open(order=order)
+    payment_receive(
+        order_reference=order.reference,
+        transfer=BankTransfer(
+            bank=bank, bank_reference="R1", amount=Money("90.00", "MYR"), payer_name="Buyer"
+        ),
+    )
+    order.refresh_from_db()
+    return order
+
+
+def deliver(order):
+    for status in ("in_customs", "shipped", "delivered"):
+        order = order_transition(order=order, to=status, actor_label="test")
+    return order
+
+
+def ledger_balanced():
+    return all(
+        r["t"] == 0 for r in Entry.objects.values("currency").annotate(t=Sum("amount_minor"))
+    )
+
+
+def test_platform_fee_is_percentage_plus_fixed(paid_order):
+    assert platform_fee(order=paid_order) == Money("3.25", "MYR")  # 2.5 % of 90.00 + 1.00
+
+
+def test_release_pays_the_seller_less_the_fee_and_completes_the_order(paid_order):
+    order = deliver(paid_order)
+    escrow_release(order=order, actor_label="buyer@example.com", reason="Received")
+    order.refresh_from_db()
+    assert order.status == "completed"
+    assert escrow_balance(order=order) == Money("0.00", "MYR")
+    assert account_balance(customer_account(organization=order.seller, currency="MYR")) == Money(
+        "86.75", "MYR"
+    )
+    assert account_balance(fees_account(hub=order.origin_hub, currency="MYR")) == Money(
+        "3.25", "MYR"
+    )
+    assert ledger_balanced()
+
+
+@pytest.mark.parametrize("status", ["paid", "in_customs", "shipped", "disputed"])
+def test_release_is_refused_before_delivery_and_during_a_dispute(paid_order, status):
+    order = paid_order
+    if status != "paid":
+        order = order_transition(order=order, to="in_customs", actor_label="t")
+    if status in ("shipped", "disputed"):
+        order = order_transition(order=order, to="shipped", actor_label="t")
+    if status == "disputed":
+        order = order_transition(order=order, to="disputed", actor_label="t", reason="Damaged")
+    with pytest.raises(ConflictError, match="cannot be released"):
+        escrow_release(order=order, actor_label="x", reason="x")
+    assert escrow_balance(order=order) == Money("90.00", "MYR")
+
+
+def test_release_happens_once(paid_order):
+    order = deliver(paid_order)
+    escrow_release(order=order, actor_label="a", reason="r")
+    with pytest.raises(ConflictError):
+        escrow_release(order=order, actor_label="a", reason="r")
+    assert account_balance(customer_account(organization=order.seller, currency="MYR")) == Money(
+        "86.75", "MYR"
+    )
+
+
+def test_the_confirmation_window_releases_by_itself(paid_order, settings):
+    order = deliver(paid_order)
+    OrderTransition.objects.filter(order=order, to_status="delivered").update(
+        created_at=timezone.now() - settings.ESCROW_CONFIRMATION_WINDOW - timedelta(minutes=1)
+    )
+    fresh = deliver(_another_paid_order(order))
+    assert escrow_release_due() == 1
+    order.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (order.status, fresh.status) == ("completed", "delivered")
+
+
+def _another_paid_order(order):
+    product = order.lines.get().product
+    other = order_place(
+        request=OrderRequest(
+            seller=order.seller,
+            destination_hub=order.destination_hub,
+            buyer=order.buyer,
+            lines=[LineRequest(product.pk, 1)],
+        ),
+        actor=None,
+    )
+    payment_intent_open(order=other)
+    payment_receive(
+        order_reference=other.reference,
+        transfer=BankTransfer(
+            bank=order.payment_intent.payments.get().bank,
+            bank_reference="R2",
+            amount=Money("45.00", "MYR"),
+            payer_name="Buyer",
+        ),
+    )
+    other.refresh_from_db()
+    return other
+
+
+def test_refund_returns_escrow_to_the_payers_bank(paid_order, bank):
+    order = order_transition(order=paid_order, to="in_customs", actor_label="customs")
+    escrow_refund(order=order, actor_label="customs", reason="Rejected at import")
+    order.refresh_from_db()
+    assert order.status == "refunded"
+    assert escrow_balance(order=order) == Money("0.00", "MYR")
+    assert account_balance(bank_clearing_account(bank=bank, currency="MYR")) == Money("0.00", "MYR")
+    assert ledger_balanced()
+
+
+def test_the_buyer_confirms_receipt_in_the_portal(client, paid_order):
+    order = deliver(paid_order)
+    client.force_login(order.buyer.memberships.get().user)
+    assert client.get(f"/payments/orders/{order.reference}/").context["may_confirm"]
+    client.post(f"/payments/orders/{order.reference}/", {"confirm": "1"})
+    order.refresh_from_db()
+    assert order.status == "completed"
+    client.force_login(factories.member(order.seller))
+    assert client.post(f"/payments/orders/{order.reference}/", {"confirm": "1"}).status_code == 403
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_releases_of_the_same_escrow_one_succeeds(kul, hgh):
+    import threading
+
+    from tests.factories import api_client
+
+    bank = api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
+    factories.open_eroads()
+    buyer = factories.BuyerFactory()
+    product = factories.ProductFactory(stock=10)
+    order = order_place(
+        request=OrderRequest(
+            seller=product.seller,
+            destination_hub=hgh,
+            buyer=buyer,
+            lines=[LineRequest(product.pk, 2)],
+        ),
+        actor=None,
+    )
+    payment_intent_open(order=order)
+    payment_receive(
+        order_reference=order.reference,
+        transfer=BankTransfer(
+            bank=bank, bank_reference="R1", amount=Money("90.00", "MYR"), payer_name="Buyer"
+        ),
+    )
+    order.refresh_from_db()
+    order = deliver(order)
+    outcomes, barrier = [], threading.Barrier(20)
+
+    def release():
+        barrier.wait()
+        try:
+            escrow_release(order=order, actor_label="race", reason="race")
+            outcomes.append("ok")
+        except ConflictError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=release) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("ok") == 1 and outcomes.count("refused") == 19
+    assert account_balance(customer_account(organization=order.seller, currency="MYR")) == Money(
+        "90.00", "MYR"
+    )
+    assert ledger_balanced()
