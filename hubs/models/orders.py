@@ -166,3 +166,11 @@ class OrderTransition(models.Model):
 
     def __str__(self):
         return f"{self.order}: {self.from_status or '∅'} → {self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        return Order.Status(self.from_status).label if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        return Order.Status(self.to_status).label
