@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from ewtp.common.admin import ReadOnlyAdmin
 
-from .models import Account, Entry, LedgerTransaction
+from .models import Account, Entry, FeeSchedule, FxConversion, FxRate, LedgerTransaction
 
 
 class EntryInline(admin.TabularInline):
@@ -41,3 +41,35 @@ class EntryAdmin(ReadOnlyAdmin):
     list_filter = ["currency", "account__kind"]
     search_fields = ["account__key", "transaction__reference"]
     list_select_related = ["account", "transaction"]
+
+
+@admin.register(FxRate)
+class FxRateAdmin(ReadOnlyAdmin):
+    list_display = ["as_of", "base", "quote", "rate", "source"]
+    list_filter = ["quote", "source"]
+    date_hierarchy = "as_of"
+
+
+@admin.register(FxConversion)
+class FxConversionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "ledger_transaction",
+        "from_currency",
+        "to_currency",
+        "applied_rate",
+        "rate_source",
+        "rate_as_of",
+    ]
+
+
+@admin.register(FeeSchedule)
+class FeeScheduleAdmin(admin.ModelAdmin):
+    """Fee schedules are data (dated): a new one is added from a date on, old ones stay."""
+
+    list_display = ["hub", "percent", "fixed_minor", "currency", "effective_from"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -253,3 +253,50 @@ class FeeSchedule(BaseModel):
 
     def __str__(self):
         return f"{self.hub_id} {self.percent}% + {self.fixed_minor} from {self.effective_from}"
+
+
+class FxRate(models.Model):
+    """Units of ``quote`` per 1 ``base`` (EUR for the ECB) on a date, from a named source."""
+
+    source = models.CharField(max_length=20)
+    base = models.CharField(max_length=3)
+    quote = models.CharField(max_length=3)
+    rate = models.DecimalField(max_digits=20, decimal_places=8)
+    as_of = models.DateField()
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-as_of", "quote"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "base", "quote", "as_of"], name="fx_rate_once_per_day"
+            ),
+            models.CheckConstraint(name="fx_rate_positive", condition=Q(rate__gt=0)),
+        ]
+        indexes = [
+            # "the latest rate on or before a date" for one currency
+            models.Index(fields=["quote", "-as_of"], name="fx_rate_lookup_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.as_of} 1 {self.base} = {self.rate} {self.quote} ({self.source})"
+
+
+class FxConversion(models.Model):
+    """One conversion: the amounts, the rate and spread used, and where the rate came from."""
+
+    ledger_transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="fx"
+    )
+    from_minor = models.BigIntegerField()
+    from_currency = models.CharField(max_length=3)
+    to_minor = models.BigIntegerField()
+    to_currency = models.CharField(max_length=3)
+    market_rate = models.DecimalField(max_digits=20, decimal_places=10)
+    spread_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    applied_rate = models.DecimalField(max_digits=20, decimal_places=10)
+    rate_source = models.CharField(max_length=20)
+    rate_as_of = models.DateField()
+
+    def __str__(self):
+        return f"{self.from_currency}→{self.to_currency} at {self.applied_rate}"

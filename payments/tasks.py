@@ -3,8 +3,14 @@
 from celery import shared_task
 
 from .services.escrow import escrow_release_due
+from .services.fx import fx_rates_load
 
 
 @shared_task
 def escrow_release_due_task() -> int:
     return escrow_release_due()
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def fx_rates_refresh_task() -> int:
+    return fx_rates_load()

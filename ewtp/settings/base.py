@@ -8,6 +8,7 @@ switch to PostgreSQL and Redis.
 
 import os
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -294,6 +295,10 @@ ORDER_PAYMENT_WINDOW = timedelta(hours=env.int("ORDER_PAYMENT_WINDOW_HOURS", def
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 # After the delivered scan the buyer has this long to confirm or dispute; then escrow is released.
 ESCROW_CONFIRMATION_WINDOW = timedelta(days=env.int("ESCROW_CONFIRMATION_DAYS", default=10))
+# FX: where reference rates come from (a class with fetch() and name/base), and the hub's
+# margin on conversions, taken from what the receiver gets.
+FX_RATE_SOURCE = env("FX_RATE_SOURCE", default="payments.services.fx.BundledEcbSource")
+FX_SPREAD_PERCENT = Decimal(env("FX_SPREAD_PERCENT", default="0.50"))
 # The demo's "test bank transfer" button pays an order without a bank (never in production).
 TEST_BANK_TRANSFERS = env.bool("TEST_BANK_TRANSFERS", default=False)
 
@@ -340,6 +345,10 @@ CELERY_BEAT_SCHEDULE = {
     "orders-expire": {
         "task": "hubs.tasks.orders_expire_task",
         "schedule": timedelta(seconds=env.int("ORDER_EXPIRY_SWEEP_SECONDS", default=60)),
+    },
+    "fx-rates-refresh": {
+        "task": "payments.tasks.fx_rates_refresh_task",
+        "schedule": timedelta(hours=6),
     },
     "escrow-release-due": {
         "task": "payments.tasks.escrow_release_due_task",

@@ -26,6 +26,7 @@ from hubs.services.organizations import organization_create
 from hubs.validators import uscc_check_character
 from payments.models import FeeSchedule, PaymentIntent
 from payments.services.escrow import escrow_release
+from payments.services.fx import fx_rates_load
 from payments.services.intents import BankTransfer, payment_intent_open, payment_receive, test_bank
 
 DEMO_DOMAIN = "demo.ewtp-hub.example"
@@ -303,6 +304,7 @@ class Command(BaseCommand):
             }
             eroad_open(origin=hubs["KUL"], destination=hubs["HGH"], transit_days=3)
             eroad_open(origin=hubs["HGH"], destination=hubs["KUL"], transit_days=3)
+            fx_rates_load()
             for code, percent, fixed_minor in (("KUL", "2.50", 100), ("HGH", "2.00", 500)):
                 FeeSchedule.objects.get_or_create(
                     hub=hubs[code],

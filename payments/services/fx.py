@@ -1,0 +1,160 @@
+"""FX: reference rates, quotes with the hub's spread, and conversions through the ledger.
+
+Rates are stored as the source publishes them (the ECB: units per 1 EUR); a cross rate goes
+through the base (MYR→CNY = CNY per EUR ÷ MYR per EUR). The spread is the hub's margin,
+taken from the amount the receiver gets; the quote shows both the market and the applied
+rate, so a seller sees what it is paid before payout. A conversion is one ledger transaction
+through the FX position accounts, with an FxConversion row naming the rate used.
+"""
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+from moneyed import Money
+
+from ewtp.common.errors import ApplicationError
+from ewtp.common.money import minor_units, money_to_minor
+
+from ..models import Account, FxConversion, FxRate, LedgerTransaction
+from .accounts import fx_account
+from .ledger import Posting, ledger_post
+
+BUNDLED_ECB_FILE = Path(__file__).resolve().parent.parent / "data" / "ecb-reference-rates.csv"
+
+
+@dataclass(frozen=True)
+class RateRow:
+    quote: str
+    rate: Decimal
+    as_of: date
+
+
+class BundledEcbSource:
+    """The ECB reference rates shipped with the hub (payments/data): offline and reproducible."""
+
+    name, base = "ECB", "EUR"
+
+    def fetch(self) -> list[RateRow]:
+        with open(BUNDLED_ECB_FILE, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            return [
+                RateRow(quote=currency, rate=Decimal(value), as_of=date.fromisoformat(row["Date"]))
+                for row in reader
+                for currency, value in row.items()
+                if currency != "Date" and value and value != "N/A"
+            ]
+
+
+def fx_rates_load(*, source=None) -> int:
+    """Store what the source gives (a re-run of the same day changes nothing); returns how
+    many rows were new."""
+    source = source or import_string(settings.FX_RATE_SOURCE)()
+    rows = source.fetch()
+    existing = set(
+        FxRate.objects.filter(
+            source=source.name, as_of__gte=min((r.as_of for r in rows), default=date.max)
+        ).values_list("quote", "as_of")
+    )
+    new = [
+        FxRate(source=source.name, base=source.base, quote=r.quote, rate=r.rate, as_of=r.as_of)
+        for r in rows
+        if (r.quote, r.as_of) not in existing
+    ]
+    FxRate.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    return len(new)
+
+
+@dataclass(frozen=True)
+class FxQuote:
+    source: Money
+    target: Money
+    market_rate: Decimal  # target units per source unit
+    spread_percent: Decimal
+    applied_rate: Decimal
+    rate_source: str
+    rate_as_of: date
+
+
+def _per_base(currency: str, on: date) -> FxRate | None:
+    return FxRate.objects.filter(quote=currency, as_of__lte=on).order_by("-as_of").first()
+
+
+def fx_quote(
+    *, amount: Money, to: str, on: date | None = None, spread_percent: Decimal | None = None
+) -> FxQuote:
+    """How much ``amount`` is in ``to`` at the latest rate on or before ``on``, less the spread.
+    The target is rounded down to its minor unit: a conversion never creates money."""
+    on = on or date.today()
+    spread = settings.FX_SPREAD_PERCENT if spread_percent is None else spread_percent
+    source_currency = amount.currency.code
+    if source_currency == to:
+        return FxQuote(amount, amount, Decimal(1), Decimal(0), Decimal(1), "identity", on)
+    rates = {}
+    for currency in (source_currency, to):
+        if currency == "EUR":
+            continue
+        row = _per_base(currency, on)
+        if row is None:
+            raise ApplicationError(
+                f"No {currency} reference rate on or before {on}.", "fx_rate_missing"
+            )
+        rates[currency] = row
+    per_eur = {c: r.rate for c, r in rates.items()} | {"EUR": Decimal(1)}
+    market = per_eur[to] / per_eur[source_currency]
+    applied = market * (1 - Decimal(str(spread)) / 100)
+    step = Decimal(1).scaleb(-minor_units(to))
+    target = Money((amount.amount * applied).quantize(step, rounding=ROUND_DOWN), to)
+    oldest = min((r for r in rates.values()), key=lambda r: r.as_of)
+    return FxQuote(
+        amount, target, market, Decimal(str(spread)), applied, oldest.source, oldest.as_of
+    )
+
+
+def fx_convert(
+    *,
+    quote: FxQuote,
+    debit: Account,
+    credit: Account,
+    description: str,
+    reference: str = "",
+    idempotency_key: str | None = None,
+    actor_label: str = "",
+) -> LedgerTransaction:
+    """Move ``quote.source`` out of ``debit`` and ``quote.target`` into ``credit``, through the
+    FX position accounts of both currencies, and record the rate used."""
+    source, target = quote.source, quote.target
+    with transaction.atomic():
+        ledger_transaction = ledger_post(
+            kind=LedgerTransaction.Kind.FX,
+            description=description,
+            reference=reference,
+            idempotency_key=idempotency_key,
+            actor_label=actor_label,
+            postings=[
+                Posting(debit, -source),
+                Posting(fx_account(currency=source.currency.code), source),
+                Posting(fx_account(currency=target.currency.code), -target),
+                Posting(credit, target),
+            ],
+        )
+        FxConversion.objects.get_or_create(
+            ledger_transaction=ledger_transaction,
+            defaults={
+                "from_minor": money_to_minor(source),
+                "from_currency": source.currency.code,
+                "to_minor": money_to_minor(target),
+                "to_currency": target.currency.code,
+                "market_rate": quote.market_rate.quantize(Decimal("1e-10")),
+                "spread_percent": quote.spread_percent,
+                "applied_rate": quote.applied_rate.quantize(Decimal("1e-10")),
+                "rate_source": quote.rate_source,
+                "rate_as_of": quote.rate_as_of,
+            },
+        )
+    return ledger_transaction
