@@ -4,7 +4,7 @@ from django.db.models import F, QuerySet, Sum, Window
 
 from ewtp.common.money import money_from_minor
 
-from .models import Account, Entry, PaymentIntent
+from .models import Account, Entry, PaymentIntent, Payout
 
 
 def accounts_of(*, organization) -> list[Account]:
@@ -39,3 +39,7 @@ def order_payment(*, order) -> tuple:
     intent = PaymentIntent.objects.filter(order=order).first()
     payments = list(intent.payments.select_related("bank__application")) if intent else []
     return intent, payments
+
+
+def payouts_of(*, organization):
+    return Payout.objects.filter(organization=organization).order_by("-created_at", "-id")

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from .services.escrow import escrow_release_due
 from .services.fx import fx_rates_load
+from .services.payouts import payouts_batch_all
 
 
 @shared_task
@@ -14,3 +15,8 @@ def escrow_release_due_task() -> int:
 @shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
 def fx_rates_refresh_task() -> int:
     return fx_rates_load()
+
+
+@shared_task
+def payouts_batch_task() -> int:
+    return payouts_batch_all()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from ewtp.common.errors import ApplicationError
+from ewtp.common.money import MoneyError, money_parse
 from hubs.models import Order
 from hubs.roles import OrganizationMixin, Perm, can_act_for
 from hubs.selectors import order_visible_to
@@ -19,6 +20,7 @@ from hubs.selectors import order_visible_to
 from . import selectors
 from .services.escrow import escrow_release
 from .services.intents import BankTransfer, payment_receive, test_bank
+from .services.payouts import payout_request
 
 
 class StatementView(OrganizationMixin, TemplateView):
@@ -26,6 +28,21 @@ class StatementView(OrganizationMixin, TemplateView):
 
     permission = Perm.ORGANIZATION_VIEW
     template_name = "payments/statement.html"
+
+    def post(self, request):
+        """An owner asks for (part of) a balance to be paid out to the payout account."""
+        currency = request.POST.get("currency", "")
+        try:
+            amount = money_parse(request.POST.get("amount", ""), currency)
+            payout_request(organization=self.organization, amount=amount, actor=request.user)
+            messages.success(
+                request, _("Payout requested: it leaves with the next batch to the bank.")
+            )
+        except MoneyError as error:
+            messages.error(request, str(error))
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect(f"{request.path}?currency={currency[:3]}")
 
     def get_context_data(self, **kwargs):
         accounts = list(selectors.accounts_of(organization=self.organization))
@@ -36,7 +53,14 @@ class StatementView(OrganizationMixin, TemplateView):
             page = Paginator(selectors.account_statement(account=chosen), 50).get_page(
                 self.request.GET.get("page")
             )
-        return super().get_context_data(accounts=accounts, account=chosen, page_obj=page, **kwargs)
+        return super().get_context_data(
+            accounts=accounts,
+            account=chosen,
+            page_obj=page,
+            payouts=selectors.payouts_of(organization=self.organization)[:20],
+            may_pay_out=can_act_for(self.request.user, self.organization, Perm.ORGANIZATION_MANAGE),
+            **kwargs,
+        )
 
 
 class OrderPaymentView(TemplateView):

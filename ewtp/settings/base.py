@@ -224,6 +224,8 @@ API_SCOPES = {
     "orders:write": "Place and cancel orders",
     "payments:read": "Read payments, accounts and statements routed through the bank",
     "payments:write": "Confirm incoming payments and report payout results",
+    "payouts:read": "List and download payout batches routed through the bank",
+    "payouts:write": "Report the status of each payout",
     "credit:read": "Read consented credit applications",
     "credit:write": "Record credit decisions",
     "tracking:read": "Read parcel tracking",
@@ -299,6 +301,9 @@ ESCROW_CONFIRMATION_WINDOW = timedelta(days=env.int("ESCROW_CONFIRMATION_DAYS", 
 # margin on conversions, taken from what the receiver gets.
 FX_RATE_SOURCE = env("FX_RATE_SOURCE", default="payments.services.fx.BundledEcbSource")
 FX_SPREAD_PERCENT = Decimal(env("FX_SPREAD_PERCENT", default="0.50"))
+# How the hub names itself as the debtor of payout transfers (pain.001).
+PAYOUT_DEBTOR_NAME = env("PAYOUT_DEBTOR_NAME", default="eWTP Hub")
+PAYOUT_DEBTOR_BIC = env("PAYOUT_DEBTOR_BIC", default="MBBEMYKL")
 # The demo's "test bank transfer" button pays an order without a bank (never in production).
 TEST_BANK_TRANSFERS = env.bool("TEST_BANK_TRANSFERS", default=False)
 
@@ -345,6 +350,10 @@ CELERY_BEAT_SCHEDULE = {
     "orders-expire": {
         "task": "hubs.tasks.orders_expire_task",
         "schedule": timedelta(seconds=env.int("ORDER_EXPIRY_SWEEP_SECONDS", default=60)),
+    },
+    "payouts-batch": {
+        "task": "payments.tasks.payouts_batch_task",
+        "schedule": timedelta(hours=24),
     },
     "fx-rates-refresh": {
         "task": "payments.tasks.fx_rates_refresh_task",

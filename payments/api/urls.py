@@ -1,7 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import payouts, views
 
 urlpatterns = [
     path("payments/incoming", views.IncomingPaymentApi.as_view(), name="api-payment-incoming"),
+    path("payouts/batches/", payouts.PayoutBatchListApi.as_view(), name="api-payout-batches"),
+    path(
+        "payouts/batches/<uuid:public_id>/pain001",
+        payouts.PayoutBatchFileApi.as_view(),
+        name="api-payout-pain001",
+    ),
+    path("payouts/status", payouts.PayoutStatusApi.as_view(), name="api-payout-status"),
 ]

@@ -1,0 +1,142 @@
+"""The partner-bank API for payouts: batches to download, statuses to report."""
+
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ewtp.common.api.fields import MoneyField
+from ewtp.common.api.pagination import CursorPagination
+from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.idempotency import idempotent
+from ewtp.common.money import money_from_minor
+
+from ..models import Payout, PayoutBatch
+from ..services.payouts import REASONS, pain001_render, payout_status_report
+from .views import IsBankClient
+
+
+class PayoutOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "Payout"
+
+    end_to_end_id = serializers.CharField()
+    amount = serializers.SerializerMethodField()
+    creditor_name = serializers.CharField()
+    creditor_bic = serializers.CharField()
+    status = serializers.CharField()
+    reason_code = serializers.CharField()
+
+    def get_amount(self, payout) -> dict:
+        return MoneyField().to_representation(
+            money_from_minor(payout.amount_minor, payout.currency)
+        )
+
+
+class BatchOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "PayoutBatch"
+
+    id = serializers.UUIDField(source="public_id")
+    message_id = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    downloaded_at = serializers.DateTimeField(allow_null=True)
+    payouts = PayoutOutput(many=True)
+
+
+def _batches(request):
+    return PayoutBatch.objects.filter(bank=request.auth.application.api_client).prefetch_related(
+        "payouts"
+    )
+
+
+class PayoutBatchListApi(APIView):
+    permission_classes = [HasMethodScope, IsBankClient]
+    scopes = {"GET": ["payouts:read"]}
+
+    class Pagination(CursorPagination):
+        ordering = "-id"
+
+    @extend_schema(
+        operation_id="payout_batches_list", responses=BatchOutput(many=True), tags=["payouts"]
+    )
+    def get(self, request):
+        paginator = self.Pagination()
+        page = paginator.paginate_queryset(_batches(request), request, view=self)
+        return paginator.get_paginated_response(BatchOutput(page, many=True).data)
+
+
+class PayoutBatchFileApi(APIView):
+    """The batch as an ISO 20022 pain.001.001.09 credit-transfer initiation (XML)."""
+
+    permission_classes = [HasMethodScope, IsBankClient]
+    scopes = {"GET": ["payouts:read"]}
+
+    @extend_schema(
+        operation_id="payout_batch_pain001",
+        tags=["payouts"],
+        responses={(200, "application/xml"): OpenApiResponse(description="pain.001.001.09 XML")},
+    )
+    def get(self, request, public_id):
+        batch = _batches(request).filter(public_id=public_id).first()
+        if batch is None:
+            raise Http404
+        xml = pain001_render(batch=batch)
+        PayoutBatch.objects.filter(pk=batch.pk, downloaded_at__isnull=True).update(
+            downloaded_at=timezone.now()
+        )
+        response = HttpResponse(xml, content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{batch.message_id}.xml"'
+        return response
+
+
+class PayoutStatusInput(serializers.Serializer):
+    class Meta:
+        ref_name = "PayoutStatusReport"
+
+    end_to_end_id = serializers.CharField(max_length=35)
+    status = serializers.ChoiceField(
+        choices=[Payout.Status.ACCEPTED, Payout.Status.SETTLED, Payout.Status.REJECTED]
+    )
+    reason_code = serializers.ChoiceField(choices=sorted(REASONS), required=False, allow_blank=True)
+
+
+class PayoutStatusApi(APIView):
+    permission_classes = [HasMethodScope, IsBankClient]
+    scopes = {"POST": ["payouts:write"]}
+
+    @extend_schema(
+        operation_id="payout_status_report",
+        request=PayoutStatusInput,
+        responses=PayoutOutput,
+        tags=["payouts"],
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        examples=[
+            OpenApiExample(
+                "Settled", value={"end_to_end_id": "EWP0A1B2C3D4E5F6A7B", "status": "settled"}
+            ),
+            OpenApiExample(
+                "Rejected",
+                value={
+                    "end_to_end_id": "EWP0A1B2C3D4E5F6A7B",
+                    "status": "rejected",
+                    "reason_code": "AC01",
+                },
+            ),
+        ],
+        description="A rejection returns the funds to the seller's balance: give its reason code.",
+    )
+    @idempotent
+    def post(self, request):
+        data = PayoutStatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        payout = payout_status_report(
+            bank=request.auth.application.api_client,
+            end_to_end_id=values["end_to_end_id"],
+            status=values["status"],
+            reason_code=values.get("reason_code", ""),
+        )
+        return Response(PayoutOutput(payout).data)

@@ -1,0 +1,241 @@
+"""Payouts: an organisation's available balance to its own bank account, through a partner
+bank, as ISO 20022 pain.001 credit transfers.
+
+Requesting a payout moves the amount from the organisation's balance to the partner bank's
+clearing account at once (it can no longer be spent twice). Requested payouts are batched per
+bank (daily beat, or on demand) into a pain.001.001.09 message validated against the ISO
+schema. The bank reports each payout's fate; a rejection returns the funds to the balance and
+asks the owners to fix their bank details.
+"""
+
+import secrets
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import xmlschema
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from moneyed import Money
+
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.models import ApiClient
+from ewtp.common.money import minor_units, money_to_minor
+from ewtp.common.notifications import email_after_commit
+from hubs.models import Membership, Organization
+from hubs.roles import Perm, can_act_for
+
+from ..models import LedgerTransaction, Payout, PayoutBatch
+from .accounts import bank_clearing_account, customer_account
+from .ledger import Posting, ledger_post, ledger_reverse
+
+PAIN_001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "data" / "iso20022" / "pain.001.001.09.xsd"
+REASONS = {  # ISO 20022 external status reason codes a bank may report on a rejection
+    "AC01": "Incorrect account number",
+    "AC04": "Closed account number",
+    "AC06": "Blocked account",
+    "AG01": "Transaction forbidden on this account",
+    "BE01": "Name does not match the account",
+    "RC01": "Bank identifier (BIC) incorrect",
+    "AM04": "Insufficient funds at the bank",
+    "MS03": "Reason not specified",
+}
+
+
+def payout_bank() -> ApiClient:
+    """The partner bank that routes payouts: the active bank client granted payouts:write."""
+    for client in ApiClient.objects.filter(kind=ApiClient.Kind.BANK, is_active=True).select_related(
+        "application"
+    ):
+        if "payouts:write" in client.scope_list:
+            return client
+    raise ApplicationError(
+        "No partner bank routes payouts yet; the hub will pay out once one is connected.",
+        "no_payout_bank",
+    )
+
+
+def payout_request(
+    *, organization: Organization, amount: Money, actor, actor_label: str = ""
+) -> Payout:
+    if actor is not None and not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
+        raise NotAllowedError("Only the organisation's owners request payouts.", "not_owner")
+    if not (
+        organization.payout_bic
+        and organization.payout_account_number
+        and organization.payout_account_name
+    ):
+        raise ApplicationError("Enter the payout bank account first.", "payout_account_missing")
+    if amount.amount <= 0:
+        raise ApplicationError(
+            "The amount must be positive.", "payout_amount", extra={"field": "amount"}
+        )
+    bank = payout_bank()
+    currency = amount.currency.code
+    with transaction.atomic():
+        moved = ledger_post(
+            kind=LedgerTransaction.Kind.PAYOUT,
+            description=f"Payout to {organization.payout_bic} "
+            f"…{organization.payout_account_number[-4:]}",
+            postings=[
+                Posting(customer_account(organization=organization, currency=currency), -amount),
+                Posting(bank_clearing_account(bank=bank, currency=currency), amount),
+            ],
+            actor_label=actor_label or (actor.email if actor else "system"),
+        )
+        return Payout.objects.create(
+            organization=organization,
+            bank=bank,
+            end_to_end_id=f"EWP{secrets.token_hex(8).upper()}",
+            amount_minor=money_to_minor(amount),
+            currency=currency,
+            creditor_name=organization.payout_account_name,
+            creditor_bic=organization.payout_bic,
+            creditor_account=organization.payout_account_number,
+            ledger_transaction=moved,
+        )
+
+
+def payouts_batch(*, bank: ApiClient) -> PayoutBatch | None:
+    """Put the bank's requested payouts into one new batch (None when there are none)."""
+    with transaction.atomic():
+        payouts = list(
+            Payout.objects.select_for_update(skip_locked=True)
+            .filter(bank=bank, status=Payout.Status.REQUESTED)
+            .order_by("id")
+        )
+        if not payouts:
+            return None
+        batch = PayoutBatch.objects.create(
+            bank=bank, message_id=f"EWB{timezone.now():%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
+        )
+        Payout.objects.filter(pk__in=[p.pk for p in payouts]).update(
+            batch=batch, status=Payout.Status.BATCHED
+        )
+    return batch
+
+
+def payouts_batch_all() -> int:
+    return sum(
+        1 for bank in ApiClient.objects.filter(kind=ApiClient.Kind.BANK) if payouts_batch(bank=bank)
+    )
+
+
+def _amount_text(payout: Payout) -> str:
+    places = minor_units(payout.currency)
+    return f"{Decimal(payout.amount_minor).scaleb(-places):.{places}f}"
+
+
+def pain001_render(*, batch: PayoutBatch) -> bytes:
+    """The batch as a pain.001.001.09 CustomerCreditTransferInitiation, one payment information
+    block per currency, validated against the ISO schema before anyone gets it."""
+    payouts = list(batch.payouts.order_by("currency", "id"))
+    ET.register_namespace("", PAIN_001)
+
+    def add(parent, tag, text=None):
+        element = ET.SubElement(parent, f"{{{PAIN_001}}}{tag}")
+        if text is not None:
+            element.text = text
+        return element
+
+    document = ET.Element(f"{{{PAIN_001}}}Document")
+    initiation = add(document, "CstmrCdtTrfInitn")
+    header = add(initiation, "GrpHdr")
+    add(header, "MsgId", batch.message_id)
+    add(header, "CreDtTm", batch.created_at.replace(microsecond=0).isoformat())
+    add(header, "NbOfTxs", str(len(payouts)))
+    add(header, "CtrlSum", str(sum(Decimal(_amount_text(p)) for p in payouts)))
+    add(add(header, "InitgPty"), "Nm", settings.PAYOUT_DEBTOR_NAME)
+    for currency in sorted({p.currency for p in payouts}):
+        group = [p for p in payouts if p.currency == currency]
+        info = add(initiation, "PmtInf")
+        add(info, "PmtInfId", f"{batch.message_id}-{currency}")
+        add(info, "PmtMtd", "TRF")
+        add(info, "NbOfTxs", str(len(group)))
+        add(info, "CtrlSum", str(sum(Decimal(_amount_text(p)) for p in group)))
+        add(add(info, "ReqdExctnDt"), "Dt", date.today().isoformat())
+        add(add(info, "Dbtr"), "Nm", settings.PAYOUT_DEBTOR_NAME)
+        add(add(add(add(info, "DbtrAcct"), "Id"), "Othr"), "Id", f"EWTP-CLEARING-{currency}")
+        add(add(add(info, "DbtrAgt"), "FinInstnId"), "BICFI", settings.PAYOUT_DEBTOR_BIC)
+        for payout in group:
+            transfer = add(info, "CdtTrfTxInf")
+            add(add(transfer, "PmtId"), "EndToEndId", payout.end_to_end_id)
+            amount = add(add(transfer, "Amt"), "InstdAmt", _amount_text(payout))
+            amount.set("Ccy", currency)
+            add(add(add(transfer, "CdtrAgt"), "FinInstnId"), "BICFI", payout.creditor_bic)
+            add(add(transfer, "Cdtr"), "Nm", payout.creditor_name[:140])
+            add(add(add(add(transfer, "CdtrAcct"), "Id"), "Othr"), "Id", payout.creditor_account)
+            add(add(transfer, "RmtInf"), "Ustrd", f"eWTP Hub payout {payout.end_to_end_id}")
+    xml = ET.tostring(document, encoding="utf-8", xml_declaration=True)
+    pain001_schema().validate(xml.decode())  # raises if the hub ever produces an invalid file
+    return xml
+
+
+_schema = None
+
+
+def pain001_schema() -> xmlschema.XMLSchema:
+    global _schema
+    if _schema is None:
+        _schema = xmlschema.XMLSchema(str(SCHEMA_FILE))
+    return _schema
+
+
+def payout_status_report(
+    *, bank: ApiClient, end_to_end_id: str, status: str, reason_code: str = ""
+) -> Payout:
+    """The bank's word on one payout. A repeated report of the same status changes nothing; a
+    rejection returns the funds to the organisation's balance and tells its owners."""
+    with transaction.atomic():
+        payout = (
+            Payout.objects.select_for_update()
+            .select_related("organization")
+            .filter(bank=bank, end_to_end_id=end_to_end_id)
+            .first()
+        )
+        if payout is None:
+            raise ApplicationError(
+                f"No payout {end_to_end_id[:40]} was sent to you.",
+                "payout_unknown",
+                extra={"field": "end_to_end_id"},
+            )
+        if payout.status == status:
+            return payout
+        if status not in Payout.TRANSITIONS[Payout.Status(payout.status)]:
+            raise ConflictError(
+                f"Payout {end_to_end_id} is {payout.get_status_display().lower()}; it cannot "
+                f"become {status}.",
+                "payout_transition",
+            )
+        if status == Payout.Status.REJECTED:
+            if reason_code not in REASONS:
+                raise ApplicationError(
+                    f"A rejection needs an ISO 20022 reason code: {', '.join(REASONS)}.",
+                    "payout_reason",
+                    extra={"field": "reason_code"},
+                )
+            ledger_reverse(
+                original=payout.ledger_transaction,
+                reason=f"payout rejected {reason_code}",
+                actor_label=f"bank {bank.application.name}",
+            )
+            _tell_owners_to_fix(payout, reason_code)
+        payout.status, payout.reason_code = status, reason_code
+        payout.save(update_fields=["status", "reason_code", "updated_at"])
+    return payout
+
+
+def _tell_owners_to_fix(payout: Payout, reason_code: str) -> None:
+    owners = Membership.objects.filter(organization=payout.organization, role=Membership.Role.OWNER)
+    email_after_commit(
+        to=[m.user.email for m in owners.select_related("user")],
+        subject=f"eWTP Hub: payout {payout.end_to_end_id} was rejected",
+        body=(
+            f"Your bank rejected the payout of {payout.amount} "
+            f"({reason_code}: {REASONS[reason_code]}). The money is back in your balance. Check "
+            "the payout account under My organisation, then request the payout again."
+        ),
+    )

@@ -1,0 +1,185 @@
+"""Payouts: balance to the seller's bank through a partner bank, as validated pain.001 batches."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.core import mail
+from django.db.models import Sum
+from moneyed import Money
+
+from ewtp.common.errors import ApplicationError, ConflictError
+from payments.models import Entry, Payout
+from payments.services.accounts import bank_clearing_account, customer_account
+from payments.services.ledger import InsufficientFunds, Posting, account_balance, ledger_post
+from payments.services.payouts import (
+    pain001_render,
+    pain001_schema,
+    payout_request,
+    payout_status_report,
+    payouts_batch,
+)
+from tests import factories
+from tests.conftest import issue_token
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(kul):
+    credentials = factories.api_client(
+        kind="bank", name="CIMB", scopes=["payouts:read", "payouts:write"]
+    )
+    seller = factories.SellerFactory()
+    owner = factories.member(seller)
+    balance = customer_account(organization=seller, currency="MYR")
+    ledger_post(
+        kind="release",
+        description="sales",
+        postings=[
+            Posting(
+                bank_clearing_account(bank=credentials.client, currency="MYR"),
+                Money("-500.00", "MYR"),
+            ),
+            Posting(balance, Money("500.00", "MYR")),
+        ],
+    )
+    return {
+        "bank": credentials.client,
+        "credentials": credentials,
+        "seller": seller,
+        "owner": owner,
+        "balance": balance,
+    }
+
+
+def balanced():
+    return all(
+        r["t"] == 0 for r in Entry.objects.values("currency").annotate(t=Sum("amount_minor"))
+    )
+
+
+def test_a_payout_takes_the_balance_at_once(setup):
+    payout = payout_request(
+        organization=setup["seller"], amount=Money("200.00", "MYR"), actor=setup["owner"]
+    )
+    assert payout.status == "requested"
+    assert account_balance(setup["balance"]) == Money("300.00", "MYR")
+    with pytest.raises(InsufficientFunds):
+        payout_request(
+            organization=setup["seller"], amount=Money("300.01", "MYR"), actor=setup["owner"]
+        )
+    assert balanced()
+
+
+def test_only_owners_request_payouts(setup):
+    from ewtp.common.errors import NotAllowedError
+
+    staff = factories.member(setup["seller"], role="staff")
+    with pytest.raises(NotAllowedError):
+        payout_request(organization=setup["seller"], amount=Money("1.00", "MYR"), actor=staff)
+
+
+def test_a_batch_renders_a_pain001_that_validates_against_the_iso_schema(setup):
+    for amount in ("120.00", "80.50"):
+        payout_request(
+            organization=setup["seller"], amount=Money(amount, "MYR"), actor=setup["owner"]
+        )
+    batch = payouts_batch(bank=setup["bank"])
+    assert batch.payouts.count() == 2
+    assert payouts_batch(bank=setup["bank"]) is None  # nothing left to batch
+    xml = pain001_render(batch=batch)
+    assert pain001_schema().is_valid(xml.decode())
+    ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
+    root = ET.fromstring(xml)
+    assert root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:NbOfTxs", ns).text == "2"
+    assert root.find("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", ns).text == "200.50"
+    amounts = [e.text for e in root.iterfind(".//p:InstdAmt", ns)]
+    assert sorted(amounts) == ["120.00", "80.50"]
+
+
+def test_settled_and_rejected_reports(setup):
+    kept = payout_request(
+        organization=setup["seller"], amount=Money("100.00", "MYR"), actor=setup["owner"]
+    )
+    bounced = payout_request(
+        organization=setup["seller"], amount=Money("50.00", "MYR"), actor=setup["owner"]
+    )
+    payouts_batch(bank=setup["bank"])
+    payout_status_report(bank=setup["bank"], end_to_end_id=kept.end_to_end_id, status="settled")
+    with pytest.raises(ApplicationError, match="reason code"):
+        payout_status_report(
+            bank=setup["bank"], end_to_end_id=bounced.end_to_end_id, status="rejected"
+        )
+    payout_status_report(
+        bank=setup["bank"],
+        end_to_end_id=bounced.end_to_end_id,
+        status="rejected",
+        reason_code="AC01",
+    )
+    assert account_balance(setup["balance"]) == Money("400.00", "MYR")  # 500 − 100 settled; 50 back
+    with pytest.raises(ConflictError):
+        payout_status_report(
+            bank=setup["bank"],
+            end_to_end_id=kept.end_to_end_id,
+            status="rejected",
+            reason_code="AC01",
+        )
+    assert balanced()
+
+
+def test_the_bank_downloads_and_reports_over_the_api(
+    api, setup, django_capture_on_commit_callbacks
+):
+    payout = payout_request(
+        organization=setup["seller"], amount=Money("120.00", "MYR"), actor=setup["owner"]
+    )
+    batch = payouts_batch(bank=setup["bank"])
+    token = issue_token(api, setup["credentials"]).json()["access_token"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    listed = api.get("/api/v1/payouts/batches/", **auth).json()["results"]
+    assert [b["message_id"] for b in listed] == [batch.message_id]
+    file = api.get(f"/api/v1/payouts/batches/{batch.public_id}/pain001", **auth)
+    assert file.status_code == 200 and file["Content-Type"] == "application/xml"
+    assert pain001_schema().is_valid(file.content.decode())
+
+    body = {"end_to_end_id": payout.end_to_end_id, "status": "rejected", "reason_code": "AC04"}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api.post(
+            "/api/v1/payouts/status", body, format="json", HTTP_IDEMPOTENCY_KEY="cimb-st-1", **auth
+        )
+    again = api.post(
+        "/api/v1/payouts/status", body, format="json", HTTP_IDEMPOTENCY_KEY="cimb-st-1", **auth
+    )
+    assert first.status_code == again.status_code == 200
+    assert Payout.objects.get(pk=payout.pk).status == "rejected"
+    assert account_balance(setup["balance"]) == Money("500.00", "MYR")  # returned once
+    assert "rejected" in mail.outbox[-1].subject
+
+
+def test_a_bank_sees_only_its_own_batches(api, setup):
+    payout_request(organization=setup["seller"], amount=Money("10.00", "MYR"), actor=setup["owner"])
+    batch = payouts_batch(bank=setup["bank"])
+    other = factories.api_client(
+        kind="bank", name="Maybank", scopes=["payouts:read", "payouts:write"]
+    )
+    token = issue_token(api, other).json()["access_token"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert api.get("/api/v1/payouts/batches/", **auth).json()["results"] == []
+    assert api.get(f"/api/v1/payouts/batches/{batch.public_id}/pain001", **auth).status_code == 404
+    report = api.post(
+        "/api/v1/payouts/status",
+        {"end_to_end_id": batch.payouts.get().end_to_end_id, "status": "settled"},
+        format="json",
+        **auth,
+    )
+    assert report.status_code == 400
+
+
+def test_the_owner_requests_a_payout_on_the_statement_page(client, setup):
+    client.force_login(setup["owner"])
+    response = client.post("/payments/statement/", {"currency": "MYR", "amount": "75.00"})
+    assert response.status_code == 302
+    assert Payout.objects.get().amount == Money("75.00", "MYR")
+    bad = client.post("/payments/statement/", {"currency": "MYR", "amount": "1.001"}, follow=True)
+    assert "decimal places" in bad.content.decode()
+    assert Payout.objects.count() == 1
