@@ -42,6 +42,7 @@ class Perm(StrEnum):
     ORDERS_TRADE = "orders.trade"  # buy from the catalogue, work one's sales and purchases
     ORGANIZATIONS_OVERSEE = "organizations.oversee"  # see every organisation (officers)
     KYC_REVIEW = "kyc.review"  # approve, reject, ask for more (MDEC officers)
+    DISPUTE_RESOLVE = "dispute.resolve"  # decide a frozen escrow: release, refund or split
     HUB_FLOOR = "hub.floor"  # receive, weigh, consolidate at one's hub
     CUSTOMS_WORKBENCH = "customs.workbench"  # work one's hub's customs lanes
     ADMIN_SITE = "admin.site"
@@ -52,7 +53,9 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
         {Perm.ORGANIZATION_VIEW, Perm.ORGANIZATION_MANAGE, Perm.CATALOGUE_MANAGE, Perm.ORDERS_TRADE}
     ),
     Role.SME_STAFF: frozenset({Perm.ORGANIZATION_VIEW, Perm.CATALOGUE_MANAGE, Perm.ORDERS_TRADE}),
-    Role.MDEC_OFFICER: frozenset({Perm.ORGANIZATIONS_OVERSEE, Perm.KYC_REVIEW}),
+    Role.MDEC_OFFICER: frozenset(
+        {Perm.ORGANIZATIONS_OVERSEE, Perm.KYC_REVIEW, Perm.DISPUTE_RESOLVE}
+    ),
     Role.CUSTOMS_OFFICER: frozenset({Perm.CUSTOMS_WORKBENCH}),
     Role.HUB_OPERATOR: frozenset({Perm.HUB_FLOOR}),
     # Administrators run the platform; they do not trade for an organisation they are not in.

@@ -14,11 +14,11 @@ from django.views.generic import TemplateView
 from ewtp.common.errors import ApplicationError
 from ewtp.common.money import MoneyError, money_parse
 from hubs.models import Order
-from hubs.roles import OrganizationMixin, Perm, can_act_for
+from hubs.roles import OrganizationMixin, Perm, can_act_for, has_permission
 from hubs.selectors import order_visible_to
 
 from . import selectors
-from .services.escrow import escrow_release
+from .services.escrow import dispute_open, dispute_resolve, escrow_release
 from .services.intents import BankTransfer, payment_receive, test_bank
 from .services.payouts import payout_request
 
@@ -93,6 +93,13 @@ class OrderPaymentView(TemplateView):
             payments=payments,
             may_pay=self._may_pay(order) and intent is not None,
             may_confirm=self._may_confirm(order),
+            may_dispute=bool(
+                order.buyer_id
+                and can_act_for(self.request.user, order.buyer, Perm.ORDERS_TRADE)
+                and order.can_become(Order.Status.DISPUTED)
+            ),
+            may_resolve=order.status == Order.Status.DISPUTED
+            and has_permission(self.request.user, Perm.DISPUTE_RESOLVE),
             **kwargs,
         )
 
@@ -107,6 +114,26 @@ class OrderPaymentView(TemplateView):
         order = self._order()
         if "confirm" in request.POST:
             return self._confirm(order)
+        if "dispute" in request.POST:
+            return self._act(
+                order,
+                lambda: dispute_open(
+                    order=order, actor=request.user, reason=request.POST.get("reason", "")
+                ),
+                _("Dispute opened: the escrow is frozen until an officer decides."),
+            )
+        if "resolve" in request.POST:
+            return self._act(
+                order,
+                lambda: dispute_resolve(
+                    order=order,
+                    actor=request.user,
+                    decision=request.POST.get("decision", ""),
+                    reason=request.POST.get("reason", ""),
+                    seller_share=self._share(order),
+                ),
+                _("Decision recorded; the money has moved."),
+            )
         intent, _payments = selectors.order_payment(order=order)
         if not self._may_pay(order) or intent is None:
             raise PermissionDenied
@@ -122,6 +149,25 @@ class OrderPaymentView(TemplateView):
         except ApplicationError as error:
             messages.error(request, error.message)
         return redirect("payments:order_payment", reference=reference)
+
+    def _share(self, order):
+        raw = self.request.POST.get("seller_share", "").strip()
+        if not raw:
+            return None
+        try:
+            return money_parse(raw, order.total.currency.code)
+        except MoneyError as error:
+            raise ApplicationError(
+                str(error), "dispute_decision", extra={"field": "seller_share"}
+            ) from None
+
+    def _act(self, order, action, success):
+        try:
+            action()
+            messages.success(self.request, success)
+        except ApplicationError as error:
+            messages.error(self.request, error.message)
+        return redirect("payments:order_payment", reference=order.reference)
 
     def _confirm(self, order):
         if not self._may_confirm(order):

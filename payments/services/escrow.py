@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from moneyed import Money
 
-from ewtp.common.errors import ConflictError
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.money import minor_units, money_from_minor, money_to_minor
 from hubs.models import Order
+from hubs.roles import Perm, can_act_for, has_permission
 from hubs.selectors import orders_delivered_before
 from hubs.services.orders import order_transition
 
@@ -54,37 +55,72 @@ def escrow_release(*, order: Order, actor_label: str, reason: str) -> LedgerTran
                 "its escrow cannot be released.",
                 "escrow_not_releasable",
             )
-        escrow = escrow_account(order=locked)
-        held = account_balance(escrow)
+        held = account_balance(escrow_account(order=locked))
         if held.amount <= 0:
             raise ConflictError(
                 f"Nothing is held in escrow for {locked.reference}.", "escrow_empty"
             )
-        fee = min(platform_fee(order=locked), held)
-        postings = [
-            Posting(escrow, -held),
-            Posting(
-                customer_account(organization=locked.seller, currency=held.currency.code),
-                held - fee,
-            ),
-        ]
-        if fee.amount > 0:
-            postings.append(
-                Posting(fees_account(hub=locked.origin_hub, currency=held.currency.code), fee)
-            )
-        released = ledger_post(
-            kind=Kind.RELEASE,
-            description=f"Escrow released for {locked.reference}"
-            + (f" (platform fee {fee})" if fee.amount > 0 else ""),
-            reference=locked.reference,
-            postings=[p for p in postings if p.amount.amount],
-            idempotency_key=f"release:{locked.pk}",
-            actor_label=actor_label,
-        )
+        released = _pay_seller(locked, held, actor_label)
         order_transition(
             order=locked, to=Order.Status.COMPLETED, actor_label=actor_label, reason=reason
         )
     return released
+
+
+def _pay_seller(order: Order, amount: Money, actor_label: str) -> LedgerTransaction:
+    """``amount`` from escrow to the seller's balance, the platform fee (capped at the amount)
+    to the origin hub's fees account."""
+    currency = amount.currency.code
+    fee = min(platform_fee(order=order), amount)
+    postings = [
+        Posting(escrow_account(order=order), -amount),
+        Posting(customer_account(organization=order.seller, currency=currency), amount - fee),
+    ]
+    if fee.amount > 0:
+        postings.append(Posting(fees_account(hub=order.origin_hub, currency=currency), fee))
+    return ledger_post(
+        kind=Kind.RELEASE,
+        description=f"Escrow released for {order.reference}"
+        + (f" (platform fee {fee})" if fee.amount > 0 else ""),
+        reference=order.reference,
+        postings=[p for p in postings if p.amount.amount],
+        idempotency_key=f"release:{order.pk}",
+        actor_label=actor_label,
+    )
+
+
+def _refund_to_payers(order: Order, amount_minor: int, actor_label: str, reason: str) -> list:
+    """Up to ``amount_minor`` from escrow back to the banks the payments came from."""
+    escrow = escrow_account(order=order)
+    intent = PaymentIntent.objects.filter(order=order).first()
+    payments = (
+        intent.payments.filter(outcome=IncomingPayment.Outcome.APPLIED).select_related("bank")
+        if intent
+        else []
+    )
+    refunds = []
+    for payment in payments:
+        share = min(payment.amount_minor - payment.overpaid_minor, amount_minor)
+        if share <= 0:
+            continue
+        money = money_from_minor(share, escrow.currency)
+        refunds.append(
+            ledger_post(
+                kind=Kind.REFUND,
+                description=f"Refund of {order.reference}: {reason}"[:200],
+                reference=f"{order.reference} / {payment.bank_reference}",
+                idempotency_key=f"refund:{payment.pk}",
+                postings=[
+                    Posting(escrow, -money),
+                    Posting(
+                        bank_clearing_account(bank=payment.bank, currency=escrow.currency), money
+                    ),
+                ],
+                actor_label=actor_label,
+            )
+        )
+        amount_minor -= share
+    return refunds
 
 
 def escrow_refund(*, order: Order, actor_label: str, reason: str) -> list[LedgerTransaction]:
@@ -98,41 +134,66 @@ def escrow_refund(*, order: Order, actor_label: str, reason: str) -> list[Ledger
                 "cannot be refunded.",
                 "escrow_not_refundable",
             )
-        escrow = escrow_account(order=locked)
-        remaining = money_to_minor(account_balance(escrow))
-        refunds = []
-        intent = PaymentIntent.objects.filter(order=locked).first()
-        payments = (
-            intent.payments.filter(outcome=IncomingPayment.Outcome.APPLIED).select_related("bank")
-            if intent
-            else []
-        )
-        for payment in payments:
-            share = min(payment.amount_minor - payment.overpaid_minor, remaining)
-            if share <= 0:
-                continue
-            money = money_from_minor(share, escrow.currency)
-            refunds.append(
-                ledger_post(
-                    kind=Kind.REFUND,
-                    description=f"Refund of {locked.reference}: {reason}"[:200],
-                    reference=f"{locked.reference} / {payment.bank_reference}",
-                    idempotency_key=f"refund:{payment.pk}",
-                    postings=[
-                        Posting(escrow, -money),
-                        Posting(
-                            bank_clearing_account(bank=payment.bank, currency=escrow.currency),
-                            money,
-                        ),
-                    ],
-                    actor_label=actor_label,
-                )
-            )
-            remaining -= share
+        held = money_to_minor(account_balance(escrow_account(order=locked)))
+        refunds = _refund_to_payers(locked, held, actor_label, reason)
         order_transition(
             order=locked, to=Order.Status.REFUNDED, actor_label=actor_label, reason=reason
         )
     return refunds
+
+
+def dispute_open(*, order: Order, actor, reason: str) -> Order:
+    """The buyer disputes an order before release: its escrow is frozen until an officer decides."""
+    if not (order.buyer_id and can_act_for(actor, order.buyer, Perm.ORDERS_TRADE)):
+        raise NotAllowedError("Only the buyer opens a dispute.", "not_buyer")
+    if not reason.strip():
+        raise ApplicationError(
+            "Say what is wrong: the seller and the officer read it.",
+            "dispute_reason",
+            extra={"field": "reason"},
+        )
+    return order_transition(
+        order=order, to=Order.Status.DISPUTED, actor=actor, reason=reason.strip()
+    )
+
+
+def dispute_resolve(
+    *, order: Order, actor, decision: str, reason: str, seller_share: Money | None = None
+):
+    """An officer decides a dispute: release (all to the seller), refund (all to the buyer), or
+    split (``seller_share`` to the seller, the rest back to the buyer). Always with a reason."""
+    if not has_permission(actor, Perm.DISPUTE_RESOLVE):
+        raise NotAllowedError("Only officers resolve disputes.", "not_officer")
+    if not reason.strip():
+        raise ApplicationError(
+            "Give the reason for the decision.", "dispute_reason", extra={"field": "reason"}
+        )
+    label = actor.email
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != Order.Status.DISPUTED:
+            raise ConflictError(f"Order {locked.reference} is not disputed.", "not_disputed")
+        held = account_balance(escrow_account(order=locked))
+        if decision == "refund":
+            _refund_to_payers(locked, money_to_minor(held), label, reason)
+            return order_transition(
+                order=locked, to=Order.Status.REFUNDED, actor=actor, reason=reason
+            )
+        share = held if decision == "release" else seller_share
+        if (
+            decision not in ("release", "split")
+            or share is None
+            or not (0 < share.amount <= held.amount)
+        ):
+            raise ApplicationError(
+                f"Decide release, refund, or split with a seller share between 0 and {held}.",
+                "dispute_decision",
+                extra={"field": "seller_share"},
+            )
+        _pay_seller(locked, share, label)
+        if share < held:
+            _refund_to_payers(locked, money_to_minor(held - share), label, reason)
+        return order_transition(order=locked, to=Order.Status.COMPLETED, actor=actor, reason=reason)
 
 
 def escrow_release_due(*, now=None) -> int:

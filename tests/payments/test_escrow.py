@@ -223,3 +223,83 @@ def test_twenty_concurrent_releases_of_the_same_escrow_one_succeeds(kul, hgh):
         "90.00", "MYR"
     )
     assert ledger_balanced()
+
+
+def test_a_dispute_freezes_escrow_until_an_officer_splits_it(client, paid_order, bank):
+    order = deliver(paid_order)
+    buyer_user = order.buyer.memberships.get().user
+    client.force_login(buyer_user)
+    client.post(
+        f"/payments/orders/{order.reference}/", {"dispute": "1", "reason": "Two scarves torn"}
+    )
+    order.refresh_from_db()
+    assert order.status == "disputed"
+    with pytest.raises(ConflictError):
+        escrow_release(order=order, actor_label="x", reason="x")
+    assert escrow_release_due(now=timezone.now() + timedelta(days=60)) == 0  # frozen, even later
+
+    officer = factories.UserFactory(official_role="mdec_officer")
+    client.force_login(officer)
+    page = client.get(f"/payments/orders/{order.reference}/")
+    assert page.context["may_resolve"]
+    client.post(
+        f"/payments/orders/{order.reference}/",
+        {"resolve": "1", "decision": "split", "seller_share": "60.00", "reason": "Half damaged"},
+    )
+    order.refresh_from_db()
+    assert order.status == "completed"
+    assert escrow_balance(order=order) == Money("0.00", "MYR")
+    seller_gets = Money("60.00", "MYR") - platform_fee(order=order)
+    assert (
+        account_balance(customer_account(organization=order.seller, currency="MYR")) == seller_gets
+    )
+    assert account_balance(bank_clearing_account(bank=bank, currency="MYR")) == Money(
+        "-60.00", "MYR"
+    )
+    assert ledger_balanced()
+
+
+@pytest.mark.parametrize(
+    ("decision", "share", "message"),
+    [
+        ("split", "0", "between 0 and"),
+        ("split", "90.01", "between 0 and"),
+        ("split", "", "between 0 and"),
+        ("keep", "", "Decide release, refund, or split"),
+    ],
+)
+def test_bad_dispute_decisions_are_refused_and_move_nothing(paid_order, decision, share, message):
+    from ewtp.common.errors import ApplicationError
+    from payments.services.escrow import dispute_open, dispute_resolve
+
+    order = deliver(paid_order)
+    dispute_open(order=order, actor=order.buyer.memberships.get().user, reason="broken")
+    officer = factories.UserFactory(official_role="mdec_officer")
+    with pytest.raises(ApplicationError, match=message):
+        dispute_resolve(
+            order=order,
+            actor=officer,
+            decision=decision,
+            reason="r",
+            seller_share=Money(share, "MYR") if share else None,
+        )
+    assert escrow_balance(order=order) == Money("90.00", "MYR")
+
+
+def test_only_officers_resolve_and_only_buyers_dispute(paid_order):
+    from ewtp.common.errors import NotAllowedError
+    from payments.services.escrow import dispute_open, dispute_resolve
+
+    order = deliver(paid_order)
+    with pytest.raises(NotAllowedError):
+        dispute_open(order=order, actor=factories.member(order.seller), reason="x")
+    dispute_open(order=order, actor=order.buyer.memberships.get().user, reason="broken")
+    with pytest.raises(NotAllowedError):
+        dispute_resolve(
+            order=order, actor=factories.member(order.seller), decision="release", reason="r"
+        )
+    officer = factories.UserFactory(official_role="mdec_officer")
+    dispute_resolve(order=order, actor=officer, decision="refund", reason="Not as described")
+    order.refresh_from_db()
+    assert order.status == "refunded"
+    assert escrow_balance(order=order) == Money("0.00", "MYR")
