@@ -12,6 +12,7 @@ from drf_spectacular.views import (
 from ewtp.common.api import oauth_views
 from ewtp.common.api.problems import api_not_found, api_server_error, problem_json_response
 from ewtp.common.api.views import PingApi
+from ewtp.common.api.webhooks import WebhookListApi
 from ewtp.common.health import healthz
 from hubs.views.accounts import LoginView
 
@@ -22,6 +23,7 @@ api_v1 = [
     path("oauth/token/", oauth_views.TokenView.as_view(), name="oauth-token"),
     path("oauth/revoke/", oauth_views.RevokeTokenView.as_view(), name="oauth-revoke"),
     path("ping", PingApi.as_view(), name="api-ping"),
+    path("webhooks", WebhookListApi.as_view(), name="api-webhooks"),
     path("", include("hubs.api.urls")),
     path("", include("payments.api.urls")),
 ]

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from .models import ApiClient, AuditEntry, OutboxDelivery, OutboxEvent
+from .models import (
+    ApiClient,
+    AuditEntry,
+    OutboxDelivery,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from .outbox import outbox_redeliver
 from .services import api_client_update
 
@@ -67,3 +74,27 @@ class ApiClientAdmin(admin.ModelAdmin):
             scopes=obj.allowed_scopes.split(),
             actor=request.user,
         )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    """The delivery log: every event sent to a partner, its attempts and last answer."""
+
+    list_display = [
+        "created_at",
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+    ]
+    list_filter = ["status", "event"]
+    search_fields = ["endpoint__url", "event_id"]
+    list_select_related = ["endpoint"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    list_display = ["api_client", "url", "events", "is_active", "created_at"]
+    exclude = ["secret"]

@@ -153,3 +153,55 @@ class ApiClient(models.Model):
     @property
     def scope_list(self) -> list[str]:
         return self.allowed_scopes.split()
+
+
+class WebhookEndpoint(models.Model):
+    """Where a partner wants to hear about events, and the secret that signs what it hears."""
+
+    api_client = models.ForeignKey(
+        ApiClient, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    url = models.URLField(max_length=500)
+    secret = models.CharField(
+        max_length=64, help_text="HMAC-SHA256 key, shown to the partner once."
+    )
+    events = models.JSONField(default=list, help_text="Event names, e.g. payment.confirmed")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.api_client} → {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one endpoint: the delivery log officers read (attempts, status codes)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")  # waiting for its first or next attempt
+        DELIVERED = "delivered", _("Delivered")  # the receiver answered 2xx
+        FAILED = "failed", _("Failed")  # gave up after WEBHOOK_MAX_ATTEMPTS
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.CharField(max_length=60)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the retry sweep: pending deliveries that are due
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint_id} ({self.status})"

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .idempotency import idempotency_keys_expire
 from .outbox import OutboxDispatchFailed, outbox_claim_due, outbox_dispatch
+from .webhooks import webhook_deliver, webhook_due_ids
 
 
 @shared_task
@@ -37,3 +38,17 @@ def idempotency_keys_expire_task() -> int:
 @shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=30, max_retries=5)
 def email_send_task(recipients: list[str], subject: str, body: str) -> int:
     return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+
+
+@shared_task
+def webhook_deliver_task(delivery_id: int) -> str:
+    return webhook_deliver(delivery_id=delivery_id).status
+
+
+@shared_task
+def webhooks_sweep_task() -> int:
+    """Retry deliveries that are due (backoff is on each delivery's next_attempt_at)."""
+    due = webhook_due_ids()
+    for delivery_id in due:
+        webhook_deliver_task.delay(delivery_id)
+    return len(due)

@@ -304,6 +304,11 @@ FX_SPREAD_PERCENT = Decimal(env("FX_SPREAD_PERCENT", default="0.50"))
 # How the hub names itself as the debtor of payout transfers (pain.001).
 PAYOUT_DEBTOR_NAME = env("PAYOUT_DEBTOR_NAME", default="eWTP Hub")
 PAYOUT_DEBTOR_BIC = env("PAYOUT_DEBTOR_BIC", default="MBBEMYKL")
+# Webhooks to partners: attempts before giving up, the receiver's time to answer, and whether
+# plain-http URLs are accepted (only for local receivers in development).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 # The demo's "test bank transfer" button pays an order without a bank (never in production).
 TEST_BANK_TRANSFERS = env.bool("TEST_BANK_TRANSFERS", default=False)
 
@@ -346,6 +351,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "ewtp.common.tasks.outbox_sweep_task",
         "schedule": timedelta(seconds=env.int("OUTBOX_SWEEP_SECONDS", default=30)),
+    },
+    "webhooks-sweep": {
+        "task": "ewtp.common.tasks.webhooks_sweep_task",
+        "schedule": timedelta(seconds=30),
     },
     "orders-expire": {
         "task": "hubs.tasks.orders_expire_task",

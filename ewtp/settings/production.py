@@ -48,3 +48,4 @@ STORAGES = {
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 TEST_BANK_TRANSFERS = False  # money arrives only through partner banks
+WEBHOOK_ALLOW_HTTP = False  # partners receive webhooks over TLS only

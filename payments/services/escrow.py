@@ -16,6 +16,7 @@ from moneyed import Money
 
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.money import minor_units, money_from_minor, money_to_minor
+from ewtp.common.webhooks import webhook_emit
 from hubs.models import Order
 from hubs.roles import Perm, can_act_for, has_permission
 from hubs.selectors import orders_delivered_before
@@ -78,6 +79,16 @@ def _pay_seller(order: Order, amount: Money, actor_label: str) -> LedgerTransact
     ]
     if fee.amount > 0:
         postings.append(Posting(fees_account(hub=order.origin_hub, currency=currency), fee))
+    if order.channel_id:
+        webhook_emit(
+            api_client=order.channel,
+            event="escrow.released",
+            data={
+                "order_reference": order.reference,
+                "amount": str(amount.amount),
+                "currency": currency,
+            },
+        )
     return ledger_post(
         kind=Kind.RELEASE,
         description=f"Escrow released for {order.reference}"
@@ -120,6 +131,12 @@ def _refund_to_payers(order: Order, amount_minor: int, actor_label: str, reason:
             )
         )
         amount_minor -= share
+    if refunds and order.channel_id:
+        webhook_emit(
+            api_client=order.channel,
+            event="refund.issued",
+            data={"order_reference": order.reference, "reason": reason[:200]},
+        )
     return refunds
 
 

@@ -18,6 +18,7 @@ from ewtp.common.models import ApiClient
 from ewtp.common.money import money_from_minor, money_to_minor
 from ewtp.common.outbox import event_record
 from ewtp.common.services import api_client_create
+from ewtp.common.webhooks import webhook_emit
 from hubs.models import Order
 from hubs.services.orders import order_transition
 
@@ -166,6 +167,16 @@ def _apply(intent: PaymentIntent, transfer: BankTransfer) -> IncomingPayment:
             actor_label=label,
             reason="The full amount is held in escrow.",
         )
+        if order.channel_id:  # the channel tells its consumer
+            webhook_emit(
+                api_client=order.channel,
+                event="payment.confirmed",
+                data={
+                    "order_reference": order.reference,
+                    "amount": str(intent.amount.amount),
+                    "currency": intent.currency,
+                },
+            )
         event_record(
             OrderPaid(
                 order_id=order.pk,

@@ -24,6 +24,7 @@ from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.models import ApiClient
 from ewtp.common.money import minor_units, money_to_minor
 from ewtp.common.notifications import email_after_commit
+from ewtp.common.webhooks import webhook_emit
 from hubs.models import Membership, Organization
 from hubs.roles import Perm, can_act_for
 
@@ -114,6 +115,15 @@ def payouts_batch(*, bank: ApiClient) -> PayoutBatch | None:
         )
         Payout.objects.filter(pk__in=[p.pk for p in payouts]).update(
             batch=batch, status=Payout.Status.BATCHED
+        )
+        webhook_emit(
+            api_client=bank,
+            event="payout_batch.ready",
+            data={
+                "batch_id": str(batch.public_id),
+                "message_id": batch.message_id,
+                "payouts": len(payouts),
+            },
         )
     return batch
 

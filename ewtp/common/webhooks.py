@@ -1,0 +1,184 @@
+"""Signed webhooks to partners (banks, sales channels).
+
+Each delivery is a JSON body ``{"id", "type", "created", "data"}`` POSTed with the header
+``Ewtp-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the endpoint's
+secret>``. Receivers recompute the HMAC over the raw body, compare in constant time, and
+reject a timestamp older than five minutes (``webhook_signature_verify`` is the reference).
+A delivery is retried with exponential backoff by a beat sweep until the receiver answers 2xx
+or WEBHOOK_MAX_ATTEMPTS is reached; every attempt is in the delivery log.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+import urllib.request
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .errors import ApplicationError
+from .models import ApiClient, WebhookDelivery, WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+HEADER = "Ewtp-Signature"
+TOLERANCE_SECONDS = 300
+EVENTS = {
+    "payment.confirmed": "An order is paid in full; its money is held in escrow.",
+    "escrow.released": "An order's escrow was paid to the seller.",
+    "refund.issued": "Money was returned to the payer's bank.",
+    "payout_batch.ready": "A payout batch is ready to download (banks).",
+}
+
+
+def webhook_sign(secret: str, body: bytes, timestamp: int) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def webhook_signature_verify(
+    secret: str, header: str, body: bytes, *, now: float | None = None
+) -> bool:
+    """What a receiver does: parse the header, recompute, compare, and refuse stale messages."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs((now or time.time()) - timestamp) > TOLERANCE_SECONDS:
+        return False
+    return hmac.compare_digest(
+        webhook_sign(secret, body, timestamp), f"t={timestamp},v1={parts.get('v1', '')}"
+    )
+
+
+def webhook_endpoint_create(
+    *, api_client: ApiClient, url: str, events: list[str]
+) -> WebhookEndpoint:
+    unknown = sorted(set(events) - set(EVENTS))
+    if not events or unknown:
+        raise ApplicationError(
+            f"Choose events among: {', '.join(EVENTS)}.",
+            "webhook_events",
+            extra={"field": "events"},
+        )
+    if not url.startswith("https://") and not settings.WEBHOOK_ALLOW_HTTP:
+        raise ApplicationError(
+            "Webhook URLs must use https.", "webhook_url", extra={"field": "url"}
+        )
+    return WebhookEndpoint.objects.create(
+        api_client=api_client, url=url, events=sorted(set(events)), secret=secrets.token_hex(32)
+    )
+
+
+def webhook_emit(*, api_client: ApiClient, event: str, data: dict) -> list[WebhookDelivery]:
+    """Queue ``event`` for every active endpoint of the client that listens to it; sent after
+    commit (never inside the transaction that caused it)."""
+    payload = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    deliveries = [
+        WebhookDelivery.objects.create(
+            endpoint=endpoint, event=event, payload=payload, next_attempt_at=timezone.now()
+        )
+        for endpoint in api_client.webhook_endpoints.filter(is_active=True)
+        if event in endpoint.events
+    ]
+    for delivery in deliveries:
+        transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
+    return deliveries
+
+
+def _enqueue(delivery_id: int) -> None:
+    from .tasks import webhook_deliver_task
+
+    try:
+        webhook_deliver_task.delay(delivery_id)
+    except Exception:  # the sweep sends it later
+        logger.warning("webhooks: could not enqueue delivery %s", delivery_id)
+
+
+def _post(url: str, body: bytes, headers: dict) -> int:
+    if not url.startswith(("https://", "http://")):  # registration allows nothing else either
+        raise ValueError("webhook URLs are http(s)")
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+        return response.status
+
+
+def webhook_deliver(*, delivery_id: int, transport=None) -> WebhookDelivery:
+    """One attempt. Claimed by a conditional UPDATE (two workers never send it at once)."""
+    now = timezone.now()
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
+    ).update(
+        next_attempt_at=now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 2),
+        attempts=F("attempts") + 1,
+    )
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    if not claimed:
+        return delivery
+    body = json.dumps(
+        {
+            "id": str(delivery.event_id),
+            "type": delivery.event,
+            "created": int(delivery.created_at.timestamp()),
+            "data": delivery.payload,
+        }
+    ).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "eWTP-Hub-Webhooks/1",
+        HEADER: webhook_sign(delivery.endpoint.secret, body, int(time.time())),
+    }
+    try:
+        status = (transport or _post)(delivery.endpoint.url, body, headers)
+        error = "" if 200 <= status < 300 else f"HTTP {status}"
+    except Exception as exc:  # network errors, timeouts, refusals: all retried
+        status, error = None, f"{type(exc).__name__}: {exc}"[:300]
+    return _record(delivery, status, error)
+
+
+def _record(delivery: WebhookDelivery, status: int | None, error: str) -> WebhookDelivery:
+    delivery.last_status_code, delivery.last_error = status, error
+    if not error:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
+            WebhookDelivery.Status.DELIVERED,
+            timezone.now(),
+            None,
+        )
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.FAILED, None
+        logger.error(
+            "webhooks: delivery %s to %s failed after %s attempts",
+            delivery.pk,
+            delivery.endpoint.url,
+            delivery.attempts,
+        )
+    else:
+        backoff = timedelta(seconds=30 * 2 ** (delivery.attempts - 1))
+        delivery.next_attempt_at = timezone.now() + min(backoff, timedelta(hours=6))
+    delivery.save(
+        update_fields=[
+            "status",
+            "delivered_at",
+            "next_attempt_at",
+            "last_status_code",
+            "last_error",
+        ]
+    )
+    return delivery
+
+
+def webhook_due_ids(*, limit: int = 200) -> list[int]:
+    return list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=timezone.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
