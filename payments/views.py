@@ -34,7 +34,12 @@ class StatementView(OrganizationMixin, TemplateView):
         currency = request.POST.get("currency", "")
         try:
             amount = money_parse(request.POST.get("amount", ""), currency)
-            payout_request(organization=self.organization, amount=amount, actor=request.user)
+            payout_request(
+                organization=self.organization,
+                amount=amount,
+                actor=request.user,
+                request_key=request.POST.get("request_key", ""),
+            )
             messages.success(
                 request, _("Payout requested: it leaves with the next batch to the bank.")
             )
@@ -59,6 +64,7 @@ class StatementView(OrganizationMixin, TemplateView):
             page_obj=page,
             payouts=selectors.payouts_of(organization=self.organization)[:20],
             may_pay_out=can_act_for(self.request.user, self.organization, Perm.ORGANIZATION_MANAGE),
+            request_key=uuid.uuid4().hex,
             **kwargs,
         )
 

@@ -53,10 +53,12 @@ def money_parse(amount: str | int | Decimal, currency: str) -> Money:
     code = currency_code(currency)
     try:
         value = Decimal(str(amount).strip())
-    except (InvalidOperation, ValueError):
+    except (InvalidOperation, ValueError, ArithmeticError):
         raise MoneyError(f"'{amount}' is not a decimal amount.") from None
     if not value.is_finite():
         raise MoneyError("The amount must be a finite number.")
+    if value.adjusted() >= MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES:
+        raise MoneyError(f"'{str(amount)[:30]}' is too large an amount.")
     places = minor_units(code)
     if -value.as_tuple().exponent > places:
         raise MoneyError(f"{code} has {places} decimal places; '{amount}' has more.")

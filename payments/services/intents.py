@@ -56,7 +56,7 @@ def payment_intent_open(*, order: Order) -> PaymentIntent:
 
 def payment_receive(*, order_reference: str, transfer: BankTransfer) -> IncomingPayment:
     """Apply a transfer to the order it names. Idempotent per (bank, bank reference)."""
-    earlier = _earlier(transfer)
+    earlier = _earlier(transfer, order_reference)
     if earlier is not None:
         return earlier
     intent = (
@@ -80,19 +80,23 @@ def payment_receive(*, order_reference: str, transfer: BankTransfer) -> Incoming
         with transaction.atomic():
             return _apply(intent, transfer)
     except IntegrityError:
-        earlier = _earlier(transfer)  # the same notification, processed concurrently
+        earlier = _earlier(transfer, order_reference)  # the same notification, concurrently
         if earlier is None:
             raise
         return earlier
 
 
-def _earlier(transfer: BankTransfer) -> IncomingPayment | None:
-    earlier = IncomingPayment.objects.filter(
-        bank=transfer.bank, bank_reference=transfer.bank_reference
-    ).first()
-    if earlier is not None and earlier.amount != transfer.amount:
+def _earlier(transfer: BankTransfer, order_reference: str) -> IncomingPayment | None:
+    earlier = (
+        IncomingPayment.objects.filter(bank=transfer.bank, bank_reference=transfer.bank_reference)
+        .select_related("intent__order")
+        .first()
+    )
+    if earlier is not None and (
+        earlier.amount != transfer.amount or earlier.intent.order.reference != order_reference
+    ):
         raise ConflictError(
-            f"Bank reference {transfer.bank_reference} was reported with another amount.",
+            f"Bank reference {transfer.bank_reference} was reported with another amount or order.",
             PaymentsErrorCode.BANK_REFERENCE_REUSED,
             extra={"field": "bank_reference"},
         )
@@ -117,8 +121,13 @@ def _apply(intent: PaymentIntent, transfer: BankTransfer) -> IncomingPayment:
         )
     # a genuine over-payment (of a payable or paid order) is the buyer's money with the hub;
     # money for an order that ended unpaid goes back to the bank it came from
-    paid_already = (
-        intent.status == PaymentIntent.Status.PAID and order.status not in Order.RELEASES_STOCK
+    # the order is still to be delivered or settled: a second transfer is the buyer's money
+    paid_already = intent.status == PaymentIntent.Status.PAID and order.status in (
+        Order.Status.PAID,
+        Order.Status.IN_CUSTOMS,
+        Order.Status.SHIPPED,
+        Order.Status.DELIVERED,
+        Order.Status.DISPUTED,
     )
     credit_buyer = bool(over and order.buyer_id and (payable or paid_already))
     if over:

@@ -103,7 +103,7 @@ def ledger_post(
             earlier = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
             if earlier is not None:
                 return earlier
-        if reverses is not None:
+        if reverses is not None and LedgerTransaction.objects.filter(reverses=reverses).exists():
             raise ConflictError(
                 f"Transaction #{reverses.pk} is already reversed.",
                 PaymentsErrorCode.ALREADY_REVERSED,
@@ -113,18 +113,27 @@ def ledger_post(
 
 
 def _lock_and_check(postings: list[Posting]) -> None:
-    """Lock every account of the posting, then check the ones that must stay non-negative.
+    """Lock the accounts that are debited and must stay non-negative, then check them.
 
     The lock is what makes "check the balance, then debit" safe: a concurrent posting to the
-    same account waits here until this one commits, then sees its entries.
+    same account waits here until this one commits, then sees its entries. Only those
+    accounts are locked (in id order): credits and system accounts (bank clearing, FX, fees)
+    need no lock, and locking them would make flows that post several times in one
+    transaction (a split, a multi-bank refund) deadlock against payments and payouts.
     """
     deltas: dict[int, int] = defaultdict(int)
     for posting in postings:
         deltas[posting.account.pk] += money_to_minor(posting.amount)
-    accounts = Account.objects.select_for_update().filter(pk__in=sorted(deltas)).order_by("pk")
-    guarded = [a for a in accounts if not a.may_go_negative and deltas[a.pk] < 0]
-    if not guarded:
+    debited = sorted(
+        {
+            p.account.pk
+            for p in postings
+            if not p.account.may_go_negative and deltas[p.account.pk] < 0
+        }
+    )
+    if not debited:
         return
+    guarded = list(Account.objects.select_for_update().filter(pk__in=debited).order_by("pk"))
     balances = dict(
         Entry.objects.filter(account__in=guarded)
         .values("account")

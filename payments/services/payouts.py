@@ -60,8 +60,14 @@ def payout_bank() -> ApiClient:
 
 
 def payout_request(
-    *, organization: Organization, amount: Money, actor, actor_label: str = ""
+    *,
+    organization: Organization,
+    amount: Money,
+    actor,
+    actor_label: str = "",
+    request_key: str = "",
 ) -> Payout:
+    """``request_key`` (the form's one-time token) makes a double-submitted request one payout."""
     if actor is not None and not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
         raise NotAllowedError("Only the organisation's owners request payouts.", "not_owner")
     if not (
@@ -86,7 +92,11 @@ def payout_request(
                 Posting(bank_clearing_account(bank=bank, currency=currency), amount),
             ],
             actor_label=actor_label or (actor.email if actor else "system"),
+            idempotency_key=f"payout:{organization.pk}:{request_key[:64]}" if request_key else None,
         )
+        earlier = Payout.objects.filter(ledger_transaction=moved).first()
+        if earlier is not None:
+            return earlier  # the same request, submitted again
         return Payout.objects.create(
             organization=organization,
             bank=bank,

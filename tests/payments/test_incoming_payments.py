@@ -216,3 +216,51 @@ def test_money_arriving_before_the_payment_request_step_still_pays_the_order(hgh
     payment_receive(order_reference=order.reference, transfer=transfer(bank, "45.00"))
     order.refresh_from_db()
     assert order.status == "paid"
+
+
+def test_a_bank_reference_reused_for_another_order_is_refused(order, bank, hgh):
+    from tests import factories as f
+
+    other_buyer = f.BuyerFactory()
+    product = f.ProductFactory(stock=5)
+    from payments.services.intents import payment_intent_open
+
+    other = order_place(
+        request=OrderRequest(
+            seller=product.seller,
+            destination_hub=hgh,
+            buyer=other_buyer,
+            lines=[LineRequest(product.pk, 2)],
+        ),
+        actor=None,
+    )
+    payment_intent_open(order=other)
+    payment_receive(order_reference=order.reference, transfer=transfer(bank, "90.00", "SAME"))
+    with pytest.raises(ConflictError, match="another amount or order"):
+        payment_receive(order_reference=other.reference, transfer=transfer(bank, "90.00", "SAME"))
+
+
+def test_a_late_transfer_for_a_completed_or_refunded_order_goes_back(order, bank):
+    from payments.services.escrow import escrow_refund
+
+    payment_receive(order_reference=order.reference, transfer=transfer(bank, "90.00", "A"))
+    escrow_refund(order=order, actor_label="customs", reason="Rejected")
+    late = payment_receive(order_reference=order.reference, transfer=transfer(bank, "90.00", "B"))
+    assert late.outcome == "refunded"
+    assert account_balance(customer_account(organization=order.buyer, currency="MYR")) == Money(
+        "0.00", "MYR"
+    )
+    assert ledger_balanced()
+
+
+@pytest.mark.parametrize("amount", ["99999999999999999999", "1e999999999"])
+def test_absurd_amounts_are_a_400_not_a_500(api, order, bank, amount):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(api, bank).json()['access_token']}"}
+    body = {
+        "order_reference": order.reference,
+        "bank_reference": "BIG",
+        "amount": {"amount": amount, "currency": "MYR"},
+        "payer": {"name": "X"},
+    }
+    response = api.post("/api/v1/payments/incoming", body, format="json", **headers)
+    assert response.status_code == 400

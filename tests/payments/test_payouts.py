@@ -173,6 +173,8 @@ def test_a_bank_sees_only_its_own_batches(api, setup):
         **auth,
     )
     assert report.status_code == 400
+    assert report.json()["code"] == "payout_unknown"
+    assert batch.payouts.get().status == "batched"
 
 
 def test_the_owner_requests_a_payout_on_the_statement_page(client, setup):
@@ -183,3 +185,12 @@ def test_the_owner_requests_a_payout_on_the_statement_page(client, setup):
     bad = client.post("/payments/statement/", {"currency": "MYR", "amount": "1.001"}, follow=True)
     assert "decimal places" in bad.content.decode()
     assert Payout.objects.count() == 1
+
+
+def test_a_double_submitted_payout_form_is_one_payout(client, setup):
+    client.force_login(setup["owner"])
+    form = {"currency": "MYR", "amount": "75.00", "request_key": "k-123"}
+    client.post("/payments/statement/", form)
+    client.post("/payments/statement/", form)
+    assert Payout.objects.count() == 1
+    assert account_balance(setup["balance"]) == Money("425.00", "MYR")
