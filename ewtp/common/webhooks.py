@@ -113,12 +113,11 @@ def _post(url: str, body: bytes, headers: dict) -> int:
 def webhook_deliver(*, delivery_id: int, transport=None) -> WebhookDelivery:
     """One attempt. Claimed by a conditional UPDATE (two workers never send it at once)."""
     now = timezone.now()
+    # The lease outlasts the whole request (connect, send, read each bounded by the timeout).
+    lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 4)
     claimed = WebhookDelivery.objects.filter(
         pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
-    ).update(
-        next_attempt_at=now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 2),
-        attempts=F("attempts") + 1,
-    )
+    ).update(next_attempt_at=lease, attempts=F("attempts") + 1)
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     if not claimed:
         return delivery
@@ -140,10 +139,12 @@ def webhook_deliver(*, delivery_id: int, transport=None) -> WebhookDelivery:
         error = "" if 200 <= status < 300 else f"HTTP {status}"
     except Exception as exc:  # network errors, timeouts, refusals: all retried
         status, error = None, f"{type(exc).__name__}: {exc}"[:300]
-    return _record(delivery, status, error)
+    return _record(delivery, status, error, lease)
 
 
-def _record(delivery: WebhookDelivery, status: int | None, error: str) -> WebhookDelivery:
+def _record(delivery: WebhookDelivery, status: int | None, error: str, lease) -> WebhookDelivery:
+    """Write the outcome only if this attempt still holds its claim: a slow attempt whose
+    lease ran out (and was retried by another) must not overwrite the newer outcome."""
     delivery.last_status_code, delivery.last_error = status, error
     if not error:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
@@ -162,15 +163,16 @@ def _record(delivery: WebhookDelivery, status: int | None, error: str) -> Webhoo
     else:
         backoff = timedelta(seconds=30 * 2 ** (delivery.attempts - 1))
         delivery.next_attempt_at = timezone.now() + min(backoff, timedelta(hours=6))
-    delivery.save(
-        update_fields=[
-            "status",
-            "delivered_at",
-            "next_attempt_at",
-            "last_status_code",
-            "last_error",
-        ]
+    WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=WebhookDelivery.Status.PENDING, next_attempt_at=lease
+    ).update(
+        status=delivery.status,
+        delivered_at=delivery.delivered_at,
+        next_attempt_at=delivery.next_attempt_at,
+        last_status_code=status,
+        last_error=error,
     )
+    delivery.refresh_from_db()
     return delivery
 
 

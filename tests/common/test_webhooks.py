@@ -191,3 +191,20 @@ def test_a_channels_order_paid_in_full_sends_payment_confirmed(hgh, channel):
         order.reference,
     )
     assert delivery.next_attempt_at <= timezone.now() + timedelta(seconds=1)
+
+
+def test_a_slow_attempt_does_not_overwrite_a_newer_outcome(channel):
+    webhook_endpoint_create(
+        api_client=channel.client, url="https://shop.example/h", events=["refund.issued"]
+    )
+    (delivery,) = webhook_emit(api_client=channel.client, event="refund.issued", data={})
+
+    def slow_then_overtaken(url, body, headers):
+        # while this attempt waited, its lease ran out and a retry delivered it
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status="delivered", next_attempt_at=None
+        )
+        return 500
+
+    result = webhook_deliver(delivery_id=delivery.pk, transport=slow_then_overtaken)
+    assert result.status == "delivered"
