@@ -6,20 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Hub, KycDocument, Membership, Organization, User
+from ..services.organizations import PAYOUT_FIELDS, PROFILE_FIELDS
 from ..validators import account_number_clean, bic_clean, registration_number_clean
-
-PROFILE_FIELDS = [
-    "legal_name",
-    "sector",
-    "size",
-    "address_line",
-    "city",
-    "postcode",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-]
-PAYOUT_FIELDS = ["payout_bic", "payout_account_name", "payout_account_number"]
 
 
 class PayoutCleaning:

@@ -28,24 +28,8 @@ from ..roles import Perm, can_act_for
 logger = logging.getLogger(__name__)
 
 BATCH = 500
-COLUMNS = [
-    "sku",
-    "title_en",
-    "title_ms",
-    "title_zh",
-    "description_en",
-    "description_ms",
-    "description_zh",
-    "hs_code",
-    "origin_country",
-    "unit_price",
-    "unit_weight_kg",
-    "length_cm",
-    "width_cm",
-    "height_cm",
-    "stock",
-    "is_active",
-]
+# The columns of a file are the listing form's fields (the image is not imported).
+COLUMNS = [name for name in ProductForm.field_order if name not in ("image", "stock_seen")]
 REQUIRED_COLUMNS = {
     "sku",
     "title_en",

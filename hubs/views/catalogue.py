@@ -16,10 +16,10 @@ from ..forms.catalogue import CatalogueFilterForm, ImportForm, ProductForm
 from ..forms.orders import AddToCartForm
 from ..hs import hs_path, hs_search, hs_suggestions_for
 from ..models import Product, ProductImage, ProductImport
-from ..roles import Perm, can_oversee, membership_of
+from ..roles import OrganizationMixin, Perm, can_oversee, membership_of
 from ..services.catalogue import product_image_add, product_save, product_set_active
 from ..services.imports import COLUMNS, product_import_start
-from .helpers import OrganizationMixin, form_error_from
+from .helpers import form_error_from
 
 
 class ProductListView(OrganizationMixin, ListView):

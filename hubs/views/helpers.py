@@ -2,8 +2,6 @@
 
 from ewtp.common.errors import ApplicationError
 
-from ..roles import OrganizationMixin  # noqa: F401  (the views' import path)
-
 
 def form_error_from(form, error: ApplicationError) -> None:
     """Show a service's refusal on the form, on its field when it names one the form has."""

@@ -13,9 +13,8 @@ from ewtp.common.errors import ApplicationError
 from .. import cart, selectors
 from ..forms.orders import AddToCartForm, CancelOrderForm, PlaceOrderForm
 from ..models import Order, Product
-from ..roles import Perm, can_act_for, can_oversee
+from ..roles import OrganizationMixin, Perm, can_act_for, can_oversee
 from ..services.orders import LineRequest, OrderRequest, order_cancel, order_place
-from .helpers import OrganizationMixin
 
 
 class CartAddView(OrganizationMixin, View):

@@ -16,6 +16,7 @@ from .. import selectors
 from ..forms.organizations import InvitationForm, KycDecisionForm, KycUploadForm, OrganizationForm
 from ..models import KycDocument, Organization
 from ..roles import (
+    OrganizationMixin,
     Perm,
     PermissionRequiredMixin,
     can_act_for,
@@ -30,7 +31,7 @@ from ..services.organizations import (
     organization_update,
 )
 from .accounts import invitation_url
-from .helpers import OrganizationMixin, form_error_from
+from .helpers import form_error_from
 
 
 class MyOrganizationView(OrganizationMixin, TemplateView):

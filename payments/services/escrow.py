@@ -100,7 +100,7 @@ def _pay_seller(order: Order, amount: Money, actor_label: str) -> LedgerTransact
     )
 
 
-def _refund_to_payers(order: Order, amount_minor: int, actor_label: str, reason: str) -> list:
+def escrow_refund_to_payers(order: Order, amount_minor: int, actor_label: str, reason: str) -> list:
     """Up to ``amount_minor`` from escrow back to the banks the payments came from."""
     escrow = escrow_account(order=order)
     intent = PaymentIntent.objects.filter(order=order).first()
@@ -152,7 +152,7 @@ def escrow_refund(*, order: Order, actor_label: str, reason: str) -> list[Ledger
                 "escrow_not_refundable",
             )
         held = money_to_minor(account_balance(escrow_account(order=locked)))
-        refunds = _refund_to_payers(locked, held, actor_label, reason)
+        refunds = escrow_refund_to_payers(locked, held, actor_label, reason)
         order_transition(
             order=locked, to=Order.Status.REFUNDED, actor_label=actor_label, reason=reason
         )
@@ -192,7 +192,7 @@ def dispute_resolve(
             raise ConflictError(f"Order {locked.reference} is not disputed.", "not_disputed")
         held = account_balance(escrow_account(order=locked))
         if decision == "refund":
-            _refund_to_payers(locked, money_to_minor(held), label, reason)
+            escrow_refund_to_payers(locked, money_to_minor(held), label, reason)
             return order_transition(
                 order=locked, to=Order.Status.REFUNDED, actor=actor, reason=reason
             )
@@ -209,7 +209,7 @@ def dispute_resolve(
             )
         _pay_seller(locked, share, label)
         if share < held:
-            _refund_to_payers(locked, money_to_minor(held - share), label, reason)
+            escrow_refund_to_payers(locked, money_to_minor(held - share), label, reason)
         return order_transition(order=locked, to=Order.Status.COMPLETED, actor=actor, reason=reason)
 
 

@@ -26,6 +26,7 @@ from ..errors import PaymentsErrorCode
 from ..events import LatePaymentReturned, OrderPaid
 from ..models import IncomingPayment, LedgerTransaction, PaymentIntent
 from .accounts import bank_clearing_account, customer_account, escrow_account
+from .escrow import escrow_refund_to_payers
 from .ledger import Posting, account_balance, ledger_post
 
 Kind = LedgerTransaction.Kind
@@ -235,27 +236,8 @@ def payment_intent_close(*, order: Order) -> PaymentIntent | None:
         intent = PaymentIntent.objects.select_for_update().filter(order=order).first()
         if intent is None or intent.status != PaymentIntent.Status.PENDING:
             return intent
-        escrow = escrow_account(order=order)
-        for payment in intent.payments.filter(
-            outcome=IncomingPayment.Outcome.APPLIED
-        ).select_related("bank"):
-            applied = payment.amount_minor - payment.overpaid_minor
-            if applied <= 0:
-                continue
-            money = money_from_minor(applied, intent.currency)
-            ledger_post(
-                kind=Kind.REFUND,
-                description=f"Returned: order {order.reference} ended unpaid",
-                reference=f"{order.reference} / {payment.bank_reference}",
-                idempotency_key=f"intent-close:{payment.pk}",
-                postings=[
-                    Posting(escrow, -money),
-                    Posting(
-                        bank_clearing_account(bank=payment.bank, currency=intent.currency), money
-                    ),
-                ],
-                actor_label="pipeline",
-            )
+        held = money_to_minor(account_balance(escrow_account(order=order)))
+        escrow_refund_to_payers(order, held, "pipeline", "the order ended unpaid")
         intent.status = PaymentIntent.Status.CLOSED
         intent.save(update_fields=["status", "updated_at"])
     return intent
