@@ -165,6 +165,11 @@ class PaymentIntent(BaseModel):
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     received_minor = models.BigIntegerField(default=0)
+    # When the buyer pays in another currency than the order's: the reference rate used
+    # (payment-currency units per order-currency unit, no spread), its source and date.
+    fx_rate = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
+    fx_rate_source = models.CharField(max_length=20, blank=True)
+    fx_rate_as_of = models.DateField(null=True, blank=True)
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
 
@@ -300,6 +305,63 @@ class FxConversion(models.Model):
 
     def __str__(self):
         return f"{self.from_currency}→{self.to_currency} at {self.applied_rate}"
+
+
+class Settlement(BaseModel):
+    """What a seller got for an order when escrow was released: the amount held (in the
+    currency the buyer paid), converted to the seller's currency at the day's rate less the
+    spread (the FxConversion of the same transaction), less the platform fee."""
+
+    order = models.OneToOneField("hubs.Order", on_delete=models.PROTECT, related_name="settlement")
+    organization = models.ForeignKey(
+        "hubs.Organization", on_delete=models.PROTECT, related_name="settlements"
+    )
+    ledger_transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="settlement"
+    )
+    held_minor = models.BigIntegerField()
+    held_currency = models.CharField(max_length=3)
+    gross_minor = models.BigIntegerField(help_text="The held amount in the seller's currency.")
+    fee_minor = models.BigIntegerField()
+    net_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="settlement_net_is_gross_less_fee",
+                condition=Q(net_minor=models.F("gross_minor") - models.F("fee_minor"))
+                & Q(fee_minor__gte=0)
+                & Q(net_minor__gte=0),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order_id} {self.net}"
+
+    @property
+    def conversion(self) -> FxConversion | None:
+        """The rate the held amount converted at; None when no conversion was needed."""
+        try:
+            return self.ledger_transaction.fx
+        except FxConversion.DoesNotExist:
+            return None
+
+    @property
+    def held(self) -> Money:
+        return money_from_minor(self.held_minor, self.held_currency)
+
+    @property
+    def gross(self) -> Money:
+        return money_from_minor(self.gross_minor, self.currency)
+
+    @property
+    def fee(self) -> Money:
+        return money_from_minor(self.fee_minor, self.currency)
+
+    @property
+    def net(self) -> Money:
+        return money_from_minor(self.net_minor, self.currency)
 
 
 class PayoutBatch(BaseModel):

@@ -4,7 +4,7 @@ from django.db.models import F, QuerySet, Sum, Window
 
 from ewtp.common.money import money_from_minor
 
-from .models import Account, Entry, PaymentIntent, Payout
+from .models import Account, Entry, PaymentIntent, Payout, Settlement
 
 
 def accounts_of(*, organization) -> list[Account]:
@@ -43,3 +43,17 @@ def order_payment(*, order) -> tuple:
 
 def payouts_of(*, organization):
     return Payout.objects.filter(organization=organization).order_by("-created_at", "-id")
+
+
+def order_settlement(*, order) -> Settlement | None:
+    """The order's settlement with the rate it converted at (``ledger_transaction.fx``)."""
+    return Settlement.objects.filter(order=order).select_related("ledger_transaction__fx").first()
+
+
+def settlements_of(*, organization):
+    """The seller's settlements, newest first, each with its conversion (one query)."""
+    return (
+        Settlement.objects.filter(organization=organization)
+        .select_related("order", "ledger_transaction__fx")
+        .order_by("-created_at", "-id")
+    )

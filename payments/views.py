@@ -21,6 +21,7 @@ from . import selectors
 from .services.escrow import dispute_open, dispute_resolve, escrow_release
 from .services.intents import BankTransfer, payment_receive, test_bank
 from .services.payouts import payout_request
+from .services.settlement import settlement_preview
 
 
 class StatementView(OrganizationMixin, TemplateView):
@@ -63,6 +64,7 @@ class StatementView(OrganizationMixin, TemplateView):
             account=chosen,
             page_obj=page,
             payouts=selectors.payouts_of(organization=self.organization)[:20],
+            settlements=selectors.settlements_of(organization=self.organization)[:20],
             may_pay_out=can_act_for(self.request.user, self.organization, Perm.ORGANIZATION_MANAGE),
             request_key=uuid.uuid4().hex,
             **kwargs,
@@ -93,10 +95,19 @@ class OrderPaymentView(TemplateView):
     def get_context_data(self, **kwargs):
         order = self._order()
         intent, payments = selectors.order_payment(order=order)
+        # the seller's side (its fee and rate) is for the seller and officers, not the buyer
+        sees_settlement = can_act_for(
+            self.request.user, order.seller, Perm.ORGANIZATION_VIEW
+        ) or has_permission(self.request.user, Perm.DISPUTE_RESOLVE)
+        settlement = selectors.order_settlement(order=order) if sees_settlement else None
         return super().get_context_data(
             order=order,
             intent=intent,
             payments=payments,
+            settlement=settlement,
+            preview=settlement_preview(order=order)
+            if sees_settlement and settlement is None and order.status not in Order.UNPAID
+            else None,
             may_pay=self._may_pay(order) and intent is not None,
             may_confirm=self._may_confirm(order),
             may_dispute=bool(
@@ -161,7 +172,7 @@ class OrderPaymentView(TemplateView):
         if not raw:
             return None
         try:
-            return money_parse(raw, order.total.currency.code)
+            return money_parse(raw, order.payment_currency)
         except MoneyError as error:
             raise ApplicationError(
                 str(error), "dispute_decision", extra={"field": "seller_share"}

@@ -294,6 +294,10 @@ PRODUCT_IMPORT_MAX_BYTES = env.int("PRODUCT_IMPORT_MAX_MB", default=20) * 1024 *
 PRODUCT_IMPORT_MAX_ROWS = env.int("PRODUCT_IMPORT_MAX_ROWS", default=50_000)
 # An order not paid within this time expires and its stock is released.
 ORDER_PAYMENT_WINDOW = timedelta(hours=env.int("ORDER_PAYMENT_WINDOW_HOURS", default=48))
+# Buyers pay in one of these (each needs a reference rate); sellers are settled in their own.
+PAYMENT_CURRENCIES = env.list(
+    "PAYMENT_CURRENCIES", default=["MYR", "CNY", "USD", "SGD", "THB", "EUR"]
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 # After the delivered scan the buyer has this long to confirm or dispute; then escrow is released.
 ESCROW_CONFIRMATION_WINDOW = timedelta(days=env.int("ESCROW_CONFIRMATION_DAYS", default=10))

@@ -67,7 +67,10 @@ class OrderOutput(serializers.Serializer):
     origin_hub = serializers.CharField(source="origin_hub.code")
     destination_hub = serializers.CharField(source="destination_hub.code")
     incoterm = serializers.CharField()
-    total = MoneyField()
+    total = MoneyField(help_text="In the seller's currency.")
+    payment_currency = serializers.CharField(
+        help_text="The currency the buyer pays in; the payment intent states the amount."
+    )
     total_weight_kg = serializers.DecimalField(max_digits=12, decimal_places=3)
     expires_at = serializers.DateTimeField(help_text="An unpaid order expires at this time.")
     created_at = serializers.DateTimeField()
@@ -109,6 +112,12 @@ class OrderInput(serializers.Serializer):
     seller = serializers.UUIDField()
     lines = LineInput(many=True, min_length=1, max_length=100)
     incoterm = serializers.ChoiceField(choices=Order.Incoterm.values, default="DAP")
+    payment_currency = serializers.CharField(
+        max_length=3,
+        required=False,
+        help_text="ISO 4217 code the buyer pays in (one the hub accepts); default: the "
+        "seller's currency. The amount is converted at the day's reference rate.",
+    )
     destination_hub = serializers.CharField(
         required=False, help_text="Channels: the hub that receives the goods"
     )
@@ -260,6 +269,7 @@ def _order_request(caller, data) -> OrderRequest:
             destination_hub=destination,
             lines=lines,
             incoterm=data["incoterm"],
+            payment_currency=data.get("payment_currency", ""),
             channel=caller.client,
             consumer=consumer,
         )
@@ -272,6 +282,7 @@ def _order_request(caller, data) -> OrderRequest:
         destination_hub=caller.organization.home_hub,
         lines=lines,
         incoterm=data["incoterm"],
+        payment_currency=data.get("payment_currency", ""),
         buyer=caller.organization,
     )
 

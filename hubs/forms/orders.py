@@ -14,6 +14,17 @@ class AddToCartForm(forms.Form):
 
 class PlaceOrderForm(forms.Form):
     incoterm = forms.ChoiceField(label=_("Incoterm"), choices=Order.Incoterm.choices, initial="DAP")
+    payment_currency = forms.ChoiceField(
+        label=_("Pay in"),
+        help_text=_("The seller is paid in its own currency; the hub converts at settlement."),
+    )
+
+    def __init__(self, *args, currencies: list[str], **kwargs):
+        """``currencies``: the buyer's own first (the initial choice), then the seller's."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["payment_currency"]
+        field.choices = [(code, code) for code in dict.fromkeys(currencies)]
+        field.initial = currencies[0]
 
 
 class CancelOrderForm(forms.Form):

@@ -73,6 +73,11 @@ class Order(BaseModel):
     destination_hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="+")
     incoterm = models.CharField(max_length=3, choices=Incoterm.choices, default=Incoterm.DAP)
     total = MoneyField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    # The total is in the seller's currency; the buyer may pay in another one, and escrow
+    # holds what it paid until settlement converts it back (payments.services.settlement).
+    payment_currency = models.CharField(
+        max_length=3, help_text="The currency the buyer pays in and escrow holds."
+    )
     total_weight_kg = models.DecimalField(max_digits=12, decimal_places=3)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLACED)
     expires_at = models.DateTimeField(help_text="An unpaid order expires at this time.")

@@ -61,6 +61,7 @@ class OrderRequest:
     buyer: Organization | None = None
     channel: object | None = None  # ewtp.common.ApiClient of a sales channel
     consumer: Consumer | None = None
+    payment_currency: str = ""  # the seller's currency when empty
     extra: dict = field(default_factory=dict)
 
 
@@ -90,6 +91,13 @@ def _check_consumer(request: OrderRequest) -> None:
             _invalid(error.messages[0], "consumer.id_reference")
 
 
+def _check_terms(request: OrderRequest) -> None:
+    if request.incoterm not in Order.Incoterm.values:
+        _invalid("Incoterm is DAP or DDP.", "incoterm")
+    if _payment_currency(request) not in {*settings.PAYMENT_CURRENCIES, request.seller.currency}:
+        _invalid(f"Pay in one of {', '.join(settings.PAYMENT_CURRENCIES)}.", "payment_currency")
+
+
 def _check_request(request: OrderRequest) -> None:
     if (request.buyer is None) == (request.consumer is None):
         _invalid("An order has either a buyer organisation or a consumer.")
@@ -100,8 +108,7 @@ def _check_request(request: OrderRequest) -> None:
         _invalid(
             f"{request.seller} is not a verified seller yet.", "seller", HubsErrorCode.NOT_APPROVED
         )
-    if request.incoterm not in Order.Incoterm.values:
-        _invalid("Incoterm is DAP or DDP.", "incoterm")
+    _check_terms(request)
     if not 1 <= len(request.lines) <= MAX_LINES:
         _invalid(f"An order has 1 to {MAX_LINES} lines.", "lines")
     if len({line.product_id for line in request.lines}) != len(request.lines):
@@ -121,6 +128,10 @@ def _check_request(request: OrderRequest) -> None:
             "destination_hub",
             HubsErrorCode.NO_EROAD,
         )
+
+
+def _payment_currency(request: OrderRequest) -> str:
+    return (request.payment_currency or request.seller.currency).upper()
 
 
 def order_place(*, request: OrderRequest, actor: User | None, actor_label: str = "") -> Order:
@@ -149,6 +160,7 @@ def order_place(*, request: OrderRequest, actor: User | None, actor_label: str =
             destination_hub=request.destination_hub,
             incoterm=request.incoterm,
             total=total,
+            payment_currency=_payment_currency(request),
             total_weight_kg=weight,
             expires_at=timezone.now() + settings.ORDER_PAYMENT_WINDOW,
             placed_by=actor,

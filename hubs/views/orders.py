@@ -1,5 +1,6 @@
 """The cart, placing an order, the order list and the order page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
@@ -53,8 +54,16 @@ class CartView(OrganizationMixin, TemplateView):
         lines = self._lines()
         total = sum((line.total for line in lines[1:]), lines[0].total) if lines else None
         return super().get_context_data(
-            lines=lines, total=total, form=form or PlaceOrderForm(), **kwargs
+            lines=lines, total=total, form=form or self._form(lines), **kwargs
         )
+
+    def _form(self, lines, data=None) -> PlaceOrderForm:
+        """The buyer pays in its own currency where the hub takes it, or in the seller's."""
+        currencies = [self.organization.currency] if lines else []
+        currencies = [c for c in currencies if c in settings.PAYMENT_CURRENCIES]
+        if lines:
+            currencies.append(lines[0].product.seller.currency)
+        return PlaceOrderForm(data, currencies=currencies or [self.organization.currency])
 
     def post(self, request):
         if "update" in request.POST:
@@ -65,11 +74,14 @@ class CartView(OrganizationMixin, TemplateView):
                     quantity = int(value) if valid else 0
                     cart.cart_set(request.session, key[4:], quantity)
             return redirect("hubs:cart")
-        form = PlaceOrderForm(request.POST)
         lines = self._lines()
+        form = self._form(lines, request.POST)
         if not form.is_valid() or not lines:
             messages.error(
-                request, _("Your cart is empty.") if not lines else _("Choose an incoterm.")
+                request,
+                _("Your cart is empty.")
+                if not lines
+                else _("Choose an incoterm and the currency you pay in."),
             )
             return redirect("hubs:cart")
         order_request = OrderRequest(
@@ -77,6 +89,7 @@ class CartView(OrganizationMixin, TemplateView):
             destination_hub=self.organization.home_hub,
             buyer=self.organization,
             incoterm=form.cleaned_data["incoterm"],
+            payment_currency=form.cleaned_data["payment_currency"],
             lines=[
                 LineRequest(product_id=line.product.pk, quantity=line.quantity) for line in lines
             ],

@@ -31,7 +31,8 @@ def customer_account(*, organization, currency: str) -> Account:
 
 
 def escrow_account(*, order) -> Account:
-    currency = order.total.currency.code
+    """Escrow holds an order's money in the currency the buyer pays in."""
+    currency = order.payment_currency
     return _account(
         f"escrow:order:{order.pk}:{currency}", kind=Kind.ESCROW, currency=currency, order=order
     )

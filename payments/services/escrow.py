@@ -1,5 +1,5 @@
-"""Escrow: releasing an order's held funds to the seller (less the platform fee), or refunding
-them to the payer.
+"""Escrow: releasing an order's held funds to the seller (converted to its currency, less the
+platform fee: see settlement), or refunding them to the payer.
 
 Release happens when the buyer confirms receipt, or when the confirmation window after the
 delivered scan ends (a beat sweep). A disputed order is frozen: neither happens until an
@@ -7,42 +7,25 @@ officer resolves it. Each is one ledger transaction, under the order's row lock,
 with the order's status change, so money and status never disagree.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from moneyed import Money
 
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
-from ewtp.common.money import minor_units, money_from_minor, money_to_minor
+from ewtp.common.money import money_from_minor, money_to_minor
 from ewtp.common.webhooks import webhook_emit
 from hubs.models import Order
 from hubs.roles import Perm, can_act_for, has_permission
 from hubs.selectors import orders_delivered_before
 from hubs.services.orders import order_transition
 
-from ..models import FeeSchedule, IncomingPayment, LedgerTransaction, PaymentIntent
-from .accounts import bank_clearing_account, customer_account, escrow_account, fees_account
+from ..models import IncomingPayment, LedgerTransaction, PaymentIntent
+from .accounts import bank_clearing_account, escrow_account
 from .ledger import Posting, account_balance, ledger_post
+from .settlement import settlement_post
 
 Kind = LedgerTransaction.Kind
-
-
-def platform_fee(*, order: Order, on=None) -> Money:
-    """The fee of the origin hub's schedule in force, rounded half up to the minor unit."""
-    on = on or timezone.now().date()
-    schedule = (
-        FeeSchedule.objects.filter(hub_id=order.origin_hub_id, effective_from__lte=on)
-        .order_by("-effective_from")
-        .first()
-    )
-    currency = order.total.currency.code
-    if schedule is None or schedule.currency != currency:
-        return Money(0, currency)
-    step = Decimal(1).scaleb(-minor_units(currency))
-    percent = (order.total.amount * schedule.percent / 100).quantize(step, rounding=ROUND_HALF_UP)
-    return Money(percent, currency) + money_from_minor(schedule.fixed_minor, currency)
 
 
 def escrow_release(*, order: Order, actor_label: str, reason: str) -> LedgerTransaction:
@@ -61,43 +44,11 @@ def escrow_release(*, order: Order, actor_label: str, reason: str) -> LedgerTran
             raise ConflictError(
                 f"Nothing is held in escrow for {locked.reference}.", "escrow_empty"
             )
-        released = _pay_seller(locked, held, actor_label)
+        released = settlement_post(order=locked, amount=held, actor_label=actor_label)
         order_transition(
             order=locked, to=Order.Status.COMPLETED, actor_label=actor_label, reason=reason
         )
     return released
-
-
-def _pay_seller(order: Order, amount: Money, actor_label: str) -> LedgerTransaction:
-    """``amount`` from escrow to the seller's balance, the platform fee (capped at the amount)
-    to the origin hub's fees account."""
-    currency = amount.currency.code
-    fee = min(platform_fee(order=order), amount)
-    postings = [
-        Posting(escrow_account(order=order), -amount),
-        Posting(customer_account(organization=order.seller, currency=currency), amount - fee),
-    ]
-    if fee.amount > 0:
-        postings.append(Posting(fees_account(hub=order.origin_hub, currency=currency), fee))
-    if order.channel_id:
-        webhook_emit(
-            api_client=order.channel,
-            event="escrow.released",
-            data={
-                "order_reference": order.reference,
-                "amount": str(amount.amount),
-                "currency": currency,
-            },
-        )
-    return ledger_post(
-        kind=Kind.RELEASE,
-        description=f"Escrow released for {order.reference}"
-        + (f" (platform fee {fee})" if fee.amount > 0 else ""),
-        reference=order.reference,
-        postings=[p for p in postings if p.amount.amount],
-        idempotency_key=f"release:{order.pk}",
-        actor_label=actor_label,
-    )
 
 
 def escrow_refund_to_payers(order: Order, amount_minor: int, actor_label: str, reason: str) -> list:
@@ -207,7 +158,7 @@ def dispute_resolve(
                 "dispute_decision",
                 extra={"field": "seller_share"},
             )
-        _pay_seller(locked, share, label)
+        settlement_post(order=locked, amount=share, actor_label=label)
         if share < held:
             escrow_refund_to_payers(locked, money_to_minor(held - share), label, reason)
         return order_transition(order=locked, to=Order.Status.COMPLETED, actor=actor, reason=reason)

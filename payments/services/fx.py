@@ -116,6 +116,37 @@ def fx_quote(
     )
 
 
+def fx_postings(*, quote: FxQuote, debit: Account, credit: Account) -> list[Posting]:
+    """``quote.source`` out of ``debit`` and ``quote.target`` into ``credit``, through the FX
+    position accounts of both currencies (each currency balances on its own)."""
+    source, target = quote.source, quote.target
+    return [
+        Posting(debit, -source),
+        Posting(fx_account(currency=source.currency.code), source),
+        Posting(fx_account(currency=target.currency.code), -target),
+        Posting(credit, target),
+    ]
+
+
+def fx_conversion_record(*, ledger_transaction: LedgerTransaction, quote: FxQuote) -> FxConversion:
+    """The rate a transaction converted at, next to it (once: a retried posting finds it)."""
+    conversion, _created = FxConversion.objects.get_or_create(
+        ledger_transaction=ledger_transaction,
+        defaults={
+            "from_minor": money_to_minor(quote.source),
+            "from_currency": quote.source.currency.code,
+            "to_minor": money_to_minor(quote.target),
+            "to_currency": quote.target.currency.code,
+            "market_rate": quote.market_rate.quantize(Decimal("1e-10")),
+            "spread_percent": quote.spread_percent,
+            "applied_rate": quote.applied_rate.quantize(Decimal("1e-10")),
+            "rate_source": quote.rate_source,
+            "rate_as_of": quote.rate_as_of,
+        },
+    )
+    return conversion
+
+
 def fx_convert(
     *,
     quote: FxQuote,
@@ -126,9 +157,7 @@ def fx_convert(
     idempotency_key: str | None = None,
     actor_label: str = "",
 ) -> LedgerTransaction:
-    """Move ``quote.source`` out of ``debit`` and ``quote.target`` into ``credit``, through the
-    FX position accounts of both currencies, and record the rate used."""
-    source, target = quote.source, quote.target
+    """Convert between two accounts as one ledger transaction, and record the rate used."""
     with transaction.atomic():
         ledger_transaction = ledger_post(
             kind=LedgerTransaction.Kind.FX,
@@ -136,25 +165,7 @@ def fx_convert(
             reference=reference,
             idempotency_key=idempotency_key,
             actor_label=actor_label,
-            postings=[
-                Posting(debit, -source),
-                Posting(fx_account(currency=source.currency.code), source),
-                Posting(fx_account(currency=target.currency.code), -target),
-                Posting(credit, target),
-            ],
+            postings=fx_postings(quote=quote, debit=debit, credit=credit),
         )
-        FxConversion.objects.get_or_create(
-            ledger_transaction=ledger_transaction,
-            defaults={
-                "from_minor": money_to_minor(source),
-                "from_currency": source.currency.code,
-                "to_minor": money_to_minor(target),
-                "to_currency": target.currency.code,
-                "market_rate": quote.market_rate.quantize(Decimal("1e-10")),
-                "spread_percent": quote.spread_percent,
-                "applied_rate": quote.applied_rate.quantize(Decimal("1e-10")),
-                "rate_source": quote.rate_source,
-                "rate_as_of": quote.rate_as_of,
-            },
-        )
+        fx_conversion_record(ledger_transaction=ledger_transaction, quote=quote)
     return ledger_transaction

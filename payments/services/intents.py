@@ -9,6 +9,7 @@ the full amount is held the order is marked paid in the same transaction, and
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from moneyed import Money
@@ -27,6 +28,7 @@ from ..events import LatePaymentReturned, OrderPaid
 from ..models import IncomingPayment, LedgerTransaction, PaymentIntent
 from .accounts import bank_clearing_account, customer_account, escrow_account
 from .escrow import escrow_refund_to_payers
+from .fx import fx_quote
 from .ledger import Posting, account_balance, ledger_post
 
 Kind = LedgerTransaction.Kind
@@ -43,15 +45,27 @@ class BankTransfer:
 
 def payment_intent_open(*, order: Order) -> PaymentIntent:
     """The amount the buyer owes for an order, due when the order's payment window ends.
-    Opening it twice returns the first (the pipeline step may run again)."""
-    intent, _created = PaymentIntent.objects.get_or_create(
-        order=order,
-        defaults={
-            "amount_minor": money_to_minor(order.total),
-            "currency": order.total.currency.code,
-            "due_at": order.expires_at,
-        },
-    )
+    A buyer paying in another currency owes the total at the day's reference rate, without
+    the spread (the hub's margin is taken once, at settlement). Opening it twice returns the
+    first (the pipeline step may run again)."""
+    existing = PaymentIntent.objects.filter(order=order).first()
+    if existing is not None:
+        return existing
+    defaults = {
+        "amount_minor": money_to_minor(order.total),
+        "currency": order.total.currency.code,
+        "due_at": order.expires_at,
+    }
+    if order.payment_currency != defaults["currency"]:
+        quote = fx_quote(amount=order.total, to=order.payment_currency, spread_percent=0)
+        defaults |= {
+            "amount_minor": money_to_minor(quote.target),
+            "currency": order.payment_currency,
+            "fx_rate": quote.market_rate.quantize(Decimal("1e-10")),
+            "fx_rate_source": quote.rate_source,
+            "fx_rate_as_of": quote.rate_as_of,
+        }
+    intent, _created = PaymentIntent.objects.get_or_create(order=order, defaults=defaults)
     return intent
 
 

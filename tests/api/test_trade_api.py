@@ -284,3 +284,21 @@ def test_a_price_patch_leaves_the_reserved_stock_alone(api, trade):
     api.post("/api/v1/orders/", body, format="json", **trade["as_buyer"])
     patched = api.patch(url, {"unit_price": "99.00"}, format="json", **trade["as_seller"]).json()
     assert (seen, patched["stock"], patched["unit_price"]["amount"]) == (20, 15, "99.00")
+
+
+@pytest.mark.parametrize(
+    ("currency", "status", "paid_in"), [("CNY", 201, "CNY"), ("", 201, "MYR"), ("XAU", 400, None)]
+)
+def test_the_buyer_chooses_the_currency_it_pays_in(api, trade, currency, status, paid_in):
+    body = {
+        "seller": str(trade["seller"].public_id),
+        "lines": [{"product": str(trade["product"].public_id), "quantity": 1}],
+    } | ({"payment_currency": currency} if currency else {})
+    response = api.post("/api/v1/orders/", body, format="json", **trade["as_buyer"])
+    assert response.status_code == status, response.content
+    if paid_in is None:
+        assert response.json()["errors"][0]["field"] == "payment_currency"
+        assert not Order.objects.exists()
+    else:
+        assert response.json()["payment_currency"] == paid_in
+        assert response.json()["total"] == {"amount": "45.00", "currency": "MYR"}

@@ -182,11 +182,13 @@ def test_the_portal_cart_places_an_order(client, world):
     client.post(f"/catalogue/{scarf.public_id}/add/", {"quantity": 2})
     page = client.get("/cart/")
     assert page.context["total"] == Money("90.00", "MYR")
-    response = client.post("/cart/", {"incoterm": "DDP"})
+    assert page.context["form"]["payment_currency"].initial == "CNY"  # the buyer's own first
+    response = client.post("/cart/", {"incoterm": "DDP", "payment_currency": "CNY"})
     order = Order.objects.get()
     assert response["Location"] == f"/orders/{order.reference}/"
-    assert (order.incoterm, order.buyer, order.placed_by) == (
+    assert (order.incoterm, order.payment_currency, order.buyer, order.placed_by) == (
         "DDP",
+        "CNY",
         world["buyer"],
         world["buyer_user"],
     )

@@ -49,6 +49,7 @@ def add_orders(seller, buyer, product, hub, count):
                 destination_hub=hub,
                 reference=f"EW-Q{n:07d}",
                 total=Money("10.00", "MYR"),
+                payment_currency="MYR",
                 total_weight_kg=1,
                 expires_at=timezone.now() + timedelta(days=1),
             )

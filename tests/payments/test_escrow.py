@@ -4,16 +4,15 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
-from django.db.models import Sum
 from django.utils import timezone
 from moneyed import Money
 
 from ewtp.common.errors import ConflictError
 from hubs.models import OrderTransition
 from hubs.services.orders import LineRequest, OrderRequest, order_place, order_transition
-from payments.models import Entry, FeeSchedule
+from payments.models import FeeSchedule
 from payments.services.accounts import bank_clearing_account, customer_account, fees_account
-from payments.services.escrow import escrow_refund, escrow_release, escrow_release_due, platform_fee
+from payments.services.escrow import escrow_refund, escrow_release, escrow_release_due
 from payments.services.intents import (
     BankTransfer,
     escrow_balance,
@@ -21,7 +20,8 @@ from payments.services.intents import (
     payment_receive,
 )
 from payments.services.ledger import account_balance
-from tests import factories
+from payments.services.settlement import platform_fee
+from tests import factories, ledger
 
 pytestmark = pytest.mark.django_db
 
@@ -33,42 +33,13 @@ def bank():
 
 @pytest.fixture
 def paid_order(kul, hgh, bank):
-    factories.open_eroads()
     FeeSchedule.objects.create(
         hub=kul, percent="2.50", fixed_minor=100, currency="MYR", effective_from=date(2024, 1, 1)
     )
-    buyer = factories.BuyerFactory()
-    product = factories.ProductFactory(stock=10)  # 45.00 MYR
-    order = order_place(
-        request=OrderRequest(
-            seller=product.seller,
-            destination_hub=hgh,
-            buyer=buyer,
-            lines=[LineRequest(product.pk, 2)],
-        ),
-        actor=factories.member(buyer),
-    )
-    payment_intent_open(order=order)
-    payment_receive(
-        order_reference=order.reference,
-        transfer=BankTransfer(
-            bank=bank, bank_reference="R1", amount=Money("90.00", "MYR"), payer_name="Buyer"
-        ),
-    )
-    order.refresh_from_db()
-    return order
+    return ledger.paid_order(destination_hub=hgh, bank=bank)
 
 
-def deliver(order):
-    for status in ("in_customs", "shipped", "delivered"):
-        order = order_transition(order=order, to=status, actor_label="test")
-    return order
-
-
-def ledger_balanced():
-    return all(
-        r["t"] == 0 for r in Entry.objects.values("currency").annotate(t=Sum("amount_minor"))
-    )
+deliver, ledger_balanced = ledger.deliver, ledger.ledger_balanced
 
 
 def test_platform_fee_is_percentage_plus_fixed(paid_order):

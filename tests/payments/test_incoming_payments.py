@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db.models import Sum
 from django.utils import timezone
 from moneyed import Money
 
@@ -16,6 +15,7 @@ from payments.services.intents import BankTransfer, escrow_balance, payment_rece
 from payments.services.ledger import account_balance
 from tests import factories
 from tests.conftest import issue_token
+from tests.ledger import ledger_balanced
 
 pytestmark = pytest.mark.django_db
 
@@ -50,13 +50,6 @@ def transfer(bank, amount, reference="REF-1"):
         bank_reference=reference,
         amount=Money(amount, "MYR"),
         payer_name="Hangzhou Buyer",
-    )
-
-
-def ledger_balanced():
-    return all(
-        row["total"] == 0
-        for row in Entry.objects.values("currency").annotate(total=Sum("amount_minor"))
     )
 
 

@@ -4,11 +4,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.core import mail
-from django.db.models import Sum
 from moneyed import Money
 
 from ewtp.common.errors import ApplicationError, ConflictError
-from payments.models import Entry, Payout
+from payments.models import Payout
 from payments.services.accounts import bank_clearing_account, customer_account
 from payments.services.ledger import InsufficientFunds, Posting, account_balance, ledger_post
 from payments.services.payouts import (
@@ -20,6 +19,7 @@ from payments.services.payouts import (
 )
 from tests import factories
 from tests.conftest import issue_token
+from tests.ledger import ledger_balanced as balanced
 
 pytestmark = pytest.mark.django_db
 
@@ -50,12 +50,6 @@ def setup(kul):
         "owner": owner,
         "balance": balance,
     }
-
-
-def balanced():
-    return all(
-        r["t"] == 0 for r in Entry.objects.values("currency").annotate(t=Sum("amount_minor"))
-    )
 
 
 def test_a_payout_takes_the_balance_at_once(setup):

@@ -393,6 +393,7 @@ class Command(BaseCommand):
                 buyer=buyer,
                 incoterm=incoterm,
                 lines=[LineRequest(products[sku].pk, quantity) for sku, quantity in lines],
+                payment_currency=buyer.currency,  # settled to the seller in its own currency
             )
             order = order_place(request=request, actor=None, actor_label="demo data")
             payment_intent_open(order=order)

@@ -1,0 +1,140 @@
+"""Settlement: what a seller is paid when an order's escrow is released.
+
+Escrow holds what the buyer paid, in the currency it paid in. At release that amount is
+converted to the seller's currency at the day's reference rate less the hub's spread
+(FX_SPREAD_PERCENT), and the platform fee of the origin hub is deducted. The same figures are
+computed before release as a preview, so the seller sees what it will be paid and at which
+rate; the release itself is one ledger transaction with its FxConversion and a Settlement row.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from moneyed import Money
+
+from ewtp.common.errors import ApplicationError
+from ewtp.common.money import minor_units, money_from_minor, money_to_minor
+from ewtp.common.webhooks import webhook_emit
+from hubs.models import Order
+
+from ..models import FeeSchedule, LedgerTransaction, Settlement
+from .accounts import customer_account, escrow_account, fees_account
+from .fx import FxQuote, fx_conversion_record, fx_postings, fx_quote
+from .ledger import Posting, account_balance, ledger_post
+
+
+@dataclass(frozen=True)
+class SettlementFigures:
+    held: Money  # what leaves escrow, in the currency the buyer paid
+    quote: FxQuote | None  # None when the buyer paid in the seller's currency
+    gross: Money  # the held amount in the seller's currency
+    fee: Money
+    net: Money  # what the seller's balance receives
+
+
+def platform_fee(*, order: Order, on=None) -> Money:
+    """The fee of the origin hub's schedule in force on the order's value (in the seller's
+    currency), rounded half up to the minor unit."""
+    on = on or timezone.now().date()
+    schedule = (
+        FeeSchedule.objects.filter(hub_id=order.origin_hub_id, effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
+    )
+    currency = order.total.currency.code
+    if schedule is None or schedule.currency != currency:
+        return Money(0, currency)
+    step = Decimal(1).scaleb(-minor_units(currency))
+    percent = (order.total.amount * schedule.percent / 100).quantize(step, rounding=ROUND_HALF_UP)
+    return Money(percent, currency) + money_from_minor(schedule.fixed_minor, currency)
+
+
+def settlement_figures(*, order: Order, amount: Money) -> SettlementFigures:
+    """The seller's figures for releasing ``amount`` of the order's escrow today. The fee is
+    capped at the converted amount: a seller is never charged more than it receives."""
+    currency = order.seller.currency
+    quote = None
+    gross = amount
+    if amount.currency.code != currency:
+        quote = fx_quote(amount=amount, to=currency)
+        gross = quote.target
+    fee = min(platform_fee(order=order), gross)
+    return SettlementFigures(held=amount, quote=quote, gross=gross, fee=fee, net=gross - fee)
+
+
+def settlement_preview(*, order: Order) -> SettlementFigures | None:
+    """What releasing everything escrow holds for the order would pay the seller today, or
+    None when nothing is held or no rate is known yet."""
+    held = account_balance(escrow_account(order=order))
+    if held.amount <= 0:
+        return None
+    try:
+        return settlement_figures(order=order, amount=held)
+    except ApplicationError:  # no reference rate loaded for one of the currencies
+        return None
+
+
+def settlement_post(*, order: Order, amount: Money, actor_label: str) -> LedgerTransaction:
+    """Pay the seller ``amount`` of the order's escrow: convert, deduct the fee, record the
+    settlement. The caller holds the order's row lock and has checked its status."""
+    figures = settlement_figures(order=order, amount=amount)
+    escrow = escrow_account(order=order)
+    seller = customer_account(organization=order.seller, currency=figures.net.currency.code)
+    fees = fees_account(hub=order.origin_hub, currency=figures.fee.currency.code)
+    if figures.quote is not None:
+        # through the FX position accounts: escrow → FX(paid) | FX(seller's) → seller
+        postings = fx_postings(quote=figures.quote, debit=escrow, credit=seller)
+        postings[-1] = Posting(seller, figures.net)
+    else:
+        postings = [Posting(escrow, -amount), Posting(seller, figures.net)]
+    postings.append(Posting(fees, figures.fee))
+    with transaction.atomic():
+        released = ledger_post(
+            kind=LedgerTransaction.Kind.RELEASE,
+            description=_description(order, figures),
+            reference=order.reference,
+            postings=[p for p in postings if p.amount.amount],
+            idempotency_key=f"release:{order.pk}",
+            actor_label=actor_label,
+        )
+        if figures.quote is not None:
+            fx_conversion_record(ledger_transaction=released, quote=figures.quote)
+        Settlement.objects.get_or_create(
+            ledger_transaction=released,
+            defaults={
+                "order": order,
+                "organization_id": order.seller_id,
+                "held_minor": money_to_minor(figures.held),
+                "held_currency": figures.held.currency.code,
+                "gross_minor": money_to_minor(figures.gross),
+                "fee_minor": money_to_minor(figures.fee),
+                "net_minor": money_to_minor(figures.net),
+                "currency": figures.net.currency.code,
+            },
+        )
+    if order.channel_id:
+        webhook_emit(
+            api_client=order.channel,
+            event="escrow.released",
+            data={
+                "order_reference": order.reference,
+                "amount": str(amount.amount),
+                "currency": amount.currency.code,
+            },
+        )
+    return released
+
+
+def _description(order: Order, figures: SettlementFigures) -> str:
+    parts = [f"Escrow released for {order.reference}"]
+    if figures.quote is not None:
+        parts.append(
+            f"{figures.held} at {figures.quote.applied_rate:.6f} "
+            f"({figures.quote.rate_source} {figures.quote.rate_as_of}, "
+            f"spread {figures.quote.spread_percent}%)"
+        )
+    if figures.fee.amount > 0:
+        parts.append(f"platform fee {figures.fee}")
+    return "; ".join(parts)[:200]
