@@ -93,7 +93,7 @@ def basic_auth(client_id, secret):
 
 @pytest.fixture
 def bank_credentials(db):
-    return factories.api_client(scopes=["hubs:read", "payments:read"])
+    return factories.api_client(scopes=["hubs:read", "statements:read"])
 
 
 @pytest.fixture

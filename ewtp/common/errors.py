@@ -26,6 +26,12 @@ class NotAllowedError(ApplicationError):
     status = 403
 
 
+class NotFoundError(ApplicationError):
+    """What the caller asked for does not exist for it (404)."""
+
+    status = 404
+
+
 class ConflictError(ApplicationError):
     """The object is not in a state that allows this, e.g. an illegal transition (409)."""
 

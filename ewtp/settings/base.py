@@ -222,7 +222,7 @@ API_SCOPES = {
     "products:write": "Create, update and deactivate the organisation's products",
     "orders:read": "Read the caller's orders (a channel's own; an organisation's sales and buys)",
     "orders:write": "Place and cancel orders",
-    "payments:read": "Read payments, accounts and statements routed through the bank",
+    "statements:read": "Read the statements of the hub's accounts held at the bank",
     "payments:write": "Confirm incoming payments and report payout results",
     "payouts:read": "List and download payout batches routed through the bank",
     "payouts:write": "Report the status of each payout",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import payouts, views
+from . import payouts, statements, views
 
 urlpatterns = [
     path("payments/incoming", views.IncomingPaymentApi.as_view(), name="api-payment-incoming"),
@@ -11,4 +11,11 @@ urlpatterns = [
         name="api-payout-pain001",
     ),
     path("payouts/status", payouts.PayoutStatusApi.as_view(), name="api-payout-status"),
+    path("statements/", statements.BankAccountListApi.as_view(), name="api-statement-accounts"),
+    path("statements/<str:currency>", statements.StatementApi.as_view(), name="api-statement"),
+    path(
+        "statements/<str:currency>/camt053",
+        statements.StatementFileApi.as_view(),
+        name="api-statement-camt053",
+    ),
 ]

@@ -82,11 +82,13 @@ def payout_request(
         )
     bank = payout_bank()
     currency = amount.currency.code
+    end_to_end_id = f"EWP{secrets.token_hex(8).upper()}"
     with transaction.atomic():
         moved = ledger_post(
             kind=LedgerTransaction.Kind.PAYOUT,
             description=f"Payout to {organization.payout_bic} "
             f"…{organization.payout_account_number[-4:]}",
+            reference=end_to_end_id,  # the bank's statement line carries it too
             postings=[
                 Posting(customer_account(organization=organization, currency=currency), -amount),
                 Posting(bank_clearing_account(bank=bank, currency=currency), amount),
@@ -100,7 +102,7 @@ def payout_request(
         return Payout.objects.create(
             organization=organization,
             bank=bank,
-            end_to_end_id=f"EWP{secrets.token_hex(8).upper()}",
+            end_to_end_id=end_to_end_id,
             amount_minor=money_to_minor(amount),
             currency=currency,
             creditor_name=organization.payout_account_name,

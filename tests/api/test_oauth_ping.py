@@ -18,7 +18,7 @@ def test_client_credentials_token_then_ping(api, bank_credentials):
     assert token.status_code == 200
     body = token.json()
     assert body["token_type"] == "Bearer"
-    assert set(body["scope"].split()) == {"hubs:read", "payments:read"}
+    assert set(body["scope"].split()) == {"hubs:read", "statements:read"}
 
     response = api.get("/api/v1/ping", HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
 
@@ -27,7 +27,7 @@ def test_client_credentials_token_then_ping(api, bank_credentials):
     assert ping["client_id"] == bank_credentials.client_id
     assert ping["client_name"] == "Test Bank"
     assert ping["kind"] == "bank"
-    assert ping["scopes"] == ["hubs:read", "payments:read"]
+    assert ping["scopes"] == ["hubs:read", "statements:read"]
 
 
 def test_a_token_can_be_narrowed_to_fewer_scopes(api, bank_credentials):
@@ -143,7 +143,7 @@ def test_rotation_revokes_tokens_already_issued(api, bank_credentials, bank_toke
 def test_narrowing_a_client_revokes_its_tokens(api, bank_credentials, bank_token):
     from ewtp.common.services import api_client_update
 
-    api_client_update(client=bank_credentials.client, is_active=True, scopes=["payments:read"])
+    api_client_update(client=bank_credentials.client, is_active=True, scopes=["statements:read"])
     assert api.get("/api/v1/hubs/", HTTP_AUTHORIZATION=f"Bearer {bank_token}").status_code == 401
     token = issue_token(api, bank_credentials).json()["access_token"]
     assert api.get("/api/v1/hubs/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 403

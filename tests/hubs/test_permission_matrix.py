@@ -239,7 +239,7 @@ def api_callers(api, world):
                 kind="channel", name="Shop", scopes=["orders:read", "orders:write", "products:read"]
             )
         ),
-        "bank": token(factories.api_client(kind="bank", name="Bank", scopes=["payments:read"])),
+        "bank": token(factories.api_client(kind="bank", name="Bank", scopes=["statements:read"])),
         "anonymous": {},
     }
 

@@ -17,7 +17,7 @@ from django_countries import countries
 from moneyed import Money
 
 from ewtp.common.models import ApiClient
-from ewtp.common.services import api_client_create, api_client_secret_rotate
+from ewtp.common.services import api_client_create, api_client_secret_rotate, api_client_update
 from hubs.models import Hub, Membership, Order, Organization, Product, User
 from hubs.roles import ROLE_LABELS, roles_of
 from hubs.services.network import eroad_open, hub_open
@@ -34,7 +34,15 @@ API_CLIENTS = [
     (
         "Demo Partner Bank",
         ApiClient.Kind.BANK,
-        ["hubs:read", "payments:read", "payments:write", "credit:read", "credit:write"],
+        [
+            "hubs:read",
+            "statements:read",
+            "payments:write",
+            "payouts:read",
+            "payouts:write",
+            "credit:read",
+            "credit:write",
+        ],
     ),
     (
         "Demo Marketplace",
@@ -451,6 +459,8 @@ class Command(BaseCommand):
         client = ApiClient.objects.filter(application__name=name).first()
         if client is None:
             return api_client_create(name=name, kind=kind, scopes=scopes)
+        if set(client.scope_list) != set(scopes):  # a demo world from an older release
+            api_client_update(client=client, is_active=True, scopes=scopes)
         return api_client_secret_rotate(client=client)
 
     def _print(self, issued):
