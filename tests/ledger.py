@@ -25,9 +25,8 @@ def no_customer_account_negative() -> bool:
     )
 
 
-def paid_order(*, destination_hub, bank, quantity=2, payment_currency="", reference="R1"):
-    """A buyer's order for ``quantity`` scarves (45.00 MYR each), paid in full by ``bank``
-    (an ApiClient of kind bank) in the currency the buyer chose."""
+def placed_order(*, destination_hub, quantity=2, payment_currency=""):
+    """A buyer's order for ``quantity`` scarves (45.00 MYR each), its payment intent open."""
     factories.open_eroads()
     buyer = factories.BuyerFactory()
     product = factories.ProductFactory(stock=10)
@@ -41,7 +40,17 @@ def paid_order(*, destination_hub, bank, quantity=2, payment_currency="", refere
         ),
         actor=factories.member(buyer),
     )
-    intent = payment_intent_open(order=order)
+    payment_intent_open(order=order)
+    return order
+
+
+def paid_order(*, destination_hub, bank, quantity=2, payment_currency="", reference="R1"):
+    """The same, paid in full by ``bank`` (an ApiClient of kind bank) in the currency the
+    buyer chose."""
+    order = placed_order(
+        destination_hub=destination_hub, quantity=quantity, payment_currency=payment_currency
+    )
+    intent = order.payment_intent
     payment_receive(
         order_reference=order.reference,
         transfer=BankTransfer(

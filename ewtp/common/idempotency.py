@@ -120,6 +120,7 @@ def idempotent(view_method):
             _store(row, fingerprint, response)
         return response
 
+    wrapper.honours_idempotency_key = True  # the schema documents the header (api.schema)
     return wrapper
 
 

@@ -215,14 +215,6 @@ class OrderListApi(APIView):
         responses={201: OrderOutput},
         tags=["orders"],
         examples=[B2C_EXAMPLE, B2B_EXAMPLE],
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                description="Same key and body: the same order, once.",
-            )
-        ],
     )
     @idempotent
     def post(self, request):

@@ -2,7 +2,7 @@
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -112,7 +112,6 @@ class PayoutStatusApi(APIView):
         request=PayoutStatusInput,
         responses=PayoutOutput,
         tags=["payouts"],
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
         examples=[
             OpenApiExample(
                 "Settled", value={"end_to_end_id": "EWP0A1B2C3D4E5F6A7B", "status": "settled"}

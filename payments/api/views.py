@@ -1,6 +1,6 @@
 """The partner-bank API: incoming-payment notifications."""
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -79,14 +79,6 @@ class IncomingPaymentApi(APIView):
         request=IncomingPaymentInput,
         responses={201: IncomingPaymentOutput},
         tags=["payments"],
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                description="Same key and body: the same answer, the payment applied once.",
-            )
-        ],
         examples=[
             OpenApiExample(
                 "A transfer for an order",

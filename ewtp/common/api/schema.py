@@ -1,4 +1,28 @@
-"""OpenAPI additions: every operation documents its problem+json error responses."""
+"""OpenAPI additions: every operation documents its problem+json error responses, and every
+operation that honours an Idempotency-Key documents the header."""
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Any unique string up to 255 characters (a UUID is good). Resending the same "
+    "request with the same key within 48 hours replays the first response without acting "
+    "again; the same key with another request is a 422; while the first is still running, "
+    "a 409.",
+)
+
+
+class HubAutoSchema(AutoSchema):
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        handler = getattr(self.view, self.method.lower(), None)
+        if getattr(handler, "honours_idempotency_key", False):
+            parameters = [*parameters, IDEMPOTENCY_KEY]
+        return parameters
+
 
 PROBLEM_SCHEMA = {
     "type": "object",
