@@ -16,6 +16,18 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 class HubAutoSchema(AutoSchema):
+    def get_auth(self):
+        """The OAuth2 scopes this operation needs, from the view's ``scopes`` per method
+        (HasMethodScope) or ``required_scopes`` (HasScope), so a client knows what to ask for."""
+        per_method = getattr(self.view, "scopes", None)
+        if isinstance(per_method, dict):
+            scopes = per_method.get(self.method.upper(), [])
+        else:
+            scopes = getattr(self.view, "required_scopes", None) or []
+        super().get_auth()  # registers the oauth2 security scheme component
+        # every API operation needs a token; some (ping, webhooks) no particular scope
+        return [{"oauth2": list(scopes)}]
+
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
         handler = getattr(self.view, self.method.lower(), None)
