@@ -1,0 +1,192 @@
+"""API throughput of the bank's payment-confirmation endpoint, next to a trivial
+authenticated endpoint (GET /api/v1/ping) on the same server, as a ratio.
+
+A real gunicorn (2 sync workers) serves the hub from the benchmark's PostgreSQL database;
+client threads send requests over HTTP with a bank's bearer token. Each payment notification
+pays a different prepared order (row locks, the ledger posting with its deferred balance
+check, the outbox event, the idempotency key), and ping does only token authentication. The
+ratio is what a money-moving request costs against the framework's floor on this machine.
+"""
+
+import json
+import logging
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from harness import setup, teardown
+
+ORDERS = 300
+PINGS = 600
+THREADS = 4
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main():
+    state = setup()
+    try:
+        run()
+    finally:
+        teardown(state)
+
+
+def run():
+    logging.disable(logging.INFO)  # preparing orders runs the pipeline's tasks in-process
+    from django.db import connection
+    from django.test import override_settings
+
+    from tests import factories, ledger
+
+    hub = factories.hub("HGH")
+    # hashed with the server's hasher (the benchmark process runs with the tests' fast one)
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
+        credentials = factories.api_client(
+            kind="bank", name="Bench bank", scopes=["payments:write"]
+        )
+    orders = [ledger.placed_order(destination_hub=hub).reference for _ in range(ORDERS)]
+    server, url = _start_server(connection.settings_dict)
+    try:
+        token = _token(url, credentials)
+        headers = {"Authorization": f"Bearer {token}"}
+        ping = _load(url, [("GET", "/api/v1/ping", None, headers)] * PINGS)
+        payments = _load(
+            url,
+            [
+                (
+                    "POST",
+                    "/api/v1/payments/incoming",
+                    {
+                        "order_reference": reference,
+                        "bank_reference": f"BENCH-{n}",
+                        "amount": {"amount": "90.00", "currency": "MYR"},
+                        "payer": {"name": "Bench buyer"},
+                    },
+                    headers | {"Idempotency-Key": f"bench-{n}"},
+                )
+                for n, reference in enumerate(orders)
+            ],
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"gunicorn 2 workers, {THREADS} client threads, PostgreSQL")
+    for name, result in (("GET /api/v1/ping", ping), ("POST /api/v1/payments/incoming", payments)):
+        print(
+            f"{name:32} {result['rps']:7.1f} req/s   p50 {result['p50'] * 1000:6.1f} ms   "
+            f"p95 {result['p95'] * 1000:6.1f} ms   errors {result['errors']}"
+        )
+    print(f"ratio (ping throughput / payment throughput): {ping['rps'] / payments['rps']:.2f}x")
+
+
+def _start_server(database: dict):
+    port = _free_port()
+    user = database["USER"] or "postgres"
+    host = database["HOST"] or "127.0.0.1"
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "ewtp.settings.local",
+        "DJANGO_DEBUG": "0",
+        "DATABASE_URL": f"postgres://{user}@{host}:{database['PORT'] or 5432}/{database['NAME']}",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ewtp.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/healthz", timeout=1)
+            return server, url
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _token(url, credentials) -> str:
+    import base64
+    import urllib.parse
+
+    basic = base64.b64encode(f"{credentials.client_id}:{credentials.client_secret}".encode())
+    request = urllib.request.Request(
+        f"{url}/api/v1/oauth/token/",
+        data=urllib.parse.urlencode({"grant_type": "client_credentials"}).encode(),
+        headers={
+            "Authorization": f"Basic {basic.decode()}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())["access_token"]
+
+
+def _load(url, calls) -> dict:
+    """Send ``calls`` from THREADS threads; requests per second and latency percentiles."""
+    latencies, errors, lock = [], [], threading.Lock()
+    pending = list(calls)
+
+    def worker():
+        while True:
+            with lock:
+                if not pending:
+                    return
+                method, path, body, headers = pending.pop()
+            data = json.dumps(body).encode() if body is not None else None
+            request = urllib.request.Request(
+                url + path,
+                data=data,
+                method=method,
+                headers=headers | ({"Content-Type": "application/json"} if data else {}),
+            )
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    response.read()
+            except urllib.error.HTTPError as error:
+                errors.append(error.code)
+            latency = time.perf_counter() - started
+            with lock:
+                latencies.append(latency)
+
+    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies),
+        "p95": latencies[int(len(latencies) * 0.95) - 1],
+        "errors": len(errors),
+    }
+
+
+if __name__ == "__main__":
+    main()
