@@ -34,6 +34,7 @@ EVENTS = {
     "escrow.released": "An order's escrow was paid to the seller.",
     "refund.issued": "Money was returned to the payer's bank.",
     "payout_batch.ready": "A payout batch is ready to download (banks).",
+    "parcel.tracking": "A parcel of one of your orders has a new tracking event (channels).",
 }
 
 

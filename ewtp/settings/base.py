@@ -294,6 +294,10 @@ PRODUCT_IMPORT_MAX_BYTES = env.int("PRODUCT_IMPORT_MAX_MB", default=20) * 1024 *
 PRODUCT_IMPORT_MAX_ROWS = env.int("PRODUCT_IMPORT_MAX_ROWS", default=50_000)
 # An order not paid within this time expires and its stock is released.
 ORDER_PAYMENT_WINDOW = timedelta(hours=env.int("ORDER_PAYMENT_WINDOW_HOURS", default=48))
+# Logistics: a measured weight further than this from the declared one flags the parcel and
+# tells customs; parcels board flights departing at least this long after the run.
+PARCEL_WEIGHT_TOLERANCE_PERCENT = Decimal(env("PARCEL_WEIGHT_TOLERANCE_PERCENT", default="10"))
+CONSOLIDATION_CUTOFF_MINUTES = env.int("CONSOLIDATION_CUTOFF_MINUTES", default=120)
 # Buyers pay in one of these (each needs a reference rate); sellers are settled in their own.
 PAYMENT_CURRENCIES = env.list(
     "PAYMENT_CURRENCIES", default=["MYR", "CNY", "USD", "SGD", "THB", "EUR"]
@@ -375,6 +379,14 @@ CELERY_BEAT_SCHEDULE = {
     "escrow-release-due": {
         "task": "payments.tasks.escrow_release_due_task",
         "schedule": timedelta(minutes=env.int("ESCROW_SWEEP_MINUTES", default=15)),
+    },
+    "flights-advance": {
+        "task": "logistics.tasks.flights_advance_task",
+        "schedule": timedelta(minutes=env.int("FLIGHTS_ADVANCE_MINUTES", default=5)),
+    },
+    "consolidate": {
+        "task": "logistics.tasks.consolidate_task",
+        "schedule": timedelta(minutes=env.int("CONSOLIDATION_MINUTES", default=15)),
     },
     "idempotency-keys-expire": {
         "task": "ewtp.common.tasks.idempotency_keys_expire_task",

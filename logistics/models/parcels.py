@@ -1,0 +1,113 @@
+"""The eFulfilment centre and the parcels sellers hand in there."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ewtp.common.models import BaseModel
+
+
+class Facility(BaseModel):
+    """A hub's airport eFulfilment centre, where parcels are dropped off and consolidated."""
+
+    hub = models.OneToOneField("hubs.Hub", on_delete=models.PROTECT, related_name="facility")
+    name = models.CharField(max_length=150)
+    address = models.TextField()
+
+    class Meta:
+        verbose_name_plural = "facilities"
+
+    def __str__(self):
+        return self.name
+
+
+class WaybillSequence(models.Model):
+    """The next serial of a numbering series (house waybills per hub, masters per carrier),
+    taken under a row lock so two parcels never share a number."""
+
+    name = models.CharField(max_length=20, unique=True)
+    next_value = models.PositiveBigIntegerField(default=1)
+
+    def __str__(self):
+        return f"{self.name} → {self.next_value}"
+
+
+class Parcel(BaseModel):
+    class Status(models.TextChoices):
+        CREATED = "created", _("Label printed")
+        BOOKED = "booked", _("Drop-off booked")
+        RECEIVED = "received", _("Received at the hub")
+        HELD = "held", _("Held at the hub")
+        MANIFESTED = "manifested", _("Manifested on a flight")
+        DEPARTED = "departed", _("Departed")
+        ARRIVED = "arrived", _("Arrived, ready for import clearance")
+        OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+        DELIVERED = "delivered", _("Delivered")
+        RETURNED = "returned", _("Returned to sender")
+        EXCEPTION = "exception", _("Exception")
+
+    # before the hub has it, the seller may still change its mind
+    BEFORE_HUB = (Status.CREATED, Status.BOOKED)
+
+    order = models.ForeignKey("hubs.Order", on_delete=models.PROTECT, related_name="parcels")
+    eroad = models.ForeignKey("hubs.ERoad", on_delete=models.PROTECT, related_name="parcels")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="parcels")
+    waybill = models.CharField(_("house waybill"), max_length=12, unique=True)
+    declared_weight_kg = models.DecimalField(_("weight (kg)"), max_digits=8, decimal_places=3)
+    length_cm = models.PositiveSmallIntegerField(_("length (cm)"))
+    width_cm = models.PositiveSmallIntegerField(_("width (cm)"))
+    height_cm = models.PositiveSmallIntegerField(_("height (cm)"))
+    measured_weight_kg = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)
+    weight_flagged = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CREATED)
+    drop_off_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    # set when customs releases the export declaration; only released parcels board
+    export_released_at = models.DateTimeField(null=True, blank=True)
+    flight = models.ForeignKey(
+        "logistics.Flight", null=True, blank=True, on_delete=models.PROTECT, related_name="parcels"
+    )
+    hold_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="parcel_weight_positive", condition=Q(declared_weight_kg__gt=0)
+            ),
+        ]
+        indexes = [
+            # the consolidation run: released, received parcels of an e-road, oldest first
+            models.Index(
+                fields=["eroad", "received_at", "id"],
+                name="parcel_ready_to_load_idx",
+                condition=Q(
+                    status="received", flight__isnull=True, export_released_at__isnull=False
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.waybill
+
+    @property
+    def weight_kg(self):
+        """What the parcel weighs for loading: measured when the hub has weighed it."""
+        return self.measured_weight_kg or self.declared_weight_kg
+
+
+class ParcelItem(models.Model):
+    """Which order line, and how many of it, is in the parcel."""
+
+    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="items")
+    order_line = models.ForeignKey("hubs.OrderLine", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["parcel", "order_line"], name="parcel_item_once"),
+            models.CheckConstraint(name="parcel_item_quantity", condition=Q(quantity__gte=1)),
+        ]
+
+    def __str__(self):
+        return f"{self.parcel_id} × {self.quantity}"

@@ -1,0 +1,127 @@
+"""Consolidation: received, export-released parcels of an e-road go onto the earliest
+scheduled flight with room left (weight and pieces), under the flight's master air waybill.
+
+A run locks the e-road's open flights first, so a concurrent run waits and then finds the
+parcels already loaded. Parcels are assigned in memory (oldest received first, first fit)
+and written with one UPDATE per flight and chunk, guarded by their status so a parcel held
+meanwhile stays off; each flight's load is then recomputed from what is really on it, and a
+database constraint refuses any load above capacity. 100,000 parcels take a few seconds.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from hubs.models import ERoad
+
+from ..models import Flight, Parcel, TrackingEvent
+from ..waybills import master_waybill
+from .parcels import _next_serial
+from .tracking import tracking_record
+
+CHUNK = 10_000
+
+
+@dataclass
+class Load:
+    flight: Flight
+    room_kg: Decimal
+    room_pieces: int
+    parcel_ids: list = field(default_factory=list)
+
+
+def consolidate(*, eroad: ERoad | None = None, now: datetime | None = None) -> int:
+    """Load what is ready on every active e-road (or one); returns how many parcels boarded."""
+    eroads = [eroad] if eroad is not None else list(ERoad.objects.filter(is_active=True))
+    return sum(_consolidate(e, now or timezone.now()) for e in eroads)
+
+
+def _consolidate(eroad: ERoad, now: datetime) -> int:
+    cutoff = now + timedelta(minutes=settings.CONSOLIDATION_CUTOFF_MINUTES)
+    with transaction.atomic():
+        flights = list(
+            Flight.objects.select_for_update()
+            .select_related("carrier")
+            .filter(eroad=eroad, status=Flight.Status.SCHEDULED, departs_at__gt=cutoff)
+            .order_by("departs_at", "id")
+        )
+        if not flights:
+            return 0
+        ready = (
+            Parcel.objects.filter(
+                eroad=eroad,
+                status=Parcel.Status.RECEIVED,
+                flight__isnull=True,
+                export_released_at__isnull=False,
+            )
+            .order_by("received_at", "id")
+            .values_list("pk", "measured_weight_kg", "declared_weight_kg")
+        )
+        loads = [
+            Load(f, f.capacity_kg - f.loaded_kg, f.capacity_pieces - f.loaded_pieces)
+            for f in flights
+        ]
+        spilled = _assign(ready, loads)
+        return sum(_write(load, eroad, spilled) for load in loads if load.parcel_ids)
+
+
+def _assign(ready, loads: list[Load]) -> set[int]:
+    """First fit in departure order; returns the parcels that missed an earlier flight."""
+    first_open, spilled = 0, set()
+    for pk, measured, declared in ready.iterator(chunk_size=CHUNK):
+        weight = measured or declared
+        while first_open < len(loads) and loads[first_open].room_pieces == 0:
+            first_open += 1
+        for index in range(first_open, len(loads)):
+            load = loads[index]
+            if load.room_pieces and load.room_kg >= weight:
+                load.parcel_ids.append(pk)
+                load.room_kg -= weight
+                load.room_pieces -= 1
+                if index != first_open:
+                    spilled.add(pk)
+                break
+    return spilled
+
+
+def _write(load: Load, eroad: ERoad, spilled: set[int]) -> int:
+    flight = load.flight
+    if flight.master_waybill is None:
+        prefix = flight.carrier.awb_prefix
+        flight.master_waybill = master_waybill(prefix, _next_serial(f"MAWB-{prefix}") % 10**7)
+    boarded = []
+    for start in range(0, len(load.parcel_ids), CHUNK):
+        chunk = load.parcel_ids[start : start + CHUNK]
+        Parcel.objects.filter(
+            pk__in=chunk, status=Parcel.Status.RECEIVED, flight__isnull=True
+        ).update(flight=flight, status=Parcel.Status.MANIFESTED, updated_at=timezone.now())
+        # what really boarded: a parcel held meanwhile kept its status and stayed off
+        boarded.extend(
+            Parcel.objects.filter(pk__in=chunk, flight=flight).values_list("pk", flat=True)
+        )
+    totals = flight.parcels.aggregate(
+        kg=Coalesce(Sum(Coalesce("measured_weight_kg", "declared_weight_kg")), Decimal(0)),
+        pieces=Count("id"),
+    )
+    flight.loaded_kg, flight.loaded_pieces = totals["kg"], totals["pieces"]
+    flight.save(update_fields=["master_waybill", "loaded_kg", "loaded_pieces", "updated_at"])
+    place = eroad.origin.code
+    on_time = [pk for pk in boarded if pk not in spilled]
+    late = [pk for pk in boarded if pk in spilled]
+    for ids, note in ((on_time, ""), (late, "Earlier flights were full.")):
+        if ids:
+            tracking_record(
+                ids,
+                TrackingEvent.Code.MAN,
+                place=place,
+                actor_label="consolidation",
+                flight=flight,
+                note=f"MAWB {flight.master_waybill_display}. {note}".strip(),
+            )
+    return len(boarded)

@@ -1,0 +1,272 @@
+"""Flights on e-roads: carriers, schedules (from CSV or a daily pattern), cancellation, and the
+clock that departs and lands them (a beat task in the demo; a carrier feed in production)."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from ewtp.common.errors import ApplicationError, ConflictError
+from ewtp.common.outbox import event_record
+from hubs.models import ERoad
+
+from ..errors import LogisticsErrorCode
+from ..events import FlightArrived, FlightDeparted
+from ..models import Carrier, Flight, Parcel, TrackingEvent
+from .tracking import tracking_record
+
+CARRIERS_FILE = Path(__file__).resolve().parent.parent / "data" / "carriers.csv"
+FLIGHT_COLUMNS = [
+    "carrier",
+    "flight_number",
+    "origin",
+    "destination",
+    "departs_local",
+    "arrives_local",
+    "capacity_kg",
+    "capacity_pieces",
+]
+Code = TrackingEvent.Code
+
+
+def carriers_load() -> int:
+    """The carriers the hub knows (logistics/data/carriers.csv); returns how many were new."""
+    created = 0
+    with open(CARRIERS_FILE, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            _carrier, new = Carrier.objects.get_or_create(
+                iata_code=row["iata_code"],
+                defaults={"name": row["name"], "awb_prefix": row["awb_prefix"]},
+            )
+            created += new
+    return created
+
+
+@dataclass(frozen=True)
+class FlightRow:
+    line: int
+    carrier: Carrier
+    number: str
+    eroad: ERoad
+    departs_at: datetime
+    arrives_at: datetime
+    capacity_kg: Decimal
+    capacity_pieces: int
+
+
+def flights_import(*, text: str) -> int:
+    """Load a schedule from CSV (FLIGHT_COLUMNS; times in each airport's local time). Every
+    row is checked first and the file is refused whole with each row's reasons; a flight
+    already known (carrier, number, departure) is left as it is. Returns how many were new."""
+    rows, errors = _parse(text)
+    if errors:
+        raise ApplicationError(
+            "The schedule has errors; nothing was loaded. " + " ".join(errors[:20]),
+            LogisticsErrorCode.FLIGHT_INVALID,
+            extra={"field": "file"},
+        )
+    with transaction.atomic():
+        created = 0
+        for row in rows:
+            _flight, new = Flight.objects.get_or_create(
+                carrier=row.carrier,
+                number=row.number,
+                departs_at=row.departs_at,
+                defaults={
+                    "eroad": row.eroad,
+                    "arrives_at": row.arrives_at,
+                    "capacity_kg": row.capacity_kg,
+                    "capacity_pieces": row.capacity_pieces,
+                },
+            )
+            created += new
+    return created
+
+
+def _parse(text: str) -> tuple[list[FlightRow], list[str]]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = set(FLIGHT_COLUMNS) - set(reader.fieldnames or [])
+    if missing:
+        return [], [f"Missing column(s): {', '.join(sorted(missing))}."]
+    carriers = {c.iata_code: c for c in Carrier.objects.all()}
+    eroads = {
+        (e.origin.code, e.destination.code): e
+        for e in ERoad.objects.select_related("origin", "destination")
+    }
+    rows, errors = [], []
+    for line, raw in enumerate(reader, start=2):
+        try:
+            rows.append(_row(line, raw, carriers, eroads))
+        except ValueError as error:
+            errors.append(f"Row {line}: {error}")
+        if len(rows) + len(errors) > 20_000:
+            return [], ["A schedule has at most 20,000 flights."]
+    return rows, errors
+
+
+def _row(line, raw, carriers, eroads) -> FlightRow:
+    carrier = carriers.get((raw["carrier"] or "").strip().upper())
+    if carrier is None:
+        raise ValueError(f"unknown carrier {raw['carrier']!r}.")
+    number = (raw["flight_number"] or "").strip().upper().replace(" ", "")
+    if not (3 <= len(number) <= 8 and number[:2] == carrier.iata_code and number[2:].isdigit()):
+        raise ValueError(f"flight number {number!r} is the carrier's code and digits (MH318).")
+    eroad = eroads.get(((raw["origin"] or "").upper(), (raw["destination"] or "").upper()))
+    if eroad is None:
+        raise ValueError(f"no e-road {raw['origin']}→{raw['destination']}.")
+    try:
+        departs = _local(raw["departs_local"], eroad.origin.zone)
+        arrives = _local(raw["arrives_local"], eroad.destination.zone)
+        capacity_kg = Decimal(raw["capacity_kg"])
+        pieces = int(raw["capacity_pieces"])
+    except (ValueError, InvalidOperation, TypeError):
+        raise ValueError("times are YYYY-MM-DD HH:MM, capacities numbers.") from None
+    if arrives <= departs:
+        raise ValueError("it arrives before it departs.")
+    if not (0 < capacity_kg <= 150_000 and 0 < pieces <= 100_000):
+        raise ValueError("capacity is up to 150,000 kg and 100,000 pieces.")
+    return FlightRow(line, carrier, number, eroad, departs, arrives, capacity_kg, pieces)
+
+
+def _local(text: str, zone) -> datetime:
+    return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+
+
+def flights_schedule_daily(
+    *,
+    eroad: ERoad,
+    carrier: Carrier,
+    number: str,
+    departs_local: time,
+    duration: timedelta,
+    first_day: date,
+    days: int,
+    capacity_kg: Decimal,
+    capacity_pieces: int,
+) -> int:
+    """A daily flight for ``days`` days (the demo's month of flights). Idempotent."""
+    created = 0
+    for offset in range(days):
+        departs = datetime.combine(first_day + timedelta(days=offset), departs_local).replace(
+            tzinfo=eroad.origin.zone
+        )
+        _flight, new = Flight.objects.get_or_create(
+            carrier=carrier,
+            number=number,
+            departs_at=departs,
+            defaults={
+                "eroad": eroad,
+                "arrives_at": departs + duration,
+                "capacity_kg": capacity_kg,
+                "capacity_pieces": capacity_pieces,
+            },
+        )
+        created += new
+    return created
+
+
+def flight_cancel(*, flight: Flight, reason: str, actor_label: str) -> int:
+    """The flight will not fly: its parcels are offloaded (recorded with the reason) and
+    loaded onto the next flights with room. Returns how many parcels moved."""
+    from .consolidation import consolidate  # the next step of the same story
+
+    if not reason.strip():
+        raise ApplicationError(
+            "Say why the flight is cancelled.",
+            LogisticsErrorCode.FLIGHT_INVALID,
+            extra={"field": "reason"},
+        )
+    with transaction.atomic():
+        locked = (
+            Flight.objects.select_for_update().select_related("eroad__origin").get(pk=flight.pk)
+        )
+        if locked.status != Flight.Status.SCHEDULED:
+            raise ConflictError(
+                f"Flight {locked.number} has {locked.get_status_display().lower()}.",
+                LogisticsErrorCode.FLIGHT_STATE,
+            )
+        ids = list(locked.parcels.values_list("pk", flat=True))
+        Parcel.objects.filter(pk__in=ids).update(
+            flight=None, status=Parcel.Status.RECEIVED, updated_at=timezone.now()
+        )
+        tracking_record(
+            ids,
+            Code.OFLD,
+            place=locked.eroad.origin.code,
+            actor_label=actor_label,
+            flight=locked,
+            note=f"Flight {locked.number} cancelled: {reason.strip()}",
+        )
+        locked.status, locked.status_reason = Flight.Status.CANCELLED, reason.strip()[:200]
+        locked.loaded_kg, locked.loaded_pieces = 0, 0
+        locked.save(
+            update_fields=["status", "status_reason", "loaded_kg", "loaded_pieces", "updated_at"]
+        )
+    consolidate(eroad=locked.eroad)
+    return len(ids)
+
+
+def flights_advance(*, now: datetime | None = None) -> tuple[int, int]:
+    """Depart what is due to depart and land what is due to land (by schedule). Each flight
+    in its own transaction; returns (departed, arrived)."""
+    now = now or timezone.now()
+    departed = arrived = 0
+    for flight_id in Flight.objects.filter(
+        status=Flight.Status.SCHEDULED, departs_at__lte=now
+    ).values_list("pk", flat=True)[:200]:
+        departed += _advance(flight_id, Flight.Status.SCHEDULED, Flight.Status.DEPARTED)
+    for flight_id in Flight.objects.filter(
+        status=Flight.Status.DEPARTED, arrives_at__lte=now
+    ).values_list("pk", flat=True)[:200]:
+        arrived += _advance(flight_id, Flight.Status.DEPARTED, Flight.Status.ARRIVED)
+    return departed, arrived
+
+
+def _advance(flight_id: int, before: str, after: str) -> int:
+    with transaction.atomic():
+        flight = (
+            Flight.objects.select_for_update()
+            .select_related("eroad__origin", "eroad__destination")
+            .get(pk=flight_id)
+        )
+        if flight.status != before:
+            return 0  # another run moved it
+        departing = after == Flight.Status.DEPARTED
+        parcels = flight.parcels.filter(
+            status=Parcel.Status.MANIFESTED if departing else Parcel.Status.DEPARTED
+        )
+        ids = list(parcels.values_list("pk", flat=True))
+        order_ids = sorted(set(parcels.values_list("order_id", flat=True)))
+        parcels.update(
+            status=Parcel.Status.DEPARTED if departing else Parcel.Status.ARRIVED,
+            updated_at=timezone.now(),
+        )
+        if departing:
+            tracking_record(
+                ids,
+                Code.DEP,
+                place=flight.eroad.origin.code,
+                actor_label="carrier",
+                flight=flight,
+                at=flight.departs_at,
+            )
+            event_record(FlightDeparted(flight_id=flight.pk, order_ids=order_ids))
+        else:
+            for code in (Code.ARR, Code.RCF):  # landed, then on the destination's floor
+                tracking_record(
+                    ids,
+                    code,
+                    place=flight.eroad.destination.code,
+                    actor_label="carrier",
+                    flight=flight,
+                    at=flight.arrives_at,
+                )
+            event_record(FlightArrived(flight_id=flight.pk, order_ids=order_ids))
+        flight.status = after
+        flight.save(update_fields=["status", "updated_at"])
+    return 1

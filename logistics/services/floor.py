@@ -1,0 +1,255 @@
+"""The hub floor: what operators do with a parcel in their hands (scan, receive, weigh, hold,
+return) at the origin, and the destination's handling after the flight (out for delivery,
+delivered, exception). Each step is one transaction with its tracking event.
+
+A measured weight outside PARCEL_WEIGHT_TOLERANCE_PERCENT of the declared weight flags the
+parcel and reports it to customs through the outbox (the declaration may need amending).
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.outbox import event_record
+from hubs.roles import Perm, has_permission
+
+from ..errors import LogisticsErrorCode
+from ..events import ParcelDelivered, ParcelReceived, ParcelReturned, ParcelWeightMismatch
+from ..models import Parcel, TrackingEvent
+from ..waybills import house_waybill_valid
+from .tracking import tracking_record
+
+Code, Status = TrackingEvent.Code, Parcel.Status
+MAX_MEASURED_KG = Decimal("1000")
+
+
+def parcel_find(*, waybill: str) -> Parcel:
+    """The parcel a scanner read (or a person typed); a clear error for a bad number."""
+    text = (waybill or "").strip().upper()
+    if not house_waybill_valid(text):
+        raise ApplicationError(
+            f"{text[:20] or 'That'} is not a house waybill number (check digit wrong?).",
+            LogisticsErrorCode.PARCEL_UNKNOWN,
+            extra={"field": "waybill"},
+        )
+    parcel = (
+        Parcel.objects.select_related("facility__hub", "eroad__destination", "order", "flight")
+        .filter(waybill=text)
+        .first()
+    )
+    if parcel is None:
+        raise ApplicationError(
+            f"No parcel {text}.", LogisticsErrorCode.PARCEL_UNKNOWN, extra={"field": "waybill"}
+        )
+    return parcel
+
+
+def _at_hub(actor, hub_id: int) -> str:
+    """Operators act at their own hub; the system (actor None) anywhere. Returns the label."""
+    if actor is None:
+        return "system"
+    if not has_permission(actor, Perm.HUB_FLOOR) or actor.official_hub_id != hub_id:
+        raise NotAllowedError(
+            "Only the operators of this parcel's hub handle it here.",
+            LogisticsErrorCode.NOT_YOUR_HUB,
+        )
+    return actor.email
+
+
+def _move(parcel: Parcel, allowed, to: str, code: str, actor_label: str, place: str, note=""):
+    locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
+    if locked.status not in allowed:
+        raise ConflictError(
+            f"Parcel {locked.waybill} is {locked.get_status_display().lower()}.",
+            LogisticsErrorCode.PARCEL_STATE,
+        )
+    locked.status = to
+    tracking_record([locked.pk], code, place=place, actor_label=actor_label, note=note)
+    return locked
+
+
+def parcel_receive(*, parcel: Parcel, actor) -> Parcel:
+    label = _at_hub(actor, parcel.facility.hub_id)
+    with transaction.atomic():
+        locked = _move(
+            parcel,
+            Parcel.BEFORE_HUB,
+            Status.RECEIVED,
+            Code.RCS,
+            label,
+            parcel.facility.hub.code,
+        )
+        locked.received_at = timezone.now()
+        locked.save(update_fields=["status", "received_at", "updated_at"])
+        event_record(
+            ParcelReceived(parcel_id=locked.pk, order_id=locked.order_id, waybill=locked.waybill)
+        )
+    return locked
+
+
+def parcel_weigh(*, parcel: Parcel, measured_kg: Decimal, actor) -> Parcel:
+    """Record the scale's reading; outside the tolerance the parcel is flagged and customs
+    told. Weighing again replaces the reading (a second scale, a repacked parcel)."""
+    label = _at_hub(actor, parcel.facility.hub_id)
+    if not Decimal("0.001") <= measured_kg <= MAX_MEASURED_KG:
+        raise ApplicationError(
+            f"The reading is 0.001 to {MAX_MEASURED_KG} kg.",
+            LogisticsErrorCode.PARCEL_INVALID,
+            extra={"field": "measured_kg"},
+        )
+    with transaction.atomic():
+        locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
+        if locked.status not in (Status.RECEIVED, Status.HELD):
+            raise ConflictError(
+                f"Receive parcel {locked.waybill} before weighing it.",
+                LogisticsErrorCode.PARCEL_STATE,
+            )
+        tolerance = locked.declared_weight_kg * settings.PARCEL_WEIGHT_TOLERANCE_PERCENT / 100
+        flagged = abs(measured_kg - locked.declared_weight_kg) > tolerance
+        locked.measured_weight_kg, locked.weight_flagged = measured_kg, flagged
+        locked.save(update_fields=["measured_weight_kg", "weight_flagged", "updated_at"])
+        note = f"{measured_kg} kg (declared {locked.declared_weight_kg} kg)"
+        tracking_record(
+            [locked.pk],
+            Code.WGT,
+            place=locked.facility.hub.code,
+            actor_label=label,
+            note=note + (": outside the tolerance, reported to customs" if flagged else ""),
+        )
+        if flagged:
+            event_record(
+                ParcelWeightMismatch(
+                    parcel_id=locked.pk,
+                    order_id=locked.order_id,
+                    waybill=locked.waybill,
+                    declared_kg=str(locked.declared_weight_kg),
+                    measured_kg=str(measured_kg),
+                )
+            )
+    return locked
+
+
+def parcel_hold(*, parcel: Parcel, reason: str, actor) -> Parcel:
+    label = _at_hub(actor, parcel.facility.hub_id)
+    if not reason.strip():
+        raise ApplicationError(
+            "Say why the parcel is held.",
+            LogisticsErrorCode.PARCEL_INVALID,
+            extra={"field": "reason"},
+        )
+    with transaction.atomic():
+        locked = _move(
+            parcel,
+            (Status.RECEIVED,),
+            Status.HELD,
+            Code.HLD,
+            label,
+            parcel.facility.hub.code,
+            reason,
+        )
+        locked.hold_reason = reason.strip()[:200]
+        locked.save(update_fields=["status", "hold_reason", "updated_at"])
+    return locked
+
+
+def parcel_hold_release(*, parcel: Parcel, actor) -> Parcel:
+    label = _at_hub(actor, parcel.facility.hub_id)
+    with transaction.atomic():
+        locked = _move(
+            parcel, (Status.HELD,), Status.RECEIVED, Code.HRL, label, parcel.facility.hub.code
+        )
+        locked.hold_reason = ""
+        locked.save(update_fields=["status", "hold_reason", "updated_at"])
+    return locked
+
+
+def parcel_return(*, parcel: Parcel, reason: str, actor) -> Parcel:
+    """Back to the seller from the origin hub (customs rejection, refused goods)."""
+    label = _at_hub(actor, parcel.facility.hub_id)
+    with transaction.atomic():
+        locked = _move(
+            parcel,
+            (*Parcel.BEFORE_HUB, Status.RECEIVED, Status.HELD),
+            Status.RETURNED,
+            Code.RTS,
+            label,
+            parcel.facility.hub.code,
+            reason,
+        )
+        locked.save(update_fields=["status", "updated_at"])
+        event_record(
+            ParcelReturned(
+                parcel_id=locked.pk,
+                order_id=locked.order_id,
+                waybill=locked.waybill,
+                reason=reason[:200],
+            )
+        )
+    return locked
+
+
+def parcel_export_release(*, parcel: Parcel, actor_label: str = "customs") -> Parcel:
+    """Customs released the export: the parcel may board (the consolidation loads only these).
+    Releasing twice changes nothing."""
+    with transaction.atomic():
+        locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
+        if locked.export_released_at is None:
+            locked.export_released_at = timezone.now()
+            locked.save(update_fields=["export_released_at", "updated_at"])
+            tracking_record(
+                [locked.pk], Code.CCD, place=parcel.facility.hub.code, actor_label=actor_label
+            )
+    return locked
+
+
+def parcel_out_for_delivery(*, parcel: Parcel, actor) -> Parcel:
+    label = _at_hub(actor, parcel.eroad.destination_id)
+    with transaction.atomic():
+        locked = _move(
+            parcel,
+            (Status.ARRIVED,),
+            Status.OUT_FOR_DELIVERY,
+            Code.NFD,
+            label,
+            parcel.eroad.destination.code,
+        )
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+def parcel_deliver(*, parcel: Parcel, actor) -> Parcel:
+    label = _at_hub(actor, parcel.eroad.destination_id)
+    with transaction.atomic():
+        locked = _move(
+            parcel,
+            (Status.OUT_FOR_DELIVERY,),
+            Status.DELIVERED,
+            Code.DLV,
+            label,
+            parcel.eroad.destination.code,
+        )
+        locked.save(update_fields=["status", "updated_at"])
+        event_record(
+            ParcelDelivered(parcel_id=locked.pk, order_id=locked.order_id, waybill=locked.waybill)
+        )
+    return locked
+
+
+def parcel_exception(*, parcel: Parcel, reason: str, actor) -> Parcel:
+    """Lost or damaged after it left the origin floor: recorded for the claim."""
+    label = _at_hub(actor, parcel.eroad.destination_id)
+    with transaction.atomic():
+        locked = _move(
+            parcel,
+            (Status.MANIFESTED, Status.DEPARTED, Status.ARRIVED, Status.OUT_FOR_DELIVERY),
+            Status.EXCEPTION,
+            Code.EXC,
+            label,
+            parcel.eroad.destination.code,
+            reason,
+        )
+        locked.save(update_fields=["status", "updated_at"])
+    return locked

@@ -1,0 +1,146 @@
+"""Parcels: the seller packs an order into one or more parcels, each under a house waybill
+with a printable label, and books a drop-off at the hub's eFulfilment centre."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from ewtp.common.audit import audit_record
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from hubs.models import ERoad, Order
+from hubs.roles import Perm, can_act_for
+
+from ..errors import LogisticsErrorCode
+from ..models import Facility, Parcel, ParcelItem, TrackingEvent, WaybillSequence
+from ..waybills import house_waybill
+from .tracking import tracking_record
+
+MAX_WEIGHT_KG = Decimal("500")  # a parcel, not a pallet: heavier goes as cargo
+MAX_SIDE_CM = 300
+# Orders that may be packed: paid (escrow holds the money) and not yet on their way.
+PACKABLE = (Order.Status.PAID, Order.Status.IN_CUSTOMS)
+
+
+@dataclass(frozen=True)
+class ParcelRequest:
+    weight_kg: Decimal
+    length_cm: int
+    width_cm: int
+    height_cm: int
+    items: dict[int, int]  # order line id → quantity
+
+
+def _invalid(message: str, field: str) -> None:
+    raise ApplicationError(message, LogisticsErrorCode.PARCEL_INVALID, extra={"field": field})
+
+
+def _check(request: ParcelRequest) -> None:
+    if not Decimal("0.001") <= request.weight_kg <= MAX_WEIGHT_KG:
+        _invalid(f"The weight is 0.001 to {MAX_WEIGHT_KG} kg.", "weight_kg")
+    for name in ("length_cm", "width_cm", "height_cm"):
+        if not 1 <= getattr(request, name) <= MAX_SIDE_CM:
+            _invalid(f"Each side is 1 to {MAX_SIDE_CM} cm.", name)
+    if not request.items or any(q < 0 for q in request.items.values()):
+        _invalid("Say which goods are in the parcel.", "items")
+    if not any(request.items.values()):
+        _invalid("Put at least one item in the parcel.", "items")
+
+
+def parcel_create(*, order: Order, request: ParcelRequest, actor) -> Parcel:
+    """A parcel of (part of) a paid order, under a new house waybill of the origin hub. The
+    quantities packed never exceed what was ordered, across all of the order's parcels."""
+    if actor is not None and not can_act_for(actor, order.seller, Perm.ORDERS_TRADE):
+        raise NotAllowedError("Only the seller packs its orders.", "not_seller")
+    _check(request)
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status not in PACKABLE:
+            raise ConflictError(
+                f"Order {locked.reference} is {locked.get_status_display().lower()}: only a "
+                "paid order is packed.",
+                LogisticsErrorCode.PARCEL_STATE,
+            )
+        _check_quantities(locked, request.items)
+        facility = Facility.objects.filter(hub_id=locked.origin_hub_id).first()
+        if facility is None:
+            raise ConflictError(
+                "The origin hub has no eFulfilment centre yet.", LogisticsErrorCode.PARCEL_STATE
+            )
+        parcel = Parcel.objects.create(
+            order=locked,
+            eroad=ERoad.objects.get(
+                origin_id=locked.origin_hub_id, destination_id=locked.destination_hub_id
+            ),
+            facility=facility,
+            waybill=house_waybill(facility.hub.code, _next_serial(f"HAWB-{facility.hub.code}")),
+            declared_weight_kg=request.weight_kg,
+            length_cm=request.length_cm,
+            width_cm=request.width_cm,
+            height_cm=request.height_cm,
+        )
+        ParcelItem.objects.bulk_create(
+            [
+                ParcelItem(parcel=parcel, order_line_id=line_id, quantity=quantity)
+                for line_id, quantity in request.items.items()
+                if quantity
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="logistics.parcel.created",
+            target=parcel,
+            data={"waybill": parcel.waybill},
+        )
+    return parcel
+
+
+def _check_quantities(order: Order, items: dict[int, int]) -> None:
+    ordered = dict(order.lines.values_list("pk", "quantity"))
+    packed = dict(
+        ParcelItem.objects.filter(parcel__order=order)
+        .exclude(parcel__status=Parcel.Status.RETURNED)
+        .values("order_line")
+        .annotate(total=Sum("quantity"))
+        .values_list("order_line", "total")
+    )
+    for line_id, quantity in items.items():
+        if line_id not in ordered:
+            _invalid("That is not a line of this order.", "items")
+        left = ordered[line_id] - packed.get(line_id, 0)
+        if quantity > left:
+            _invalid(f"Only {left} of that line are left to pack.", f"items.{line_id}")
+
+
+def _next_serial(name: str) -> int:
+    sequence, _created = WaybillSequence.objects.get_or_create(name=name)
+    sequence = WaybillSequence.objects.select_for_update().get(pk=sequence.pk)
+    value = sequence.next_value
+    sequence.next_value = value + 1
+    sequence.save(update_fields=["next_value"])
+    return value
+
+
+def parcel_drop_off_book(*, parcel: Parcel, at: datetime, actor) -> Parcel:
+    """The seller says when it brings the parcel to the centre (the hub plans its floor)."""
+    if actor is not None and not can_act_for(actor, parcel.order.seller, Perm.ORDERS_TRADE):
+        raise NotAllowedError("Only the seller books its drop-offs.", "not_seller")
+    if at < timezone.now():
+        _invalid("Choose a time from now on.", "drop_off_at")
+    with transaction.atomic():
+        locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
+        if locked.status not in Parcel.BEFORE_HUB:
+            raise ConflictError("The hub already has this parcel.", LogisticsErrorCode.PARCEL_STATE)
+        locked.status, locked.drop_off_at = Parcel.Status.BOOKED, at
+        locked.save(update_fields=["status", "drop_off_at", "updated_at"])
+        tracking_record(
+            [locked.pk],
+            TrackingEvent.Code.BKD,
+            place=locked.facility.hub.code,
+            actor_label=actor.email if actor else "system",
+            note=f"Drop-off {at:%Y-%m-%d %H:%M} UTC",
+        )
+    return locked

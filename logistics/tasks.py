@@ -1,0 +1,16 @@
+"""Celery entry points of the logistics app."""
+
+from celery import shared_task
+
+from .services.consolidation import consolidate
+from .services.flights import flights_advance
+
+
+@shared_task
+def consolidate_task() -> int:
+    return consolidate()
+
+
+@shared_task
+def flights_advance_task() -> tuple[int, int]:
+    return flights_advance()
