@@ -50,8 +50,14 @@ class Parcel(BaseModel):
     BEFORE_HUB = (Status.CREATED, Status.BOOKED)
 
     order = models.ForeignKey("hubs.Order", on_delete=models.PROTECT, related_name="parcels")
-    eroad = models.ForeignKey("hubs.ERoad", on_delete=models.PROTECT, related_name="parcels")
-    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="parcels")
+    # e-roads and facilities are never deleted and parcels are found by the consolidation's
+    # partial index, so these keys have no index of their own (each costs every UPDATE)
+    eroad = models.ForeignKey(
+        "hubs.ERoad", on_delete=models.PROTECT, related_name="parcels", db_index=False
+    )
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="parcels", db_index=False
+    )
     waybill = models.CharField(_("house waybill"), max_length=12, unique=True)
     declared_weight_kg = models.DecimalField(_("weight (kg)"), max_digits=8, decimal_places=3)
     length_cm = models.PositiveSmallIntegerField(_("length (cm)"))

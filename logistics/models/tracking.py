@@ -27,13 +27,22 @@ class TrackingEvent(models.Model):
         RTS = "RTS", _("Returned to sender")
         EXC = "EXC", _("Exception")
 
-    parcel = models.ForeignKey("logistics.Parcel", on_delete=models.CASCADE, related_name="events")
+    # no index of their own: the timeline index starts with the parcel, and flights are never
+    # deleted; fewer indexes keep a 100,000-parcel consolidation fast
+    parcel = models.ForeignKey(
+        "logistics.Parcel", on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     code = models.CharField(max_length=10, choices=Code.choices)
     occurred_at = models.DateTimeField()  # UTC; shown in the place's local time
     place = models.CharField(max_length=3, help_text="IATA code of the hub or airport")
     actor_label = models.CharField(max_length=254, blank=True)
     flight = models.ForeignKey(
-        "logistics.Flight", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "logistics.Flight",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # for the parties and officers only; the public page shows code, time and place
     note = models.CharField(max_length=300, blank=True)
