@@ -26,11 +26,13 @@ api_v1 = [
     path("webhooks", WebhookListApi.as_view(), name="api-webhooks"),
     path("", include("hubs.api.urls")),
     path("", include("payments.api.urls")),
+    path("", include("logistics.api.urls")),
 ]
 
 urlpatterns = [
     path("", include("hubs.urls")),
     path("payments/", include("payments.urls")),
+    path("", include("logistics.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -169,7 +169,13 @@ def navigation_for(user) -> list[NavItem]:
             "hubs:hub_detail",
             own_hub,
         ),
-        (can(Perm.HUB_FLOOR) and own_hub, _("Hub floor"), "hubs:hub_detail", own_hub),
+        (can(Perm.HUB_FLOOR) and own_hub, _("Hub floor"), "logistics:floor", None),
+        (
+            can(Perm.HUB_FLOOR) or can(Perm.ORGANIZATIONS_OVERSEE),
+            _("Flights"),
+            "logistics:flights",
+            None,
+        ),
         (True, _("Hubs and e-roads"), "hubs:hub_list", None),
         (can(Perm.ADMIN_SITE), _("Administration"), "admin:index", None),
     ]

@@ -278,6 +278,7 @@ ORGANIZATION_CLIENT_SCOPES = [
     "orders:read",
     "orders:write",
     "hubs:read",
+    "tracking:read",
 ]
 
 

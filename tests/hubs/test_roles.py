@@ -31,14 +31,15 @@ SME_NAV = [
 NAV = {
     "sme_owner": SME_NAV,
     "sme_staff": SME_NAV,
-    "mdec_officer": ["Home", "Orders", "Organisations", "Hubs and e-roads"],
+    "mdec_officer": ["Home", "Orders", "Organisations", "Flights", "Hubs and e-roads"],
     "customs_officer": ["Home", "Customs workbench", "Hubs and e-roads"],
-    "hub_operator": ["Home", "Hub floor", "Hubs and e-roads"],
+    "hub_operator": ["Home", "Hub floor", "Flights", "Hubs and e-roads"],
     "admin_user": [
         "Home",
         "My organisation",
         "Orders",
         "Organisations",
+        "Flights",
         "Hubs and e-roads",
         "Administration",
     ],

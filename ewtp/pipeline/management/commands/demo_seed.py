@@ -47,7 +47,7 @@ API_CLIENTS = [
     (
         "Demo Marketplace",
         ApiClient.Kind.CHANNEL,
-        ["hubs:read", "products:read", "orders:read", "orders:write"],
+        ["hubs:read", "products:read", "orders:read", "orders:write", "tracking:read"],
     ),
 ]
 

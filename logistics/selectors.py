@@ -1,0 +1,64 @@
+"""Reads for the logistics pages and API: who sees which parcels and flights."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from hubs.models import Order
+from hubs.roles import Perm, can_act_for, can_oversee, has_permission
+
+from .models import Flight, Parcel, TrackingEvent
+
+
+def parcels_of_order(*, order: Order) -> QuerySet[Parcel]:
+    """The order's parcels with their timelines and contents, in a constant number of queries."""
+    return (
+        Parcel.objects.filter(order=order)
+        .select_related("flight", "eroad__origin", "eroad__destination")
+        .prefetch_related(
+            Prefetch("events", queryset=TrackingEvent.objects.order_by("occurred_at", "id")),
+            "items",
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def parcel_visible_to(user, parcel: Parcel) -> bool:
+    """The order's parties, the operators of the hubs it passes, and officers."""
+    order = parcel.order
+    return (
+        can_act_for(user, order.seller, Perm.ORDERS_TRADE)
+        or bool(order.buyer_id and can_act_for(user, order.buyer, Perm.ORDERS_TRADE))
+        or can_oversee(user)
+        or (
+            has_permission(user, Perm.HUB_FLOOR)
+            and user.official_hub_id in (parcel.eroad.origin_id, parcel.eroad.destination_id)
+        )
+    )
+
+
+def public_timeline(*, waybill: str) -> tuple[Parcel, list[TrackingEvent]] | None:
+    parcel = (
+        Parcel.objects.select_related("eroad__origin", "eroad__destination")
+        .filter(waybill=waybill.strip().upper()[:12])
+        .first()
+    )
+    if parcel is None:
+        return None
+    return parcel, list(parcel.events.order_by("occurred_at", "id"))
+
+
+def flights_of_hub(*, hub, statuses=None) -> QuerySet[Flight]:
+    """Flights leaving or reaching the hub, soonest first, with what the page shows."""
+    flights = Flight.objects.filter(Q(eroad__origin=hub) | Q(eroad__destination=hub))
+    if statuses:
+        flights = flights.filter(status__in=statuses)
+    return flights.select_related("carrier", "eroad__origin", "eroad__destination").order_by(
+        "departs_at", "id"
+    )
+
+
+def parcels_of_channel(*, channel) -> QuerySet[Parcel]:
+    return Parcel.objects.filter(order__channel=channel)
+
+
+def parcels_of_organization(*, organization) -> QuerySet[Parcel]:
+    return Parcel.objects.filter(Q(order__seller=organization) | Q(order__buyer=organization))

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "logistics"
+
+urlpatterns = [
+    path(
+        "logistics/orders/<str:reference>/parcels/",
+        views.OrderParcelsView.as_view(),
+        name="order_parcels",
+    ),
+    path(
+        "logistics/parcels/<str:waybill>/label.pdf",
+        views.ParcelLabelView.as_view(),
+        name="parcel_label",
+    ),
+    path("logistics/floor/", views.FloorView.as_view(), name="floor"),
+    path("logistics/flights/", views.FlightListView.as_view(), name="flights"),
+    path(
+        "logistics/flights/<uuid:public_id>/manifest.<str:kind>",
+        views.ManifestView.as_view(),
+        name="manifest",
+    ),
+    path("track/", views.PublicTrackingView.as_view(), name="track"),
+    path("track/<str:waybill>/", views.PublicTrackingView.as_view(), name="track_waybill"),
+]

@@ -1,0 +1,331 @@
+"""Portal pages of logistics: an order's parcels and labels (sellers), the hub floor and the
+flights (operators), manifests, and the public tracking page."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from ewtp.common.errors import ApplicationError
+from hubs.models import Order
+from hubs.roles import Perm, PermissionRequiredMixin, can_act_for, can_oversee, has_permission
+from hubs.selectors import order_visible_to
+from hubs.views.helpers import form_error_from
+
+from . import documents, selectors
+from .forms import DropOffForm, FlightScheduleForm, ParcelForm, ReasonForm, ScanForm, WeighForm
+from .models import Flight, Parcel, ParcelItem
+from .services import floor
+from .services.consolidation import consolidate
+from .services.flights import flight_cancel, flights_import
+from .services.parcels import ParcelRequest, parcel_create, parcel_drop_off_book
+
+
+class OrderParcelsView(TemplateView):
+    """The order's parcels with their timelines; the seller packs and books drop-offs here."""
+
+    template_name = "logistics/order_parcels.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            raise Http404
+        try:
+            self.order = order_visible_to(user=request.user, reference=kwargs["reference"])
+        except Order.DoesNotExist:
+            raise Http404("No such order.") from None
+        self.is_seller = can_act_for(request.user, self.order.seller, Perm.ORDERS_TRADE)
+        return super().dispatch(request, *args, **kwargs)
+
+    def _parcel_form(self, data=None) -> ParcelForm:
+        lines = list(self.order.lines.order_by("line_no"))
+        packed = dict(
+            ParcelItem.objects.filter(parcel__order=self.order)
+            .exclude(parcel__status=Parcel.Status.RETURNED)
+            .values("order_line")
+            .annotate(total=Sum("quantity"))
+            .values_list("order_line", "total")
+        )
+        left = {line.pk: line.quantity - packed.get(line.pk, 0) for line in lines}
+        return ParcelForm(data, lines=[line for line in lines if left[line.pk]], left=left)
+
+    def get_context_data(self, form=None, **kwargs):
+        may_pack = self.is_seller and self.order.status in (
+            Order.Status.PAID,
+            Order.Status.IN_CUSTOMS,
+        )
+        form = form or (self._parcel_form() if may_pack else None)
+        return super().get_context_data(
+            order=self.order,
+            parcels=selectors.parcels_of_order(order=self.order),
+            form=form if form is not None and form.line_fields else None,
+            drop_off_form=DropOffForm(),
+            is_seller=self.is_seller,
+            zone=self.order.origin_hub.zone,
+            **kwargs,
+        )
+
+    def post(self, request, reference):
+        if not self.is_seller:
+            raise PermissionDenied
+        if "drop_off" in request.POST:
+            return self._book(request)
+        form = self._parcel_form(request.POST)
+        if form.is_valid():
+            try:
+                parcel = parcel_create(
+                    order=self.order,
+                    request=ParcelRequest(
+                        weight_kg=form.cleaned_data["weight_kg"],
+                        length_cm=form.cleaned_data["length_cm"],
+                        width_cm=form.cleaned_data["width_cm"],
+                        height_cm=form.cleaned_data["height_cm"],
+                        items=form.items(),
+                    ),
+                    actor=request.user,
+                )
+                messages.success(
+                    request,
+                    _("Parcel %(waybill)s created: print its label.") % {"waybill": parcel.waybill},
+                )
+                return redirect("logistics:order_parcels", reference=reference)
+            except ApplicationError as error:
+                form_error_from(form, error)
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def _book(self, request):
+        parcel = self.order.parcels.filter(waybill=request.POST.get("waybill", "")).first()
+        if parcel is None:
+            raise Http404
+        # the time is the centre's local time, as the seller sees it there
+        with timezone.override(parcel.facility.hub.zone):
+            form = DropOffForm(request.POST)
+            valid = form.is_valid()
+        if not valid:
+            messages.error(request, _("Give the drop-off date and time."))
+        else:
+            try:
+                parcel_drop_off_book(
+                    parcel=parcel, at=form.cleaned_data["drop_off_at"], actor=request.user
+                )
+                messages.success(request, _("Drop-off booked."))
+            except ApplicationError as error:
+                messages.error(request, error.message)
+        return redirect("logistics:order_parcels", reference=self.order.reference)
+
+
+class ParcelLabelView(TemplateView):
+    def get(self, request, waybill):
+        parcel = (
+            Parcel.objects.select_related(
+                "order__seller", "order__buyer", "facility", "eroad__origin", "eroad__destination"
+            )
+            .filter(waybill=waybill)
+            .first()
+        )
+        if parcel is None or not request.user.is_authenticated:
+            raise Http404
+        if not selectors.parcel_visible_to(request.user, parcel):
+            raise Http404
+        response = HttpResponse(documents.label_pdf(parcel), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{parcel.waybill}.pdf"'
+        return response
+
+
+class FloorView(PermissionRequiredMixin, TemplateView):
+    """The operator's workbench: a scanner types the waybill into the field and presses Enter;
+    the parcel's card offers what can be done with it at this hub."""
+
+    permission = Perm.HUB_FLOOR
+    template_name = "logistics/floor.html"
+
+    def get_context_data(self, **kwargs):
+        scan = ScanForm(self.request.GET or None)
+        parcel = None
+        if scan.is_valid():
+            try:
+                parcel = floor.parcel_find(waybill=scan.cleaned_data["waybill"])
+            except ApplicationError as error:
+                form_error_from(scan, error)
+        if parcel is not None and not selectors.parcel_visible_to(self.request.user, parcel):
+            scan.add_error("waybill", _("This parcel is not handled at your hub."))
+            parcel = None
+        return super().get_context_data(
+            scan=ScanForm() if parcel else scan,
+            parcel=parcel,
+            events=list(parcel.events.order_by("occurred_at", "id")) if parcel else [],
+            weigh_form=WeighForm(),
+            reason_form=ReasonForm(),
+            at_origin=parcel is not None
+            and parcel.facility.hub_id == self.request.user.official_hub_id,
+            **kwargs,
+        )
+
+    ACTIONS = {
+        "receive": lambda p, post, user: floor.parcel_receive(parcel=p, actor=user),
+        "hold": lambda p, post, user: floor.parcel_hold(
+            parcel=p, reason=post.get("reason", ""), actor=user
+        ),
+        "release_hold": lambda p, post, user: floor.parcel_hold_release(parcel=p, actor=user),
+        "return": lambda p, post, user: floor.parcel_return(
+            parcel=p, reason=post.get("reason", "") or "Returned at the hub", actor=user
+        ),
+        "out_for_delivery": lambda p, post, user: floor.parcel_out_for_delivery(
+            parcel=p, actor=user
+        ),
+        "deliver": lambda p, post, user: floor.parcel_deliver(parcel=p, actor=user),
+    }
+
+    def post(self, request):
+        action = request.POST.get("action", "")
+        try:
+            parcel = floor.parcel_find(waybill=request.POST.get("waybill", ""))
+            if action == "weigh":
+                form = WeighForm(request.POST)
+                if not form.is_valid():
+                    raise ApplicationError(_("Enter the scale reading in kg."), "invalid")
+                parcel = floor.parcel_weigh(
+                    parcel=parcel, measured_kg=form.cleaned_data["measured_kg"], actor=request.user
+                )
+                if parcel.weight_flagged:
+                    messages.warning(
+                        request, _("Weight outside the tolerance: flagged and reported to customs.")
+                    )
+            elif action in self.ACTIONS:
+                self.ACTIONS[action](parcel, request.POST, request.user)
+            else:
+                raise ApplicationError(_("Unknown action."), "invalid")
+            messages.success(request, _("Done: %(waybill)s.") % {"waybill": parcel.waybill})
+            return redirect(f"{request.path}?waybill={parcel.waybill}")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect(request.path)
+
+
+class FlightListView(PermissionRequiredMixin, TemplateView):
+    """Flights from and to the operator's hub with their loads; consolidate, cancel, upload a
+    schedule. Officers see every hub's."""
+
+    template_name = "logistics/flights.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not (
+            has_permission(request.user, Perm.HUB_FLOOR) or can_oversee(request.user)
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def _flights(self):
+        user = self.request.user
+        statuses = (
+            [self.request.GET["status"]]
+            if self.request.GET.get("status") in (Flight.Status.values)
+            else [Flight.Status.SCHEDULED, Flight.Status.DEPARTED]
+        )
+        if user.official_hub_id:
+            return selectors.flights_of_hub(hub=user.official_hub, statuses=statuses)
+        return (
+            Flight.objects.filter(status__in=statuses)
+            .select_related("carrier", "eroad__origin", "eroad__destination")
+            .order_by("departs_at", "id")
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            flights=self._flights()[:200],
+            schedule_form=FlightScheduleForm(),
+            reason_form=ReasonForm(),
+            may_operate=has_permission(self.request.user, Perm.HUB_FLOOR),
+            statuses=Flight.Status.choices,
+            **kwargs,
+        )
+
+    def post(self, request):
+        if not has_permission(request.user, Perm.HUB_FLOOR):
+            raise PermissionDenied
+        try:
+            if "consolidate" in request.POST:
+                boarded = consolidate()
+                messages.success(request, _("%(count)s parcels loaded.") % {"count": boarded})
+            elif "cancel" in request.POST:
+                self._cancel(request)
+            elif "upload" in request.POST:
+                self._upload(request)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("logistics:flights")
+
+    def _cancel(self, request):
+        flight = self._flights().filter(public_id=request.POST.get("flight")).first()
+        if flight is None:
+            raise Http404
+        moved = flight_cancel(
+            flight=flight,
+            reason=request.POST.get("reason", ""),
+            actor_label=request.user.email,
+        )
+        messages.success(
+            request, _("Flight cancelled; %(count)s parcels moved.") % {"count": moved}
+        )
+
+    def _upload(self, request):
+        form = FlightScheduleForm(request.POST, request.FILES)
+        if not form.is_valid():
+            raise ApplicationError(_("Choose a CSV file."), "invalid")
+        try:
+            text = form.cleaned_data["file"].read(5_000_000).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ApplicationError(_("The file is not UTF-8 text (CSV)."), "invalid") from None
+        created = flights_import(text=text)
+        messages.success(request, _("%(count)s flights added.") % {"count": created})
+
+
+class ManifestView(PermissionRequiredMixin, TemplateView):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not (
+            has_permission(request.user, Perm.HUB_FLOOR) or can_oversee(request.user)
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, public_id, kind):
+        flight = (
+            Flight.objects.select_related("eroad__origin", "eroad__destination", "carrier")
+            .filter(public_id=public_id)
+            .first()
+        )
+        if flight is None:
+            raise Http404
+        parcels = flight.parcels.select_related("order").order_by("waybill")
+        name = f"manifest-{flight.number}-{flight.departs_at:%Y%m%d}"
+        if kind == "csv":
+            response = HttpResponse(
+                documents.manifest_csv(flight, parcels), content_type="text/csv; charset=utf-8"
+            )
+        else:
+            response = HttpResponse(
+                documents.manifest_pdf(flight, parcels), content_type="application/pdf"
+            )
+        response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+        return response
+
+
+class PublicTrackingView(TemplateView):
+    """Anyone with a waybill number: the timeline and places only, nothing personal."""
+
+    template_name = "logistics/track.html"
+
+    def get_context_data(self, **kwargs):
+        waybill = (self.kwargs.get("waybill") or self.request.GET.get("waybill") or "").strip()
+        found = selectors.public_timeline(waybill=waybill) if waybill else None
+        kwargs.pop("waybill", None)  # from the URL; shown as typed, at most 20 characters
+        return super().get_context_data(
+            waybill=waybill[:20],
+            parcel=found[0] if found else None,
+            events=found[1] if found else [],
+            searched=bool(waybill),
+            **kwargs,
+        )
