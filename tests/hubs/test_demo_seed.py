@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from hubs.models import ERoad, Hub, User
+from logistics.models import Flight, Parcel
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +23,14 @@ def test_demo_seed_twice_gives_one_world_and_working_passwords(client):
     assert sorted(Hub.objects.values_list("code", flat=True)) == ["HGH", "KUL"]
     assert {str(e) for e in ERoad.objects.all()} == {"KUL → HGH", "HGH → KUL"}
     printed = dict(re.findall(r"(\S+@demo\.ewtp-hub\.example)\s+(demo-\S+)", output))
-    assert len(printed) == User.objects.count() == 13
+    assert len(printed) == User.objects.count() == 14
     for email, password in printed.items():
         assert client.login(username=email, password=password), email
         assert client.get("/home/").status_code == 200
+    # logistics: a month of flights each way, the shipped orders' parcels on the next flights
+    assert Flight.objects.filter(eroad__origin__code="KUL").count() == 60
+    assert Parcel.objects.filter(status="manifested").exists()
+    assert Parcel.objects.filter(status="created").exists()  # a paid order's label printed
 
 
 def test_demo_seed_prints_working_api_credentials(api):

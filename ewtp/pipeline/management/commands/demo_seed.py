@@ -8,7 +8,7 @@ and printed, so the person starting the demo always has working credentials.
 
 import secrets
 import zlib
-from datetime import date
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
@@ -24,6 +24,11 @@ from hubs.services.network import eroad_open, hub_open
 from hubs.services.orders import Consumer, LineRequest, OrderRequest, order_place, order_transition
 from hubs.services.organizations import organization_create
 from hubs.validators import uscc_check_character
+from logistics.models import Carrier, Facility
+from logistics.services.consolidation import consolidate
+from logistics.services.flights import carriers_load, flights_schedule_daily
+from logistics.services.floor import parcel_export_release, parcel_receive, parcel_weigh
+from logistics.services.parcels import ParcelRequest, parcel_create
 from payments.models import FeeSchedule, PaymentIntent
 from payments.services.escrow import escrow_release
 from payments.services.fx import fx_rates_load
@@ -58,6 +63,17 @@ OFFICIALS = [
     (f"customs.kul@{DEMO_DOMAIN}", "Kumar Subramaniam", "customs_officer", "KUL", False),
     (f"operator.kul@{DEMO_DOMAIN}", "Lim Wei Jie", "hub_operator", "KUL", False),
     (f"customs.hgh@{DEMO_DOMAIN}", "Zhang Min", "customs_officer", "HGH", False),
+    (f"operator.hgh@{DEMO_DOMAIN}", "Chen Hao", "hub_operator", "HGH", False),
+]
+FACILITIES = {
+    "KUL": ("KLIA Aeropolis eFulfilment Centre", "KLIA Aeropolis, 64000 Sepang, Selangor"),
+    "HGH": ("Hangzhou Xiaoshan eFulfilment Centre", "Xiaoshan International Airport, Hangzhou"),
+}
+# (e-road, carrier, flight number, local departure, block time) — one of each every day
+FLIGHTS = [
+    (("KUL", "HGH"), "MH", "MH360", time(9, 0), timedelta(hours=5, minutes=10)),
+    (("KUL", "HGH"), "CZ", "CZ350", time(23, 30), timedelta(hours=4, minutes=50)),
+    (("HGH", "KUL"), "MH", "MH361", time(15, 30), timedelta(hours=5, minutes=20)),
 ]
 
 
@@ -313,6 +329,7 @@ class Command(BaseCommand):
             eroad_open(origin=hubs["KUL"], destination=hubs["HGH"], transit_days=3)
             eroad_open(origin=hubs["HGH"], destination=hubs["KUL"], transit_days=3)
             fx_rates_load()
+            self._logistics_network(hubs)
             for code, percent, fixed_minor in (("KUL", "2.50", 100), ("HGH", "2.00", 500)):
                 FeeSchedule.objects.get_or_create(
                     hub=hubs[code],
@@ -332,6 +349,7 @@ class Command(BaseCommand):
             organizations = {row[0]: self._organization(hubs, *row) for row in ORGANIZATIONS}
             if not Order.objects.filter(seller__in=organizations.values()).exists():
                 self._orders(organizations, hubs)
+                consolidate()  # the shipped orders' parcels onto the next flights
             issued = [self._api_client(*row) for row in API_CLIENTS]
         self._print(issued)
 
@@ -430,6 +448,10 @@ class Command(BaseCommand):
                     actor_label="demo data",
                     reason="Demo journey" if status != "cancelled" else "Ordered twice",
                 )
+                if status == "in_customs":  # packed, at the hub, weighed, export released
+                    self._parcel(order, ready=True)
+            if journey[-1] == "paid":
+                self._parcel(order, ready=False)  # the label is printed, not yet dropped off
         channel = ApiClient.objects.filter(application__name="Demo Marketplace").first()
         if channel is None:
             channel = api_client_create(
@@ -454,6 +476,44 @@ class Command(BaseCommand):
             actor=None,
             actor_label="API client Demo Marketplace",
         )
+
+    def _logistics_network(self, hubs):
+        carriers_load()
+        carriers = {c.iata_code: c for c in Carrier.objects.all()}
+        for code, (name, address) in FACILITIES.items():
+            Facility.objects.get_or_create(
+                hub=hubs[code], defaults={"name": name, "address": address}
+            )
+        for (origin, destination), carrier, number, departs, duration in FLIGHTS:
+            flights_schedule_daily(
+                eroad=hubs[origin].eroads_out.get(destination=hubs[destination]),
+                carrier=carriers[carrier],
+                number=number,
+                departs_local=departs,
+                duration=duration,
+                first_day=date.today(),
+                days=30,
+                capacity_kg=Decimal("2500"),
+                capacity_pieces=800,
+            )
+
+    def _parcel(self, order, *, ready: bool):
+        weight = max(order.total_weight_kg, Decimal("0.100"))
+        parcel = parcel_create(
+            order=order,
+            request=ParcelRequest(
+                weight_kg=weight,
+                length_cm=40,
+                width_cm=30,
+                height_cm=20,
+                items={line.pk: line.quantity for line in order.lines.all()},
+            ),
+            actor=None,
+        )
+        if ready:
+            parcel = parcel_receive(parcel=parcel, actor=None)
+            parcel = parcel_weigh(parcel=parcel, measured_kg=weight * Decimal("1.02"), actor=None)
+            parcel_export_release(parcel=parcel, actor_label="demo customs")
 
     def _api_client(self, name, kind, scopes):
         client = ApiClient.objects.filter(application__name=name).first()

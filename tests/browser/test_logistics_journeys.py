@@ -1,0 +1,57 @@
+"""The seller packs an order and prints its label; the operator scans it in on the floor,
+weighs it, and the public page shows the timeline — in headless Chromium."""
+
+import pytest
+from playwright.sync_api import expect
+
+from hubs.models import ERoad
+from logistics.models import Facility, Parcel
+from logistics.services.flights import carriers_load
+from tests import factories, ledger
+
+from .test_trade_journeys import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_parcel_from_packing_to_the_hub_floor(page, browser, live_server, kul, hgh, hub_operator):
+    factories.open_eroads()
+    carriers_load()
+    Facility.objects.create(hub=kul, name="KLIA eFulfilment", address="Sepang")
+    bank = factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
+    order = ledger.paid_order(destination_hub=hgh, bank=bank, quantity=3)
+    seller = factories.member(order.seller)
+    assert ERoad.objects.filter(origin=kul, destination=hgh).exists()
+
+    sign_in(page, seller.email)
+    page.goto(f"/orders/{order.reference}/")
+    page.get_by_role("link", name="Parcels and tracking").click()
+    page.get_by_label("Weight (kg)").fill("1.400")
+    page.get_by_label("Length (cm)").fill("30")
+    page.get_by_label("Width (cm)").fill("20")
+    page.get_by_label("Height (cm)").fill("10")
+    page.get_by_role("button", name="Create the parcel and its waybill").click()
+    parcel = Parcel.objects.get()
+    expect(page.get_by_text(f"Parcel {parcel.waybill} created")).to_be_visible()
+    with page.expect_response("**/label.pdf") as label:
+        page.get_by_role("link", name="Print the label (PDF)").click()
+    assert label.value.headers["content-type"] == "application/pdf"
+
+    floor = browser.new_context(base_url=live_server.url).new_page()
+    sign_in(floor, hub_operator.email)
+    floor.get_by_role("navigation", name="Main").get_by_role("link", name="Hub floor").click()
+    field = floor.get_by_label("Scan or type the house waybill")
+    field.fill(parcel.waybill)
+    field.press("Enter")  # what a barcode scanner does
+    floor.get_by_role("button", name="Receive").click()
+    expect(floor.get_by_text(f"Done: {parcel.waybill}.")).to_be_visible()
+    floor.get_by_label("Scale reading (kg)").fill("1.900")
+    floor.get_by_role("button", name="Weigh").click()
+    expect(floor.get_by_text("Weight outside the tolerance")).to_be_visible()
+
+    public = browser.new_context(base_url=live_server.url).new_page()
+    public.goto("/track/")
+    public.get_by_label("House waybill number").fill(parcel.waybill)
+    public.get_by_role("button", name="Track").click()
+    expect(public.get_by_text("Received at the hub, ready for carriage")).to_be_visible()
+    expect(public.get_by_text(order.seller.legal_name)).to_have_count(0)
