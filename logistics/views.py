@@ -177,6 +177,9 @@ class FloorView(PermissionRequiredMixin, TemplateView):
             parcel=p, actor=user
         ),
         "deliver": lambda p, post, user: floor.parcel_deliver(parcel=p, actor=user),
+        "exception": lambda p, post, user: floor.parcel_exception(
+            parcel=p, reason=post.get("reason", "") or "Exception at the hub", actor=user
+        ),
     }
 
     def post(self, request):

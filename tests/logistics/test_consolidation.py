@@ -10,11 +10,20 @@ from django.db import connection
 from django.utils import timezone
 
 from ewtp.common.errors import ApplicationError
+from hubs.models import User
 from logistics.models import Flight, Parcel, TrackingEvent
 from logistics.services.consolidation import consolidate
 from logistics.services.flights import flight_cancel, flights_advance, flights_import
-from logistics.services.floor import parcel_export_release, parcel_hold, parcel_receive
+from logistics.services.floor import (
+    parcel_deliver,
+    parcel_exception,
+    parcel_export_release,
+    parcel_hold,
+    parcel_out_for_delivery,
+    parcel_receive,
+)
 from logistics.waybills import master_waybill_valid
+from tests import factories
 
 from .conftest import flight, pack
 
@@ -157,3 +166,32 @@ def test_concurrent_consolidation_runs_never_overload_or_double_load(world):
         assert loaded.loaded_pieces == loaded.parcels.count()
     assert Parcel.objects.filter(status="manifested").count() == 8  # 2 wait for a flight
     assert TrackingEvent.objects.filter(code="MAN").count() == 8  # each boarded once
+
+
+def test_the_destination_sends_out_delivers_or_reports_an_exception(world, client):
+    delivered, lost = ready(world), ready(world)
+    departing = flight(world, hours=3)
+    consolidate()
+    flights_advance(now=departing.arrives_at + timedelta(minutes=1))
+    flights_advance(now=departing.arrives_at + timedelta(minutes=2))
+    at_hgh = factories.UserFactory(
+        official_role=User.OfficialRole.HUB_OPERATOR, official_hub=world["hgh"]
+    )
+    delivered = parcel_deliver(
+        parcel=parcel_out_for_delivery(parcel=delivered, actor=at_hgh), actor=at_hgh
+    )
+    assert delivered.status == "delivered"
+    client.force_login(at_hgh)
+    client.post(
+        "/logistics/floor/",
+        {"waybill": lost.waybill, "action": "exception", "reason": "Box crushed"},
+    )
+    lost.refresh_from_db()
+    assert lost.status == "exception"
+    # (this test lands the flight at its scheduled time, hours from now: order by recording)
+    assert list(delivered.events.order_by("id").values_list("code", flat=True))[-2:] == [
+        "NFD",
+        "DLV",
+    ]
+    with pytest.raises(ApplicationError):
+        parcel_exception(parcel=delivered, reason="late", actor=at_hgh)

@@ -119,3 +119,14 @@ def test_timeline_is_in_time_order(world):
     events = list(TrackingEvent.objects.filter(parcel=parcel))
     assert [e.code for e in events] == ["RCS", "WGT"]
     assert events[0].occurred_at <= events[1].occurred_at
+
+
+def test_a_weight_mismatch_reaches_the_hubs_customs_officers(
+    world, customs_officer, django_capture_on_commit_callbacks, mailoutbox
+):
+    parcel = parcel_receive(parcel=pack(world, weight="2.000"), actor=world["operator"])
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox delivers after commit
+        parcel_weigh(parcel=parcel, measured_kg=Decimal("3.000"), actor=world["operator"])
+    # the e-mail itself is sent after the pipeline step's own commit
+    assert [m.to for m in mailoutbox] == [[customs_officer.email]]
+    assert parcel.waybill in mailoutbox[0].subject

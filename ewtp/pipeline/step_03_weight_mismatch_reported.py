@@ -1,0 +1,27 @@
+"""Step 3, parcel received and weighed: a measured weight outside the tolerance is reported
+to the customs officers of the origin hub, whose export declaration rests on the declared
+weight (they amend it or hold the parcel on their workbench)."""
+
+from ewtp.common.notifications import email_after_commit
+from ewtp.common.outbox import subscribe
+from hubs.models import User
+from logistics.events import ParcelWeightMismatch
+from logistics.models import Parcel
+
+
+@subscribe("logistics.parcel_weight_mismatch", name="pipeline.weight_mismatch_reported")
+def weight_mismatch_reported(event: ParcelWeightMismatch) -> None:
+    parcel = Parcel.objects.select_related("facility__hub", "order").get(pk=event.parcel_id)
+    hub = parcel.facility.hub
+    officers = User.objects.filter(
+        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=hub, is_active=True
+    )
+    email_after_commit(
+        to=list(officers.values_list("email", flat=True)),
+        subject=f"eWTP Hub {hub.code}: weight mismatch on parcel {event.waybill}",
+        body=(
+            f"Parcel {event.waybill} of order {parcel.order.reference} was declared at "
+            f"{event.declared_kg} kg and weighs {event.measured_kg} kg at {hub.code}, outside "
+            "the hub's tolerance. Check the export declaration before the parcel is released."
+        ),
+    )
