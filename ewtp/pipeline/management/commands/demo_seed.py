@@ -16,6 +16,7 @@ from django.db import transaction
 from django_countries import countries
 from moneyed import Money
 
+from customs.services.tariff import tariff_load_bundled
 from ewtp.common.models import ApiClient
 from ewtp.common.services import api_client_create, api_client_secret_rotate, api_client_update
 from hubs.models import Hub, Membership, Order, Organization, Product, User
@@ -329,6 +330,7 @@ class Command(BaseCommand):
             eroad_open(origin=hubs["KUL"], destination=hubs["HGH"], transit_days=3)
             eroad_open(origin=hubs["HGH"], destination=hubs["KUL"], transit_days=3)
             fx_rates_load()
+            tariff_load_bundled()  # regime thresholds and the demo catalogue's tariff
             self._logistics_network(hubs)
             for code, percent, fixed_minor in (("KUL", "2.50", 100), ("HGH", "2.00", 500)):
                 FeeSchedule.objects.get_or_create(

@@ -1,0 +1,369 @@
+"""The duty and tax engine: explainable, dated, one regime at a time.
+
+Input is a plain consignment (items with HS code, origin, quantity, net weight and value in the
+declaration currency, freight and insurance, the customs exchange rate, the declaration date);
+output is one line per item and tax with its base, rate, rule and legal source, rounded once
+per line to the customs currency's minor unit (half up), and the totals. Every rate and
+threshold comes from the dated tariff (TariffLine, PreferentialRate, RegimeParameter): the
+declaration date picks what was in force.
+
+Regimes:
+- MY_IMPORT: import duty on the CIF value in MYR (ad valorem and/or specific per kg or unit,
+  an ACFTA rate when claimed with a Form E number); exempt by de minimis when the goods come by
+  air courier and the consignment's CIF is at most the threshold; sales tax on CIF plus duty.
+  Goods sold online by a registered seller at a sale value up to the low-value-goods threshold
+  (excluding freight and insurance) pay the LVG sales tax on the sale value instead of import
+  sales tax, unless they are excluded goods (tobacco, liquor, e-cigarettes, pipes).
+- CN_CBEC_IMPORT: cross-border retail import within the per-transaction and annual limits:
+  duty 0, consumption tax and VAT at the set share (70 %) of what would otherwise be payable
+  (consumption tax on price ÷ (1 − rate), VAT on price plus consumption tax). Over a limit, or
+  when the buyer's annual total would pass it, the whole transaction is general trade.
+- CN_IMPORT: general trade: duty on CIF, consumption tax on (CIF + duty) ÷ (1 − rate), VAT on
+  CIF + duty + consumption tax.
+- MY_EXPORT, CN_EXPORT: no duty on ordinary goods; prohibited goods and permits are checked.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from ewtp.common.errors import ApplicationError
+
+from ..models import PreferentialRate, RegimeParameter, TariffLine
+
+CUSTOMS_CURRENCY = {"MY": "MYR", "CN": "CNY"}
+REGIMES = {
+    "MY_IMPORT": "MY",
+    "MY_EXPORT": "MY",
+    "CN_IMPORT": "CN",
+    "CN_CBEC_IMPORT": "CN",
+    "CN_EXPORT": "CN",
+}
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Item:
+    hs_code: str
+    description: str
+    origin: str  # ISO 3166-1 alpha-2
+    quantity: int
+    net_weight_kg: Decimal
+    value: Decimal  # in the declaration currency (the sale price of the goods)
+
+
+@dataclass(frozen=True)
+class Consignment:
+    regime: str
+    on: date
+    currency: str
+    exchange_rate: Decimal  # customs currency per unit of ``currency``
+    items: list[Item]
+    freight: Decimal = Decimal(0)
+    insurance: Decimal = Decimal(0)
+    air_courier: bool = True
+    sold_online_by_registered_seller: bool = False
+    fta_agreement: str = ""
+    fta_certificate: str = ""
+    buyer_annual_total: Decimal = Decimal(0)  # CBEC: the buyer's purchases this year, in CNY
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    item: int  # index of the item, from 0
+    tax: str  # duty, sales_tax, lvg_sales_tax, consumption_tax, vat
+    base: Decimal
+    rate: str  # "10%", "RM 2.50/kg", "70% of 13%"
+    rule: str
+    legal_source: str
+    amount: Decimal
+
+
+@dataclass
+class Assessment:
+    regime: str
+    currency: str  # the customs currency
+    lines: list[TaxLine] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    treatment: str = ""  # general, lvg, de_minimis, cbec, export
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        result: dict[str, Decimal] = {}
+        for line in self.lines:
+            result[line.tax] = result.get(line.tax, Decimal(0)) + line.amount
+        return result
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+
+class TariffError(ApplicationError):
+    pass
+
+
+def _round(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def tariff_line(country: str, hs_code: str, on: date) -> TariffLine:
+    """The line in force on ``on``: the longest national code that prefixes ``hs_code``, down
+    to its 6-digit subheading."""
+    candidates = [hs_code[:n] for n in range(len(hs_code), 5, -1)]
+    lines = list(
+        TariffLine.objects.filter(
+            country=country, hs_code__in=candidates, effective_from__lte=on
+        ).order_by("-effective_from")
+    )
+    for code in candidates:
+        for line in lines:
+            if line.hs_code == code:
+                return line
+    raise TariffError(
+        f"No {country} tariff line for HS {hs_code} on {on}.",
+        "hs_unknown",
+        extra={"field": "hs_code"},
+    )
+
+
+def parameter(country: str, name: str, on: date) -> RegimeParameter:
+    found = (
+        RegimeParameter.objects.filter(country=country, name=name, effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
+    )
+    if found is None:
+        raise TariffError(f"No {country} {name} in force on {on}.", "regime_parameter_missing")
+    return found
+
+
+def assess(consignment: Consignment) -> Assessment:
+    country = REGIMES.get(consignment.regime)
+    if country is None:
+        raise TariffError(f"Unknown regime {consignment.regime}.", "regime_unknown")
+    if not consignment.items:
+        raise TariffError("A declaration has at least one item.", "items_missing")
+    lines = [tariff_line(country, item.hs_code, consignment.on) for item in consignment.items]
+    for index, (item, line) in enumerate(zip(consignment.items, lines, strict=True)):
+        if line.prohibited:
+            raise TariffError(
+                f"Item {index + 1} (HS {item.hs_code}) is prohibited ({line.legal_source}).",
+                "goods_prohibited",
+                extra={"field": f"items.{index}.hs_code"},
+            )
+    assessment = Assessment(consignment.regime, CUSTOMS_CURRENCY[country])
+    assessment.notes += [
+        f"Item {i + 1}: permit required: {line.permit_required}"
+        for i, line in enumerate(lines)
+        if line.permit_required
+    ]
+    handler = {
+        "MY_IMPORT": _my_import,
+        "CN_IMPORT": _cn_general,
+        "CN_CBEC_IMPORT": _cn_cbec,
+        "MY_EXPORT": _export,
+        "CN_EXPORT": _export,
+    }[consignment.regime]
+    handler(consignment, lines, assessment)
+    return assessment
+
+
+def _in_customs_currency(consignment: Consignment, amount: Decimal) -> Decimal:
+    return amount * consignment.exchange_rate
+
+
+def _cif_shares(consignment: Consignment) -> list[Decimal]:
+    """Each item's CIF in the customs currency: its value plus freight and insurance shared
+    by value (unrounded; rounding happens once, on each tax line)."""
+    total = sum((item.value for item in consignment.items), Decimal(0))
+    extra = consignment.freight + consignment.insurance
+    return [
+        _in_customs_currency(consignment, item.value + (extra * item.value / total if total else 0))
+        for item in consignment.items
+    ]
+
+
+def _duty(consignment, index, item, line, cif, assessment, country) -> Decimal:
+    rate, rule, source = line.duty_percent, "MFN ad valorem on CIF", line.legal_source
+    preferential = _preferential(consignment, item, country)
+    if preferential is not None and preferential.duty_percent < rate:
+        rate = preferential.duty_percent
+        certificate = consignment.fta_certificate
+        rule = f"{preferential.agreement} preferential rate (certificate {certificate})"
+        source = preferential.legal_source
+    amount = cif * rate / 100
+    text = f"{rate.normalize():f}%"
+    if line.duty_specific:
+        quantity = item.net_weight_kg if line.duty_specific_unit == "kg" else Decimal(item.quantity)
+        amount += line.duty_specific * quantity
+        text += f" + {line.duty_specific.normalize():f}/{line.duty_specific_unit}"
+        rule += f" plus specific duty per {line.duty_specific_unit}"
+    duty = _round(amount)
+    assessment.lines.append(TaxLine(index, "duty", _round(cif), text, rule, source, duty))
+    return duty
+
+
+def _preferential(consignment, item, country) -> PreferentialRate | None:
+    if not consignment.fta_agreement:
+        return None
+    if not consignment.fta_certificate.strip():
+        raise TariffError(
+            f"A {consignment.fta_agreement} claim needs the certificate of origin number.",
+            "certificate_missing",
+            extra={"field": "fta_certificate"},
+        )
+    candidates = [item.hs_code[:n] for n in range(len(item.hs_code), 5, -1)]
+    for rate in PreferentialRate.objects.filter(
+        country=country,
+        agreement=consignment.fta_agreement,
+        hs_code__in=candidates,
+        effective_from__lte=consignment.on,
+    ).order_by("-effective_from"):
+        if item.origin in rate.origin_countries.split():
+            return rate
+    return None
+
+
+def _excluded_from_lvg(consignment, item) -> bool:
+    prefixes = parameter("MY", "lvg_excluded_hs", consignment.on).value.split()
+    return any(item.hs_code.startswith(prefix) for prefix in prefixes)
+
+
+def _my_import(consignment: Consignment, lines, assessment: Assessment) -> None:
+    cifs = _cif_shares(consignment)
+    de_minimis = parameter("MY", "de_minimis_cif", consignment.on)
+    duty_free = consignment.air_courier and sum(cifs) <= Decimal(de_minimis.value)
+    lvg = parameter("MY", "lvg_threshold", consignment.on)
+    sale_value = _in_customs_currency(consignment, sum(i.value for i in consignment.items))
+    lvg_applies = consignment.sold_online_by_registered_seller and sale_value <= Decimal(lvg.value)
+    lvg_rate = parameter("MY", "lvg_rate_percent", consignment.on)
+    assessment.treatment = "lvg" if lvg_applies else ("de_minimis" if duty_free else "general")
+    for index, (item, line, cif) in enumerate(zip(consignment.items, lines, cifs, strict=True)):
+        if duty_free:
+            assessment.lines.append(
+                TaxLine(
+                    index,
+                    "duty",
+                    _round(cif),
+                    "0%",
+                    "De minimis: by air courier, consignment CIF within the threshold",
+                    de_minimis.legal_source,
+                    Decimal("0.00"),
+                )
+            )
+            duty = Decimal(0)
+        else:
+            duty = _duty(consignment, index, item, line, cif, assessment, "MY")
+        if lvg_applies and not _excluded_from_lvg(consignment, item):
+            base = _in_customs_currency(consignment, item.value)  # the sale value only
+            rate = Decimal(lvg_rate.value)
+            assessment.lines.append(
+                TaxLine(
+                    index,
+                    "lvg_sales_tax",
+                    _round(base),
+                    f"{rate.normalize():f}%",
+                    "Low-value goods sold online: sales tax on the sale value, collected "
+                    "by the registered seller",
+                    lvg.legal_source,
+                    _round(base * rate / 100),
+                )
+            )
+            continue
+        base = cif + duty
+        assessment.lines.append(
+            TaxLine(
+                index,
+                "sales_tax",
+                _round(base),
+                f"{line.sales_tax_percent.normalize():f}%",
+                "Sales tax on CIF plus duty" if line.sales_tax_percent else "Exempt",
+                line.legal_source,
+                _round(base * line.sales_tax_percent / 100),
+            )
+        )
+
+
+def _cn_general(consignment: Consignment, lines, assessment: Assessment, share=Decimal(1)):
+    assessment.treatment = assessment.treatment or "general"
+    for index, (item, line, cif) in enumerate(
+        zip(consignment.items, lines, _cif_shares(consignment), strict=True)
+    ):
+        duty = _duty(consignment, index, item, line, cif, assessment, "CN")
+        _cn_indirect(index, line, cif + duty, assessment, share, "")
+
+
+def _cn_indirect(index, line, price, assessment, share: Decimal, rule_prefix: str):
+    """Consumption tax on the composite price ÷ (1 − rate), VAT on price plus consumption
+    tax; each at ``share`` of the full amount (CBEC: 70 %)."""
+    ct_rate = line.excise_percent / 100
+    full_ct = price / (1 - ct_rate) * ct_rate if ct_rate else Decimal(0)
+    if ct_rate:
+        assessment.lines.append(
+            TaxLine(
+                index,
+                "consumption_tax",
+                _round(price / (1 - ct_rate)),
+                _rate_text(line.excise_percent, share),
+                rule_prefix + "Consumption tax on the composite price ÷ (1 − rate)",
+                line.legal_source,
+                _round(full_ct * share),
+            )
+        )
+    vat_base = price + full_ct
+    assessment.lines.append(
+        TaxLine(
+            index,
+            "vat",
+            _round(vat_base),
+            _rate_text(line.sales_tax_percent, share),
+            rule_prefix + "Import VAT on price plus consumption tax",
+            line.legal_source,
+            _round(vat_base * line.sales_tax_percent / 100 * share),
+        )
+    )
+
+
+def _rate_text(rate: Decimal, share: Decimal) -> str:
+    if share == 1:
+        return f"{rate.normalize():f}%"
+    return f"{(share * 100).normalize():f}% of {rate.normalize():f}%"
+
+
+def _cn_cbec(consignment: Consignment, lines, assessment: Assessment) -> None:
+    single = parameter("CN", "cbec_single_limit", consignment.on)
+    annual = parameter("CN", "cbec_annual_limit", consignment.on)
+    ratio = parameter("CN", "cbec_tax_ratio_percent", consignment.on)
+    cifs = _cif_shares(consignment)
+    value = sum(cifs)
+    if value > Decimal(single.value) or consignment.buyer_annual_total + value > Decimal(
+        annual.value
+    ):
+        assessment.treatment = "general"
+        assessment.notes.append(
+            f"Over the cross-border retail limits (RMB {single.value} per transaction, "
+            f"RMB {annual.value} a year; {single.legal_source}): taxed in full as general trade."
+        )
+        _cn_general(consignment, lines, assessment)
+        return
+    assessment.treatment = "cbec"
+    share = Decimal(ratio.value) / 100
+    for index, (line, cif) in enumerate(zip(lines, cifs, strict=True)):
+        assessment.lines.append(
+            TaxLine(
+                index,
+                "duty",
+                _round(cif),
+                "0%",
+                "Cross-border retail import within the limits: no import duty",
+                ratio.legal_source,
+                Decimal("0.00"),
+            )
+        )
+        _cn_indirect(index, line, cif, assessment, share, "Cross-border retail: ")
+
+
+def _export(consignment: Consignment, lines, assessment: Assessment) -> None:
+    assessment.treatment = "export"
+    assessment.notes.append("No export duty on ordinary goods.")

@@ -1,0 +1,255 @@
+"""Duty and tax cases for each regime, computed by hand, each citing the rule it exercises.
+
+The tariff here is a fixture with round rates so the arithmetic is checkable on paper; the
+thresholds are the real ones (RM500 de minimis and low-value goods; RMB 5,000 / 26,000 and 70 %
+for China's cross-border retail imports)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from customs.models import PreferentialRate, RegimeParameter, TariffLine
+from customs.services.duty import Consignment, Item, TariffError, assess, tariff_line
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def tariff(db):
+    lines = [
+        # country, hs, duty %, specific, unit, sales tax / VAT %, consumption tax %, from
+        ("MY", "090210", "10", "0", "kg", "5", "0", "2024-01-01"),
+        ("MY", "220300", "0", "7.00", "kg", "10", "0", "2024-01-01"),
+        ("MY", "940490", "20", "0", "kg", "10", "0", "2018-09-01"),
+        ("MY", "940490", "20", "0", "kg", "5", "0", "2025-07-01"),  # the 2025 revision
+        ("MY", "930100", "0", "0", "kg", "0", "0", "2024-01-01"),
+        ("CN", "330499", "1", "0", "kg", "13", "15", "2024-01-01"),
+        ("CN", "090121", "8", "0", "kg", "13", "0", "2024-01-01"),
+        ("CN", "62141000", "6", "0", "kg", "13", "0", "2024-01-01"),  # national 8-digit line
+    ]
+    for country, hs, duty, specific, unit, tax, excise, since in lines:
+        TariffLine.objects.create(
+            country=country,
+            hs_code=hs,
+            description=hs,
+            effective_from=since,
+            legal_source=f"{country} tariff fixture",
+            duty_percent=D(duty),
+            duty_specific=D(specific),
+            duty_specific_unit=unit,
+            sales_tax_percent=D(tax),
+            excise_percent=D(excise),
+            prohibited=hs == "930100",
+        )
+    PreferentialRate.objects.create(
+        country="MY",
+        hs_code="090210",
+        agreement="ACFTA",
+        origin_countries="CN",
+        duty_percent=0,
+        effective_from="2010-01-01",
+        legal_source="ACFTA Form E schedule",
+    )
+    for country, name, value, since in [
+        ("MY", "de_minimis_cif", "500", "2017-01-01"),
+        ("MY", "lvg_threshold", "500", "2024-01-01"),
+        ("MY", "lvg_rate_percent", "10", "2024-01-01"),
+        ("MY", "lvg_excluded_hs", "24 2203 2204 2205 2206 2207 2208 854340 9614", "2024-01-01"),
+        ("CN", "cbec_single_limit", "5000", "2019-01-01"),
+        ("CN", "cbec_annual_limit", "26000", "2019-01-01"),
+        ("CN", "cbec_tax_ratio_percent", "70", "2019-01-01"),
+    ]:
+        RegimeParameter.objects.create(
+            country=country, name=name, value=value, effective_from=since, legal_source=name
+        )
+
+
+def item(hs, value, *, origin="MY", kg="1", quantity=1):
+    return Item(hs, hs, origin, quantity, D(kg), D(value))
+
+
+def consignment(regime, items, **options):
+    defaults = {
+        "on": date(2025, 3, 1),
+        "currency": "MYR" if regime.startswith("MY") else "CNY",
+        "exchange_rate": D(1),
+    }
+    return Consignment(regime=regime, items=items, **(defaults | options))
+
+
+CASES = [
+    # (case and rule, consignment, treatment, {tax: amount})
+    (
+        "MY general: duty 10% of CIF 860.00; sales tax 5% of 946.00",
+        consignment("MY_IMPORT", [item("090210", "800")], freight=D(50), insurance=D(10)),
+        "general",
+        {"duty": D("86.00"), "sales_tax": D("47.30")},
+    ),
+    (
+        "MY de minimis at exactly RM500 CIF by air courier: no duty; sales tax 5% of 500",
+        consignment("MY_IMPORT", [item("090210", "450")], freight=D(40), insurance=D(10)),
+        "de_minimis",
+        {"duty": D("0.00"), "sales_tax": D("25.00")},
+    ),
+    (
+        "MY one sen over the de minimis: duty 10% of 500.01 = 50.00; tax 5% of 550.011",
+        consignment("MY_IMPORT", [item("090210", "450.01")], freight=D(40), insurance=D(10)),
+        "general",
+        {"duty": D("50.00"), "sales_tax": D("27.50")},
+    ),
+    (
+        "MY low-value goods sold online: LVG 10% of the sale value 300 (freight excluded)",
+        consignment(
+            "MY_IMPORT",
+            [item("090210", "300")],
+            freight=D(30),
+            sold_online_by_registered_seller=True,
+        ),
+        "lvg",
+        {"duty": D("0.00"), "lvg_sales_tax": D("30.00")},
+    ),
+    (
+        "MY liquor never qualifies for LVG; specific duty 7.00/kg × 2 kg; tax 10% of 114",
+        consignment(
+            "MY_IMPORT",
+            [item("220300", "100", kg="2")],
+            air_courier=False,
+            sold_online_by_registered_seller=True,
+        ),
+        "lvg",
+        {"duty": D("14.00"), "sales_tax": D("11.40")},
+    ),
+    (
+        "MY ACFTA claim with a Form E number: 0% duty for Chinese tea; tax 5% of 860",
+        consignment(
+            "MY_IMPORT",
+            [item("090210", "800", origin="CN")],
+            freight=D(50),
+            insurance=D(10),
+            fta_agreement="ACFTA",
+            fta_certificate="E253000012345",
+        ),
+        "general",
+        {"duty": D("0.00"), "sales_tax": D("43.00")},
+    ),
+    (
+        "MY ACFTA rate is for Chinese origin only: Malaysian-origin tea pays MFN 10%",
+        consignment(
+            "MY_IMPORT",
+            [item("090210", "800", origin="MY")],
+            freight=D(50),
+            insurance=D(10),
+            fta_agreement="ACFTA",
+            fta_certificate="E253000012345",
+        ),
+        "general",
+        {"duty": D("86.00"), "sales_tax": D("47.30")},
+    ),
+    (
+        "MY value in CNY at the customs rate 0.65: CIF 650.00; duty 65.00; tax 5% of 715",
+        consignment("MY_IMPORT", [item("090210", "1000")], currency="CNY", exchange_rate=D("0.65")),
+        "general",
+        {"duty": D("65.00"), "sales_tax": D("35.75")},
+    ),
+    (
+        "MY sales tax before the 1 July 2025 revision: 10% of 1200",
+        consignment("MY_IMPORT", [item("940490", "1000")], on=date(2025, 6, 30)),
+        "general",
+        {"duty": D("200.00"), "sales_tax": D("120.00")},
+    ),
+    (
+        "MY sales tax from the 1 July 2025 revision: 5% of 1200",
+        consignment("MY_IMPORT", [item("940490", "1000")], on=date(2025, 7, 1)),
+        "general",
+        {"duty": D("200.00"), "sales_tax": D("60.00")},
+    ),
+    (
+        "CN CBEC within the limits: no duty; CT 70% of 1000/0.85×15%; VAT 70% of 13% of 1176.47",
+        consignment("CN_CBEC_IMPORT", [item("330499", "1000")]),
+        "cbec",
+        {"duty": D("0.00"), "consumption_tax": D("123.53"), "vat": D("107.06")},
+    ),
+    (
+        "CN CBEC coffee within the limits: VAT 70% of 13% of 1000",
+        consignment("CN_CBEC_IMPORT", [item("090121", "1000")]),
+        "cbec",
+        {"duty": D("0.00"), "vat": D("91.00")},
+    ),
+    (
+        "CN over the RMB 5,000 single limit: general trade in full (duty 1%, CT, VAT)",
+        consignment("CN_CBEC_IMPORT", [item("330499", "5000.01")]),
+        "general",
+        {"duty": D("50.00"), "consumption_tax": D("891.18"), "vat": D("772.35")},
+    ),
+    (
+        "CN crossing the RMB 26,000 annual limit (25,500 + 1,000): general trade in full",
+        consignment("CN_CBEC_IMPORT", [item("090121", "1000")], buyer_annual_total=D(25500)),
+        "general",
+        {"duty": D("80.00"), "vat": D("140.40")},
+    ),
+    (
+        "CN general import on the national 8-digit line 62141000: duty 6%, VAT 13% of 2120",
+        consignment("CN_IMPORT", [item("62141000", "2000")]),
+        "general",
+        {"duty": D("120.00"), "vat": D("275.60")},
+    ),
+    (
+        "MY export of ordinary goods: no duty",
+        consignment("MY_EXPORT", [item("090210", "800")]),
+        "export",
+        {},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "goods", "treatment", "totals"), CASES, ids=[c[0][:60] for c in CASES]
+)
+def test_duty_and_tax_cases(case, goods, treatment, totals):
+    assessment = assess(goods)
+    assert assessment.treatment == treatment, case
+    assert assessment.totals == totals, case
+    assert assessment.total == sum(totals.values(), D(0))
+    for line in assessment.lines:
+        assert line.rule and line.legal_source and line.amount == line.amount.quantize(D("0.01"))
+
+
+def test_every_line_explains_itself():
+    assessment = assess(CASES[0][1])
+    duty, tax = assessment.lines
+    assert (duty.base, duty.rate, duty.rule) == (D("860.00"), "10%", "MFN ad valorem on CIF")
+    assert (tax.base, tax.rate) == (D("946.00"), "5%")
+    cbec = assess(CASES[10][1])
+    assert cbec.lines[1].rate == "70% of 15%"
+
+
+@pytest.mark.parametrize(
+    ("goods", "code", "field"),
+    [
+        (consignment("MY_IMPORT", [item("010101", "10")]), "hs_unknown", "hs_code"),
+        (consignment("MY_IMPORT", [item("930100", "10")]), "goods_prohibited", "items.0.hs_code"),
+        (
+            consignment("MY_IMPORT", [item("090210", "800", origin="CN")], fta_agreement="ACFTA"),
+            "certificate_missing",
+            "fta_certificate",
+        ),
+    ],
+)
+def test_what_cannot_be_assessed_is_a_clear_error(goods, code, field):
+    with pytest.raises(TariffError) as refused:
+        assess(goods)
+    assert (refused.value.code, refused.value.extra.get("field")) == (code, field)
+
+
+def test_a_multi_item_consignment_shares_freight_by_value():
+    goods = consignment("MY_IMPORT", [item("090210", "600"), item("940490", "400")], freight=D(100))
+    assessment = assess(goods)
+    bases = [line.base for line in assessment.lines if line.tax == "duty"]
+    assert bases == [D("660.00"), D("440.00")]
+
+
+def test_a_national_code_falls_back_to_its_subheading():
+    assert tariff_line("CN", "3304990099", date(2025, 1, 1)).hs_code == "330499"
+    assert tariff_line("CN", "62141000", date(2025, 1, 1)).hs_code == "62141000"
