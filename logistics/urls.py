@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -17,8 +17,8 @@ urlpatterns = [
     ),
     path("logistics/floor/", views.FloorView.as_view(), name="floor"),
     path("logistics/flights/", views.FlightListView.as_view(), name="flights"),
-    path(
-        "logistics/flights/<uuid:public_id>/manifest.<str:kind>",
+    re_path(
+        r"^logistics/flights/(?P<public_id>[0-9a-f-]{36})/manifest\.(?P<kind>pdf|csv)$",
         views.ManifestView.as_view(),
         name="manifest",
     ),

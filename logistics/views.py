@@ -1,9 +1,11 @@
 """Portal pages of logistics: an order's parcels and labels (sellers), the hub floor and the
 flights (operators), manifests, and the public tracking page."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -23,6 +25,8 @@ from .services import floor
 from .services.consolidation import consolidate
 from .services.flights import flight_cancel, flights_import
 from .services.parcels import ParcelRequest, parcel_create, parcel_drop_off_book
+
+MAX_SCHEDULE_BYTES = 5_000_000
 
 
 class OrderParcelsView(TemplateView):
@@ -251,7 +255,8 @@ class FlightListView(PermissionRequiredMixin, TemplateView):
             raise PermissionDenied
         try:
             if "consolidate" in request.POST:
-                boarded = consolidate()
+                # an operator consolidates its own hub's departures (an administrator all)
+                boarded = consolidate(origin_hub=request.user.official_hub)
                 messages.success(request, _("%(count)s parcels loaded.") % {"count": boarded})
             elif "cancel" in request.POST:
                 self._cancel(request)
@@ -262,7 +267,14 @@ class FlightListView(PermissionRequiredMixin, TemplateView):
         return redirect("logistics:flights")
 
     def _cancel(self, request):
-        flight = self._flights().filter(public_id=request.POST.get("flight")).first()
+        try:
+            public_id = uuid.UUID(request.POST.get("flight", ""))
+        except ValueError:
+            raise Http404 from None
+        flights = Flight.objects.filter(public_id=public_id)
+        if request.user.official_hub_id:  # only the hub it leaves from cancels a departure
+            flights = flights.filter(eroad__origin_id=request.user.official_hub_id)
+        flight = flights.first()
         if flight is None:
             raise Http404
         moved = flight_cancel(
@@ -278,11 +290,14 @@ class FlightListView(PermissionRequiredMixin, TemplateView):
         form = FlightScheduleForm(request.POST, request.FILES)
         if not form.is_valid():
             raise ApplicationError(_("Choose a CSV file."), "invalid")
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_SCHEDULE_BYTES:
+            raise ApplicationError(_("A schedule file is at most 5 MB."), "invalid")
         try:
-            text = form.cleaned_data["file"].read(5_000_000).decode("utf-8-sig")
+            text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ApplicationError(_("The file is not UTF-8 text (CSV)."), "invalid") from None
-        created = flights_import(text=text)
+        created = flights_import(text=text, origin_hub=request.user.official_hub)
         messages.success(request, _("%(count)s flights added.") % {"count": created})
 
 
@@ -295,12 +310,12 @@ class ManifestView(PermissionRequiredMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, public_id, kind):
-        flight = (
-            Flight.objects.select_related("eroad__origin", "eroad__destination", "carrier")
-            .filter(public_id=public_id)
-            .first()
-        )
-        if flight is None:
+        flights = Flight.objects.select_related("eroad__origin", "eroad__destination", "carrier")
+        hub = request.user.official_hub_id
+        if hub and not can_oversee(request.user):  # the hubs it leaves from or flies to
+            flights = flights.filter(Q(eroad__origin_id=hub) | Q(eroad__destination_id=hub))
+        flight = flights.filter(public_id=public_id).first()
+        if flight is None or kind not in ("pdf", "csv"):
             raise Http404
         parcels = flight.parcels.select_related("order").order_by("waybill")
         name = f"manifest-{flight.number}-{flight.departs_at:%Y%m%d}"

@@ -10,8 +10,8 @@ not.
 
 import re
 
-HOUSE = re.compile(r"^([A-Z]{3})(\d{8})(\d)$")
-MASTER = re.compile(r"^(\d{3})-?(\d{7})(\d)$")
+HOUSE = re.compile(r"^([A-Z]{3})(\d{8})(\d)$", re.ASCII)
+MASTER = re.compile(r"^(\d{3})-?(\d{7})(\d)$", re.ASCII)
 
 
 def luhn_check_digit(digits: str) -> int:

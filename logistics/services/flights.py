@@ -4,7 +4,7 @@ clock that departs and lands them (a beat task in the demo; a carrier feed in pr
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -59,11 +59,18 @@ class FlightRow:
     capacity_pieces: int
 
 
-def flights_import(*, text: str) -> int:
+def flights_import(*, text: str, origin_hub=None) -> int:
     """Load a schedule from CSV (FLIGHT_COLUMNS; times in each airport's local time). Every
     row is checked first and the file is refused whole with each row's reasons; a flight
-    already known (carrier, number, departure) is left as it is. Returns how many were new."""
+    already known (carrier, number, departure) is left as it is. Returns how many were new.
+    ``origin_hub``: an operator loads only flights leaving its own hub."""
     rows, errors = _parse(text)
+    if origin_hub is not None:
+        errors += [
+            f"Row {row.line}: flights leave from your hub {origin_hub.code}."
+            for row in rows
+            if row.eroad.origin_id != origin_hub.pk
+        ]
     if errors:
         raise ApplicationError(
             "The schedule has errors; nothing was loaded. " + " ".join(errors[:20]),
@@ -99,13 +106,18 @@ def _parse(text: str) -> tuple[list[FlightRow], list[str]]:
         for e in ERoad.objects.select_related("origin", "destination")
     }
     rows, errors = [], []
-    for line, raw in enumerate(reader, start=2):
-        try:
-            rows.append(_row(line, raw, carriers, eroads))
-        except ValueError as error:
-            errors.append(f"Row {line}: {error}")
-        if len(rows) + len(errors) > 20_000:
-            return [], ["A schedule has at most 20,000 flights."]
+    try:
+        for line, raw in enumerate(reader, start=2):
+            try:
+                rows.append(_row(line, raw, carriers, eroads))
+            except ValueError as error:
+                errors.append(f"Row {line}: {error}")
+            except (TypeError, AttributeError, ArithmeticError):  # a short or odd row
+                errors.append(f"Row {line}: every column needs a value.")
+            if len(rows) + len(errors) > 20_000:
+                return [], ["A schedule has at most 20,000 flights."]
+    except csv.Error as error:
+        return [], [f"Not a readable CSV file: {error}."]
     return rows, errors
 
 
@@ -128,13 +140,18 @@ def _row(line, raw, carriers, eroads) -> FlightRow:
         raise ValueError("times are YYYY-MM-DD HH:MM, capacities numbers.") from None
     if arrives <= departs:
         raise ValueError("it arrives before it departs.")
-    if not (0 < capacity_kg <= 150_000 and 0 < pieces <= 100_000):
+    if not capacity_kg.is_finite() or not (0 < capacity_kg <= 150_000 and 0 < pieces <= 100_000):
         raise ValueError("capacity is up to 150,000 kg and 100,000 pieces.")
     return FlightRow(line, carrier, number, eroad, departs, arrives, capacity_kg, pieces)
 
 
 def _local(text: str, zone) -> datetime:
-    return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    naive = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    aware = naive.replace(tzinfo=zone)
+    # a time skipped by a daylight-saving change does not round-trip: refuse it
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise ValueError(f"{text.strip()} does not exist in {zone.key} (clock change).")
+    return aware
 
 
 def flights_schedule_daily(
@@ -152,8 +169,10 @@ def flights_schedule_daily(
     """A daily flight for ``days`` days (the demo's month of flights). Idempotent."""
     created = 0
     for offset in range(days):
-        departs = datetime.combine(first_day + timedelta(days=offset), departs_local).replace(
-            tzinfo=eroad.origin.zone
+        departs = (
+            datetime.combine(first_day + timedelta(days=offset), departs_local)
+            .replace(tzinfo=eroad.origin.zone)
+            .astimezone(UTC)  # block time is added in UTC, right across clock changes
         )
         _flight, new = Flight.objects.get_or_create(
             carrier=carrier,
@@ -190,7 +209,12 @@ def flight_cancel(*, flight: Flight, reason: str, actor_label: str) -> int:
                 f"Flight {locked.number} has {locked.get_status_display().lower()}.",
                 LogisticsErrorCode.FLIGHT_STATE,
             )
-        ids = list(locked.parcels.values_list("pk", flat=True))
+        # the parcels still waiting to board (locked: nothing else moves them meanwhile)
+        ids = list(
+            locked.parcels.select_for_update()
+            .filter(status=Parcel.Status.MANIFESTED)
+            .values_list("pk", flat=True)
+        )
         Parcel.objects.filter(pk__in=ids).update(
             flight=None, status=Parcel.Status.RECEIVED, updated_at=timezone.now()
         )
@@ -240,9 +264,11 @@ def _advance(flight_id: int, before: str, after: str) -> int:
         parcels = flight.parcels.filter(
             status=Parcel.Status.MANIFESTED if departing else Parcel.Status.DEPARTED
         )
-        ids = list(parcels.values_list("pk", flat=True))
-        order_ids = sorted(set(parcels.values_list("order_id", flat=True)))
-        parcels.update(
+        # locked, so the ids, the orders and the update agree
+        moving = list(parcels.select_for_update().values_list("pk", "order_id"))
+        ids = [pk for pk, _order in moving]
+        order_ids = sorted({order for _pk, order in moving})
+        Parcel.objects.filter(pk__in=ids).update(
             status=Parcel.Status.DEPARTED if departing else Parcel.Status.ARRIVED,
             updated_at=timezone.now(),
         )

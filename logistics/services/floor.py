@@ -110,7 +110,18 @@ def parcel_weigh(*, parcel: Parcel, measured_kg: Decimal, actor) -> Parcel:
         tolerance = locked.declared_weight_kg * settings.PARCEL_WEIGHT_TOLERANCE_PERCENT / 100
         flagged = abs(measured_kg - locked.declared_weight_kg) > tolerance
         locked.measured_weight_kg, locked.weight_flagged = measured_kg, flagged
-        locked.save(update_fields=["measured_weight_kg", "weight_flagged", "updated_at"])
+        if flagged:
+            # the export declaration rests on the declared weight: customs releases it again
+            # once amended, and until then the parcel does not board
+            locked.export_released_at = None
+        locked.save(
+            update_fields=[
+                "measured_weight_kg",
+                "weight_flagged",
+                "export_released_at",
+                "updated_at",
+            ]
+        )
         note = f"{measured_kg} kg (declared {locked.declared_weight_kg} kg)"
         tracking_record(
             [locked.pk],
@@ -244,7 +255,8 @@ def parcel_exception(*, parcel: Parcel, reason: str, actor) -> Parcel:
     with transaction.atomic():
         locked = _move(
             parcel,
-            (Status.MANIFESTED, Status.DEPARTED, Status.ARRIVED, Status.OUT_FOR_DELIVERY),
+            # once it has left the origin floor (before that, the origin holds or returns it)
+            (Status.DEPARTED, Status.ARRIVED, Status.OUT_FOR_DELIVERY),
             Status.EXCEPTION,
             Code.EXC,
             label,

@@ -2,7 +2,7 @@
 with a printable label, and books a drop-off at the hub's eFulfilment centre."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -141,6 +141,6 @@ def parcel_drop_off_book(*, parcel: Parcel, at: datetime, actor) -> Parcel:
             TrackingEvent.Code.BKD,
             place=locked.facility.hub.code,
             actor_label=actor.email if actor else "system",
-            note=f"Drop-off {at:%Y-%m-%d %H:%M} UTC",
+            note=f"Drop-off {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
         )
     return locked

@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ewtp.common.models import ApiClient
-from ewtp.common.webhooks import webhook_emit
+from ewtp.common.webhooks import webhook_emit_batch
 
 from ..models import Parcel, TrackingEvent
 
@@ -67,23 +67,24 @@ def _insert_unnest(parcel_ids: list[int], values: tuple) -> None:
 
 
 def _tell_channels(parcel_ids, code, place, at) -> None:
+    """One webhook per parcel to its order's channel, written in one insert per channel."""
+    by_channel: dict[int, list[dict]] = {}
     for start in range(0, len(parcel_ids), CHUNK):
         rows = Parcel.objects.filter(
             pk__in=parcel_ids[start : start + CHUNK], order__channel__isnull=False
         ).values_list("waybill", "order__reference", "order__channel_id")
-        channels = {}
         for waybill, reference, channel_id in rows:
-            if channel_id not in channels:
-                channels[channel_id] = ApiClient.objects.get(pk=channel_id)
-            webhook_emit(
-                api_client=channels[channel_id],
-                event="parcel.tracking",
-                data={
+            by_channel.setdefault(channel_id, []).append(
+                {
                     "waybill": waybill,
                     "order_reference": reference,
                     "code": code,
                     "description": str(Code(code).label),
                     "place": place,
                     "occurred_at": at,
-                },
+                }
             )
+    for channel in ApiClient.objects.filter(pk__in=by_channel):
+        webhook_emit_batch(
+            api_client=channel, event="parcel.tracking", payloads=by_channel[channel.pk]
+        )

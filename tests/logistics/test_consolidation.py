@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from ewtp.common.errors import ApplicationError
+from ewtp.common.errors import ApplicationError, ConflictError
 from hubs.models import User
 from logistics.models import Flight, Parcel, TrackingEvent
 from logistics.services.consolidation import consolidate
@@ -21,6 +21,7 @@ from logistics.services.floor import (
     parcel_hold,
     parcel_out_for_delivery,
     parcel_receive,
+    parcel_weigh,
 )
 from logistics.waybills import master_waybill_valid
 from tests import factories
@@ -195,3 +196,83 @@ def test_the_destination_sends_out_delivers_or_reports_an_exception(world, clien
     ]
     with pytest.raises(ApplicationError):
         parcel_exception(parcel=delivered, reason="late", actor=at_hgh)
+
+
+def test_a_parcel_still_at_the_origin_cannot_be_declared_lost_at_the_destination(world):
+    at_hgh = factories.UserFactory(
+        official_role=User.OfficialRole.HUB_OPERATOR, official_hub=world["hgh"]
+    )
+    parcel = ready(world)
+    cancelled = flight(world, hours=4)
+    consolidate()
+    with pytest.raises(ConflictError):
+        parcel_exception(parcel=Parcel.objects.get(pk=parcel.pk), reason="lost", actor=at_hgh)
+    flight(world, hours=30, number="MH362")
+    flight_cancel(flight=cancelled, reason="Crew", actor_label="ops")
+    assert Parcel.objects.get(pk=parcel.pk).flight.number == "MH362"
+
+
+def test_a_parcel_reweighed_outside_the_tolerance_waits_for_customs_again(world):
+    parcel = ready(world, weight="1.000")
+    parcel = parcel_weigh(parcel=parcel, measured_kg=Decimal("5.000"), actor=world["operator"])
+    assert parcel.export_released_at is None
+    flight(world)
+    assert consolidate() == 0
+    parcel_export_release(parcel=parcel)  # customs amended the declaration and released it
+    assert consolidate() == 1
+    assert Flight.objects.get().loaded_kg == Decimal("5.000")  # at the measured weight
+
+
+def test_a_time_skipped_by_a_clock_change_is_refused():
+    from zoneinfo import ZoneInfo
+
+    from logistics.services.flights import _local
+
+    with pytest.raises(ValueError, match="does not exist"):
+        _local("2027-03-28 02:30", ZoneInfo("Europe/Brussels"))
+    assert _local("2027-03-28 03:30", ZoneInfo("Europe/Brussels")).utcoffset() == timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["MH,MH360,KUL,HGH", "MH,MH360,KUL,HGH,2030-01-05 09:00,2030-01-05 14:10,NaN,400"],
+)
+def test_odd_schedule_rows_are_row_errors_not_crashes(world, line):
+    header = (
+        "carrier,flight_number,origin,destination,departs_local,arrives_local,capacity_kg,"
+        "capacity_pieces\n"
+    )
+    with pytest.raises(ApplicationError, match="Row 2"):
+        flights_import(text=header + line + "\n")
+
+
+def test_operators_change_only_their_own_hubs_departures(world, client):
+    at_hgh = factories.UserFactory(
+        official_role=User.OfficialRole.HUB_OPERATOR, official_hub=world["hgh"]
+    )
+    inbound = flight(world)  # KUL → HGH
+    client.force_login(at_hgh)
+    response = client.post(
+        "/logistics/flights/", {"cancel": "1", "flight": str(inbound.public_id), "reason": "x"}
+    )
+    assert response.status_code == 404
+    assert (
+        client.post(
+            "/logistics/flights/", {"cancel": "1", "flight": "not-a-uuid", "reason": "x"}
+        ).status_code
+        == 404
+    )
+    inbound.refresh_from_db()
+    assert inbound.status == "scheduled"
+    with pytest.raises(ApplicationError, match="leave from your hub HGH"):
+        flights_import(
+            text="carrier,flight_number,origin,destination,departs_local,arrives_local,"
+            "capacity_kg,capacity_pieces\nMH,MH360,KUL,HGH,2030-01-05 09:00,2030-01-05 14:10,"
+            "2000,400\n",
+            origin_hub=world["hgh"],
+        )
+    stranger = factories.UserFactory(
+        official_role=User.OfficialRole.HUB_OPERATOR, official_hub=factories.hub("SIN")
+    )
+    client.force_login(stranger)
+    assert client.get(f"/logistics/flights/{inbound.public_id}/manifest.csv").status_code == 404
