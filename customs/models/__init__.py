@@ -1,6 +1,16 @@
-"""Models of the customs app: the dated tariff and the regime parameters the duty engine reads
-(declarations, risk and lanes come with the clearance workflow)."""
+"""Models of the customs app: the dated tariff and regime parameters the duty engine reads, and
+goods declarations with their items, assessment and history."""
 
+from .declarations import AssessmentLine, Declaration, DeclarationItem, DeclarationTransition
 from .tariff import CbecAnnualTotal, PreferentialRate, RegimeParameter, TariffLine
 
-__all__ = ["CbecAnnualTotal", "PreferentialRate", "RegimeParameter", "TariffLine"]
+__all__ = [
+    "AssessmentLine",
+    "CbecAnnualTotal",
+    "Declaration",
+    "DeclarationItem",
+    "DeclarationTransition",
+    "PreferentialRate",
+    "RegimeParameter",
+    "TariffLine",
+]

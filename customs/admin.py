@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from .models import AssessmentLine, Declaration, PreferentialRate, RegimeParameter, TariffLine
+
+
+@admin.register(TariffLine)
+class TariffLineAdmin(admin.ModelAdmin):
+    list_display = ["country", "hs_code", "effective_from", "duty_percent", "sales_tax_percent"]
+    list_filter = ["country"]
+    search_fields = ["hs_code", "description"]
+
+
+@admin.register(PreferentialRate)
+class PreferentialRateAdmin(admin.ModelAdmin):
+    list_display = ["country", "hs_code", "agreement", "duty_percent", "effective_from"]
+
+
+@admin.register(RegimeParameter)
+class RegimeParameterAdmin(admin.ModelAdmin):
+    list_display = ["country", "name", "value", "effective_from", "legal_source"]
+
+
+class AssessmentInline(admin.TabularInline):
+    model = AssessmentLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ["line_no", "tax", "base", "rate", "rule", "legal_source", "amount"]
+
+
+@admin.register(Declaration)
+class DeclarationAdmin(admin.ModelAdmin):
+    list_display = ["reference", "regime", "hub", "status", "treatment", "total_tax"]
+    list_filter = ["regime", "status"]
+    search_fields = ["reference"]
+    inlines = [AssessmentInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # declarations move only through the customs services

@@ -1,0 +1,147 @@
+"""Goods declarations: what is declared for one consignment under one regime, its items, the
+assessment the duty engine made of it, and every change of state with who, when and why."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from ewtp.common.models import BaseModel
+
+
+class Declaration(BaseModel):
+    class Regime(models.TextChoices):
+        MY_EXPORT = "MY_EXPORT", _("Malaysia export")
+        MY_IMPORT = "MY_IMPORT", _("Malaysia import")
+        CN_CBEC_IMPORT = "CN_CBEC_IMPORT", _("China cross-border e-commerce retail import")
+        CN_IMPORT = "CN_IMPORT", _("China general import")
+        CN_EXPORT = "CN_EXPORT", _("China export")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        ASSESSED = "assessed", _("Assessed")
+        LANE = "lane", _("In a lane")
+        RELEASED = "released", _("Released")
+        HELD = "held", _("Held")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.SUBMITTED, Status.CANCELLED},
+        Status.SUBMITTED: {Status.ASSESSED, Status.REJECTED, Status.CANCELLED},
+        # an amendment goes back to submitted and is assessed again
+        Status.ASSESSED: {Status.LANE, Status.SUBMITTED, Status.CANCELLED},
+        Status.LANE: {Status.RELEASED, Status.HELD, Status.REJECTED, Status.SUBMITTED},
+        Status.HELD: {Status.RELEASED, Status.REJECTED, Status.SUBMITTED},
+        Status.RELEASED: set(),
+        Status.REJECTED: set(),
+        Status.CANCELLED: set(),
+    }
+
+    class Incoterm(models.TextChoices):
+        DAP = "DAP", "DAP"
+        DDP = "DDP", "DDP"
+
+    reference = models.CharField(max_length=20, unique=True)
+    regime = models.CharField(max_length=20, choices=Regime.choices)
+    hub = models.ForeignKey("hubs.Hub", on_delete=models.PROTECT, related_name="declarations")
+    order = models.ForeignKey(
+        "hubs.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="declarations"
+    )
+    exporter = models.CharField(max_length=200)
+    importer = models.CharField(max_length=200)
+    importer_id_reference = models.CharField(max_length=40, blank=True)
+    declarant = models.CharField(max_length=200)
+    incoterm = models.CharField(max_length=3, choices=Incoterm.choices, default=Incoterm.DAP)
+    currency = models.CharField(max_length=3)
+    freight = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    insurance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    customs_currency = models.CharField(max_length=3)
+    exchange_rate = models.DecimalField(
+        max_digits=20, decimal_places=10, help_text="Customs currency per unit of the currency"
+    )
+    exchange_rate_source = models.CharField(max_length=50)
+    fta_agreement = models.CharField(max_length=10, blank=True)
+    fta_certificate = models.CharField(max_length=40, blank=True)
+    sold_online_by_registered_seller = models.BooleanField(default=False)
+    air_courier = models.BooleanField(default=True)
+    declared_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    treatment = models.CharField(max_length=20, blank=True)
+    total_tax = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["hub", "status", "created_at"], name="declaration_queue_idx")
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def can_become(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.Status(self.status)]
+
+
+class DeclarationItem(models.Model):
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="items")
+    line_no = models.PositiveSmallIntegerField()
+    hs_code = models.CharField(max_length=10)
+    description = models.CharField(max_length=200)
+    origin = CountryField()
+    quantity = models.PositiveIntegerField()
+    net_weight_kg = models.DecimalField(max_digits=10, decimal_places=3)
+    value = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["declaration_id", "line_no"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration", "line_no"], name="declaration_line_once"
+            ),
+            models.CheckConstraint(
+                name="declaration_item_value_positive", condition=Q(value__gt=0)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.declaration_id}/{self.line_no} {self.hs_code}"
+
+
+class AssessmentLine(models.Model):
+    """One duty or tax of one item, as the engine computed it at the last assessment."""
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="assessment_lines"
+    )
+    line_no = models.PositiveSmallIntegerField()
+    tax = models.CharField(max_length=20)
+    base = models.DecimalField(max_digits=14, decimal_places=2)
+    rate = models.CharField(max_length=40)
+    rule = models.CharField(max_length=200)
+    legal_source = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["declaration_id", "line_no", "id"]
+
+    def __str__(self):
+        return f"{self.declaration_id}/{self.line_no} {self.tax} {self.amount}"
+
+
+class DeclarationTransition(models.Model):
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    actor_label = models.CharField(max_length=254)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.declaration_id} {self.from_status}→{self.to_status}"

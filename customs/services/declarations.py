@@ -1,0 +1,292 @@
+"""Goods declarations: created from plain data (by the pipeline from an order, or by hand),
+validated with a reason per field, submitted and assessed by the duty engine, amended (and
+assessed again) or cancelled. Every change of state is recorded with who, when and why.
+
+Risk lanes, release and the officers' workbench build on the assessed declaration.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from ewtp.common.audit import audit_record
+from ewtp.common.errors import ApplicationError, ConflictError
+
+from ..models import (
+    AssessmentLine,
+    CbecAnnualTotal,
+    Declaration,
+    DeclarationItem,
+    DeclarationTransition,
+)
+from .duty import CUSTOMS_CURRENCY, REGIMES, Consignment, Item, TariffError, assess, tariff_line
+
+MAX_ITEMS = 200
+MAX_VALUE = Decimal("100000000")
+
+
+@dataclass(frozen=True)
+class ItemRequest:
+    hs_code: str
+    description: str
+    origin: str
+    quantity: int
+    net_weight_kg: Decimal | None
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class DeclarationRequest:
+    regime: str
+    hub: object  # hubs.Hub where the goods are declared
+    exporter: str
+    importer: str
+    declarant: str
+    currency: str
+    exchange_rate: Decimal
+    exchange_rate_source: str
+    declared_on: date
+    items: list[ItemRequest] = field(default_factory=list)
+    incoterm: str = "DAP"
+    freight: Decimal = Decimal(0)
+    insurance: Decimal = Decimal(0)
+    fta_agreement: str = ""
+    fta_certificate: str = ""
+    importer_id_reference: str = ""
+    sold_online_by_registered_seller: bool = False
+    air_courier: bool = True
+    order: object | None = None
+
+
+def _invalid(message: str, field_name: str, code: str = "declaration_invalid"):
+    raise ApplicationError(message, code, extra={"field": field_name})
+
+
+def _check(request: DeclarationRequest) -> None:
+    country = REGIMES.get(request.regime)
+    if country is None:
+        _invalid(f"Regime is one of {', '.join(REGIMES)}.", "regime")
+    if request.hub.country.code != country:
+        _invalid(f"{request.regime} is declared at a hub in {country}.", "hub")
+    _check_parties_and_money(request)
+    if request.fta_agreement and not request.fta_certificate.strip():
+        _invalid(
+            "A preferential claim needs the certificate of origin number.",
+            "fta_certificate",
+            "certificate_missing",
+        )
+    if request.regime == "CN_CBEC_IMPORT" and not request.importer_id_reference.strip():
+        _invalid("A cross-border retail import names the buyer's ID.", "importer_id_reference")
+    if not 1 <= len(request.items) <= MAX_ITEMS:
+        _invalid(f"A declaration has 1 to {MAX_ITEMS} items.", "items")
+    for index, item in enumerate(request.items):
+        _check_item(index, item, country, request.declared_on)
+
+
+def _check_parties_and_money(request: DeclarationRequest) -> None:
+    for name in ("exporter", "importer", "declarant"):
+        if not getattr(request, name).strip():
+            _invalid("Name every party of the declaration.", name)
+    if request.exchange_rate is None or not request.exchange_rate > 0:
+        _invalid("The exchange rate is a positive number.", "exchange_rate")
+    for name in ("freight", "insurance"):
+        if not Decimal(0) <= getattr(request, name) <= MAX_VALUE:
+            _invalid("Freight and insurance are 0 or more.", name)
+
+
+def _check_item(index: int, item: ItemRequest, country: str, on: date) -> None:
+    prefix = f"items.{index}"
+    if not (item.hs_code.isascii() and item.hs_code.isdigit() and 6 <= len(item.hs_code) <= 10):
+        _invalid("The HS code is 6 to 10 digits.", f"{prefix}.hs_code", "hs_unknown")
+    try:
+        line = tariff_line(country, item.hs_code, on)
+    except TariffError:
+        _invalid(f"HS {item.hs_code} is not in the tariff.", f"{prefix}.hs_code", "hs_unknown")
+    if line.prohibited:
+        _invalid(
+            f"HS {item.hs_code} is prohibited ({line.legal_source}).",
+            f"{prefix}.hs_code",
+            "goods_prohibited",
+        )
+    if len(item.origin) != 2 or not item.origin.isalpha():
+        _invalid("Give the country of origin (ISO code).", f"{prefix}.origin")
+    if not 1 <= item.quantity <= 1_000_000:
+        _invalid("The quantity is 1 or more.", f"{prefix}.quantity")
+    if item.net_weight_kg is None or not Decimal("0.001") <= item.net_weight_kg <= 100_000:
+        _invalid("Give the net weight in kg.", f"{prefix}.net_weight_kg")
+    if not Decimal(0) < item.value <= MAX_VALUE:
+        _invalid("The value is more than 0.", f"{prefix}.value")
+    if not item.description.strip():
+        _invalid("Describe the goods.", f"{prefix}.description")
+
+
+def declaration_create(*, request: DeclarationRequest, actor_label: str) -> Declaration:
+    _check(request)
+    country = REGIMES[request.regime]
+    with transaction.atomic():
+        declaration = Declaration.objects.create(
+            reference=f"D{request.hub.code}{secrets.token_hex(6).upper()}",
+            regime=request.regime,
+            hub=request.hub,
+            order=request.order,
+            exporter=request.exporter.strip()[:200],
+            importer=request.importer.strip()[:200],
+            importer_id_reference=request.importer_id_reference.strip()[:40],
+            declarant=request.declarant.strip()[:200],
+            incoterm=request.incoterm,
+            currency=request.currency.upper()[:3],
+            freight=request.freight,
+            insurance=request.insurance,
+            customs_currency=CUSTOMS_CURRENCY[country],
+            exchange_rate=request.exchange_rate,
+            exchange_rate_source=request.exchange_rate_source[:50],
+            fta_agreement=request.fta_agreement,
+            fta_certificate=request.fta_certificate.strip()[:40],
+            sold_online_by_registered_seller=request.sold_online_by_registered_seller,
+            air_courier=request.air_courier,
+            declared_on=request.declared_on,
+        )
+        _replace_items(declaration, request.items)
+        _record(declaration, "", Declaration.Status.DRAFT, actor_label, "")
+    return declaration
+
+
+def _replace_items(declaration: Declaration, items: list[ItemRequest]) -> None:
+    declaration.items.all().delete()
+    DeclarationItem.objects.bulk_create(
+        [
+            DeclarationItem(
+                declaration=declaration,
+                line_no=number,
+                hs_code=item.hs_code,
+                description=item.description.strip()[:200],
+                origin=item.origin.upper(),
+                quantity=item.quantity,
+                net_weight_kg=item.net_weight_kg,
+                value=item.value,
+            )
+            for number, item in enumerate(items, start=1)
+        ]
+    )
+
+
+def _record(declaration, before, after, actor_label, reason):
+    DeclarationTransition.objects.create(
+        declaration=declaration,
+        from_status=before,
+        to_status=after,
+        actor_label=actor_label[:254],
+        reason=reason[:500],
+    )
+    audit_record(
+        actor=None,
+        actor_label=actor_label,
+        action=f"customs.declaration.{after}",
+        target=declaration,
+        reason=reason,
+        data={"from": before},
+    )
+
+
+def _move(declaration: Declaration, to: str, actor_label: str, reason: str = "") -> Declaration:
+    if not declaration.can_become(to):
+        raise ConflictError(
+            f"Declaration {declaration.reference} is "
+            f"{declaration.get_status_display().lower()}; it cannot become "
+            f"{Declaration.Status(to).label.lower()}.",
+            "declaration_transition",
+        )
+    before = declaration.status
+    declaration.status = to
+    declaration.save(update_fields=["status", "treatment", "total_tax", "updated_at"])
+    _record(declaration, before, to, actor_label, reason)
+    return declaration
+
+
+def buyer_key(id_reference: str) -> str:
+    """The key of a consumer's CBEC running total: a hash, so the ID is not copied around."""
+    return hashlib.sha256(id_reference.strip().upper().encode()).hexdigest()
+
+
+def declaration_submit(*, declaration: Declaration, actor_label: str) -> Declaration:
+    """Submit and assess in one step (the engine is quick and explains itself)."""
+    with transaction.atomic():
+        locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        _move(locked, Declaration.Status.SUBMITTED, actor_label)
+        return _assess(locked, actor_label)
+
+
+def _assess(declaration: Declaration, actor_label: str) -> Declaration:
+    annual = Decimal(0)
+    if declaration.regime == "CN_CBEC_IMPORT":
+        total = CbecAnnualTotal.objects.filter(
+            buyer_key=buyer_key(declaration.importer_id_reference),
+            year=declaration.declared_on.year,
+        ).first()
+        annual = Decimal(total.total_minor) / 100 if total else Decimal(0)
+    assessment = assess(
+        Consignment(
+            regime=declaration.regime,
+            on=declaration.declared_on,
+            currency=declaration.currency,
+            exchange_rate=declaration.exchange_rate,
+            items=[
+                Item(i.hs_code, i.description, i.origin.code, i.quantity, i.net_weight_kg, i.value)
+                for i in declaration.items.all()
+            ],
+            freight=declaration.freight,
+            insurance=declaration.insurance,
+            air_courier=declaration.air_courier,
+            sold_online_by_registered_seller=declaration.sold_online_by_registered_seller,
+            fta_agreement=declaration.fta_agreement,
+            fta_certificate=declaration.fta_certificate,
+            buyer_annual_total=annual,
+        )
+    )
+    declaration.assessment_lines.all().delete()
+    AssessmentLine.objects.bulk_create(
+        [
+            AssessmentLine(
+                declaration=declaration,
+                line_no=line.item + 1,
+                tax=line.tax,
+                base=line.base,
+                rate=line.rate,
+                rule=line.rule[:200],
+                legal_source=line.legal_source[:200],
+                amount=line.amount,
+            )
+            for line in assessment.lines
+        ]
+    )
+    declaration.treatment, declaration.total_tax = assessment.treatment, assessment.total
+    note = " ".join(assessment.notes)
+    return _move(declaration, Declaration.Status.ASSESSED, actor_label, note)
+
+
+def declaration_amend(
+    *, declaration: Declaration, items: list[ItemRequest], reason: str, actor_label: str
+) -> Declaration:
+    """New items (a weight found different at the hub, a corrected value): assessed again."""
+    if not reason.strip():
+        _invalid("Say what the amendment corrects.", "reason")
+    with transaction.atomic():
+        locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        country = REGIMES[locked.regime]
+        if not 1 <= len(items) <= MAX_ITEMS:
+            _invalid(f"A declaration has 1 to {MAX_ITEMS} items.", "items")
+        for index, item in enumerate(items):
+            _check_item(index, item, country, locked.declared_on)
+        _move(locked, Declaration.Status.SUBMITTED, actor_label, f"Amended: {reason.strip()}")
+        _replace_items(locked, items)
+        return _assess(locked, actor_label)
+
+
+def declaration_cancel(*, declaration: Declaration, reason: str, actor_label: str) -> Declaration:
+    with transaction.atomic():
+        locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        return _move(locked, Declaration.Status.CANCELLED, actor_label, reason or "Cancelled")
