@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import AssessmentLine, Declaration, PreferentialRate, RegimeParameter, TariffLine
+from .models import (
+    AssessmentLine,
+    Declaration,
+    LaneDecision,
+    PreferentialRate,
+    RegimeParameter,
+    RiskRule,
+    TariffLine,
+    WatchListEntry,
+)
 
 
 @admin.register(TariffLine)
@@ -36,3 +45,27 @@ class DeclarationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # declarations move only through the customs services
+
+
+@admin.register(RiskRule)
+class RiskRuleAdmin(admin.ModelAdmin):
+    """Officers tune selectivity here: weights, parameters, on or off."""
+
+    list_display = ["code", "name", "weight", "enabled"]
+    list_editable = ["weight", "enabled"]
+
+
+@admin.register(WatchListEntry)
+class WatchListEntryAdmin(admin.ModelAdmin):
+    list_display = ["name", "reason", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(LaneDecision)
+class LaneDecisionAdmin(admin.ModelAdmin):
+    list_display = ["declaration", "lane", "score", "created_at"]
+    list_filter = ["lane"]
+    readonly_fields = ["declaration", "score", "lane", "rules_fired", "seed"]
+
+    def has_add_permission(self, request):
+        return False

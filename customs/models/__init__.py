@@ -2,6 +2,7 @@
 goods declarations with their items, assessment and history."""
 
 from .declarations import AssessmentLine, Declaration, DeclarationItem, DeclarationTransition
+from .risk import Lane, LaneDecision, RiskRule, WatchListEntry
 from .tariff import CbecAnnualTotal, PreferentialRate, RegimeParameter, TariffLine
 
 __all__ = [
@@ -10,7 +11,11 @@ __all__ = [
     "Declaration",
     "DeclarationItem",
     "DeclarationTransition",
+    "Lane",
+    "LaneDecision",
     "PreferentialRate",
     "RegimeParameter",
+    "RiskRule",
     "TariffLine",
+    "WatchListEntry",
 ]

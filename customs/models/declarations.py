@@ -69,6 +69,10 @@ class Declaration(BaseModel):
     declared_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     treatment = models.CharField(max_length=20, blank=True)
+    lane = models.CharField(max_length=6, blank=True)
+    # the amount the buyer actually paid for the order, in the declaration currency (from the
+    # payment record, through the pipeline): the risk engine compares the declared value to it
+    paid_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     total_tax = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:

@@ -12,18 +12,24 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 
 from ewtp.common.audit import audit_record
-from ewtp.common.errors import ApplicationError, ConflictError
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.outbox import event_record
+from hubs.roles import Perm, has_permission
 
+from ..events import DeclarationDecided
 from ..models import (
     AssessmentLine,
     CbecAnnualTotal,
     Declaration,
     DeclarationItem,
     DeclarationTransition,
+    Lane,
 )
 from .duty import CUSTOMS_CURRENCY, REGIMES, Consignment, Item, TariffError, assess, tariff_line
+from .risk import risk_decide
 
 MAX_ITEMS = 200
 MAX_VALUE = Decimal("100000000")
@@ -60,6 +66,7 @@ class DeclarationRequest:
     sold_online_by_registered_seller: bool = False
     air_courier: bool = True
     order: object | None = None
+    paid_amount: Decimal | None = None  # what the buyer paid, from the payment record
 
 
 def _invalid(message: str, field_name: str, code: str = "declaration_invalid"):
@@ -149,6 +156,7 @@ def declaration_create(*, request: DeclarationRequest, actor_label: str) -> Decl
             sold_online_by_registered_seller=request.sold_online_by_registered_seller,
             air_courier=request.air_courier,
             declared_on=request.declared_on,
+            paid_amount=request.paid_amount,
         )
         _replace_items(declaration, request.items)
         _record(declaration, "", Declaration.Status.DRAFT, actor_label, "")
@@ -202,7 +210,7 @@ def _move(declaration: Declaration, to: str, actor_label: str, reason: str = "")
         )
     before = declaration.status
     declaration.status = to
-    declaration.save(update_fields=["status", "treatment", "total_tax", "updated_at"])
+    declaration.save(update_fields=["status", "treatment", "total_tax", "lane", "updated_at"])
     _record(declaration, before, to, actor_label, reason)
     return declaration
 
@@ -213,11 +221,81 @@ def buyer_key(id_reference: str) -> str:
 
 
 def declaration_submit(*, declaration: Declaration, actor_label: str) -> Declaration:
-    """Submit and assess in one step (the engine is quick and explains itself)."""
+    """Submit, assess and route: green and blue are released at once, yellow and red wait in
+    the hub's queue for an officer."""
     with transaction.atomic():
         locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
         _move(locked, Declaration.Status.SUBMITTED, actor_label)
-        return _assess(locked, actor_label)
+        return _route(_assess(locked, actor_label))
+
+
+def _route(declaration: Declaration) -> Declaration:
+    decision = risk_decide(declaration)
+    declaration.lane = decision.lane
+    reasons = "; ".join(f"{f['code']} (+{f['weight']})" for f in decision.rules_fired)
+    _move(
+        declaration,
+        Declaration.Status.LANE,
+        "risk engine",
+        f"{decision.get_lane_display()}, score {decision.score}"
+        + (f": {reasons}" if reasons else ""),
+    )
+    if decision.lane in (Lane.GREEN, Lane.BLUE):
+        _decide(
+            declaration, Declaration.Status.RELEASED, "risk engine", decision.get_lane_display()
+        )
+    return declaration
+
+
+def _decide(declaration: Declaration, to: str, actor_label: str, reason: str) -> Declaration:
+    _move(declaration, to, actor_label, reason)
+    if to == Declaration.Status.RELEASED and declaration.regime == "CN_CBEC_IMPORT":
+        _count_towards_annual_limit(declaration)
+    event_record(
+        DeclarationDecided(
+            declaration_id=declaration.pk,
+            order_id=declaration.order_id,
+            regime=declaration.regime,
+            status=to,
+            lane=declaration.lane,
+            reason=reason[:300],
+        )
+    )
+    return declaration
+
+
+def _count_towards_annual_limit(declaration: Declaration) -> None:
+    value = sum((i.value for i in declaration.items.all()), Decimal(0))
+    minor = int((value * declaration.exchange_rate * 100).to_integral_value())
+    total, _created = CbecAnnualTotal.objects.select_for_update().get_or_create(
+        buyer_key=buyer_key(declaration.importer_id_reference), year=declaration.declared_on.year
+    )
+    CbecAnnualTotal.objects.filter(pk=total.pk).update(total_minor=F("total_minor") + minor)
+
+
+def declaration_decide(
+    *, declaration: Declaration, decision: str, reason: str, actor
+) -> Declaration:
+    """An officer of the declaration's hub releases, holds or rejects it, with a reason."""
+    if not (
+        has_permission(actor, Perm.CUSTOMS_WORKBENCH)
+        and actor.official_hub_id == declaration.hub_id
+    ):
+        raise NotAllowedError(
+            "Only the customs officers of this hub decide its declarations.", "not_your_hub"
+        )
+    targets = {
+        "release": Declaration.Status.RELEASED,
+        "hold": Declaration.Status.HELD,
+        "reject": Declaration.Status.REJECTED,
+    }
+    if decision not in targets:
+        _invalid("Decide release, hold or reject.", "decision")
+    if not reason.strip():
+        _invalid("Give the reason: the SME reads it.", "reason")
+    with transaction.atomic():
+        locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        return _decide(locked, targets[decision], actor.email, reason.strip())
 
 
 def _assess(declaration: Declaration, actor_label: str) -> Declaration:
@@ -283,7 +361,7 @@ def declaration_amend(
             _check_item(index, item, country, locked.declared_on)
         _move(locked, Declaration.Status.SUBMITTED, actor_label, f"Amended: {reason.strip()}")
         _replace_items(locked, items)
-        return _assess(locked, actor_label)
+        return _route(_assess(locked, actor_label))
 
 
 def declaration_cancel(*, declaration: Declaration, reason: str, actor_label: str) -> Declaration:

@@ -298,6 +298,10 @@ ORDER_PAYMENT_WINDOW = timedelta(hours=env.int("ORDER_PAYMENT_WINDOW_HOURS", def
 # tells customs; parcels board flights departing at least this long after the run.
 PARCEL_WEIGHT_TOLERANCE_PERCENT = Decimal(env("PARCEL_WEIGHT_TOLERANCE_PERCENT", default="10"))
 CONSOLIDATION_CUTOFF_MINUTES = env.int("CONSOLIDATION_CUTOFF_MINUTES", default=120)
+# Customs selectivity: scores from these thresholds go blue, yellow, red (below: green); the
+# seed makes random selection reproducible (change it to draw a new sample).
+CUSTOMS_LANE_THRESHOLDS = tuple(env.list("CUSTOMS_LANE_THRESHOLDS", cast=int, default=[10, 30, 60]))
+CUSTOMS_RISK_SEED = env("CUSTOMS_RISK_SEED", default="ewtp-2026")
 # Buyers pay in one of these (each needs a reference rate); sellers are settled in their own.
 PAYMENT_CURRENCIES = env.list(
     "PAYMENT_CURRENCIES", default=["MYR", "CNY", "USD", "SGD", "THB", "EUR"]
