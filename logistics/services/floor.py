@@ -216,33 +216,24 @@ def parcel_export_release(*, parcel: Parcel, actor_label: str = "customs") -> Pa
     return locked
 
 
-def parcel_out_for_delivery(*, parcel: Parcel, actor) -> Parcel:
+def _at_destination(parcel: Parcel, allowed, to: str, code: str, actor, note="") -> Parcel:
+    """A step of the destination's handling, by an operator of the destination hub."""
     label = _at_hub(actor, parcel.eroad.destination_id)
-    with transaction.atomic():
-        locked = _move(
-            parcel,
-            (Status.ARRIVED,),
-            Status.OUT_FOR_DELIVERY,
-            Code.NFD,
-            label,
-            parcel.eroad.destination.code,
-        )
-        locked.save(update_fields=["status", "updated_at"])
+    locked = _move(parcel, allowed, to, code, label, parcel.eroad.destination.code, note)
+    locked.save(update_fields=["status", "updated_at"])
     return locked
 
 
-def parcel_deliver(*, parcel: Parcel, actor) -> Parcel:
-    label = _at_hub(actor, parcel.eroad.destination_id)
+def parcel_out_for_delivery(*, parcel: Parcel, actor) -> Parcel:
     with transaction.atomic():
-        locked = _move(
-            parcel,
-            (Status.OUT_FOR_DELIVERY,),
-            Status.DELIVERED,
-            Code.DLV,
-            label,
-            parcel.eroad.destination.code,
+        return _at_destination(parcel, (Status.ARRIVED,), Status.OUT_FOR_DELIVERY, Code.NFD, actor)
+
+
+def parcel_deliver(*, parcel: Parcel, actor) -> Parcel:
+    with transaction.atomic():
+        locked = _at_destination(
+            parcel, (Status.OUT_FOR_DELIVERY,), Status.DELIVERED, Code.DLV, actor
         )
-        locked.save(update_fields=["status", "updated_at"])
         event_record(
             ParcelDelivered(parcel_id=locked.pk, order_id=locked.order_id, waybill=locked.waybill)
         )
@@ -250,18 +241,14 @@ def parcel_deliver(*, parcel: Parcel, actor) -> Parcel:
 
 
 def parcel_exception(*, parcel: Parcel, reason: str, actor) -> Parcel:
-    """Lost or damaged after it left the origin floor: recorded for the claim."""
-    label = _at_hub(actor, parcel.eroad.destination_id)
+    """Lost or damaged after it left the origin floor (before that, the origin holds or
+    returns it): recorded for the claim."""
     with transaction.atomic():
-        locked = _move(
+        return _at_destination(
             parcel,
-            # once it has left the origin floor (before that, the origin holds or returns it)
             (Status.DEPARTED, Status.ARRIVED, Status.OUT_FOR_DELIVERY),
             Status.EXCEPTION,
             Code.EXC,
-            label,
-            parcel.eroad.destination.code,
+            actor,
             reason,
         )
-        locked.save(update_fields=["status", "updated_at"])
-    return locked
