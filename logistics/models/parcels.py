@@ -49,6 +49,12 @@ class Parcel(BaseModel):
     # before the hub has it, the seller may still change its mind
     BEFORE_HUB = (Status.CREATED, Status.BOOKED)
 
+    # The house waybill is the parcel's public identifier, so no UUID; and no index on
+    # created_at (parcels are listed per order or flight). A consolidation run rewrites
+    # 100,000 parcel rows, and every index is one more write per row.
+    public_id = None
+    created_at = models.DateTimeField(auto_now_add=True)
+
     order = models.ForeignKey("hubs.Order", on_delete=models.PROTECT, related_name="parcels")
     # e-roads and facilities are never deleted and parcels are found by the consolidation's
     # partial index, so these keys have no index of their own (each costs every UPDATE)

@@ -59,8 +59,10 @@ def consolidate(*, eroad: ERoad | None = None, origin_hub=None, now: datetime | 
 def _consolidate(eroad: ERoad, now: datetime) -> int:
     cutoff = now + timedelta(minutes=settings.CONSOLIDATION_CUTOFF_MINUTES)
     with transaction.atomic():
+        # FOR NO KEY UPDATE: serialises runs on the e-road without blocking (or slowing)
+        # the foreign-key checks of the parcels and events that point at these flights
         flights = list(
-            Flight.objects.select_for_update()
+            Flight.objects.select_for_update(no_key=True)
             .select_related("carrier")
             .filter(eroad=eroad, status=Flight.Status.SCHEDULED, departs_at__gt=cutoff)
             .order_by("departs_at", "id")
