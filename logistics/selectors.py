@@ -1,8 +1,10 @@
 """Reads for the logistics pages and API: who sees which parcels and flights."""
 
+from zoneinfo import ZoneInfo
+
 from django.db.models import Prefetch, Q, QuerySet
 
-from hubs.models import Order
+from hubs.models import Hub, Order
 from hubs.roles import Perm, can_act_for, can_oversee, has_permission
 
 from .models import Flight, Parcel, TrackingEvent
@@ -43,7 +45,7 @@ def public_timeline(*, waybill: str) -> tuple[Parcel, list[TrackingEvent]] | Non
     )
     if parcel is None:
         return None
-    return parcel, list(parcel.events.order_by("occurred_at", "id"))
+    return parcel, with_local_times(parcel.events.order_by("occurred_at", "id"))
 
 
 def flights_of_hub(*, hub, statuses=None) -> QuerySet[Flight]:
@@ -62,3 +64,19 @@ def parcels_of_channel(*, channel) -> QuerySet[Parcel]:
 
 def parcels_of_organization(*, organization) -> QuerySet[Parcel]:
     return Parcel.objects.filter(Q(order__seller=organization) | Q(order__buyer=organization))
+
+
+def hub_zones() -> dict[str, str]:
+    return dict(Hub.objects.values_list("code", "timezone"))
+
+
+def with_local_times(events, zones: dict[str, str] | None = None) -> list[TrackingEvent]:
+    """Each event with ``local_at``: its UTC time in the time zone of the place it happened
+    (hubs are places; another airport falls back to UTC). Pass ``zones`` (hub_zones) when
+    annotating several timelines, so it is one query for all."""
+    events = list(events)
+    zones = hub_zones() if zones is None else zones
+    for event in events:
+        zone = zones.get(event.place)
+        event.local_at = event.occurred_at.astimezone(ZoneInfo(zone)) if zone else event.occurred_at
+    return events

@@ -62,9 +62,13 @@ class OrderParcelsView(TemplateView):
             Order.Status.IN_CUSTOMS,
         )
         form = form or (self._parcel_form() if may_pack else None)
+        parcels = list(selectors.parcels_of_order(order=self.order))
+        zones = selectors.hub_zones()
+        for parcel in parcels:
+            parcel.timeline = selectors.with_local_times(parcel.events.all(), zones)
         return super().get_context_data(
             order=self.order,
-            parcels=selectors.parcels_of_order(order=self.order),
+            parcels=parcels,
             form=form if form is not None and form.line_fields else None,
             drop_off_form=DropOffForm(),
             is_seller=self.is_seller,
@@ -160,7 +164,9 @@ class FloorView(PermissionRequiredMixin, TemplateView):
         return super().get_context_data(
             scan=ScanForm() if parcel else scan,
             parcel=parcel,
-            events=list(parcel.events.order_by("occurred_at", "id")) if parcel else [],
+            events=selectors.with_local_times(parcel.events.order_by("occurred_at", "id"))
+            if parcel
+            else [],
             weigh_form=WeighForm(),
             reason_form=ReasonForm(),
             at_origin=parcel is not None

@@ -189,3 +189,12 @@ def test_each_new_event_is_a_signed_webhook_to_the_orders_channel(world, setting
     delivery = WebhookDelivery.objects.get(event="parcel.tracking")
     assert delivery.payload["waybill"] == parcel.waybill
     assert (delivery.payload["code"], delivery.payload["place"]) == ("RCS", "KUL")
+
+
+def test_times_are_shown_in_the_local_time_of_each_place(client, world):
+    parcel = parcel_receive(parcel=pack(world), actor=world["operator"])
+    event = parcel.events.get()
+    page = client.get(f"/track/{parcel.waybill}/").content.decode()
+    kuala_lumpur = event.occurred_at.astimezone(world["kul"].zone)  # UTC+8
+    assert kuala_lumpur.strftime("%Y-%m-%d %H:%M") in page
+    assert "KUL time" in page
