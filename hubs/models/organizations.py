@@ -63,6 +63,9 @@ class Organization(BaseModel):
     payout_bic = models.CharField(_("bank SWIFT/BIC"), max_length=11, blank=True)
     payout_account_name = models.CharField(_("account name"), max_length=140, blank=True)
     payout_account_number = models.CharField(_("account number"), max_length=34, blank=True)
+    # set when a bank rejected a payout to this account (the reason); cleared by a change of
+    # the account, and no payout is requested meanwhile
+    payout_account_problem = models.CharField(max_length=200, blank=True)
     kyc_status = models.CharField(
         _("verification"), max_length=10, choices=KycStatus.choices, default=KycStatus.DRAFT
     )

@@ -128,7 +128,11 @@ def organization_update(
             return locked
         for name, value in changed.items():
             setattr(locked, name, value)
-        locked.save(update_fields=[*changed, "updated_at"])
+        fields = [*changed, "updated_at"]
+        if set(changed) & set(PAYOUT_FIELDS) and locked.payout_account_problem:
+            locked.payout_account_problem = ""  # the owner fixed what the bank rejected
+            fields.append("payout_account_problem")
+        locked.save(update_fields=fields)
         # account numbers never go into the trail, only the fact that they changed
         audit_record(
             actor=actor,
@@ -140,6 +144,13 @@ def organization_update(
         if set(changed) & set(PAYOUT_FIELDS):
             _payout_change_notify(locked, actor_label or (actor.email if actor else "system"))
     return locked
+
+
+def organization_payout_account_flag(*, organization: Organization, problem: str) -> None:
+    """A bank rejected a payout to the account: flag it until the owners change it."""
+    Organization.objects.filter(pk=organization.pk).update(
+        payout_account_problem=problem[:200], updated_at=timezone.now()
+    )
 
 
 def _payout_change_notify(organization: Organization, by: str) -> None:

@@ -27,6 +27,7 @@ from ewtp.common.notifications import email_after_commit
 from ewtp.common.webhooks import webhook_emit
 from hubs.models import Membership, Organization
 from hubs.roles import Perm, can_act_for
+from hubs.services.organizations import organization_payout_account_flag
 
 from ..models import LedgerTransaction, Payout, PayoutBatch
 from .accounts import bank_clearing_account, customer_account
@@ -76,6 +77,13 @@ def payout_request(
         and organization.payout_account_name
     ):
         raise ApplicationError("Enter the payout bank account first.", "payout_account_missing")
+    if organization.payout_account_problem:
+        raise ApplicationError(
+            "The bank rejected the last payout to this account "
+            f"({organization.payout_account_problem}): correct the payout account under My "
+            "organisation first.",
+            "payout_account_rejected",
+        )
     if amount.amount <= 0:
         raise ApplicationError(
             "The amount must be positive.", "payout_amount", extra={"field": "amount"}
@@ -245,6 +253,9 @@ def payout_status_report(
                 actor_label=f"bank {bank.application.name}",
             )
             _tell_owners_to_fix(payout, reason_code)
+            organization_payout_account_flag(
+                organization=payout.organization, problem=f"{reason_code}: {REASONS[reason_code]}"
+            )
         payout.status, payout.reason_code = status, reason_code
         payout.save(update_fields=["status", "reason_code", "updated_at"])
     return payout

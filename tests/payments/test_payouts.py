@@ -4,9 +4,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from moneyed import Money
 
 from ewtp.common.errors import ApplicationError, ConflictError
+from hubs.services.organizations import organization_update
 from payments.models import Payout
 from payments.services.accounts import bank_clearing_account, customer_account
 from payments.services.ledger import InsufficientFunds, Posting, account_balance, ledger_post
@@ -188,3 +190,29 @@ def test_a_double_submitted_payout_form_is_one_payout(client, setup):
     client.post("/payments/statement/", form)
     assert Payout.objects.count() == 1
     assert account_balance(setup["balance"]) == Money("425.00", "MYR")
+
+
+def test_a_rejection_flags_the_account_until_the_owner_changes_it(setup, client):
+    payout = payout_request(
+        organization=setup["seller"], amount=Money("50.00", "MYR"), actor=setup["owner"]
+    )
+    call_command("payouts_batch")  # on demand, as beat does daily
+    payout_status_report(
+        bank=setup["bank"],
+        end_to_end_id=payout.end_to_end_id,
+        status="rejected",
+        reason_code="AC04",
+    )
+    seller = setup["seller"]
+    seller.refresh_from_db()
+    assert seller.payout_account_problem.startswith("AC04")
+    with pytest.raises(ApplicationError, match="rejected the last payout"):
+        payout_request(organization=seller, amount=Money("10.00", "MYR"), actor=setup["owner"])
+    client.force_login(setup["owner"])
+    assert "The bank rejected a payout" in client.get("/organisation/").content.decode()
+    organization_update(
+        organization=seller, payout_account_number="514099998888", actor=setup["owner"]
+    )
+    seller.refresh_from_db()
+    assert seller.payout_account_problem == ""
+    assert payout_request(organization=seller, amount=Money("10.00", "MYR"), actor=setup["owner"])
