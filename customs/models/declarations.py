@@ -73,6 +73,9 @@ class Declaration(BaseModel):
     # the amount the buyer actually paid for the order, in the declaration currency (from the
     # payment record, through the pipeline): the risk engine compares the declared value to it
     paid_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # CBEC: what this declaration holds of the buyer's annual allowance (fen), reserved at
+    # assessment so that declarations waiting in a lane count too; given back on reject/cancel
+    cbec_reserved_minor = models.BigIntegerField(default=0)
     total_tax = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:

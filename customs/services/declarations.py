@@ -33,6 +33,7 @@ from .risk import risk_decide
 
 MAX_ITEMS = 200
 MAX_VALUE = Decimal("100000000")
+MAX_RATE = Decimal("100000")  # customs currency per unit: keeps every total in its column
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,12 @@ def _check_parties_and_money(request: DeclarationRequest) -> None:
     for name in ("exporter", "importer", "declarant"):
         if not getattr(request, name).strip():
             _invalid("Name every party of the declaration.", name)
-    if request.exchange_rate is None or not request.exchange_rate > 0:
-        _invalid("The exchange rate is a positive number.", "exchange_rate")
+    rate = request.exchange_rate
+    if rate is None or not rate.is_finite() or not Decimal(0) < rate <= MAX_RATE:
+        _invalid(f"The exchange rate is a positive number up to {MAX_RATE}.", "exchange_rate")
     for name in ("freight", "insurance"):
-        if not Decimal(0) <= getattr(request, name) <= MAX_VALUE:
+        value = getattr(request, name)
+        if not value.is_finite() or not Decimal(0) <= value <= MAX_VALUE:
             _invalid("Freight and insurance are 0 or more.", name)
 
 
@@ -123,9 +126,10 @@ def _check_item(index: int, item: ItemRequest, country: str, on: date) -> None:
         _invalid("Give the country of origin (ISO code).", f"{prefix}.origin")
     if not 1 <= item.quantity <= 1_000_000:
         _invalid("The quantity is 1 or more.", f"{prefix}.quantity")
-    if item.net_weight_kg is None or not Decimal("0.001") <= item.net_weight_kg <= 100_000:
+    weight = item.net_weight_kg
+    if weight is None or not weight.is_finite() or not Decimal("0.001") <= weight <= 100_000:
         _invalid("Give the net weight in kg.", f"{prefix}.net_weight_kg")
-    if not Decimal(0) < item.value <= MAX_VALUE:
+    if not item.value.is_finite() or not Decimal(0) < item.value <= MAX_VALUE:
         _invalid("The value is more than 0.", f"{prefix}.value")
     if not item.description.strip():
         _invalid("Describe the goods.", f"{prefix}.description")
@@ -229,8 +233,19 @@ def declaration_submit(*, declaration: Declaration, actor_label: str) -> Declara
         return _route(_assess(locked, actor_label))
 
 
-def _route(declaration: Declaration) -> Declaration:
+LANE_ORDER = [Lane.GREEN, Lane.BLUE, Lane.YELLOW, Lane.RED]
+
+
+def _route(declaration: Declaration, at_least: str = "") -> Declaration:
+    """Lane by risk; ``at_least``: an amended declaration that was waiting for an officer
+    keeps the stricter of its old and new lanes, and still waits for the officer."""
     decision = risk_decide(declaration)
+    if at_least and LANE_ORDER.index(at_least) > LANE_ORDER.index(decision.lane):
+        decision.lane = at_least
+        decision.save(update_fields=["lane"])
+    if at_least and decision.lane in (Lane.GREEN, Lane.BLUE):
+        decision.lane = Lane.YELLOW
+        decision.save(update_fields=["lane"])
     declaration.lane = decision.lane
     reasons = "; ".join(f"{f['code']} (+{f['weight']})" for f in decision.rules_fired)
     _move(
@@ -249,8 +264,8 @@ def _route(declaration: Declaration) -> Declaration:
 
 def _decide(declaration: Declaration, to: str, actor_label: str, reason: str) -> Declaration:
     _move(declaration, to, actor_label, reason)
-    if to == Declaration.Status.RELEASED and declaration.regime == "CN_CBEC_IMPORT":
-        _count_towards_annual_limit(declaration)
+    if to == Declaration.Status.REJECTED:
+        _give_back_allowance(declaration)
     event_record(
         DeclarationDecided(
             declaration_id=declaration.pk,
@@ -264,13 +279,14 @@ def _decide(declaration: Declaration, to: str, actor_label: str, reason: str) ->
     return declaration
 
 
-def _count_towards_annual_limit(declaration: Declaration) -> None:
-    value = sum((i.value for i in declaration.items.all()), Decimal(0))
-    minor = int((value * declaration.exchange_rate * 100).to_integral_value())
-    total, _created = CbecAnnualTotal.objects.select_for_update().get_or_create(
-        buyer_key=buyer_key(declaration.importer_id_reference), year=declaration.declared_on.year
-    )
-    CbecAnnualTotal.objects.filter(pk=total.pk).update(total_minor=F("total_minor") + minor)
+def _give_back_allowance(declaration: Declaration) -> None:
+    if declaration.cbec_reserved_minor:
+        CbecAnnualTotal.objects.filter(
+            buyer_key=buyer_key(declaration.importer_id_reference),
+            year=declaration.declared_on.year,
+        ).update(total_minor=F("total_minor") - declaration.cbec_reserved_minor)
+        declaration.cbec_reserved_minor = 0
+        declaration.save(update_fields=["cbec_reserved_minor"])
 
 
 def declaration_decide(
@@ -298,14 +314,25 @@ def declaration_decide(
         return _decide(locked, targets[decision], actor.email, reason.strip())
 
 
+def _allowance(declaration: Declaration) -> CbecAnnualTotal:
+    """The buyer's running total for the year, locked, with this declaration's own earlier
+    reservation given back (it is assessed again)."""
+    CbecAnnualTotal.objects.get_or_create(
+        buyer_key=buyer_key(declaration.importer_id_reference), year=declaration.declared_on.year
+    )
+    total = CbecAnnualTotal.objects.select_for_update().get(
+        buyer_key=buyer_key(declaration.importer_id_reference), year=declaration.declared_on.year
+    )
+    total.total_minor -= declaration.cbec_reserved_minor
+    declaration.cbec_reserved_minor = 0
+    return total
+
+
 def _assess(declaration: Declaration, actor_label: str) -> Declaration:
-    annual = Decimal(0)
+    annual, allowance = Decimal(0), None
     if declaration.regime == "CN_CBEC_IMPORT":
-        total = CbecAnnualTotal.objects.filter(
-            buyer_key=buyer_key(declaration.importer_id_reference),
-            year=declaration.declared_on.year,
-        ).first()
-        annual = Decimal(total.total_minor) / 100 if total else Decimal(0)
+        allowance = _allowance(declaration)
+        annual = Decimal(allowance.total_minor) / 100
     assessment = assess(
         Consignment(
             regime=declaration.regime,
@@ -342,6 +369,14 @@ def _assess(declaration: Declaration, actor_label: str) -> Declaration:
         ]
     )
     declaration.treatment, declaration.total_tax = assessment.treatment, assessment.total
+    if allowance is not None:
+        if assessment.treatment == "cbec":  # the CIF the limits were checked on
+            declaration.cbec_reserved_minor = int(
+                sum(line.base for line in assessment.lines if line.tax == "duty") * 100
+            )
+        allowance.total_minor += declaration.cbec_reserved_minor
+        allowance.save(update_fields=["total_minor"])
+        declaration.save(update_fields=["cbec_reserved_minor"])
     note = " ".join(assessment.notes)
     return _move(declaration, Declaration.Status.ASSESSED, actor_label, note)
 
@@ -359,12 +394,17 @@ def declaration_amend(
             _invalid(f"A declaration has 1 to {MAX_ITEMS} items.", "items")
         for index, item in enumerate(items):
             _check_item(index, item, country, locked.declared_on)
+        # an amendment never lets goods an officer holds or queued slip out unseen
+        queued = locked.status in (Declaration.Status.LANE, Declaration.Status.HELD)
+        earlier_lane = locked.lane
         _move(locked, Declaration.Status.SUBMITTED, actor_label, f"Amended: {reason.strip()}")
         _replace_items(locked, items)
-        return _route(_assess(locked, actor_label))
+        return _route(_assess(locked, actor_label), at_least=earlier_lane if queued else "")
 
 
 def declaration_cancel(*, declaration: Declaration, reason: str, actor_label: str) -> Declaration:
     with transaction.atomic():
         locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
-        return _move(locked, Declaration.Status.CANCELLED, actor_label, reason or "Cancelled")
+        _move(locked, Declaration.Status.CANCELLED, actor_label, reason or "Cancelled")
+        _give_back_allowance(locked)
+        return locked

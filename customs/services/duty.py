@@ -187,14 +187,16 @@ def _cif_shares(consignment: Consignment) -> list[Decimal]:
 def _duty(consignment, index, item, line, cif, assessment, country) -> Decimal:
     rate, rule, source = line.duty_percent, "MFN ad valorem on CIF", line.legal_source
     preferential = _preferential(consignment, item, country)
-    if preferential is not None and preferential.duty_percent < rate:
+    # the agreement's rate replaces the whole MFN duty (ad valorem and specific) when lower
+    preferential_applies = preferential is not None and preferential.duty_percent < rate
+    if preferential_applies:
         rate = preferential.duty_percent
         certificate = consignment.fta_certificate
         rule = f"{preferential.agreement} preferential rate (certificate {certificate})"
         source = preferential.legal_source
     amount = cif * rate / 100
     text = f"{rate.normalize():f}%"
-    if line.duty_specific:
+    if line.duty_specific and preferential_applies is False:
         quantity = item.net_weight_kg if line.duty_specific_unit == "kg" else Decimal(item.quantity)
         amount += line.duty_specific * quantity
         text += f" + {line.duty_specific.normalize():f}/{line.duty_specific_unit}"
@@ -214,14 +216,18 @@ def _preferential(consignment, item, country) -> PreferentialRate | None:
             extra={"field": "fta_certificate"},
         )
     candidates = [item.hs_code[:n] for n in range(len(item.hs_code), 5, -1)]
-    for rate in PreferentialRate.objects.filter(
-        country=country,
-        agreement=consignment.fta_agreement,
-        hs_code__in=candidates,
-        effective_from__lte=consignment.on,
-    ).order_by("-effective_from"):
-        if item.origin in rate.origin_countries.split():
-            return rate
+    rates = list(
+        PreferentialRate.objects.filter(
+            country=country,
+            agreement=consignment.fta_agreement,
+            hs_code__in=candidates,
+            effective_from__lte=consignment.on,
+        ).order_by("-effective_from")
+    )
+    for code in candidates:  # the longest code first, then the newest rate
+        for rate in rates:
+            if rate.hs_code == code and item.origin in rate.origin_countries.split():
+                return rate
     return None
 
 

@@ -17,11 +17,23 @@ from ..models import PreferentialRate, RegimeParameter, TariffLine
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 MAX_ROWS = 200_000
+NUMERIC_PARAMETERS = {
+    "de_minimis_cif",
+    "lvg_threshold",
+    "lvg_rate_percent",
+    "cbec_single_limit",
+    "cbec_annual_limit",
+    "cbec_tax_ratio_percent",
+}
 
 
 def _rows(text: str, columns: set[str]) -> list[tuple[int, dict]]:
     reader = csv.DictReader(io.StringIO(text))
-    missing = columns - set(reader.fieldnames or [])
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as error:
+        raise ApplicationError(f"Not a readable CSV file: {error}.", "tariff_invalid") from None
+    missing = columns - set(fieldnames)
     if missing:
         raise ApplicationError(
             f"Missing column(s): {', '.join(sorted(missing))}.",
@@ -37,9 +49,9 @@ def _rows(text: str, columns: set[str]) -> list[tuple[int, dict]]:
     return rows
 
 
-def _decimal(text) -> Decimal:
+def _decimal(text, maximum=Decimal("9999.99")) -> Decimal:
     value = Decimal((text or "0").strip() or "0")
-    if not value.is_finite() or value < 0 or value > 100_000:
+    if not value.is_finite() or value < 0 or value > maximum:
         raise InvalidOperation
     return value
 
@@ -71,13 +83,11 @@ def _tariff_row(row) -> tuple[dict, dict]:
         "duty_percent": _decimal(row["duty_percent"]),
         "duty_specific": _decimal(row["duty_specific"]),
         "duty_specific_unit": unit,
-        "sales_tax_percent": _decimal(row["sales_tax_percent"]),
-        "excise_percent": _decimal(row["excise_percent"]),
+        "sales_tax_percent": _decimal(row["sales_tax_percent"], Decimal(100)),
+        "excise_percent": _decimal(row["excise_percent"], Decimal("99.99")),
         "prohibited": (row["prohibited"] or "").strip().lower() in ("yes", "true", "1"),
         "permit_required": (row["permit_required"] or "").strip()[:200],
     }
-    if values["excise_percent"] >= 100:
-        raise ValueError("consumption tax is below 100%.")
     values["legal_source"] = key.pop("legal_source")
     return key, values
 
@@ -168,7 +178,10 @@ def _parameter_row(row) -> tuple[dict, dict]:
         "name": name[:40],
         "effective_from": date.fromisoformat((row["effective_from"] or "").strip()),
     }
-    return key, {"value": (row["value"] or "").strip()[:200], "legal_source": row["legal_source"]}
+    value = (row["value"] or "").strip()[:200]
+    if name in NUMERIC_PARAMETERS:
+        _decimal(value, Decimal("100000000"))  # a threshold or rate: a number
+    return key, {"value": value, "legal_source": row["legal_source"].strip()[:200]}
 
 
 def regime_parameters_load(*, text: str) -> int:

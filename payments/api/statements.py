@@ -97,6 +97,9 @@ class StatementOutput(serializers.Serializer):
     entries = EntryOutput(many=True)
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+
+
 class StatementQuery(serializers.Serializer):
     page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
 
@@ -106,6 +109,12 @@ class StatementQuery(serializers.Serializer):
         fields["from"] = serializers.DateField(required=False)
         fields["to"] = serializers.DateField(required=False)
         return fields
+
+    def validate(self, attrs):
+        for name in ("from", "to"):
+            if name in attrs and not EARLIEST <= attrs[name] <= LATEST:
+                raise serializers.ValidationError({name: [f"A date from {EARLIEST} to {LATEST}."]})
+        return attrs
 
 
 PERIOD_PARAMETERS = [

@@ -7,6 +7,8 @@ officer resolves it. Each is one ledger transaction, under the order's row lock,
 with the order's status change, so money and status never disagree.
 """
 
+import logging
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +28,7 @@ from .ledger import Posting, account_balance, ledger_post
 from .settlement import settlement_post
 
 Kind = LedgerTransaction.Kind
+logger = logging.getLogger(__name__)
 
 
 def escrow_release(*, order: Order, actor_label: str, reason: str) -> LedgerTransaction:
@@ -179,4 +182,6 @@ def escrow_release_due(*, now=None) -> int:
             released += 1
         except ConflictError:
             continue
+        except Exception:  # one order's trouble never stops the others' release
+            logger.exception("escrow: automatic release of %s failed", order.reference)
     return released

@@ -47,6 +47,10 @@ REASONS = {  # ISO 20022 external status reason codes a bank may report on a rej
 }
 
 
+# rejections that say the creditor's account details are wrong (not the bank's own trouble)
+ACCOUNT_REASONS = {"AC01", "AC04", "AC06", "AG01", "BE01", "RC01"}
+
+
 def payout_bank() -> ApiClient:
     """The partner bank that routes payouts: the active bank client granted payouts:write."""
     for client in ApiClient.objects.filter(kind=ApiClient.Kind.BANK, is_active=True).select_related(
@@ -253,9 +257,15 @@ def payout_status_report(
                 actor_label=f"bank {bank.application.name}",
             )
             _tell_owners_to_fix(payout, reason_code)
-            organization_payout_account_flag(
-                organization=payout.organization, problem=f"{reason_code}: {REASONS[reason_code]}"
-            )
+            organization = payout.organization
+            if reason_code in ACCOUNT_REASONS and (
+                organization.payout_bic,
+                organization.payout_account_number,
+            ) == (payout.creditor_bic, payout.creditor_account):
+                # the account itself is wrong (and still the one on file): flag it
+                organization_payout_account_flag(
+                    organization=organization, problem=f"{reason_code}: {REASONS[reason_code]}"
+                )
         payout.status, payout.reason_code = status, reason_code
         payout.save(update_fields=["status", "reason_code", "updated_at"])
     return payout

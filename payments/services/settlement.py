@@ -19,7 +19,7 @@ from ewtp.common.money import minor_units, money_from_minor, money_to_minor
 from ewtp.common.webhooks import webhook_emit
 from hubs.models import Order
 
-from ..models import FeeSchedule, LedgerTransaction, Settlement
+from ..models import FeeSchedule, LedgerTransaction, PaymentIntent, Settlement
 from .accounts import customer_account, escrow_account, fees_account
 from .fx import FxQuote, fx_conversion_record, fx_postings, fx_quote
 from .ledger import Posting, account_balance, ledger_post
@@ -34,9 +34,10 @@ class SettlementFigures:
     net: Money  # what the seller's balance receives
 
 
-def platform_fee(*, order: Order, on=None) -> Money:
+def platform_fee(*, order: Order, on=None, share: Decimal = Decimal(1)) -> Money:
     """The fee of the origin hub's schedule in force on the order's value (in the seller's
-    currency), rounded half up to the minor unit."""
+    currency), rounded half up to the minor unit. ``share``: the part of the order being
+    settled (a split dispute), on which the percentage is taken."""
     on = on or timezone.now().date()
     schedule = (
         FeeSchedule.objects.filter(hub_id=order.origin_hub_id, effective_from__lte=on)
@@ -47,21 +48,31 @@ def platform_fee(*, order: Order, on=None) -> Money:
     if schedule is None or schedule.currency != currency:
         return Money(0, currency)
     step = Decimal(1).scaleb(-minor_units(currency))
-    percent = (order.total.amount * schedule.percent / 100).quantize(step, rounding=ROUND_HALF_UP)
+    base = order.total.amount * share
+    percent = (base * schedule.percent / 100).quantize(step, rounding=ROUND_HALF_UP)
     return Money(percent, currency) + money_from_minor(schedule.fixed_minor, currency)
 
 
 def settlement_figures(*, order: Order, amount: Money) -> SettlementFigures:
     """The seller's figures for releasing ``amount`` of the order's escrow today. The fee is
     capped at the converted amount: a seller is never charged more than it receives."""
-    currency = order.seller.currency
+    # the seller's currency when it sold (its total's), even if its home hub changed since
+    currency = order.total.currency.code
     quote = None
     gross = amount
     if amount.currency.code != currency:
         quote = fx_quote(amount=amount, to=currency)
         gross = quote.target
-    fee = min(platform_fee(order=order), gross)
+    fee = min(platform_fee(order=order, share=_share(order, amount)), gross)
     return SettlementFigures(held=amount, quote=quote, gross=gross, fee=fee, net=gross - fee)
+
+
+def _share(order: Order, amount: Money) -> Decimal:
+    """The part of what the buyer owed that ``amount`` settles (1 for a whole release)."""
+    intent = PaymentIntent.objects.filter(order=order).first()
+    if intent is None or money_to_minor(amount) >= intent.amount_minor:
+        return Decimal(1)
+    return Decimal(money_to_minor(amount)) / intent.amount_minor
 
 
 def settlement_preview(*, order: Order) -> SettlementFigures | None:

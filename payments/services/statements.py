@@ -168,7 +168,7 @@ def camt053_render(*, statement: BankStatement) -> bytes:
     def add(parent, tag, text=None, **attributes):
         element = ET.SubElement(parent, f"{{{CAMT_053}}}{tag}", attributes)
         if text is not None:
-            element.text = text
+            element.text = _xml_text(text)
         return element
 
     document = ET.Element(f"{{{CAMT_053}}}Document")
@@ -229,6 +229,15 @@ def _add_entry(add, body, entry: StatementEntry) -> None:
         add(family_element, "Cd", family[0])
         add(family_element, "SubFmlyCd", family[1])
     add(element, "AddtlNtryInf", entry.description[:500])
+
+
+# XML 1.0 allows tab, newline and carriage return among the control characters, no others
+_XML_ILLEGAL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
+
+
+def _xml_text(text: str) -> str:
+    """Text as XML can carry it: a payer's name from a bank may hold any control character."""
+    return text.translate(_XML_ILLEGAL)
 
 
 def _amount(money: Money) -> str:

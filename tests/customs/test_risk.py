@@ -10,6 +10,7 @@ from django.test import override_settings
 from customs.models import CbecAnnualTotal, Declaration, LaneDecision, RiskRule, WatchListEntry
 from customs.services.declarations import (
     buyer_key,
+    declaration_amend,
     declaration_create,
     declaration_decide,
     declaration_submit,
@@ -111,3 +112,39 @@ def test_undervaluation_against_the_exporters_history(hgh):
 def test_declared_below_what_was_paid(hgh):
     declaration = submitted(hgh, paid_amount=D("400.00"))
     assert "below_paid" in {f["code"] for f in declaration.lane_decisions.get().rules_fired}
+
+
+def test_declarations_waiting_in_a_lane_hold_their_share_of_the_annual_limit(hgh):
+    WatchListEntry.objects.create(name="Chen Jing", reason="earlier seizure")  # all go red
+    CbecAnnualTotal.objects.create(
+        buyer_key=buyer_key("11010519491231002X"), year=2026, total_minor=2_000_000
+    )
+    treatments = [submitted(hgh, items=[scarf(value=D("2900.00"))]).treatment for _ in range(3)]
+    assert treatments == ["cbec", "cbec", "general"]  # 20,000 + 2,900 + 2,900 > 26,000
+    total = CbecAnnualTotal.objects.get(buyer_key=buyer_key("11010519491231002X"))
+    assert total.total_minor == 2_000_000 + 2 * 290_000
+    officer = factories.UserFactory(
+        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=hgh
+    )
+    first = Declaration.objects.filter(treatment="cbec").first()
+    declaration_decide(declaration=first, decision="reject", reason="Counterfeit", actor=officer)
+    total.refresh_from_db()
+    assert total.total_minor == 2_000_000 + 290_000  # a rejection gives its share back
+
+
+def test_an_amendment_never_releases_what_an_officer_holds(hgh):
+    declaration = submitted(hgh, paid_amount=D("400.00"))  # declared 180: below paid → yellow
+    assert declaration.lane == "yellow"
+    officer = factories.UserFactory(
+        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=hgh
+    )
+    held = declaration_decide(
+        declaration=declaration, decision="hold", reason="Show the invoice", actor=officer
+    )
+    amended = declaration_amend(
+        declaration=held,
+        items=[scarf(value=D("400.00"))],
+        reason="Corrected value",
+        actor_label="seller",
+    )
+    assert (amended.status, amended.lane) == ("lane", "yellow")  # back to the officer

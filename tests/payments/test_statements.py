@@ -11,6 +11,7 @@ from moneyed import Money
 from payments.services import statements
 from payments.services.accounts import bank_clearing_account
 from payments.services.escrow import escrow_refund, escrow_release
+from payments.services.intents import BankTransfer, payment_receive
 from payments.services.ledger import account_balance
 from payments.services.payouts import payout_request, payout_status_report, payouts_batch
 from payments.services.statements import CAMT_053, camt053_schema
@@ -173,3 +174,21 @@ def test_a_statement_costs_the_same_queries_whatever_its_length(api, bank, hgh):
     for n in range(5):
         ledger.paid_order(destination_hub=hgh, bank=bank.client, reference=f"B{n}")
     assert queries() == few
+
+
+def test_far_dates_and_control_characters_are_not_a_500(api, bank, hgh):
+    order = ledger.placed_order(destination_hub=hgh)
+    payment_receive(
+        order_reference=order.reference,
+        transfer=BankTransfer(
+            bank=bank.client,
+            bank_reference="REF\x01X",
+            amount=Money("90.00", "MYR"),
+            payer_name="Evil\x0bPayer",
+        ),
+    )
+    headers = bearer(api, bank)
+    assert api.get("/api/v1/statements/MYR?from=9999-12-31", **headers).status_code == 400
+    xml = api.get(f"/api/v1/statements/MYR/camt053?from={TODAY}", **headers)
+    assert xml.status_code == 200
+    camt053_schema().validate(xml.content.decode())

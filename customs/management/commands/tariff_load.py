@@ -4,6 +4,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from customs.services.tariff import (
     preferential_load,
@@ -36,5 +37,5 @@ class Command(BaseCommand):
                 if path is not None:
                     count = load(text=path.read_text(encoding="utf-8-sig"))
                     self.stdout.write(f"{path}: {count} rows loaded.")
-        except (ApplicationError, OSError, UnicodeDecodeError) as error:
+        except (ApplicationError, DatabaseError, OSError, UnicodeDecodeError) as error:
             raise CommandError(getattr(error, "message", str(error))) from None
