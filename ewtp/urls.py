@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("hubs.urls")),
     path("payments/", include("payments.urls")),
     path("", include("logistics.urls")),
+    path("customs/", include("customs.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

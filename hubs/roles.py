@@ -166,8 +166,8 @@ def navigation_for(user) -> list[NavItem]:
         (
             can(Perm.CUSTOMS_WORKBENCH) and own_hub,
             _("Customs workbench"),
-            "hubs:hub_detail",
-            own_hub,
+            "customs:workbench",
+            None,
         ),
         (can(Perm.HUB_FLOOR) and own_hub, _("Hub floor"), "logistics:floor", None),
         (

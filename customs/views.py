@@ -1,0 +1,82 @@
+"""The customs officers' workbench: the hub's queues by lane and age, and each declaration
+with its assessment and the rules that sent it there; release, hold or reject with a reason."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from ewtp.common.errors import ApplicationError
+from hubs.roles import Perm, PermissionRequiredMixin, has_permission
+
+from . import selectors
+from .models import Lane
+from .services.declarations import declaration_decide
+
+
+class WorkbenchMixin(PermissionRequiredMixin):
+    permission = Perm.CUSTOMS_WORKBENCH
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if (
+            user.is_authenticated
+            and has_permission(user, Perm.CUSTOMS_WORKBENCH)
+            and user.official_hub_id is None
+        ):
+            raise Http404("The workbench belongs to a hub's officers.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class WorkbenchView(WorkbenchMixin, TemplateView):
+    template_name = "customs/workbench.html"
+
+    def get_context_data(self, **kwargs):
+        hub = self.request.user.official_hub
+        lane = self.request.GET.get("lane", "")
+        lane = lane if lane in Lane.values else ""
+        counts = selectors.lane_counts(hub=hub)
+        return super().get_context_data(
+            hub=hub,
+            lane=lane,
+            lanes=[(value, label, counts.get(value, 0)) for value, label in Lane.choices],
+            declarations=selectors.queue_of_hub(hub=hub, lane=lane)[:200],
+            **kwargs,
+        )
+
+
+class DeclarationView(WorkbenchMixin, TemplateView):
+    template_name = "customs/declaration.html"
+
+    def _declaration(self):
+        declaration = selectors.declaration_for_officer(
+            hub=self.request.user.official_hub, reference=self.kwargs["reference"]
+        )
+        if declaration is None:
+            raise Http404("No such declaration at your hub.")
+        return declaration
+
+    def get_context_data(self, **kwargs):
+        declaration = self._declaration()
+        decisions = list(declaration.lane_decisions.all())
+        return super().get_context_data(
+            declaration=declaration,
+            decision=decisions[0] if decisions else None,
+            may_decide=declaration.status in selectors.QUEUED,
+            **kwargs,
+        )
+
+    def post(self, request, reference):
+        declaration = self._declaration()
+        try:
+            declaration_decide(
+                declaration=declaration,
+                decision=request.POST.get("decision", ""),
+                reason=request.POST.get("reason", ""),
+                actor=request.user,
+            )
+            messages.success(request, _("Decision recorded."))
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("customs:declaration", reference=reference)
