@@ -2,12 +2,12 @@
 
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from hubs.models import Hub, Order
 from hubs.roles import Perm, can_act_for, can_oversee, has_permission
 
-from .models import Flight, Parcel, TrackingEvent
+from .models import Flight, Parcel, ParcelItem, TrackingEvent
 
 
 def parcels_of_order(*, order: Order) -> QuerySet[Parcel]:
@@ -21,6 +21,22 @@ def parcels_of_order(*, order: Order) -> QuerySet[Parcel]:
         )
         .order_by("created_at", "id")
     )
+
+
+def quantities_left_to_pack(*, order: Order) -> dict[int, int]:
+    """Order line id → how many are not yet in a parcel (a returned parcel's goods count as
+    unpacked again)."""
+    packed = dict(
+        ParcelItem.objects.filter(parcel__order=order)
+        .exclude(parcel__status=Parcel.Status.RETURNED)
+        .values("order_line")
+        .annotate(total=Sum("quantity"))
+        .values_list("order_line", "total")
+    )
+    return {
+        pk: quantity - packed.get(pk, 0)
+        for pk, quantity in order.lines.values_list("pk", "quantity")
+    }
 
 
 def parcel_visible_to(user, parcel: Parcel) -> bool:

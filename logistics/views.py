@@ -5,7 +5,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -20,7 +20,7 @@ from hubs.views.helpers import form_error_from
 
 from . import documents, selectors
 from .forms import DropOffForm, FlightScheduleForm, ParcelForm, ReasonForm, ScanForm, WeighForm
-from .models import Flight, Parcel, ParcelItem
+from .models import Flight, Parcel
 from .services import floor
 from .services.consolidation import consolidate
 from .services.flights import flight_cancel, flights_import
@@ -46,14 +46,7 @@ class OrderParcelsView(TemplateView):
 
     def _parcel_form(self, data=None) -> ParcelForm:
         lines = list(self.order.lines.order_by("line_no"))
-        packed = dict(
-            ParcelItem.objects.filter(parcel__order=self.order)
-            .exclude(parcel__status=Parcel.Status.RETURNED)
-            .values("order_line")
-            .annotate(total=Sum("quantity"))
-            .values_list("order_line", "total")
-        )
-        left = {line.pk: line.quantity - packed.get(line.pk, 0) for line in lines}
+        left = selectors.quantities_left_to_pack(order=self.order)
         return ParcelForm(data, lines=[line for line in lines if left[line.pk]], left=left)
 
     def get_context_data(self, form=None, **kwargs):

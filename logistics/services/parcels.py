@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from ewtp.common.audit import audit_record
@@ -16,6 +15,7 @@ from hubs.roles import Perm, can_act_for
 
 from ..errors import LogisticsErrorCode
 from ..models import Facility, Parcel, ParcelItem, TrackingEvent, WaybillSequence
+from ..selectors import quantities_left_to_pack
 from ..waybills import house_waybill
 from .tracking import tracking_record
 
@@ -99,18 +99,11 @@ def parcel_create(*, order: Order, request: ParcelRequest, actor) -> Parcel:
 
 
 def _check_quantities(order: Order, items: dict[int, int]) -> None:
-    ordered = dict(order.lines.values_list("pk", "quantity"))
-    packed = dict(
-        ParcelItem.objects.filter(parcel__order=order)
-        .exclude(parcel__status=Parcel.Status.RETURNED)
-        .values("order_line")
-        .annotate(total=Sum("quantity"))
-        .values_list("order_line", "total")
-    )
+    left_to_pack = quantities_left_to_pack(order=order)
     for line_id, quantity in items.items():
-        if line_id not in ordered:
+        if line_id not in left_to_pack:
             _invalid("That is not a line of this order.", "items")
-        left = ordered[line_id] - packed.get(line_id, 0)
+        left = left_to_pack[line_id]
         if quantity > left:
             _invalid(f"Only {left} of that line are left to pack.", f"items.{line_id}")
 
