@@ -148,30 +148,8 @@ def test_the_buyer_confirms_receipt_in_the_portal(client, paid_order):
 def test_twenty_concurrent_releases_of_the_same_escrow_one_succeeds(kul, hgh):
     import threading
 
-    from tests.factories import api_client
-
-    bank = api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
-    factories.open_eroads()
-    buyer = factories.BuyerFactory()
-    product = factories.ProductFactory(stock=10)
-    order = order_place(
-        request=OrderRequest(
-            seller=product.seller,
-            destination_hub=hgh,
-            buyer=buyer,
-            lines=[LineRequest(product.pk, 2)],
-        ),
-        actor=None,
-    )
-    payment_intent_open(order=order)
-    payment_receive(
-        order_reference=order.reference,
-        transfer=BankTransfer(
-            bank=bank, bank_reference="R1", amount=Money("90.00", "MYR"), payer_name="Buyer"
-        ),
-    )
-    order.refresh_from_db()
-    order = deliver(order)
+    bank = factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
+    order = deliver(ledger.paid_order(destination_hub=hgh, bank=bank))
     outcomes, barrier = [], threading.Barrier(20)
 
     def release():

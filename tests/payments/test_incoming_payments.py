@@ -13,7 +13,7 @@ from payments.models import Entry, PaymentIntent
 from payments.services.accounts import customer_account
 from payments.services.intents import BankTransfer, escrow_balance, payment_receive
 from payments.services.ledger import account_balance
-from tests import factories
+from tests import factories, ledger
 from tests.conftest import issue_token
 from tests.ledger import ledger_balanced
 
@@ -212,22 +212,7 @@ def test_money_arriving_before_the_payment_request_step_still_pays_the_order(hgh
 
 
 def test_a_bank_reference_reused_for_another_order_is_refused(order, bank, hgh):
-    from tests import factories as f
-
-    other_buyer = f.BuyerFactory()
-    product = f.ProductFactory(stock=5)
-    from payments.services.intents import payment_intent_open
-
-    other = order_place(
-        request=OrderRequest(
-            seller=product.seller,
-            destination_hub=hgh,
-            buyer=other_buyer,
-            lines=[LineRequest(product.pk, 2)],
-        ),
-        actor=None,
-    )
-    payment_intent_open(order=other)
+    other = ledger.placed_order(destination_hub=hgh)
     payment_receive(order_reference=order.reference, transfer=transfer(bank, "90.00", "SAME"))
     with pytest.raises(ConflictError, match="another amount or order"):
         payment_receive(order_reference=other.reference, transfer=transfer(bank, "90.00", "SAME"))
