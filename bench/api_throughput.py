@@ -21,20 +21,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from harness import setup, teardown
+from harness import run_benchmark
 
 ORDERS = 300
 PINGS = 600
 THREADS = 4
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def main():
-    state = setup()
-    try:
-        run()
-    finally:
-        teardown(state)
 
 
 def run():
@@ -189,4 +181,4 @@ def _load(url, calls) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(run)

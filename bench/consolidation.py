@@ -7,18 +7,10 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
-from harness import queries, setup, teardown
+from harness import queries, run_benchmark
 
 PARCELS = 100_000
 DAYS = 30
-
-
-def main():
-    state = setup()
-    try:
-        run()
-    finally:
-        teardown(state)
 
 
 def run():
@@ -115,4 +107,4 @@ def run():
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(run)

@@ -34,6 +34,15 @@ def teardown(state):
     teardown_test_environment()
 
 
+def run_benchmark(run) -> None:
+    """Set up the throw-away database, run the benchmark, always tear it down."""
+    state = setup()
+    try:
+        run()
+    finally:
+        teardown(state)
+
+
 def timed(fn, *, repeat: int = 5) -> float:
     """Median wall time of ``fn`` over ``repeat`` runs, in seconds."""
     samples = []

@@ -9,17 +9,9 @@ checks: the ratio is what the ledger's safety costs.
 import random
 import time
 
-from harness import setup, teardown
+from harness import run_benchmark
 
 N = 400
-
-
-def main():
-    state = setup()
-    try:
-        run()
-    finally:
-        teardown(state)
 
 
 def run():
@@ -111,4 +103,4 @@ def run():
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(run)

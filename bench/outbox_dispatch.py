@@ -7,17 +7,9 @@ baseline work. Prints per-event time, queries per event, and the ratio to the ba
 
 from dataclasses import dataclass
 
-from harness import queries, setup, teardown, timed
+from harness import queries, run_benchmark, timed
 
 N = 500
-
-
-def main():
-    state = setup()
-    try:
-        run()
-    finally:
-        teardown(state)
 
 
 def run():
@@ -80,4 +72,4 @@ def run():
 
 
 if __name__ == "__main__":
-    main()
+    run_benchmark(run)
