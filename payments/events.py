@@ -21,3 +21,14 @@ class LatePaymentReturned:
     payment_id: int
     amount_minor: int
     currency: str
+
+
+@event_type("payments.fx_rates_loaded")
+@dataclass(frozen=True)
+class FxRatesLoaded:
+    """New reference rates were stored for the days from ``first_day`` to ``last_day``."""
+
+    source: str
+    first_day: str  # ISO dates
+    last_day: str
+    count: int

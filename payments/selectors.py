@@ -4,7 +4,7 @@ from django.db.models import F, QuerySet, Sum, Window
 
 from ewtp.common.money import money_from_minor
 
-from .models import Account, Entry, PaymentIntent, Payout, Settlement
+from .models import Account, Entry, FxRate, PaymentIntent, Payout, Settlement
 
 
 def accounts_of(*, organization) -> list[Account]:
@@ -57,3 +57,14 @@ def settlements_of(*, organization):
         .select_related("order", "ledger_transaction__fx")
         .order_by("-created_at", "-id")
     )
+
+
+def reference_rates(*, source: str, first_day, last_day) -> dict:
+    """The source's rates per day: {day: {currency: units per 1 base}}."""
+    days: dict = {}
+    rows = FxRate.objects.filter(
+        source=source, as_of__gte=first_day, as_of__lte=last_day
+    ).values_list("as_of", "quote", "rate", "base")
+    for day, quote, rate, base in rows:
+        days.setdefault(day, {base: 1})[quote] = rate
+    return days

@@ -2,12 +2,14 @@
 goods declarations with their items, assessment and history."""
 
 from .declarations import AssessmentLine, Declaration, DeclarationItem, DeclarationTransition
+from .rates import CustomsExchangeRate
 from .risk import Lane, LaneDecision, RiskRule, WatchListEntry
 from .tariff import CbecAnnualTotal, PreferentialRate, RegimeParameter, TariffLine
 
 __all__ = [
     "AssessmentLine",
     "CbecAnnualTotal",
+    "CustomsExchangeRate",
     "Declaration",
     "DeclarationItem",
     "DeclarationTransition",

@@ -49,11 +49,20 @@ class Declaration(BaseModel):
     order = models.ForeignKey(
         "hubs.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="declarations"
     )
+    # the SME on whose behalf it is declared: it (and its agent) sees and amends it
+    organization = models.ForeignKey(
+        "hubs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="declarations",
+    )
     exporter = models.CharField(max_length=200)
     importer = models.CharField(max_length=200)
     importer_id_reference = models.CharField(max_length=40, blank=True)
     declarant = models.CharField(max_length=200)
     incoterm = models.CharField(max_length=3, choices=Incoterm.choices, default=Incoterm.DAP)
+    waybill = models.CharField(max_length=20, blank=True, help_text="House air waybill")
     currency = models.CharField(max_length=3)
     freight = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     insurance = models.DecimalField(max_digits=14, decimal_places=2, default=0)
@@ -77,11 +86,21 @@ class Declaration(BaseModel):
     # assessment so that declarations waiting in a lane count too; given back on reject/cancel
     cbec_reserved_minor = models.BigIntegerField(default=0)
     total_tax = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # Three-record match (CN CBEC): the order, payment and waybill records as the other apps
+    # sent them, and the fields on which they disagree with the declaration
+    match_records = models.JSONField(default=dict, blank=True)
+    match_differences = models.JSONField(default=list, blank=True)
+    # when the last state change happened (the stuck sweeper measures from it) and when the
+    # sweeper last reported the declaration as stuck in that state
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    stuck_reported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["hub", "status", "created_at"], name="declaration_queue_idx")
+            models.Index(fields=["hub", "status", "created_at"], name="declaration_queue_idx"),
+            models.Index(fields=["organization", "-created_at"], name="declaration_of_org_idx"),
+            models.Index(fields=["status", "status_changed_at"], name="declaration_stuck_idx"),
         ]
 
     def __str__(self):

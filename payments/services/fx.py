@@ -20,7 +20,9 @@ from moneyed import Money
 
 from ewtp.common.errors import ApplicationError
 from ewtp.common.money import minor_units, money_to_minor
+from ewtp.common.outbox import event_record
 
+from ..events import FxRatesLoaded
 from ..models import Account, FxConversion, FxRate, LedgerTransaction
 from .accounts import fx_account
 from .ledger import Posting, ledger_post
@@ -66,7 +68,18 @@ def fx_rates_load(*, source=None) -> int:
         for r in rows
         if (r.quote, r.as_of) not in existing
     ]
-    FxRate.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    with transaction.atomic():
+        FxRate.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        if new:
+            days = [rate.as_of for rate in new]
+            event_record(
+                FxRatesLoaded(
+                    source=source.name,
+                    first_day=min(days).isoformat(),
+                    last_day=max(days).isoformat(),
+                    count=len(new),
+                )
+            )
     return len(new)
 
 
