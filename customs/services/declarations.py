@@ -6,17 +6,21 @@ Risk lanes, release and the officers' workbench build on the assessed declaratio
 """
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.utils import timezone
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.models import ApiClient
 from ewtp.common.outbox import event_record
+from ewtp.common.webhooks import webhook_emit_to
 from hubs.roles import Perm, has_permission
 
 from ..events import DeclarationDecided
@@ -29,7 +33,11 @@ from ..models import (
     Lane,
 )
 from .duty import CUSTOMS_CURRENCY, REGIMES, Consignment, Item, TariffError, assess, tariff_line
+from .matching import REGIMES_MATCHED, match_differences, records_as_json
+from .rates import customs_rate
 from .risk import risk_decide
+
+logger = logging.getLogger(__name__)
 
 MAX_ITEMS = 200
 MAX_VALUE = Decimal("100000000")
@@ -54,10 +62,11 @@ class DeclarationRequest:
     importer: str
     declarant: str
     currency: str
-    exchange_rate: Decimal
-    exchange_rate_source: str
     declared_on: date
     items: list[ItemRequest] = field(default_factory=list)
+    # customs currency per unit of ``currency``; None: the customs rate in force that day
+    exchange_rate: Decimal | None = None
+    exchange_rate_source: str = ""
     incoterm: str = "DAP"
     freight: Decimal = Decimal(0)
     insurance: Decimal = Decimal(0)
@@ -66,6 +75,8 @@ class DeclarationRequest:
     importer_id_reference: str = ""
     sold_online_by_registered_seller: bool = False
     air_courier: bool = True
+    waybill: str = ""
+    organization: object | None = None  # hubs.Organization declaring (or declared for)
     order: object | None = None
     paid_amount: Decimal | None = None  # what the buyer paid, from the payment record
 
@@ -92,15 +103,17 @@ def _check(request: DeclarationRequest) -> None:
     if not 1 <= len(request.items) <= MAX_ITEMS:
         _invalid(f"A declaration has 1 to {MAX_ITEMS} items.", "items")
     for index, item in enumerate(request.items):
-        _check_item(index, item, country, request.declared_on)
+        item_check(index, item, country, request.declared_on)
 
 
 def _check_parties_and_money(request: DeclarationRequest) -> None:
     for name in ("exporter", "importer", "declarant"):
         if not getattr(request, name).strip():
             _invalid("Name every party of the declaration.", name)
+    if not (len(request.currency) == 3 and request.currency.isalpha()):
+        _invalid("The currency is an ISO 4217 code.", "currency")
     rate = request.exchange_rate
-    if rate is None or not rate.is_finite() or not Decimal(0) < rate <= MAX_RATE:
+    if rate is not None and (not rate.is_finite() or not Decimal(0) < rate <= MAX_RATE):
         _invalid(f"The exchange rate is a positive number up to {MAX_RATE}.", "exchange_rate")
     for name in ("freight", "insurance"):
         value = getattr(request, name)
@@ -108,7 +121,7 @@ def _check_parties_and_money(request: DeclarationRequest) -> None:
             _invalid("Freight and insurance are 0 or more.", name)
 
 
-def _check_item(index: int, item: ItemRequest, country: str, on: date) -> None:
+def item_check(index: int, item: ItemRequest, country: str, on: date) -> None:
     prefix = f"items.{index}"
     if not (item.hs_code.isascii() and item.hs_code.isdigit() and 6 <= len(item.hs_code) <= 10):
         _invalid("The HS code is 6 to 10 digits.", f"{prefix}.hs_code", "hs_unknown")
@@ -138,12 +151,19 @@ def _check_item(index: int, item: ItemRequest, country: str, on: date) -> None:
 def declaration_create(*, request: DeclarationRequest, actor_label: str) -> Declaration:
     _check(request)
     country = REGIMES[request.regime]
+    rate, rate_source = request.exchange_rate, request.exchange_rate_source
+    if rate is None:
+        rate, rate_source = customs_rate(
+            country=country, currency=request.currency.upper(), on=request.declared_on
+        )
     with transaction.atomic():
         declaration = Declaration.objects.create(
             reference=f"D{request.hub.code}{secrets.token_hex(6).upper()}",
             regime=request.regime,
             hub=request.hub,
             order=request.order,
+            organization=request.organization,
+            waybill=request.waybill.strip().upper()[:20],
             exporter=request.exporter.strip()[:200],
             importer=request.importer.strip()[:200],
             importer_id_reference=request.importer_id_reference.strip()[:40],
@@ -153,8 +173,8 @@ def declaration_create(*, request: DeclarationRequest, actor_label: str) -> Decl
             freight=request.freight,
             insurance=request.insurance,
             customs_currency=CUSTOMS_CURRENCY[country],
-            exchange_rate=request.exchange_rate,
-            exchange_rate_source=request.exchange_rate_source[:50],
+            exchange_rate=rate,
+            exchange_rate_source=(rate_source or "declared")[:50],
             fta_agreement=request.fta_agreement,
             fta_certificate=request.fta_certificate.strip()[:40],
             sold_online_by_registered_seller=request.sold_online_by_registered_seller,
@@ -164,6 +184,8 @@ def declaration_create(*, request: DeclarationRequest, actor_label: str) -> Decl
         )
         _replace_items(declaration, request.items)
         _record(declaration, "", Declaration.Status.DRAFT, actor_label, "")
+        declaration.status_changed_at = timezone.now()
+        declaration.save(update_fields=["status_changed_at"])
     return declaration
 
 
@@ -214,9 +236,44 @@ def _move(declaration: Declaration, to: str, actor_label: str, reason: str = "")
         )
     before = declaration.status
     declaration.status = to
-    declaration.save(update_fields=["status", "treatment", "total_tax", "lane", "updated_at"])
+    declaration.status_changed_at, declaration.stuck_reported_at = timezone.now(), None
+    declaration.save(
+        update_fields=[
+            "status",
+            "treatment",
+            "total_tax",
+            "lane",
+            "status_changed_at",
+            "stuck_reported_at",
+            "updated_at",
+        ]
+    )
     _record(declaration, before, to, actor_label, reason)
+    _tell_channels(declaration, reason)
     return declaration
+
+
+def _tell_channels(declaration: Declaration, reason: str) -> None:
+    """A webhook to the SME's own API clients and to the channel its order came from."""
+    if declaration.organization_id is None and declaration.order_id is None:
+        return
+    clients = Q(organization_link__organization_id=declaration.organization_id)
+    if declaration.order_id:
+        clients |= Q(orders__pk=declaration.order_id)
+    webhook_emit_to(
+        clients=ApiClient.objects.filter(clients),
+        event="declaration.status",
+        data={
+            "reference": declaration.reference,
+            "regime": declaration.regime,
+            "order_reference": declaration.order.reference if declaration.order_id else None,
+            "status": declaration.status,
+            "lane": declaration.lane,
+            "reason": reason[:500],
+            "total_tax": str(declaration.total_tax),
+            "customs_currency": declaration.customs_currency,
+        },
+    )
 
 
 def buyer_key(id_reference: str) -> str:
@@ -225,12 +282,42 @@ def buyer_key(id_reference: str) -> str:
 
 
 def declaration_submit(*, declaration: Declaration, actor_label: str) -> Declaration:
-    """Submit, assess and route: green and blue are released at once, yellow and red wait in
-    the hub's queue for an officer."""
+    """Submit a draft: assessment, risk and release follow in the background
+    (declaration_process), started once the submission is committed."""
     with transaction.atomic():
         locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        if locked.status == Declaration.Status.SUBMITTED:
+            return locked  # a repeated submission: it is already on its way
         _move(locked, Declaration.Status.SUBMITTED, actor_label)
-        return _route(_assess(locked, actor_label))
+        transaction.on_commit(lambda: declaration_process_enqueue(locked.pk))
+        return locked
+
+
+def declaration_process_enqueue(declaration_id: int) -> None:
+    from ..tasks import declaration_process_task
+
+    try:
+        declaration_process_task.delay(declaration_id)
+    except Exception:  # the broker is down: the stuck sweeper re-drives it
+        logger.warning("customs: could not enqueue declaration %s", declaration_id)
+
+
+def declaration_process(*, declaration_id: int) -> Declaration | None:
+    """Carry a submitted declaration through the automatic steps: assessment, then risk and
+    lane (green and blue released at once). Each step is its own transaction on the locked
+    row and acts only from its own state, so a repeated or retried run resumes where the
+    last one stopped and never repeats an effect."""
+    with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
+        if declaration is None:
+            return None
+        if declaration.status == Declaration.Status.SUBMITTED:
+            _assess(declaration, "duty engine")
+    with transaction.atomic():
+        declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+        if declaration.status == Declaration.Status.ASSESSED:
+            _route(declaration)
+    return declaration
 
 
 LANE_ORDER = [Lane.GREEN, Lane.BLUE, Lane.YELLOW, Lane.RED]
@@ -256,10 +343,58 @@ def _route(declaration: Declaration, at_least: str = "") -> Declaration:
         + (f": {reasons}" if reasons else ""),
     )
     if decision.lane in (Lane.GREEN, Lane.BLUE):
-        _decide(
-            declaration, Declaration.Status.RELEASED, "risk engine", decision.get_lane_display()
-        )
+        differences = _match(declaration)
+        if differences:
+            _decide(declaration, Declaration.Status.HELD, MATCHER, _differ_reason(differences))
+        else:
+            _decide(
+                declaration,
+                Declaration.Status.RELEASED,
+                "risk engine",
+                decision.get_lane_display(),
+            )
     return declaration
+
+
+MATCHER = "three-record match"
+
+
+def _match(declaration: Declaration) -> list[dict]:
+    """The three-record differences where the regime requires the match (stored on the
+    declaration for the officer and the SME), [] elsewhere."""
+    if declaration.regime not in REGIMES_MATCHED:
+        return []
+    differences = match_differences(declaration, list(declaration.items.all()))
+    if differences != declaration.match_differences:
+        declaration.match_differences = differences
+        declaration.save(update_fields=["match_differences"])
+    return differences
+
+
+def _differ_reason(differences: list[dict]) -> str:
+    return "Order, payment and waybill records do not agree: " + ", ".join(
+        d["field"] for d in differences
+    )
+
+
+def declaration_records_attach(
+    *, declaration: Declaration, order=None, payment=None, waybill=None, actor_label: str
+) -> Declaration:
+    """Store the order, payment and/or waybill record (matching.OrderRecord, …) as the other
+    apps sent them. A declaration held only because the records disagreed is released as
+    soon as they agree; one waiting for an officer stays with the officer."""
+    with transaction.atomic():
+        locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        locked.match_records = (locked.match_records or {}) | records_as_json(
+            order, payment, waybill
+        )
+        locked.save(update_fields=["match_records"])
+        last = locked.transitions.order_by("-created_at", "-id").first()
+        held_by_match = locked.status == Declaration.Status.HELD and last.actor_label == MATCHER
+        differences = _match(locked)
+        if held_by_match and not differences:
+            _decide(locked, Declaration.Status.RELEASED, MATCHER, f"Records agree ({actor_label}).")
+        return locked
 
 
 def _decide(declaration: Declaration, to: str, actor_label: str, reason: str) -> Declaration:
@@ -311,6 +446,15 @@ def declaration_decide(
         _invalid("Give the reason: the SME reads it.", "reason")
     with transaction.atomic():
         locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        if targets[decision] == Declaration.Status.RELEASED and locked.can_become(
+            Declaration.Status.RELEASED
+        ):
+            differences = _match(locked)
+            if differences:
+                raise ConflictError(
+                    _differ_reason(differences) + ". Hold it until they do, or reject it.",
+                    "records_differ",
+                )
         return _decide(locked, targets[decision], actor.email, reason.strip())
 
 
@@ -393,7 +537,7 @@ def declaration_amend(
         if not 1 <= len(items) <= MAX_ITEMS:
             _invalid(f"A declaration has 1 to {MAX_ITEMS} items.", "items")
         for index, item in enumerate(items):
-            _check_item(index, item, country, locked.declared_on)
+            item_check(index, item, country, locked.declared_on)
         # an amendment never lets goods an officer holds or queued slip out unseen
         queued = locked.status in (Declaration.Status.LANE, Declaration.Status.HELD)
         earlier_lane = locked.lane

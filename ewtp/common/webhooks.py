@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from .errors import ApplicationError
@@ -35,6 +35,7 @@ EVENTS = {
     "refund.issued": "Money was returned to the payer's bank.",
     "payout_batch.ready": "A payout batch is ready to download (banks).",
     "parcel.tracking": "A parcel of one of your orders has a new tracking event (channels).",
+    "declaration.status": "A customs declaration of yours or of your orders changed status.",
 }
 
 
@@ -123,6 +124,25 @@ def webhook_emit_batch(*, api_client: ApiClient, event: str, payloads: list[dict
     for pk in ids:
         transaction.on_commit(lambda pk=pk: _enqueue(pk))
     return len(deliveries)
+
+
+def webhook_emit_to(*, clients: QuerySet, event: str, data: dict) -> int:
+    """``event`` to every endpoint of the given clients that listens to it, the endpoints
+    read in one query; sent after commit. Returns how many deliveries were queued."""
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(is_active=True, api_client__in=clients)
+        if event in endpoint.events
+    ]
+    if not endpoints:
+        return 0
+    payload = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    for endpoint in endpoints:
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint, event=event, payload=payload, next_attempt_at=timezone.now()
+        )
+        transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
+    return len(endpoints)
 
 
 def _enqueue(delivery_id: int) -> None:

@@ -229,6 +229,9 @@ API_SCOPES = {
     "credit:read": "Read consented credit applications",
     "credit:write": "Record credit decisions",
     "tracking:read": "Read parcel tracking",
+    "customs:read": "Read customs declarations (an organisation's own; a channel's orders')",
+    "customs:write": "File, submit, amend and cancel the organisation's declarations",
+    "customs:quote": "Quote the duties and taxes of an import (landed cost at checkout)",
 }
 OAUTH2_PROVIDER = {
     "SCOPES": API_SCOPES,
@@ -302,6 +305,18 @@ CONSOLIDATION_CUTOFF_MINUTES = env.int("CONSOLIDATION_CUTOFF_MINUTES", default=1
 # seed makes random selection reproducible (change it to draw a new sample).
 CUSTOMS_LANE_THRESHOLDS = tuple(env.list("CUSTOMS_LANE_THRESHOLDS", cast=int, default=[10, 30, 60]))
 CUSTOMS_RISK_SEED = env("CUSTOMS_RISK_SEED", default="ewtp-2026")
+# The share of declarations each lane should take (percent; green, blue, yellow, red): the
+# workbench shows the actual mix next to it, so thresholds and weights can be tuned.
+CUSTOMS_LANE_TARGET_SHARES = tuple(
+    env.list("CUSTOMS_LANE_TARGET_SHARES", cast=int, default=[70, 15, 10, 5])
+)
+# Three-record match: amounts agree within this percentage (rounding, card fees).
+CUSTOMS_MATCH_TOLERANCE_PERCENT = env.float("CUSTOMS_MATCH_TOLERANCE_PERCENT", default=1)
+# The stuck sweeper: a declaration in an automatic state (submitted, assessed) longer than
+# this is re-driven and reported; one waiting for an officer (lane, held) longer than the
+# second is reported to the hub's officers.
+CUSTOMS_STUCK_AUTOMATIC_MINUTES = env.int("CUSTOMS_STUCK_AUTOMATIC_MINUTES", default=10)
+CUSTOMS_STUCK_QUEUED_HOURS = env.int("CUSTOMS_STUCK_QUEUED_HOURS", default=24)
 # Buyers pay in one of these (each needs a reference rate); sellers are settled in their own.
 PAYMENT_CURRENCIES = env.list(
     "PAYMENT_CURRENCIES", default=["MYR", "CNY", "USD", "SGD", "THB", "EUR"]
@@ -391,6 +406,10 @@ CELERY_BEAT_SCHEDULE = {
     "consolidate": {
         "task": "logistics.tasks.consolidate_task",
         "schedule": timedelta(minutes=env.int("CONSOLIDATION_MINUTES", default=15)),
+    },
+    "declarations-stuck-sweep": {
+        "task": "customs.tasks.declarations_stuck_sweep_task",
+        "schedule": timedelta(minutes=5),
     },
     "idempotency-keys-expire": {
         "task": "ewtp.common.tasks.idempotency_keys_expire_task",

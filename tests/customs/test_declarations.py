@@ -19,6 +19,8 @@ from customs.services.declarations import (
 from customs.services.tariff import tariff_load_bundled
 from ewtp.common.errors import ApplicationError, ConflictError
 
+from .support import submit_and_process
+
 pytestmark = pytest.mark.django_db
 D = Decimal
 
@@ -59,7 +61,7 @@ def request(hgh, **changes):
 
 def test_create_submit_and_assess(hgh):
     declaration = declaration_create(request=request(hgh), actor_label="pipeline")
-    declaration = declaration_submit(declaration=declaration, actor_label="pipeline")
+    declaration = submit_and_process(declaration, "pipeline")
     assert declaration.treatment == "cbec"
     lines = list(declaration.assessment_lines.values_list("tax", "amount"))
     # VAT 70% of 13% of 180.00 = 16.38; duty 0 within the limits
@@ -74,9 +76,7 @@ def test_the_buyers_annual_total_decides_cbec_or_general(hgh):
     CbecAnnualTotal.objects.create(
         buyer_key=buyer_key("11010519491231002X"), year=2026, total_minor=2_590_000
     )
-    declaration = declaration_submit(
-        declaration=declaration_create(request=request(hgh), actor_label="t"), actor_label="t"
-    )
+    declaration = submit_and_process(declaration_create(request=request(hgh), actor_label="t"))
     assert declaration.treatment == "general"  # 25,900 + 180 passes RMB 26,000
 
 
@@ -105,9 +105,7 @@ def test_bad_declarations_say_which_field_and_create_nothing(hgh, changes, field
 
 def test_an_amendment_is_assessed_again_and_recorded(hgh):
     WatchListEntry.objects.create(name="Chen Jing", reason="earlier seizure")  # stays in a lane
-    declaration = declaration_submit(
-        declaration=declaration_create(request=request(hgh), actor_label="t"), actor_label="t"
-    )
+    declaration = submit_and_process(declaration_create(request=request(hgh), actor_label="t"))
     with pytest.raises(ApplicationError):
         declaration_amend(declaration=declaration, items=[scarf()], reason="", actor_label="t")
     declaration = declaration_amend(
@@ -141,5 +139,5 @@ def test_a_malaysian_export_is_assessed_without_duty(kul):
         ),
         actor_label="t",
     )
-    declaration = declaration_submit(declaration=declaration, actor_label="t")
+    declaration = submit_and_process(declaration)
     assert (declaration.treatment, declaration.total_tax) == ("export", D("0"))

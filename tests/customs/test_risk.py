@@ -13,7 +13,6 @@ from customs.services.declarations import (
     declaration_amend,
     declaration_create,
     declaration_decide,
-    declaration_submit,
 )
 from customs.services.risk import _draw
 from customs.services.tariff import tariff_load_bundled
@@ -22,6 +21,7 @@ from ewtp.common.models import OutboxEvent
 from hubs.models import User
 from tests import factories
 
+from .support import submit_and_process, with_agreeing_records
 from .test_declarations import request, scarf
 
 pytestmark = pytest.mark.django_db
@@ -35,10 +35,9 @@ def tariff(db):
 
 
 def submitted(hgh, **changes):
-    return declaration_submit(
-        declaration=declaration_create(request=request(hgh, **changes), actor_label="t"),
-        actor_label="t",
-    )
+    """Submitted and processed, with order, payment and waybill records that agree."""
+    declaration = declaration_create(request=request(hgh, **changes), actor_label="t")
+    return submit_and_process(with_agreeing_records(declaration))
 
 
 def test_a_new_exporter_goes_blue_and_is_released_and_counted(hgh):

@@ -1,0 +1,98 @@
+"""Duty quotes: the duties and taxes an import would be assessed, before any order or
+declaration exists, so a channel can show the landed cost at checkout (and a DDP order can
+hold it in escrow). The same engine, tariff and customs exchange rate as a declaration; a
+quote reserves nothing (the CBEC allowance is only read)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from ewtp.common.errors import ApplicationError
+
+from ..models import CbecAnnualTotal
+from .declarations import MAX_ITEMS, MAX_VALUE, ItemRequest, buyer_key, item_check
+from .duty import REGIMES, Assessment, Consignment, Item, assess
+from .rates import customs_rate
+
+IMPORT_REGIMES = ("MY_IMPORT", "CN_IMPORT", "CN_CBEC_IMPORT")
+
+
+@dataclass(frozen=True)
+class QuoteRequest:
+    regime: str
+    currency: str
+    on: date
+    items: list[ItemRequest] = field(default_factory=list)
+    freight: Decimal = Decimal(0)
+    insurance: Decimal = Decimal(0)
+    buyer_id_reference: str = ""
+    fta_agreement: str = ""
+    fta_certificate: str = ""
+    sold_online_by_registered_seller: bool = False
+    air_courier: bool = True
+
+
+@dataclass(frozen=True)
+class DutyQuote:
+    request: QuoteRequest
+    assessment: Assessment
+    exchange_rate: Decimal
+    exchange_rate_source: str
+
+    @property
+    def total_in_currency(self) -> Decimal:
+        """The total in the quote's currency (what the buyer sees), rounded half up."""
+        return (self.assessment.total / self.exchange_rate).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+
+
+def _invalid(message: str, field_name: str, code: str = "quote_invalid"):
+    raise ApplicationError(message, code, extra={"field": field_name})
+
+
+def duty_quote(*, request: QuoteRequest) -> DutyQuote:
+    if request.regime not in IMPORT_REGIMES:
+        _invalid(f"Quotes are for imports: one of {', '.join(IMPORT_REGIMES)}.", "regime")
+    country = REGIMES[request.regime]
+    if not 1 <= len(request.items) <= MAX_ITEMS:
+        _invalid(f"A quote has 1 to {MAX_ITEMS} items.", "items")
+    for index, item in enumerate(request.items):
+        item_check(index, item, country, request.on)
+    for name in ("freight", "insurance"):
+        value = getattr(request, name)
+        if not value.is_finite() or not Decimal(0) <= value <= MAX_VALUE:
+            _invalid("Freight and insurance are 0 or more.", name)
+    if request.fta_agreement and not request.fta_certificate.strip():
+        _invalid(
+            "A preferential claim needs the certificate of origin number.",
+            "fta_certificate",
+            "certificate_missing",
+        )
+    rate, source = customs_rate(country=country, currency=request.currency, on=request.on)
+    annual = Decimal(0)
+    if request.regime == "CN_CBEC_IMPORT" and request.buyer_id_reference.strip():
+        total = CbecAnnualTotal.objects.filter(
+            buyer_key=buyer_key(request.buyer_id_reference), year=request.on.year
+        ).first()
+        annual = Decimal(total.total_minor) / 100 if total else Decimal(0)
+    assessment = assess(
+        Consignment(
+            regime=request.regime,
+            on=request.on,
+            currency=request.currency,
+            exchange_rate=rate,
+            items=[
+                Item(i.hs_code, i.description, i.origin, i.quantity, i.net_weight_kg, i.value)
+                for i in request.items
+            ],
+            freight=request.freight,
+            insurance=request.insurance,
+            air_courier=request.air_courier,
+            sold_online_by_registered_seller=request.sold_online_by_registered_seller,
+            fta_agreement=request.fta_agreement,
+            fta_certificate=request.fta_certificate,
+            buyer_annual_total=annual,
+        )
+    )
+    return DutyQuote(request, assessment, rate, source)

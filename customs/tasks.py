@@ -1,0 +1,25 @@
+"""Celery entry points of the customs app: ids in, one service call, nothing else."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from .services.declarations import declaration_process
+from .services.sweeper import declarations_stuck_sweep
+
+
+# Transient database errors (a dropped connection, a deadlock victim, a failover) are
+# retried; each step acts from its own state, so a retry never repeats an effect.
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def declaration_process_task(declaration_id: int) -> str:
+    declaration = declaration_process(declaration_id=declaration_id)
+    return declaration.status if declaration else "missing"
+
+
+@shared_task
+def declarations_stuck_sweep_task() -> tuple[int, int]:
+    return declarations_stuck_sweep()

@@ -1,0 +1,192 @@
+"""The clearance workflow in the background: the steps after a submission, repeated or
+retried without repeating an effect; the three-record match of CN cross-border retail
+imports; the stuck sweeper; and the webhook to the SME's channels on each change."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from customs.models import CbecAnnualTotal, Declaration, RiskRule
+from customs.services.declarations import (
+    declaration_create,
+    declaration_decide,
+    declaration_process,
+    declaration_submit,
+)
+from customs.services.sweeper import declarations_stuck_sweep
+from customs.services.tariff import tariff_load_bundled
+from customs.tasks import declaration_process_task
+from ewtp.common.errors import ConflictError
+from ewtp.common.models import WebhookDelivery
+from ewtp.common.webhooks import webhook_endpoint_create
+from hubs.models import User
+from hubs.services.organizations import organization_api_client_create
+from tests import factories
+
+from .support import agreeing_records, submit_and_process, with_agreeing_records
+from .test_declarations import request
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def tariff(db):
+    tariff_load_bundled()
+    RiskRule.objects.filter(code="random").update(enabled=False)
+
+
+def cbec(hgh, **changes):
+    return declaration_create(
+        request=request(hgh, waybill="HGH10000001", **changes), actor_label="t"
+    )
+
+
+def test_a_repeated_or_duplicated_process_message_changes_nothing(hgh):
+    declaration = with_agreeing_records(cbec(hgh))
+    declaration_submit(declaration=declaration, actor_label="t")
+    declaration_submit(declaration=declaration, actor_label="t")  # a double click
+    assert declaration_process_task.apply(args=[declaration.pk]).get() == "released"
+    history = list(declaration.transitions.values_list("to_status", flat=True))
+    for _ in range(2):  # a redelivered message, then the sweeper re-driving it
+        assert declaration_process_task.apply(args=[declaration.pk]).get() == "released"
+    assert list(declaration.transitions.values_list("to_status", flat=True)) == history
+    assert history == ["draft", "submitted", "assessed", "lane", "released"]
+    assert CbecAnnualTotal.objects.get().total_minor == 18000  # reserved once
+    assert declaration.lane_decisions.count() == 1
+    assert declaration_process_task.apply(args=[10**9]).get() == "missing"
+
+
+def test_a_step_that_fails_midway_is_resumed_from_where_it_stopped(hgh, monkeypatch):
+    declaration = with_agreeing_records(cbec(hgh))
+    declaration_submit(declaration=declaration, actor_label="t")
+
+    def lost_connection(*args, **kwargs):
+        from django.db import OperationalError
+
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("customs.services.declarations.risk_decide", lost_connection)
+    with pytest.raises(Exception):  # noqa: B017 - Celery's Retry wraps it eagerly
+        declaration_process_task.apply(args=[declaration.pk], throw=True)
+    declaration.refresh_from_db()
+    assert declaration.status == "assessed"  # the assessment is kept, risk is not done
+    monkeypatch.undo()
+    declaration_process(declaration_id=declaration.pk)
+    declaration.refresh_from_db()
+    assert declaration.status == "released"
+    assert declaration.transitions.filter(to_status="assessed").count() == 1
+
+
+def test_cbec_is_not_released_on_records_that_disagree(hgh):
+    declaration = cbec(hgh)
+    records = agreeing_records(declaration)
+    paid_less = type(records["payment"])(
+        reference="PAY1",
+        payer_id_reference="110105194912310099",
+        amount=D("120.00"),
+        currency="CNY",
+    )
+    declaration = with_agreeing_records(declaration, payment=paid_less)
+    declaration = submit_and_process(declaration)
+    assert declaration.status == "held"  # green or blue, but the records differ
+    fields = [d["field"] for d in declaration.match_differences]
+    assert fields == ["payment.payer_id_reference", "payment.amount"]
+    assert "payment.amount" in declaration.transitions.last().reason
+    # the payment record is corrected through the pipeline: released without an officer
+    declaration = with_agreeing_records(declaration)
+    assert declaration.status == "released"
+    assert declaration.match_differences == []
+    assert declaration.transitions.last().actor_label == "three-record match"
+
+
+def test_missing_records_and_wrong_goods_or_waybill_are_listed(hgh):
+    declaration = submit_and_process(cbec(hgh))
+    assert declaration.status == "held"
+    assert [d["field"] for d in declaration.match_differences] == ["order", "payment", "waybill"]
+    records = agreeing_records(declaration)
+    wrong = type(records["waybill"])(
+        waybill="HGH99999999",
+        consignee_id_reference="11010519491231002X",
+        goods=(("621410", 3),),
+    )
+    declaration = with_agreeing_records(declaration, waybill=wrong)
+    assert declaration.status == "held"
+    assert [d["field"] for d in declaration.match_differences] == [
+        "waybill.goods",
+        "waybill.waybill",
+    ]
+
+
+def test_an_officer_cannot_release_cbec_goods_whose_records_differ(hgh):
+    officer = factories.UserFactory(
+        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=hgh
+    )
+    RiskRule.objects.filter(code="new_exporter").update(weight=70)  # red: the officer decides
+    declaration = submit_and_process(cbec(hgh))
+    assert (declaration.status, declaration.lane) == ("lane", "red")
+    with pytest.raises(ConflictError) as refused:
+        declaration_decide(
+            declaration=declaration, decision="release", reason="inspected", actor=officer
+        )
+    assert "order, payment, waybill" in refused.value.message
+    declaration = with_agreeing_records(declaration)
+    assert declaration.status == "lane"  # still the officer's
+    declaration_decide(
+        declaration=declaration, decision="release", reason="inspected", actor=officer
+    )
+    assert Declaration.objects.get(pk=declaration.pk).status == "released"
+
+
+def test_the_sweeper_redrives_lost_work_and_reports_queues_once(
+    hgh, settings, django_capture_on_commit_callbacks
+):
+    factories.UserFactory(
+        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=hgh, email="zhang@hgh.example"
+    )
+    lost = with_agreeing_records(cbec(hgh))
+    declaration_submit(declaration=lost, actor_label="t")  # its task never ran
+    RiskRule.objects.filter(code="new_exporter").update(weight=70)
+    waiting = submit_and_process(cbec(hgh, importer="Li Wei", importer_id_reference="X1"))
+    assert waiting.status == "lane"
+    assert declarations_stuck_sweep() == (0, 0)  # nothing is late yet
+    later = timezone.now() + timedelta(hours=settings.CUSTOMS_STUCK_QUEUED_HOURS, minutes=1)
+    RiskRule.objects.filter(code="new_exporter").update(weight=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        redriven, reported = declarations_stuck_sweep(now=later)
+    assert (redriven, reported) == (1, 2)
+    assert Declaration.objects.get(pk=lost.pk).status == "released"  # re-driven
+    assert len(mail.outbox) == 1 and waiting.reference in mail.outbox[0].body
+    assert mail.outbox[0].to == ["zhang@hgh.example"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert declarations_stuck_sweep(now=later) == (0, 0)  # reported once
+    assert len(mail.outbox) == 1
+
+
+def test_each_change_is_a_webhook_to_the_smes_own_client_and_the_orders_channel(hgh, kul, settings):
+    settings.WEBHOOK_ALLOW_HTTP = True
+    seller = factories.SellerFactory(home_hub=kul)
+    own = organization_api_client_create(
+        organization=seller, name="ERP", actor=factories.member(seller)
+    ).client
+    webhook_endpoint_create(
+        api_client=own, url="http://erp.example/hooks", events=["declaration.status"]
+    )
+    stranger = factories.api_client(kind="channel", name="Other shop").client
+    webhook_endpoint_create(
+        api_client=stranger, url="http://other.example/hooks", events=["declaration.status"]
+    )
+    declaration = with_agreeing_records(cbec(hgh, organization=seller))
+    submit_and_process(declaration)
+    deliveries = WebhookDelivery.objects.order_by("id")
+    assert {d.endpoint.url for d in deliveries} == {"http://erp.example/hooks"}
+    assert [d.payload["status"] for d in deliveries] == [
+        "submitted",
+        "assessed",
+        "lane",
+        "released",
+    ]
+    assert deliveries.last().payload["reference"] == declaration.reference
