@@ -27,6 +27,7 @@ api_v1 = [
     path("", include("hubs.api.urls")),
     path("", include("payments.api.urls")),
     path("", include("logistics.api.urls")),
+    path("", include("customs.api.urls")),
 ]
 
 urlpatterns = [

@@ -290,6 +290,9 @@ ORGANIZATION_CLIENT_SCOPES = [
     "orders:write",
     "hubs:read",
     "tracking:read",
+    "customs:read",
+    "customs:write",
+    "customs:quote",
 ]
 
 

@@ -53,7 +53,15 @@ API_CLIENTS = [
     (
         "Demo Marketplace",
         ApiClient.Kind.CHANNEL,
-        ["hubs:read", "products:read", "orders:read", "orders:write", "tracking:read"],
+        [
+            "hubs:read",
+            "products:read",
+            "orders:read",
+            "orders:write",
+            "tracking:read",
+            "customs:read",
+            "customs:quote",
+        ],
     ),
 ]
 

@@ -1,0 +1,410 @@
+"""Declarations over the API: an organisation's own system (or its customs agent's) files,
+submits, amends and cancels its declarations and reads their assessment and status; a sales
+channel reads the declarations of its orders. Status changes arrive as the
+`declaration.status` webhook."""
+
+from decimal import Decimal
+
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ewtp.common.api.pagination import CursorPagination
+from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.idempotency import idempotent
+from hubs.api.caller import IsChannelOrOrganizationClient, IsOrganizationClient, caller_of
+from hubs.models import Hub
+
+from .. import selectors
+from ..models import Declaration
+from ..services.declarations import (
+    DeclarationRequest,
+    ItemRequest,
+    declaration_amend,
+    declaration_cancel,
+    declaration_create,
+    declaration_submit,
+)
+from ..services.duty import REGIMES
+
+
+class ItemOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "DeclarationItem"
+
+    line_no = serializers.IntegerField()
+    hs_code = serializers.CharField()
+    description = serializers.CharField()
+    origin = serializers.CharField(source="origin.code")
+    quantity = serializers.IntegerField()
+    net_weight_kg = serializers.DecimalField(max_digits=10, decimal_places=3)
+    value = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class AssessmentLineOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "AssessmentLine"
+
+    line_no = serializers.IntegerField(help_text="The item this duty or tax is on")
+    tax = serializers.CharField(help_text="duty, sales_tax, lvg_sales_tax, consumption_tax, vat")
+    base = serializers.DecimalField(max_digits=14, decimal_places=2)
+    rate = serializers.CharField()
+    rule = serializers.CharField()
+    legal_source = serializers.CharField()
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="In the customs currency"
+    )
+
+
+class TransitionOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "DeclarationTransition"
+
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    at = serializers.DateTimeField(source="created_at")
+    by = serializers.CharField(source="actor_label")
+    reason = serializers.CharField()
+
+
+class DeclarationOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "Declaration"
+
+    reference = serializers.CharField()
+    regime = serializers.CharField()
+    hub = serializers.CharField(source="hub.code")
+    order_reference = serializers.CharField(source="order.reference", default=None)
+    status = serializers.CharField()
+    lane = serializers.CharField(help_text="green, blue, yellow, red; empty before risk")
+    treatment = serializers.CharField(help_text="general, lvg, de_minimis, cbec, export")
+    exporter = serializers.CharField()
+    importer = serializers.CharField()
+    declarant = serializers.CharField()
+    incoterm = serializers.CharField()
+    waybill = serializers.CharField()
+    currency = serializers.CharField()
+    freight = serializers.DecimalField(max_digits=14, decimal_places=2)
+    insurance = serializers.DecimalField(max_digits=14, decimal_places=2)
+    customs_currency = serializers.CharField()
+    exchange_rate = serializers.DecimalField(max_digits=20, decimal_places=10)
+    exchange_rate_source = serializers.CharField()
+    fta_agreement = serializers.CharField()
+    fta_certificate = serializers.CharField()
+    declared_on = serializers.DateField()
+    total_tax = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="In the customs currency"
+    )
+    match_differences = serializers.JSONField(
+        help_text="CN CBEC: fields on which the order, payment and waybill records differ"
+    )
+    items = ItemOutput(many=True)
+    assessment = AssessmentLineOutput(many=True, source="assessment_lines")
+    transitions = TransitionOutput(many=True)
+
+
+class ItemInput(serializers.Serializer):
+    class Meta:
+        ref_name = "DeclarationItemInput"
+
+    hs_code = serializers.RegexField(
+        r"^[0-9]{6,10}$", error_messages={"invalid": "The HS code is 6 to 10 digits."}
+    )
+    description = serializers.CharField(max_length=200)
+    origin = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        help_text="ISO 3166-1 alpha-2",
+        error_messages={"invalid": "Give the country of origin (ISO code)."},
+    )
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    net_weight_kg = serializers.DecimalField(
+        max_digits=10, decimal_places=3, min_value=Decimal("0.001"), max_value=100_000
+    )
+    value = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text="In the declaration currency",
+    )
+
+
+def _items(data) -> list[ItemRequest]:
+    return [
+        ItemRequest(
+            hs_code=item["hs_code"],
+            description=item["description"],
+            origin=item["origin"].upper(),
+            quantity=item["quantity"],
+            net_weight_kg=item["net_weight_kg"],
+            value=item["value"],
+        )
+        for item in data
+    ]
+
+
+class DeclarationInput(serializers.Serializer):
+    class Meta:
+        ref_name = "DeclarationInput"
+
+    regime = serializers.ChoiceField(choices=list(REGIMES))
+    hub = serializers.CharField(max_length=3, help_text="IATA code of the hub declared at")
+    order = serializers.CharField(
+        max_length=12, required=False, help_text="Reference of one of your sales, if any"
+    )
+    importer = serializers.CharField(max_length=200)
+    importer_id_reference = serializers.CharField(
+        max_length=40, allow_blank=True, default="", help_text="CN CBEC: the buyer's resident ID"
+    )
+    declarant = serializers.CharField(
+        max_length=200, required=False, help_text="Default: your organisation"
+    )
+    incoterm = serializers.ChoiceField(choices=Declaration.Incoterm.values, default="DAP")
+    waybill = serializers.CharField(max_length=20, allow_blank=True, default="")
+    currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217 code of the values")
+    exchange_rate = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=10,
+        required=False,
+        min_value=Decimal("0.0000000001"),
+        help_text="Customs currency per unit; default: the customs rate in force that day",
+    )
+    freight = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, default=Decimal(0)
+    )
+    insurance = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, default=Decimal(0)
+    )
+    fta_agreement = serializers.ChoiceField(choices=["", "ACFTA"], default="")
+    fta_certificate = serializers.CharField(max_length=40, allow_blank=True, default="")
+    sold_online_by_registered_seller = serializers.BooleanField(default=False)
+    air_courier = serializers.BooleanField(default=True)
+    declared_on = serializers.DateField(required=False, help_text="Default: today")
+    items = ItemInput(many=True, min_length=1, max_length=200)
+
+
+class AmendInput(serializers.Serializer):
+    class Meta:
+        ref_name = "DeclarationAmend"
+
+    reason = serializers.CharField(max_length=500)
+    items = ItemInput(many=True, min_length=1, max_length=200)
+
+
+class ReasonInput(serializers.Serializer):
+    class Meta:
+        ref_name = "DeclarationCancel"
+
+    reason = serializers.CharField(max_length=500)
+
+
+EXAMPLE = OpenApiExample(
+    "A Malaysian export",
+    value={
+        "regime": "MY_EXPORT",
+        "hub": "KUL",
+        "importer": "Hangzhou Tea House Co., Ltd.",
+        "currency": "MYR",
+        "waybill": "KUL100000017",
+        "items": [
+            {
+                "hs_code": "090230",
+                "description": "Black tea, packets of 100 g",
+                "origin": "MY",
+                "quantity": 40,
+                "net_weight_kg": "4.000",
+                "value": "480.00",
+            }
+        ],
+    },
+)
+
+
+def _declarations_of(caller):
+    if caller.is_channel:
+        return selectors.declarations_of_channel(channel=caller.client)
+    return selectors.declarations_of_organization(organization=caller.organization)
+
+
+def _one(caller, reference: str) -> Declaration:
+    declaration = _declarations_of(caller).filter(reference=reference[:20]).first()
+    if declaration is None:
+        raise Http404
+    return declaration
+
+
+def _answer(caller, declaration: Declaration, code=status.HTTP_200_OK) -> Response:
+    fresh = _declarations_of(caller).get(pk=declaration.pk)
+    return Response(
+        DeclarationOutput(fresh).data,
+        status=code,
+        headers={"Location": f"/api/v1/declarations/{fresh.reference}"},
+    )
+
+
+class DeclarationListApi(APIView):
+    """Organisations file declarations (drafts: submit them to have them assessed); both
+    organisations and channels list theirs, newest first."""
+
+    permission_classes = [HasMethodScope, IsChannelOrOrganizationClient]
+    scopes = {"GET": ["customs:read"], "POST": ["customs:write"]}
+
+    class Pagination(CursorPagination):
+        ordering = "-id"
+
+    @extend_schema(
+        operation_id="declarations_list",
+        responses=DeclarationOutput(many=True),
+        tags=["customs"],
+        parameters=[OpenApiParameter("status", str, enum=Declaration.Status.values)],
+    )
+    def get(self, request):
+        declarations = _declarations_of(caller_of(request))
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in Declaration.Status.values:
+                raise serializers.ValidationError(
+                    {"status": [f"One of: {', '.join(Declaration.Status.values)}."]}
+                )
+            declarations = declarations.filter(status=wanted)
+        paginator = self.Pagination()
+        page = paginator.paginate_queryset(declarations, request, view=self)
+        return paginator.get_paginated_response(DeclarationOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="declarations_create",
+        request=DeclarationInput,
+        responses={201: DeclarationOutput},
+        tags=["customs"],
+        examples=[EXAMPLE],
+    )
+    @idempotent
+    def post(self, request):
+        caller = caller_of(request)
+        if caller.organization is None:
+            raise PermissionDenied(IsOrganizationClient.message)
+        data = DeclarationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        declaration = declaration_create(
+            request=_declaration_request(caller.organization, data.validated_data),
+            actor_label=caller.label,
+        )
+        return _answer(caller, declaration, status.HTTP_201_CREATED)
+
+
+def _declaration_request(organization, data) -> DeclarationRequest:
+    hub = Hub.objects.filter(code=data["hub"].upper()).first()
+    if hub is None:
+        raise serializers.ValidationError({"hub": [f"No hub {data['hub']}."]})
+    order = None
+    if data.get("order"):
+        order = organization.sales.filter(reference=data["order"]).first()
+        if order is None:
+            raise serializers.ValidationError({"order": ["Not one of your sales."]})
+    return DeclarationRequest(
+        regime=data["regime"],
+        hub=hub,
+        exporter=organization.legal_name,
+        importer=data["importer"],
+        importer_id_reference=data["importer_id_reference"],
+        declarant=data.get("declarant") or organization.legal_name,
+        currency=data["currency"],
+        exchange_rate=data.get("exchange_rate"),
+        exchange_rate_source="declared" if data.get("exchange_rate") else "",
+        declared_on=data.get("declared_on") or timezone.localdate(),
+        items=_items(data["items"]),
+        incoterm=data["incoterm"],
+        freight=data["freight"],
+        insurance=data["insurance"],
+        fta_agreement=data["fta_agreement"],
+        fta_certificate=data["fta_certificate"],
+        sold_online_by_registered_seller=data["sold_online_by_registered_seller"],
+        air_courier=data["air_courier"],
+        waybill=data["waybill"],
+        organization=organization,
+        order=order,
+    )
+
+
+class DeclarationDetailApi(APIView):
+    permission_classes = [HasMethodScope, IsChannelOrOrganizationClient]
+    scopes = {"GET": ["customs:read"]}
+
+    @extend_schema(operation_id="declarations_get", responses=DeclarationOutput, tags=["customs"])
+    def get(self, request, reference):
+        return Response(DeclarationOutput(_one(caller_of(request), reference)).data)
+
+
+class DeclarationSubmitApi(APIView):
+    """Submit a draft. Assessment, risk and (green, blue) release follow within seconds:
+    202 answers with the submitted declaration; poll it or listen to `declaration.status`."""
+
+    permission_classes = [HasMethodScope, IsOrganizationClient]
+    scopes = {"POST": ["customs:write"]}
+
+    @extend_schema(
+        operation_id="declarations_submit",
+        request=None,
+        responses={202: DeclarationOutput},
+        tags=["customs"],
+    )
+    @idempotent
+    def post(self, request, reference):
+        caller = caller_of(request)
+        declaration = declaration_submit(
+            declaration=_one(caller, reference), actor_label=caller.label
+        )
+        return _answer(caller, declaration, status.HTTP_202_ACCEPTED)
+
+
+class DeclarationAmendApi(APIView):
+    """Replace the items (a corrected weight or value): assessed again at once. A declaration
+    waiting for an officer stays with the officer."""
+
+    permission_classes = [HasMethodScope, IsOrganizationClient]
+    scopes = {"POST": ["customs:write"]}
+
+    @extend_schema(
+        operation_id="declarations_amend",
+        request=AmendInput,
+        responses=DeclarationOutput,
+        tags=["customs"],
+    )
+    @idempotent
+    def post(self, request, reference):
+        caller = caller_of(request)
+        declaration = _one(caller, reference)
+        data = AmendInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        declaration = declaration_amend(
+            declaration=declaration,
+            items=_items(data.validated_data["items"]),
+            reason=data.validated_data["reason"],
+            actor_label=caller.label,
+        )
+        return _answer(caller, declaration)
+
+
+class DeclarationCancelApi(APIView):
+    permission_classes = [HasMethodScope, IsOrganizationClient]
+    scopes = {"POST": ["customs:write"]}
+
+    @extend_schema(
+        operation_id="declarations_cancel",
+        request=ReasonInput,
+        responses=DeclarationOutput,
+        tags=["customs"],
+    )
+    @idempotent
+    def post(self, request, reference):
+        caller = caller_of(request)
+        declaration = _one(caller, reference)
+        data = ReasonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        declaration = declaration_cancel(
+            declaration=declaration, reason=data.validated_data["reason"], actor_label=caller.label
+        )
+        return _answer(caller, declaration)

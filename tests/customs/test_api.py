@@ -1,0 +1,234 @@
+"""Declarations and duty quotes over the API, as an SME's system and a sales channel call
+them: field errors for malformed input (never a 500), the SME's declarations only, and the
+same number of queries whatever the length of the list."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from customs.models import CustomsExchangeRate, Declaration
+from customs.services.declarations import declaration_process
+from customs.services.tariff import tariff_load_bundled
+from hubs.services.organizations import organization_api_client_create
+from payments.services.fx import fx_rates_load
+from tests import factories
+from tests.conftest import issue_token
+
+pytestmark = pytest.mark.django_db
+
+ITEM = {
+    "hs_code": "621410",
+    "description": "Batik silk scarf",
+    "origin": "MY",
+    "quantity": 2,
+    "net_weight_kg": "0.300",
+    "value": "180.00",
+}
+EXPORT = {
+    "regime": "MY_EXPORT",
+    "hub": "KUL",
+    "importer": "Hangzhou Tea House Co., Ltd.",
+    "currency": "MYR",
+    "waybill": "KUL100000017",
+    "items": [ITEM],
+}
+
+
+@pytest.fixture
+def world(kul, hgh, django_capture_on_commit_callbacks):
+    tariff_load_bundled()
+    with django_capture_on_commit_callbacks(execute=True):
+        fx_rates_load()  # the pipeline derives the customs rates from them
+    seller = factories.SellerFactory(home_hub=kul)
+    owner = factories.member(seller)
+    other = factories.SellerFactory(home_hub=kul)
+    return {
+        "seller": seller,
+        "owner": owner,
+        "other": other,
+        "other_owner": factories.member(other),
+    }
+
+
+def bearer(api, organization, user):
+    credentials = organization_api_client_create(organization=organization, name="ERP", actor=user)
+    token = issue_token(api, credentials).json()["access_token"]
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def test_customs_rates_come_from_the_reference_rates_through_the_pipeline(world):
+    rate = CustomsExchangeRate.objects.filter(country="CN", currency="MYR").latest("valid_from")
+    # CNY per MYR = CNY per EUR ÷ MYR per EUR on 2026-04-13 (payments/data)
+    assert rate.rate == (Decimal("7.9827") / Decimal("4.6444")).quantize(Decimal("1e-10"))
+    assert str(rate.valid_from) == "2026-04-13" and rate.source == "ECB reference"
+
+
+def test_an_sme_files_and_submits_a_declaration_and_reads_its_result(
+    api, world, django_capture_on_commit_callbacks
+):
+    auth = bearer(api, world["seller"], world["owner"])
+    created = api.post("/api/v1/declarations/", EXPORT, format="json", **auth)
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (body["status"], body["exporter"]) == ("draft", world["seller"].legal_name)
+    assert (body["exchange_rate"], body["exchange_rate_source"]) == ("1.0000000000", "identity")
+    reference = body["reference"]
+    with django_capture_on_commit_callbacks(execute=True):  # the worker runs the steps
+        submitted = api.post(f"/api/v1/declarations/{reference}/submit", **auth)
+    assert submitted.status_code == 202, submitted.content
+    assert submitted.json()["status"] == "submitted"
+    result = api.get(f"/api/v1/declarations/{reference}", **auth).json()
+    assert result["status"] == "released"
+    assert result["treatment"] == "export" and result["lane"] in ("green", "blue")
+    assert [t["to_status"] for t in result["transitions"]] == [
+        "draft",
+        "submitted",
+        "assessed",
+        "lane",
+        "released",
+    ]
+    other = bearer(api, world["other"], world["other_owner"])
+    assert api.get(f"/api/v1/declarations/{reference}", **other).status_code == 404
+
+
+def test_a_foreign_currency_is_converted_at_the_customs_rate_of_the_day(api, world):
+    auth = bearer(api, world["seller"], world["owner"])
+    body = {
+        **EXPORT,
+        "regime": "CN_CBEC_IMPORT",
+        "hub": "HGH",
+        "currency": "MYR",
+        "importer": "Chen Jing",
+        "importer_id_reference": "11010519491231002X",
+        "declared_on": "2026-04-14",
+    }
+    created = api.post("/api/v1/declarations/", body, format="json", **auth)
+    assert created.status_code == 201, created.content
+    assert created.json()["exchange_rate"] == "1.7187796055"  # 7.9827 / 4.6444
+    assert created.json()["exchange_rate_source"] == "ECB reference 2026-04-13"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"regime": "XX"}, "regime"),
+        ({"hub": "ZZZ"}, "hub"),
+        ({"regime": "CN_EXPORT"}, "hub"),
+        ({"currency": "myr1"}, "currency"),
+        ({"currency": "XAU"}, "currency"),
+        ({"items": []}, "items"),
+        ({"items": "scarf"}, "items"),
+        ({"items": [{**ITEM, "hs_code": "9999"}]}, "items.0.hs_code"),
+        ({"items": [{**ITEM, "hs_code": "999999"}]}, "items.0.hs_code"),
+        ({"items": [{**ITEM, "value": "0"}]}, "items.0.value"),
+        ({"items": [{**ITEM, "value": "NaN"}]}, "items.0.value"),
+        ({"items": [{**ITEM, "net_weight_kg": None}]}, "items.0.net_weight_kg"),
+        ({"items": [{**ITEM, "origin": ""}]}, "items.0.origin"),
+        ({"items": [{**ITEM, "quantity": -1}]}, "items.0.quantity"),
+        ({"fta_agreement": "ACFTA"}, "fta_certificate"),
+        ({"exchange_rate": "-1"}, "exchange_rate"),
+        ({"order": "NOPE"}, "order"),
+        ({"declared_on": "yesterday"}, "declared_on"),
+        ({"freight": "1e400"}, "freight"),
+    ],
+)
+def test_malformed_declarations_get_field_errors_and_change_nothing(api, world, change, field):
+    auth = bearer(api, world["seller"], world["owner"])
+    response = api.post("/api/v1/declarations/", {**EXPORT, **change}, format="json", **auth)
+    assert response.status_code == 400, response.content
+    assert field in [error["field"] for error in response.json()["errors"]]
+    assert not Declaration.objects.exists()
+
+
+def test_amend_and_cancel_over_the_api(api, world):
+    auth = bearer(api, world["seller"], world["owner"])
+    reference = api.post("/api/v1/declarations/", EXPORT, format="json", **auth).json()["reference"]
+    cancelled = api.post(
+        f"/api/v1/declarations/{reference}/cancel",
+        {"reason": "Order cancelled"},
+        format="json",
+        **auth,
+    )
+    assert cancelled.json()["status"] == "cancelled"
+    again = api.post(f"/api/v1/declarations/{reference}/submit", **auth)
+    assert again.status_code == 409 and again.json()["code"] == "declaration_transition"
+    amend = api.post(
+        f"/api/v1/declarations/{reference}/amend",
+        {"reason": "x", "items": [ITEM]},
+        format="json",
+        **auth,
+    )
+    assert amend.status_code == 409
+
+
+def test_the_list_costs_the_same_queries_whatever_its_length(api, world):
+    auth = bearer(api, world["seller"], world["owner"])
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get("/api/v1/declarations/", **auth)
+        assert response.status_code == 200
+        return len(captured), len(response.json()["results"])
+
+    api.post("/api/v1/declarations/", EXPORT, format="json", **auth)
+    few, one = count()
+    for _ in range(5):
+        created = api.post("/api/v1/declarations/", EXPORT, format="json", **auth).json()
+        api.post(f"/api/v1/declarations/{created['reference']}/submit", **auth)
+        declaration_process(
+            declaration_id=Declaration.objects.get(reference=created["reference"]).pk
+        )
+    many, six = count()
+    assert (one, six) == (1, 6)
+    assert many == few
+    bad = api.get("/api/v1/declarations/?status=lost", **auth)
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "status"
+
+
+def test_a_channel_reads_the_declarations_of_its_orders_but_files_none(api, world):
+    channel = factories.api_client(
+        kind="channel", name="Shop", scopes=["customs:read", "customs:write", "customs:quote"]
+    )
+    token = issue_token(api, channel).json()["access_token"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert api.get("/api/v1/declarations/", **auth).json()["results"] == []
+    refused = api.post("/api/v1/declarations/", EXPORT, format="json", **auth)
+    assert refused.status_code == 403
+
+
+def test_a_duty_quote_for_a_channels_checkout(api, world):
+    channel = factories.api_client(kind="channel", name="Shop", scopes=["customs:quote"])
+    token = issue_token(api, channel).json()["access_token"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    quote = {
+        "destination_hub": "HGH",
+        "currency": "CNY",
+        "items": [ITEM],
+        "buyer_id_reference": "11010519491231002X",
+    }
+    response = api.post("/api/v1/duty-quotes", quote, format="json", **auth)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    # CBEC within limits: duty 0, VAT 70 % of 13 % of 180.00 = 16.38 (as the declaration)
+    assert (body["regime"], body["treatment"]) == ("CN_CBEC_IMPORT", "cbec")
+    assert body["total_tax"] == "16.38" and body["total_tax_in_currency"] == "16.38"
+    assert [(line["tax"], line["amount"]) for line in body["lines"]] == [
+        ("duty", "0.00"),
+        ("vat", "16.38"),
+    ]
+    in_ringgit = api.post(
+        "/api/v1/duty-quotes", {**quote, "currency": "MYR"}, format="json", **auth
+    ).json()
+    assert Decimal(in_ringgit["total_tax"]) > Decimal("16.38")  # 180 MYR is more CNY
+    for change, field in [
+        ({"destination_hub": "XXX"}, "destination_hub"),
+        ({"regime": "MY_IMPORT"}, "regime"),
+        ({"currency": "ZZZ"}, "currency"),
+        ({"items": [{**ITEM, "hs_code": "123456"}]}, "items.0.hs_code"),
+    ]:
+        bad = api.post("/api/v1/duty-quotes", {**quote, **change}, format="json", **auth)
+        assert bad.status_code == 400, (change, bad.content)
+        assert field in [e["field"] for e in bad.json()["errors"]]
+    assert not Declaration.objects.exists()
