@@ -1,8 +1,8 @@
 """Reads for the customs workbench: a hub's queues and one declaration with its reasons."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
-from .models import Declaration, LaneDecision
+from .models import Declaration, DeclarationTransition, LaneDecision
 
 QUEUED = (Declaration.Status.LANE, Declaration.Status.HELD)
 
@@ -33,5 +33,61 @@ def declaration_for_officer(*, hub, reference: str) -> Declaration | None:
             "transitions",
             Prefetch("lane_decisions", queryset=LaneDecision.objects.order_by("-created_at")),
         )
+        .first()
+    )
+
+
+def _with_details(declarations: QuerySet[Declaration]) -> QuerySet[Declaration]:
+    """Everything a declaration page or API answer shows, in a constant number of queries."""
+    return declarations.select_related("hub", "order").prefetch_related(
+        "items",
+        "assessment_lines",
+        "transitions",
+        Prefetch("lane_decisions", queryset=LaneDecision.objects.order_by("-created_at")),
+    )
+
+
+def declarations_of_organization(*, organization) -> QuerySet[Declaration]:
+    """What the SME declared or had declared for it (by hand, by its agent or the pipeline)."""
+    return _with_details(Declaration.objects.filter(organization=organization))
+
+
+def declarations_of_channel(*, channel) -> QuerySet[Declaration]:
+    """The declarations of the orders a sales channel placed."""
+    return _with_details(Declaration.objects.filter(order__channel=channel))
+
+
+def lane_mix(*, hub, since) -> dict[str, int]:
+    """How many declarations each lane took at the hub since ``since`` (decided or not)."""
+    rows = (
+        Declaration.objects.filter(hub=hub, created_at__gte=since)
+        .exclude(lane="")
+        .values_list("lane")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
+
+
+def declaration_list_of_organization(*, organization, status: str = "") -> QuerySet[Declaration]:
+    """The SME's declarations, newest first, each with the reason of its last change (what
+    customs said) in the same query."""
+    last = DeclarationTransition.objects.filter(declaration=OuterRef("pk")).order_by(
+        "-created_at", "-id"
+    )
+    declarations = Declaration.objects.filter(organization=organization)
+    if status:
+        declarations = declarations.filter(status=status)
+    return (
+        declarations.select_related("hub", "order")
+        .annotate(last_reason=Subquery(last.values("reason")[:1]))
+        .order_by("-created_at", "-id")
+    )
+
+
+def declaration_for_print(*, reference: str) -> Declaration | None:
+    return (
+        Declaration.objects.filter(reference=reference)
+        .select_related("hub", "order", "organization")
+        .prefetch_related("items", "assessment_lines", "transitions")
         .first()
     )

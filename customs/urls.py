@@ -1,10 +1,27 @@
 from django.urls import path
 
-from . import views
+from .views import declarations, workbench
 
 app_name = "customs"
 
 urlpatterns = [
-    path("", views.WorkbenchView.as_view(), name="workbench"),
-    path("declarations/<str:reference>/", views.DeclarationView.as_view(), name="declaration"),
+    path("", workbench.WorkbenchView.as_view(), name="workbench"),
+    path("declarations/<str:reference>/", workbench.DeclarationView.as_view(), name="declaration"),
+    path(
+        "declarations/<str:reference>/declaration.pdf",
+        declarations.DeclarationPdfView.as_view(),
+        name="declaration_pdf",
+    ),
+    path("mine/", declarations.DeclarationListView.as_view(), name="my_declarations"),
+    path("mine/new/", declarations.DeclarationCreateView.as_view(), name="declaration_new"),
+    path(
+        "mine/<str:reference>/",
+        declarations.DeclarationDetailView.as_view(),
+        name="my_declaration",
+    ),
+    path(
+        "mine/<str:reference>/amend/",
+        declarations.DeclarationAmendView.as_view(),
+        name="declaration_amend",
+    ),
 ]

@@ -157,6 +157,12 @@ def navigation_for(user) -> list[NavItem]:
             None,
         ),
         (
+            can(Perm.ORDERS_TRADE) and bool(memberships_of(user)),
+            _("Declarations"),
+            "customs:my_declarations",
+            None,
+        ),
+        (
             can(Perm.ORGANIZATION_VIEW) and bool(memberships_of(user)),
             _("Statement"),
             "payments:statement",

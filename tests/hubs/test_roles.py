@@ -25,6 +25,7 @@ SME_NAV = [
     "My products",
     "Catalogue",
     "Orders",
+    "Declarations",
     "Statement",
     "Hubs and e-roads",
 ]

@@ -10,9 +10,9 @@ from django.views.generic import TemplateView
 from ewtp.common.errors import ApplicationError
 from hubs.roles import Perm, PermissionRequiredMixin, has_permission
 
-from . import selectors
-from .models import Lane
-from .services.declarations import declaration_decide
+from .. import selectors
+from ..models import Lane
+from ..services.declarations import declaration_decide
 
 
 class WorkbenchMixin(PermissionRequiredMixin):

@@ -1,0 +1,132 @@
+"""The printable declaration: an A4 PDF with the parties, the goods, the assessment line by
+line with rule and legal source, the lane and the history, as the SME files it with its
+shipping papers and the officer signs it off. Text is escaped: it is user input."""
+
+import io
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from .models import Declaration
+
+GRID = TableStyle(
+    [
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+        ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f5")),
+    ]
+)
+
+
+def _p(text, style) -> Paragraph:
+    return Paragraph(escape(str(text)), style)
+
+
+def declaration_pdf(declaration: Declaration) -> bytes:
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"Declaration {declaration.reference}",
+    )
+    d = declaration
+    facts = [
+        ("Reference", d.reference),
+        ("Regime", d.get_regime_display()),
+        ("Hub", f"{d.hub.code} {d.hub.name}"),
+        ("Status", f"{d.get_status_display()}{f' ({d.lane} lane)' if d.lane else ''}"),
+        ("Declared on", d.declared_on.isoformat()),
+        ("Exporter", d.exporter),
+        ("Importer", f"{d.importer} {d.importer_id_reference}".strip()),
+        ("Declarant", d.declarant),
+        ("Order", d.order.reference if d.order_id else "—"),
+        ("House waybill", d.waybill or "—"),
+        ("Incoterm", d.incoterm),
+        ("Freight / insurance", f"{d.freight} / {d.insurance} {d.currency}"),
+        (
+            "Exchange rate",
+            f"1 {d.currency} = {d.exchange_rate:.6f} {d.customs_currency} "
+            f"({d.exchange_rate_source})",
+        ),
+    ]
+    if d.fta_agreement:
+        facts.append(("Preference claimed", f"{d.fta_agreement}, certificate {d.fta_certificate}"))
+    story = [
+        Paragraph(f"Goods declaration {escape(d.reference)}", styles["Title"]),
+        Table(
+            [[_p(k, small), _p(v, small)] for k, v in facts],
+            colWidths=[40 * mm, 140 * mm],
+            style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]),
+        ),
+        Spacer(0, 5 * mm),
+        Paragraph("Goods", styles["Heading3"]),
+        Table(
+            [["#", "HS", "Description", "Origin", "Qty", "Net kg", f"Value {d.currency}"]]
+            + [
+                [
+                    i.line_no,
+                    i.hs_code,
+                    _p(i.description, small),
+                    i.origin.code,
+                    i.quantity,
+                    i.net_weight_kg,
+                    i.value,
+                ]
+                for i in d.items.all()
+            ],
+            colWidths=[8 * mm, 20 * mm, 82 * mm, 14 * mm, 14 * mm, 18 * mm, 24 * mm],
+            style=GRID,
+            repeatRows=1,
+        ),
+        Spacer(0, 5 * mm),
+        Paragraph(f"Assessment ({escape(d.treatment or 'not assessed')})", styles["Heading3"]),
+        Table(
+            [["#", "Tax", "Base", "Rate", "Rule and legal source", f"{d.customs_currency}"]]
+            + [
+                [
+                    line.line_no,
+                    line.tax,
+                    line.base,
+                    _p(line.rate, small),
+                    _p(f"{line.rule} ({line.legal_source})", small),
+                    line.amount,
+                ]
+                for line in d.assessment_lines.all()
+            ]
+            + [["", "Total", "", "", "", d.total_tax]],
+            colWidths=[8 * mm, 24 * mm, 22 * mm, 24 * mm, 78 * mm, 24 * mm],
+            style=GRID,
+            repeatRows=1,
+        ),
+        Spacer(0, 5 * mm),
+        Paragraph("History", styles["Heading3"]),
+        Table(
+            [["When (UTC)", "From → to", "By", "Reason"]]
+            + [
+                [
+                    f"{t.created_at:%Y-%m-%d %H:%M}",
+                    f"{t.from_status or '—'} → {t.to_status}",
+                    _p(t.actor_label, small),
+                    _p(t.reason, small),
+                ]
+                for t in d.transitions.all()
+            ],
+            colWidths=[28 * mm, 32 * mm, 40 * mm, 80 * mm],
+            style=GRID,
+            repeatRows=1,
+        ),
+    ]
+    document.build(story)
+    return buffer.getvalue()

@@ -1,0 +1,120 @@
+"""Portal forms of the customs app: a declaration filed by hand by an SME (or its agent),
+with a formset of items; the same items formset amends one."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Declaration
+from .services.declarations import MAX_ITEMS, ItemRequest
+
+
+class DeclarationForm(forms.Form):
+    regime = forms.ChoiceField(label=_("Regime"), choices=Declaration.Regime.choices)
+    hub = forms.ChoiceField(label=_("Hub declared at"))
+    order = forms.ChoiceField(label=_("Order (optional)"), required=False)
+    importer = forms.CharField(label=_("Importer / buyer"), max_length=200)
+    importer_id_reference = forms.CharField(
+        label=_("Buyer's ID number"),
+        max_length=40,
+        required=False,
+        help_text=_("China cross-border retail: the buyer's resident ID."),
+    )
+    declarant = forms.CharField(
+        label=_("Declarant"),
+        max_length=200,
+        required=False,
+        help_text=_("Your customs agent, if one files for you; otherwise your organisation."),
+    )
+    incoterm = forms.ChoiceField(label=_("Incoterm"), choices=Declaration.Incoterm.choices)
+    waybill = forms.CharField(label=_("House waybill"), max_length=20, required=False)
+    currency = forms.RegexField(
+        label=_("Currency of the values"),
+        regex=r"^[A-Za-z]{3}$",
+        max_length=3,
+        error_messages={"invalid": _("An ISO 4217 code such as MYR or CNY.")},
+    )
+    freight = forms.DecimalField(
+        label=_("Freight"), min_value=0, max_digits=14, decimal_places=2, initial=0
+    )
+    insurance = forms.DecimalField(
+        label=_("Insurance"), min_value=0, max_digits=14, decimal_places=2, initial=0
+    )
+    fta_agreement = forms.ChoiceField(
+        label=_("Preference claimed"),
+        choices=[("", _("None")), ("ACFTA", _("ASEAN–China FTA (Form E)"))],
+        required=False,
+    )
+    fta_certificate = forms.CharField(
+        label=_("Certificate of origin number"), max_length=40, required=False
+    )
+    sold_online_by_registered_seller = forms.BooleanField(
+        label=_("Sold online by a seller registered for low-value goods tax"), required=False
+    )
+    air_courier = forms.BooleanField(label=_("By air courier"), required=False, initial=True)
+    declared_on = forms.DateField(
+        label=_("Declaration date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, hubs=(), orders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hub"].choices = [(hub.code, f"{hub.code} · {hub.name}") for hub in hubs]
+        self.fields["order"].choices = [("", "—")] + [
+            (order.reference, f"{order.reference} · {order.buyer_label}") for order in orders
+        ]
+
+
+class ItemForm(forms.Form):
+    hs_code = forms.RegexField(
+        label=_("HS code"),
+        regex=r"^[0-9]{6,10}$",
+        error_messages={"invalid": _("The HS code is 6 to 10 digits.")},
+    )
+    description = forms.CharField(label=_("Description"), max_length=200)
+    origin = forms.RegexField(
+        label=_("Origin"),
+        regex=r"^[A-Za-z]{2}$",
+        max_length=2,
+        error_messages={"invalid": _("Give the country of origin (ISO code).")},
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000)
+    net_weight_kg = forms.DecimalField(
+        label=_("Net weight (kg)"), min_value=0.001, max_value=100_000, decimal_places=3
+    )
+    value = forms.DecimalField(label=_("Value"), min_value=0.01, max_digits=14, decimal_places=2)
+
+    def item(self) -> ItemRequest:
+        data = self.cleaned_data
+        return ItemRequest(
+            hs_code=data["hs_code"],
+            description=data["description"],
+            origin=data["origin"].upper(),
+            quantity=data["quantity"],
+            net_weight_kg=data["net_weight_kg"],
+            value=data["value"],
+        )
+
+
+ItemFormSet = forms.formset_factory(
+    ItemForm, extra=3, min_num=1, validate_min=True, max_num=MAX_ITEMS, validate_max=True
+)
+
+
+def filled_items(formset) -> list[ItemRequest]:
+    return [form.item() for form in formset.forms if form.has_changed() and form.cleaned_data]
+
+
+def errors_to_forms(error, form, formset) -> bool:
+    """Put a service's refusal on the field it names (``items.2.value`` → the third item's
+    value); True if a field took it, otherwise the caller shows it as a message."""
+    field = error.extra.get("field", "")
+    parts = field.split(".")
+    if parts[0] == "items" and len(parts) == 3 and parts[1].isdigit():
+        forms_with_items = [f for f in formset.forms if f.has_changed()]
+        index = int(parts[1])
+        if index < len(forms_with_items) and parts[2] in forms_with_items[index].fields:
+            forms_with_items[index].add_error(parts[2], error.message)
+            return True
+    if form is not None and field in form.fields:
+        form.add_error(field, error.message)
+        return True
+    return False
