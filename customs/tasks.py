@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .services.declarations import declaration_process
+from .services.declarations import declaration_process, declarations_process
 from .services.sweeper import declarations_stuck_sweep
 
 
@@ -18,6 +18,16 @@ from .services.sweeper import declarations_stuck_sweep
 def declaration_process_task(declaration_id: int) -> str:
     declaration = declaration_process(declaration_id=declaration_id)
     return declaration.status if declaration else "missing"
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def declarations_process_task(declaration_ids: list[int]) -> int:
+    return declarations_process(declaration_ids=declaration_ids)
 
 
 @shared_task

@@ -28,6 +28,7 @@ from ..services.declarations import (
     declaration_cancel,
     declaration_create,
     declaration_submit,
+    declarations_submit,
 )
 from ..services.duty import REGIMES
 
@@ -358,6 +359,62 @@ class DeclarationSubmitApi(APIView):
             declaration=_one(caller, reference), actor_label=caller.label
         )
         return _answer(caller, declaration, status.HTTP_202_ACCEPTED)
+
+
+class BatchSubmitInput(serializers.Serializer):
+    class Meta:
+        ref_name = "DeclarationBatchSubmit"
+
+    references = serializers.ListField(
+        child=serializers.CharField(max_length=20), min_length=1, max_length=500
+    )
+
+
+class BatchSubmitOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "DeclarationBatchSubmitted"
+
+    submitted = serializers.IntegerField(help_text="Newly submitted (repeats are not counted)")
+    references = serializers.ListField(child=serializers.CharField())
+
+
+class DeclarationBatchSubmitApi(APIView):
+    """Submit up to 500 drafts at once, all or none (a platform pushing its day's orders):
+    they are assessed in batches. Poll them or listen to `declaration.status`."""
+
+    permission_classes = [HasMethodScope, IsOrganizationClient]
+    scopes = {"POST": ["customs:write"]}
+
+    @extend_schema(
+        operation_id="declarations_submit_batch",
+        request=BatchSubmitInput,
+        responses={202: BatchSubmitOutput},
+        tags=["customs"],
+    )
+    @idempotent
+    def post(self, request):
+        caller = caller_of(request)
+        data = BatchSubmitInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        references = list(dict.fromkeys(data.validated_data["references"]))
+        found = {
+            d.reference: d
+            for d in Declaration.objects.filter(
+                organization=caller.organization, reference__in=references
+            ).only("pk", "reference")
+        }
+        missing = {
+            f"references.{i}": ["Not a declaration of yours."]
+            for i, reference in enumerate(references)
+            if reference not in found
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        submitted = declarations_submit(declarations=list(found.values()), actor_label=caller.label)
+        return Response(
+            BatchSubmitOutput({"submitted": submitted, "references": references}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class DeclarationAmendApi(APIView):

@@ -5,6 +5,11 @@ from . import declarations, quotes
 urlpatterns = [
     path("declarations/", declarations.DeclarationListApi.as_view(), name="api-declaration-list"),
     path(
+        "declarations/submit",
+        declarations.DeclarationBatchSubmitApi.as_view(),
+        name="api-declaration-submit-batch",
+    ),
+    path(
         "declarations/<str:reference>",
         declarations.DeclarationDetailApi.as_view(),
         name="api-declaration-detail",

@@ -101,6 +101,12 @@ class Declaration(BaseModel):
             models.Index(fields=["hub", "status", "created_at"], name="declaration_queue_idx"),
             models.Index(fields=["organization", "-created_at"], name="declaration_of_org_idx"),
             models.Index(fields=["status", "status_changed_at"], name="declaration_stuck_idx"),
+            # the risk rules' look-ups: an exporter's history, a buyer's recent consignments
+            models.Index(fields=["exporter", "status"], name="declaration_exporter_idx"),
+            models.Index(
+                fields=["importer_id_reference", "created_at"], name="declaration_buyer_id_idx"
+            ),
+            models.Index(fields=["importer", "created_at"], name="declaration_buyer_idx"),
         ]
 
     def __str__(self):
@@ -122,6 +128,8 @@ class DeclarationItem(models.Model):
 
     class Meta:
         ordering = ["declaration_id", "line_no"]
+        # the undervaluation rule: the latest prices declared for an HS code
+        indexes = [models.Index(fields=["hs_code", "-id"], name="declaration_item_hs_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["declaration", "line_no"], name="declaration_line_once"

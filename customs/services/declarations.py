@@ -35,6 +35,7 @@ from ..models import (
 from .duty import CUSTOMS_CURRENCY, REGIMES, Consignment, Item, TariffError, assess, tariff_line
 from .matching import REGIMES_MATCHED, match_differences, records_as_json
 from .rates import customs_rate
+from .reference import reference_cache
 from .risk import risk_decide
 
 logger = logging.getLogger(__name__)
@@ -302,19 +303,78 @@ def declaration_process_enqueue(declaration_id: int) -> None:
         logger.warning("customs: could not enqueue declaration %s", declaration_id)
 
 
+PROCESS_BATCH = 100
+
+
+def declarations_process_enqueue(declaration_ids: list[int]) -> None:
+    """The automatic steps of many declarations, PROCESS_BATCH to a task."""
+    from ..tasks import declarations_process_task
+
+    for start in range(0, len(declaration_ids), PROCESS_BATCH):
+        chunk = declaration_ids[start : start + PROCESS_BATCH]
+        try:
+            declarations_process_task.delay(chunk)
+        except Exception:  # the broker is down: the stuck sweeper re-drives them
+            logger.warning("customs: could not enqueue %s declarations", len(chunk))
+
+
+def declarations_submit(*, declarations: list[Declaration], actor_label: str) -> int:
+    """Submit many drafts at once (a platform's batch, up to a few hundred): all or none; the
+    automatic steps then run in batches that read the tariff and the risk rules once.
+    Returns how many were newly submitted (those already submitted are left as they are)."""
+    with transaction.atomic():
+        locked = list(
+            Declaration.objects.select_for_update()
+            .filter(pk__in=[d.pk for d in declarations])
+            .order_by("pk")  # one lock order for every batch: no deadlock between two
+        )
+        moved = [
+            _move(d, Declaration.Status.SUBMITTED, actor_label)
+            for d in locked
+            if d.status != Declaration.Status.SUBMITTED
+        ]
+        ids = [d.pk for d in moved]
+        transaction.on_commit(lambda: declarations_process_enqueue(ids))
+    return len(moved)
+
+
+def declarations_process(*, declaration_ids: list[int]) -> int:
+    """declaration_process for each, the reference data read once for the whole batch."""
+    with reference_cache():
+        return sum(_process(pk) is not None for pk in declaration_ids)
+
+
 def declaration_process(*, declaration_id: int) -> Declaration | None:
     """Carry a submitted declaration through the automatic steps: assessment, then risk and
     lane (green and blue released at once). Each step is its own transaction on the locked
     row and acts only from its own state, so a repeated or retried run resumes where the
     last one stopped and never repeats an effect."""
+    with reference_cache():
+        return _process(declaration_id)
+
+
+def _process(declaration_id: int) -> Declaration | None:
+    locked = Declaration.objects.select_for_update().prefetch_related("items")
     with transaction.atomic():
-        declaration = Declaration.objects.select_for_update().filter(pk=declaration_id).first()
+        declaration = locked.filter(pk=declaration_id).first()
         if declaration is None:
             return None
         if declaration.status == Declaration.Status.SUBMITTED:
-            _assess(declaration, "duty engine")
+            try:
+                with transaction.atomic():
+                    _assess(declaration, "duty engine")
+            except ApplicationError as error:
+                declaration.refresh_from_db()  # undo what the failed attempt set in memory
+                # not assessable as it stands (a tariff line withdrawn since it was filed):
+                # back to the declarant with the reason, never left waiting
+                _decide(
+                    declaration,
+                    Declaration.Status.REJECTED,
+                    "duty engine",
+                    f"Cannot be assessed: {error.message}",
+                )
     with transaction.atomic():
-        declaration = Declaration.objects.select_for_update().get(pk=declaration_id)
+        declaration = locked.get(pk=declaration_id)
         if declaration.status == Declaration.Status.ASSESSED:
             _route(declaration)
     return declaration
@@ -461,8 +521,14 @@ def declaration_decide(
 def _allowance(declaration: Declaration) -> CbecAnnualTotal:
     """The buyer's running total for the year, locked, with this declaration's own earlier
     reservation given back (it is assessed again)."""
-    CbecAnnualTotal.objects.get_or_create(
-        buyer_key=buyer_key(declaration.importer_id_reference), year=declaration.declared_on.year
+    CbecAnnualTotal.objects.bulk_create(  # INSERT … ON CONFLICT DO NOTHING: no race
+        [
+            CbecAnnualTotal(
+                buyer_key=buyer_key(declaration.importer_id_reference),
+                year=declaration.declared_on.year,
+            )
+        ],
+        ignore_conflicts=True,
     )
     total = CbecAnnualTotal.objects.select_for_update().get(
         buyer_key=buyer_key(declaration.importer_id_reference), year=declaration.declared_on.year

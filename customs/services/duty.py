@@ -30,6 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from ewtp.common.errors import ApplicationError
 
 from ..models import PreferentialRate, RegimeParameter, TariffLine
+from .reference import cached
 
 CUSTOMS_CURRENCY = {"MY": "MYR", "CN": "CNY"}
 REGIMES = {
@@ -110,6 +111,10 @@ def _round(amount: Decimal) -> Decimal:
 def tariff_line(country: str, hs_code: str, on: date) -> TariffLine:
     """The line in force on ``on``: the longest national code that prefixes ``hs_code``, down
     to its 6-digit subheading."""
+    return cached(("tariff", country, hs_code, on), lambda: _tariff_line(country, hs_code, on))
+
+
+def _tariff_line(country: str, hs_code: str, on: date) -> TariffLine:
     candidates = [hs_code[:n] for n in range(len(hs_code), 5, -1)]
     lines = list(
         TariffLine.objects.filter(
@@ -128,10 +133,13 @@ def tariff_line(country: str, hs_code: str, on: date) -> TariffLine:
 
 
 def parameter(country: str, name: str, on: date) -> RegimeParameter:
-    found = (
-        RegimeParameter.objects.filter(country=country, name=name, effective_from__lte=on)
-        .order_by("-effective_from")
-        .first()
+    found = cached(
+        ("parameter", country, name, on),
+        lambda: (
+            RegimeParameter.objects.filter(country=country, name=name, effective_from__lte=on)
+            .order_by("-effective_from")
+            .first()
+        ),
     )
     if found is None:
         raise TariffError(f"No {country} {name} in force on {on}.", "regime_parameter_missing")

@@ -18,8 +18,10 @@ from django.db.models import F, Q, Sum
 
 from ..models import Declaration, DeclarationItem, Lane, LaneDecision, RiskRule, WatchListEntry
 from .duty import REGIMES, parameter, tariff_line
+from .reference import cached
 
 RULES = {}
+HISTORY = 200  # the latest declared unit prices of an HS code the undervaluation rule reads
 
 
 def rule(code: str):
@@ -42,19 +44,24 @@ def _value(declaration: Declaration, amount: Decimal) -> Decimal:
 def undervaluation(declaration: Declaration, params: dict) -> str | None:
     """An item's unit value far below what the same exporter declared for the same HS code."""
     ratio = Decimal(str(params.get("ratio", "0.5")))
-    for item in _items(declaration):
-        history = [
+    items = _items(declaration)
+    history: dict[str, list[Decimal]] = {}
+    for hs_code in {item.hs_code for item in items}:  # one short index scan per HS code
+        history[hs_code] = [
             value / quantity * rate
             for value, quantity, rate in DeclarationItem.objects.filter(
-                hs_code=item.hs_code, declaration__exporter=declaration.exporter
+                hs_code=hs_code, declaration__exporter=declaration.exporter
             )
             .exclude(declaration=declaration)
             .exclude(declaration__status=Declaration.Status.CANCELLED)
-            .values_list("value", "quantity", "declaration__exchange_rate")[:200]
+            .order_by("-id")
+            .values_list("value", "quantity", "declaration__exchange_rate")[:HISTORY]
         ]
-        if len(history) < int(params.get("min_history", 3)):
+    for item in items:
+        prices = history[item.hs_code]
+        if len(prices) < int(params.get("min_history", 3)):
             continue
-        median = statistics.median(history)
+        median = statistics.median(prices)
         unit = _value(declaration, item.value / item.quantity)
         if unit < median * ratio:
             return (
@@ -140,10 +147,14 @@ def restricted(declaration: Declaration, params: dict) -> str | None:
 
 @rule("new_exporter")
 def new_exporter(declaration: Declaration, params: dict) -> str | None:
-    released = Declaration.objects.filter(
-        exporter=declaration.exporter, status=Declaration.Status.RELEASED
-    ).count()
     minimum = int(params.get("min_released", 3))
+    released = (  # counted up to the minimum: an established exporter costs no full count
+        Declaration.objects.filter(
+            exporter=declaration.exporter, status=Declaration.Status.RELEASED
+        )
+        .values("pk")[:minimum]
+        .count()
+    )
     if released < minimum:
         return f"{declaration.exporter} has {released} released declarations (under {minimum})."
     return None
@@ -152,7 +163,7 @@ def new_exporter(declaration: Declaration, params: dict) -> str | None:
 @rule("watch_list")
 def watch_list(declaration: Declaration, params: dict) -> str | None:
     names = {declaration.exporter.lower(), declaration.importer.lower()}
-    for entry in WatchListEntry.objects.all():
+    for entry in cached(("watch_list",), lambda: list(WatchListEntry.objects.all())):
         if entry.name.lower() in names:
             return f"{entry.name} is on the watch list: {entry.reason}."
     return None
@@ -196,7 +207,10 @@ def lane_for(score: int) -> str:
 def risk_decide(declaration: Declaration) -> LaneDecision:
     """Run every enabled rule and store the decision (the caller moves the declaration)."""
     fired = []
-    for risk_rule in RiskRule.objects.filter(enabled=True).order_by("code"):
+    rules = cached(
+        ("risk_rules",), lambda: list(RiskRule.objects.filter(enabled=True).order_by("code"))
+    )
+    for risk_rule in rules:
         check = RULES.get(risk_rule.code)
         reason = check(declaration, risk_rule.parameters or {}) if check else None
         if reason:

@@ -19,7 +19,7 @@ from ewtp.common.notifications import email_after_commit
 from hubs.models import User
 
 from ..models import Declaration
-from .declarations import declaration_process_enqueue
+from .declarations import declarations_process_enqueue
 
 logger = logging.getLogger(__name__)
 AUTOMATIC = (Declaration.Status.SUBMITTED, Declaration.Status.ASSESSED)
@@ -49,8 +49,7 @@ def declarations_stuck_sweep(*, now=None) -> tuple[int, int]:
         Declaration.objects.filter(pk__in=[d.pk for d in stuck]).update(stuck_reported_at=now)
         _report(stuck, now)
     redriven = list(automatic.values_list("pk", flat=True)[:BATCH])
-    for pk in redriven:
-        declaration_process_enqueue(pk)
+    declarations_process_enqueue(redriven)
     return len(redriven), len(stuck)
 
 

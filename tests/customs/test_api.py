@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from customs.models import CustomsExchangeRate, Declaration
+from customs.models import CustomsExchangeRate, Declaration, RiskRule
 from customs.services.declarations import declaration_process
 from customs.services.tariff import tariff_load_bundled
 from hubs.services.organizations import organization_api_client_create
@@ -39,6 +39,7 @@ EXPORT = {
 @pytest.fixture
 def world(kul, hgh, django_capture_on_commit_callbacks):
     tariff_load_bundled()
+    RiskRule.objects.filter(code="random").update(enabled=False)  # lanes are not luck here
     with django_capture_on_commit_callbacks(execute=True):
         fx_rates_load()  # the pipeline derives the customs rates from them
     seller = factories.SellerFactory(home_hub=kul)
@@ -232,3 +233,33 @@ def test_a_duty_quote_for_a_channels_checkout(api, world):
         assert bad.status_code == 400, (change, bad.content)
         assert field in [e["field"] for e in bad.json()["errors"]]
     assert not Declaration.objects.exists()
+
+
+def test_a_platform_submits_a_batch_all_or_none(api, world, django_capture_on_commit_callbacks):
+    auth = bearer(api, world["seller"], world["owner"])
+    refs = [
+        api.post("/api/v1/declarations/", EXPORT, format="json", **auth).json()["reference"]
+        for _ in range(3)
+    ]
+    api.post(f"/api/v1/declarations/{refs[2]}/cancel", {"reason": "x"}, format="json", **auth)
+    refused = api.post("/api/v1/declarations/submit", {"references": refs}, format="json", **auth)
+    assert refused.status_code == 409 and refs[2] in refused.json()["detail"]
+    assert Declaration.objects.filter(status="submitted").count() == 0  # none of them
+    unknown = api.post(
+        "/api/v1/declarations/submit",
+        {"references": [refs[0], "DKULNOPE"]},
+        format="json",
+        **auth,
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["field"] == "references.1"
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = api.post(
+            "/api/v1/declarations/submit", {"references": refs[:2]}, format="json", **auth
+        )
+    assert accepted.status_code == 202 and accepted.json()["submitted"] == 2
+    assert set(
+        Declaration.objects.filter(reference__in=refs[:2]).values_list("status", flat=True)
+    ) == {"released"}
+    again = api.post("/api/v1/declarations/submit", {"references": refs[:2]}, format="json", **auth)
+    assert again.status_code == 409  # released declarations are not submitted again
