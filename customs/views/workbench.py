@@ -1,9 +1,13 @@
 """The customs officers' workbench: the hub's queues by lane and age, and each declaration
 with its assessment and the rules that sent it there; release, hold or reject with a reason."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -39,11 +43,29 @@ class WorkbenchView(WorkbenchMixin, TemplateView):
         counts = selectors.lane_counts(hub=hub)
         return super().get_context_data(
             hub=hub,
+            mix=_lane_mix(hub),
+            mix_days=MIX_DAYS,
             lane=lane,
             lanes=[(value, label, counts.get(value, 0)) for value, label in Lane.choices],
             declarations=selectors.queue_of_hub(hub=hub, lane=lane)[:200],
             **kwargs,
         )
+
+
+MIX_DAYS = 30
+
+
+def _lane_mix(hub) -> list[tuple[str, int, float, int]]:
+    """Each lane's share of the hub's declarations over the last MIX_DAYS days next to its
+    target share (CUSTOMS_LANE_TARGET_SHARES), so that officers see when the rules drift."""
+    mix = selectors.lane_mix(hub=hub, since=timezone.now() - timedelta(days=MIX_DAYS))
+    total = sum(mix.values())
+    return [
+        (label, mix.get(value, 0), 100 * mix.get(value, 0) / total if total else 0.0, target)
+        for (value, label), target in zip(
+            Lane.choices, settings.CUSTOMS_LANE_TARGET_SHARES, strict=True
+        )
+    ]
 
 
 class DeclarationView(WorkbenchMixin, TemplateView):

@@ -66,3 +66,24 @@ def test_others_see_nothing(client, red, kul):
     assert client.get(f"/customs/declarations/{red.reference}/").status_code == 404
     client.force_login(factories.member(factories.SellerFactory()))
     assert client.get("/customs/").status_code == 403
+
+
+def test_the_lane_mix_is_shown_next_to_its_targets(client, red, officer, hgh, settings):
+    settings.CUSTOMS_LANE_TARGET_SHARES = (70, 15, 10, 5)
+    client.force_login(officer)
+    mix = client.get("/customs/").context["mix"]
+    assert [(count, share, target) for _, count, share, target in mix] == [
+        (0, 0.0, 70),
+        (0, 0.0, 15),
+        (0, 0.0, 10),
+        (1, 100.0, 5),
+    ]
+
+
+def test_lane_settings_are_checked_at_start_up(settings):
+    from customs.checks import lane_settings_check
+
+    assert lane_settings_check(None) == []
+    settings.CUSTOMS_LANE_THRESHOLDS = (30, 10, 60)
+    settings.CUSTOMS_LANE_TARGET_SHARES = (70, 15, 10)
+    assert [e.id for e in lane_settings_check(None)] == ["customs.E001", "customs.E002"]
