@@ -73,3 +73,17 @@ def test_demo_world_has_sellers_at_every_stage_and_orders_in_several_states():
     assert (
         Order.objects.filter(buyer__isnull=True, consumer_id_reference__isnull=False).count() == 1
     )
+
+
+def test_demo_world_has_declarations_for_the_customs_officers():
+    from customs.models import Declaration
+    from customs.services.declarations import declarations_process
+
+    seed()
+    submitted = list(Declaration.objects.filter(status="submitted").values_list("pk", flat=True))
+    assert submitted  # the worker assesses them once the demo runs; here, in line:
+    declarations_process(declaration_ids=submitted)
+    held = Declaration.objects.get(regime="CN_CBEC_IMPORT")
+    assert held.status == "held" and held.hub.code == "HGH"
+    assert [d["field"] for d in held.match_differences] == ["payment.payer_id_reference"]
+    assert Declaration.objects.filter(regime="CN_IMPORT").exists()

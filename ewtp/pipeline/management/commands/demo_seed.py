@@ -16,8 +16,15 @@ from django.db import transaction
 from django_countries import countries
 from moneyed import Money
 
+from customs.models import WatchListEntry
+from customs.services.declarations import (
+    declaration_create,
+    declaration_records_attach,
+    declaration_submit,
+)
 from customs.services.tariff import tariff_load_bundled
-from ewtp.common.models import ApiClient
+from ewtp.common.models import ApiClient, OutboxEvent
+from ewtp.common.outbox import outbox_dispatch
 from ewtp.common.services import api_client_create, api_client_secret_rotate, api_client_update
 from hubs.models import Hub, Membership, Order, Organization, Product, User
 from hubs.roles import ROLE_LABELS, roles_of
@@ -34,6 +41,8 @@ from payments.models import FeeSchedule, PaymentIntent
 from payments.services.escrow import escrow_release
 from payments.services.fx import fx_rates_load
 from payments.services.intents import BankTransfer, payment_intent_open, payment_receive, test_bank
+
+from ...customs_filing import import_request, match_records
 
 DEMO_DOMAIN = "demo.ewtp-hub.example"
 API_CLIENTS = [
@@ -338,6 +347,12 @@ class Command(BaseCommand):
             eroad_open(origin=hubs["KUL"], destination=hubs["HGH"], transit_days=3)
             eroad_open(origin=hubs["HGH"], destination=hubs["KUL"], transit_days=3)
             fx_rates_load()
+            # customs derives its rates from them through the pipeline: delivered now, as the
+            # demo's import declarations below convert ringgit at them
+            for event in OutboxEvent.objects.filter(
+                name="payments.fx_rates_loaded", dispatched_at__isnull=True
+            ):
+                outbox_dispatch(event_id=event.pk)
             tariff_load_bundled()  # regime thresholds and the demo catalogue's tariff
             self._logistics_network(hubs)
             for code, percent, fixed_minor in (("KUL", "2.50", 100), ("HGH", "2.00", 500)):
@@ -357,6 +372,10 @@ class Command(BaseCommand):
                 user.is_staff = user.is_superuser = superuser
                 user.save()
             organizations = {row[0]: self._organization(hubs, *row) for row in ORGANIZATIONS}
+            WatchListEntry.objects.get_or_create(
+                name="Hangzhou West Lake Tea Trading Co., Ltd.",
+                defaults={"reason": "Earlier consignment of tea held for mislabelled origin."},
+            )
             if not Order.objects.filter(seller__in=organizations.values()).exists():
                 self._orders(organizations, hubs)
                 consolidate()  # the shipped orders' parcels onto the next flights
@@ -468,7 +487,7 @@ class Command(BaseCommand):
                 name="Demo Marketplace", kind=ApiClient.Kind.CHANNEL, scopes=API_CLIENTS[1][2]
             ).client
         kopi = organizations["Kopi Borneo Enterprise"]
-        order_place(
+        consumer_order = order_place(
             request=OrderRequest(
                 seller=kopi,
                 destination_hub=hubs["HGH"],
@@ -486,6 +505,47 @@ class Command(BaseCommand):
             actor=None,
             actor_label="API client Demo Marketplace",
         )
+        self._import_declarations(consumer_order)
+
+    def _import_declarations(self, consumer_order):
+        """The destination's declarations of the orders that reached it (arrival is the
+        journey's later step): general trade for businesses, and one cross-border retail
+        import whose payment came from someone else's account, held by the three-record
+        match for the HGH officers."""
+        arrived = Order.objects.filter(
+            status__in=["shipped", "delivered", "completed"], destination_hub__code="HGH"
+        ).prefetch_related("lines", "parcels")
+        for order in arrived:
+            waybill = order.parcels.all()[0].waybill
+            declaration = declaration_create(
+                request=import_request(order, waybill=waybill), actor_label="demo data"
+            )
+            declaration_submit(declaration=declaration, actor_label="demo data")
+        payment_intent_open(order=consumer_order)
+        intent = PaymentIntent.objects.get(order=consumer_order)
+        payment_receive(
+            order_reference=consumer_order.reference,
+            transfer=BankTransfer(
+                bank=test_bank(),
+                bank_reference=f"DEMO-{consumer_order.reference}",
+                amount=intent.amount,
+                payer_name="Li Wei",
+            ),
+        )
+        parcel = self._parcel(consumer_order, ready=True)
+        declaration = declaration_create(
+            request=import_request(consumer_order, waybill=parcel.waybill),
+            actor_label="demo data",
+        )
+        records = match_records(
+            consumer_order,
+            payer_id_reference="330106198807150021",  # the payer is not the buyer
+            paid=consumer_order.total.amount,
+            waybill=parcel.waybill,
+            shipped={line.hs_code: line.quantity for line in consumer_order.lines.all()},
+        )
+        declaration_records_attach(declaration=declaration, actor_label="demo data", **records)
+        declaration_submit(declaration=declaration, actor_label="demo data")
 
     def _logistics_network(self, hubs):
         carriers_load()
@@ -524,6 +584,7 @@ class Command(BaseCommand):
             parcel = parcel_receive(parcel=parcel, actor=None)
             parcel = parcel_weigh(parcel=parcel, measured_kg=weight * Decimal("1.02"), actor=None)
             parcel_export_release(parcel=parcel, actor_label="demo customs")
+        return parcel
 
     def _api_client(self, name, kind, scopes):
         client = ApiClient.objects.filter(application__name=name).first()

@@ -1,0 +1,108 @@
+"""What customs is told about an order, built from the other apps' records as plain data:
+the export declaration at the origin hub, the import declaration at the destination, and the
+order, payment and waybill records of China's three-record match. Used by the journey's steps
+(and the demo world, which files through the same functions)."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from customs.services.declarations import DeclarationRequest, ItemRequest
+from customs.services.matching import OrderRecord, PaymentRecord, WaybillRecord
+from ewtp.common.money import money_from_minor
+from hubs.models import Order
+
+EXPORT_REGIMES = {"MY": "MY_EXPORT", "CN": "CN_EXPORT"}
+
+
+def _items(order: Order) -> list[ItemRequest]:
+    return [
+        ItemRequest(
+            hs_code=line.hs_code,
+            description=line.title,
+            origin=line.origin_country.code,
+            quantity=line.quantity,
+            net_weight_kg=line.unit_weight_kg * line.quantity,
+            value=line.line_total.amount,
+        )
+        for line in order.lines.all()
+    ]
+
+
+def _paid_in_order_currency(order: Order, amount_minor: int, currency: str) -> Decimal | None:
+    """What the buyer paid, where it can be compared with the declared value without a rate."""
+    if currency != order.total.currency.code:
+        return None
+    return money_from_minor(amount_minor, currency).amount
+
+
+def export_request(order: Order, *, paid_minor: int, paid_currency: str) -> DeclarationRequest:
+    hub = order.origin_hub
+    return DeclarationRequest(
+        regime=EXPORT_REGIMES[hub.country.code],
+        hub=hub,
+        exporter=order.seller.legal_name,
+        importer=order.buyer_label,
+        importer_id_reference=order.consumer_id_reference,
+        declarant=f"eWTP Hub {hub.code} for {order.seller.legal_name}",
+        currency=order.total.currency.code,
+        declared_on=timezone.localdate(),
+        items=_items(order),
+        incoterm=order.incoterm,
+        organization=order.seller,
+        order=order,
+        paid_amount=_paid_in_order_currency(order, paid_minor, paid_currency),
+    )
+
+
+def import_request(order: Order, *, waybill: str) -> DeclarationRequest:
+    """At the destination: cross-border retail for a channel's consumer in China, general
+    import otherwise."""
+    hub = order.destination_hub
+    country = hub.country.code
+    regime = "CN_CBEC_IMPORT" if country == "CN" and order.is_b2c else f"{country}_IMPORT"
+    return DeclarationRequest(
+        regime=regime,
+        hub=hub,
+        exporter=order.seller.legal_name,
+        importer=order.buyer_label,
+        importer_id_reference=order.consumer_id_reference,
+        declarant=f"eWTP Hub {hub.code} for {order.buyer_label}",
+        currency=order.total.currency.code,
+        declared_on=timezone.localdate(),
+        items=_items(order),
+        incoterm=order.incoterm,
+        sold_online_by_registered_seller=order.is_b2c,
+        waybill=waybill,
+        organization=order.seller,
+        order=order,
+    )
+
+
+def match_records(
+    order: Order, *, payer_id_reference: str, paid: Decimal, waybill: str, shipped: dict
+) -> dict:
+    """The three records as the platform, the payment provider and the carrier state them.
+    ``shipped``: HS code → quantity in the parcels under ``waybill``."""
+    goods = tuple((line.hs_code, line.quantity) for line in order.lines.all())
+    currency = order.total.currency.code
+    return {
+        "order": OrderRecord(
+            reference=order.reference,
+            buyer_id_reference=order.consumer_id_reference,
+            amount=order.total.amount,
+            currency=currency,
+            goods=goods,
+        ),
+        "payment": PaymentRecord(
+            reference=f"PAY-{order.reference}",
+            payer_id_reference=payer_id_reference,
+            amount=paid,
+            currency=currency,
+        ),
+        "waybill": WaybillRecord(
+            waybill=waybill,
+            consignee_id_reference=order.consumer_id_reference,
+            goods=tuple(shipped.items()),
+        ),
+    }

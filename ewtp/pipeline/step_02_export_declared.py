@@ -1,0 +1,49 @@
+"""Step 2: the order is paid → its export declaration is filed at the origin hub from the
+order's lines (HS code, origin, weight and value as sold) with what the buyer actually paid,
+and submitted; customs assesses and routes it on the worker (green and blue are released at
+once, yellow and red wait for the hub's officers). A declaration customs cannot accept as it
+stands (a product whose HS code is not in the tariff, prohibited goods) is not filed: the
+seller is told why by e-mail and files it by hand once corrected."""
+
+from customs.services.declarations import declaration_create, declaration_submit
+from ewtp.common.errors import ApplicationError
+from ewtp.common.notifications import email_after_commit
+from ewtp.common.outbox import subscribe
+from hubs.models import Membership, Order
+from payments.events import OrderPaid
+
+from .customs_filing import EXPORT_REGIMES, export_request
+
+
+@subscribe("payments.order_paid", name="pipeline.export_declared")
+def export_declared(event: OrderPaid) -> None:
+    order = (
+        Order.objects.select_related("seller", "buyer", "origin_hub")
+        .prefetch_related("lines")
+        .get(pk=event.order_id)
+    )
+    regime = EXPORT_REGIMES.get(order.origin_hub.country.code)
+    if regime is None or order.declarations.filter(regime=regime).exists():
+        return  # no export regime at this hub, or filed already (a repeated event)
+    try:
+        declaration = declaration_create(
+            request=export_request(
+                order, paid_minor=event.amount_minor, paid_currency=event.currency
+            ),
+            actor_label="pipeline",
+        )
+    except ApplicationError as error:
+        owners = Membership.objects.filter(organization=order.seller).values_list(
+            "user__email", flat=True
+        )
+        email_after_commit(
+            to=list(owners),
+            subject=f"eWTP Hub: export declaration for order {order.reference} not filed",
+            body=(
+                f"Order {order.reference} is paid, but its export declaration could not be "
+                f"filed automatically: {error.message}\n\nCorrect the product and file the "
+                "declaration by hand under Declarations in the portal."
+            ),
+        )
+        return
+    declaration_submit(declaration=declaration, actor_label="pipeline")

@@ -1,0 +1,56 @@
+"""Step 2: a paid order's export declaration is filed from its lines and submitted; customs
+assesses and routes it. Repeated events file nothing more; goods customs cannot take are
+not filed and the seller is told why."""
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+
+from customs.models import Declaration, RiskRule, TariffLine
+from customs.services.tariff import tariff_load_bundled
+from ewtp.common.models import OutboxDelivery, OutboxEvent
+from ewtp.common.outbox import outbox_dispatch
+from tests import factories, ledger
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bank(db):
+    return factories.api_client(kind="bank", name="Bank", scopes=["payments:write"]).client
+
+
+def test_a_paid_order_is_declared_for_export_and_cleared(
+    hgh, bank, django_capture_on_commit_callbacks
+):
+    tariff_load_bundled()
+    RiskRule.objects.filter(code="random").update(enabled=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = ledger.paid_order(destination_hub=hgh, bank=bank, quantity=2)
+    declaration = Declaration.objects.get(order=order)
+    assert (declaration.regime, declaration.hub.code) == ("MY_EXPORT", "KUL")
+    assert declaration.organization == order.seller
+    assert declaration.status == "released"  # a new exporter: blue, released at once
+    item = declaration.items.get()
+    assert (item.hs_code, item.quantity, item.value) == ("621410", 2, Decimal("90.00"))
+    assert declaration.paid_amount == Decimal("90.00")
+    event = OutboxEvent.objects.get(name="payments.order_paid")
+    OutboxDelivery.objects.filter(event=event).delete()  # as if delivered again
+    OutboxEvent.objects.filter(pk=event.pk).update(dispatched_at=None)
+    outbox_dispatch(event_id=event.pk)
+    assert Declaration.objects.filter(order=order).count() == 1
+
+
+def test_goods_customs_cannot_take_are_not_filed_and_the_seller_is_told(
+    hgh, bank, django_capture_on_commit_callbacks
+):
+    tariff_load_bundled()
+    TariffLine.objects.filter(country="MY", hs_code="621410").delete()
+    with django_capture_on_commit_callbacks(execute=True):  # the steps run after this block
+        order = ledger.paid_order(destination_hub=hgh, bank=bank)
+        owner = factories.member(order.seller)
+    assert not Declaration.objects.exists()
+    (message,) = [m for m in mail.outbox if "not filed" in m.subject]
+    assert order.reference in message.subject and "HS 621410" in message.body
+    assert message.to == [owner.email]
