@@ -28,7 +28,9 @@ def _p(text, style) -> Paragraph:
     return Paragraph(escape(str(text)), style)
 
 
-def declaration_pdf(declaration: Declaration) -> bytes:
+def declaration_pdf(declaration: Declaration, *, for_officer: bool = False) -> bytes:
+    """``for_officer``: the history with the risk engine's reasons and the officers' names;
+    otherwise as the declarant sees it."""
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     buffer = io.BytesIO()
@@ -118,8 +120,8 @@ def declaration_pdf(declaration: Declaration) -> bytes:
                 [
                     f"{t.created_at:%Y-%m-%d %H:%M}",
                     f"{t.from_status or '—'} → {t.to_status}",
-                    _p(t.actor_label, small),
-                    _p(t.reason, small),
+                    _p(t.actor_label if for_officer else t.public_actor, small),
+                    _p(t.reason if for_officer else t.public_reason, small),
                 ]
                 for t in d.transitions.all()
             ],

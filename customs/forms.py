@@ -51,9 +51,6 @@ class DeclarationForm(forms.Form):
         label=_("Sold online by a seller registered for low-value goods tax"), required=False
     )
     air_courier = forms.BooleanField(label=_("By air courier"), required=False, initial=True)
-    declared_on = forms.DateField(
-        label=_("Declaration date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
 
     def __init__(self, *args, hubs=(), orders=(), **kwargs):
         super().__init__(*args, **kwargs)

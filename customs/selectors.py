@@ -79,7 +79,7 @@ def declaration_list_of_organization(*, organization, status: str = "") -> Query
         declarations = declarations.filter(status=status)
     return (
         declarations.select_related("hub", "order")
-        .annotate(last_reason=Subquery(last.values("reason")[:1]))
+        .annotate(last_reason=Subquery(last.values("public_reason")[:1]))
         .order_by("-created_at", "-id")
     )
 

@@ -68,8 +68,8 @@ class TransitionOutput(serializers.Serializer):
     from_status = serializers.CharField()
     to_status = serializers.CharField()
     at = serializers.DateTimeField(source="created_at")
-    by = serializers.CharField(source="actor_label")
-    reason = serializers.CharField()
+    by = serializers.CharField(source="public_actor", help_text='e.g. "Customs KUL"')
+    reason = serializers.CharField(source="public_reason")
 
 
 class DeclarationOutput(serializers.Serializer):
@@ -166,13 +166,6 @@ class DeclarationInput(serializers.Serializer):
     incoterm = serializers.ChoiceField(choices=Declaration.Incoterm.values, default="DAP")
     waybill = serializers.CharField(max_length=20, allow_blank=True, default="")
     currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217 code of the values")
-    exchange_rate = serializers.DecimalField(
-        max_digits=20,
-        decimal_places=10,
-        required=False,
-        min_value=Decimal("0.0000000001"),
-        help_text="Customs currency per unit; default: the customs rate in force that day",
-    )
     freight = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0, default=Decimal(0)
     )
@@ -183,7 +176,6 @@ class DeclarationInput(serializers.Serializer):
     fta_certificate = serializers.CharField(max_length=40, allow_blank=True, default="")
     sold_online_by_registered_seller = serializers.BooleanField(default=False)
     air_courier = serializers.BooleanField(default=True)
-    declared_on = serializers.DateField(required=False, help_text="Default: today")
     items = ItemInput(many=True, min_length=1, max_length=200)
 
 
@@ -313,9 +305,8 @@ def _declaration_request(organization, data) -> DeclarationRequest:
         importer_id_reference=data["importer_id_reference"],
         declarant=data.get("declarant") or organization.legal_name,
         currency=data["currency"],
-        exchange_rate=data.get("exchange_rate"),
-        exchange_rate_source="declared" if data.get("exchange_rate") else "",
-        declared_on=data.get("declared_on") or timezone.localdate(),
+        # customs' own rate of the day, and today: a declarant chooses neither
+        declared_on=timezone.localdate(),
         items=_items(data["items"]),
         incoterm=data["incoterm"],
         freight=data["freight"],

@@ -31,7 +31,8 @@ class Declaration(BaseModel):
         Status.DRAFT: {Status.SUBMITTED, Status.CANCELLED},
         Status.SUBMITTED: {Status.ASSESSED, Status.REJECTED, Status.CANCELLED},
         # an amendment goes back to submitted and is assessed again
-        Status.ASSESSED: {Status.LANE, Status.SUBMITTED, Status.CANCELLED},
+        # rejected: it cannot be routed as it stands (the risk engine refused its data)
+        Status.ASSESSED: {Status.LANE, Status.SUBMITTED, Status.REJECTED, Status.CANCELLED},
         Status.LANE: {Status.RELEASED, Status.HELD, Status.REJECTED, Status.SUBMITTED},
         Status.HELD: {Status.RELEASED, Status.REJECTED, Status.SUBMITTED},
         Status.RELEASED: set(),
@@ -94,6 +95,7 @@ class Declaration(BaseModel):
     # sweeper last reported the declaration as stuck in that state
     status_changed_at = models.DateTimeField(null=True, blank=True)
     stuck_reported_at = models.DateTimeField(null=True, blank=True)
+    redriven_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -107,6 +109,15 @@ class Declaration(BaseModel):
                 fields=["importer_id_reference", "created_at"], name="declaration_buyer_id_idx"
             ),
             models.Index(fields=["importer", "created_at"], name="declaration_buyer_idx"),
+        ]
+        constraints = [
+            # one live declaration per order and regime: a repeated pipeline event or a hand
+            # filing next to the automatic one cannot declare the same goods twice
+            models.UniqueConstraint(
+                fields=["order", "regime"],
+                condition=Q(order__isnull=False) & ~Q(status__in=["cancelled", "rejected"]),
+                name="declaration_once_per_order_and_regime",
+            )
         ]
 
     def __str__(self):
@@ -172,6 +183,11 @@ class DeclarationTransition(models.Model):
     to_status = models.CharField(max_length=10)
     actor_label = models.CharField(max_length=254)
     reason = models.CharField(max_length=500, blank=True)
+    # What the declarant and its channels see: the officer as "Customs KUL" rather than a
+    # person, and a lane without the risk rules and weights that chose it (those would teach
+    # a trader how to stay green); the full record stays with the officers.
+    public_actor = models.CharField(max_length=100, blank=True)
+    public_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -149,6 +149,19 @@ def item_check(index: int, item: ItemRequest, country: str, on: date) -> None:
         _invalid("Describe the goods.", f"{prefix}.description")
 
 
+MAX_CUSTOMS_VALUE = Decimal("10000000000")  # duties and taxes on it fit their columns
+
+
+def _check_magnitude(items, freight: Decimal, insurance: Decimal, rate: Decimal) -> None:
+    value = (sum((item.value for item in items), Decimal(0)) + freight + insurance) * rate
+    if value > MAX_CUSTOMS_VALUE:
+        _invalid(
+            f"The consignment's customs value is at most {MAX_CUSTOMS_VALUE:,.0f} in the "
+            "customs currency: split it into several declarations.",
+            "items",
+        )
+
+
 def declaration_create(*, request: DeclarationRequest, actor_label: str) -> Declaration:
     _check(request)
     country = REGIMES[request.regime]
@@ -157,6 +170,21 @@ def declaration_create(*, request: DeclarationRequest, actor_label: str) -> Decl
         rate, rate_source = customs_rate(
             country=country, currency=request.currency.upper(), on=request.declared_on
         )
+    _check_magnitude(request.items, request.freight, request.insurance, rate)
+    try:
+        return _insert(request, country, rate, rate_source, actor_label)
+    except IntegrityError:
+        if request.order is None:
+            raise
+        raise ConflictError(
+            f"Order {request.order.reference} already has a {request.regime} declaration "
+            "that is not cancelled or rejected.",
+            "declaration_exists",
+            extra={"field": "order"},
+        ) from None
+
+
+def _insert(request, country, rate, rate_source, actor_label) -> Declaration:
     with transaction.atomic():
         declaration = Declaration.objects.create(
             reference=f"D{request.hub.code}{secrets.token_hex(6).upper()}",
@@ -184,7 +212,7 @@ def declaration_create(*, request: DeclarationRequest, actor_label: str) -> Decl
             paid_amount=request.paid_amount,
         )
         _replace_items(declaration, request.items)
-        _record(declaration, "", Declaration.Status.DRAFT, actor_label, "")
+        _record(declaration, "", Declaration.Status.DRAFT, actor_label, "", Public())
         declaration.status_changed_at = timezone.now()
         declaration.save(update_fields=["status_changed_at"])
     return declaration
@@ -209,13 +237,15 @@ def _replace_items(declaration: Declaration, items: list[ItemRequest]) -> None:
     )
 
 
-def _record(declaration, before, after, actor_label, reason):
+def _record(declaration, before, after, actor_label, reason, public: "Public"):
     DeclarationTransition.objects.create(
         declaration=declaration,
         from_status=before,
         to_status=after,
         actor_label=actor_label[:254],
         reason=reason[:500],
+        public_actor=(public.actor or actor_label)[:100],
+        public_reason=(reason if public.reason is None else public.reason)[:500],
     )
     audit_record(
         actor=None,
@@ -227,7 +257,21 @@ def _record(declaration, before, after, actor_label, reason):
     )
 
 
-def _move(declaration: Declaration, to: str, actor_label: str, reason: str = "") -> Declaration:
+@dataclass(frozen=True)
+class Public:
+    """What the declarant is told of a step, where it differs from the officers' record."""
+
+    actor: str = ""  # default: the actor's label
+    reason: str | None = None  # default: the reason
+
+
+def _move(
+    declaration: Declaration,
+    to: str,
+    actor_label: str,
+    reason: str = "",
+    public: Public = Public(),
+) -> Declaration:
     if not declaration.can_become(to):
         raise ConflictError(
             f"Declaration {declaration.reference} is "
@@ -249,18 +293,20 @@ def _move(declaration: Declaration, to: str, actor_label: str, reason: str = "")
             "updated_at",
         ]
     )
-    _record(declaration, before, to, actor_label, reason)
-    _tell_channels(declaration, reason)
+    _record(declaration, before, to, actor_label, reason, public)
+    _tell_channels(declaration, reason if public.reason is None else public.reason)
     return declaration
 
 
 def _tell_channels(declaration: Declaration, reason: str) -> None:
     """A webhook to the SME's own API clients and to the channel its order came from."""
-    if declaration.organization_id is None and declaration.order_id is None:
-        return
-    clients = Q(organization_link__organization_id=declaration.organization_id)
+    clients = Q(pk__in=[])
+    if declaration.organization_id:  # never "no organisation": that is every bank's client
+        clients |= Q(organization_link__organization_id=declaration.organization_id)
     if declaration.order_id:
         clients |= Q(orders__pk=declaration.order_id)
+    if declaration.organization_id is None and declaration.order_id is None:
+        return
     webhook_emit_to(
         clients=ApiClient.objects.filter(clients),
         event="declaration.status",
@@ -282,13 +328,23 @@ def buyer_key(id_reference: str) -> str:
     return hashlib.sha256(id_reference.strip().upper().encode()).hexdigest()
 
 
+SUBMITTED_OR_LATER = {
+    Declaration.Status.SUBMITTED,
+    Declaration.Status.ASSESSED,
+    Declaration.Status.LANE,
+    Declaration.Status.HELD,
+    Declaration.Status.RELEASED,
+    Declaration.Status.REJECTED,
+}
+
+
 def declaration_submit(*, declaration: Declaration, actor_label: str) -> Declaration:
     """Submit a draft: assessment, risk and release follow in the background
     (declaration_process), started once the submission is committed."""
     with transaction.atomic():
         locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
-        if locked.status == Declaration.Status.SUBMITTED:
-            return locked  # a repeated submission: it is already on its way
+        if locked.status in SUBMITTED_OR_LATER:
+            return locked  # a repeated submission: it is on its way, or through
         _move(locked, Declaration.Status.SUBMITTED, actor_label)
         transaction.on_commit(lambda: declaration_process_enqueue(locked.pk))
         return locked
@@ -331,7 +387,7 @@ def declarations_submit(*, declarations: list[Declaration], actor_label: str) ->
         moved = [
             _move(d, Declaration.Status.SUBMITTED, actor_label)
             for d in locked
-            if d.status != Declaration.Status.SUBMITTED
+            if d.status not in SUBMITTED_OR_LATER
         ]
         ids = [d.pk for d in moved]
         transaction.on_commit(lambda: declarations_process_enqueue(ids))
@@ -340,8 +396,17 @@ def declarations_submit(*, declarations: list[Declaration], actor_label: str) ->
 
 def declarations_process(*, declaration_ids: list[int]) -> int:
     """declaration_process for each, the reference data read once for the whole batch."""
+    done = 0
     with reference_cache():
-        return sum(_process(pk) is not None for pk in declaration_ids)
+        for pk in declaration_ids:
+            try:
+                done += _process(pk) is not None
+            except (OperationalError, InterfaceError):
+                raise  # transient: the task is retried, the finished ones are no-ops then
+            except Exception:
+                # one declaration's bug must not hold up the batch; the sweeper reports it
+                logger.exception("customs: declaration %s could not be processed", pk)
+    return done
 
 
 def declaration_process(*, declaration_id: int) -> Declaration | None:
@@ -355,28 +420,31 @@ def declaration_process(*, declaration_id: int) -> Declaration | None:
 
 def _process(declaration_id: int) -> Declaration | None:
     locked = Declaration.objects.select_for_update().prefetch_related("items")
-    with transaction.atomic():
-        declaration = locked.filter(pk=declaration_id).first()
-        if declaration is None:
-            return None
-        if declaration.status == Declaration.Status.SUBMITTED:
+    for state, step, failure in (
+        (Declaration.Status.SUBMITTED, lambda d: _assess(d, "duty engine"), "assessed"),
+        (Declaration.Status.ASSESSED, _route, "routed"),
+    ):
+        with transaction.atomic():
+            declaration = locked.filter(pk=declaration_id).first()
+            if declaration is None:
+                return None
+            if declaration.status != state:
+                continue
             try:
                 with transaction.atomic():
-                    _assess(declaration, "duty engine")
-            except ApplicationError as error:
-                declaration.refresh_from_db()  # undo what the failed attempt set in memory
-                # not assessable as it stands (a tariff line withdrawn since it was filed):
-                # back to the declarant with the reason, never left waiting
+                    step(declaration)
+            except (ApplicationError, DataError) as error:
+                # not assessable as it stands (a tariff line withdrawn since it was filed,
+                # a value too large for any column): back to the declarant with the reason,
+                # never left waiting for a retry that would fail the same way
+                declaration = locked.get(pk=declaration_id)
+                message = getattr(error, "message", "a value is out of range")
                 _decide(
                     declaration,
                     Declaration.Status.REJECTED,
                     "duty engine",
-                    f"Cannot be assessed: {error.message}",
+                    f"Cannot be {failure}: {message}",
                 )
-    with transaction.atomic():
-        declaration = locked.get(pk=declaration_id)
-        if declaration.status == Declaration.Status.ASSESSED:
-            _route(declaration)
     return declaration
 
 
@@ -401,6 +469,7 @@ def _route(declaration: Declaration, at_least: str = "") -> Declaration:
         "risk engine",
         f"{decision.get_lane_display()}, score {decision.score}"
         + (f": {reasons}" if reasons else ""),
+        Public(reason=decision.get_lane_display()),
     )
     if decision.lane in (Lane.GREEN, Lane.BLUE):
         differences = _match(declaration)
@@ -457,8 +526,10 @@ def declaration_records_attach(
         return locked
 
 
-def _decide(declaration: Declaration, to: str, actor_label: str, reason: str) -> Declaration:
-    _move(declaration, to, actor_label, reason)
+def _decide(
+    declaration: Declaration, to: str, actor_label: str, reason: str, public: Public = Public()
+) -> Declaration:
+    _move(declaration, to, actor_label, reason, public)
     if to == Declaration.Status.REJECTED:
         _give_back_allowance(declaration)
     event_record(
@@ -515,7 +586,13 @@ def declaration_decide(
                     _differ_reason(differences) + ". Hold it until they do, or reject it.",
                     "records_differ",
                 )
-        return _decide(locked, targets[decision], actor.email, reason.strip())
+        return _decide(
+            locked,
+            targets[decision],
+            actor.email,
+            reason.strip(),
+            Public(actor=f"Customs {locked.hub.code}"),
+        )
 
 
 def _allowance(declaration: Declaration) -> CbecAnnualTotal:
@@ -604,6 +681,17 @@ def declaration_amend(
             _invalid(f"A declaration has 1 to {MAX_ITEMS} items.", "items")
         for index, item in enumerate(items):
             item_check(index, item, country, locked.declared_on)
+        _check_magnitude(items, locked.freight, locked.insurance, locked.exchange_rate)
+        if locked.status == Declaration.Status.DRAFT:  # corrected before it was submitted
+            _replace_items(locked, items)
+            audit_record(
+                actor=None,
+                actor_label=actor_label,
+                action="customs.declaration.draft_amended",
+                target=locked,
+                reason=reason.strip(),
+            )
+            return locked
         # an amendment never lets goods an officer holds or queued slip out unseen
         queued = locked.status in (Declaration.Status.LANE, Declaration.Status.HELD)
         earlier_lane = locked.lane

@@ -69,7 +69,6 @@ class DeclarationCreateView(SmeMixin, TemplateView):
             hubs=Hub.objects.order_by("code"),
             orders=organization.sales.order_by("-created_at")[:100],
             initial={
-                "declared_on": timezone.localdate(),
                 "currency": organization.currency,
                 "hub": organization.home_hub.code if organization.home_hub_id else "",
             },
@@ -110,7 +109,7 @@ class DeclarationCreateView(SmeMixin, TemplateView):
             importer_id_reference=data["importer_id_reference"],
             declarant=data["declarant"] or organization.legal_name,
             currency=data["currency"].upper(),
-            declared_on=data["declared_on"],
+            declared_on=timezone.localdate(),
             items=items,
             incoterm=data["incoterm"],
             freight=data["freight"],
@@ -216,16 +215,27 @@ class DeclarationPdfView(View):
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         declaration = selectors.declaration_for_print(reference=reference[:20])
-        if declaration is None or not _may_print(user, declaration):
+        if declaration is None:
             raise Http404("No such declaration.")
-        response = HttpResponse(declaration_pdf(declaration), content_type="application/pdf")
+        officer = _is_officer_of(user, declaration)
+        if not (officer or _is_declarant(user, declaration)):
+            raise Http404("No such declaration.")
+        response = HttpResponse(
+            declaration_pdf(declaration, for_officer=officer), content_type="application/pdf"
+        )
         response["Content-Disposition"] = f'inline; filename="{declaration.reference}.pdf"'
         return response
 
 
-def _may_print(user, declaration: Declaration) -> bool:
-    if has_permission(user, Perm.CUSTOMS_WORKBENCH) and user.official_hub_id:
-        return user.official_hub_id == declaration.hub_id
+def _is_officer_of(user, declaration: Declaration) -> bool:
+    return (
+        has_permission(user, Perm.CUSTOMS_WORKBENCH)
+        and user.official_hub_id is not None
+        and user.official_hub_id == declaration.hub_id
+    )
+
+
+def _is_declarant(user, declaration: Declaration) -> bool:
     return declaration.organization is not None and can_act_for(
         user, declaration.organization, Perm.ORDERS_TRADE
     )

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from customs.models import CustomsExchangeRate, Declaration, RiskRule
 from customs.services.declarations import declaration_process
@@ -103,11 +104,14 @@ def test_a_foreign_currency_is_converted_at_the_customs_rate_of_the_day(api, wor
         "currency": "MYR",
         "importer": "Chen Jing",
         "importer_id_reference": "11010519491231002X",
-        "declared_on": "2026-04-14",
+        # neither is the declarant's to choose: ignored
+        "exchange_rate": "0.0001",
+        "declared_on": "2025-01-02",
     }
     created = api.post("/api/v1/declarations/", body, format="json", **auth)
     assert created.status_code == 201, created.content
     assert created.json()["exchange_rate"] == "1.7187796055"  # 7.9827 / 4.6444
+    assert created.json()["declared_on"] == str(timezone.localdate())
     assert created.json()["exchange_rate_source"] == "ECB reference 2026-04-13"
 
 
@@ -129,9 +133,7 @@ def test_a_foreign_currency_is_converted_at_the_customs_rate_of_the_day(api, wor
         ({"items": [{**ITEM, "origin": ""}]}, "items.0.origin"),
         ({"items": [{**ITEM, "quantity": -1}]}, "items.0.quantity"),
         ({"fta_agreement": "ACFTA"}, "fta_certificate"),
-        ({"exchange_rate": "-1"}, "exchange_rate"),
         ({"order": "NOPE"}, "order"),
-        ({"declared_on": "yesterday"}, "declared_on"),
         ({"freight": "1e400"}, "freight"),
     ],
 )
@@ -203,12 +205,7 @@ def test_a_duty_quote_for_a_channels_checkout(api, world):
     channel = factories.api_client(kind="channel", name="Shop", scopes=["customs:quote"])
     token = issue_token(api, channel).json()["access_token"]
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    quote = {
-        "destination_hub": "HGH",
-        "currency": "CNY",
-        "items": [ITEM],
-        "buyer_id_reference": "11010519491231002X",
-    }
+    quote = {"destination_hub": "HGH", "currency": "CNY", "items": [ITEM]}
     response = api.post("/api/v1/duty-quotes", quote, format="json", **auth)
     assert response.status_code == 200, response.content
     body = response.json()
@@ -262,4 +259,81 @@ def test_a_platform_submits_a_batch_all_or_none(api, world, django_capture_on_co
         Declaration.objects.filter(reference__in=refs[:2]).values_list("status", flat=True)
     ) == {"released"}
     again = api.post("/api/v1/declarations/submit", {"references": refs[:2]}, format="json", **auth)
-    assert again.status_code == 409  # released declarations are not submitted again
+    assert again.status_code == 202 and again.json()["submitted"] == 0  # a retry: no-op
+
+
+def test_what_the_declarant_sees_leaves_out_the_risk_rules_and_the_officers_name(
+    api, world, kul, django_capture_on_commit_callbacks
+):
+    from customs.models import WatchListEntry
+    from customs.services.declarations import declaration_decide
+    from hubs.models import User
+
+    WatchListEntry.objects.create(name=EXPORT["importer"], reason="earlier seizure")
+    auth = bearer(api, world["seller"], world["owner"])
+    reference = api.post("/api/v1/declarations/", EXPORT, format="json", **auth).json()["reference"]
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/declarations/{reference}/submit", **auth)
+    officer = factories.UserFactory(
+        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=kul, email="k@customs.my"
+    )
+    declaration_decide(
+        declaration=Declaration.objects.get(reference=reference),
+        decision="hold",
+        reason="Bring the certificate of origin.",
+        actor=officer,
+    )
+    body = api.get(f"/api/v1/declarations/{reference}", **auth).json()
+    steps = {t["to_status"]: t for t in body["transitions"]}
+    assert steps["lane"]["reason"] == "Red: physical inspection"
+    assert steps["held"] == {
+        **steps["held"],
+        "by": "Customs KUL",
+        "reason": "Bring the certificate of origin.",
+    }
+    text = str(body)
+    assert "watch" not in text and "score" not in text and "k@customs.my" not in text
+    full = Declaration.objects.get(reference=reference).transitions.get(to_status="lane")
+    assert "watch_list" in full.reason  # the officers' record keeps it
+
+
+def test_a_consignment_too_large_for_any_column_is_refused_up_front(api, world):
+    auth = bearer(api, world["seller"], world["owner"])
+    huge = {**EXPORT, "items": [{**ITEM, "value": "99999999.00"}] * 200}
+    response = api.post("/api/v1/declarations/", huge, format="json", **auth)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "items"
+
+
+def test_one_live_declaration_per_order_and_regime(api, world, hgh):
+    from tests import ledger
+
+    order = ledger.placed_order(destination_hub=hgh)
+    auth = bearer(api, order.seller, factories.member(order.seller))
+    body = {**EXPORT, "order": order.reference}
+    first = api.post("/api/v1/declarations/", body, format="json", **auth)
+    assert first.status_code == 201, first.content
+    second = api.post("/api/v1/declarations/", body, format="json", **auth)
+    assert second.status_code == 409
+    assert second.json()["errors"][0]["field"] == "order"
+    api.post(
+        f"/api/v1/declarations/{first.json()['reference']}/cancel",
+        {"reason": "redo"},
+        format="json",
+        **auth,
+    )
+    assert api.post("/api/v1/declarations/", body, format="json", **auth).status_code == 201
+
+
+def test_amending_a_draft_keeps_it_a_draft(api, world):
+    auth = bearer(api, world["seller"], world["owner"])
+    reference = api.post("/api/v1/declarations/", EXPORT, format="json", **auth).json()["reference"]
+    amended = api.post(
+        f"/api/v1/declarations/{reference}/amend",
+        {"reason": "weight", "items": [{**ITEM, "net_weight_kg": "0.500"}]},
+        format="json",
+        **auth,
+    )
+    assert amended.status_code == 200, amended.content
+    assert amended.json()["status"] == "draft"
+    assert amended.json()["items"][0]["net_weight_kg"] == "0.500"

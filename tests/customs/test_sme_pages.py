@@ -39,7 +39,6 @@ def form(**changes):
         "fta_agreement": "",
         "fta_certificate": "",
         "air_courier": "on",
-        "declared_on": "2026-03-02",
         "items-TOTAL_FORMS": "3",
         "items-INITIAL_FORMS": "0",
         "items-MIN_NUM_FORMS": "1",
