@@ -35,12 +35,6 @@ class QuoteInput(serializers.Serializer):
     insurance = serializers.DecimalField(
         max_digits=14, decimal_places=2, min_value=0, default=Decimal(0)
     )
-    buyer_id_reference = serializers.CharField(
-        max_length=40,
-        allow_blank=True,
-        default="",
-        help_text="CN CBEC: the buyer's resident ID, to check the annual limit",
-    )
     fta_agreement = serializers.ChoiceField(choices=["", "ACFTA"], default="")
     fta_certificate = serializers.CharField(max_length=40, allow_blank=True, default="")
     sold_online_by_registered_seller = serializers.BooleanField(
@@ -88,7 +82,6 @@ EXAMPLE = OpenApiExample(
     value={
         "destination_hub": "HGH",
         "currency": "MYR",
-        "buyer_id_reference": "11010519491231002X",
         "items": [
             {
                 "hs_code": "621410",
@@ -105,7 +98,8 @@ EXAMPLE = OpenApiExample(
 
 class DutyQuoteApi(APIView):
     """Duties and taxes an import would be assessed today, line by line with rule and legal
-    source, in the customs currency and in the quote's currency."""
+    source, in the customs currency and in the quote's currency. China cross-border retail
+    is quoted within the buyer's annual limit (the declaration checks it)."""
 
     permission_classes = [HasMethodScope, IsChannelOrOrganizationClient]
     scopes = {"POST": ["customs:quote"]}
@@ -144,7 +138,6 @@ class DutyQuoteApi(APIView):
                 items=_items(data["items"]),
                 freight=data["freight"],
                 insurance=data["insurance"],
-                buyer_id_reference=data["buyer_id_reference"],
                 fta_agreement=data["fta_agreement"],
                 fta_certificate=data["fta_certificate"],
                 sold_online_by_registered_seller=data["sold_online_by_registered_seller"],

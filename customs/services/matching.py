@@ -10,7 +10,11 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from ewtp.common.errors import ApplicationError
+
 from ..models import Declaration
+from .duty import REGIMES
+from .rates import customs_rate
 
 REGIMES_MATCHED = ("CN_CBEC_IMPORT",)
 
@@ -19,7 +23,7 @@ REGIMES_MATCHED = ("CN_CBEC_IMPORT",)
 class OrderRecord:
     reference: str
     buyer_id_reference: str
-    amount: Decimal  # in the declaration's currency
+    amount: Decimal  # in ``currency``: converted at the customs rate to be compared
     currency: str
     goods: tuple[tuple[str, int], ...]  # (HS code, quantity) per line
 
@@ -41,9 +45,15 @@ class WaybillRecord:
 
 def records_as_json(order=None, payment=None, waybill=None) -> dict:
     def plain(record):
+        data = asdict(record)
+        if "goods" in data:  # a mapping of HS code → quantity is accepted too
+            goods = data["goods"]
+            data["goods"] = [
+                list(pair) for pair in (goods.items() if isinstance(goods, dict) else goods)
+            ]
         return {
             key: (str(value) if isinstance(value, Decimal) else value)
-            for key, value in asdict(record).items()
+            for key, value in data.items()
         }
 
     return {
@@ -53,11 +63,47 @@ def records_as_json(order=None, payment=None, waybill=None) -> dict:
     }
 
 
+class Unreadable(Exception):
+    """A stored record whose field cannot be read: reported as a difference, never a crash."""
+
+
 def _goods(pairs) -> Counter:
-    counts = Counter()
-    for hs_code, quantity in pairs:
-        counts[str(hs_code)[:6]] += int(quantity)
-    return counts
+    try:
+        items = pairs.items() if isinstance(pairs, dict) else pairs
+        counts = Counter()
+        for hs_code, quantity in items:
+            counts[str(hs_code)[:6]] += int(quantity)
+        return counts
+    except (TypeError, ValueError) as error:
+        raise Unreadable from error
+
+
+def _text(record: dict, key: str) -> str:
+    value = record.get(key)
+    if not isinstance(value, str):
+        raise Unreadable
+    return value.strip().upper()
+
+
+def _in_customs_currency(declaration: Declaration, record: dict) -> Decimal:
+    """The record's amount in the customs currency, at the customs rate of the declaration
+    date (a buyer may pay in another currency than the order's)."""
+    try:
+        amount = Decimal(str(record.get("amount")))
+    except ArithmeticError as error:
+        raise Unreadable from error
+    if not amount.is_finite():
+        raise Unreadable
+    currency = _text(record, "currency")
+    if currency == declaration.currency.upper():
+        return amount * declaration.exchange_rate
+    try:
+        rate, _ = customs_rate(
+            country=REGIMES[declaration.regime], currency=currency, on=declaration.declared_on
+        )
+    except ApplicationError as error:
+        raise Unreadable from error
+    return amount * rate
 
 
 def _near(a: Decimal, b: Decimal) -> bool:
@@ -70,37 +116,66 @@ def _difference(field: str, declared, record) -> dict:
 
 
 def match_differences(declaration: Declaration, items: list) -> list[dict]:
-    """What disagrees between the declaration and its stored records; a missing record is a
-    difference too (a declaration is not released on two records out of three)."""
-    records = declaration.match_records or {}
+    """What disagrees between the declaration and its stored records; a missing record, or a
+    field that cannot be read, is a difference too (nothing is released on two records out of
+    three, nor on a record nobody can read)."""
+    records = declaration.match_records if isinstance(declaration.match_records, dict) else {}
     missing = [
-        _difference(f"{name}", "required", "missing")
+        _difference(name, "required", "missing")
         for name in ("order", "payment", "waybill")
-        if name not in records
+        if not isinstance(records.get(name), dict)
     ]
     if missing:
         return missing
+    found: list[dict] = []
+    for field, check in _checks(declaration, items, records):
+        try:
+            difference = check()
+        except Unreadable:
+            difference = ("declared", "unreadable")
+        if difference:
+            found.append(_difference(field, *difference))
+    return found
+
+
+def _checks(declaration: Declaration, items: list, records: dict):
     order, payment, waybill = records["order"], records["payment"], records["waybill"]
     buyer = declaration.importer_id_reference.strip().upper()
     declared_value = sum((item.value for item in items), Decimal(0))
+    declared_customs = declared_value * declaration.exchange_rate
     declared_goods = _goods((item.hs_code, item.quantity) for item in items)
-    found = []
-    for field, value in (
-        ("order.buyer_id_reference", order["buyer_id_reference"]),
-        ("payment.payer_id_reference", payment["payer_id_reference"]),
-        ("waybill.consignee_id_reference", waybill["consignee_id_reference"]),
-    ):
-        if str(value).strip().upper() != buyer:
-            found.append(_difference(field, buyer, value))
-    for name, record in (("order", order), ("payment", payment)):
-        if record["currency"] != declaration.currency:
-            found.append(_difference(f"{name}.currency", declaration.currency, record["currency"]))
-        elif not _near(Decimal(record["amount"]), declared_value):
-            found.append(_difference(f"{name}.amount", declared_value, record["amount"]))
-    for name, record in (("order", order), ("waybill", waybill)):
-        goods = _goods(record["goods"])
-        if goods != declared_goods:
-            found.append(_difference(f"{name}.goods", dict(declared_goods), dict(goods)))
-    if waybill["waybill"].strip().upper() != declaration.waybill.strip().upper():
-        found.append(_difference("waybill.waybill", declaration.waybill, waybill["waybill"]))
-    return found
+
+    def same_person(record, key):
+        value = _text(record, key)
+        return None if value == buyer else (buyer, value)
+
+    def same_amount(record):
+        amount = _in_customs_currency(declaration, record)
+        return (
+            None
+            if _near(amount, declared_customs)
+            else (
+                f"{declared_value} {declaration.currency}",
+                f"{record.get('amount')} {record.get('currency')}",
+            )
+        )
+
+    def same_goods(record):
+        goods = _goods(record.get("goods"))
+        return None if goods == declared_goods else (dict(declared_goods), dict(goods))
+
+    def same_waybill():
+        value = _text(waybill, "waybill")
+        declared = declaration.waybill.strip().upper()
+        return None if value == declared else (declared, value)
+
+    return [
+        ("order.buyer_id_reference", lambda: same_person(order, "buyer_id_reference")),
+        ("payment.payer_id_reference", lambda: same_person(payment, "payer_id_reference")),
+        ("waybill.consignee_id_reference", lambda: same_person(waybill, "consignee_id_reference")),
+        ("order.amount", lambda: same_amount(order)),
+        ("payment.amount", lambda: same_amount(payment)),
+        ("order.goods", lambda: same_goods(order)),
+        ("waybill.goods", lambda: same_goods(waybill)),
+        ("waybill.waybill", same_waybill),
+    ]

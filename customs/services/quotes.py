@@ -1,7 +1,9 @@
 """Duty quotes: the duties and taxes an import would be assessed, before any order or
 declaration exists, so a channel can show the landed cost at checkout (and a DDP order can
 hold it in escrow). The same engine, tariff and customs exchange rate as a declaration; a
-quote reserves nothing (the CBEC allowance is only read)."""
+quote reserves nothing, and for China's cross-border retail it assumes the buyer is within
+the annual limit: a quote never reveals how much a person has bought this year (the
+assessment of the declaration checks it)."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -9,8 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ewtp.common.errors import ApplicationError
 
-from ..models import CbecAnnualTotal
-from .declarations import MAX_ITEMS, MAX_VALUE, ItemRequest, buyer_key, item_check
+from .declarations import MAX_ITEMS, MAX_VALUE, ItemRequest, item_check
 from .duty import REGIMES, Assessment, Consignment, Item, assess
 from .rates import customs_rate
 
@@ -25,7 +26,6 @@ class QuoteRequest:
     items: list[ItemRequest] = field(default_factory=list)
     freight: Decimal = Decimal(0)
     insurance: Decimal = Decimal(0)
-    buyer_id_reference: str = ""
     fta_agreement: str = ""
     fta_certificate: str = ""
     sold_online_by_registered_seller: bool = False
@@ -70,12 +70,6 @@ def duty_quote(*, request: QuoteRequest) -> DutyQuote:
             "certificate_missing",
         )
     rate, source = customs_rate(country=country, currency=request.currency, on=request.on)
-    annual = Decimal(0)
-    if request.regime == "CN_CBEC_IMPORT" and request.buyer_id_reference.strip():
-        total = CbecAnnualTotal.objects.filter(
-            buyer_key=buyer_key(request.buyer_id_reference), year=request.on.year
-        ).first()
-        annual = Decimal(total.total_minor) / 100 if total else Decimal(0)
     assessment = assess(
         Consignment(
             regime=request.regime,
@@ -92,7 +86,6 @@ def duty_quote(*, request: QuoteRequest) -> DutyQuote:
             sold_online_by_registered_seller=request.sold_online_by_registered_seller,
             fta_agreement=request.fta_agreement,
             fta_certificate=request.fta_certificate,
-            buyer_annual_total=annual,
         )
     )
     return DutyQuote(request, assessment, rate, source)

@@ -1,8 +1,8 @@
 """The stuck sweeper: declarations that stay in a state longer than they should.
 
 One in an automatic state (submitted, assessed) past CUSTOMS_STUCK_AUTOMATIC_MINUTES lost its
-task (a broker outage, a worker killed): it is re-driven every sweep, which is safe because
-each step acts only from its own state. One waiting for an officer (lane, held) past
+task (a broker outage, a worker killed): it is re-driven, at most once per that period, which
+is safe because each step acts only from its own state. One waiting for an officer (lane, held) past
 CUSTOMS_STUCK_QUEUED_HOURS is a queue falling behind. Either is reported once per state to the
 hub's customs officers (and logged), so nobody is e-mailed every five minutes.
 """
@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ewtp.common.notifications import email_after_commit
@@ -48,9 +49,24 @@ def declarations_stuck_sweep(*, now=None) -> tuple[int, int]:
         )
         Declaration.objects.filter(pk__in=[d.pk for d in stuck]).update(stuck_reported_at=now)
         _report(stuck, now)
-    redriven = list(automatic.values_list("pk", flat=True)[:BATCH])
-    declarations_process_enqueue(redriven)
+    redriven = _claim_redrive(automatic, now)
+    transaction.on_commit(lambda: declarations_process_enqueue(redriven))
     return len(redriven), len(stuck)
+
+
+def _claim_redrive(automatic, now) -> list[int]:
+    """The oldest stuck declarations not re-driven in the last period, claimed (a second
+    sweeper running at once skips them), so a backlog is not queued again every sweep."""
+    period = now - timedelta(minutes=settings.CUSTOMS_STUCK_AUTOMATIC_MINUTES)
+    with transaction.atomic():
+        ids = list(
+            automatic.filter(Q(redriven_at__isnull=True) | Q(redriven_at__lt=period))
+            .select_for_update(skip_locked=True)
+            .order_by("status_changed_at")
+            .values_list("pk", flat=True)[:BATCH]
+        )
+        Declaration.objects.filter(pk__in=ids).update(redriven_at=now)
+    return ids
 
 
 def _report(stuck: list[Declaration], now) -> None:

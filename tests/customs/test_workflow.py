@@ -24,7 +24,7 @@ from ewtp.common.models import WebhookDelivery
 from ewtp.common.webhooks import webhook_endpoint_create
 from hubs.models import User
 from hubs.services.organizations import organization_api_client_create
-from tests import factories
+from tests import factories, ledger
 
 from .support import agreeing_records, submit_and_process, with_agreeing_records
 from .test_declarations import request
@@ -190,3 +190,94 @@ def test_each_change_is_a_webhook_to_the_smes_own_client_and_the_orders_channel(
         "released",
     ]
     assert deliveries.last().payload["reference"] == declaration.reference
+
+
+def test_a_declaration_that_cannot_be_assessed_is_rejected_and_the_batch_goes_on(hgh):
+    from customs.models import TariffLine
+    from customs.services.declarations import declarations_process
+
+    broken = with_agreeing_records(cbec(hgh))
+    fine = with_agreeing_records(cbec(hgh, importer="Li Wei", importer_id_reference="X1"))
+    for declaration in (broken, fine):
+        declaration_submit(declaration=declaration, actor_label="t")
+    broken.items.update(hs_code="999999")  # its line was withdrawn from the tariff since
+    assert not TariffLine.objects.filter(hs_code="999999").exists()
+    assert declarations_process(declaration_ids=[broken.pk, fine.pk]) == 2
+    broken.refresh_from_db()
+    assert broken.status == "rejected"
+    assert "Cannot be assessed: No CN tariff line for HS 999999" in (
+        broken.transitions.last().reason
+    )
+    assert Declaration.objects.get(pk=fine.pk).status == "released"
+
+
+def test_a_bug_in_one_declaration_does_not_hold_up_the_others(hgh, monkeypatch):
+    from customs.services import declarations as service
+
+    first = with_agreeing_records(cbec(hgh))
+    second = with_agreeing_records(cbec(hgh, importer="Li Wei", importer_id_reference="X1"))
+    for declaration in (first, second):
+        declaration_submit(declaration=declaration, actor_label="t")
+    real = service._process
+
+    def flaky(pk):
+        if pk == first.pk:
+            raise KeyError("a bug")
+        return real(pk)
+
+    monkeypatch.setattr(service, "_process", flaky)
+    assert service.declarations_process(declaration_ids=[first.pk, second.pk]) == 1
+    assert Declaration.objects.get(pk=second.pk).status == "released"
+    assert Declaration.objects.get(pk=first.pk).status == "submitted"  # the sweeper's now
+
+
+def test_a_payment_in_another_currency_is_compared_at_the_customs_rate(hgh):
+    from customs.models import CustomsExchangeRate
+
+    CustomsExchangeRate.objects.create(
+        country="CN", currency="MYR", rate=D("1.5"), valid_from="2026-01-01", source="test"
+    )
+    declaration = cbec(hgh)  # 180.00 CNY
+    records = agreeing_records(declaration)
+    in_ringgit = type(records["payment"])(
+        reference="P",
+        payer_id_reference="11010519491231002X",
+        amount=D("120.00"),
+        currency="myr",
+    )
+    declaration = submit_and_process(with_agreeing_records(declaration, payment=in_ringgit))
+    assert declaration.status == "released", declaration.match_differences
+
+
+@pytest.mark.parametrize(
+    "payment",
+    [
+        {"amount": "NaN", "currency": "CNY", "payer_id_reference": "11010519491231002X"},
+        {"amount": None, "currency": "CNY", "payer_id_reference": "11010519491231002X"},
+        {"amount": "180", "currency": "XXX", "payer_id_reference": "11010519491231002X"},
+        {"amount": "180", "currency": "CNY", "payer_id_reference": None},
+        "not a record",
+    ],
+)
+def test_records_nobody_can_read_are_differences_not_crashes(hgh, payment):
+    declaration = with_agreeing_records(cbec(hgh))
+    Declaration.objects.filter(pk=declaration.pk).update(
+        match_records={**declaration.match_records, "payment": payment}
+    )
+    declaration = submit_and_process(declaration)
+    assert declaration.status == "held"
+    assert declaration.match_differences and all(
+        d["field"].startswith("payment") for d in declaration.match_differences
+    )
+
+
+def test_a_declaration_of_nobody_in_particular_is_no_webhook_to_every_client(hgh, settings):
+    settings.WEBHOOK_ALLOW_HTTP = True
+    bank = factories.api_client(kind="bank", name="Bank").client
+    webhook_endpoint_create(
+        api_client=bank, url="http://bank.example/hooks", events=["declaration.status"]
+    )
+    submit_and_process(with_agreeing_records(cbec(hgh)))
+    order = ledger.placed_order(destination_hub=hgh)  # a business's order: no channel
+    submit_and_process(with_agreeing_records(cbec(hgh, order=order, importer="Li Wei")))
+    assert not WebhookDelivery.objects.exists()
