@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from customs.services.declarations import DeclarationRequest, ItemRequest
 from customs.services.matching import OrderRecord, PaymentRecord, WaybillRecord
-from ewtp.common.money import money_from_minor
 from hubs.models import Order
 
 EXPORT_REGIMES = {"MY": "MY_EXPORT", "CN": "CN_EXPORT"}
@@ -29,14 +28,9 @@ def _items(order: Order) -> list[ItemRequest]:
     ]
 
 
-def _paid_in_order_currency(order: Order, amount_minor: int, currency: str) -> Decimal | None:
-    """What the buyer paid, where it can be compared with the declared value without a rate."""
-    if currency != order.total.currency.code:
-        return None
-    return money_from_minor(amount_minor, currency).amount
-
-
-def export_request(order: Order, *, paid_minor: int, paid_currency: str) -> DeclarationRequest:
+def export_request(order: Order, *, paid: Decimal) -> DeclarationRequest:
+    """``paid``: what the buyer paid, in the order's currency (the risk engine compares the
+    declared value with it)."""
     hub = order.origin_hub
     return DeclarationRequest(
         regime=EXPORT_REGIMES[hub.country.code],
@@ -51,7 +45,7 @@ def export_request(order: Order, *, paid_minor: int, paid_currency: str) -> Decl
         incoterm=order.incoterm,
         organization=order.seller,
         order=order,
-        paid_amount=_paid_in_order_currency(order, paid_minor, paid_currency),
+        paid_amount=paid,
     )
 
 
@@ -74,16 +68,25 @@ def import_request(order: Order, *, waybill: str) -> DeclarationRequest:
         incoterm=order.incoterm,
         sold_online_by_registered_seller=order.is_b2c,
         waybill=waybill,
-        organization=order.seller,
+        # the importer declares: a business buyer itself; for a consumer, the seller's
+        # cross-border e-commerce enterprise (as China's retail import rules have it)
+        organization=order.buyer if order.buyer_id else order.seller,
         order=order,
     )
 
 
 def match_records(
-    order: Order, *, payer_id_reference: str, paid: Decimal, waybill: str, shipped: dict
+    order: Order,
+    *,
+    payer_id_reference: str,
+    paid: Decimal,
+    paid_currency: str,
+    waybill: str,
+    shipped: dict,
 ) -> dict:
-    """The three records as the platform, the payment provider and the carrier state them.
-    ``shipped``: HS code → quantity in the parcels under ``waybill``."""
+    """The three records as the platform, the payment provider and the carrier state them:
+    ``paid`` in ``paid_currency`` (the buyer's), ``shipped`` HS code → quantity in the
+    parcels under ``waybill``."""
     goods = tuple((line.hs_code, line.quantity) for line in order.lines.all())
     currency = order.total.currency.code
     return {
@@ -98,7 +101,7 @@ def match_records(
             reference=f"PAY-{order.reference}",
             payer_id_reference=payer_id_reference,
             amount=paid,
-            currency=currency,
+            currency=paid_currency,
         ),
         "waybill": WaybillRecord(
             waybill=waybill,

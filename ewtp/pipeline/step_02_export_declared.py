@@ -5,14 +5,31 @@ once, yellow and red wait for the hub's officers). A declaration customs cannot 
 stands (a product whose HS code is not in the tariff, prohibited goods) is not filed: the
 seller is told why by e-mail and files it by hand once corrected."""
 
+from decimal import Decimal
+
 from customs.services.declarations import declaration_create, declaration_submit
 from ewtp.common.errors import ApplicationError
+from ewtp.common.money import money_from_minor
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
 from hubs.models import Membership, Order
 from payments.events import OrderPaid
+from payments.models import PaymentIntent
 
 from .customs_filing import EXPORT_REGIMES, export_request
+
+# refusals that are about the hub's data, not the goods: worth another try, not an e-mail
+RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing"}
+
+
+def _paid_in_order_currency(order: Order, event: OrderPaid) -> Decimal:
+    """What the buyer paid, in the order's currency: a payment in another currency is the
+    share of the total it covers (the intent stated the total at the day's rate)."""
+    if event.currency == order.total.currency.code:
+        return money_from_minor(event.amount_minor, event.currency).amount
+    intent = PaymentIntent.objects.get(pk=event.intent_id)
+    share = Decimal(event.amount_minor) / Decimal(intent.amount_minor)
+    return (order.total.amount * share).quantize(Decimal("0.01"))
 
 
 @subscribe("payments.order_paid", name="pipeline.export_declared")
@@ -27,12 +44,14 @@ def export_declared(event: OrderPaid) -> None:
         return  # no export regime at this hub, or filed already (a repeated event)
     try:
         declaration = declaration_create(
-            request=export_request(
-                order, paid_minor=event.amount_minor, paid_currency=event.currency
-            ),
+            request=export_request(order, paid=_paid_in_order_currency(order, event)),
             actor_label="pipeline",
         )
     except ApplicationError as error:
+        if error.code in RETRY_LATER:
+            raise  # the outbox delivers the event again later
+        if error.code == "declaration_exists":
+            return  # filed by a concurrent delivery or by hand meanwhile
         owners = Membership.objects.filter(organization=order.seller).values_list(
             "user__email", flat=True
         )

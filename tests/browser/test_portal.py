@@ -38,6 +38,7 @@ def test_sme_owner_signs_in_and_sees_the_organisation(page, sme_owner):
         "My products",
         "Catalogue",
         "Orders",
+        "Declarations",
         "Statement",
         "Hubs and e-roads",
     ]

@@ -54,3 +54,48 @@ def test_goods_customs_cannot_take_are_not_filed_and_the_seller_is_told(
     (message,) = [m for m in mail.outbox if "not filed" in m.subject]
     assert order.reference in message.subject and "HS 621410" in message.body
     assert message.to == [owner.email]
+
+
+def test_a_missing_rate_is_retried_later_not_mailed(
+    hgh, bank, django_capture_on_commit_callbacks, monkeypatch
+):
+    from ewtp.common.errors import ApplicationError
+
+    tariff_load_bundled()
+
+    def no_rate(**kwargs):
+        raise ApplicationError("No rate yet.", "customs_rate_missing")
+
+    monkeypatch.setattr("ewtp.pipeline.step_02_export_declared.declaration_create", no_rate)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = ledger.paid_order(destination_hub=hgh, bank=bank)
+        factories.member(order.seller)
+    event = OutboxEvent.objects.get(name="payments.order_paid")
+    assert event.dispatched_at is None  # the outbox delivers it again later
+    assert not [m for m in mail.outbox if "not filed" in m.subject]
+    monkeypatch.undo()
+    OutboxEvent.objects.filter(pk=event.pk).update(next_attempt_at=event.created_at)
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox_dispatch(event_id=event.pk)
+    assert Declaration.objects.filter(order=order).exists()
+
+
+def test_a_payment_in_the_buyers_currency_is_declared_as_paid_in_the_orders(
+    hgh, bank, django_capture_on_commit_callbacks
+):
+    from payments.services.fx import fx_rates_load
+
+    tariff_load_bundled()
+    fx_rates_load()
+    with django_capture_on_commit_callbacks(execute=True):
+        order = ledger.paid_order(destination_hub=hgh, bank=bank, payment_currency="CNY")
+    declaration = Declaration.objects.get(order=order)
+    assert declaration.paid_amount == order.total.amount  # paid in full, in yuan
+
+
+def test_a_business_buyer_owns_its_import_declaration(hgh, bank):
+    from ewtp.pipeline.customs_filing import import_request
+
+    order = ledger.paid_order(destination_hub=hgh, bank=bank)
+    request = import_request(order, waybill="KUL123")
+    assert request.organization == order.buyer and request.regime == "CN_IMPORT"

@@ -24,6 +24,7 @@ from customs.services.declarations import (
 )
 from customs.services.tariff import tariff_load_bundled
 from ewtp.common.models import ApiClient, OutboxEvent
+from ewtp.common.money import money_from_minor
 from ewtp.common.outbox import outbox_dispatch
 from ewtp.common.services import api_client_create, api_client_secret_rotate, api_client_update
 from hubs.models import Hub, Membership, Order, Organization, Product, User
@@ -540,7 +541,8 @@ class Command(BaseCommand):
         records = match_records(
             consumer_order,
             payer_id_reference="330106198807150021",  # the payer is not the buyer
-            paid=consumer_order.total.amount,
+            paid=money_from_minor(intent.amount_minor, intent.currency).amount,
+            paid_currency=intent.currency,
             waybill=parcel.waybill,
             shipped={line.hs_code: line.quantity for line in consumer_order.lines.all()},
         )
