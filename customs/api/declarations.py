@@ -6,7 +6,6 @@ channel reads the declarations of its orders. Status changes arrive as the
 from decimal import Decimal
 
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -22,11 +21,11 @@ from hubs.models import Hub
 from .. import selectors
 from ..models import Declaration
 from ..services.declarations import (
-    DeclarationRequest,
     ItemRequest,
     declaration_amend,
     declaration_cancel,
     declaration_create,
+    declaration_request_of_organization,
     declaration_submit,
     declarations_submit,
 )
@@ -288,7 +287,7 @@ class DeclarationListApi(APIView):
         return _answer(caller, declaration, status.HTTP_201_CREATED)
 
 
-def _declaration_request(organization, data) -> DeclarationRequest:
+def _declaration_request(organization, data):
     hub = Hub.objects.filter(code=data["hub"].upper()).first()
     if hub is None:
         raise serializers.ValidationError({"hub": [f"No hub {data['hub']}."]})
@@ -297,27 +296,8 @@ def _declaration_request(organization, data) -> DeclarationRequest:
         order = organization.sales.filter(reference=data["order"]).first()
         if order is None:
             raise serializers.ValidationError({"order": ["Not one of your sales."]})
-    return DeclarationRequest(
-        regime=data["regime"],
-        hub=hub,
-        exporter=organization.legal_name,
-        importer=data["importer"],
-        importer_id_reference=data["importer_id_reference"],
-        declarant=data.get("declarant") or organization.legal_name,
-        currency=data["currency"],
-        # customs' own rate of the day, and today: a declarant chooses neither
-        declared_on=timezone.localdate(),
-        items=_items(data["items"]),
-        incoterm=data["incoterm"],
-        freight=data["freight"],
-        insurance=data["insurance"],
-        fta_agreement=data["fta_agreement"],
-        fta_certificate=data["fta_certificate"],
-        sold_online_by_registered_seller=data["sold_online_by_registered_seller"],
-        air_courier=data["air_courier"],
-        waybill=data["waybill"],
-        organization=organization,
-        order=order,
+    return declaration_request_of_organization(
+        organization=organization, hub=hub, order=order, data=data, items=_items(data["items"])
     )
 
 

@@ -82,6 +82,35 @@ class DeclarationRequest:
     paid_amount: Decimal | None = None  # what the buyer paid, from the payment record
 
 
+def declaration_request_of_organization(
+    *, organization, hub, order, data: dict, items: list[ItemRequest]
+) -> DeclarationRequest:
+    """What an SME (or its agent) files by hand, from the portal or its API client: the SME is
+    the exporter and, unless an agent is named, the declarant; the declaration is dated today
+    and converted at customs' rate of the day (neither is the declarant's to choose)."""
+    return DeclarationRequest(
+        regime=data["regime"],
+        hub=hub,
+        exporter=organization.legal_name,
+        importer=data["importer"],
+        importer_id_reference=data.get("importer_id_reference", ""),
+        declarant=data.get("declarant") or organization.legal_name,
+        currency=data["currency"].upper(),
+        declared_on=timezone.localdate(),
+        items=items,
+        incoterm=data["incoterm"],
+        freight=data["freight"],
+        insurance=data["insurance"],
+        fta_agreement=data["fta_agreement"],
+        fta_certificate=data["fta_certificate"],
+        sold_online_by_registered_seller=data["sold_online_by_registered_seller"],
+        air_courier=data["air_courier"],
+        waybill=data["waybill"],
+        organization=organization,
+        order=order,
+    )
+
+
 def _invalid(message: str, field_name: str, code: str = "declaration_invalid"):
     raise ApplicationError(message, code, extra={"field": field_name})
 

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -20,10 +19,10 @@ from ..documents import declaration_pdf
 from ..forms import DeclarationForm, ItemFormSet, errors_to_forms, filled_items
 from ..models import Declaration
 from ..services.declarations import (
-    DeclarationRequest,
     declaration_amend,
     declaration_cancel,
     declaration_create,
+    declaration_request_of_organization,
     declaration_submit,
 )
 
@@ -96,31 +95,17 @@ class DeclarationCreateView(SmeMixin, TemplateView):
                 return redirect("customs:my_declaration", reference=declaration.reference)
         return self.render_to_response(self.get_context_data(form=form, formset=formset))
 
-    def _request(self, data, items) -> DeclarationRequest:
+    def _request(self, data, items):
         organization = self.organization
         order = None
         if data["order"]:
             order = organization.sales.filter(reference=data["order"]).first()
-        return DeclarationRequest(
-            regime=data["regime"],
-            hub=Hub.objects.get(code=data["hub"]),
-            exporter=organization.legal_name,
-            importer=data["importer"],
-            importer_id_reference=data["importer_id_reference"],
-            declarant=data["declarant"] or organization.legal_name,
-            currency=data["currency"].upper(),
-            declared_on=timezone.localdate(),
-            items=items,
-            incoterm=data["incoterm"],
-            freight=data["freight"],
-            insurance=data["insurance"],
-            fta_agreement=data["fta_agreement"],
-            fta_certificate=data["fta_certificate"],
-            sold_online_by_registered_seller=data["sold_online_by_registered_seller"],
-            air_courier=data["air_courier"],
-            waybill=data["waybill"],
+        return declaration_request_of_organization(
             organization=organization,
+            hub=Hub.objects.get(code=data["hub"]),
             order=order,
+            data=data,
+            items=items,
         )
 
 
