@@ -2,7 +2,7 @@
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
-from .models import Declaration, DeclarationTransition, LaneDecision
+from .models import Declaration, DeclarationDocument, DeclarationTransition, LaneDecision
 
 QUEUED = (Declaration.Status.LANE, Declaration.Status.HELD)
 
@@ -27,10 +27,13 @@ def lane_counts(*, hub) -> dict[str, int]:
 def declaration_for_officer(*, hub, reference: str) -> Declaration | None:
     return (
         Declaration.objects.filter(hub=hub, reference=reference)
+        .select_related("order")
         .prefetch_related(
             "items",
             "assessment_lines",
             "transitions",
+            "notes",
+            "documents",
             Prefetch("lane_decisions", queryset=LaneDecision.objects.order_by("-created_at")),
         )
         .first()
@@ -43,7 +46,8 @@ def _with_details(declarations: QuerySet[Declaration]) -> QuerySet[Declaration]:
         "items",
         "assessment_lines",
         "transitions",
-        Prefetch("lane_decisions", queryset=LaneDecision.objects.order_by("-created_at")),
+        "notes",
+        "documents",
     )
 
 
@@ -89,5 +93,13 @@ def declaration_for_print(*, reference: str) -> Declaration | None:
         Declaration.objects.filter(reference=reference)
         .select_related("hub", "order", "organization")
         .prefetch_related("items", "assessment_lines", "transitions")
+        .first()
+    )
+
+
+def document_of(*, reference: str, document_id) -> DeclarationDocument | None:
+    return (
+        DeclarationDocument.objects.filter(declaration__reference=reference, public_id=document_id)
+        .select_related("declaration__organization")
         .first()
     )

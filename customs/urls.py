@@ -12,6 +12,11 @@ urlpatterns = [
         declarations.DeclarationPdfView.as_view(),
         name="declaration_pdf",
     ),
+    path(
+        "declarations/<str:reference>/documents/<uuid:document_id>",
+        declarations.DeclarationDocumentView.as_view(),
+        name="declaration_document",
+    ),
     path("mine/", declarations.DeclarationListView.as_view(), name="my_declarations"),
     path("mine/new/", declarations.DeclarationCreateView.as_view(), name="declaration_new"),
     path(

@@ -6,7 +6,12 @@ channel reads the declarations of its orders. Status changes arrive as the
 from decimal import Decimal
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -71,6 +76,15 @@ class TransitionOutput(serializers.Serializer):
     reason = serializers.CharField(source="public_reason")
 
 
+class DocumentRequestOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "DocumentRequest"
+
+    at = serializers.DateTimeField(source="created_at")
+    by = serializers.CharField(source="public_actor")
+    documents = serializers.CharField(source="text")
+
+
 class DeclarationOutput(serializers.Serializer):
     class Meta:
         ref_name = "Declaration"
@@ -105,6 +119,15 @@ class DeclarationOutput(serializers.Serializer):
     items = ItemOutput(many=True)
     assessment = AssessmentLineOutput(many=True, source="assessment_lines")
     transitions = TransitionOutput(many=True)
+    documents_requested = serializers.SerializerMethodField(
+        help_text="What customs asked the declarant to supply (upload it in the portal)"
+    )
+
+    @extend_schema_field(DocumentRequestOutput(many=True))
+    def get_documents_requested(self, declaration):
+        return DocumentRequestOutput(
+            [note for note in declaration.notes.all() if note.is_public], many=True
+        ).data
 
 
 class ItemInput(serializers.Serializer):

@@ -1,7 +1,14 @@
 """Models of the customs app: the dated tariff and regime parameters the duty engine reads, and
 goods declarations with their items, assessment and history."""
 
-from .declarations import AssessmentLine, Declaration, DeclarationItem, DeclarationTransition
+from .declarations import (
+    AssessmentLine,
+    Declaration,
+    DeclarationDocument,
+    DeclarationItem,
+    DeclarationNote,
+    DeclarationTransition,
+)
 from .rates import CustomsExchangeRate
 from .risk import Lane, LaneDecision, RiskRule, WatchListEntry
 from .tariff import CbecAnnualTotal, PreferentialRate, RegimeParameter, TariffLine
@@ -11,7 +18,9 @@ __all__ = [
     "CbecAnnualTotal",
     "CustomsExchangeRate",
     "Declaration",
+    "DeclarationDocument",
     "DeclarationItem",
+    "DeclarationNote",
     "DeclarationTransition",
     "Lane",
     "LaneDecision",

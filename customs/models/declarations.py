@@ -195,3 +195,60 @@ class DeclarationTransition(models.Model):
 
     def __str__(self):
         return f"{self.declaration_id} {self.from_status}→{self.to_status}"
+
+
+class DeclarationNote(models.Model):
+    """An officer's word on a declaration that is not a change of state: the documents asked
+    of the declarant (it reads them), or what an inspection found (officers only)."""
+
+    class Kind(models.TextChoices):
+        DOCUMENTS_REQUESTED = "documents_requested", _("Documents requested")
+        INSPECTION_FINDING = "inspection_finding", _("Inspection finding")
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.CharField(max_length=1000)
+    actor_label = models.CharField(max_length=254)
+    public_actor = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.declaration_id} {self.kind}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind == self.Kind.DOCUMENTS_REQUESTED
+
+
+def document_upload_path(document, filename):
+    # never the uploader's file name (it may carry personal data)
+    return f"customs/{document.declaration.public_id}/{document.public_id}{document.extension}"
+
+
+class DeclarationDocument(BaseModel):
+    """A document the declarant supplied for a declaration (PDF, JPEG or PNG): a certificate
+    of origin, an invoice, a permit."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to=document_upload_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by_label = models.CharField(max_length=254)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.title} ({self.original_name})"
+
+    @property
+    def extension(self) -> str:
+        return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
+            self.content_type, ""
+        )

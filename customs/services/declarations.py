@@ -327,6 +327,14 @@ def _move(
     return declaration
 
 
+def declaration_move(
+    declaration: Declaration, to: str, actor_label: str, reason: str, public: Public
+) -> Declaration:
+    """Move a declaration the caller holds locked in its transaction (other customs services
+    that change a state beside their own work)."""
+    return _move(declaration, to, actor_label, reason, public)
+
+
 def _tell_channels(declaration: Declaration, reason: str) -> None:
     """A webhook to the SME's own API clients and to the channel its order came from."""
     clients = Q(pk__in=[])

@@ -4,7 +4,7 @@ the printable PDF (also for the hub's officers)."""
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
@@ -25,6 +25,7 @@ from ..services.declarations import (
     declaration_request_of_organization,
     declaration_submit,
 )
+from ..services.inspection import OPEN, declaration_document_upload
 
 
 class SmeMixin(OrganizationMixin):
@@ -117,6 +118,8 @@ class DeclarationDetailView(SmeMixin, TemplateView):
         transitions = list(declaration.transitions.all())
         return super().get_context_data(
             declaration=declaration,
+            requests=[note for note in declaration.notes.all() if note.is_public],
+            may_supply=declaration.status in OPEN,
             last_step=transitions[-1] if transitions else None,
             may_submit=declaration.status == Declaration.Status.DRAFT,
             may_amend=declaration.can_become(Declaration.Status.SUBMITTED)
@@ -134,6 +137,14 @@ class DeclarationDetailView(SmeMixin, TemplateView):
                 messages.success(
                     request, _("Submitted: customs assesses it now; this page shows the result.")
                 )
+            elif action == "document":
+                declaration_document_upload(
+                    declaration=declaration,
+                    title=request.POST.get("title", ""),
+                    upload=request.FILES.get("file"),
+                    actor=request.user,
+                )
+                messages.success(request, _("Document supplied; customs is told."))
             elif action == "cancel":
                 declaration_cancel(
                     declaration=declaration,
@@ -190,6 +201,26 @@ class DeclarationAmendView(SmeMixin, TemplateView):
         return self.render_to_response(
             self.get_context_data(declaration=declaration, formset=formset, reason=reason)
         )
+
+
+class DeclarationDocumentView(View):
+    """A supplied document, for the declarant and the officers of the declaration's hub."""
+
+    def get(self, request, reference, document_id):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        document = selectors.document_of(reference=reference[:20], document_id=document_id)
+        if document is None or not (
+            _is_officer_of(request.user, document.declaration)
+            or _is_declarant(request.user, document.declaration)
+        ):
+            raise Http404("No such document.")
+        response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+        response["Content-Disposition"] = (
+            f'inline; filename="{document.public_id}{document.extension}"'
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class DeclarationPdfView(View):

@@ -17,6 +17,7 @@ from hubs.roles import Perm, PermissionRequiredMixin, has_permission
 from .. import selectors
 from ..models import Lane
 from ..services.declarations import declaration_decide
+from ..services.inspection import documents_request, inspection_record
 
 
 class WorkbenchMixin(PermissionRequiredMixin):
@@ -91,14 +92,28 @@ class DeclarationView(WorkbenchMixin, TemplateView):
 
     def post(self, request, reference):
         declaration = self._declaration()
+        action, post = request.POST.get("action", "decide"), request.POST
         try:
-            declaration_decide(
-                declaration=declaration,
-                decision=request.POST.get("decision", ""),
-                reason=request.POST.get("reason", ""),
-                actor=request.user,
-            )
-            messages.success(request, _("Decision recorded."))
+            if action == "documents":
+                documents_request(
+                    declaration=declaration,
+                    documents=post.get("documents", ""),
+                    actor=request.user,
+                )
+                messages.success(request, _("Documents requested; the declaration is held."))
+            elif action == "findings":
+                inspection_record(
+                    declaration=declaration, findings=post.get("findings", ""), actor=request.user
+                )
+                messages.success(request, _("Findings recorded."))
+            else:
+                declaration_decide(
+                    declaration=declaration,
+                    decision=post.get("decision", ""),
+                    reason=post.get("reason", ""),
+                    actor=request.user,
+                )
+                messages.success(request, _("Decision recorded."))
         except ApplicationError as error:
             messages.error(request, error.message)
         return redirect("customs:declaration", reference=reference)
