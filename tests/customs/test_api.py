@@ -337,3 +337,33 @@ def test_amending_a_draft_keeps_it_a_draft(api, world):
     assert amended.status_code == 200, amended.content
     assert amended.json()["status"] == "draft"
     assert amended.json()["items"][0]["net_weight_kg"] == "0.500"
+
+
+ODD_VALUES = [None, "", "x" * 300, -1, 0, 1.5, "1e400", "NaN", [], {}, [None], True, "٣"]
+
+
+@pytest.mark.parametrize("value", ODD_VALUES)
+def test_odd_values_in_any_field_are_400s_never_500s(api, world, value):
+    auth = bearer(api, world["seller"], world["owner"])
+    quote = {"destination_hub": "HGH", "currency": "CNY", "items": [ITEM]}
+    for field in [*EXPORT, "order", "incoterm", "freight", "fta_agreement", "air_courier"]:
+        response = api.post(
+            "/api/v1/declarations/", {**EXPORT, field: value}, format="json", **auth
+        )
+        assert response.status_code in (201, 400, 409), (field, value, response.content)
+    for field in ITEM:
+        body = {**EXPORT, "items": [{**ITEM, field: value}]}
+        response = api.post("/api/v1/declarations/", body, format="json", **auth)
+        assert response.status_code in (201, 400), (field, value, response.content)
+        response = api.post(
+            "/api/v1/duty-quotes",
+            {**quote, "items": [{**ITEM, field: value}]},
+            format="json",
+            **auth,
+        )
+        assert response.status_code in (200, 400, 403), (field, value, response.content)
+    for field in quote:
+        response = api.post("/api/v1/duty-quotes", {**quote, field: value}, format="json", **auth)
+        assert response.status_code in (200, 400, 403), (field, value, response.content)
+    response = api.post("/api/v1/declarations/submit", {"references": value}, format="json", **auth)
+    assert response.status_code == 400, (value, response.content)
