@@ -1,9 +1,10 @@
 """Step 2: the order is paid → its export declaration is filed at the origin hub from the
 order's lines (HS code, origin, weight and value as sold) with what the buyer actually paid,
-and submitted; customs assesses and routes it on the worker (green and blue are released at
-once, yellow and red wait for the hub's officers). A declaration customs cannot accept as it
-stands (a product whose HS code is not in the tariff, prohibited goods) is not filed: the
-seller is told why by e-mail and files it by hand once corrected."""
+and submitted, and the order is "in customs"; customs assesses and routes the declaration on
+the worker (green and blue are released at once, yellow and red wait for the hub's
+officers). A declaration customs cannot accept as it stands (a product whose HS code is not
+in the tariff, prohibited goods) is not filed: the seller is told why by e-mail and files it
+by hand once corrected."""
 
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from ewtp.common.money import money_from_minor
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
 from hubs.models import Membership, Order
+from hubs.services.orders import order_transition
 from payments.events import OrderPaid
 from payments.models import PaymentIntent
 
@@ -66,3 +68,10 @@ def export_declared(event: OrderPaid) -> None:
         )
         return
     declaration_submit(declaration=declaration, actor_label="pipeline")
+    if order.status == Order.Status.PAID:
+        order_transition(
+            order=order,
+            to=Order.Status.IN_CUSTOMS,
+            actor_label="pipeline",
+            reason=f"Export declaration {declaration.reference} filed at {order.origin_hub.code}.",
+        )
