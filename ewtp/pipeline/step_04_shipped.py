@@ -1,0 +1,19 @@
+"""Step 4: the flight carrying the order's parcels departed → the order is shipped."""
+
+from ewtp.common.outbox import subscribe
+from hubs.models import Order
+from hubs.services.orders import order_transition
+from logistics.events import FlightDeparted
+from logistics.models import Flight
+
+
+@subscribe("logistics.flight_departed", name="pipeline.shipped")
+def shipped(event: FlightDeparted) -> None:
+    flight = Flight.objects.get(pk=event.flight_id)
+    for order in Order.objects.filter(pk__in=event.order_ids, status=Order.Status.IN_CUSTOMS):
+        order_transition(
+            order=order,
+            to=Order.Status.SHIPPED,
+            actor_label="pipeline",
+            reason=f"Departed on {flight.number} under MAWB {flight.master_waybill_display}.",
+        )

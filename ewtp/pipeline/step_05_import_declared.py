@@ -1,0 +1,95 @@
+"""Step 5: the flight landed → each order's import declaration is filed at the destination
+hub and submitted: general import for a business buyer, China's cross-border retail import
+for a channel's consumer, with the order, payment and waybill records of the three-record
+match as the platform, the payment and the parcels state them. As for the export, goods
+customs would refuse are not filed: seller and buyer are told why."""
+
+from customs.services.declarations import (
+    declaration_create,
+    declaration_records_attach,
+    declaration_submit,
+)
+from customs.services.matching import REGIMES_MATCHED
+from ewtp.common.errors import ApplicationError
+from ewtp.common.money import money_from_minor
+from ewtp.common.notifications import email_after_commit
+from ewtp.common.outbox import subscribe
+from hubs.models import Membership, Order
+from logistics.events import FlightArrived
+from logistics.models import ParcelItem
+
+from .customs_filing import import_request, match_records
+
+RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing"}
+
+
+@subscribe("logistics.flight_arrived", name="pipeline.import_declared")
+def import_declared(event: FlightArrived) -> None:
+    orders = (
+        Order.objects.filter(pk__in=event.order_ids)
+        .select_related("seller", "buyer", "destination_hub", "payment_intent")
+        .prefetch_related("lines", "parcels")
+    )
+    for order in orders:
+        _declare(order)
+
+
+def _declare(order: Order) -> None:
+    parcels = sorted(order.parcels.all(), key=lambda parcel: parcel.pk)
+    request = import_request(order, waybill=parcels[0].waybill if parcels else "")
+    if (
+        order.declarations.filter(regime=request.regime)
+        .exclude(status__in=["cancelled", "rejected"])
+        .exists()
+    ):
+        return  # filed already (a repeated event, or a second flight of the same order)
+    try:
+        declaration = declaration_create(request=request, actor_label="pipeline")
+    except ApplicationError as error:
+        if error.code in RETRY_LATER:
+            raise
+        if error.code == "declaration_exists":
+            return
+        _tell_parties(order, error.message)
+        return
+    if declaration.regime in REGIMES_MATCHED:
+        intent = order.payment_intent
+        declaration_records_attach(
+            declaration=declaration,
+            actor_label="pipeline",
+            **match_records(
+                order,
+                payer_id_reference=order.consumer_id_reference,  # the consumer paid
+                paid=money_from_minor(intent.received_minor, intent.currency).amount,
+                paid_currency=intent.currency,
+                waybill=declaration.waybill,
+                shipped=_shipped(parcels),
+            ),
+        )
+    declaration_submit(declaration=declaration, actor_label="pipeline")
+
+
+def _shipped(parcels) -> dict:
+    """HS code → quantity in the order's parcels, as the carrier's manifest states them."""
+    shipped: dict = {}
+    items = ParcelItem.objects.filter(parcel__in=parcels).select_related("order_line")
+    for item in items:
+        hs_code = item.order_line.hs_code
+        shipped[hs_code] = shipped.get(hs_code, 0) + item.quantity
+    return shipped
+
+
+def _tell_parties(order: Order, reason: str) -> None:
+    organizations = [order.seller_id] + ([order.buyer_id] if order.buyer_id else [])
+    emails = Membership.objects.filter(organization_id__in=organizations).values_list(
+        "user__email", flat=True
+    )
+    email_after_commit(
+        to=list(emails),
+        subject=f"eWTP Hub: import declaration for order {order.reference} not filed",
+        body=(
+            f"Order {order.reference} arrived at {order.destination_hub.code}, but its import "
+            f"declaration could not be filed automatically: {reason}\n\nThe buyer or its "
+            "agent files it by hand under Declarations in the portal."
+        ),
+    )

@@ -1,0 +1,186 @@
+"""An order from payment to delivery through the pipeline's steps, every step run the way the
+worker runs it (after commit): the export declaration filed and released, the parcel
+released at receipt, consolidated, departed (shipped), landed (import declaration filed
+with its three records), delivered (the buyer's window starts). Repeated events change
+nothing."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from customs.models import Declaration, RiskRule
+from customs.services.tariff import tariff_load_bundled
+from ewtp.common.models import OutboxDelivery, OutboxEvent
+from ewtp.common.outbox import outbox_dispatch
+from hubs.models import ERoad, Order, User
+from logistics.models import Carrier, Facility, Flight, Parcel
+from logistics.services.consolidation import consolidate
+from logistics.services.flights import carriers_load, flights_advance
+from logistics.services.floor import (
+    parcel_deliver,
+    parcel_out_for_delivery,
+    parcel_receive,
+    parcel_weigh,
+)
+from logistics.services.parcels import ParcelRequest, parcel_create
+from payments.services.fx import fx_rates_load
+from tests import factories, ledger
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def network(kul, hgh, django_capture_on_commit_callbacks):
+    factories.open_eroads()
+    carriers_load()
+    tariff_load_bundled()
+    RiskRule.objects.filter(code="random").update(enabled=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        fx_rates_load()
+    Facility.objects.create(hub=kul, name="KLIA eFulfilment", address="Sepang")
+    Facility.objects.create(hub=hgh, name="Hangzhou eFulfilment", address="Xiaoshan")
+    departs = timezone.now() + timedelta(hours=6)  # after the loading cut-off
+    flight = Flight.objects.create(
+        eroad=ERoad.objects.get(origin=kul, destination=hgh),
+        carrier=Carrier.objects.get(iata_code="MH"),
+        number="MH360",
+        departs_at=departs,
+        arrives_at=departs + timedelta(hours=5),
+        capacity_kg=Decimal("500"),
+        capacity_pieces=100,
+    )
+    return {
+        "flight": flight,
+        "kul_operator": factories.UserFactory(
+            official_role=User.OfficialRole.HUB_OPERATOR, official_hub=kul
+        ),
+        "hgh_operator": factories.UserFactory(
+            official_role=User.OfficialRole.HUB_OPERATOR, official_hub=hgh
+        ),
+        "bank": factories.api_client(kind="bank", name="Bank", scopes=["payments:write"]).client,
+    }
+
+
+def run(callbacks, action, *args, **kwargs):
+    """One action, then what the worker does after its commit (the pipeline's steps)."""
+    with callbacks(execute=True):
+        return action(*args, **kwargs)
+
+
+def test_a_business_order_from_payment_to_delivery(
+    hgh, network, django_capture_on_commit_callbacks
+):
+    steps = django_capture_on_commit_callbacks
+    order = run(steps, ledger.paid_order, destination_hub=hgh, bank=network["bank"], quantity=2)
+    order.refresh_from_db()
+    export = Declaration.objects.get(order=order, regime="MY_EXPORT")
+    assert (order.status, export.status) == ("in_customs", "released")
+    seller = factories.member(order.seller)
+    line = order.lines.get()
+    parcel = parcel_create(
+        order=order,
+        request=ParcelRequest(
+            weight_kg=Decimal("0.600"),
+            length_cm=30,
+            width_cm=20,
+            height_cm=5,
+            items={line.pk: 2},
+        ),
+        actor=seller,
+    )
+    parcel = run(steps, parcel_receive, parcel=parcel, actor=network["kul_operator"])
+    parcel.refresh_from_db()
+    assert parcel.export_released_at is not None  # released at receipt: customs cleared it
+    parcel_weigh(parcel=parcel, measured_kg=Decimal("0.600"), actor=network["kul_operator"])
+    consolidate(now=timezone.now())
+    flight = network["flight"]
+    run(steps, flights_advance, now=flight.departs_at + timedelta(minutes=1))
+    order.refresh_from_db()
+    assert order.status == "shipped"
+    assert "MH360" in order.transitions.last().reason
+    run(steps, flights_advance, now=flight.arrives_at + timedelta(minutes=1))
+    imported = Declaration.objects.get(order=order, regime="CN_IMPORT")
+    assert imported.hub == hgh and imported.organization == order.buyer
+    assert imported.status in ("released", "lane")
+    assert imported.waybill == parcel.waybill
+    parcel = Parcel.objects.get(pk=parcel.pk)
+    parcel = parcel_out_for_delivery(parcel=parcel, actor=network["hgh_operator"])
+    run(steps, parcel_deliver, parcel=parcel, actor=network["hgh_operator"])
+    order.refresh_from_db()
+    assert order.status == "delivered"
+    assert [t.to_status for t in order.transitions.all()][-4:] == [
+        "paid",
+        "in_customs",
+        "shipped",
+        "delivered",
+    ]
+    # every event delivered again: nothing changes
+    before = (Declaration.objects.count(), order.transitions.count())
+    for event in OutboxEvent.objects.all():
+        OutboxDelivery.objects.filter(event=event).delete()
+        OutboxEvent.objects.filter(pk=event.pk).update(dispatched_at=None)
+        run(steps, outbox_dispatch, event_id=event.pk)
+    assert (Declaration.objects.count(), Order.objects.get(pk=order.pk).transitions.count()) == (
+        before
+    )
+
+
+def test_a_consumers_order_is_declared_with_its_three_records(
+    hgh, network, django_capture_on_commit_callbacks
+):
+    from hubs.services.orders import Consumer, LineRequest, OrderRequest, order_place
+    from payments.services.intents import BankTransfer, payment_receive
+
+    steps = django_capture_on_commit_callbacks
+    channel = factories.api_client(kind="channel", name="Shop", scopes=["orders:write"]).client
+    product = factories.ProductFactory(stock=10)
+    order = run(
+        steps,
+        order_place,
+        request=OrderRequest(
+            seller=product.seller,
+            destination_hub=hgh,
+            channel=channel,
+            lines=[LineRequest(product.pk, 2)],
+            consumer=Consumer(
+                name="Chen Jing",
+                address="18 Wensan Road, Hangzhou",
+                country="CN",
+                id_reference="11010519491231002X",
+            ),
+        ),
+        actor=None,
+        actor_label="Shop",
+    )
+    intent = order.payment_intent
+    run(
+        steps,
+        payment_receive,
+        order_reference=order.reference,
+        transfer=BankTransfer(
+            bank=network["bank"], bank_reference="B1", amount=intent.amount, payer_name="Chen"
+        ),
+    )
+    seller = factories.member(order.seller)
+    parcel = parcel_create(
+        order=order,
+        request=ParcelRequest(
+            weight_kg=Decimal("0.300"),
+            length_cm=30,
+            width_cm=20,
+            height_cm=5,
+            items={order.lines.get().pk: 2},
+        ),
+        actor=seller,
+    )
+    run(steps, parcel_receive, parcel=parcel, actor=network["kul_operator"])
+    consolidate(now=timezone.now())
+    flight = network["flight"]
+    run(steps, flights_advance, now=flight.departs_at + timedelta(minutes=1))
+    run(steps, flights_advance, now=flight.arrives_at + timedelta(minutes=1))
+    imported = Declaration.objects.get(order=order, regime="CN_CBEC_IMPORT")
+    assert imported.match_differences == []
+    assert set(imported.match_records) == {"order", "payment", "waybill"}
+    assert imported.status == "released"
