@@ -36,6 +36,8 @@ EVENTS = {
     "payout_batch.ready": "A payout batch is ready to download (banks).",
     "parcel.tracking": "A parcel of one of your orders has a new tracking event (channels).",
     "declaration.status": "A customs declaration of yours or of your orders changed status.",
+    "order.milestone": "An order of yours reached a milestone: paid, cleared, departed, "
+    "arrived, delivered or refunded (channels).",
 }
 
 

@@ -19,6 +19,7 @@ from payments.events import OrderPaid
 from payments.models import PaymentIntent
 
 from .customs_filing import EXPORT_REGIMES, export_request
+from .notify import buyer_notify
 
 # refusals that are about the hub's data, not the goods: worth another try, not an e-mail
 RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing"}
@@ -44,6 +45,7 @@ def export_declared(event: OrderPaid) -> None:
     regime = EXPORT_REGIMES.get(order.origin_hub.country.code)
     if regime is None or order.declarations.filter(regime=regime).exists():
         return  # no export regime at this hub, or filed already (a repeated event)
+    buyer_notify(order, "paid")
     try:
         declaration = declaration_create(
             request=export_request(order, paid=_paid_in_order_currency(order, event)),

@@ -7,11 +7,13 @@ found outside the tolerance loses its release again (logistics), and the officer
 from customs.events import DeclarationDecided
 from customs.models import Declaration
 from ewtp.common.outbox import subscribe
+from hubs.models import Order
 from logistics.events import ParcelReceived
 from logistics.models import Parcel
 from logistics.services.floor import parcel_export_release
 
 from .customs_filing import EXPORT_REGIMES
+from .notify import buyer_notify
 
 NOT_YET_LOADED = (Parcel.Status.CREATED, Parcel.Status.BOOKED, Parcel.Status.RECEIVED)
 
@@ -32,6 +34,7 @@ def export_cleared(event: DeclarationDecided) -> None:
     ).select_related("facility__hub")
     for parcel in parcels:
         parcel_export_release(parcel=parcel, actor_label="customs (export released)")
+    buyer_notify(Order.objects.get(pk=event.order_id), "cleared")
 
 
 @subscribe("logistics.parcel_received", name="pipeline.export_cleared_on_receipt")

@@ -6,14 +6,17 @@ from hubs.services.orders import order_transition
 from logistics.events import FlightDeparted
 from logistics.models import Flight
 
+from .notify import buyer_notify
+
 
 @subscribe("logistics.flight_departed", name="pipeline.shipped")
 def shipped(event: FlightDeparted) -> None:
-    flight = Flight.objects.get(pk=event.flight_id)
+    flight = Flight.objects.select_related("eroad__destination").get(pk=event.flight_id)
     for order in Order.objects.filter(pk__in=event.order_ids, status=Order.Status.IN_CUSTOMS):
-        order_transition(
+        order = order_transition(
             order=order,
             to=Order.Status.SHIPPED,
             actor_label="pipeline",
             reason=f"Departed on {flight.number} under MAWB {flight.master_waybill_display}.",
         )
+        buyer_notify(order, "departed", f"Flight {flight.number} to {flight.eroad.destination}.")

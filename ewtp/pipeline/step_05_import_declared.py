@@ -19,6 +19,7 @@ from logistics.events import FlightArrived
 from logistics.models import ParcelItem
 
 from .customs_filing import import_request, match_records
+from .notify import buyer_notify
 
 RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing"}
 
@@ -43,6 +44,7 @@ def _declare(order: Order) -> None:
         .exists()
     ):
         return  # filed already (a repeated event, or a second flight of the same order)
+    buyer_notify(order, "arrived", f"At {order.destination_hub.code}.")
     try:
         declaration = declaration_create(request=request, actor_label="pipeline")
     except ApplicationError as error:

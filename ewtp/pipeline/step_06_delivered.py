@@ -7,6 +7,8 @@ from hubs.services.orders import order_transition
 from logistics.events import ParcelDelivered
 from logistics.models import Parcel
 
+from .notify import buyer_notify
+
 
 @subscribe("logistics.parcel_delivered", name="pipeline.delivered")
 def delivered(event: ParcelDelivered) -> None:
@@ -16,9 +18,10 @@ def delivered(event: ParcelDelivered) -> None:
     undelivered = Parcel.objects.filter(order=order).exclude(status=Parcel.Status.DELIVERED)
     if undelivered.exists():
         return  # the others are still on their way
-    order_transition(
+    order = order_transition(
         order=order,
         to=Order.Status.DELIVERED,
         actor_label="pipeline",
         reason=f"Parcel {event.waybill} delivered: the buyer's confirmation window runs.",
     )
+    buyer_notify(order, "delivered")
