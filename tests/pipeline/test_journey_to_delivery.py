@@ -8,12 +8,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from customs.models import Declaration, RiskRule
 from customs.services.tariff import tariff_load_bundled
-from ewtp.common.models import OutboxDelivery, OutboxEvent
+from ewtp.common.models import OutboxDelivery, OutboxEvent, WebhookDelivery
 from ewtp.common.outbox import outbox_dispatch
+from ewtp.common.webhooks import webhook_endpoint_create
 from hubs.models import ERoad, Order, User
 from logistics.models import Carrier, Facility, Flight, Parcel
 from logistics.services.consolidation import consolidate
@@ -73,7 +75,9 @@ def test_a_business_order_from_payment_to_delivery(
     hgh, network, django_capture_on_commit_callbacks
 ):
     steps = django_capture_on_commit_callbacks
-    order = run(steps, ledger.paid_order, destination_hub=hgh, bank=network["bank"], quantity=2)
+    with steps(execute=True):  # the steps run when this block ends
+        order = ledger.paid_order(destination_hub=hgh, bank=network["bank"], quantity=2)
+        buyer = factories.member(order.buyer)
     order.refresh_from_db()
     export = Declaration.objects.get(order=order, regime="MY_EXPORT")
     assert (order.status, export.status) == ("in_customs", "released")
@@ -116,6 +120,14 @@ def test_a_business_order_from_payment_to_delivery(
         "shipped",
         "delivered",
     ]
+    told = [m.subject.split(": ", 2)[-1] for m in mail.outbox if buyer.email in m.to]
+    assert told == [
+        "your payment arrived",
+        "export customs cleared the goods",
+        "the goods are in the air",
+        "the goods landed",
+        "the goods were delivered",
+    ]
     # every event delivered again: nothing changes
     before = (Declaration.objects.count(), order.transitions.count())
     for event in OutboxEvent.objects.all():
@@ -125,6 +137,7 @@ def test_a_business_order_from_payment_to_delivery(
     assert (Declaration.objects.count(), Order.objects.get(pk=order.pk).transitions.count()) == (
         before
     )
+    assert ledger.ledger_balanced()
 
 
 def test_a_consumers_order_is_declared_with_its_three_records(
@@ -135,6 +148,9 @@ def test_a_consumers_order_is_declared_with_its_three_records(
 
     steps = django_capture_on_commit_callbacks
     channel = factories.api_client(kind="channel", name="Shop", scopes=["orders:write"]).client
+    webhook_endpoint_create(
+        api_client=channel, url="http://shop.example/hooks", events=["order.milestone"]
+    )
     product = factories.ProductFactory(stock=10)
     order = run(
         steps,
@@ -184,3 +200,56 @@ def test_a_consumers_order_is_declared_with_its_three_records(
     assert imported.match_differences == []
     assert set(imported.match_records) == {"order", "payment", "waybill"}
     assert imported.status == "released"
+    milestones = [
+        d.payload["milestone"]
+        for d in WebhookDelivery.objects.filter(event="order.milestone").order_by("id")
+    ]
+    assert milestones == ["paid", "cleared", "departed", "arrived"]
+
+
+def test_a_customs_rejection_refunds_the_buyer_and_returns_the_parcels(
+    hgh, kul, network, django_capture_on_commit_callbacks, monkeypatch
+):
+    from customs.models import WatchListEntry
+    from customs.services.declarations import declaration_decide
+
+    steps = django_capture_on_commit_callbacks
+    with steps(execute=True):
+        order = ledger.paid_order(destination_hub=hgh, bank=network["bank"], quantity=2)
+        WatchListEntry.objects.create(name=order.buyer.legal_name, reason="seizure")  # red
+    export = Declaration.objects.get(order=order)
+    assert (export.status, export.lane) == ("lane", "red")
+    parcel = parcel_create(
+        order=order,
+        request=ParcelRequest(
+            weight_kg=Decimal("0.600"),
+            length_cm=30,
+            width_cm=20,
+            height_cm=5,
+            items={order.lines.get().pk: 2},
+        ),
+        actor=factories.member(order.seller),
+    )
+    run(steps, parcel_receive, parcel=parcel, actor=network["kul_operator"])
+    officer = factories.UserFactory(
+        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=kul
+    )
+    # a failing notification never holds up the journey
+    monkeypatch.setattr("ewtp.pipeline.notify._notify", lambda *a: 1 / 0)
+    run(
+        steps,
+        declaration_decide,
+        declaration=export,
+        decision="reject",
+        reason="Counterfeit goods",
+        actor=officer,
+    )
+    order.refresh_from_db()
+    assert order.status == "refunded"
+    assert "Counterfeit goods" in order.transitions.last().reason
+    assert Parcel.objects.get(pk=parcel.pk).status == "returned"
+    assert ledger.ledger_balanced() and ledger.no_customer_account_negative()
+    from payments.services.accounts import escrow_account
+    from payments.services.ledger import account_balance
+
+    assert account_balance(escrow_account(order=order)).amount == 0  # all back to the payer
