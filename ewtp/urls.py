@@ -35,6 +35,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("", include("logistics.urls")),
     path("customs/", include("customs.urls")),
+    path("", include("ewtp.pipeline.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

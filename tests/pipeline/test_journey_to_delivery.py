@@ -9,6 +9,9 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customs.models import Declaration, RiskRule
@@ -128,6 +131,23 @@ def test_a_business_order_from_payment_to_delivery(
         "the goods landed",
         "the goods were delivered",
     ]
+    # one timeline merges the order's own steps, its money, customs and parcel
+    client = Client()
+    client.force_login(buyer)
+    page = client.get(f"/orders/{order.reference}/timeline/")
+    kinds = [moment.kind for moment in page.context["moments"]]
+    assert {"order", "money", "customs", "parcel"} <= set(kinds)
+    times = [moment.at for moment in page.context["moments"]]
+    assert times == sorted(times)
+    text = page.content.decode()
+    money = [m.title for m in page.context["moments"] if m.kind == "money"]
+    assert money == ["Payment received: MYR\xa090.00"]  # into escrow, still held
+    assert "MH360" in text and export.reference in text
+    with CaptureQueriesContext(connection) as captured:
+        client.get(f"/orders/{order.reference}/timeline/")
+    assert len(captured) < 20  # a handful of queries, whatever the journey's length
+    client.force_login(factories.member(factories.SellerFactory()))
+    assert client.get(f"/orders/{order.reference}/timeline/").status_code == 404
     # every event delivered again: nothing changes
     before = (Declaration.objects.count(), order.transitions.count())
     for event in OutboxEvent.objects.all():
