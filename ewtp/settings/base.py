@@ -407,6 +407,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "logistics.tasks.consolidate_task",
         "schedule": timedelta(minutes=env.int("CONSOLIDATION_MINUTES", default=15)),
     },
+    "orders-stuck-sweep": {
+        "task": "ewtp.pipeline.tasks.orders_stuck_sweep_task",
+        "schedule": timedelta(minutes=30),
+    },
     "declarations-stuck-sweep": {
         "task": "customs.tasks.declarations_stuck_sweep_task",
         "schedule": timedelta(minutes=5),
@@ -415,6 +419,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ewtp.common.tasks.idempotency_keys_expire_task",
         "schedule": timedelta(hours=1),
     },
+}
+
+# The journey's sweeper reports an order to the MDEC officers when it has stayed in one of
+# these statuses longer than this many hours.
+PIPELINE_STUCK_HOURS = {
+    "paid": env.int("PIPELINE_STUCK_PAID_HOURS", default=12),
+    "in_customs": env.int("PIPELINE_STUCK_IN_CUSTOMS_HOURS", default=72),
+    "shipped": env.int("PIPELINE_STUCK_SHIPPED_HOURS", default=24 * 14),
 }
 
 # An outbox event still undelivered this long after it was recorded is re-driven by the sweep.
