@@ -14,3 +14,6 @@ class DeclarationDecided:
     status: str  # released, held or rejected
     lane: str
     reason: str
+    # True when an officer decided; False for the engines (risk, duty, three-record match),
+    # whose rejection means the hub's data is at fault rather than the goods
+    by_officer: bool = False

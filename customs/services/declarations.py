@@ -564,7 +564,12 @@ def declaration_records_attach(
 
 
 def _decide(
-    declaration: Declaration, to: str, actor_label: str, reason: str, public: Public = Public()
+    declaration: Declaration,
+    to: str,
+    actor_label: str,
+    reason: str,
+    public: Public = Public(),
+    by_officer: bool = False,
 ) -> Declaration:
     _move(declaration, to, actor_label, reason, public)
     if to == Declaration.Status.REJECTED:
@@ -576,7 +581,8 @@ def _decide(
             regime=declaration.regime,
             status=to,
             lane=declaration.lane,
-            reason=reason[:300],
+            reason=(reason if public.reason is None else public.reason)[:300],
+            by_officer=by_officer,
         )
     )
     return declaration
@@ -629,6 +635,7 @@ def declaration_decide(
             actor.email,
             reason.strip(),
             Public(actor=f"Customs {locked.hub.code}"),
+            by_officer=True,
         )
 
 

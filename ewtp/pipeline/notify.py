@@ -5,6 +5,7 @@ logged and never holds up the journey."""
 
 import logging
 
+from django.db import transaction
 from django.db.models import Q
 
 from ewtp.common.models import ApiClient
@@ -26,7 +27,8 @@ MILESTONES = {
 
 def buyer_notify(order: Order, milestone: str, detail: str = "") -> None:
     try:
-        _notify(order, milestone, detail)
+        with transaction.atomic():  # a failed write must not abort the step's transaction
+            _notify(order, milestone, detail)
     except Exception:  # the journey goes on; the failure is in the log
         logger.exception("pipeline: could not notify the buyer of %s (%s)", order, milestone)
 
@@ -35,9 +37,9 @@ def _notify(order: Order, milestone: str, detail: str) -> None:
     summary = MILESTONES[milestone]
     if order.buyer_id:
         recipients = list(
-            Membership.objects.filter(organization_id=order.buyer_id).values_list(
-                "user__email", flat=True
-            )
+            Membership.objects.filter(
+                organization_id=order.buyer_id, user__is_active=True
+            ).values_list("user__email", flat=True)
         )
     else:
         recipients = [order.consumer_email] if order.consumer_email else []

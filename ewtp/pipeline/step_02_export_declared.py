@@ -43,8 +43,15 @@ def export_declared(event: OrderPaid) -> None:
         .get(pk=event.order_id)
     )
     regime = EXPORT_REGIMES.get(order.origin_hub.country.code)
-    if regime is None or order.declarations.filter(regime=regime).exists():
-        return  # no export regime at this hub, or filed already (a repeated event)
+    if regime is None:
+        return  # no export regime at this hub
+    if (
+        order.declarations.filter(regime=regime)
+        .exclude(status__in=["cancelled", "rejected"])
+        .exists()
+    ):
+        _in_customs(order, "Export declaration filed.")
+        return  # filed already (by hand, or a repeated event)
     buyer_notify(order, "paid")
     try:
         declaration = declaration_create(
@@ -55,6 +62,7 @@ def export_declared(event: OrderPaid) -> None:
         if error.code in RETRY_LATER:
             raise  # the outbox delivers the event again later
         if error.code == "declaration_exists":
+            _in_customs(order, "Export declaration filed.")
             return  # filed by a concurrent delivery or by hand meanwhile
         owners = Membership.objects.filter(organization=order.seller).values_list(
             "user__email", flat=True
@@ -70,10 +78,14 @@ def export_declared(event: OrderPaid) -> None:
         )
         return
     declaration_submit(declaration=declaration, actor_label="pipeline")
+    _in_customs(
+        order, f"Export declaration {declaration.reference} filed at {order.origin_hub.code}."
+    )
+
+
+def _in_customs(order: Order, reason: str) -> None:
+    order.refresh_from_db(fields=["status"])
     if order.status == Order.Status.PAID:
         order_transition(
-            order=order,
-            to=Order.Status.IN_CUSTOMS,
-            actor_label="pipeline",
-            reason=f"Export declaration {declaration.reference} filed at {order.origin_hub.code}.",
+            order=order, to=Order.Status.IN_CUSTOMS, actor_label="pipeline", reason=reason
         )

@@ -8,6 +8,7 @@ from customs.events import DeclarationDecided
 from customs.models import Declaration
 from ewtp.common.outbox import subscribe
 from hubs.models import Order
+from hubs.services.orders import order_transition
 from logistics.events import ParcelReceived
 from logistics.models import Parcel
 from logistics.services.floor import parcel_export_release
@@ -15,7 +16,8 @@ from logistics.services.floor import parcel_export_release
 from .customs_filing import EXPORT_REGIMES
 from .notify import buyer_notify
 
-NOT_YET_LOADED = (Parcel.Status.CREATED, Parcel.Status.BOOKED, Parcel.Status.RECEIVED)
+NOT_YET_LOADED = (*Parcel.BEFORE_HUB, Parcel.Status.RECEIVED, Parcel.Status.HELD)
+GOING = (Order.Status.PAID, Order.Status.IN_CUSTOMS)
 
 
 @subscribe("customs.declaration_decided", name="pipeline.export_cleared")
@@ -26,6 +28,16 @@ def export_cleared(event: DeclarationDecided) -> None:
         or event.status != Declaration.Status.RELEASED
     ):
         return
+    order = Order.objects.get(pk=event.order_id)
+    if order.status not in GOING:
+        return  # refunded, disputed or cancelled meanwhile: nothing boards
+    if order.status == Order.Status.PAID:  # a declaration filed by hand, not by step 2
+        order = order_transition(
+            order=order,
+            to=Order.Status.IN_CUSTOMS,
+            actor_label="pipeline",
+            reason="Export declaration released.",
+        )
     parcels = Parcel.objects.filter(
         order_id=event.order_id,
         status__in=NOT_YET_LOADED,
@@ -34,7 +46,7 @@ def export_cleared(event: DeclarationDecided) -> None:
     ).select_related("facility__hub")
     for parcel in parcels:
         parcel_export_release(parcel=parcel, actor_label="customs (export released)")
-    buyer_notify(Order.objects.get(pk=event.order_id), "cleared")
+    buyer_notify(order, "cleared")
 
 
 @subscribe("logistics.parcel_received", name="pipeline.export_cleared_on_receipt")
@@ -44,6 +56,6 @@ def export_cleared_on_receipt(event: ParcelReceived) -> None:
         regime__in=EXPORT_REGIMES.values(),
         status=Declaration.Status.RELEASED,
     ).exists()
-    parcel = Parcel.objects.select_related("facility__hub").get(pk=event.parcel_id)
-    if released and not parcel.weight_flagged:
+    parcel = Parcel.objects.select_related("facility__hub", "order").get(pk=event.parcel_id)
+    if released and not parcel.weight_flagged and parcel.order.status in GOING:
         parcel_export_release(parcel=parcel, actor_label="customs (export released)")

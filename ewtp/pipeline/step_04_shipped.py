@@ -7,6 +7,7 @@ from logistics.events import FlightDeparted
 from logistics.models import Flight
 
 from .notify import buyer_notify
+from .step_06_delivered import all_delivered_already
 
 
 @subscribe("logistics.flight_departed", name="pipeline.shipped")
@@ -20,3 +21,4 @@ def shipped(event: FlightDeparted) -> None:
             reason=f"Departed on {flight.number} under MAWB {flight.master_waybill_display}.",
         )
         buyer_notify(order, "departed", f"Flight {flight.number} to {flight.eroad.destination}.")
+        all_delivered_already(order)  # events of later steps may be delivered before this

@@ -4,6 +4,10 @@ for a channel's consumer, with the order, payment and waybill records of the thr
 match as the platform, the payment and the parcels state them. As for the export, goods
 customs would refuse are not filed: seller and buyer are told why."""
 
+import logging
+
+from django.db import transaction
+
 from customs.services.declarations import (
     declaration_create,
     declaration_records_attach,
@@ -22,28 +26,37 @@ from .customs_filing import import_request, match_records
 from .notify import buyer_notify
 
 RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing"}
+logger = logging.getLogger(__name__)
 
 
 @subscribe("logistics.flight_arrived", name="pipeline.import_declared")
 def import_declared(event: FlightArrived) -> None:
     orders = (
-        Order.objects.filter(pk__in=event.order_ids)
+        Order.objects.filter(pk__in=event.order_ids, status=Order.Status.SHIPPED)
         .select_related("seller", "buyer", "destination_hub", "payment_intent")
-        .prefetch_related("lines", "parcels")
+        .prefetch_related("lines")
     )
     for order in orders:
-        _declare(order)
+        try:
+            with transaction.atomic():  # one order's trouble is not the flight's
+                _declare(order, event.flight_id)
+        except ApplicationError as error:
+            if error.code in RETRY_LATER:
+                raise  # hub data missing: the whole event is delivered again later
+            logger.warning("pipeline: import of %s: %s", order.reference, error.message)
+        except Exception:
+            logger.exception("pipeline: import declaration of %s failed", order.reference)
 
 
-def _declare(order: Order) -> None:
-    parcels = sorted(order.parcels.all(), key=lambda parcel: parcel.pk)
-    request = import_request(order, waybill=parcels[0].waybill if parcels else "")
-    if (
-        order.declarations.filter(regime=request.regime)
-        .exclude(status__in=["cancelled", "rejected"])
-        .exists()
-    ):
-        return  # filed already (a repeated event, or a second flight of the same order)
+def _declare(order: Order, flight_id: int) -> None:
+    # the parcels this flight brought (an order split over flights is declared with its
+    # first arrival; the carrier's record is what came on it)
+    parcels = list(order.parcels.filter(flight_id=flight_id).order_by("pk"))
+    if not parcels:
+        return
+    request = import_request(order, waybill=parcels[0].waybill)
+    if order.declarations.filter(regime=request.regime).exists():
+        return  # filed already (a repeated event, a second flight; or rejected: no refiling)
     buyer_notify(order, "arrived", f"At {order.destination_hub.code}.")
     try:
         declaration = declaration_create(request=request, actor_label="pipeline")

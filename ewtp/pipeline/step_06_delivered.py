@@ -9,19 +9,27 @@ from logistics.models import Parcel
 
 from .notify import buyer_notify
 
+# a returned or lost parcel is not coming: the order is delivered when the rest are
+NOT_COMING = (Parcel.Status.RETURNED, Parcel.Status.EXCEPTION)
+
 
 @subscribe("logistics.parcel_delivered", name="pipeline.delivered")
 def delivered(event: ParcelDelivered) -> None:
-    order = Order.objects.get(pk=event.order_id)
+    all_delivered_already(Order.objects.get(pk=event.order_id))
+
+
+def all_delivered_already(order: Order) -> None:
+    """Deliver a shipped order once every parcel that is coming has been delivered (also
+    called when the order ships, in case a delivery's event came first)."""
     if order.status != Order.Status.SHIPPED:
-        return  # disputed, refunded, or delivered already (a repeated event)
-    undelivered = Parcel.objects.filter(order=order).exclude(status=Parcel.Status.DELIVERED)
-    if undelivered.exists():
+        return  # disputed, refunded, not shipped yet, or delivered already (a repeat)
+    parcels = Parcel.objects.filter(order=order).exclude(status__in=NOT_COMING)
+    if not parcels.exists() or parcels.exclude(status=Parcel.Status.DELIVERED).exists():
         return  # the others are still on their way
     order = order_transition(
         order=order,
         to=Order.Status.DELIVERED,
         actor_label="pipeline",
-        reason=f"Parcel {event.waybill} delivered: the buyer's confirmation window runs.",
+        reason="Delivered: the buyer's confirmation window runs.",
     )
     buyer_notify(order, "delivered")

@@ -1,12 +1,18 @@
-"""Failure path of steps 2 and 5: customs rejected a declaration of the order → escrow goes
+"""Failure path of steps 2 and 5: an officer rejected a declaration of the order → escrow goes
 back to the payers' banks (the order is refunded) and the parcels still at the origin hub
 return to the seller. Parcels already abroad stay with the destination's operators, whose
-exception handling (lost, damaged, returned) is theirs."""
+exception handling (lost, damaged, returned) is theirs. A disputed order's escrow stays
+frozen for the officer deciding the dispute.
+
+A rejection by the engines (a declaration that could not be assessed: a tariff line or
+regime parameter missing) says the hub's data is at fault, not the goods: nothing is
+refunded; the seller and the MDEC officers are told, and the declaration is filed again."""
 
 from customs.events import DeclarationDecided
 from customs.models import Declaration
+from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
-from hubs.models import Order
+from hubs.models import Membership, Order, User
 from logistics.models import Parcel
 from logistics.services.floor import parcel_return
 from payments.services.escrow import escrow_refund
@@ -14,6 +20,7 @@ from payments.services.escrow import escrow_refund
 from .notify import buyer_notify
 
 AT_ORIGIN = (*Parcel.BEFORE_HUB, Parcel.Status.RECEIVED, Parcel.Status.HELD)
+REFUNDABLE = (Order.Status.PAID, Order.Status.IN_CUSTOMS, Order.Status.SHIPPED)
 
 
 @subscribe("customs.declaration_decided", name="pipeline.customs_rejected")
@@ -23,10 +30,32 @@ def customs_rejected(event: DeclarationDecided) -> None:
     order = Order.objects.get(pk=event.order_id)
     reference = Declaration.objects.values_list("reference", flat=True).get(pk=event.declaration_id)
     reason = f"Customs rejected declaration {reference}: {event.reason}"[:500]
-    if order.can_become(Order.Status.REFUNDED):
+    if not event.by_officer:
+        _tell_seller_and_officers(order, reason)
+        return
+    # a disputed order's money is the officer deciding the dispute's to settle
+    if order.status in REFUNDABLE:
         escrow_refund(order=order, actor_label="pipeline", reason=reason)
         buyer_notify(order, "refunded", reason)
     for parcel in Parcel.objects.filter(order=order, status__in=AT_ORIGIN).select_related(
         "facility__hub"
     ):
         parcel_return(parcel=parcel, reason=reason[:200], actor=None)
+
+
+def _tell_seller_and_officers(order: Order, reason: str) -> None:
+    recipients = list(
+        Membership.objects.filter(
+            organization_id=order.seller_id, user__is_active=True
+        ).values_list("user__email", flat=True)
+    ) + list(
+        User.objects.filter(
+            official_role=User.OfficialRole.MDEC_OFFICER, is_active=True
+        ).values_list("email", flat=True)
+    )
+    email_after_commit(
+        to=recipients,
+        subject=f"eWTP Hub: order {order.reference}: a declaration could not be assessed",
+        body=f"{reason}\n\nThe hub's customs data needs attention; then file the "
+        "declaration again (Declarations in the portal). No money has moved.",
+    )

@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import CharField, Exists, OuterRef, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from ewtp.common.audit import audit_record
@@ -29,25 +30,21 @@ def orders_stuck_sweep(*, now=None) -> int:
     reported = []
     with transaction.atomic():
         for status, hours in settings.PIPELINE_STUCK_HOURS.items():
+            reported_before = AuditEntry.objects.filter(
+                action=ACTION,
+                target_type="hubs.order",
+                target_id=Cast(OuterRef("pk"), CharField()),
+                data__status=status,
+            )
             orders = (
                 Order.objects.filter(status=status)
                 .annotate(since=Subquery(since.values("created_at")[:1]))
                 .filter(since__lt=now - timedelta(hours=hours))
+                .exclude(Exists(reported_before))  # before the batch is cut: none starve
                 .select_related("origin_hub", "destination_hub")
                 .order_by("since")[:BATCH]
             )
-            orders = list(orders)
-            already = set(
-                AuditEntry.objects.filter(
-                    action=ACTION,
-                    target_type="hubs.order",
-                    target_id__in=[str(o.pk) for o in orders],
-                    data__status=status,
-                ).values_list("target_id", flat=True)
-            )
             for order in orders:
-                if str(order.pk) in already:
-                    continue
                 audit_record(
                     actor=None,
                     actor_label="pipeline",

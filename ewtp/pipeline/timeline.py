@@ -21,7 +21,12 @@ class Moment:
     place: str = ""  # an IATA code, where the moment happened at a hub or airport
 
 
-def order_timeline(order: Order) -> list[Moment]:
+def order_timeline(order: Order, *, organization_ids=(), oversee: bool = False) -> list[Moment]:
+    """As the viewer may see it: the settlement's details (rate, spread, fee) only for the
+    seller and officers; a declaration's reasons only for its declarant and officers, the
+    other party sees its steps."""
+    sees_settlement = oversee or order.seller_id in organization_ids
+    own = set(organization_ids)
     moments = [
         Moment(t.created_at, "order", Order.Status(t.to_status).label, t.reason)
         for t in order.transitions.all()
@@ -32,7 +37,9 @@ def order_timeline(order: Order) -> list[Moment]:
             "money",
             f"{entry.transaction.get_kind_display()}: "
             f"{money_from_minor(abs(entry.amount_minor), entry.currency)}",
-            entry.transaction.description,
+            entry.transaction.description
+            if sees_settlement or entry.transaction.kind != "release"
+            else "",
         )
         for entry in Entry.objects.filter(
             account__order=order, account__kind=Account.Kind.ESCROW
@@ -44,7 +51,7 @@ def order_timeline(order: Order) -> list[Moment]:
             "customs",
             f"{step.declaration.get_regime_display()} {step.declaration.reference}: "
             f"{Declaration.Status(step.to_status).label}",
-            step.public_reason,
+            step.public_reason if oversee or step.declaration.organization_id in own else "",
             step.declaration.hub.code,
         )
         for step in DeclarationTransition.objects.filter(declaration__order=order)

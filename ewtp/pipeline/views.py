@@ -5,6 +5,7 @@ from django.views.generic import TemplateView
 
 from hubs import selectors
 from hubs.models import Order
+from hubs.roles import can_oversee, memberships_of
 
 from .timeline import order_timeline
 
@@ -21,4 +22,10 @@ class OrderTimelineView(TemplateView):
             )
         except Order.DoesNotExist:
             raise Http404("No such order.") from None
-        return super().get_context_data(order=order, moments=order_timeline(order), **kwargs)
+        user = self.request.user
+        moments = order_timeline(
+            order,
+            organization_ids=[seat.organization_id for seat in memberships_of(user)],
+            oversee=can_oversee(user),
+        )
+        return super().get_context_data(order=order, moments=moments, **kwargs)

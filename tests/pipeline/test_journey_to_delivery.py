@@ -143,6 +143,11 @@ def test_a_business_order_from_payment_to_delivery(
     money = [m.title for m in page.context["moments"] if m.kind == "money"]
     assert money == ["Payment received: MYR\xa090.00"]  # into escrow, still held
     assert "MH360" in text and export.reference in text
+    # the buyer sees the seller's export steps, not the reasons given to the seller
+    export_moments = [m for m in page.context["moments"] if export.reference in m.title]
+    assert export_moments and all(m.detail == "" for m in export_moments)
+    imported_moments = [m for m in page.context["moments"] if imported.reference in m.title]
+    assert any(m.detail for m in imported_moments)  # its own import: with reasons
     with CaptureQueriesContext(connection) as captured:
         client.get(f"/orders/{order.reference}/timeline/")
     assert len(captured) < 20  # a handful of queries, whatever the journey's length
@@ -273,3 +278,77 @@ def test_a_customs_rejection_refunds_the_buyer_and_returns_the_parcels(
     from payments.services.ledger import account_balance
 
     assert account_balance(escrow_account(order=order)).amount == 0  # all back to the payer
+
+
+def _export_in_red_lane(steps, hgh, network):
+    from customs.models import WatchListEntry
+
+    with steps(execute=True):
+        order = ledger.paid_order(destination_hub=hgh, bank=network["bank"], quantity=2)
+        WatchListEntry.objects.create(name=order.buyer.legal_name, reason="seizure")
+    parcel = parcel_create(
+        order=order,
+        request=ParcelRequest(
+            weight_kg=Decimal("0.600"),
+            length_cm=30,
+            width_cm=20,
+            height_cm=5,
+            items={order.lines.get().pk: 2},
+        ),
+        actor=factories.member(order.seller),
+    )
+    return order, Declaration.objects.get(order=order), parcel
+
+
+def test_an_engine_rejection_moves_no_money(
+    hgh, mdec_officer, network, django_capture_on_commit_callbacks
+):
+    from customs.models import TariffLine
+    from customs.services.declarations import declaration_submit, declarations_process
+
+    steps = django_capture_on_commit_callbacks
+    with steps(execute=True):
+        order = ledger.paid_order(destination_hub=hgh, bank=network["bank"], quantity=2)
+    export = Declaration.objects.get(order=order)
+    export.status = "cancelled"  # filed again by hand later, when a line is missing
+    export.save()
+    from customs.services.declarations import declaration_create
+    from ewtp.pipeline.customs_filing import export_request
+
+    again = declaration_create(
+        request=export_request(order, paid=order.total.amount), actor_label="seller"
+    )
+    TariffLine.objects.filter(country="MY", hs_code="621410").delete()
+    with steps(execute=True):
+        declaration_submit(declaration=again, actor_label="seller")
+        declarations_process(declaration_ids=[again.pk])
+    again.refresh_from_db()
+    order.refresh_from_db()
+    assert again.status == "rejected" and order.status == "in_customs"  # nothing refunded
+    told = [m for m in mail.outbox if "could not be assessed" in m.subject]
+    assert told and mdec_officer.email in told[0].to
+
+
+def test_an_officers_rejection_of_a_disputed_order_leaves_the_money_to_the_dispute(
+    hgh, kul, network, django_capture_on_commit_callbacks
+):
+    from customs.services.declarations import declaration_decide
+    from payments.services.escrow import dispute_open
+
+    steps = django_capture_on_commit_callbacks
+    order, export, parcel = _export_in_red_lane(steps, hgh, network)
+    dispute_open(order=order, actor=factories.member(order.buyer), reason="Wrong colour")
+    officer = factories.UserFactory(
+        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=kul
+    )
+    run(
+        steps,
+        declaration_decide,
+        declaration=export,
+        decision="reject",
+        reason="Fake",
+        actor=officer,
+    )
+    order.refresh_from_db()
+    assert order.status == "disputed"  # the officer deciding the dispute settles it
+    assert Parcel.objects.get(pk=parcel.pk).status == "returned"  # the goods cannot go
