@@ -1,7 +1,9 @@
 """Headless Chromium (Debian's package) driven by Playwright against the live portal."""
 
+import importlib
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +57,31 @@ def page(browser, live_server):
     page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
     yield page
     context.close()
+
+
+ARTIFACTS = Path(os.environ.get("EWTP_TEST_ARTIFACTS", "var/test-artifacts")) / "browser"
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save a full-page screenshot of where a journey ended, as a test artefact."""
+
+    def take(page, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{request.node.name}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def risk_rules(transactional_db):
+    """Transactional tests empty every table when they end, the risk rules a migration seeded
+    included: a browser test that routes declarations seeds them again."""
+    from django.apps import apps
+
+    from customs.models import RiskRule
+
+    if not RiskRule.objects.exists():
+        importlib.import_module("customs.migrations.0004_default_risk_rules").add_rules(apps, None)
