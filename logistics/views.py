@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from ewtp.common.errors import ApplicationError
@@ -256,7 +257,11 @@ class FlightListView(PermissionRequiredMixin, TemplateView):
             if "consolidate" in request.POST:
                 # an operator consolidates its own hub's departures (an administrator all)
                 boarded = consolidate(origin_hub=request.user.official_hub)
-                messages.success(request, _("%(count)s parcels loaded.") % {"count": boarded})
+                messages.success(
+                    request,
+                    ngettext("%(count)s parcel loaded.", "%(count)s parcels loaded.", boarded)
+                    % {"count": boarded},
+                )
             elif "cancel" in request.POST:
                 self._cancel(request)
             elif "upload" in request.POST:

@@ -14,7 +14,9 @@ from .test_trade_journeys import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_parcel_from_packing_to_the_hub_floor(page, browser, live_server, kul, hgh, hub_operator):
+def test_a_parcel_from_packing_to_the_hub_floor(
+    page, browser, live_server, kul, hgh, hub_operator, screenshot
+):
     factories.open_eroads()
     carriers_load()
     Facility.objects.create(hub=kul, name="KLIA eFulfilment", address="Sepang")
@@ -55,3 +57,59 @@ def test_a_parcel_from_packing_to_the_hub_floor(page, browser, live_server, kul,
     public.get_by_role("button", name="Track").click()
     expect(public.get_by_text("Received at the hub, ready for carriage")).to_be_visible()
     expect(public.get_by_text(order.seller.legal_name)).to_have_count(0)
+    screenshot(page, "seller")
+    screenshot(floor, "floor")
+    screenshot(public, "tracking")
+
+
+def test_an_operator_consolidates_a_flight_and_prints_its_manifest(
+    page, live_server, kul, hgh, hub_operator, screenshot
+):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from logistics.models import Carrier, Flight
+    from logistics.services.floor import parcel_export_release, parcel_receive
+    from logistics.services.parcels import ParcelRequest, parcel_create
+
+    factories.open_eroads()
+    carriers_load()
+    Facility.objects.create(hub=kul, name="KLIA eFulfilment", address="Sepang")
+    bank = factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
+    order = ledger.paid_order(destination_hub=hgh, bank=bank, quantity=2)
+    parcel = parcel_create(
+        order=order,
+        request=ParcelRequest(
+            weight_kg=Decimal("0.600"),
+            length_cm=30,
+            width_cm=20,
+            height_cm=5,
+            items={order.lines.get().pk: 2},
+        ),
+        actor=factories.member(order.seller),
+    )
+    parcel_export_release(parcel=parcel_receive(parcel=parcel, actor=hub_operator))
+    departs = timezone.now() + timedelta(hours=6)
+    Flight.objects.create(
+        eroad=ERoad.objects.get(origin=kul, destination=hgh),
+        carrier=Carrier.objects.get(iata_code="MH"),
+        number="MH360",
+        departs_at=departs,
+        arrives_at=departs + timedelta(hours=5),
+        capacity_kg=Decimal("500"),
+        capacity_pieces=100,
+    )
+
+    sign_in(page, hub_operator.email)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Flights").click()
+    page.get_by_role("button", name="Consolidate now").click()
+    expect(page.get_by_text("1 parcel loaded.")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="MH360")
+    expect(row).to_contain_text("0.600 / 500")
+    with page.expect_response("**/manifest.pdf") as manifest:
+        row.get_by_role("link", name="PDF").click()
+    assert manifest.value.headers["content-type"] == "application/pdf"
+    assert Parcel.objects.get(pk=parcel.pk).flight.number == "MH360"
+    screenshot(page, "flights")

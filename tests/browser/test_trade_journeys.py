@@ -25,7 +25,7 @@ def sign_in(page, email, password=TEST_PASSWORD):
 
 
 def test_a_business_signs_up_gets_verified_and_lists_a_product(
-    page, browser, live_server, kul, tmp_path
+    page, browser, live_server, kul, tmp_path, screenshot
 ):
     page.goto("/signup/")
     fields = {
@@ -69,6 +69,7 @@ def test_a_business_signs_up_gets_verified_and_lists_a_product(
     officer_page.get_by_label("Approve").check()
     officer_page.get_by_role("button", name="Record the decision").click()
     expect(officer_page.get_by_text("Decision recorded")).to_be_visible()
+    screenshot(officer_page, "approved")
     assert Organization.objects.get(legal_name="Kraf Borneo Sdn. Bhd.").can_sell
 
     page.goto("/products/new/")
@@ -90,10 +91,11 @@ def test_a_business_signs_up_gets_verified_and_lists_a_product(
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("link", name="KB-SCARF")).to_be_visible()
+    screenshot(page, "listed")
     assert Product.objects.get(sku="KB-SCARF").hs_code == "621410"
 
 
-def test_a_buyer_orders_from_the_catalogue(page, kul, hgh):
+def test_a_buyer_orders_from_the_catalogue(page, kul, hgh, screenshot):
     factories.open_eroads()
     product = factories.ProductFactory(title_en="Hand-drawn batik scarf", stock=10)
     buyer = factories.member(factories.BuyerFactory())
@@ -110,6 +112,7 @@ def test_a_buyer_orders_from_the_catalogue(page, kul, hgh):
     order = Order.objects.get()
     assert (order.incoterm, order.lines.get().quantity) == ("DDP", 3)
     assert Product.objects.get(pk=product.pk).stock == 7
+    screenshot(page, "ordered")
 
 
 def test_an_import_shows_progress_then_the_bad_rows(page, kul, tmp_path):
