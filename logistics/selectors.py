@@ -96,3 +96,16 @@ def with_local_times(events, zones: dict[str, str] | None = None) -> list[Tracki
         zone = zones.get(event.place)
         event.local_at = event.occurred_at.astimezone(ZoneInfo(zone)) if zone else event.occurred_at
     return events
+
+
+def weight_mismatches_at(*, hub) -> QuerySet[Parcel]:
+    """Parcels at the hub whose measured weight is outside the tolerance, oldest first."""
+    return (
+        Parcel.objects.filter(
+            facility__hub=hub,
+            weight_flagged=True,
+            status__in=(Parcel.Status.RECEIVED, Parcel.Status.HELD),
+        )
+        .select_related("order__seller")
+        .order_by("received_at", "pk")
+    )

@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("logistics/floor/", views.FloorView.as_view(), name="floor"),
     path("logistics/flights/", views.FlightListView.as_view(), name="flights"),
+    path(
+        "logistics/weight-mismatches/",
+        views.WeightMismatchView.as_view(),
+        name="weight_mismatches",
+    ),
     re_path(
         r"^logistics/flights/(?P<public_id>[0-9a-f-]{36})/manifest\.(?P<kind>pdf|csv)$",
         views.ManifestView.as_view(),

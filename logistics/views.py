@@ -335,6 +335,48 @@ class ManifestView(PermissionRequiredMixin, TemplateView):
         return response
 
 
+class WeightMismatchView(PermissionRequiredMixin, TemplateView):
+    """Customs officers of a hub: the parcels weighed outside the tolerance, to accept the
+    measured weight (the parcel may board) or to reject the export on the workbench."""
+
+    permission = Perm.CUSTOMS_WORKBENCH
+    template_name = "logistics/weight_mismatches.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if (
+            user.is_authenticated
+            and has_permission(user, Perm.CUSTOMS_WORKBENCH)
+            and user.official_hub_id is None
+        ):
+            raise Http404("This list belongs to a hub's customs officers.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        hub = self.request.user.official_hub
+        return super().get_context_data(
+            hub=hub, parcels=selectors.weight_mismatches_at(hub=hub)[:200], **kwargs
+        )
+
+    def post(self, request):
+        parcel = (
+            Parcel.objects.select_related("facility")
+            .filter(waybill=request.POST.get("waybill", "")[:12])
+            .first()
+        )
+        if parcel is None:
+            raise Http404("No such parcel.")
+        try:
+            floor.parcel_weight_accept(parcel=parcel, actor=request.user)
+            messages.success(
+                request,
+                _("Weight accepted: parcel %(waybill)s may board.") % {"waybill": parcel.waybill},
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("logistics:weight_mismatches")
+
+
 class PublicTrackingView(TemplateView):
     """Anyone with a waybill number: the timeline and places only, nothing personal."""
 

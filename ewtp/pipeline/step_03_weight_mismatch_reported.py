@@ -22,6 +22,8 @@ def weight_mismatch_reported(event: ParcelWeightMismatch) -> None:
         body=(
             f"Parcel {event.waybill} of order {parcel.order.reference} was declared at "
             f"{event.declared_kg} kg and weighs {event.measured_kg} kg at {hub.code}, outside "
-            "the hub's tolerance. Check the export declaration before the parcel is released."
+            "the hub's tolerance. It does not board until you accept the measured weight "
+            "(Customs workbench → Parcels weighed outside the tolerance), or reject the "
+            "order's export declaration, which returns it to the seller."
         ),
     )

@@ -252,3 +252,36 @@ def parcel_exception(*, parcel: Parcel, reason: str, actor) -> Parcel:
             actor,
             reason,
         )
+
+
+def parcel_weight_accept(*, parcel: Parcel, actor) -> Parcel:
+    """A customs officer of the parcel's hub accepts the measured weight of a flagged parcel:
+    the flag is lifted and the parcel export-released again (refusing it is rejecting the
+    export declaration on the workbench, which returns the parcel)."""
+    if not (
+        has_permission(actor, Perm.CUSTOMS_WORKBENCH)
+        and actor.official_hub_id == parcel.facility.hub_id
+    ):
+        raise NotAllowedError(
+            "Only the customs officers of this parcel's hub accept its weight.",
+            LogisticsErrorCode.NOT_YOUR_HUB,
+        )
+    with transaction.atomic():
+        locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
+        if not locked.weight_flagged:
+            return locked  # accepted already (a double click)
+        if locked.status not in (Status.RECEIVED, Status.HELD):
+            raise ConflictError(
+                f"Parcel {locked.waybill} is no longer at the hub.", LogisticsErrorCode.PARCEL_STATE
+            )
+        locked.weight_flagged = False
+        locked.export_released_at = timezone.now()
+        locked.save(update_fields=["weight_flagged", "export_released_at", "updated_at"])
+        tracking_record(
+            [locked.pk],
+            Code.CCD,
+            place=locked.facility.hub.code,
+            actor_label=actor.email,
+            note=f"Measured weight {locked.measured_weight_kg} kg accepted by customs",
+        )
+    return locked
