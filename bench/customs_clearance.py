@@ -168,6 +168,7 @@ def _start_worker(database: dict, queue: str):
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "ewtp.settings.local",
         "DJANGO_DEBUG": "0",
+        "CELERY_QUEUE": queue,  # the tasks the worker sends itself stay on the bench's queue
         "DATABASE_URL": f"postgres://{database['USER'] or 'postgres'}@"
         f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}",
     }

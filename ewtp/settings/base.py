@@ -15,6 +15,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from ewtp.common import currencies
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -318,6 +320,9 @@ CUSTOMS_MATCH_TOLERANCE_PERCENT = env.float("CUSTOMS_MATCH_TOLERANCE_PERCENT", d
 CUSTOMS_STUCK_AUTOMATIC_MINUTES = env.int("CUSTOMS_STUCK_AUTOMATIC_MINUTES", default=10)
 CUSTOMS_STUCK_QUEUED_HOURS = env.int("CUSTOMS_STUCK_QUEUED_HOURS", default=24)
 # Buyers pay in one of these (each needs a reference rate); sellers are settled in their own.
+# django-money: money fields take any ISO 4217 code; the list is fixed in the repository so
+# that the schema does not follow CLDR's currency names (see ewtp/common/currencies.py)
+CURRENCY_CHOICES = currencies.CURRENCY_CHOICES
 PAYMENT_CURRENCIES = env.list(
     "PAYMENT_CURRENCIES", default=["MYR", "CNY", "USD", "SGD", "THB", "EUR"]
 )
@@ -357,6 +362,9 @@ else:
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Hubs that share one broker (staging beside production, a benchmark beside the demo) keep
+# apart by queue: every task this process sends, and the worker's own follow-ups, go here.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
