@@ -39,3 +39,11 @@ class OrderStatusChanged:
     reference: str
     from_status: str
     to_status: str
+
+
+@event_type("hubs.payout_account_changed")
+@dataclass(frozen=True)
+class PayoutAccountChanged:
+    """The owners changed the organisation's payout bank account (a rejected one is fixed)."""
+
+    organization_id: int

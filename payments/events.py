@@ -32,3 +32,27 @@ class FxRatesLoaded:
     first_day: str  # ISO dates
     last_day: str
     count: int
+
+
+@event_type("payments.escrow_released")
+@dataclass(frozen=True)
+class EscrowReleased:
+    """The seller's balance was credited with an order's settlement (net of fee)."""
+
+    order_id: int
+    settlement_id: int
+    organization_id: int
+    net_minor: int
+    currency: str
+
+
+@event_type("payments.payout_reported")
+@dataclass(frozen=True)
+class PayoutReported:
+    """The bank reported a payout accepted, settled or rejected (funds then back)."""
+
+    payout_id: int
+    organization_id: int
+    settlement_id: int | None
+    status: str
+    reason_code: str

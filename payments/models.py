@@ -396,6 +396,8 @@ class Payout(BaseModel):
         Status.SETTLED: set(),
         Status.REJECTED: set(),
     }
+    # on its way or paid: a settlement with one of these is not paid out again
+    LIVE = (Status.REQUESTED, Status.BATCHED, Status.ACCEPTED, Status.SETTLED)
 
     organization = models.ForeignKey(
         "hubs.Organization", on_delete=models.PROTECT, related_name="payouts"
@@ -416,6 +418,11 @@ class Payout(BaseModel):
     )
     ledger_transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="+"
+    )
+    # the order settlement this pays out (the journey's own payout); empty for a payout the
+    # owners requested of their balance. A rejected one is followed by another.
+    settlement = models.ForeignKey(
+        Settlement, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts"
     )
 
     class Meta:

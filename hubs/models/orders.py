@@ -31,7 +31,8 @@ class Order(BaseModel):
         IN_CUSTOMS = "in_customs", _("In customs")  # declarations filed
         SHIPPED = "shipped", _("Shipped")  # on its way on the e-road
         DELIVERED = "delivered", _("Delivered")  # buyer's confirmation window running
-        COMPLETED = "completed", _("Completed")  # escrow released to the seller
+        COMPLETED = "completed", _("Completed")  # escrow released to the seller's balance
+        SETTLED = "settled", _("Settled")  # the seller's payout of it reached its bank
         CANCELLED = "cancelled", _("Cancelled")  # before payment; stock released
         EXPIRED = "expired", _("Expired")  # payment never arrived; stock released
         REFUNDED = "refunded", _("Refunded")  # money back to the buyer
@@ -48,7 +49,8 @@ class Order(BaseModel):
         Status.SHIPPED: {Status.DELIVERED, Status.REFUNDED, Status.DISPUTED},
         Status.DELIVERED: {Status.COMPLETED, Status.DISPUTED},
         Status.DISPUTED: {Status.COMPLETED, Status.REFUNDED},
-        Status.COMPLETED: set(),
+        Status.COMPLETED: {Status.SETTLED},
+        Status.SETTLED: set(),
         Status.CANCELLED: set(),
         Status.EXPIRED: set(),
         Status.REFUNDED: set(),

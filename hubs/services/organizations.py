@@ -12,9 +12,11 @@ from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.models import ApiClient
 from ewtp.common.notifications import email_after_commit
+from ewtp.common.outbox import event_record
 from ewtp.common.services import api_client_create
 
 from ..errors import HubsErrorCode
+from ..events import PayoutAccountChanged
 from ..models import Hub, Invitation, Membership, Organization, OrganizationClient, User
 from ..roles import Perm, can_act_for
 
@@ -143,6 +145,7 @@ def organization_update(
         )
         if set(changed) & set(PAYOUT_FIELDS):
             _payout_change_notify(locked, actor_label or (actor.email if actor else "system"))
+            event_record(PayoutAccountChanged(organization_id=locked.pk))
     return locked
 
 

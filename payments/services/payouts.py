@@ -8,6 +8,7 @@ schema. The bank reports each payout's fate; a rejection returns the funds to th
 asks the owners to fix their bank details.
 """
 
+import logging
 import secrets
 from datetime import date
 from decimal import Decimal
@@ -24,15 +25,19 @@ from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.models import ApiClient
 from ewtp.common.money import minor_units, money_to_minor
 from ewtp.common.notifications import email_after_commit
+from ewtp.common.outbox import event_record
 from ewtp.common.webhooks import webhook_emit
 from hubs.models import Membership, Organization
 from hubs.roles import Perm, can_act_for
 from hubs.services.organizations import organization_payout_account_flag
 
-from ..models import LedgerTransaction, Payout, PayoutBatch
+from ..errors import PaymentsErrorCode
+from ..events import PayoutReported
+from ..models import LedgerTransaction, Payout, PayoutBatch, Settlement
 from .accounts import bank_clearing_account, customer_account
 from .ledger import Posting, ledger_post, ledger_reverse
 
+logger = logging.getLogger(__name__)
 PAIN_001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "data" / "iso20022" / "pain.001.001.09.xsd"
 REASONS = {  # ISO 20022 external status reason codes a bank may report on a rejection
@@ -71,8 +76,10 @@ def payout_request(
     actor,
     actor_label: str = "",
     request_key: str = "",
+    settlement: Settlement | None = None,
 ) -> Payout:
-    """``request_key`` (the form's one-time token) makes a double-submitted request one payout."""
+    """``request_key`` (the form's one-time token) makes a double-submitted request one payout.
+    ``settlement``: the order settlement this pays out, when the journey requests it."""
     if actor is not None and not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
         raise NotAllowedError("Only the organisation's owners request payouts.", "not_owner")
     if not (
@@ -121,6 +128,7 @@ def payout_request(
             creditor_bic=organization.payout_bic,
             creditor_account=organization.payout_account_number,
             ledger_transaction=moved,
+            settlement=settlement,
         )
 
 
@@ -268,7 +276,55 @@ def payout_status_report(
                 )
         payout.status, payout.reason_code = status, reason_code
         payout.save(update_fields=["status", "reason_code", "updated_at"])
+        event_record(
+            PayoutReported(
+                payout_id=payout.pk,
+                organization_id=payout.organization_id,
+                settlement_id=payout.settlement_id,
+                status=status,
+                reason_code=reason_code,
+            )
+        )
     return payout
+
+
+# why a settlement's payout cannot go now; the money waits in the seller's balance
+PAYOUT_NOT_NOW = {
+    "payout_account_missing",
+    "payout_account_rejected",
+    "no_payout_bank",
+    PaymentsErrorCode.INSUFFICIENT_FUNDS,
+}
+
+
+def settlement_pay_out(*, settlement: Settlement, actor_label: str = "pipeline") -> Payout | None:
+    """Pay an order's settlement (its net, in the seller's currency) out to the seller's bank
+    account: the last money step of the journey. Idempotent: while a payout of the settlement
+    is on its way or paid, that payout is returned; after a rejection, the next call (the
+    owners fixed the account) sends a new one. Returns None when it cannot go now (no payout
+    account, an account the bank rejected and nobody fixed, no partner bank routing payouts,
+    or the owners already paid the balance out themselves): the money stays in the balance."""
+    payouts = list(settlement.payouts.order_by("id"))
+    live = [p for p in payouts if p.status != Payout.Status.REJECTED]
+    if live:
+        return live[0]
+    if settlement.net_minor <= 0:
+        return None
+    organization = Organization.objects.get(pk=settlement.organization_id)
+    try:
+        return payout_request(
+            organization=organization,
+            amount=settlement.net,
+            actor=None,
+            actor_label=actor_label,
+            request_key=f"settlement:{settlement.pk}:{len(payouts)}",
+            settlement=settlement,
+        )
+    except ApplicationError as error:
+        if error.code not in PAYOUT_NOT_NOW:
+            raise
+        logger.info("payouts: settlement %s waits in the balance: %s", settlement.pk, error.code)
+        return None
 
 
 def _tell_owners_to_fix(payout: Payout, reason_code: str) -> None:

@@ -16,9 +16,11 @@ from moneyed import Money
 
 from ewtp.common.errors import ApplicationError
 from ewtp.common.money import minor_units, money_from_minor, money_to_minor
+from ewtp.common.outbox import event_record
 from ewtp.common.webhooks import webhook_emit
 from hubs.models import Order
 
+from ..events import EscrowReleased
 from ..models import FeeSchedule, LedgerTransaction, PaymentIntent, Settlement
 from .accounts import customer_account, escrow_account, fees_account
 from .fx import FxQuote, fx_conversion_record, fx_postings, fx_quote
@@ -112,7 +114,7 @@ def settlement_post(*, order: Order, amount: Money, actor_label: str) -> LedgerT
         )
         if figures.quote is not None:
             fx_conversion_record(ledger_transaction=released, quote=figures.quote)
-        Settlement.objects.get_or_create(
+        settlement, created = Settlement.objects.get_or_create(
             ledger_transaction=released,
             defaults={
                 "order": order,
@@ -125,6 +127,16 @@ def settlement_post(*, order: Order, amount: Money, actor_label: str) -> LedgerT
                 "currency": figures.net.currency.code,
             },
         )
+        if created:
+            event_record(
+                EscrowReleased(
+                    order_id=order.pk,
+                    settlement_id=settlement.pk,
+                    organization_id=order.seller_id,
+                    net_minor=settlement.net_minor,
+                    currency=settlement.currency,
+                )
+            )
     if order.channel_id:
         webhook_emit(
             api_client=order.channel,

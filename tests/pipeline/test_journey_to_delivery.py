@@ -14,15 +14,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from customs.models import Declaration, RiskRule
-from customs.services.tariff import tariff_load_bundled
+from customs.models import Declaration
 from ewtp.common.models import OutboxDelivery, OutboxEvent, WebhookDelivery
 from ewtp.common.outbox import outbox_dispatch
 from ewtp.common.webhooks import webhook_endpoint_create
-from hubs.models import ERoad, Order, User
-from logistics.models import Carrier, Facility, Flight, Parcel
+from hubs.models import Order, User
+from logistics.models import Parcel
 from logistics.services.consolidation import consolidate
-from logistics.services.flights import carriers_load, flights_advance
+from logistics.services.flights import flights_advance
 from logistics.services.floor import (
     parcel_deliver,
     parcel_out_for_delivery,
@@ -32,39 +31,21 @@ from logistics.services.floor import (
 from logistics.services.parcels import ParcelRequest, parcel_create
 from payments.services.fx import fx_rates_load
 from tests import factories, ledger
+from tests.journey import world_build
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def network(kul, hgh, django_capture_on_commit_callbacks):
-    factories.open_eroads()
-    carriers_load()
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)
+    world = world_build()
     with django_capture_on_commit_callbacks(execute=True):
         fx_rates_load()
-    Facility.objects.create(hub=kul, name="KLIA eFulfilment", address="Sepang")
-    Facility.objects.create(hub=hgh, name="Hangzhou eFulfilment", address="Xiaoshan")
-    departs = timezone.now() + timedelta(hours=6)  # after the loading cut-off
-    flight = Flight.objects.create(
-        eroad=ERoad.objects.get(origin=kul, destination=hgh),
-        carrier=Carrier.objects.get(iata_code="MH"),
-        number="MH360",
-        departs_at=departs,
-        arrives_at=departs + timedelta(hours=5),
-        capacity_kg=Decimal("500"),
-        capacity_pieces=100,
-    )
     return {
-        "flight": flight,
-        "kul_operator": factories.UserFactory(
-            official_role=User.OfficialRole.HUB_OPERATOR, official_hub=kul
-        ),
-        "hgh_operator": factories.UserFactory(
-            official_role=User.OfficialRole.HUB_OPERATOR, official_hub=hgh
-        ),
-        "bank": factories.api_client(kind="bank", name="Bank", scopes=["payments:write"]).client,
+        "flight": world.flight,
+        "kul_operator": world.kul_operator,
+        "hgh_operator": world.hgh_operator,
+        "bank": world.bank,
     }
 
 
