@@ -8,6 +8,7 @@ from logistics.events import ParcelDelivered
 from logistics.models import Parcel
 
 from .notify import buyer_notify
+from .step_06_window_paused_on_hold import window_follow_holds
 
 # a returned or lost parcel is not coming: the order is delivered when the rest are
 NOT_COMING = (Parcel.Status.RETURNED, Parcel.Status.EXCEPTION)
@@ -32,4 +33,5 @@ def all_delivered_already(order: Order) -> None:
         actor_label="pipeline",
         reason="Delivered: the buyer's confirmation window runs.",
     )
+    window_follow_holds(order)
     buyer_notify(order, "delivered")

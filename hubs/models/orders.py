@@ -86,6 +86,11 @@ class Order(BaseModel):
     placed_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The buyer's confirmation window (ESCROW_CONFIRMATION_WINDOW): set at the delivered scan;
+    # while a customs hold of the order lasts it is paused (paused_at set), and on release
+    # the deadline moves on by the time it was paused. Escrow is released when it passes.
+    confirmation_due_at = models.DateTimeField(null=True, blank=True)
+    confirmation_paused_at = models.DateTimeField(null=True, blank=True)
     # The end consumer of a B2C order (what the destination's customs regime needs).
     consumer_name = models.CharField(max_length=150, blank=True)
     consumer_email = models.EmailField(blank=True)
@@ -110,6 +115,12 @@ class Order(BaseModel):
         indexes = [
             # the expiry sweep: unpaid orders past their time
             models.Index(fields=["status", "expires_at"], name="order_expiry_idx"),
+            # the release sweep: delivered orders whose confirmation window has passed
+            models.Index(
+                fields=["confirmation_due_at"],
+                name="order_confirmation_due_idx",
+                condition=Q(status="delivered", confirmation_paused_at__isnull=True),
+            ),
         ]
 
     def __str__(self):
@@ -122,6 +133,10 @@ class Order(BaseModel):
     @property
     def buyer_label(self) -> str:
         return str(self.buyer) if self.buyer_id else self.consumer_name
+
+    @property
+    def confirmation_paused(self) -> bool:
+        return self.confirmation_paused_at is not None
 
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.Status(self.status)]

@@ -10,7 +10,7 @@ from .catalogue import (
 )
 from .orders import (
     order_visible_to,
-    orders_delivered_before,
+    orders_confirmation_due,
     orders_of_channel,
     orders_of_organization,
     orders_visible_to,
@@ -40,7 +40,7 @@ __all__ = [
     "hub_officials",
     "imports_of",
     "order_visible_to",
-    "orders_delivered_before",
+    "orders_confirmation_due",
     "orders_of_channel",
     "orders_of_organization",
     "orders_visible_to",

@@ -1,8 +1,8 @@
 """Reads of orders, scoped: parties see their own, officers see all, a channel its own."""
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 
-from ..models import Order, OrderLine, OrderTransition, Organization, User
+from ..models import Order, OrderLine, Organization, User
 from ..roles import can_oversee, memberships_of
 
 
@@ -47,16 +47,10 @@ def order_lines(*, order: Order) -> QuerySet[OrderLine]:
     return order.lines.order_by("line_no")
 
 
-def orders_delivered_before(*, cutoff) -> QuerySet[Order]:
-    """Delivered orders whose delivered scan is older than ``cutoff`` (escrow's window)."""
-    delivered_at = OrderTransition.objects.filter(
-        order=OuterRef("pk"), to_status=Order.Status.DELIVERED
-    )
-    return (
-        Order.objects.filter(status=Order.Status.DELIVERED)
-        .annotate(
-            delivered_at=Subquery(delivered_at.order_by("-created_at").values("created_at")[:1])
-        )
-        .filter(delivered_at__lte=cutoff)
-        .order_by("delivered_at")
-    )
+def orders_confirmation_due(*, now) -> QuerySet[Order]:
+    """Delivered orders whose buyer's confirmation window has passed and is not paused."""
+    return Order.objects.filter(
+        status=Order.Status.DELIVERED,
+        confirmation_paused_at__isnull=True,
+        confirmation_due_at__lte=now,
+    ).order_by("confirmation_due_at")

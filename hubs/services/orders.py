@@ -300,7 +300,11 @@ def order_transition(
             )
         before = locked.status
         locked.status = to
-        locked.save(update_fields=["status", "updated_at"])
+        fields = ["status", "updated_at"]
+        if to == Order.Status.DELIVERED:  # the delivered scan starts the buyer's window
+            locked.confirmation_due_at = timezone.now() + settings.ESCROW_CONFIRMATION_WINDOW
+            fields.append("confirmation_due_at")
+        locked.save(update_fields=fields)
         if to in Order.RELEASES_STOCK:
             _release_stock(locked)
         _record_transition(
@@ -318,6 +322,46 @@ def order_transition(
             OrderStatusChanged(
                 order_id=locked.pk, reference=locked.reference, from_status=before, to_status=to
             )
+        )
+    return locked
+
+
+def order_confirmation_pause(*, order: Order, reason: str, actor_label: str) -> Order:
+    """Stop the buyer's confirmation window (a customs hold of the goods): escrow is not
+    released by time while it is paused. Pausing a paused window changes nothing."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != Order.Status.DELIVERED or locked.confirmation_paused:
+            return locked
+        locked.confirmation_paused_at = timezone.now()
+        locked.save(update_fields=["confirmation_paused_at", "updated_at"])
+        audit_record(
+            actor=None,
+            actor_label=actor_label,
+            action="hubs.order.confirmation_paused",
+            target=locked,
+            reason=reason,
+        )
+    return locked
+
+
+def order_confirmation_resume(*, order: Order, reason: str, actor_label: str) -> Order:
+    """Run the window on: its deadline moves by as long as it was paused."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if not locked.confirmation_paused:
+            return locked
+        now = timezone.now()
+        locked.confirmation_due_at += now - locked.confirmation_paused_at
+        locked.confirmation_paused_at = None
+        locked.save(update_fields=["confirmation_due_at", "confirmation_paused_at", "updated_at"])
+        audit_record(
+            actor=None,
+            actor_label=actor_label,
+            action="hubs.order.confirmation_resumed",
+            target=locked,
+            reason=reason,
+            data={"due_at": locked.confirmation_due_at.isoformat()},
         )
     return locked
 

@@ -9,7 +9,6 @@ with the order's status change, so money and status never disagree.
 
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from moneyed import Money
@@ -19,7 +18,7 @@ from ewtp.common.money import money_from_minor, money_to_minor
 from ewtp.common.webhooks import webhook_emit
 from hubs.models import Order
 from hubs.roles import Perm, can_act_for, has_permission
-from hubs.selectors import orders_delivered_before
+from hubs.selectors import orders_confirmation_due
 from hubs.services.orders import order_transition
 
 from ..models import IncomingPayment, LedgerTransaction, PaymentIntent
@@ -170,9 +169,8 @@ def dispute_resolve(
 def escrow_release_due(*, now=None) -> int:
     """The confirmation window has ended for these delivered orders: release them (beat).
     Each in its own transaction; one that changed meanwhile is skipped."""
-    cutoff = (now or timezone.now()) - settings.ESCROW_CONFIRMATION_WINDOW
     released = 0
-    for order in orders_delivered_before(cutoff=cutoff)[:500]:
+    for order in orders_confirmation_due(now=now or timezone.now())[:500]:
         try:
             escrow_release(
                 order=order,

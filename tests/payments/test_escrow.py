@@ -8,7 +8,7 @@ from django.utils import timezone
 from moneyed import Money
 
 from ewtp.common.errors import ConflictError
-from hubs.models import OrderTransition
+from hubs.models import Order
 from hubs.services.orders import LineRequest, OrderRequest, order_place, order_transition
 from payments.models import FeeSchedule
 from payments.services.accounts import bank_clearing_account, customer_account, fees_account
@@ -87,14 +87,35 @@ def test_release_happens_once(paid_order):
 
 def test_the_confirmation_window_releases_by_itself(paid_order, settings):
     order = deliver(paid_order)
-    OrderTransition.objects.filter(order=order, to_status="delivered").update(
-        created_at=timezone.now() - settings.ESCROW_CONFIRMATION_WINDOW - timedelta(minutes=1)
+    assert order.confirmation_due_at == pytest.approx(
+        timezone.now() + settings.ESCROW_CONFIRMATION_WINDOW, abs=timedelta(minutes=1)
     )
     fresh = deliver(_another_paid_order(order))
+    assert escrow_release_due() == 0
+    Order.objects.filter(pk=order.pk).update(
+        confirmation_due_at=timezone.now() - timedelta(minutes=1)
+    )
     assert escrow_release_due() == 1
     order.refresh_from_db()
     fresh.refresh_from_db()
     assert (order.status, fresh.status) == ("completed", "delivered")
+
+
+def test_a_paused_window_is_not_released_and_resumes_with_its_pause_added(paid_order):
+    from hubs.services.orders import order_confirmation_pause, order_confirmation_resume
+
+    order = deliver(paid_order)
+    due = order.confirmation_due_at
+    order = order_confirmation_pause(order=order, reason="customs hold", actor_label="t")
+    assert escrow_release_due(now=due + timedelta(days=30)) == 0
+    paused_for = timedelta(days=2)
+    Order.objects.filter(pk=order.pk).update(
+        confirmation_paused_at=order.confirmation_paused_at - paused_for
+    )
+    order = order_confirmation_resume(order=order, reason="released", actor_label="t")
+    assert order.confirmation_due_at == pytest.approx(due + paused_for, abs=timedelta(seconds=5))
+    assert escrow_release_due(now=due + timedelta(seconds=1)) == 0  # still within the window
+    assert escrow_release_due(now=order.confirmation_due_at + timedelta(seconds=1)) == 1
 
 
 def _another_paid_order(order):
