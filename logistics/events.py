@@ -53,3 +53,14 @@ class ParcelReturned:
     order_id: int
     waybill: str
     reason: str
+
+
+@event_type("logistics.parcel_lost")
+@dataclass(frozen=True)
+class ParcelLost:
+    """Lost or damaged after it left the origin floor: the buyer's claim."""
+
+    parcel_id: int
+    order_id: int
+    waybill: str
+    reason: str

@@ -21,7 +21,7 @@ MILESTONES = {
     "departed": "the goods are in the air",
     "arrived": "the goods landed; import customs is clearing them",
     "delivered": "the goods were delivered; confirm receipt or open a dispute",
-    "refunded": "the order was refunded",
+    "refunded": "money was refunded to you",
 }
 
 

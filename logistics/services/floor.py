@@ -17,7 +17,13 @@ from ewtp.common.outbox import event_record
 from hubs.roles import Perm, has_permission
 
 from ..errors import LogisticsErrorCode
-from ..events import ParcelDelivered, ParcelReceived, ParcelReturned, ParcelWeightMismatch
+from ..events import (
+    ParcelDelivered,
+    ParcelLost,
+    ParcelReceived,
+    ParcelReturned,
+    ParcelWeightMismatch,
+)
 from ..models import Parcel, TrackingEvent
 from ..waybills import house_waybill_valid
 from .tracking import tracking_record
@@ -242,9 +248,9 @@ def parcel_deliver(*, parcel: Parcel, actor) -> Parcel:
 
 def parcel_exception(*, parcel: Parcel, reason: str, actor) -> Parcel:
     """Lost or damaged after it left the origin floor (before that, the origin holds or
-    returns it): recorded for the claim."""
+    returns it): recorded, and ``logistics.parcel_lost`` starts the buyer's claim."""
     with transaction.atomic():
-        return _at_destination(
+        locked = _at_destination(
             parcel,
             (Status.DEPARTED, Status.ARRIVED, Status.OUT_FOR_DELIVERY),
             Status.EXCEPTION,
@@ -252,6 +258,15 @@ def parcel_exception(*, parcel: Parcel, reason: str, actor) -> Parcel:
             actor,
             reason,
         )
+        event_record(
+            ParcelLost(
+                parcel_id=locked.pk,
+                order_id=locked.order_id,
+                waybill=locked.waybill,
+                reason=reason[:200],
+            )
+        )
+    return locked
 
 
 def parcel_weight_accept(*, parcel: Parcel, actor) -> Parcel:

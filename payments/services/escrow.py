@@ -8,6 +8,7 @@ with the order's status change, so money and status never disagree.
 """
 
 import logging
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -53,8 +54,12 @@ def escrow_release(*, order: Order, actor_label: str, reason: str) -> LedgerTran
     return released
 
 
-def escrow_refund_to_payers(order: Order, amount_minor: int, actor_label: str, reason: str) -> list:
-    """Up to ``amount_minor`` from escrow back to the banks the payments came from."""
+def escrow_refund_to_payers(
+    order: Order, amount_minor: int, actor_label: str, reason: str, key: str = "refund"
+) -> list:
+    """Up to ``amount_minor`` from escrow back to the banks the payments came from. ``key``
+    names the refund: the same refund of a payment is posted once (a part refund, such as a
+    claim, has a key of its own)."""
     escrow = escrow_account(order=order)
     intent = PaymentIntent.objects.filter(order=order).first()
     payments = (
@@ -73,7 +78,7 @@ def escrow_refund_to_payers(order: Order, amount_minor: int, actor_label: str, r
                 kind=Kind.REFUND,
                 description=f"Refund of {order.reference}: {reason}"[:200],
                 reference=f"{order.reference} / {payment.bank_reference}",
-                idempotency_key=f"refund:{payment.pk}",
+                idempotency_key=f"{key}:{payment.pk}",
                 postings=[
                     Posting(escrow, -money),
                     Posting(
@@ -108,6 +113,36 @@ def escrow_refund(*, order: Order, actor_label: str, reason: str) -> list[Ledger
         refunds = escrow_refund_to_payers(locked, held, actor_label, reason)
         order_transition(
             order=locked, to=Order.Status.REFUNDED, actor_label=actor_label, reason=reason
+        )
+    return refunds
+
+
+# a claim refunds part of what escrow holds while the rest of the order is on its way
+CLAIMABLE = (Order.Status.SHIPPED, Order.Status.DELIVERED)
+
+
+def escrow_claim_refund(
+    *, order: Order, share: Decimal, claim: str, actor_label: str, reason: str
+) -> list[LedgerTransaction]:
+    """Refund the buyer ``share`` (0 to 1) of what it paid for the order: the goods of a
+    parcel lost or damaged on the way (``claim`` names it, so a claim is refunded once). The
+    order keeps its status: the rest of its goods are still coming. Capped at what escrow
+    holds; a disputed order is left to the officer deciding the dispute."""
+    if not Decimal(0) < share <= Decimal(1):
+        raise ApplicationError("A claim is a share between 0 and 1.", "claim_share")
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status not in CLAIMABLE:
+            raise ConflictError(
+                f"Order {locked.reference} is {locked.get_status_display().lower()}: a claim "
+                "is not refunded from it.",
+                "claim_not_refundable",
+            )
+        intent = PaymentIntent.objects.get(order=locked)
+        held = money_to_minor(account_balance(escrow_account(order=locked)))
+        owed = int((intent.amount_minor * share).to_integral_value(rounding=ROUND_HALF_UP))
+        refunds = escrow_refund_to_payers(
+            locked, min(owed, held), actor_label, reason, key=f"claim:{claim}"
         )
     return refunds
 

@@ -1,0 +1,54 @@
+"""Step 6, a failure path: a parcel is lost or damaged on the way (the destination's operators
+report it) → the buyer's claim: the value of the goods in that parcel goes back from escrow
+to the payer's bank, and the order goes on with its other parcels (it is delivered when
+those are). When nothing of the order is left coming, the whole of escrow is refunded and the
+order is refunded. A disputed order's money is the officer's to decide."""
+
+from decimal import Decimal
+
+from ewtp.common.outbox import subscribe
+from hubs.models import Order
+from logistics.events import ParcelLost
+from logistics.models import Parcel, ParcelItem
+from payments.services.escrow import CLAIMABLE, escrow_claim_refund, escrow_refund
+
+from .notify import buyer_notify
+from .step_06_delivered import NOT_COMING, all_delivered_already
+
+
+@subscribe("logistics.parcel_lost", name="pipeline.parcel_lost_claimed")
+def parcel_lost_claimed(event: ParcelLost) -> None:
+    order = Order.objects.get(pk=event.order_id)
+    if order.status not in CLAIMABLE:
+        return  # disputed, refunded already, or settled: nothing to take back here
+    reason = f"Claim for parcel {event.waybill}, lost or damaged: {event.reason}"[:200]
+    if not Parcel.objects.filter(order=order).exclude(status__in=NOT_COMING).exists():
+        if order.status == Order.Status.SHIPPED:  # nothing of it is coming: all back
+            escrow_refund(order=order, actor_label="pipeline", reason=reason)
+            buyer_notify(order, "refunded", reason)
+            return
+    share = _share_of_order(order, event.parcel_id)
+    if share <= 0:
+        return  # an empty parcel: nothing of value was lost
+    escrow_claim_refund(
+        order=order,
+        share=share,
+        claim=f"parcel:{event.parcel_id}",
+        actor_label="pipeline",
+        reason=reason,
+    )
+    buyer_notify(order, "refunded", reason)
+    all_delivered_already(Order.objects.get(pk=order.pk))  # the rest may all be delivered
+
+
+def _share_of_order(order: Order, parcel_id: int) -> Decimal:
+    """The part of the order's value that travelled in the parcel (its items at the prices
+    the buyer paid)."""
+    value = sum(
+        (
+            item.order_line.unit_price.amount * item.quantity
+            for item in ParcelItem.objects.filter(parcel_id=parcel_id).select_related("order_line")
+        ),
+        Decimal(0),
+    )
+    return min(value / order.total.amount, Decimal(1))
