@@ -22,11 +22,11 @@ def parcel_lost_claimed(event: ParcelLost) -> None:
     if order.status not in CLAIMABLE:
         return  # disputed, refunded already, or settled: nothing to take back here
     reason = f"Claim for parcel {event.waybill}, lost or damaged: {event.reason}"[:200]
-    if not Parcel.objects.filter(order=order).exclude(status__in=NOT_COMING).exists():
-        if order.status == Order.Status.SHIPPED:  # nothing of it is coming: all back
-            escrow_refund(order=order, actor_label="pipeline", reason=reason)
-            buyer_notify(order, "refunded", reason)
-            return
+    coming = Parcel.objects.filter(order=order).exclude(status__in=NOT_COMING)
+    if order.status == Order.Status.SHIPPED and not coming.exists():  # nothing left: all back
+        escrow_refund(order=order, actor_label="pipeline", reason=reason)
+        buyer_notify(order, "refunded", reason)
+        return
     share = _share_of_order(order, event.parcel_id)
     if share <= 0:
         return  # an empty parcel: nothing of value was lost
