@@ -82,6 +82,7 @@ class LedgerTransaction(models.Model):
         FEE = "fee", _("Platform fee")
         FX = "fx", _("Currency conversion")
         PAYOUT = "payout", _("Payout")
+        DUTIES = "duties", _("Import duties and taxes")
         REVERSAL = "reversal", _("Reversal")
         ADJUSTMENT = "adjustment", _("Adjustment")
 
@@ -172,10 +173,19 @@ class PaymentIntent(BaseModel):
     fx_rate_as_of = models.DateField(null=True, blank=True)
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # DDP: the quoted import duties within the amount (in its currency); at the import's
+    # release the assessed duties are paid from escrow and the difference settled
+    duties_minor = models.BigIntegerField(default=0)
+    duties_assessed_minor = models.BigIntegerField(null=True, blank=True)
+    duties_settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(name="intent_amount_positive", condition=Q(amount_minor__gt=0)),
+            models.CheckConstraint(
+                name="intent_duties_within_amount",
+                condition=Q(duties_minor__gte=0) & Q(duties_minor__lt=models.F("amount_minor")),
+            ),
         ]
 
     def __str__(self):
@@ -192,6 +202,29 @@ class PaymentIntent(BaseModel):
     @property
     def outstanding(self) -> Money:
         return money_from_minor(max(self.amount_minor - self.received_minor, 0), self.currency)
+
+    @property
+    def duties(self) -> Money:
+        return money_from_minor(self.duties_minor, self.currency)
+
+    @property
+    def duties_assessed(self) -> Money | None:
+        if self.duties_assessed_minor is None:
+            return None
+        return money_from_minor(self.duties_assessed_minor, self.currency)
+
+    @property
+    def duties_unsettled_minor(self) -> int:
+        """Quoted duties escrow keeps for customs until the import is assessed."""
+        return 0 if self.duties_settled_at else self.duties_minor
+
+    @property
+    def goods_minor(self) -> int:
+        """What the seller's settlement is measured against: the amount less the quoted
+        duties, less what an assessment above the quote took from the goods (DDP: the
+        seller's to bear)."""
+        above_quote = max((self.duties_assessed_minor or 0) - self.duties_minor, 0)
+        return self.amount_minor - self.duties_minor - above_quote
 
 
 class IncomingPayment(BaseModel):

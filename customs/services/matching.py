@@ -26,6 +26,9 @@ class OrderRecord:
     amount: Decimal  # in ``currency``: converted at the customs rate to be compared
     currency: str
     goods: tuple[tuple[str, int], ...]  # (HS code, quantity) per line
+    # the import taxes the buyer paid with the goods (a DDP order): the amount less these is
+    # the goods' value, which must agree with the declaration
+    taxes: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class PaymentRecord:
     payer_id_reference: str
     amount: Decimal
     currency: str
+    taxes: Decimal = Decimal(0)  # as on the order record
 
 
 @dataclass(frozen=True)
@@ -86,10 +90,11 @@ def _text(record: dict, key: str) -> str:
 
 
 def _in_customs_currency(declaration: Declaration, record: dict) -> Decimal:
-    """The record's amount in the customs currency, at the customs rate of the declaration
-    date (a buyer may pay in another currency than the order's)."""
+    """The goods' value on the record (its amount less the taxes paid with it) in the customs
+    currency, at the customs rate of the declaration date (a buyer may pay in another
+    currency than the order's)."""
     try:
-        amount = Decimal(str(record.get("amount")))
+        amount = Decimal(str(record.get("amount"))) - Decimal(str(record.get("taxes", "0")))
     except ArithmeticError as error:
         raise Unreadable from error
     if not amount.is_finite():

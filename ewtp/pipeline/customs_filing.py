@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from customs.services.declarations import DeclarationRequest, ItemRequest
 from customs.services.matching import OrderRecord, PaymentRecord, WaybillRecord
+from customs.services.quotes import QuoteRequest
 from hubs.models import Order
 
 EXPORT_REGIMES = {"MY": "MY_EXPORT", "CN": "CN_EXPORT"}
@@ -49,14 +50,29 @@ def export_request(order: Order, *, paid: Decimal) -> DeclarationRequest:
     )
 
 
-def import_request(order: Order, *, waybill: str) -> DeclarationRequest:
+def import_regime(order: Order) -> str:
     """At the destination: cross-border retail for a channel's consumer in China, general
     import otherwise."""
+    country = order.destination_hub.country.code
+    return "CN_CBEC_IMPORT" if country == "CN" and order.is_b2c else f"{country}_IMPORT"
+
+
+def import_quote_request(order: Order) -> QuoteRequest:
+    """What the import would be assessed at today, for a DDP order's quote at placement: the
+    same goods, regime and terms as the import declaration filed on arrival."""
+    return QuoteRequest(
+        regime=import_regime(order),
+        currency=order.total.currency.code,
+        on=timezone.localdate(),
+        items=_items(order),
+        sold_online_by_registered_seller=order.is_b2c,
+    )
+
+
+def import_request(order: Order, *, waybill: str) -> DeclarationRequest:
     hub = order.destination_hub
-    country = hub.country.code
-    regime = "CN_CBEC_IMPORT" if country == "CN" and order.is_b2c else f"{country}_IMPORT"
     return DeclarationRequest(
-        regime=regime,
+        regime=import_regime(order),
         hub=hub,
         exporter=order.seller.legal_name,
         importer=order.buyer_label,
@@ -83,25 +99,28 @@ def match_records(
     paid_currency: str,
     waybill: str,
     shipped: dict,
+    paid_taxes: Decimal = Decimal(0),
 ) -> dict:
     """The three records as the platform, the payment provider and the carrier state them:
-    ``paid`` in ``paid_currency`` (the buyer's), ``shipped`` HS code → quantity in the
-    parcels under ``waybill``."""
+    ``paid`` in ``paid_currency`` (the buyer's), of which ``paid_taxes`` were a DDP order's
+    import taxes; ``shipped`` HS code → quantity in the parcels under ``waybill``."""
     goods = tuple((line.hs_code, line.quantity) for line in order.lines.all())
     currency = order.total.currency.code
     return {
         "order": OrderRecord(
             reference=order.reference,
             buyer_id_reference=order.consumer_id_reference,
-            amount=order.total.amount,
+            amount=order.amount_due.amount,  # with a DDP order's duties, as the buyer paid
             currency=currency,
             goods=goods,
+            taxes=order.duties_quoted.amount if order.duties_quoted is not None else Decimal(0),
         ),
         "payment": PaymentRecord(
             reference=f"PAY-{order.reference}",
             payer_id_reference=payer_id_reference,
             amount=paid,
             currency=paid_currency,
+            taxes=paid_taxes,
         ),
         "waybill": WaybillRecord(
             waybill=waybill,

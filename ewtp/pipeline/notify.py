@@ -20,6 +20,7 @@ MILESTONES = {
     "cleared": "export customs cleared the goods",
     "departed": "the goods are in the air",
     "arrived": "the goods landed; import customs is clearing them",
+    "duties": "import duties and taxes were paid from escrow",
     "delivered": "the goods were delivered; confirm receipt or open a dispute",
     "refunded": "money was refunded to you",
 }

@@ -1,26 +1,61 @@
 """Step 1: an order is placed → the buyer is asked to pay.
 
-A payment intent for the order's total is opened (payments), and the order moves to
-"awaiting payment". Its payment window (ORDER_PAYMENT_WINDOW) is already running: the expiry
-sweep ends the order if the money does not arrive.
+For a DDP order the customs engine first quotes the import duties and taxes at the
+destination (the same regime, tariff and exchange rate as the import declaration will be
+assessed with), and the buyer pays them with the goods into escrow; the difference to the
+assessment is settled at import (step 5). Then a payment intent for what is due is opened
+(payments), and the order moves to "awaiting payment". Its payment window
+(ORDER_PAYMENT_WINDOW) is already running: the expiry sweep ends the order if the money does
+not arrive.
 """
 
+import logging
+
+from moneyed import Money
+
+from customs.services.quotes import duty_quote
+from ewtp.common.errors import ApplicationError
 from ewtp.common.outbox import subscribe
 from hubs.events import OrderPlaced
 from hubs.models import Order
-from hubs.services.orders import order_transition
+from hubs.services.orders import order_duties_quote_record, order_transition
 from payments.services.intents import payment_intent_open
+
+from .customs_filing import import_quote_request
+
+logger = logging.getLogger(__name__)
+# the hub's data, not the goods: the step is tried again later
+RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing"}
 
 
 @subscribe("hubs.order_placed", name="pipeline.payment_requested")
 def payment_requested(event: OrderPlaced) -> None:
-    order = Order.objects.get(pk=event.order_id)
+    order = Order.objects.select_related("destination_hub").get(pk=event.order_id)
     if order.status != Order.Status.PLACED:
         return  # cancelled or expired before this step ran, or already past it
+    if order.incoterm == Order.Incoterm.DDP and order.duties_quoted is None:
+        order = _duties_quoted(order)
     payment_intent_open(order=order)
     order_transition(
         order=order,
         to=Order.Status.AWAITING_PAYMENT,
         actor_label="pipeline",
         reason="Payment requested from the buyer.",
+    )
+
+
+def _duties_quoted(order: Order) -> Order:
+    try:
+        quote = duty_quote(request=import_quote_request(order))
+    except ApplicationError as error:
+        if error.code in RETRY_LATER:
+            raise
+        # goods the engine cannot quote: the buyer pays the goods, and the assessment at
+        # import is paid from escrow in full (the seller's, under DDP)
+        logger.warning("pipeline: no duty quote for %s: %s", order.reference, error.message)
+        return order
+    return order_duties_quote_record(
+        order=order,
+        duties=Money(quote.total_in_currency, order.total.currency),
+        source=f"{quote.request.regime} at {quote.exchange_rate_source}",
     )

@@ -26,9 +26,10 @@ RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing"}
 
 
 def _paid_in_order_currency(order: Order, event: OrderPaid) -> Decimal:
-    """What the buyer paid, in the order's currency: a payment in another currency is the
-    share of the total it covers (the intent stated the total at the day's rate)."""
-    if event.currency == order.total.currency.code:
+    """What the buyer paid for the goods, in the order's currency: a payment in another
+    currency, or one that includes a DDP order's duties, is the share of the total it covers
+    (the intent stated what was due, at the day's rate)."""
+    if event.currency == order.total.currency.code and order.duties_quoted is None:
         return money_from_minor(event.amount_minor, event.currency).amount
     intent = PaymentIntent.objects.get(pk=event.intent_id)
     share = Decimal(event.amount_minor) / Decimal(intent.amount_minor)

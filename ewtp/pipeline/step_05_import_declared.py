@@ -77,6 +77,7 @@ def _declare(order: Order, flight_id: int) -> None:
                 payer_id_reference=order.consumer_id_reference,  # the consumer paid
                 paid=money_from_minor(intent.received_minor, intent.currency).amount,
                 paid_currency=intent.currency,
+                paid_taxes=intent.duties.amount,
                 waybill=declaration.waybill,
                 shipped=_shipped(parcels),
             ),

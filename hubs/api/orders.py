@@ -68,6 +68,17 @@ class OrderOutput(serializers.Serializer):
     destination_hub = serializers.CharField(source="destination_hub.code")
     incoterm = serializers.CharField()
     total = MoneyField(help_text="In the seller's currency.")
+    duties_quoted = MoneyField(
+        allow_null=True,
+        help_text="DDP: the import duties and taxes quoted when the order was placed, paid "
+        "with the goods into escrow (null for DAP, and until the quote is made, which is "
+        "before the order is awaiting payment). The assessment at import settles the "
+        "difference: refunded to the buyer, or taken from the seller's part.",
+    )
+    amount_due = MoneyField(
+        help_text="What the buyer pays, in the seller's currency: the total, plus a DDP "
+        "order's quoted duties."
+    )
     payment_currency = serializers.CharField(
         help_text="The currency the buyer pays in; the payment intent states the amount."
     )

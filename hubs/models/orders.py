@@ -81,6 +81,12 @@ class Order(BaseModel):
         max_length=3, help_text="The currency the buyer pays in and escrow holds."
     )
     total_weight_kg = models.DecimalField(max_digits=12, decimal_places=3)
+    # DDP: the import duties and taxes the customs engine quoted when the order was placed, in
+    # the order's currency; the buyer pays them with the goods into escrow (empty for DAP,
+    # and until the quote is made)
+    duties_quoted = MoneyField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, null=True, blank=True
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLACED)
     expires_at = models.DateTimeField(help_text="An unpaid order expires at this time.")
     placed_by = models.ForeignKey(
@@ -133,6 +139,11 @@ class Order(BaseModel):
     @property
     def buyer_label(self) -> str:
         return str(self.buyer) if self.buyer_id else self.consumer_name
+
+    @property
+    def amount_due(self):
+        """What the buyer pays in the order's currency: the goods, and for DDP the duties."""
+        return self.total + self.duties_quoted if self.duties_quoted is not None else self.total
 
     @property
     def confirmation_paused(self) -> bool:

@@ -326,6 +326,35 @@ def order_transition(
     return locked
 
 
+def order_duties_quote_record(*, order: Order, duties: Money, source: str) -> Order:
+    """A DDP order's import duties and taxes as quoted at placement (in the order's currency),
+    which the buyer pays with the goods. Recorded once, before the order is paid."""
+    if duties.currency != order.total.currency or duties.amount < 0:
+        raise ApplicationError(
+            "A duty quote is a non-negative amount in the order's currency.", "duties_invalid"
+        )
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.incoterm != Order.Incoterm.DDP or locked.duties_quoted is not None:
+            return locked
+        if locked.status not in Order.UNPAID:
+            raise ConflictError(
+                f"Order {locked.reference} is paid already: its duties are assessed at import.",
+                HubsErrorCode.ORDER_TRANSITION,
+            )
+        locked.duties_quoted = duties
+        locked.save(update_fields=["duties_quoted", "duties_quoted_currency", "updated_at"])
+        audit_record(
+            actor=None,
+            actor_label="pipeline",
+            action="hubs.order.duties_quoted",
+            target=locked,
+            reason=source[:200],
+            data={"amount": str(duties.amount), "currency": duties.currency.code},
+        )
+    return locked
+
+
 def order_confirmation_pause(*, order: Order, reason: str, actor_label: str) -> Order:
     """Stop the buyer's confirmation window (a customs hold of the goods): escrow is not
     released by time while it is paused. Pausing a paused window changes nothing."""

@@ -42,7 +42,7 @@ def escrow_release(*, order: Order, actor_label: str, reason: str) -> LedgerTran
                 "its escrow cannot be released.",
                 "escrow_not_releasable",
             )
-        held = account_balance(escrow_account(order=locked))
+        held = seller_share_held(locked)
         if held.amount <= 0:
             raise ConflictError(
                 f"Nothing is held in escrow for {locked.reference}.", "escrow_empty"
@@ -52,6 +52,15 @@ def escrow_release(*, order: Order, actor_label: str, reason: str) -> LedgerTran
             order=locked, to=Order.Status.COMPLETED, actor_label=actor_label, reason=reason
         )
     return released
+
+
+def seller_share_held(order: Order) -> Money:
+    """What escrow holds for the seller: all of it, but for a DDP order's quoted duties that
+    customs has not assessed yet (they are the customs authority's, or the buyer's)."""
+    held = account_balance(escrow_account(order=order))
+    intent = PaymentIntent.objects.filter(order=order).first()
+    unsettled = intent.duties_unsettled_minor if intent else 0
+    return held - money_from_minor(min(unsettled, money_to_minor(held)), held.currency.code)
 
 
 def escrow_refund_to_payers(
@@ -178,12 +187,13 @@ def dispute_resolve(
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status != Order.Status.DISPUTED:
             raise ConflictError(f"Order {locked.reference} is not disputed.", "not_disputed")
-        held = account_balance(escrow_account(order=locked))
-        if decision == "refund":
+        if decision == "refund":  # all of it, a DDP order's unassessed duties too
+            held = account_balance(escrow_account(order=locked))
             escrow_refund_to_payers(locked, money_to_minor(held), label, reason)
             return order_transition(
                 order=locked, to=Order.Status.REFUNDED, actor=actor, reason=reason
             )
+        held = seller_share_held(locked)
         share = held if decision == "release" else seller_share
         if (
             decision not in ("release", "split")

@@ -16,7 +16,7 @@ from moneyed import Money
 
 from ewtp.common.errors import ApplicationError, ConflictError
 from ewtp.common.models import ApiClient
-from ewtp.common.money import money_from_minor, money_to_minor
+from ewtp.common.money import money_from_minor, money_quantize, money_to_minor
 from ewtp.common.outbox import event_record
 from ewtp.common.services import api_client_create
 from ewtp.common.webhooks import webhook_emit
@@ -44,24 +44,31 @@ class BankTransfer:
 
 
 def payment_intent_open(*, order: Order) -> PaymentIntent:
-    """The amount the buyer owes for an order, due when the order's payment window ends.
-    A buyer paying in another currency owes the total at the day's reference rate, without
-    the spread (the hub's margin is taken once, at settlement). Opening it twice returns the
-    first (the pipeline step may run again)."""
+    """The amount the buyer owes for an order (its goods, and a DDP order's quoted duties),
+    due when the order's payment window ends. A buyer paying in another currency owes it at
+    the day's reference rate, without the spread (the hub's margin is taken once, at
+    settlement). Opening it twice returns the first (the pipeline step may run again)."""
     existing = PaymentIntent.objects.filter(order=order).first()
     if existing is not None:
         return existing
+    due = order.amount_due  # the goods, and a DDP order's quoted duties
+    duties = due - order.total
     defaults = {
-        "amount_minor": money_to_minor(order.total),
-        "currency": order.total.currency.code,
+        "amount_minor": money_to_minor(due),
+        "currency": due.currency.code,
+        "duties_minor": money_to_minor(duties),
         "due_at": order.expires_at,
     }
     if order.payment_currency != defaults["currency"]:
-        quote = fx_quote(amount=order.total, to=order.payment_currency, spread_percent=0)
+        quote = fx_quote(amount=due, to=order.payment_currency, spread_percent=0)
+        rate = quote.market_rate.quantize(Decimal("1e-10"))
         defaults |= {
             "amount_minor": money_to_minor(quote.target),
             "currency": order.payment_currency,
-            "fx_rate": quote.market_rate.quantize(Decimal("1e-10")),
+            "duties_minor": money_to_minor(
+                money_quantize(Money(duties.amount * rate, quote.target.currency))
+            ),
+            "fx_rate": rate,
             "fx_rate_source": quote.rate_source,
             "fx_rate_as_of": quote.rate_as_of,
         }

@@ -24,7 +24,7 @@ from ..events import EscrowReleased
 from ..models import FeeSchedule, LedgerTransaction, PaymentIntent, Settlement
 from .accounts import customer_account, escrow_account, fees_account
 from .fx import FxQuote, fx_conversion_record, fx_postings, fx_quote
-from .ledger import Posting, account_balance, ledger_post
+from .ledger import Posting, ledger_post
 
 
 @dataclass(frozen=True)
@@ -72,15 +72,17 @@ def settlement_figures(*, order: Order, amount: Money) -> SettlementFigures:
 def _share(order: Order, amount: Money) -> Decimal:
     """The part of what the buyer owed that ``amount`` settles (1 for a whole release)."""
     intent = PaymentIntent.objects.filter(order=order).first()
-    if intent is None or money_to_minor(amount) >= intent.amount_minor:
+    if intent is None or money_to_minor(amount) >= intent.goods_minor:
         return Decimal(1)
-    return Decimal(money_to_minor(amount)) / intent.amount_minor
+    return Decimal(money_to_minor(amount)) / intent.goods_minor
 
 
 def settlement_preview(*, order: Order) -> SettlementFigures | None:
     """What releasing everything escrow holds for the order would pay the seller today, or
     None when nothing is held or no rate is known yet."""
-    held = account_balance(escrow_account(order=order))
+    from .escrow import seller_share_held  # escrow imports this module
+
+    held = seller_share_held(order)
     if held.amount <= 0:
         return None
     try:

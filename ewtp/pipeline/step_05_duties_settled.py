@@ -1,0 +1,66 @@
+"""Step 5, the import released → the duties and taxes are settled per the order's incoterm.
+DDP: the assessment is paid from escrow, where the buyer's payment of the quote waits; an
+assessment below the quote refunds the difference to the buyer, one above it is taken from
+the seller's part (its duty under DDP); both are told the figures. DAP: the importer (the
+buyer) pays customs itself; nothing moves in escrow."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from moneyed import Money
+
+from customs.events import DeclarationDecided
+from customs.models import Declaration
+from customs.services.quotes import IMPORT_REGIMES
+from ewtp.common.notifications import email_after_commit
+from ewtp.common.outbox import subscribe
+from hubs.models import Membership, Order
+from payments.services.duties import escrow_duties_settle
+
+from .notify import buyer_notify
+
+
+@subscribe("customs.declaration_decided", name="pipeline.duties_settled")
+def duties_settled(event: DeclarationDecided) -> None:
+    if (
+        event.order_id is None
+        or event.regime not in IMPORT_REGIMES
+        or event.status != Declaration.Status.RELEASED
+    ):
+        return
+    order = Order.objects.get(pk=event.order_id)
+    if order.incoterm != Order.Incoterm.DDP:
+        return  # DAP: the buyer pays customs
+    declaration = Declaration.objects.get(pk=event.declaration_id)
+    settled = escrow_duties_settle(
+        order=order,
+        assessed=Money(_in_order_currency(declaration), order.total.currency),
+        declaration_reference=declaration.reference,
+    )
+    if settled is None:
+        return  # settled before (a repeated event)
+    detail = f"Import duties and taxes: quoted {settled.quoted}, assessed {settled.assessed}." + (
+        f" {settled.refunded} refunded to you." if settled.refunded.amount else ""
+    )
+    buyer_notify(order, "duties", detail)
+    owners = Membership.objects.filter(
+        organization_id=order.seller_id, user__is_active=True
+    ).values_list("user__email", flat=True)
+    email_after_commit(
+        to=list(owners),
+        subject=f"eWTP Hub: order {order.reference}: import duties paid from escrow",
+        body=f"{detail}"
+        + (
+            f"\n\n{settled.borne_by_seller} above the quote is paid from your part of escrow "
+            "(DDP: the seller delivers duty paid)."
+            if settled.borne_by_seller.amount
+            else ""
+        ),
+    )
+
+
+def _in_order_currency(declaration: Declaration) -> Decimal:
+    """The assessed total (customs currency) in the declaration's currency, the order's, at
+    the customs exchange rate it was assessed with; rounded as the quote was."""
+    return (Decimal(declaration.total_tax) / declaration.exchange_rate).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
