@@ -13,19 +13,10 @@ from hubs.models import Order
 from payments.models import LedgerTransaction
 from payments.services.accounts import duties_account, escrow_account
 from payments.services.escrow import escrow_release
-from payments.services.fx import fx_rates_load
 from payments.services.ledger import account_balance
 from tests import ledger
-from tests.journey import Journey, world_build
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def journey(kul, hgh, django_capture_on_commit_callbacks):
-    journey = Journey(world_build(), lambda: django_capture_on_commit_callbacks(execute=True))
-    journey.run(fx_rates_load)
-    return journey
 
 
 def ddp_order_imported(journey, *, vat_at_import=None):

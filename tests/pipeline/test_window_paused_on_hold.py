@@ -10,17 +10,8 @@ from customs.models import Declaration, WatchListEntry
 from customs.services.declarations import declaration_decide
 from hubs.models import Order
 from payments.services.escrow import escrow_release_due
-from payments.services.fx import fx_rates_load
-from tests.journey import Journey, world_build
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def journey(kul, hgh, django_capture_on_commit_callbacks):
-    journey = Journey(world_build(), lambda: django_capture_on_commit_callbacks(execute=True))
-    journey.run(fx_rates_load)
-    return journey
 
 
 def test_a_customs_hold_pauses_the_window_and_the_release_runs_it_on(journey, settings):
