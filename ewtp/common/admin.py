@@ -5,6 +5,7 @@ from .models import (
     AuditEntry,
     OutboxDelivery,
     OutboxEvent,
+    OutgoingEmail,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -98,3 +99,10 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 class WebhookEndpointAdmin(ReadOnlyAdmin):
     list_display = ["api_client", "url", "events", "is_active", "created_at"]
     exclude = ["secret"]
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "subject", "sent_at", "attempts", "last_error"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["subject"]

@@ -205,3 +205,32 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+
+class OutgoingEmail(models.Model):
+    """A notification e-mail, stored with the change that caused it and sent after commit by
+    a task that claims it first: a duplicated or retried task message never sends it twice,
+    and one whose message was lost (broker down) is sent by the sweep."""
+
+    recipients = models.JSONField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    # a sender holds the claim while it talks to the mail server; a crashed one's lapses
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            # the sweep: unsent e-mails, oldest first
+            models.Index(
+                fields=["created_at"],
+                name="email_unsent_idx",
+                condition=models.Q(sent_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject

@@ -1,27 +1,77 @@
-"""E-mail notifications, sent by a Celery task after the change that caused them commits.
+"""E-mail notifications: stored in the transaction of the change that caused them, sent by a
+Celery task after it commits.
 
-A notification that fails is retried by the task and logged; it never rolls back or
-blocks the change itself.
+The task claims the e-mail before sending (a conditional UPDATE), so a duplicated task
+message sends nothing more; a send that fails lets go of the claim and is retried by the
+task, then by the sweep, which also sends what was stored while the broker was down. A
+notification never rolls back or blocks the change itself.
 """
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
+CLAIM = timedelta(minutes=2)  # longer than the mail server's timeout
+MAX_ATTEMPTS = 8
 
 
-def email_after_commit(*, to: list[str], subject: str, body: str) -> None:
+def email_after_commit(*, to: list[str], subject: str, body: str) -> OutgoingEmail | None:
     recipients = sorted({address for address in to if address})
     if not recipients:
-        return
+        return None
+    email = OutgoingEmail.objects.create(recipients=recipients, subject=subject[:300], body=body)
+    transaction.on_commit(lambda: _enqueue(email.pk))
+    return email
 
-    def enqueue():
-        from .tasks import email_send_task
 
-        try:
-            email_send_task.delay(recipients, subject, body)
-        except Exception:  # broker down: the e-mail is lost, the change is not
-            logger.warning("notifications: could not enqueue e-mail %r", subject)
+def _enqueue(email_id: int) -> None:
+    from .tasks import email_send_task
 
-    transaction.on_commit(enqueue)
+    try:
+        email_send_task.delay(email_id)
+    except Exception:  # broker down: the sweep sends it
+        logger.warning("notifications: could not enqueue e-mail %s", email_id)
+
+
+def email_send(*, email_id: int) -> int:
+    """Send a stored e-mail once. Returns 1 when this call sent it, 0 when it was sent or
+    claimed by another sender already; a mail server error is raised for the task's retry."""
+    now = timezone.now()
+    claimed = (
+        OutgoingEmail.objects.filter(pk=email_id, sent_at__isnull=True)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return 0
+    email = OutgoingEmail.objects.get(pk=email_id)
+    try:
+        send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, email.recipients)
+    except Exception as error:
+        OutgoingEmail.objects.filter(pk=email_id).update(
+            claimed_until=None, last_error=f"{type(error).__name__}: {error}"[:300]
+        )
+        raise
+    OutgoingEmail.objects.filter(pk=email_id).update(sent_at=timezone.now(), last_error="")
+    return 1
+
+
+def emails_due(*, now=None, limit: int = 200) -> list[int]:
+    """Unsent e-mails older than a claim: their task message was lost or gave up."""
+    now = now or timezone.now()
+    return list(
+        OutgoingEmail.objects.filter(
+            sent_at__isnull=True, created_at__lt=now - CLAIM, attempts__lt=MAX_ATTEMPTS
+        )
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -3,11 +3,10 @@
 from smtplib import SMTPException
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import timezone
 
 from .idempotency import idempotency_keys_expire
+from .notifications import email_send, emails_due
 from .outbox import OutboxDispatchFailed, outbox_claim_due, outbox_dispatch
 from .webhooks import webhook_deliver, webhook_due_ids
 
@@ -36,8 +35,17 @@ def idempotency_keys_expire_task() -> int:
 
 
 @shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=30, max_retries=5)
-def email_send_task(recipients: list[str], subject: str, body: str) -> int:
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+def email_send_task(email_id: int) -> int:
+    return email_send(email_id=email_id)
+
+
+@shared_task
+def emails_sweep_task() -> int:
+    """Send what a lost task message or an exhausted retry left unsent."""
+    due = emails_due()
+    for email_id in due:
+        email_send_task.delay(email_id)
+    return len(due)
 
 
 @shared_task

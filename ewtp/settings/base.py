@@ -391,6 +391,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ewtp.common.tasks.webhooks_sweep_task",
         "schedule": timedelta(seconds=30),
     },
+    "emails-sweep": {
+        "task": "ewtp.common.tasks.emails_sweep_task",
+        "schedule": timedelta(minutes=2),
+    },
     "orders-expire": {
         "task": "hubs.tasks.orders_expire_task",
         "schedule": timedelta(seconds=env.int("ORDER_EXPIRY_SWEEP_SECONDS", default=60)),
