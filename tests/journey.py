@@ -178,6 +178,25 @@ class Journey:
         )
         return Order.objects.get(pk=order.pk)
 
+    def business_order(self, *, quantity: int = 1, incoterm: str = "DAP") -> Order:
+        """A Hangzhou company's order; its owner is ``order.buyer_owner`` for the test."""
+        buyer = factories.BuyerFactory()
+        owner = factories.member(buyer)
+        order = self.run(
+            order_place,
+            request=OrderRequest(
+                seller=self.world.seller,
+                destination_hub=self.world.hgh,
+                buyer=buyer,
+                lines=[LineRequest(self.world.product.pk, quantity)],
+                incoterm=incoterm,
+            ),
+            actor=owner,
+        )
+        order = Order.objects.get(pk=order.pk)
+        order.buyer_owner = owner
+        return order
+
     def pay(self, order: Order, *, reference: str = "", amount=None) -> Order:
         intent = Order.objects.get(pk=order.pk).payment_intent
         self.run(

@@ -7,19 +7,14 @@ settlement). Every ledger, customs and logistics record is checked at the end.""
 import os
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from customs.models import Declaration
-from ewtp.celery import app
 from hubs.models import Order
 from logistics.models import Parcel
 from payments.models import Payout, Settlement
 from payments.services.escrow import escrow_release
-from payments.services.fx import fx_rates_load
 from payments.services.payouts import payout_status_report, payouts_batch
 from tests import ledger
-from tests.common.test_celery_worker import isolated_queue  # noqa: F401 - a fixture
-from tests.journey import Journey, worker_settles, world_build
 
 pytestmark = [
     pytest.mark.worker,
@@ -28,23 +23,8 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def journey(kul, hgh, isolated_queue):  # noqa: F811
-    world = world_build()
-    with start_worker(
-        app,
-        pool="solo",
-        concurrency=1,
-        queues=[isolated_queue],
-        perform_ping_check=False,
-        shutdown_timeout=10,
-    ):
-        journey = Journey(world, worker_settles)
-        journey.run(fx_rates_load)  # → customs rates of the day, on the worker
-        yield journey
-
-
-def test_a_consumers_order_from_placed_to_settled_on_a_real_worker(journey):
+def test_a_consumers_order_from_placed_to_settled_on_a_real_worker(worker_journey):
+    journey = worker_journey
     world = journey.world
     order = journey.consumer_order(quantity=2)
     assert order.status == "awaiting_payment"
