@@ -1,8 +1,10 @@
 """Orders stuck in a step of the journey longer than it should take (PIPELINE_STUCK_HOURS per
-status: paid without its export declaration moving on, in customs, shipped but not
-delivered): the MDEC officers are e-mailed the list, each order once per status it is stuck
-in (the report is in the order's audit trail). The steps themselves are retried by the
-outbox; what is left here is what needs a person."""
+status). A step the platform runs by itself (placed: the payment request; paid: the export
+declaration; completed: the seller's payout) is first driven again, as its event would
+drive it (each step is idempotent); an order that is still there, or stuck where people act
+(in customs, shipped but not delivered), is e-mailed to the MDEC officers, once per status
+it is stuck in (the report is in the order's audit trail). Failed steps are retried by the
+outbox; what reaches the officers is what needs a person."""
 
 import logging
 from datetime import timedelta
@@ -16,7 +18,11 @@ from django.utils import timezone
 from ewtp.common.audit import audit_record
 from ewtp.common.models import AuditEntry
 from ewtp.common.notifications import email_after_commit
+from hubs.events import OrderPlaced
 from hubs.models import Order, OrderTransition, User
+from payments.events import OrderPaid
+from payments.models import PaymentIntent, Payout, Settlement
+from payments.services.payouts import settlement_pay_out
 
 logger = logging.getLogger(__name__)
 ACTION = "pipeline.order.stuck"
@@ -45,6 +51,8 @@ def orders_stuck_sweep(*, now=None) -> int:
                 .order_by("since")[:BATCH]
             )
             for order in orders:
+                if status in REDRIVEN and _redriven(order):
+                    continue  # moved on
                 audit_record(
                     actor=None,
                     actor_label="pipeline",
@@ -56,6 +64,62 @@ def orders_stuck_sweep(*, now=None) -> int:
                 reported.append((order, hours))
         _tell_officers(reported, now)
     return len(reported)
+
+
+def _redrive_payment_request(order: Order) -> None:
+    from .step_01_payment_requested import payment_requested
+
+    payment_requested(
+        OrderPlaced(
+            order_id=order.pk,
+            reference=order.reference,
+            seller_id=order.seller_id,
+            total_amount=str(order.total.amount),
+            currency=order.total.currency.code,
+        )
+    )
+
+
+def _redrive_export_declaration(order: Order) -> None:
+    from .step_02_export_declared import export_declared
+
+    intent = PaymentIntent.objects.get(order=order)
+    export_declared(
+        OrderPaid(
+            order_id=order.pk,
+            intent_id=intent.pk,
+            amount_minor=intent.received_minor,
+            currency=intent.currency,
+        )
+    )
+
+
+def _redrive_payout(order: Order) -> None:
+    settlement = Settlement.objects.filter(order=order).first()
+    if settlement is not None:
+        settlement_pay_out(settlement=settlement)
+
+
+REDRIVEN = {
+    Order.Status.PLACED: _redrive_payment_request,
+    Order.Status.PAID: _redrive_export_declaration,
+    Order.Status.COMPLETED: _redrive_payout,
+}
+
+
+def _redriven(order: Order) -> bool:
+    """Run the order's step again; True when that moved the order on (a payout requested
+    counts: the bank's report moves it)."""
+    try:
+        with transaction.atomic():
+            REDRIVEN[order.status](order)
+    except Exception:  # the step's own trouble: the officers hear of the order below
+        logger.exception("pipeline: re-driving %s (%s) failed", order.reference, order.status)
+        return False
+    logger.info("pipeline: re-drove %s (%s)", order.reference, order.status)
+    if order.status == Order.Status.COMPLETED:
+        return Payout.objects.filter(settlement__order=order, status__in=Payout.LIVE).exists()
+    return Order.objects.filter(pk=order.pk).exclude(status=order.status).exists()
 
 
 def _tell_officers(reported, now) -> None:

@@ -433,12 +433,14 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# The journey's sweeper reports an order to the MDEC officers when it has stayed in one of
-# these statuses longer than this many hours.
+# The journey's sweeper drives an order's step again (placed, paid, completed), then reports
+# it to the MDEC officers, when it has stayed in one of these statuses this many hours.
 PIPELINE_STUCK_HOURS = {
+    "placed": env.int("PIPELINE_STUCK_PLACED_HOURS", default=1),
     "paid": env.int("PIPELINE_STUCK_PAID_HOURS", default=12),
     "in_customs": env.int("PIPELINE_STUCK_IN_CUSTOMS_HOURS", default=72),
     "shipped": env.int("PIPELINE_STUCK_SHIPPED_HOURS", default=24 * 14),
+    "completed": env.int("PIPELINE_STUCK_COMPLETED_HOURS", default=48),  # no payout yet
 }
 
 # An outbox event still undelivered this long after it was recorded is re-driven by the sweep.

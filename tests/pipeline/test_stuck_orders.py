@@ -26,7 +26,8 @@ def test_a_stuck_order_is_reported_once_per_status(
         assert orders_stuck_sweep(now=later - timedelta(hours=2)) == 0  # not yet
         assert orders_stuck_sweep(now=later) == 2
         assert orders_stuck_sweep(now=later) == 0  # reported already
-    (message,) = mail.outbox
+    # the paid orders' step was driven again first (here it cannot file: no tariff loaded)
+    (message,) = [m for m in mail.outbox if "stuck" in m.subject]
     assert message.to == [mdec_officer.email]
     assert order.reference in message.body and fresh.reference in message.body
     assert "KUL→HGH" in message.body
@@ -36,3 +37,58 @@ def test_a_stuck_order_is_reported_once_per_status(
     with django_capture_on_commit_callbacks(execute=True):
         assert orders_stuck_sweep(now=much_later) == 1
     assert "In customs" in mail.outbox[-1].body and order.reference in mail.outbox[-1].body
+
+
+def test_a_step_that_never_ran_is_driven_again_before_anyone_is_told(
+    hgh, mdec_officer, settings, django_capture_on_commit_callbacks
+):
+    from ewtp.common.models import OutboxEvent
+    from hubs.services.orders import LineRequest, OrderRequest, order_place
+
+    factories.open_eroads()
+    buyer = factories.BuyerFactory()
+    product = factories.ProductFactory()
+    order = order_place(  # its event is lost: step 1 never runs
+        request=OrderRequest(
+            seller=product.seller,
+            destination_hub=hgh,
+            buyer=buyer,
+            lines=[LineRequest(product.pk, 1)],
+        ),
+        actor=factories.member(buyer),
+    )
+    OutboxEvent.objects.all().delete()
+    later = timezone.now() + timedelta(hours=settings.PIPELINE_STUCK_HOURS["placed"], minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert orders_stuck_sweep(now=later) == 0  # driven on, not reported
+    order.refresh_from_db()
+    assert order.status == "awaiting_payment" and order.payment_intent.amount_minor == 4500
+    assert mail.outbox == []
+
+
+def test_a_settlement_that_could_not_be_paid_out_is_reported_after_a_retry(
+    hgh, mdec_officer, settings, django_capture_on_commit_callbacks
+):
+    from payments.models import Payout
+    from payments.services.escrow import escrow_release
+
+    bank = factories.api_client(
+        kind="bank", name="Bank", scopes=["payments:write", "payouts:write"]
+    ).client
+    order = ledger.deliver(ledger.paid_order(destination_hub=hgh, bank=bank))
+    order.seller.payout_account_number = ""
+    order.seller.save()
+    escrow_release(order=order, actor_label="buyer", reason="ok")
+    later = timezone.now() + timedelta(hours=settings.PIPELINE_STUCK_HOURS["completed"], minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert orders_stuck_sweep(now=later) == 1  # tried again: no account, so a person
+    assert not Payout.objects.exists()
+    assert order.reference in mail.outbox[-1].body
+    # the owners add the account; the next retry pays it out and nobody is told again
+    order.seller.payout_account_number = "514012345678"
+    order.seller.save()
+    from ewtp.pipeline.sweeper import _redriven
+
+    order.refresh_from_db()
+    assert _redriven(order)
+    assert Payout.objects.get().settlement.order == order
