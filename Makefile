@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
+DEMO_ORDERS ?= 200
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo serve test test-fast browsers lint fmt contracts migrations-check \
@@ -34,7 +35,7 @@ install: $(STAMP)
 demo: install
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_seed
+	$(PY) manage.py seed_demo --orders $(DEMO_ORDERS)
 	@echo ""
 	@echo "  eWTP Hub is starting at http://127.0.0.1:$(PORT)/   (Ctrl-C stops web, worker and beat)"
 	@echo ""

@@ -55,11 +55,16 @@ class World:
     seller_owner: User
 
 
+def risk_rules_ensure() -> None:
+    """A transactional test empties the rules a migration seeded: put them back."""
+    if not RiskRule.objects.exists():
+        importlib.import_module("customs.migrations.0004_default_risk_rules").add_rules(apps, None)
+
+
 def world_build(*, pieces: int = 100, kg: Decimal = Decimal("500"), stock: int = 100) -> World:
     """Everything an order needs from placement to payout, with random customs selection off
     (a test that wants a lane asks for one)."""
-    if not RiskRule.objects.exists():  # a transactional test empties the seeded rules
-        importlib.import_module("customs.migrations.0004_default_risk_rules").add_rules(apps, None)
+    risk_rules_ensure()
     RiskRule.objects.filter(code="random").update(enabled=False)
     kul, hgh = factories.open_eroads()
     carriers_load()

@@ -10,7 +10,7 @@ from customs.models import TariffLine
 from customs.services.duty import Consignment, Item, assess, tariff_line
 from customs.services.tariff import tariff_load, tariff_load_bundled
 from ewtp.common.errors import ApplicationError
-from ewtp.pipeline.management.commands.demo_seed import ORGANIZATIONS
+from ewtp.pipeline.demo.world import ORGANIZATIONS
 
 pytestmark = pytest.mark.django_db
 HEADER = (

@@ -1,0 +1,1 @@
+"""The demo world: who and what is on the hub, and months of orders through the journey."""

@@ -1,0 +1,474 @@
+"""Months of trade on the demo hub, driven through the real journey.
+
+A discrete-event simulation: the people of the hub (buyers, the bank, sellers, operators,
+customs officers, the couriers at the destination) act at simulated times, and the beat's
+sweeps (consolidation, departures and arrivals, expiry, escrow release, payout batches) run on
+their schedule; the clock is moved to each moment (time-machine), so every record carries the
+date it would have had. Nothing is inserted behind the services' backs: each action is a
+service call, and the pipeline's steps react to the events it records (Celery runs them inline
+while the world is seeded).
+
+The failure paths occur at plausible rates, and each at least once when there are enough
+orders: unpaid orders expire, buyers cancel, customs holds then releases or rejects, parcels
+weigh more than declared, flights are cancelled, parcels are lost, buyers dispute, banks
+reject payouts to a wrong account until the owners fix it.
+"""
+
+import heapq
+import itertools
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import time_machine
+from django.db import transaction
+from moneyed import Money
+
+from customs.models import Declaration
+from customs.services.declarations import declaration_decide
+from ewtp.common.errors import ApplicationError
+from hubs.models import Order, Organization, Product, User
+from hubs.services.orders import (
+    Consumer,
+    LineRequest,
+    OrderRequest,
+    order_cancel,
+    order_place,
+    orders_expire,
+)
+from hubs.services.organizations import organization_update
+from logistics.models import Flight, Parcel
+from logistics.services.consolidation import consolidate
+from logistics.services.flights import flight_cancel, flights_advance
+from logistics.services.floor import (
+    parcel_deliver,
+    parcel_exception,
+    parcel_out_for_delivery,
+    parcel_receive,
+    parcel_weigh,
+    parcel_weight_accept,
+)
+from logistics.services.parcels import ParcelRequest, parcel_create
+from payments.models import Payout
+from payments.services.escrow import (
+    dispute_open,
+    dispute_resolve,
+    escrow_release,
+    escrow_release_due,
+    seller_share_held,
+)
+from payments.services.intents import BankTransfer, payment_receive
+from payments.services.payouts import payout_status_report, payouts_batch
+
+from .world import DEMO_DOMAIN, World
+
+logger = logging.getLogger(__name__)
+
+# how often each failure happens (per order, per flight or per payout)
+RATES = {
+    "unpaid": 0.06,  # the payment never arrives: the order expires
+    "cancelled": 0.02,  # the buyer cancels before paying
+    "hold": 0.30,  # of declarations waiting for an officer: held first, released later
+    "reject": 0.015,  # of those waiting: rejected (counterfeit, misdeclared)
+    "heavy": 0.04,  # a parcel weighs well over what was declared
+    "flight_cancelled": 0.03,
+    "lost": 0.01,
+    "dispute": 0.03,  # of business orders delivered
+    "payout_rejected": 0.03,
+    "confirms": 0.6,  # the buyer confirms receipt rather than letting the window run out
+}
+# the failure paths of an order that every demo world with enough orders shows at least once
+# (a customs hold and rejection, a cancelled flight and a rejected payout happen the first
+# time they can)
+GUARANTEED = ("unpaid", "cancelled", "heavy", "lost", "dispute")
+
+CONSUMERS = [
+    ("Li Na", "88 Wensan Road, Xihu District, Hangzhou"),
+    ("Wang Fang", "12 Jiefang Road, Shangcheng District, Hangzhou"),
+    ("Zhang Wei", "301 Moganshan Road, Gongshu District, Hangzhou"),
+    ("Liu Yang", "66 Binsheng Road, Binjiang District, Hangzhou"),
+    ("Chen Xiu", "9 Qiutao Road, Shangcheng District, Hangzhou"),
+    ("Yang Min", "150 Zhongshan Road, Ningbo"),
+]
+# (buyer, seller, skus) of the business trade on the e-road, both ways
+B2B = [
+    ("Hangzhou West Lake Tea Trading Co., Ltd.", "Batik Nusantara Sdn. Bhd.", ["BN-SCARF-01"]),
+    ("Hangzhou West Lake Tea Trading Co., Ltd.", "Kopi Borneo Enterprise", ["KB-LIBERICA-250"]),
+    ("Ningbo Harbour Home Goods Co., Ltd.", "Rimba Teak Furniture Sdn. Bhd.", ["RT-SIDE-45"]),
+    ("Ningbo Harbour Home Goods Co., Ltd.", "Batik Nusantara Sdn. Bhd.", ["BN-KNIT-02"]),
+    ("Zhejiang Silk Road Imports Co., Ltd.", "Nyonya Glow Cosmetics Sdn. Bhd.", ["NG-CREAM-50"]),
+    ("Zhejiang Silk Road Imports Co., Ltd.", "Klang Valley Gadgets Enterprise", ["KVG-GAN-65"]),
+    ("Batik Nusantara Sdn. Bhd.", "Hangzhou West Lake Tea Trading Co., Ltd.", ["WL-LONGJING-100"]),
+]
+# what a marketplace's consumers buy (cross-border retail into China)
+B2C = [
+    ("Nyonya Glow Cosmetics Sdn. Bhd.", ["NG-LIP-04", "NG-CREAM-50"]),
+    ("Kopi Borneo Enterprise", ["KB-LIBERICA-250", "KB-CHOC-70"]),
+    ("Klang Valley Gadgets Enterprise", ["KVG-GAN-65"]),
+    ("Batik Nusantara Sdn. Bhd.", ["BN-SCARF-01"]),
+]
+
+
+@dataclass(order=True)
+class Moment:
+    at: datetime
+    seq: int
+    action: Callable = None  # type: ignore[assignment]
+    args: tuple = ()
+
+
+class Simulation:
+    def __init__(self, world: World, *, start: datetime, end: datetime, seed: int = 2017):
+        self.world = world
+        self.start, self.end = start, end
+        # a simulation's dice, seeded so that every demo world is the same: not for secrets
+        self.random = random.Random(seed)  # noqa: S311
+        self.queue: list[Moment] = []
+        self.seq = itertools.count()
+        self.fates: dict[int, set[str]] = {}  # order id → the failure paths it takes
+        self.counts: dict[str, int] = dict.fromkeys(RATES, 0)
+        self.officers = {
+            code: User.objects.get(email=f"customs.{code.lower()}@{DEMO_DOMAIN}")
+            for code in world.hubs
+        }
+        self.operators = {
+            code: User.objects.get(email=f"operator.{code.lower()}@{DEMO_DOMAIN}")
+            for code in world.hubs
+        }
+        self.mdec = User.objects.get(email=f"officer@{DEMO_DOMAIN}")
+
+    # --- the clock ----------------------------------------------------------------------
+
+    def at(self, when: datetime, action: Callable, *args) -> None:
+        if when <= self.end:
+            heapq.heappush(self.queue, Moment(when, next(self.seq), action, args))
+
+    def later(self, hours_from: float, hours_to: float, action: Callable, *args) -> None:
+        self.at(
+            self.now + timedelta(hours=self.random.uniform(hours_from, hours_to)), action, *args
+        )
+
+    def run(self, orders: int) -> dict[str, int]:
+        span = (self.end - self.start) / max(orders, 1)
+        for n in range(orders):
+            self.at(self.start + span * n + span * self.random.random(), self.place, n, orders)
+        tick = self.start
+        while tick <= self.end:  # the beat's sweeps, as often as in production
+            self.at(tick, self.sweep_hourly)
+            if tick.hour == 10:
+                self.at(tick, self.sweep_daily)
+            tick += timedelta(hours=1)
+        while self.queue:
+            moment = heapq.heappop(self.queue)
+            self.now = moment.at
+            with time_machine.travel(moment.at, tick=False):
+                try:
+                    with transaction.atomic():
+                        moment.action(*moment.args)
+                except ApplicationError as error:  # the world moved on: a person would too
+                    logger.info("demo: %s at %s: %s", moment.action.__name__, moment.at, error)
+        return self.counts
+
+    def fate(self, order: Order, path: str) -> bool:
+        return path in self.fates.get(order.pk, ())
+
+    def roll(self, path: str, *, first: bool = False) -> bool:
+        """Whether ``path`` happens now; ``first``: it does if it has not happened yet (the
+        demo shows every failure path at least once)."""
+        hit = (first and not self.counts[path]) or self.random.random() < RATES[path]
+        self.counts[path] += hit
+        return hit
+
+    # --- buyers and the bank --------------------------------------------------------------
+
+    def place(self, n: int, total: int) -> None:
+        fates = set()
+        # spread over the first half of the orders, once each, so each has time to happen
+        every = total // (2 * len(GUARANTEED))
+        for index, path in enumerate(GUARANTEED):
+            if every and n == index * every:
+                fates.add(path)
+        for path in ("unpaid", "cancelled", "heavy", "lost", "dispute"):
+            if self.roll(path):
+                fates.add(path)
+        # a marketplace's consumer, or a business (only a business buyer opens disputes)
+        consumer = "dispute" not in fates and self.random.random() < 0.45
+        order = self._consumer_order(n) if consumer else self._business_order()
+        if order is None:
+            return
+        self.fates[order.pk] = fates
+        if "cancelled" in fates:
+            self.later(1, 10, self.cancel, order.pk)
+        elif "unpaid" not in fates:
+            self.later(0.5, 30, self.pay, order.pk)
+
+    def _consumer_order(self, n: int) -> Order | None:
+        seller_name, skus = self.random.choice(B2C)
+        name, address = self.random.choice(CONSUMERS)
+        lines = self._lines(seller_name, skus, most=3)
+        if not lines:
+            return None
+        return order_place(
+            request=OrderRequest(
+                seller=self.world.organizations[seller_name],
+                destination_hub=self.world.hubs["HGH"],
+                channel=self.world.channel,
+                incoterm="DDP" if self.random.random() < 0.7 else "DAP",
+                lines=lines,
+                consumer=Consumer(
+                    name=name, address=address, country="CN", id_reference=resident_id(n)
+                ),
+            ),
+            actor=None,
+            actor_label=f"API client {self.world.channel.application.name}",
+        )
+
+    def _business_order(self) -> Order | None:
+        buyer_name, seller_name, skus = self.random.choice(B2B)
+        buyer = self.world.organizations[buyer_name]
+        lines = self._lines(seller_name, skus, most=40)
+        if not lines:
+            return None
+        return order_place(
+            request=OrderRequest(
+                seller=self.world.organizations[seller_name],
+                destination_hub=buyer.home_hub,
+                buyer=buyer,
+                incoterm=self.random.choice(["DAP", "DAP", "DDP"]),
+                lines=lines,
+                payment_currency=buyer.currency,  # settled to the seller in its own
+            ),
+            actor=_owner(buyer),
+        )
+
+    def _lines(self, seller_name: str, skus: list[str], most: int) -> list[LineRequest]:
+        products = Product.objects.filter(
+            seller=self.world.organizations[seller_name], sku__in=skus, is_active=True
+        )
+        lines = []
+        for product in products:
+            quantity = self.random.randint(1, most)
+            if product.stock < quantity:
+                Product.objects.filter(pk=product.pk).update(stock=product.stock + 500)  # restocked
+            lines.append(LineRequest(product.pk, quantity))
+        return lines
+
+    def cancel(self, order_id: int) -> None:
+        order = Order.objects.get(pk=order_id)
+        actor = _owner(order.buyer) if order.buyer_id else None
+        order_cancel(order=order, actor=actor, reason="Ordered by mistake", actor_label="buyer")
+
+    def pay(self, order_id: int) -> None:
+        order = Order.objects.select_related("payment_intent").get(pk=order_id)
+        if order.status != Order.Status.AWAITING_PAYMENT:
+            return
+        intent = order.payment_intent
+        payment_receive(
+            order_reference=order.reference,
+            transfer=BankTransfer(
+                bank=self.world.bank,
+                bank_reference=f"DEMO-{order.reference}",
+                amount=intent.amount,
+                payer_name=order.buyer_label,
+            ),
+        )
+        self.later(4, 40, self.drop_off, order_id)
+
+    # --- the seller and the hub's floor -----------------------------------------------------
+
+    def drop_off(self, order_id: int) -> None:
+        order = Order.objects.get(pk=order_id)
+        if order.status not in (Order.Status.PAID, Order.Status.IN_CUSTOMS):
+            return  # refunded meanwhile
+        weight = max(order.total_weight_kg, Decimal("0.100"))
+        parcel = parcel_create(
+            order=order,
+            request=ParcelRequest(
+                weight_kg=weight,
+                length_cm=40,
+                width_cm=30,
+                height_cm=20,
+                items={line.pk: line.quantity for line in order.lines.all()},
+            ),
+            actor=_owner(order.seller),
+        )
+        operator = self.operators[order.origin_hub.code]
+        parcel = parcel_receive(parcel=parcel, actor=operator)
+        scale = (
+            Decimal("1.35")
+            if self.fate(order, "heavy")
+            else Decimal(str(round(self.random.uniform(0.97, 1.04), 3)))
+        )
+        parcel = parcel_weigh(
+            parcel=parcel, measured_kg=(weight * scale).quantize(Decimal("0.001")), actor=operator
+        )
+        if parcel.weight_flagged:
+            self.later(2, 20, self.weight_accepted, parcel.pk)
+
+    def weight_accepted(self, parcel_id: int) -> None:
+        parcel = Parcel.objects.select_related("facility__hub").get(pk=parcel_id)
+        if parcel.weight_flagged and parcel.status in (Parcel.Status.RECEIVED, Parcel.Status.HELD):
+            parcel_weight_accept(parcel=parcel, actor=self.officers[parcel.facility.hub.code])
+
+    # --- customs officers ---------------------------------------------------------------------
+
+    def customs_shift(self) -> None:
+        """Each hub's officers work their queue: most are released after a look, some held
+        for documents or an inspection and released later, a few rejected."""
+        waiting = Declaration.objects.filter(
+            status__in=[Declaration.Status.LANE, Declaration.Status.HELD],
+            updated_at__lte=self.now - timedelta(hours=3),
+        ).select_related("hub")
+        for declaration in waiting:
+            if self.random.random() < 0.5:
+                continue  # tomorrow's work
+            officer = self.officers[declaration.hub.code]
+            if declaration.status == Declaration.Status.HELD:
+                decision, reason = "release", "Documents seen: as declared."
+            elif self.roll("reject", first=declaration.regime.endswith("_EXPORT")):
+                decision, reason = "reject", "Goods do not match the description declared."
+            elif self.roll("hold", first=True):
+                decision, reason = "hold", "Physical inspection before release."
+            else:
+                decision, reason = "release", "Checked: as declared."
+            try:
+                with transaction.atomic():
+                    declaration_decide(
+                        declaration=declaration, decision=decision, reason=reason, actor=officer
+                    )
+            except ApplicationError as error:  # the three records differ: it stays held
+                logger.info("demo: %s stays: %s", declaration.reference, error)
+
+    # --- the destination's couriers and the buyers --------------------------------------------
+
+    def last_mile(self) -> None:
+        """Cleared parcels go out for delivery and are delivered the next day; a few are lost."""
+        operator = self.operators["HGH"]
+        cleared = Declaration.objects.filter(
+            status=Declaration.Status.RELEASED, regime__endswith="_IMPORT"
+        ).values("order_id")
+        for parcel in Parcel.objects.filter(
+            status=Parcel.Status.ARRIVED,
+            order_id__in=cleared,
+            updated_at__lte=self.now - timedelta(hours=8),
+        ).select_related("order", "eroad__destination"):
+            actor = self.operators.get(parcel.eroad.destination.code, operator)
+            with transaction.atomic():
+                if self.fate(parcel.order, "lost"):
+                    parcel_exception(
+                        parcel=parcel, reason="Not found at the delivery base", actor=actor
+                    )
+                else:
+                    parcel_out_for_delivery(parcel=parcel, actor=actor)
+        for parcel in Parcel.objects.filter(
+            status=Parcel.Status.OUT_FOR_DELIVERY, updated_at__lte=self.now - timedelta(hours=10)
+        ).select_related("order", "eroad__destination"):
+            actor = self.operators.get(parcel.eroad.destination.code, operator)
+            with transaction.atomic():
+                parcel_deliver(parcel=parcel, actor=actor)
+            self.later(1, 4, self.buyer_after_delivery, parcel.order_id)
+
+    def buyer_after_delivery(self, order_id: int) -> None:
+        order = Order.objects.get(pk=order_id)
+        if order.status != Order.Status.DELIVERED:
+            return
+        if order.buyer_id and self.fate(order, "dispute"):
+            dispute_open(
+                order=order, actor=_owner(order.buyer), reason="Part of the goods arrived damaged."
+            )
+            self.later(48, 150, self.dispute_decided, order_id)
+        elif self.random.random() < RATES["confirms"]:
+            self.later(10, 96, self.buyer_confirms, order_id)
+
+    def buyer_confirms(self, order_id: int) -> None:
+        order = Order.objects.get(pk=order_id)
+        if order.status == Order.Status.DELIVERED:
+            escrow_release(order=order, actor_label="buyer", reason="The buyer confirmed receipt.")
+
+    def dispute_decided(self, order_id: int) -> None:
+        order = Order.objects.get(pk=order_id)
+        if order.status != Order.Status.DISPUTED:
+            return
+        held = seller_share_held(order)  # in the currency the buyer paid
+        share = held * Decimal("0.7")
+        dispute_resolve(
+            order=order,
+            actor=self.mdec,
+            decision="split",
+            reason="Photos show 30 % of the goods damaged in transit: 70 % to the seller.",
+            seller_share=Money(share.amount.quantize(Decimal("0.01")), share.currency),
+        )
+
+    # --- the bank's side of payouts ------------------------------------------------------------
+
+    def bank_reports(self, batch_id: int) -> None:
+        for payout in Payout.objects.filter(batch_id=batch_id).select_related("organization"):
+            if self.roll("payout_rejected", first=True):
+                payout_status_report(
+                    bank=self.world.bank,
+                    end_to_end_id=payout.end_to_end_id,
+                    status="rejected",
+                    reason_code="AC01",
+                )
+                self.later(20, 70, self.owners_fix_account, payout.organization_id)
+            else:
+                payout_status_report(
+                    bank=self.world.bank, end_to_end_id=payout.end_to_end_id, status="settled"
+                )
+
+    def owners_fix_account(self, organization_id: int) -> None:
+        organization = Organization.objects.get(pk=organization_id)
+        if not organization.payout_account_problem:
+            return
+        number = organization.payout_account_number
+        organization_update(
+            organization=organization,
+            actor=_owner(organization),
+            payout_account_number=number[:-1] + str((int(number[-1]) + 1) % 10),
+        )
+
+    # --- the beat ------------------------------------------------------------------------
+
+    def sweep_hourly(self) -> None:
+        consolidate(now=self.now)
+        flights_advance(now=self.now)
+        orders_expire(now=self.now)
+        if self.now.hour % 4 == 1:
+            self.customs_shift()
+        if self.now.hour % 6 == 2:
+            self.last_mile()
+        upcoming = Flight.objects.filter(
+            status=Flight.Status.SCHEDULED,
+            departs_at__gt=self.now + timedelta(hours=3),
+            departs_at__lte=self.now + timedelta(hours=4),
+        )
+        for flight in upcoming:
+            if self.roll("flight_cancelled", first=flight.loaded_pieces > 0):
+                flight_cancel(flight=flight, reason="Aircraft unserviceable", actor_label="carrier")
+
+    def sweep_daily(self) -> None:
+        escrow_release_due(now=self.now)
+        batch = payouts_batch(bank=self.world.bank)
+        if batch is not None:
+            self.later(14, 22, self.bank_reports, batch.pk)
+
+
+def _owner(organization: Organization) -> User:
+    return organization.memberships.filter(role="owner").select_related("user").first().user
+
+
+def resident_id(n: int) -> str:
+    """A well-formed Chinese resident ID (GB 11643 check character) per demo consumer."""
+    first17 = f"330106{19800101 + n % 28 + (n // 28 % 12) * 100:08d}{n % 1000:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(digit) * weight for digit, weight in zip(first17, weights, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+def simulation_window(*, days: int, now: datetime) -> tuple[datetime, datetime]:
+    """From ``days`` ago until now, on the hour."""
+    end = now.replace(minute=0, second=0, microsecond=0)
+    return end - timedelta(days=days), end

@@ -1,0 +1,92 @@
+"""Seed the demo world: the hubs, their people, SMEs in several sectors with real HS codes,
+a partner bank and a sales channel (ewtp/pipeline/demo/world.py), then ``--orders`` orders
+driven through the real journey over the last ``--days`` days, failure paths included
+(ewtp/pipeline/demo/simulation.py).
+
+Safe to run again: the world is kept and its orders are not simulated twice; every demo
+password and API secret is renewed and printed, so the person starting the demo always has
+working credentials.
+"""
+
+import logging
+from collections import Counter
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from ewtp.celery import app
+from hubs.models import Order, User
+from hubs.roles import ROLE_LABELS, roles_of
+
+from ...demo.simulation import Simulation, simulation_window
+from ...demo.world import world_build
+
+FLIGHTS_AHEAD_DAYS = 30
+
+
+class Command(BaseCommand):
+    help = "Seed the demo world and drive N orders through the journey over past months."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--orders", type=int, default=200, help="orders to simulate (200)")
+        parser.add_argument("--days", type=int, default=90, help="days of trade to simulate (90)")
+        parser.add_argument("--seed", type=int, default=2017, help="the simulation's dice")
+
+    def handle(self, *args, orders, days, seed, **options):
+        if not 0 <= orders <= 100_000 or not 1 <= days <= 730:
+            raise CommandError("--orders is 0 to 100000 and --days 1 to 730.")
+        start, end = simulation_window(days=days, now=timezone.now())
+        # the pipeline's steps run inline, as a worker would run them, while the clock moves;
+        # the e-mails of the past months are kept in memory rather than printed
+        eager = app.conf.task_always_eager
+        app.conf.task_always_eager = True
+        logging.disable(logging.INFO)  # months of routine steps: only trouble is worth a line
+        try:
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                self._seed(start, end, days, orders, seed)
+        finally:
+            app.conf.task_always_eager = eager
+            logging.disable(logging.NOTSET)
+
+    def _seed(self, start, end, days, orders, seed) -> None:
+        with transaction.atomic():
+            world = world_build(first_day=start.date(), days=days + FLIGHTS_AHEAD_DAYS)
+        simulated = Order.objects.filter(seller__in=world.organizations.values()).exists()
+        if orders and not simulated:
+            self.stdout.write(f"Simulating {orders} orders over {days} days…")
+            counts = Simulation(world, start=start, end=end, seed=seed).run(orders)
+            self._summary(counts)
+        elif simulated:
+            self.stdout.write("The demo world has its orders already: kept as they are.")
+        self._print(world)
+
+    def _summary(self, counts: dict) -> None:
+        statuses = Counter(Order.objects.values_list("status", flat=True))
+        self.stdout.write(
+            "Orders by status: " + ", ".join(f"{s} {n}" for s, n in statuses.most_common())
+        )
+        happened = ", ".join(f"{path} {n}" for path, n in counts.items() if n)
+        self.stdout.write(f"Failure paths by chance: {happened or 'none'} (plus one of each)")
+
+    def _print(self, world) -> None:
+        out = self.stdout
+        out.write(
+            self.style.SUCCESS("\nDemo data loaded. Sign in with (passwords are new on every run):")
+        )
+        users = {u.email: u for u in User.objects.filter(email__in=world.passwords)}
+        for email, password in world.passwords.items():
+            roles = ", ".join(str(ROLE_LABELS[r]) for r in sorted(roles_of(users[email])))
+            out.write(f"  {roles:<28} {email:<44} {password}")
+        for credentials in world.issued:
+            out.write(
+                self.style.SUCCESS(
+                    f"\n{credentials.client.application.name} "
+                    f"({credentials.client.get_kind_display()}, OAuth2 client credentials):"
+                )
+            )
+            out.write(f"  client_id     {credentials.client_id}")
+            out.write(f"  client_secret {credentials.client_secret}")
+            out.write(f"  scopes        {credentials.client.allowed_scopes}")
+        out.write("")

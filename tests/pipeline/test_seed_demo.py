@@ -1,0 +1,110 @@
+"""The demo world: seeded once with a few weeks of orders driven through the real journey
+(every failure path among them), and again without duplicating anything."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from customs.models import Declaration, DeclarationTransition
+from ewtp.common.models import OutboxEvent
+from hubs.models import ERoad, Hub, Order, OrderTransition, Organization, Product, User
+from logistics.models import Flight, Parcel, TrackingEvent
+from payments.models import LedgerTransaction, Payout
+from tests import ledger
+from tests.journey import risk_rules_ensure
+
+
+def seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)  # the journey's steps run after each real commit
+def test_the_demo_world_and_its_orders_through_the_real_journey(hs_nomenclature, client, api):
+    risk_rules_ensure()
+    seed("--orders", "24", "--days", "21")
+    orders_drive_the_real_journey_with_every_failure_path()
+    the_world_has_sellers_in_many_sectors_at_every_stage()
+    seeding_again_keeps_the_world_and_gives_working_passwords(client, api)
+
+
+def orders_drive_the_real_journey_with_every_failure_path():
+    orders = Order.objects.all()
+    assert orders.count() == 24
+    statuses = set(orders.values_list("status", flat=True))
+    assert {"settled", "delivered", "expired", "cancelled", "refunded"} <= statuses
+    reached = set(OrderTransition.objects.values_list("to_status", flat=True))
+    assert {"awaiting_payment", "paid", "in_customs", "shipped", "disputed"} <= reached
+    # months of trade: placed over the window, not all today
+    days = {created.date() for created in orders.values_list("created_at", flat=True)}
+    assert len(days) > 10
+    # every step was the pipeline's: events delivered, declarations filed by it
+    assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
+    assert Declaration.objects.filter(regime="MY_EXPORT").count() >= 15
+    assert Declaration.objects.filter(regime="CN_CBEC_IMPORT", status="released").exists()
+    # the failure paths
+    assert DeclarationTransition.objects.filter(to_status="held").exists()  # hold, release
+    assert Declaration.objects.filter(status="rejected", regime__endswith="_EXPORT").exists()
+    assert TrackingEvent.objects.filter(code="WGT").exists()
+    assert Parcel.objects.filter(status="exception").exists()  # lost: its claim refunded
+    assert Flight.objects.filter(status="cancelled").exists()
+    assert TrackingEvent.objects.filter(code="DIS_OFLD").exists()  # moved to the next one
+    assert Payout.objects.filter(status="rejected").exists()
+    rejected = Payout.objects.filter(status="rejected").first()
+    assert Payout.objects.filter(settlement=rejected.settlement, status="settled").exists()
+    assert LedgerTransaction.objects.filter(kind="duties").exists()  # DDP paid from escrow
+    assert ledger.ledger_balanced() and ledger.no_customer_account_negative()
+
+
+def the_world_has_sellers_in_many_sectors_at_every_stage():
+    assert sorted(Hub.objects.values_list("code", flat=True)) == ["HGH", "KUL"]
+    assert {str(e) for e in ERoad.objects.all()} == {"KUL → HGH", "HGH → KUL"}
+    sellers = Organization.objects.filter(kyc_status="approved", products__isnull=False)
+    assert {"food", "beauty", "fashion", "electronics", "home"} <= set(
+        sellers.values_list("sector", flat=True)
+    )
+    assert set(Organization.objects.values_list("kyc_status", flat=True)) == {
+        "approved",
+        "submitted",
+        "more_info",
+        "draft",
+    }
+    assert Product.objects.values("hs_code").distinct().count() >= 10
+    assert Order.objects.filter(buyer__isnull=True).exists()  # a marketplace's consumers
+
+
+def seeding_again_keeps_the_world_and_gives_working_passwords(client, api):
+    from tests.conftest import basic_auth
+
+    before = (Order.objects.count(), LedgerTransaction.objects.count(), Product.objects.count())
+    output = seed("--orders", "24", "--days", "21")
+    assert "kept as they are" in output
+    assert (
+        Order.objects.count(),
+        LedgerTransaction.objects.count(),
+        Product.objects.count(),
+    ) == before
+    printed = dict(re.findall(r"(\S+@demo\.ewtp-hub\.example)\s+(demo-\S+)", output))
+    assert len(printed) == User.objects.count() == 18
+    for email, password in printed.items():
+        assert client.login(username=email, password=password), email
+        assert client.get("/home/").status_code == 200
+    client_id = re.search(r"client_id\s+(\S+)", output).group(1)
+    secret = re.search(r"client_secret\s+(\S+)", output).group(1)
+    response = api.post(
+        "/api/v1/oauth/token/",
+        "grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic_auth(client_id, secret),
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_odd_arguments_are_refused():
+    with pytest.raises(CommandError, match="--orders"):
+        seed("--orders", "-1")
