@@ -113,3 +113,29 @@ def test_an_operator_consolidates_a_flight_and_prints_its_manifest(
     assert manifest.value.headers["content-type"] == "application/pdf"
     assert Parcel.objects.get(pk=parcel.pk).flight.number == "MH360"
     screenshot(page, "flights")
+
+
+def test_the_seller_follows_an_order_through_shipping(page, live_server, kul, hgh, screenshot):
+    """Paid, declared and released, packed, at the hub, on a flight that departs: the seller
+    sees each of it on the order's pages, the pipeline having run every step."""
+    from contextlib import nullcontext
+
+    from payments.services.fx import fx_rates_load
+    from tests.journey import Journey, world_build
+
+    journey = Journey(world_build(), nullcontext)  # each commit runs its steps (eager)
+    journey.run(fx_rates_load)
+    order = journey.pay(journey.business_order(quantity=2))
+    sign_in(page, journey.world.seller_owner.email)
+    page.goto(f"/orders/{order.reference}/")
+    expect(page.get_by_text("In customs").first).to_be_visible()
+    parcel = journey.receive(journey.pack(order))
+    journey.consolidate()
+    journey.depart()
+    page.reload()
+    expect(page.locator("h1 .pill")).to_have_text("Shipped")
+    page.get_by_role("link", name="Timeline").click()
+    for moment in ("Export declaration", "Departed", "Payment received"):
+        expect(page.get_by_text(moment).first).to_be_visible()
+    expect(page.get_by_text(parcel.waybill).first).to_be_visible()
+    screenshot(page, "shipped")
