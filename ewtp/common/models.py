@@ -220,13 +220,16 @@ class OutgoingEmail(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # after a failed send the sweep waits, doubling (a mail server down for an hour is not
+    # a reason to give up); the task's first try does not wait
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         indexes = [
-            # the sweep: unsent e-mails, oldest first
+            # the sweep: unsent e-mails, the due ones first
             models.Index(
-                fields=["created_at"],
+                fields=["next_attempt_at"],
                 name="email_unsent_idx",
                 condition=models.Q(sent_at__isnull=True),
             ),

@@ -19,8 +19,10 @@ from django.utils import timezone
 from .models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
-CLAIM = timedelta(minutes=2)  # longer than the mail server's timeout
-MAX_ATTEMPTS = 8
+CLAIM = timedelta(minutes=2)  # longer than the mail server's timeout (EMAIL_TIMEOUT, 30 s)
+MAX_ATTEMPTS = 12  # about two days of doubling waits
+RETRY_FIRST = timedelta(minutes=2)
+RETRY_MOST = timedelta(hours=6)
 
 
 def email_after_commit(*, to: list[str], subject: str, body: str) -> OutgoingEmail | None:
@@ -56,22 +58,29 @@ def email_send(*, email_id: int) -> int:
     try:
         send_mail(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, email.recipients)
     except Exception as error:
+        wait = min(RETRY_FIRST * 2 ** (email.attempts - 1), RETRY_MOST)
         OutgoingEmail.objects.filter(pk=email_id).update(
-            claimed_until=None, last_error=f"{type(error).__name__}: {error}"[:300]
+            claimed_until=None,
+            next_attempt_at=timezone.now() + wait,
+            last_error=f"{type(error).__name__}: {error}"[:300],
         )
+        if email.attempts >= MAX_ATTEMPTS:
+            logger.error("notifications: gave up on e-mail %s: %s", email_id, error)
         raise
     OutgoingEmail.objects.filter(pk=email_id).update(sent_at=timezone.now(), last_error="")
     return 1
 
 
 def emails_due(*, now=None, limit: int = 200) -> list[int]:
-    """Unsent e-mails older than a claim: their task message was lost or gave up."""
+    """Unsent e-mails older than a claim whose wait after a failure is over: their task
+    message was lost, or its retries gave up."""
     now = now or timezone.now()
     return list(
         OutgoingEmail.objects.filter(
             sent_at__isnull=True, created_at__lt=now - CLAIM, attempts__lt=MAX_ATTEMPTS
         )
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -1,8 +1,10 @@
 """Step 5, the import released → the duties and taxes are settled per the order's incoterm.
 DDP: the assessment is paid from escrow, where the buyer's payment of the quote waits; an
 assessment below the quote refunds the difference to the buyer, one above it is taken from
-the seller's part (its duty under DDP); both are told the figures. DAP: the importer (the
-buyer) pays customs itself; nothing moves in escrow."""
+the seller's part (its duty under DDP); both are told the figures. Should escrow have been
+released before the assessment, what it cannot cover is reported to the MDEC officers. An
+order refunded meanwhile has nothing left to pay from. DAP: the importer (the buyer) pays
+customs itself; nothing moves in escrow."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -13,7 +15,7 @@ from customs.models import Declaration
 from customs.services.quotes import IMPORT_REGIMES
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
-from hubs.models import Membership, Order
+from hubs.models import Membership, Order, User
 from payments.services.duties import escrow_duties_settle
 
 from .notify import buyer_notify
@@ -42,6 +44,8 @@ def duties_settled(event: DeclarationDecided) -> None:
         f" {settled.refunded} refunded to you." if settled.refunded.amount else ""
     )
     buyer_notify(order, "duties", detail)
+    if settled.shortfall.amount:
+        _tell_officers(order, declaration.reference, settled)
     owners = Membership.objects.filter(
         organization_id=order.seller_id, user__is_active=True
     ).values_list("user__email", flat=True)
@@ -54,6 +58,21 @@ def duties_settled(event: DeclarationDecided) -> None:
             "(DDP: the seller delivers duty paid)."
             if settled.borne_by_seller.amount
             else ""
+        ),
+    )
+
+
+def _tell_officers(order: Order, reference: str, settled) -> None:
+    """Escrow was released before customs assessed the import (the buyer confirmed early):
+    what the assessment asks beyond what escrow held is for a person to collect."""
+    officers = User.objects.filter(official_role=User.OfficialRole.MDEC_OFFICER, is_active=True)
+    email_after_commit(
+        to=list(officers.values_list("email", flat=True)),
+        subject=f"eWTP Hub: order {order.reference}: import duties short by {settled.shortfall}",
+        body=(
+            f"Declaration {reference} of DDP order {order.reference} was assessed at "
+            f"{settled.assessed}; escrow held {settled.paid}, which was paid to customs. "
+            f"{settled.shortfall} is still owed by the seller under DDP."
         ),
     )
 

@@ -18,7 +18,8 @@ from .step_06_delivered import NOT_COMING, all_delivered_already
 
 @subscribe("logistics.parcel_lost", name="pipeline.parcel_lost_claimed")
 def parcel_lost_claimed(event: ParcelLost) -> None:
-    order = Order.objects.get(pk=event.order_id)
+    # locked first: two parcels of the order lost at once count each other's loss
+    order = Order.objects.select_for_update().get(pk=event.order_id)
     if order.status not in CLAIMABLE:
         return  # disputed, refunded already, or settled: nothing to take back here
     reason = f"Claim for parcel {event.waybill}, lost or damaged: {event.reason}"[:200]

@@ -1,22 +1,35 @@
 """Step 9: the bank settled the payout of an order's settlement → the order is settled, the
-end of its journey. A payout the bank rejected is back in the seller's balance (payments
-flags the account and tells the owners); when the owners change the payout account, every
-settlement whose payout was rejected, or which could not be paid out, is sent again."""
+end of its journey. A payout the bank rejected is back in the seller's balance: when the
+account itself was wrong (payments flags it and tells the owners), every settlement whose
+payout was rejected, or which could not be paid out, is sent again once the owners change
+the payout account; when the bank's reason was its own (funds, unspecified), it is sent
+again at once, up to PAYOUT_ATTEMPTS times, then held in the balance with an alert."""
+
+import logging
 
 from django.db import transaction
 
+from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
 from hubs.events import PayoutAccountChanged
-from hubs.models import Order
+from hubs.models import Order, User
 from hubs.services.orders import order_transition
 from payments.events import PayoutReported
 from payments.models import Payout, Settlement
-from payments.services.payouts import settlement_pay_out
+from payments.services.payouts import ACCOUNT_REASONS, settlement_pay_out
+
+logger = logging.getLogger(__name__)
+PAYOUT_ATTEMPTS = 3
 
 
 @subscribe("payments.payout_reported", name="pipeline.settled")
 def settled(event: PayoutReported) -> None:
-    if event.settlement_id is None or event.status != Payout.Status.SETTLED:
+    if event.settlement_id is None:
+        return  # the owners' own payout of their balance
+    if event.status == Payout.Status.REJECTED and event.reason_code not in ACCOUNT_REASONS:
+        _paid_out_again(Settlement.objects.select_related("order").get(pk=event.settlement_id))
+        return
+    if event.status != Payout.Status.SETTLED:
         return
     order = Order.objects.get(settlement__pk=event.settlement_id)
     if order.status != Order.Status.COMPLETED:
@@ -30,11 +43,31 @@ def settled(event: PayoutReported) -> None:
     )
 
 
+def _paid_out_again(settlement: Settlement) -> None:
+    rejected = settlement.payouts.filter(status=Payout.Status.REJECTED).count()
+    if rejected < PAYOUT_ATTEMPTS:
+        settlement_pay_out(settlement=settlement)
+        return
+    officers = User.objects.filter(official_role=User.OfficialRole.MDEC_OFFICER, is_active=True)
+    email_after_commit(
+        to=list(officers.values_list("email", flat=True)),
+        subject=f"eWTP Hub: payout of order {settlement.order.reference} held",
+        body=(
+            f"The partner bank rejected the payout of {settlement.net} for order "
+            f"{settlement.order.reference} {rejected} times for reasons of its own. The "
+            "money stays in the seller's balance until someone looks into it with the bank."
+        ),
+    )
+
+
 @subscribe("hubs.payout_account_changed", name="pipeline.payouts_retried")
 def payouts_retried(event: PayoutAccountChanged) -> None:
     waiting = Settlement.objects.filter(
         organization_id=event.organization_id, order__status=Order.Status.COMPLETED
     ).exclude(payouts__status__in=Payout.LIVE)
     for settlement in waiting.order_by("id"):
-        with transaction.atomic():  # one settlement's trouble is not the others'
-            settlement_pay_out(settlement=settlement)
+        try:
+            with transaction.atomic():  # one settlement's trouble is not the others'
+                settlement_pay_out(settlement=settlement)
+        except Exception:  # logged; the stuck-order sweeper tries it again later
+            logger.exception("pipeline: payout of settlement %s failed", settlement.pk)

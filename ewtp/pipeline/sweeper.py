@@ -117,8 +117,11 @@ def _redriven(order: Order) -> bool:
         logger.exception("pipeline: re-driving %s (%s) failed", order.reference, order.status)
         return False
     logger.info("pipeline: re-drove %s (%s)", order.reference, order.status)
-    if order.status == Order.Status.COMPLETED:
-        return Payout.objects.filter(settlement__order=order, status__in=Payout.LIVE).exists()
+    if order.status == Order.Status.COMPLETED:  # moved on: a payout on its way, lately sent
+        recent = timezone.now() - timedelta(hours=settings.PIPELINE_STUCK_HOURS["completed"])
+        return Payout.objects.filter(
+            settlement__order=order, status__in=Payout.LIVE, created_at__gte=recent
+        ).exists()
     return Order.objects.filter(pk=order.pk).exclude(status=order.status).exists()
 
 

@@ -154,6 +154,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# a hung mail server must not outlast the sender's claim on an e-mail (notifications.CLAIM)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="eWTP Hub <no-reply@ewtp-hub.example>")
 
 # --- Languages ------------------------------------------------------------------------------

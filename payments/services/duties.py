@@ -8,6 +8,7 @@ from the goods' part of escrow, which the seller then receives less (its duty un
 Both sides see the figures on the order's payment page.
 """
 
+import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from moneyed import Money
 
-from ewtp.common.errors import ApplicationError, ConflictError
+from ewtp.common.errors import ApplicationError
 from ewtp.common.money import money_from_minor, money_to_minor
 from hubs.models import Order
 
@@ -23,6 +24,8 @@ from ..models import LedgerTransaction, PaymentIntent
 from .accounts import duties_account, escrow_account
 from .escrow import escrow_refund_to_payers
 from .ledger import Posting, account_balance, ledger_post
+
+logger = logging.getLogger(__name__)
 
 # the import is assessed while the goods are on their way or with the buyer; a dispute
 # does not stop customs being paid
@@ -42,6 +45,7 @@ class DutiesSettled:
     paid: Money  # to customs, from escrow
     refunded: Money  # to the buyer: the quote was above the assessment
     borne_by_seller: Money  # the assessment above the quote, from the goods' part
+    shortfall: Money  # owed to customs beyond what escrow held (released before assessment)
 
 
 def escrow_duties_settle(
@@ -54,19 +58,26 @@ def escrow_duties_settle(
             "The assessment is a non-negative amount in the order's currency.", "duties_invalid"
         )
     with transaction.atomic():
+        # the intent, then the order: the order in which a payment locks them
+        intent = PaymentIntent.objects.select_for_update().get(order_id=order.pk)
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        intent = PaymentIntent.objects.select_for_update().get(order=locked)
         if intent.duties_settled_at is not None:
             return None
         if locked.status not in PAYABLE:
-            raise ConflictError(
-                f"Order {locked.reference} is {locked.get_status_display().lower()}: its "
-                "duties are not paid from escrow.",
-                "duties_not_payable",
+            # refunded (all of escrow went back, the quote with it) or never paid: there is
+            # nothing here to pay customs from
+            logger.warning(
+                "duties: %s is %s; its import duties are not paid from escrow",
+                locked.reference,
+                locked.status,
             )
+            return None
         assessed_minor = _in_intent_currency(assessed, intent)
         escrow = escrow_account(order=locked)
-        paid = min(assessed_minor, money_to_minor(account_balance(escrow)))
+        held = money_to_minor(account_balance(escrow))
+        # the quote is always there (claims and releases leave it); above it, what is left of
+        # the seller's part, which a release before the assessment may have emptied
+        paid = min(assessed_minor, held)
         if paid:
             money = money_from_minor(paid, intent.currency)
             ledger_post(
@@ -83,7 +94,7 @@ def escrow_duties_settle(
                 ],
                 actor_label="customs",
             )
-        refund = max(intent.duties_minor - assessed_minor, 0)
+        refund = min(max(intent.duties_minor - assessed_minor, 0), held - paid)
         if refund:
             escrow_refund_to_payers(
                 locked,
@@ -99,12 +110,19 @@ def escrow_duties_settle(
     def money(minor: int) -> Money:
         return money_from_minor(minor, intent.currency)
 
+    if paid < assessed_minor:
+        logger.error(
+            "duties: %s owes customs %s more than escrow held",
+            locked.reference,
+            money(assessed_minor - paid),
+        )
     return DutiesSettled(
         quoted=money(intent.duties_minor),
         assessed=money(assessed_minor),
         paid=money(paid),
         refunded=money(refund),
-        borne_by_seller=money(max(assessed_minor - intent.duties_minor, 0)),
+        borne_by_seller=money(max(paid - intent.duties_minor, 0)),
+        shortfall=money(assessed_minor - paid),
     )
 
 

@@ -133,10 +133,11 @@ CLAIMABLE = (Order.Status.SHIPPED, Order.Status.DELIVERED)
 def escrow_claim_refund(
     *, order: Order, share: Decimal, claim: str, actor_label: str, reason: str
 ) -> list[LedgerTransaction]:
-    """Refund the buyer ``share`` (0 to 1) of what it paid for the order: the goods of a
-    parcel lost or damaged on the way (``claim`` names it, so a claim is refunded once). The
-    order keeps its status: the rest of its goods are still coming. Capped at what escrow
-    holds; a disputed order is left to the officer deciding the dispute."""
+    """Refund the buyer ``share`` (0 to 1) of what it paid for the goods: those of a parcel
+    lost or damaged on the way (``claim`` names it, so a claim is refunded once). The order
+    keeps its status: the rest of its goods are still coming. Capped at the seller's part of
+    escrow (a DDP order's quoted duties stay for customs); a disputed order is left to the
+    officer deciding the dispute."""
     if not Decimal(0) < share <= Decimal(1):
         raise ApplicationError("A claim is a share between 0 and 1.", "claim_share")
     with transaction.atomic():
@@ -148,8 +149,10 @@ def escrow_claim_refund(
                 "claim_not_refundable",
             )
         intent = PaymentIntent.objects.get(order=locked)
-        held = money_to_minor(account_balance(escrow_account(order=locked)))
-        owed = int((intent.amount_minor * share).to_integral_value(rounding=ROUND_HALF_UP))
+        # the goods' part only: a DDP order's duties follow the customs assessment
+        held = money_to_minor(seller_share_held(locked))
+        goods_paid = intent.amount_minor - intent.duties_minor
+        owed = int((goods_paid * share).to_integral_value(rounding=ROUND_HALF_UP))
         refunds = escrow_refund_to_payers(
             locked, min(owed, held), actor_label, reason, key=f"claim:{claim}"
         )

@@ -59,3 +59,18 @@ def test_a_claimed_email_is_left_to_its_sender():
         claimed_until=timezone.now() + timedelta(minutes=1)
     )
     assert email_send(email_id=email.pk) == 0 and mail.outbox == []
+
+
+def test_a_long_outage_makes_the_sweep_wait_longer_each_time(monkeypatch):
+    email = email_after_commit(to=["a@example.com"], subject="S", body="B")
+    OutgoingEmail.objects.filter(pk=email.pk).update(attempts=3)  # three failures already
+
+    def refused(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr("ewtp.common.notifications.send_mail", refused)
+    with pytest.raises(OSError):
+        email_send(email_id=email.pk)  # the fourth: wait 2 × 2³ = 16 minutes
+    later = timezone.now() + timedelta(minutes=15)
+    assert emails_due(now=later) == []
+    assert emails_due(now=later + timedelta(minutes=2)) == [email.pk]

@@ -10,6 +10,7 @@ from django.test import Client
 
 from customs.models import Declaration, TariffLine
 from hubs.models import Order
+from logistics.models import Parcel
 from payments.models import LedgerTransaction
 from payments.services.accounts import duties_account, escrow_account
 from payments.services.escrow import escrow_release
@@ -97,3 +98,60 @@ def test_a_dap_order_moves_no_duties_through_escrow(journey):
     journey.ship(order)
     assert not LedgerTransaction.objects.filter(kind="duties").exists()
     assert escrow_of(order) == Decimal("90.00")
+
+
+def test_a_lost_parcel_of_a_ddp_order_refunds_its_goods_not_the_duties(journey):
+    from logistics.services.floor import parcel_exception
+    from logistics.services.parcels import ParcelRequest, parcel_create
+
+    order = journey.pay(journey.consumer_order(quantity=2, incoterm="DDP"))
+    line = order.lines.get()
+    parcels = [
+        journey.receive(
+            parcel_create(
+                order=order,
+                request=ParcelRequest(
+                    weight_kg=Decimal("0.150"),
+                    length_cm=30,
+                    width_cm=20,
+                    height_cm=5,
+                    items={line.pk: 1},
+                ),
+                actor=journey.world.seller_owner,
+            )
+        )
+        for _ in range(2)
+    ]
+    journey.consolidate()
+    journey.depart()
+    journey.land()  # the import is released and its duties paid from escrow
+    journey.run(
+        parcel_exception,
+        parcel=Parcel.objects.get(pk=parcels[1].pk),
+        reason="Crushed",
+        actor=journey.world.hgh_operator,
+    )
+    order = Order.objects.get(pk=order.pk)
+    assert escrow_of(order) == Decimal("45.00")  # one scarf's worth left for the seller
+    journey.deliver(parcels[0])
+    journey.run(escrow_release, order=Order.objects.get(pk=order.pk), actor_label="b", reason="ok")
+    order.refresh_from_db()
+    assert order.settlement.held_minor == 4500
+    assert ledger.ledger_balanced() and ledger.no_customer_account_negative()
+
+
+def test_duties_of_an_order_refunded_meanwhile_are_left_alone(journey):
+    from payments.services.duties import escrow_duties_settle
+    from payments.services.escrow import escrow_refund
+
+    order = journey.pay(journey.consumer_order(quantity=2, incoterm="DDP"))
+    escrow_refund(order=order, actor_label="officer", reason="Refunded")
+    assert (
+        escrow_duties_settle(
+            order=Order.objects.get(pk=order.pk),
+            assessed=order.duties_quoted,
+            declaration_reference="D1",
+        )
+        is None
+    )
+    assert escrow_of(order) == 0 and ledger.ledger_balanced()

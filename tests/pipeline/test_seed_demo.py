@@ -54,7 +54,7 @@ def orders_drive_the_real_journey_with_every_failure_path():
     assert Flight.objects.filter(status="cancelled").exists()
     assert TrackingEvent.objects.filter(code="DIS_OFLD").exists()  # moved to the next one
     assert Payout.objects.filter(status="rejected").exists()
-    rejected = Payout.objects.filter(status="rejected").first()
+    rejected = Payout.objects.filter(status="rejected").order_by("created_at").first()
     assert Payout.objects.filter(settlement=rejected.settlement, status="settled").exists()
     assert LedgerTransaction.objects.filter(kind="duties").exists()  # DDP paid from escrow
     assert ledger.ledger_balanced() and ledger.no_customer_account_negative()

@@ -3,6 +3,7 @@ settlement ends the order's journey; a rejected payout comes back and goes again
 owners fix the account; a seller without a payout account keeps the money until it has one."""
 
 import pytest
+from django.core import mail
 
 from hubs.services.organizations import organization_update
 from payments.models import Payout
@@ -130,4 +131,21 @@ def test_owners_who_paid_their_balance_out_first_are_not_paid_twice(hgh, bank):
     outbox_dispatch(event_id=released.pk)  # step 8, late: the money has gone already
     assert list(Payout.objects.all()) == [own]
     assert balance(order.seller) == 0
+    assert ledger.ledger_balanced() and ledger.no_customer_account_negative()
+
+
+def test_a_payout_the_bank_rejects_for_its_own_reasons_goes_again_then_is_held(
+    released, bank, mdec_officer, django_capture_on_commit_callbacks
+):
+    steps = django_capture_on_commit_callbacks
+    order, release = released
+    order = release()
+    for attempt in range(3):
+        payout = Payout.objects.filter(status="requested").get()
+        payouts_batch(bank=bank)
+        report(bank, payout, "rejected", "AM04", steps=steps)
+        assert Payout.objects.count() == min(attempt + 2, 3)
+    assert not Payout.objects.filter(status="requested").exists()  # held after three
+    assert balance(order.seller) == order.settlement.net.amount
+    assert any("held" in m.subject and mdec_officer.email in m.to for m in mail.outbox)
     assert ledger.ledger_balanced() and ledger.no_customer_account_negative()
