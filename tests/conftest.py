@@ -9,8 +9,10 @@ from django.apps import apps as django_apps
 from rest_framework.test import APIClient
 
 from hubs.models import User
+from payments.services.fx import fx_rates_load
 
 from . import factories
+from .journey import Journey, world_build
 
 
 @pytest.fixture
@@ -101,3 +103,12 @@ def bank_token(api, bank_credentials):
     response = issue_token(api, bank_credentials)
     assert response.status_code == 200, response.content
     return response.json()["access_token"]
+
+
+@pytest.fixture
+def journey(kul, hgh, django_capture_on_commit_callbacks):
+    """The journey in-process: each action's pipeline steps run after its commit, as the
+    worker would run them."""
+    journey = Journey(world_build(), lambda: django_capture_on_commit_callbacks(execute=True))
+    journey.run(fx_rates_load)
+    return journey

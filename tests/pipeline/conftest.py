@@ -8,15 +8,6 @@ from tests.journey import Journey, worker_settles, world_build
 
 
 @pytest.fixture
-def journey(kul, hgh, django_capture_on_commit_callbacks):
-    """The journey in-process: each action's pipeline steps run after its commit, as the
-    worker would run them."""
-    journey = Journey(world_build(), lambda: django_capture_on_commit_callbacks(execute=True))
-    journey.run(fx_rates_load)
-    return journey
-
-
-@pytest.fixture
 def worker_journey(kul, hgh, isolated_queue):  # noqa: F811
     """The journey on a real Celery worker on Redis (transactional tests only): each action
     waits until the worker has delivered every event it caused."""

@@ -8,8 +8,9 @@ import os
 import pytest
 from celery.signals import before_task_publish
 from django.core import mail
-from django.db.models import Count
+from django.db.models import Count, Sum
 
+from analytics.models import ExportDay, StageDay, TradeFact
 from customs.models import Declaration, DeclarationTransition
 from ewtp.celery import app
 from ewtp.common.models import AuditEntry, OutboxEvent, OutgoingEmail, WebhookDelivery
@@ -53,6 +54,11 @@ def state() -> dict:
             .values_list("event", "n")
         ),
         "audit": AuditEntry.objects.exclude(action__startswith="tests.").count(),
+        "trade facts": list(TradeFact.objects.values_list("order_id", "line_no", "status")),
+        "rollups": (
+            ExportDay.objects.aggregate(n=Sum("quantity"))["n"],
+            StageDay.objects.aggregate(n=Sum("count"))["n"],
+        ),
     }
 
 

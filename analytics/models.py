@@ -1,0 +1,216 @@
+"""Trade facts and their rollups: what the MDEC dashboards read.
+
+A fact is one line of a shipped order, with everything a dashboard groups or filters by
+copied onto it (hubs, destination, HS section/chapter/heading, the seller's size and
+sector), its value in the seller's currency, MYR and USD, and the time of every stage of the
+journey. Facts are rebuilt from the source records whenever the order moves (so a fact never
+disagrees with the journey), and each rebuild moves the rollups by the difference it made:
+the rollups are kept up to date incrementally, never recomputed from scratch.
+
+Facts carry ids of other apps' rows, not foreign keys: they are read-only copies, written in
+bulk, and outnumber everything else.
+"""
+
+from django.db import models
+
+# the keys of the rollups: one row per distinct value of these
+EXPORT_DAY_KEY = (
+    "day",
+    "origin_hub",
+    "destination_country",
+    "hs_chapter",
+    "sector",
+    "size",
+    "kind",
+)
+PRODUCT_MONTH_KEY = ("month", "origin_hub", "destination_country", "sector", "product_id")
+SELLER_MONTH_KEY = ("month", "seller_id", "origin_hub", "destination_country", "sector", "size")
+STAGE_DAY_KEY = (
+    "day",
+    "stage",
+    "origin_hub",
+    "destination_country",
+    "sector",
+    "breakdown",
+    "value",
+    "bucket",
+)
+
+
+class TradeFactOrder(models.Model):
+    """One row per order with facts: what a rebuild locks, so two rebuilds of the same order
+    (two events delivered at once) take turns."""
+
+    order_id = models.BigIntegerField(primary_key=True)
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self):
+        return str(self.order_id)
+
+
+class TradeFact(models.Model):
+    class Kind(models.TextChoices):
+        B2B = "b2b", "B2B"
+        B2C = "b2c", "B2C (cross-border retail)"
+
+    order_id = models.BigIntegerField()
+    line_no = models.PositiveSmallIntegerField()
+    order_reference = models.CharField(max_length=12)
+    status = models.CharField(max_length=20)  # the order's, at the last rebuild
+    kind = models.CharField(max_length=3, choices=Kind.choices)
+    incoterm = models.CharField(max_length=3)
+    origin_hub = models.CharField(max_length=3)
+    destination_hub = models.CharField(max_length=3)
+    destination_country = models.CharField(max_length=2)
+    seller_id = models.BigIntegerField()
+    seller_size = models.CharField(max_length=10)
+    seller_sector = models.CharField(max_length=20)
+    product_id = models.BigIntegerField()
+    title = models.CharField(max_length=200)
+    hs_code = models.CharField(max_length=10)
+    hs_heading = models.CharField(max_length=4)
+    hs_chapter = models.CharField(max_length=2)
+    hs_section = models.CharField(max_length=5)
+    quantity = models.PositiveIntegerField()
+    weight_kg = models.DecimalField(max_digits=12, decimal_places=3)
+    currency = models.CharField(max_length=3)
+    value_minor = models.BigIntegerField()  # in the seller's currency
+    value_myr_minor = models.BigIntegerField()
+    value_usd_minor = models.BigIntegerField()
+    export_lane = models.CharField(max_length=6, blank=True)
+    import_lane = models.CharField(max_length=6, blank=True)
+    # the journey's stages (UTC); empty until the stage happens
+    placed_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True)
+    export_lodged_at = models.DateTimeField(null=True)
+    export_assessed_at = models.DateTimeField(null=True)
+    export_released_at = models.DateTimeField(null=True)
+    received_at = models.DateTimeField(null=True)  # at the origin hub's floor
+    departed_at = models.DateTimeField(null=True)
+    shipped_on = models.DateField()  # the day it left: the export's date on every dashboard
+    arrived_at = models.DateTimeField(null=True)
+    import_lodged_at = models.DateTimeField(null=True)
+    import_assessed_at = models.DateTimeField(null=True)
+    duties_paid_at = models.DateTimeField(null=True)
+    import_released_at = models.DateTimeField(null=True)
+    out_for_delivery_at = models.DateTimeField(null=True)
+    delivered_at = models.DateTimeField(null=True)
+    escrow_released_at = models.DateTimeField(null=True)
+    payout_settled_at = models.DateTimeField(null=True)
+    refunded_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order_id", "line_no"], name="trade_fact_once"),
+        ]
+        indexes = [
+            # the rebuild reads an order's facts; the SME page reads a seller's
+            models.Index(fields=["order_id"], name="trade_fact_order_idx"),
+            models.Index(fields=["seller_id", "shipped_on"], name="trade_fact_seller_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.order_reference}/{self.line_no}"
+
+
+class ExportDay(models.Model):
+    """Exports per day (the day the goods left) and every dimension the dashboards filter or
+    group by. ``orders`` counts each order once, on its first line's row."""
+
+    day = models.DateField()
+    origin_hub = models.CharField(max_length=3)
+    destination_country = models.CharField(max_length=2)
+    hs_chapter = models.CharField(max_length=2)
+    sector = models.CharField(max_length=20)
+    size = models.CharField(max_length=10)
+    kind = models.CharField(max_length=3)
+    orders = models.BigIntegerField(default=0)
+    lines = models.BigIntegerField(default=0)
+    quantity = models.BigIntegerField(default=0)
+    weight_g = models.BigIntegerField(default=0)
+    value_myr_minor = models.BigIntegerField(default=0)
+    value_usd_minor = models.BigIntegerField(default=0)
+
+    KEY = EXPORT_DAY_KEY
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=EXPORT_DAY_KEY, name="export_day_key")]
+        # a dashboard reads a date range, then groups: the key's leading day serves it
+
+    def __str__(self):
+        return " ".join(str(getattr(self, name)) for name in self.KEY)
+
+
+class ProductMonth(models.Model):
+    """Exports per month and product: the top products table."""
+
+    month = models.DateField()  # the first of the month
+    origin_hub = models.CharField(max_length=3)
+    destination_country = models.CharField(max_length=2)
+    sector = models.CharField(max_length=20)
+    product_id = models.BigIntegerField()
+    title = models.CharField(max_length=200)
+    hs_code = models.CharField(max_length=10)
+    quantity = models.BigIntegerField(default=0)
+    value_myr_minor = models.BigIntegerField(default=0)
+
+    KEY = PRODUCT_MONTH_KEY
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=PRODUCT_MONTH_KEY, name="product_month_key")]
+
+    def __str__(self):
+        return " ".join(str(getattr(self, name)) for name in self.KEY)
+
+
+class SellerMonth(models.Model):
+    """Each seller's exports per month: participation (first, repeat, active, new sellers),
+    the share of value by size, and the seller's own page."""
+
+    month = models.DateField()
+    seller_id = models.BigIntegerField()
+    origin_hub = models.CharField(max_length=3)
+    destination_country = models.CharField(max_length=2)
+    sector = models.CharField(max_length=20)
+    size = models.CharField(max_length=10)
+    orders = models.BigIntegerField(default=0)
+    value_myr_minor = models.BigIntegerField(default=0)
+
+    KEY = SELLER_MONTH_KEY
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=SELLER_MONTH_KEY, name="seller_month_key")]
+        indexes = [models.Index(fields=["seller_id", "month"], name="seller_month_seller_idx")]
+
+    def __str__(self):
+        return " ".join(str(getattr(self, name)) for name in self.KEY)
+
+
+class StageDay(models.Model):
+    """How long the stages of clearance and transport took: a histogram per day the stage
+    ended, stage, the filter dimensions and one breakdown (lane, HS chapter), with bucket
+    counts (a quarter-octave of minutes each) from which p50 and p90 are read, and the sum of
+    minutes for the mean. The WCO Time Release Study, computed live from the facts' times."""
+
+    day = models.DateField()
+    stage = models.CharField(max_length=30)
+    origin_hub = models.CharField(max_length=3)
+    destination_country = models.CharField(max_length=2)
+    sector = models.CharField(max_length=20)
+    breakdown = models.CharField(max_length=8)  # "lane" or "chapter"
+    value = models.CharField(max_length=6)  # the lane (green, …) or the HS chapter
+    bucket = models.PositiveSmallIntegerField()
+    count = models.BigIntegerField(default=0)
+    minutes = models.BigIntegerField(default=0)
+
+    KEY = STAGE_DAY_KEY
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=STAGE_DAY_KEY, name="stage_day_key")]
+        indexes = [
+            # a TRS page reads one breakdown over a date range, every stage at once
+            models.Index(fields=["breakdown", "day"], name="stage_day_read_idx"),
+        ]
+
+    def __str__(self):
+        return " ".join(str(getattr(self, name)) for name in self.KEY)

@@ -1,0 +1,182 @@
+"""Trade facts built from the source records of an order: the order and its steps (hubs),
+its declarations (customs), its parcels' tracking events (logistics), its escrow, duties and
+payout (payments). ``trade_facts_refresh`` rebuilds an order's facts whenever the journey
+moves, and moves the rollups by the difference, so it is safe to run any number of times:
+the second run finds nothing changed.
+
+An order has facts from the day it ships (one per line); before that it is not an export."""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from customs.models import Declaration, DeclarationTransition
+from ewtp.common.money import minor_units
+from hubs.models import HsCode, Order
+from logistics.models import TrackingEvent
+from payments.models import FxRate, PaymentIntent
+
+from ..models import TradeFact, TradeFactOrder
+from .rollups import rollups_move
+
+# the tracking codes whose first occurrence times a stage
+PARCEL_STAGES = {
+    "RCS": "received_at",
+    "DEP": "departed_at",
+    "ARR": "arrived_at",
+    "NFD": "out_for_delivery_at",
+    "DLV": "delivered_at",
+}
+ORDER_STAGES = {
+    "paid": "paid_at",
+    "completed": "escrow_released_at",
+    "settled": "payout_settled_at",
+    "refunded": "refunded_at",
+}
+FACT_FIELDS = [f.name for f in TradeFact._meta.concrete_fields if f.name != "id"]
+
+
+def trade_facts_refresh(*, order_id: int) -> int:
+    """Rebuild the order's facts and move the rollups by the difference; returns how many
+    facts changed (0 when nothing did, or the order has not shipped)."""
+    with transaction.atomic():
+        TradeFactOrder.objects.select_for_update().get_or_create(
+            order_id=order_id, defaults={"refreshed_at": timezone.now()}
+        )
+        old = {f.line_no: f for f in TradeFact.objects.filter(order_id=order_id)}
+        new = {f.line_no: f for f in _facts(order_id)}
+        removed = [f for n, f in old.items() if n not in new or not _same(f, new[n])]
+        added = [f for n, f in new.items() if n not in old or not _same(old[n], f)]
+        if not removed and not added:
+            return 0
+        rollups_move(removed=removed, added=added)
+        TradeFact.objects.filter(pk__in=[f.pk for f in removed]).delete()
+        TradeFact.objects.bulk_create(added)
+        TradeFactOrder.objects.filter(order_id=order_id).update(refreshed_at=timezone.now())
+    return len(added) + len(removed)
+
+
+def _same(a: TradeFact, b: TradeFact) -> bool:
+    return all(getattr(a, name) == getattr(b, name) for name in FACT_FIELDS)
+
+
+def _facts(order_id: int) -> list[TradeFact]:
+    order = (
+        Order.objects.select_related("seller", "origin_hub", "destination_hub")
+        .prefetch_related("lines", "transitions")
+        .get(pk=order_id)
+    )
+    steps: dict[str, object] = {}
+    for transition in sorted(order.transitions.all(), key=lambda t: t.created_at):
+        steps.setdefault(transition.to_status, transition.created_at)
+    if "shipped" not in steps:
+        return []
+    times = {field: steps.get(status) for status, field in ORDER_STAGES.items()}
+    times |= _parcel_times(order)
+    times |= _customs_times(order)
+    times["departed_at"] = times.get("departed_at") or steps["shipped"]
+    times["delivered_at"] = times.get("delivered_at") or steps.get("delivered")
+    intent = PaymentIntent.objects.filter(order=order).first()
+    times["duties_paid_at"] = intent.duties_settled_at if intent else None
+    placed = order.created_at
+    rates = _rates(order.total.currency.code, placed.date())
+    chapters = _sections({line.hs_code[:2] for line in order.lines.all()})
+    seller = order.seller
+    return [
+        TradeFact(
+            order_id=order.pk,
+            line_no=line.line_no,
+            order_reference=order.reference,
+            status=order.status,
+            kind=TradeFact.Kind.B2C if order.is_b2c else TradeFact.Kind.B2B,
+            incoterm=order.incoterm,
+            origin_hub=order.origin_hub.code,
+            destination_hub=order.destination_hub.code,
+            destination_country=order.destination_hub.country.code,
+            seller_id=seller.pk,
+            seller_size=seller.size,
+            seller_sector=seller.sector,
+            product_id=line.product_id,
+            title=line.title[:200],
+            hs_code=line.hs_code,
+            hs_heading=line.hs_code[:4],
+            hs_chapter=line.hs_code[:2],
+            hs_section=chapters.get(line.hs_code[:2], ""),
+            quantity=line.quantity,
+            weight_kg=(line.unit_weight_kg * line.quantity).quantize(Decimal("0.001")),
+            currency=line.line_total.currency.code,
+            value_minor=_minor(line.line_total.amount, line.line_total.currency.code),
+            value_myr_minor=_minor(line.line_total.amount * rates["MYR"], "MYR"),
+            value_usd_minor=_minor(line.line_total.amount * rates["USD"], "USD"),
+            placed_at=placed,
+            shipped_on=times["departed_at"].date(),
+            **{k: v for k, v in times.items() if k in FACT_FIELDS},
+        )
+        for line in order.lines.all()
+    ]
+
+
+def _parcel_times(order: Order) -> dict:
+    """The first time any of the order's parcels reached each stage."""
+    times: dict = {}
+    events = TrackingEvent.objects.filter(
+        parcel__order=order, code__in=list(PARCEL_STAGES)
+    ).order_by("occurred_at")
+    for code, occurred_at in events.values_list("code", "occurred_at"):
+        times.setdefault(PARCEL_STAGES[code], occurred_at)
+    return times
+
+
+def _customs_times(order: Order) -> dict:
+    times: dict = {}
+    declarations = Declaration.objects.filter(order=order).exclude(
+        status__in=[Declaration.Status.CANCELLED, Declaration.Status.DRAFT]
+    )
+    for declaration in declarations:
+        side = "export" if declaration.regime.endswith("_EXPORT") else "import"
+        times.setdefault(f"{side}_lane", declaration.lane)
+        steps = DeclarationTransition.objects.filter(declaration=declaration).order_by(
+            "created_at", "id"
+        )
+        for to_status, at in steps.values_list("to_status", "created_at"):
+            field = {"submitted": "lodged", "assessed": "assessed", "released": "released"}
+            if to_status in field:
+                times.setdefault(f"{side}_{field[to_status]}_at", at)
+    return times
+
+
+def _rates(currency: str, on: date) -> dict[str, Decimal]:
+    """MYR and USD per unit of ``currency`` at the reference rates of ``on`` (crossed through
+    their base, without the hub's spread): the value as trade statistics count it."""
+
+    def per_base(code: str) -> Decimal:
+        if code == "EUR":
+            return Decimal(1)
+        row = FxRate.objects.filter(quote=code, as_of__lte=on).order_by("-as_of").first()
+        if row is None:
+            row = FxRate.objects.filter(quote=code).order_by("as_of").first()
+        return row.rate if row else Decimal(0)
+
+    source = per_base(currency)
+    return {
+        target: (per_base(target) / source if source else Decimal(0)) for target in ("MYR", "USD")
+    }
+
+
+def _minor(amount: Decimal, currency: str) -> int:
+    places = minor_units(currency)
+    return int((amount * 10**places).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+_section_cache: dict[str, str] = {}
+
+
+def _sections(chapters: set[str]) -> dict[str, str]:
+    """HS chapter → section (I to XXI), from the nomenclature."""
+    missing = chapters - set(_section_cache)
+    if missing:
+        for code, section in HsCode.objects.filter(code__in=missing).values_list("code", "section"):
+            _section_cache[code] = section
+    return {chapter: _section_cache.get(chapter, "") for chapter in chapters}
