@@ -25,6 +25,19 @@ EXPORT_DAY_KEY = (
 )
 PRODUCT_MONTH_KEY = ("month", "origin_hub", "destination_country", "sector", "product_id")
 SELLER_MONTH_KEY = ("month", "seller_id", "origin_hub", "destination_country", "sector", "size")
+CUSTOMS_DAY_KEY = (
+    "day",
+    "side",
+    "hub",
+    "origin_hub",
+    "destination_country",
+    "sector",
+    "lane",
+    "status",
+    "reason",
+)
+MONEY_DAY_KEY = ("day", "measure", "currency", "origin_hub", "destination_country", "sector")
+FX_DAY_KEY = ("day", "from_currency", "to_currency")
 STAGE_DAY_KEY = (
     "day",
     "stage",
@@ -211,6 +224,83 @@ class StageDay(models.Model):
             # a TRS page reads one breakdown over a date range, every stage at once
             models.Index(fields=["breakdown", "day"], name="stage_day_read_idx"),
         ]
+
+    def __str__(self):
+        return " ".join(str(getattr(self, name)) for name in self.KEY)
+
+
+class CustomsDay(models.Model):
+    """Customs decisions per day: releases, holds and rejections by hub, lane and the reason
+    customs gave (as the declarant reads it), for the lane mix and the holds and rejections
+    table. Counted once per decision: the outbox delivers each decision to it exactly once."""
+
+    day = models.DateField()
+    side = models.CharField(max_length=6)  # export or import
+    hub = models.CharField(max_length=3)  # where customs decided
+    origin_hub = models.CharField(max_length=3)
+    destination_country = models.CharField(max_length=2)
+    sector = models.CharField(max_length=20)
+    lane = models.CharField(max_length=6)
+    status = models.CharField(max_length=10)  # released, held, rejected
+    reason = models.CharField(max_length=200)
+    count = models.BigIntegerField(default=0)
+
+    KEY = CUSTOMS_DAY_KEY
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=CUSTOMS_DAY_KEY, name="customs_day_key")]
+
+    def __str__(self):
+        return " ".join(str(getattr(self, name)) for name in self.KEY)
+
+
+class RollupWatermark(models.Model):
+    """How far a rollup fed from an append-only table (ledger entries, conversions) has read:
+    the last id counted. Locked while a catch-up runs, so two never count the same rows."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_id = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name} {self.last_id}"
+
+
+class MoneyDay(models.Model):
+    """The ledger per day and measure (paid into escrow, released, refunded, duties paid,
+    escrow's net movement, payouts sent and returned, fees), in each currency, with the hub,
+    destination and sector the money belongs to where it has one."""
+
+    day = models.DateField()
+    measure = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3)
+    origin_hub = models.CharField(max_length=3)
+    destination_country = models.CharField(max_length=2)
+    sector = models.CharField(max_length=20)
+    amount_minor = models.BigIntegerField(default=0)
+
+    KEY = MONEY_DAY_KEY
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=MONEY_DAY_KEY, name="money_day_key")]
+
+    def __str__(self):
+        return " ".join(str(getattr(self, name)) for name in self.KEY)
+
+
+class FxDay(models.Model):
+    """Currency conversions per day and pair: what was sold and bought."""
+
+    day = models.DateField()
+    from_currency = models.CharField(max_length=3)
+    to_currency = models.CharField(max_length=3)
+    conversions = models.BigIntegerField(default=0)
+    from_minor = models.BigIntegerField(default=0)
+    to_minor = models.BigIntegerField(default=0)
+
+    KEY = FX_DAY_KEY
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=FX_DAY_KEY, name="fx_day_key")]
 
     def __str__(self):
         return " ".join(str(getattr(self, name)) for name in self.KEY)

@@ -2,16 +2,18 @@
 lodgement → assessment → payment → release → departure, here for both the export and the
 import side, the flight between and the last mile), and the histogram they are kept in.
 
-Pure: plain values in, plain values out."""
+Pure: plain values in, plain values out (the labels are translated when shown)."""
 
 import math
 from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
 class Stage:
     name: str
-    label: str
+    label: str  # translated when shown
     start: str  # TradeFact fields
     end: str
     side: str  # export, transport or import: whose hub it happens at
@@ -19,28 +21,28 @@ class Stage:
 
 
 STAGES = [
-    Stage("export_lodgement", "Export: lodgement → assessment", "export_lodged_at",
+    Stage("export_lodgement", _("Export: lodgement → assessment"), "export_lodged_at",
           "export_assessed_at", "export", "export_lane"),
-    Stage("export_assessment", "Export: assessment → release", "export_assessed_at",
+    Stage("export_assessment", _("Export: assessment → release"), "export_assessed_at",
           "export_released_at", "export", "export_lane"),
-    Stage("export_floor", "Export: at the hub → departure", "received_at", "departed_at",
+    Stage("export_floor", _("Export: at the hub → departure"), "received_at", "departed_at",
           "export", "export_lane"),
-    Stage("flight", "Flight: departure → arrival", "departed_at", "arrived_at", "transport"),
-    Stage("import_lodgement", "Import: arrival → lodgement", "arrived_at", "import_lodged_at",
+    Stage("flight", _("Flight: departure → arrival"), "departed_at", "arrived_at", "transport"),
+    Stage("import_lodgement", _("Import: arrival → lodgement"), "arrived_at", "import_lodged_at",
           "import", "import_lane"),
-    Stage("import_assessment", "Import: lodgement → assessment", "import_lodged_at",
+    Stage("import_assessment", _("Import: lodgement → assessment"), "import_lodged_at",
           "import_assessed_at", "import", "import_lane"),
-    Stage("import_payment", "Import: assessment → payment (DDP)", "import_assessed_at",
+    Stage("import_payment", _("Import: assessment → payment (DDP)"), "import_assessed_at",
           "duties_paid_at", "import", "import_lane"),
-    Stage("import_release", "Import: assessment → release", "import_assessed_at",
+    Stage("import_release", _("Import: assessment → release"), "import_assessed_at",
           "import_released_at", "import", "import_lane"),
-    Stage("import_total", "Import: arrival → release", "arrived_at", "import_released_at",
+    Stage("import_total", _("Import: arrival → release"), "arrived_at", "import_released_at",
           "import", "import_lane"),
-    Stage("import_departure", "Import: release → out for delivery", "import_released_at",
+    Stage("import_departure", _("Import: release → out for delivery"), "import_released_at",
           "out_for_delivery_at", "import", "import_lane"),
-    Stage("last_mile", "Delivery: out for delivery → delivered", "out_for_delivery_at",
+    Stage("last_mile", _("Delivery: out for delivery → delivered"), "out_for_delivery_at",
           "delivered_at", "transport"),
-    Stage("door_to_door", "Paid → delivered", "paid_at", "delivered_at", "transport"),
+    Stage("door_to_door", _("Paid → delivered"), "paid_at", "delivered_at", "transport"),
 ]  # fmt: skip
 STAGE_BY_NAME = {stage.name: stage for stage in STAGES}
 

@@ -6,6 +6,7 @@ from ewtp.common.outbox import subscribe
 from hubs.events import OrderStatusChanged
 from logistics.events import FlightArrived, ParcelDelivered
 
+from .services.customs import customs_decision_count
 from .services.facts import trade_facts_refresh
 
 
@@ -16,6 +17,7 @@ def order_moved(event: OrderStatusChanged) -> None:
 
 @subscribe("customs.declaration_decided", name="analytics.declaration_decided")
 def declaration_decided(event: DeclarationDecided) -> None:
+    customs_decision_count(declaration_id=event.declaration_id, status=event.status)
     if event.order_id is not None:
         trade_facts_refresh(order_id=event.order_id)
 

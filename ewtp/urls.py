@@ -9,6 +9,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from analytics.api import DashboardApi
 from ewtp.common.api import oauth_views
 from ewtp.common.api.problems import api_not_found, api_server_error, problem_json_response
 from ewtp.common.api.views import PingApi
@@ -28,6 +29,7 @@ api_v1 = [
     path("", include("payments.api.urls")),
     path("", include("logistics.api.urls")),
     path("", include("customs.api.urls")),
+    path("analytics/<slug:key>", DashboardApi.as_view(), name="api-analytics-dashboard"),
 ]
 
 urlpatterns = [
@@ -36,6 +38,7 @@ urlpatterns = [
     path("", include("logistics.urls")),
     path("customs/", include("customs.urls")),
     path("", include("ewtp.pipeline.urls")),
+    path("", include("analytics.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -45,6 +45,7 @@ class Perm(StrEnum):
     DISPUTE_RESOLVE = "dispute.resolve"  # decide a frozen escrow: release, refund or split
     HUB_FLOOR = "hub.floor"  # receive, weigh, consolidate at one's hub
     CUSTOMS_WORKBENCH = "customs.workbench"  # work one's hub's customs lanes
+    DASHBOARDS_READ = "dashboards.read"  # the zone's trade dashboards (MDEC officers)
     ADMIN_SITE = "admin.site"
 
 
@@ -54,7 +55,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     Role.SME_STAFF: frozenset({Perm.ORGANIZATION_VIEW, Perm.CATALOGUE_MANAGE, Perm.ORDERS_TRADE}),
     Role.MDEC_OFFICER: frozenset(
-        {Perm.ORGANIZATIONS_OVERSEE, Perm.KYC_REVIEW, Perm.DISPUTE_RESOLVE}
+        {Perm.ORGANIZATIONS_OVERSEE, Perm.KYC_REVIEW, Perm.DISPUTE_RESOLVE, Perm.DASHBOARDS_READ}
     ),
     Role.CUSTOMS_OFFICER: frozenset({Perm.CUSTOMS_WORKBENCH}),
     Role.HUB_OPERATOR: frozenset({Perm.HUB_FLOOR}),
@@ -168,7 +169,14 @@ def navigation_for(user) -> list[NavItem]:
             "payments:statement",
             None,
         ),
+        (
+            can(Perm.ORGANIZATION_VIEW) and bool(memberships_of(user)),
+            _("Insights"),
+            "analytics:insights",
+            None,
+        ),
         (can(Perm.ORGANIZATIONS_OVERSEE), _("Organisations"), "hubs:organization_list", None),
+        (can(Perm.DASHBOARDS_READ), _("Dashboards"), "analytics:dashboard", ["exports"]),
         (
             can(Perm.CUSTOMS_WORKBENCH) and own_hub,
             _("Customs workbench"),

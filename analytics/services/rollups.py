@@ -121,11 +121,12 @@ def rollups_move(*, removed: list[TradeFact], added: list[TradeFact]) -> int:
         if any(measures.values()):
             by_model[model].append((key, dict(measures), labels.get((model, key), {})))
     for model, rows in by_model.items():
-        written += _upsert(model, rows)
+        written += upsert_rows(model, rows)
     return written
 
 
-def _upsert(model, rows: list[tuple[tuple, dict, dict]]) -> int:
+def upsert_rows(model, rows: list[tuple[tuple, dict, dict]]) -> int:
+    """Add each row's measures to the rollup row of its key (created at zero)."""
     table = connection.ops.quote_name(model._meta.db_table)
     quote = connection.ops.quote_name
     written = 0

@@ -136,6 +136,7 @@ class ApiClient(models.Model):
         BANK = "bank", _("Partner bank")
         CHANNEL = "channel", _("Sales channel")
         ORGANIZATION = "organization", _("An organisation's own system")
+        AUTHORITY = "authority", _("An authority (MDEC) reading the dashboards")
 
     application = models.OneToOneField(
         "oauth2_provider.Application", on_delete=models.CASCADE, related_name="api_client"

@@ -236,6 +236,7 @@ API_SCOPES = {
     "customs:read": "Read customs declarations (an organisation's own; a channel's orders')",
     "customs:write": "File, submit, amend and cancel the organisation's declarations",
     "customs:quote": "Quote the duties and taxes of an import (landed cost at checkout)",
+    "analytics:read": "Read the zone's trade dashboards as data (an authority's client)",
 }
 OAUTH2_PROVIDER = {
     "SCOPES": API_SCOPES,
@@ -392,6 +393,10 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {
         "task": "ewtp.common.tasks.webhooks_sweep_task",
         "schedule": timedelta(seconds=30),
+    },
+    "money-rollup": {
+        "task": "analytics.tasks.money_rollup_task",
+        "schedule": timedelta(minutes=1),
     },
     "emails-sweep": {
         "task": "ewtp.common.tasks.emails_sweep_task",

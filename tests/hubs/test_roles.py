@@ -27,12 +27,20 @@ SME_NAV = [
     "Orders",
     "Declarations",
     "Statement",
+    "Insights",
     "Hubs and e-roads",
 ]
 NAV = {
     "sme_owner": SME_NAV,
     "sme_staff": SME_NAV,
-    "mdec_officer": ["Home", "Orders", "Organisations", "Flights", "Hubs and e-roads"],
+    "mdec_officer": [
+        "Home",
+        "Orders",
+        "Organisations",
+        "Dashboards",
+        "Flights",
+        "Hubs and e-roads",
+    ],
     "customs_officer": ["Home", "Customs workbench", "Hubs and e-roads"],
     "hub_operator": ["Home", "Hub floor", "Flights", "Hubs and e-roads"],
     "admin_user": [
@@ -40,6 +48,7 @@ NAV = {
         "My organisation",
         "Orders",
         "Organisations",
+        "Dashboards",
         "Flights",
         "Hubs and e-roads",
         "Administration",
@@ -52,6 +61,8 @@ PAGES = {
     "/organisation/": {"sme_owner", "sme_staff"},
     "/organisations/": {"mdec_officer", "admin_user"},
     "/admin/": {"admin_user"},
+    "/dashboards/exports/": {"mdec_officer", "admin_user"},
+    "/insights/": {"sme_owner", "sme_staff"},
 }
 
 

@@ -1,0 +1,68 @@
+"""The read-only data API for officers: every dashboard's tables as JSON, with the same
+filters as the portal, for an authority's client granted ``analytics:read``."""
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ewtp.common.api.permissions import HasScope
+
+from .filters import FilterForm
+from .selectors import DASHBOARDS
+
+FILTERS = [
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (default: a year ago)"),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day (default: today)"),
+    OpenApiParameter("hub", str, description="Origin hub, IATA code"),
+    OpenApiParameter("destination", str, description="Destination country, ISO 3166 alpha-2"),
+    OpenApiParameter("sector", str, description="The sellers' sector"),
+]
+
+
+class DashboardApi(APIView):
+    """One dashboard: its headline figures and its tables (columns with their kind; money as
+    decimal strings in MYR or the currency of the row, durations in minutes)."""
+
+    permission_classes = [HasScope]
+    required_scopes = ["analytics:read"]
+
+    @extend_schema(
+        operation_id="analytics_dashboard",
+        tags=["analytics"],
+        parameters=[
+            OpenApiParameter(
+                "key", str, OpenApiParameter.PATH, enum=list(DASHBOARDS), description="Dashboard"
+            ),
+            *FILTERS,
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request, key):
+        build = DASHBOARDS.get(key)
+        if build is None:
+            raise Http404(f"No dashboard {key[:30]}; one of {', '.join(DASHBOARDS)}.")
+        form = FilterForm(request.query_params)
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+            )
+        filters = form.filters()
+        dashboard = build(filters)
+        return Response(
+            {
+                "dashboard": dashboard.key,
+                "title": str(dashboard.title),
+                "filters": {
+                    "date_from": filters.date_from.isoformat(),
+                    "date_to": filters.date_to.isoformat(),
+                    "hub": filters.hub,
+                    "destination": filters.destination,
+                    "sector": filters.sector,
+                },
+                "headline": [{"label": str(k), "value": v} for k, v in dashboard.headline],
+                "tables": [table.as_json() for table in dashboard.tables],
+            }
+        )

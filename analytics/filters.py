@@ -1,0 +1,100 @@
+"""The filters on every dashboard: a date range, the origin hub, the destination country and
+the seller's sector; checked as a form so that a bad value is a message, never a 500."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hubs.models import Hub, Organization
+
+MAX_DAYS = 366 * 5
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: date
+    date_to: date
+    hub: str = ""  # an origin hub's IATA code
+    destination: str = ""  # an ISO country code
+    sector: str = ""
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    def previous(self) -> "Filters":
+        """The period of the same length just before (for growth)."""
+        length = timedelta(days=self.days)
+        return Filters(self.date_from - length, self.date_from - timedelta(days=1), *self.rest())
+
+    def rest(self) -> tuple[str, str, str]:
+        return self.hub, self.destination, self.sector
+
+    def rollup(self, day_field: str = "day") -> dict:
+        """The filters as lookups on a rollup's fields."""
+        lookups = {f"{day_field}__gte": self.date_from, f"{day_field}__lte": self.date_to}
+        if self.hub:
+            lookups["origin_hub"] = self.hub
+        if self.destination:
+            lookups["destination_country"] = self.destination
+        if self.sector:
+            lookups["sector"] = self.sector
+        return lookups
+
+
+def default_filters(today: date | None = None) -> Filters:
+    """The last twelve months, to today."""
+    today = today or timezone.localdate()
+    return Filters(today - timedelta(days=364), today)
+
+
+class FilterForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), required=False)
+    date_to = forms.DateField(label=_("To"), required=False)
+    hub = forms.ChoiceField(label=_("Origin hub"), required=False)
+    destination = forms.CharField(label=_("Destination country"), required=False, max_length=60)
+    sector = forms.ChoiceField(
+        label=_("Sector"),
+        required=False,
+        choices=[("", _("All sectors")), *Organization.Sector.choices],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hub"].choices = [("", _("All hubs"))] + [
+            (code, code) for code in Hub.objects.order_by("code").values_list("code", flat=True)
+        ]
+
+    def clean_destination(self):
+        value = self.cleaned_data["destination"].strip().upper()
+        if value and not (len(value) == 2 and value.isalpha()):
+            raise forms.ValidationError(_("A destination is a two-letter country code, e.g. CN."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        defaults = default_filters()
+        start = data.get("date_from") or defaults.date_from
+        end = data.get("date_to") or defaults.date_to
+        if start > end:
+            raise forms.ValidationError(_("The period starts after it ends."))
+        if (end - start).days > MAX_DAYS:
+            raise forms.ValidationError(_("Choose a period of five years at most."))
+        data["date_from"], data["date_to"] = start, end
+        return data
+
+    def filters(self) -> Filters:
+        """The filters of a valid form; the defaults when it is not valid."""
+        if not self.is_valid():
+            return default_filters()
+        data = self.cleaned_data
+        return Filters(
+            data["date_from"],
+            data["date_to"],
+            data.get("hub") or "",
+            data.get("destination") or "",
+            data.get("sector") or "",
+        )

@@ -1,0 +1,181 @@
+"""Clearance as a continuous Time Release Study: p50, p90 and the mean of every stage from
+arrival to delivery, overall and per hub, e-road, lane and HS chapter, read from the stage
+histograms; the lane mix; holds and rejections by reason."""
+
+from collections import defaultdict
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ..filters import Filters
+from ..models import CustomsDay, StageDay
+from ..stages import STAGE_BY_NAME, STAGES, percentile
+from ..tables import Column, Dashboard, Table, minutes_text
+
+TIMES = [
+    Column("p50", gettext_lazy("p50"), "minutes"),
+    Column("p90", gettext_lazy("p90"), "minutes"),
+    Column("mean", gettext_lazy("Mean"), "minutes"),
+    Column("count", gettext_lazy("Consignments"), "int"),
+]
+
+
+def _summaries(rows, group) -> dict:
+    """(group…, bucket, count, minutes) rows → group → (p50, p90, mean, count)."""
+    histograms: dict = defaultdict(lambda: defaultdict(int))
+    minutes: dict = defaultdict(int)
+    for row in rows:
+        key = tuple(row[name] for name in group)
+        histograms[key][row["bucket"]] += row["count"]
+        minutes[key] += row["minutes"]
+    out = {}
+    for key, histogram in histograms.items():
+        count = sum(histogram.values())
+        if count:
+            out[key] = (
+                percentile(histogram, 0.5),
+                percentile(histogram, 0.9),
+                minutes[key] / count,
+                count,
+            )
+    return out
+
+
+def _histogram_rows(filters: Filters, breakdown: str, *group):
+    return (
+        StageDay.objects.filter(breakdown=breakdown, **filters.rollup())
+        .values(*group, "bucket")
+        .annotate(count=Sum("count"), minutes=Sum("minutes"))
+        .order_by()
+    )
+
+
+def clearance_dashboard(filters: Filters) -> Dashboard:
+    lanes = list(
+        _histogram_rows(filters, "lane", "stage", "value", "origin_hub", "destination_country")
+    )
+    overall = _summaries(lanes, ("stage",))
+    by_lane = _summaries(lanes, ("stage", "value"))
+    by_eroad = _summaries(lanes, ("stage", "origin_hub", "destination_country"))
+    by_chapter = _summaries(
+        _histogram_rows(filters, "chapter", "stage", "value"), ("stage", "value")
+    )
+    tables = [
+        Table(
+            "stages",
+            _("Time release, stage by stage"),
+            [Column("stage", _("Stage")), *TIMES],
+            [(s.label, *overall[(s.name,)]) for s in STAGES if (s.name,) in overall],
+            "bar",
+            "stage",
+            "p50",
+        ),
+        _breakdown("by_lane", _("Customs stages by lane"), _("Lane"), by_lane, customs_only=True),
+        Table(
+            "by_eroad",
+            _("By hub and e-road"),
+            [Column("stage", _("Stage")), Column("eroad", _("E-road (hub → country)")), *TIMES],
+            [
+                (STAGE_BY_NAME[stage].label, f"{origin} → {destination}", *times)
+                for (stage, origin, destination), times in sorted(by_eroad.items())
+            ],
+            "none",
+        ),
+        _breakdown("by_chapter", _("By HS chapter"), _("HS chapter"), by_chapter),
+        *_customs_tables(filters),
+    ]
+    total = overall.get(("import_total",))
+    return Dashboard(
+        "clearance",
+        _("Clearance (Time Release Study)"),
+        tables,
+        headline=[
+            (_("Import: arrival → release, p50"), _text(total, 0)),
+            (_("Import: arrival → release, p90"), _text(total, 1)),
+            (_("Consignments timed"), f"{total[3]:,}" if total else "0"),
+        ],
+    )
+
+
+def _text(summary, index: int) -> str:
+    return minutes_text(summary[index]) if summary else "—"
+
+
+def _breakdown(key, title, label, summaries, customs_only=False) -> Table:
+    rows = [
+        (STAGE_BY_NAME[stage].label, value, *times)
+        for (stage, value), times in sorted(summaries.items())
+        if not customs_only or STAGE_BY_NAME[stage].lane
+    ]
+    return Table(
+        key, title, [Column("stage", _("Stage")), Column("value", label), *TIMES], rows, "none"
+    )
+
+
+def _customs_tables(filters: Filters) -> list[Table]:
+    decided = CustomsDay.objects.filter(
+        day__gte=filters.date_from, day__lte=filters.date_to, **_hub_filters(filters)
+    )
+    mix = (
+        decided.filter(status__in=["released", "rejected"])
+        .values("side", "lane")
+        .annotate(count=Sum("count"))
+        .order_by("side", "lane")
+    )
+    totals: dict = defaultdict(int)
+    for row in mix:
+        totals[row["side"]] += row["count"]
+    trouble = (
+        decided.filter(status__in=["held", "rejected"])
+        .values("hub", "status", "reason")
+        .annotate(count=Sum("count"))
+        .order_by("-count", "hub", "status", "reason")[:50]
+    )
+    return [
+        Table(
+            "lane_mix",
+            _("Lane mix"),
+            [
+                Column("side", _("Export or import")),
+                Column("lane", _("Lane")),
+                Column("count", _("Declarations"), "int"),
+                Column("share", _("Share"), "percent"),
+            ],
+            [
+                (
+                    row["side"],
+                    row["lane"],
+                    row["count"],
+                    row["count"] * 100 / (totals[row["side"]] or 1),
+                )
+                for row in mix
+            ],
+            "bar",
+            "lane",
+            "count",
+        ),
+        Table(
+            "holds_rejections",
+            _("Holds and rejections by reason"),
+            [
+                Column("hub", _("Hub")),
+                Column("status", _("Decision")),
+                Column("reason", _("Reason")),
+                Column("count", _("Declarations"), "int"),
+            ],
+            [(row["hub"], row["status"], row["reason"], row["count"]) for row in trouble],
+            "none",
+        ),
+    ]
+
+
+def _hub_filters(filters: Filters) -> dict:
+    lookups = {}
+    if filters.hub:
+        lookups["origin_hub"] = filters.hub
+    if filters.destination:
+        lookups["destination_country"] = filters.destination
+    if filters.sector:
+        lookups["sector"] = filters.sector
+    return lookups

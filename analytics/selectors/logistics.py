@@ -1,0 +1,150 @@
+"""Logistics: parcels and kilograms per flight and e-road, load factor, the share of flights
+that flew as scheduled, and transit times per e-road."""
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncWeek
+from django.utils.translation import gettext as _
+
+from logistics.models import Flight
+
+from ..filters import Filters
+from ..tables import Column, Dashboard, Table
+from .clearance import TIMES, _histogram_rows, _summaries
+
+LATEST_FLIGHTS = 50
+
+
+def logistics_dashboard(filters: Filters) -> Dashboard:
+    flights = Flight.objects.filter(
+        departs_at__date__gte=filters.date_from, departs_at__date__lte=filters.date_to
+    )
+    if filters.hub:
+        flights = flights.filter(eroad__origin__code=filters.hub)
+    if filters.destination:
+        flights = flights.filter(eroad__destination__country=filters.destination)
+    flown = Q(status__in=[Flight.Status.DEPARTED, Flight.Status.ARRIVED])
+    per_eroad = list(
+        flights.values("eroad__origin__code", "eroad__destination__code")
+        .annotate(
+            scheduled=Count("id", filter=flown | Q(status=Flight.Status.CANCELLED)),
+            flown=Count("id", filter=flown),
+            parcels=Sum("loaded_pieces", filter=flown),
+            kg=Sum("loaded_kg", filter=flown),
+            capacity=Sum("capacity_kg", filter=flown),
+        )
+        .order_by("eroad__origin__code", "eroad__destination__code")
+    )
+    weeks = (
+        flights.filter(flown)
+        .annotate(week=TruncWeek("departs_at"))
+        .values("week")
+        .annotate(n=Count("id"), parcels=Sum("loaded_pieces"), kg=Sum("loaded_kg"))
+        .order_by("week")
+    )
+    latest = (
+        flights.filter(flown)
+        .select_related("eroad__origin", "eroad__destination")
+        .order_by("-departs_at")[:LATEST_FLIGHTS]
+    )
+    transit = _summaries(
+        [
+            row
+            for row in _histogram_rows(
+                filters, "lane", "stage", "origin_hub", "destination_country"
+            )
+            if row["stage"] in ("flight", "door_to_door")
+        ],
+        ("stage", "origin_hub", "destination_country"),
+    )
+    return Dashboard(
+        "logistics",
+        _("Logistics"),
+        [
+            Table(
+                "eroads",
+                _("Flights by e-road"),
+                [
+                    Column("eroad", _("E-road")),
+                    Column("flown", _("Flights flown"), "int"),
+                    Column("on_time", _("Flew as scheduled"), "percent"),
+                    Column("parcels", _("Parcels"), "int"),
+                    Column("kg", _("Kg"), "int"),
+                    Column("load", _("Load factor (weight)"), "percent"),
+                ],
+                [
+                    (
+                        f"{r['eroad__origin__code']} → {r['eroad__destination__code']}",
+                        r["flown"],
+                        r["flown"] * 100 / r["scheduled"] if r["scheduled"] else None,
+                        r["parcels"] or 0,
+                        int(r["kg"] or 0),
+                        (r["kg"] or 0) * 100 / r["capacity"] if r["capacity"] else None,
+                    )
+                    for r in per_eroad
+                ],
+                "bar",
+                "eroad",
+                "parcels",
+            ),
+            Table(
+                "weeks",
+                _("Parcels and kilograms by week"),
+                [
+                    Column("week", _("Week of")),
+                    Column("flights", _("Flights"), "int"),
+                    Column("parcels", _("Parcels"), "int"),
+                    Column("kg", _("Kg"), "int"),
+                ],
+                [
+                    (r["week"].date().isoformat(), r["n"], r["parcels"] or 0, int(r["kg"] or 0))
+                    for r in weeks
+                ],
+                "line",
+                "week",
+                "parcels",
+            ),
+            Table(
+                "transit",
+                _("Transit times per e-road"),
+                [Column("stage", _("Stage")), Column("eroad", _("E-road (hub → country)")), *TIMES],
+                [
+                    (
+                        _("Flight") if stage == "flight" else _("Paid → delivered"),
+                        f"{origin} → {destination}",
+                        *times,
+                    )
+                    for (stage, origin, destination), times in sorted(transit.items())
+                ],
+                "none",
+            ),
+            Table(
+                "flights",
+                _("Latest flights"),
+                [
+                    Column("flight", _("Flight")),
+                    Column("departed", _("Departed (UTC)")),
+                    Column("eroad", _("E-road")),
+                    Column("parcels", _("Parcels"), "int"),
+                    Column("kg", _("Kg"), "int"),
+                    Column("load", _("Load factor"), "percent"),
+                ],
+                [
+                    (
+                        f.number,
+                        f.departs_at.strftime("%Y-%m-%d %H:%M"),
+                        f"{f.eroad.origin.code} → {f.eroad.destination.code}",
+                        f.loaded_pieces,
+                        int(f.loaded_kg),
+                        f.loaded_kg * 100 / f.capacity_kg if f.capacity_kg else None,
+                    )
+                    for f in latest
+                ],
+                "none",
+                note=_("The latest %(n)s flights of the period.") % {"n": LATEST_FLIGHTS},
+            ),
+        ],
+        headline=[
+            (_("Flights flown"), f"{sum(r['flown'] for r in per_eroad):,}"),
+            (_("Parcels carried"), f"{sum(r['parcels'] or 0 for r in per_eroad):,}"),
+        ],
+    )

@@ -1,0 +1,129 @@
+"""The money rollups, fed from the ledger's append-only entries and conversions by a
+watermark: each catch-up counts the rows after the last one it counted, under the
+watermark's lock, in the same transaction as the counts, so a row is counted exactly once.
+
+Rows newer than LAG are left for the next catch-up: ids are given out when a row is
+inserted, and a transaction still open could commit a lower id after a higher one was read.
+A posting's transaction lasts milliseconds; LAG is far longer."""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from payments.models import Account, Entry, FxConversion, LedgerTransaction
+
+from ..models import FxDay, MoneyDay, RollupWatermark
+from .rollups import upsert_rows
+
+LAG = timedelta(seconds=30)
+BATCH = 20_000
+Kind = LedgerTransaction.Kind
+
+
+def _measures(tx_kind: str, account_kind: str, amount: int) -> list[tuple[str, int]]:
+    """What one entry tells the money dashboard."""
+    if account_kind == Account.Kind.ESCROW:
+        named = {
+            Kind.PAYMENT: "paid_in",
+            Kind.RELEASE: "released",
+            Kind.REFUND: "refunded",
+            Kind.DUTIES: "duties",
+        }.get(tx_kind)
+        rows = [("escrow_net", amount)]
+        if named:
+            rows.append((named, abs(amount)))
+        return rows
+    if account_kind == Account.Kind.CUSTOMER and tx_kind == Kind.PAYOUT and amount < 0:
+        return [("payouts", -amount)]
+    if account_kind == Account.Kind.CUSTOMER and tx_kind == Kind.REVERSAL and amount > 0:
+        return [("payouts_returned", amount)]
+    if account_kind == Account.Kind.FEES:
+        return [("fees", amount)]
+    return []
+
+
+def money_rollup_catch_up(*, now=None) -> int:
+    """Count the ledger entries and conversions written since the last catch-up; returns how
+    many rows were counted."""
+    cutoff = (now or timezone.now()) - LAG
+    return _entries(cutoff) + _conversions(cutoff)
+
+
+def _entries(cutoff) -> int:
+    with transaction.atomic():
+        mark, _ = RollupWatermark.objects.select_for_update().get_or_create(name="ledger")
+        rows = list(
+            Entry.objects.filter(pk__gt=mark.last_id, created_at__lte=cutoff)
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "created_at",
+                "amount_minor",
+                "currency",
+                "transaction__kind",
+                "account__kind",
+                "account__order__origin_hub__code",
+                "account__order__destination_hub__country",
+                "account__order__seller__sector",
+                "account__hub__code",
+                "account__organization__home_hub__code",
+                "account__organization__sector",
+            )[:BATCH]
+        )
+        if not rows:
+            return 0
+        totals: dict = defaultdict(int)
+        for (
+            _pk, at, amount, currency, tx_kind, account_kind,
+            order_hub, destination, order_sector, account_hub, organization_hub, sector,
+        ) in rows:  # fmt: skip
+            where = (
+                order_hub or account_hub or organization_hub or "",
+                destination or "",
+                order_sector or sector or "",
+            )
+            for measure, value in _measures(tx_kind, account_kind, amount):
+                totals[(at.date(), measure, currency, *where)] += value
+        upsert_rows(MoneyDay, [(key, {"amount_minor": v}, {}) for key, v in totals.items() if v])
+        mark.last_id = rows[-1][0]
+        mark.save(update_fields=["last_id"])
+    return len(rows)
+
+
+def _conversions(cutoff) -> int:
+    with transaction.atomic():
+        mark, _ = RollupWatermark.objects.select_for_update().get_or_create(name="fx")
+        rows = list(
+            FxConversion.objects.filter(
+                pk__gt=mark.last_id, ledger_transaction__created_at__lte=cutoff
+            )
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "ledger_transaction__created_at",
+                "from_currency",
+                "to_currency",
+                "from_minor",
+                "to_minor",
+            )[:BATCH]
+        )
+        if not rows:
+            return 0
+        totals: dict = defaultdict(lambda: [0, 0, 0])
+        for _pk, at, source, target, sold, bought in rows:
+            total = totals[(at.date(), source, target)]
+            total[0] += 1
+            total[1] += sold
+            total[2] += bought
+        upsert_rows(
+            FxDay,
+            [
+                (key, {"conversions": n, "from_minor": sold, "to_minor": bought}, {})
+                for key, (n, sold, bought) in totals.items()
+            ],
+        )
+        mark.last_id = rows[-1][0]
+        mark.save(update_fields=["last_id"])
+    return len(rows)

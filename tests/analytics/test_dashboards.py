@@ -1,0 +1,178 @@
+"""The dashboards against hand-computed figures on a small journey, their exports, the data
+API, who may see them, and their query counts."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from analytics.services.money import money_rollup_catch_up
+from hubs.models import Order
+from payments.services.escrow import escrow_release
+from tests import factories
+from tests.conftest import issue_token
+
+pytestmark = pytest.mark.django_db
+DASHBOARDS = ["exports", "participation", "clearance", "logistics", "money"]
+
+
+def trade(journey, orders: int = 2, flight=None) -> list[Order]:
+    """``orders`` consumer orders of 1, 2, … scarves (45.00 MYR each) and one business order
+    of 4, all shipped on one flight, delivered and released."""
+    placed = [journey.pay(journey.consumer_order(quantity=n + 1, n=n)) for n in range(orders)]
+    placed.append(journey.pay(journey.business_order(quantity=4)))
+    parcels = [journey.receive(journey.pack(order)) for order in placed]
+    journey.consolidate()
+    journey.depart(flight)
+    journey.land(flight)
+    for parcel, order in zip(parcels, placed, strict=True):
+        journey.deliver(parcel)
+        journey.run(
+            escrow_release, order=Order.objects.get(pk=order.pk), actor_label="b", reason="ok"
+        )
+    money_rollup_catch_up(now=timezone.now() + timedelta(minutes=5))
+    return placed
+
+
+@pytest.fixture
+def officer(db):
+    return factories.UserFactory(official_role="mdec_officer")
+
+
+def page(user, path):
+    client = Client()
+    client.force_login(user)
+    return client.get(path)
+
+
+def table(response, key):
+    return response.context["dashboard"].table(key)
+
+
+def test_exports_add_up_to_the_orders(journey, officer):
+    trade(journey)  # 1 + 2 + 4 scarves = 7 × 45.00
+    response = page(officer, "/dashboards/exports/")
+    assert response.status_code == 200
+    by_destination = table(response, "by_destination")
+    assert by_destination.rows == [("CN", 31500, by_destination.rows[0][2], 3, 7, 1)]
+    assert table(response, "by_chapter").rows[0][0].startswith("62 ")
+    (month,) = table(response, "by_month").rows
+    assert month[1] == 31500 and month[3] == 3
+    (top,) = table(response, "top_products").rows
+    assert (top[1], top[2], top[3]) == ("621410", 31500, 7)
+    assert dict(response.context["dashboard"].headline)["Export value (MYR)"] == "315.00"
+    assert "<svg" in response.content.decode()  # drawn on the server, no script
+
+
+def test_participation_and_money(journey, officer):
+    orders = trade(journey)
+    funnel = dict(table(page(officer, "/dashboards/participation/"), "funnel").rows)
+    assert funnel["First export"] == 1 and funnel["Repeat exporter (two orders or more)"] == 1
+    money = page(officer, "/dashboards/money/")
+    flows = {(flow, currency): amount for flow, currency, amount in table(money, "flows").rows}
+    assert flows[("Paid into escrow", "MYR")] == 31500
+    assert flows[("Released to sellers", "MYR")] == 31500
+    fees = sum(Order.objects.get(pk=o.pk).settlement.fee_minor for o in orders)
+    assert flows[("Platform fees", "MYR")] == fees == 3 * 100 + 788  # 1.00 each + 2.5 %
+    assert table(money, "escrow_held").rows == [("MYR", 0)]
+
+
+def test_clearance_reads_the_flight_and_each_stage(journey, officer):
+    trade(journey)
+    # the test's flight lands later today or tomorrow: a period that includes it
+    until = (timezone.now() + timedelta(days=2)).date().isoformat()
+    clearance = page(officer, f"/dashboards/clearance/?date_to={until}")
+    stages = {row[0]: row for row in table(clearance, "stages").rows}
+    flight = stages["Flight: departure → arrival"]
+    assert 255 <= flight[1] <= 304 and flight[4] == 3  # 300 minutes, three consignments
+    assert "Import: arrival → release" in stages
+    mix = table(clearance, "lane_mix").rows
+    assert sum(count for side, _lane, count, _share in mix if side == "export") == 3
+    logistics = table(page(officer, "/dashboards/logistics/"), "eroads").rows
+    assert logistics[0][:2] == ("KUL → HGH", 1) and logistics[0][3] == 3
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_each_table_downloads(journey, officer, kind):
+    trade(journey)
+    response = page(officer, f"/dashboards/exports/?export={kind}&table=by_destination")
+    assert response.status_code == 200
+    assert "by_destination" in response["Content-Disposition"]
+    if kind == "csv":
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        assert rows[0][0] == "Destination" and rows[1][:2] == ["CN", "315.00"]
+    else:
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        assert sheet["A2"].value == "CN" and float(sheet["B2"].value) == 315.0
+    assert page(officer, "/dashboards/exports/?export=pdf&table=x").status_code == 404
+
+
+def test_bad_filters_are_explained_and_show_the_defaults(officer):
+    response = page(officer, "/dashboards/exports/?date_from=2026-05-01&date_to=2026-01-01")
+    assert response.status_code == 200
+    assert "The period starts after it ends." in response.content.decode()
+    response = page(officer, "/dashboards/exports/?date_from=yesterday&destination=China")
+    assert response.status_code == 200
+    assert "two-letter country code" in response.content.decode()
+    assert page(officer, "/dashboards/nothing/").status_code == 404
+
+
+def test_only_officers_see_the_zones_dashboards_and_a_seller_its_own(journey, officer):
+    trade(journey)
+    seller = journey.world.seller_owner
+    for key in DASHBOARDS:
+        assert page(seller, f"/dashboards/{key}/").status_code == 403
+    assert Client().get("/dashboards/exports/").status_code == 302  # sign in first
+    insights = page(seller, "/insights/")
+    assert insights.status_code == 200
+    (month_total,) = {row[3] for row in table(insights, "sales").rows}
+    assert month_total == 31500
+    fees = table(insights, "fees").rows
+    assert fees[0][0] == "MYR" and fees[0][1] == 3
+    other = factories.member(factories.SellerFactory())
+    assert table(page(other, "/insights/"), "sales").rows == []  # nothing of the other's
+
+
+def test_the_data_api_serves_each_dashboard_to_an_authority(journey, api):
+    trade(journey)
+    credentials = factories.api_client(kind="authority", name="MDEC BI", scopes=["analytics:read"])
+    token = issue_token(api, credentials).json()["access_token"]
+    response = api.get("/api/v1/analytics/exports", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200
+    body = response.json()
+    by_destination = next(t for t in body["tables"] if t["key"] == "by_destination")
+    assert by_destination["rows"][0]["value"] == "315.00"
+    bad = api.get(
+        "/api/v1/analytics/exports?date_from=2026-13-01", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert bad.status_code == 400
+    assert [e["field"] for e in bad.json()["errors"]] == ["date_from"]
+    assert (
+        api.get("/api/v1/analytics/nope", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 404
+    )
+    bank = factories.api_client(kind="bank", name="Bank", scopes=["hubs:read"])
+    other = issue_token(api, bank).json()["access_token"]
+    assert (
+        api.get("/api/v1/analytics/exports", HTTP_AUTHORIZATION=f"Bearer {other}").status_code
+        == 403
+    )
+
+
+def test_dashboards_cost_the_same_queries_whatever_the_volume(journey, officer):
+    trade(journey, orders=1)
+    few = {}
+    for key in DASHBOARDS:
+        with CaptureQueriesContext(connection) as captured:
+            page(officer, f"/dashboards/{key}/")
+        few[key] = len(captured)
+    trade(journey, orders=4, flight=journey.world.next_flight)
+    for key in DASHBOARDS:
+        with CaptureQueriesContext(connection) as captured:
+            page(officer, f"/dashboards/{key}/")
+        assert len(captured) == few[key], key
