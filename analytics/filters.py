@@ -34,8 +34,33 @@ class Filters:
         return self.hub, self.destination, self.sector
 
     def rollup(self, day_field: str = "day") -> dict:
-        """The filters as lookups on a rollup's fields."""
-        lookups = {f"{day_field}__gte": self.date_from, f"{day_field}__lte": self.date_to}
+        """The filters as lookups on a daily rollup's fields."""
+        return self.between(day_field, self.date_from, self.date_to)
+
+    def months(self, month_field: str = "month") -> dict:
+        """The filters as lookups on a monthly rollup: every month the period touches."""
+        return self.between(month_field, self.date_from.replace(day=1), self.date_to)
+
+    def split(self, today: date | None = None) -> tuple[tuple[date, date] | None, list]:
+        """The period as whole months (read from a monthly rollup) and the days at either
+        end that do not make a whole month (read from the daily one). A month still running
+        counts as whole: nothing has happened after today."""
+        today = today or timezone.localdate()
+        start, end = self.date_from, self.date_to
+        first = start if start.day == 1 else _next_month(start)
+        after_end = end + timedelta(days=1)
+        last = end if (after_end.day == 1 or end >= today) else end.replace(day=1) - timedelta(1)
+        if first > last:
+            return None, [(start, end)]
+        days = []
+        if start < first:
+            days.append((start, first - timedelta(days=1)))
+        if last < end:
+            days.append((last + timedelta(days=1), end))
+        return (first, last), days
+
+    def between(self, field: str, start: date, end: date) -> dict:
+        lookups = {f"{field}__gte": start, f"{field}__lte": end}
         if self.hub:
             lookups["origin_hub"] = self.hub
         if self.destination:
@@ -45,10 +70,17 @@ class Filters:
         return lookups
 
 
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def default_filters(today: date | None = None) -> Filters:
-    """The last twelve months, to today."""
+    """The last twelve months: eleven whole ones and the current one to today."""
     today = today or timezone.localdate()
-    return Filters(today - timedelta(days=364), today)
+    start = today.replace(day=1)
+    for _month in range(11):
+        start = (start - timedelta(days=1)).replace(day=1)
+    return Filters(start, today)
 
 
 class FilterForm(forms.Form):

@@ -23,6 +23,15 @@ EXPORT_DAY_KEY = (
     "size",
     "kind",
 )
+EXPORT_MONTH_KEY = (
+    "month",
+    "origin_hub",
+    "destination_country",
+    "hs_chapter",
+    "sector",
+    "size",
+    "kind",
+)
 PRODUCT_MONTH_KEY = ("month", "origin_hub", "destination_country", "sector", "product_id")
 SELLER_MONTH_KEY = ("month", "seller_id", "origin_hub", "destination_country", "sector", "size")
 CUSTOMS_DAY_KEY = (
@@ -38,8 +47,8 @@ CUSTOMS_DAY_KEY = (
 )
 MONEY_DAY_KEY = ("day", "measure", "currency", "origin_hub", "destination_country", "sector")
 FX_DAY_KEY = ("day", "from_currency", "to_currency")
-STAGE_DAY_KEY = (
-    "day",
+STAGE_MONTH_KEY = (
+    "month",
     "stage",
     "origin_hub",
     "destination_country",
@@ -154,6 +163,33 @@ class ExportDay(models.Model):
         return " ".join(str(getattr(self, name)) for name in self.KEY)
 
 
+class ExportMonth(models.Model):
+    """ExportDay by month, with the same dimensions: a period made of whole months (and the
+    current month to date) reads twelve rows where the days would be hundreds."""
+
+    month = models.DateField()  # the first of the month
+    origin_hub = models.CharField(max_length=3)
+    destination_country = models.CharField(max_length=2)
+    hs_chapter = models.CharField(max_length=2)
+    sector = models.CharField(max_length=20)
+    size = models.CharField(max_length=10)
+    kind = models.CharField(max_length=3)
+    orders = models.BigIntegerField(default=0)
+    lines = models.BigIntegerField(default=0)
+    quantity = models.BigIntegerField(default=0)
+    weight_g = models.BigIntegerField(default=0)
+    value_myr_minor = models.BigIntegerField(default=0)
+    value_usd_minor = models.BigIntegerField(default=0)
+
+    KEY = EXPORT_MONTH_KEY
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=EXPORT_MONTH_KEY, name="export_month_key")]
+
+    def __str__(self):
+        return " ".join(str(getattr(self, name)) for name in self.KEY)
+
+
 class ProductMonth(models.Model):
     """Exports per month and product: the top products table."""
 
@@ -199,13 +235,14 @@ class SellerMonth(models.Model):
         return " ".join(str(getattr(self, name)) for name in self.KEY)
 
 
-class StageDay(models.Model):
-    """How long the stages of clearance and transport took: a histogram per day the stage
-    ended, stage, the filter dimensions and one breakdown (lane, HS chapter), with bucket
-    counts (a quarter-octave of minutes each) from which p50 and p90 are read, and the sum of
-    minutes for the mean. The WCO Time Release Study, computed live from the facts' times."""
+class StageMonth(models.Model):
+    """How long the stages of clearance and transport took: a histogram per month the stage
+    ended, stage, the filter dimensions and one breakdown (the lane; or the HS chapter, for
+    the headline stages), with bucket counts (a quarter-octave of minutes each) from which
+    p50 and p90 are read, and the sum of minutes for the mean. The WCO Time Release Study,
+    computed live from the facts' times, by whole months as such a study reports."""
 
-    day = models.DateField()
+    month = models.DateField()
     stage = models.CharField(max_length=30)
     origin_hub = models.CharField(max_length=3)
     destination_country = models.CharField(max_length=2)
@@ -216,13 +253,13 @@ class StageDay(models.Model):
     count = models.BigIntegerField(default=0)
     minutes = models.BigIntegerField(default=0)
 
-    KEY = STAGE_DAY_KEY
+    KEY = STAGE_MONTH_KEY
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=STAGE_DAY_KEY, name="stage_day_key")]
+        constraints = [models.UniqueConstraint(fields=STAGE_MONTH_KEY, name="stage_month_key")]
         indexes = [
-            # a TRS page reads one breakdown over a date range, every stage at once
-            models.Index(fields=["breakdown", "day"], name="stage_day_read_idx"),
+            # a TRS page reads one breakdown over a range of months, every stage at once
+            models.Index(fields=["breakdown", "month"], name="stage_month_read_idx"),
         ]
 
     def __str__(self):

@@ -45,6 +45,8 @@ STAGES = [
     Stage("door_to_door", _("Paid → delivered"), "paid_at", "delivered_at", "transport"),
 ]  # fmt: skip
 STAGE_BY_NAME = {stage.name: stage for stage in STAGES}
+# the stages also broken down by HS chapter: the headline of each side and the whole
+CHAPTER_STAGES = ("export_assessment", "import_total", "door_to_door")
 
 # Quarter-octave buckets of minutes: bucket b holds [2^(b/4) - 1, 2^((b+1)/4) - 1), so an
 # estimate read from a bucket is within 19 % of the true value; 88 buckets reach 4 years.

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..filters import Filters
-from ..models import CustomsDay, StageDay
+from ..models import CustomsDay, StageMonth
 from ..stages import STAGE_BY_NAME, STAGES, percentile
 from ..tables import Column, Dashboard, Table, minutes_text
 
@@ -42,10 +42,14 @@ def _summaries(rows, group) -> dict:
     return out
 
 
-def _histogram_rows(filters: Filters, breakdown: str, *group):
+def _histogram_rows(filters: Filters, breakdown: str, *group, stages=None):
+    """The histograms of every month the period touches (a Time Release Study reads whole
+    months), summed per ``group`` and bucket."""
+    rows = StageMonth.objects.filter(breakdown=breakdown, **filters.months())
+    if stages:
+        rows = rows.filter(stage__in=stages)
     return (
-        StageDay.objects.filter(breakdown=breakdown, **filters.rollup())
-        .values(*group, "bucket")
+        rows.values(*group, "bucket")
         .annotate(count=Sum("count"), minutes=Sum("minutes"))
         .order_by()
     )
@@ -70,6 +74,10 @@ def clearance_dashboard(filters: Filters) -> Dashboard:
             "bar",
             "stage",
             "p50",
+            note=_(
+                "By whole months, as a Time Release Study reports: a period that starts or "
+                "ends mid-month counts that month."
+            ),
         ),
         _breakdown("by_lane", _("Customs stages by lane"), _("Lane"), by_lane, customs_only=True),
         Table(

@@ -1,6 +1,7 @@
 """Exports: value and volume by month, destination, HS chapter and sector; the top products;
 growth against the period before."""
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Sum
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from hubs.models import HsCode
 
 from ..filters import Filters
-from ..models import ExportDay, ProductMonth
+from ..models import ExportDay, ExportMonth, ProductMonth
 from ..tables import Column, Dashboard, Table, money
 
 MEASURES = {
@@ -33,34 +34,59 @@ def _columns(first: Column) -> list[Column]:
     ]
 
 
-def _rows(queryset, field: str, order: str = "-value") -> list[tuple]:
-    rows = queryset.values(field).annotate(**MEASURES).order_by(order, field)
+def _sources(filters: Filters) -> list:
+    """The rollup rows of the period: whole months from the monthly rollup, the days at
+    either end from the daily one (both have the same measures)."""
+    months, days = filters.split()
+    sources = []
+    if months:
+        sources.append(ExportMonth.objects.filter(**filters.between("month", *months)))
+    sources += [ExportDay.objects.filter(**filters.between("day", *span)) for span in days]
+    return sources
+
+
+def _grouped(source, field: str):
+    if field == "month" and source.model is ExportDay:
+        return source.annotate(month=TruncMonth("day")).values("month")
+    return source.values(field)
+
+
+def _rows(sources, field: str) -> list[tuple]:
+    """Sums per ``field`` over every source: by month in order, else biggest value first."""
+    totals: dict = defaultdict(lambda: defaultdict(int))
+    for source in sources:
+        for row in _grouped(source, field).annotate(**MEASURES).order_by():
+            total = totals[row[field]]
+            for name in MEASURES:
+                total[name] += row[name] or 0
+    if field == "month":
+        ordered = sorted(totals.items(), key=lambda item: item[0])
+    else:
+        ordered = sorted(totals.items(), key=lambda item: (-item[1]["value"], item[0]))
     return [
-        (
-            r[field],
-            r["value"],
-            r["value_usd"],
-            r["orders"],
-            r["quantity"],
-            (r["weight_g"] or 0) // 1000,
-        )
-        for r in rows
+        (key, t["value"], t["value_usd"], t["orders"], t["quantity"], t["weight_g"] // 1000)
+        for key, t in ordered
     ]
+
+
+def _total(sources) -> dict:
+    total: dict = defaultdict(int)
+    for source in sources:
+        for name, value in source.aggregate(**MEASURES).items():
+            total[name] += value or 0
+    return total
 
 
 def exports_dashboard(filters: Filters) -> Dashboard:
-    days = ExportDay.objects.filter(**filters.rollup())
-    by_month = [
-        (row[0].strftime("%Y-%m"), *row[1:])
-        for row in _rows(days.annotate(month=TruncMonth("day")), "month", "month")
-    ]
-    chapters = _rows(days, "hs_chapter")
+    sources = _sources(filters)
+    by_month = [(month.strftime("%Y-%m"), *rest) for month, *rest in _rows(sources, "month")]
+    chapters = _rows(sources, "hs_chapter")
     names = dict(
         HsCode.objects.filter(code__in=[r[0] for r in chapters]).values_list("code", "description")
     )
     chapters = [(f"{code} {names.get(code, '')[:60]}".strip(), *rest) for code, *rest in chapters]
-    now = days.aggregate(**MEASURES)
-    before = ExportDay.objects.filter(**filters.previous().rollup()).aggregate(**MEASURES)
+    now = _total(sources)
+    before = _total(_sources(filters.previous()))
     return Dashboard(
         "exports",
         _("Exports"),
@@ -71,10 +97,10 @@ def exports_dashboard(filters: Filters) -> Dashboard:
                 _("By destination country"),
                 "destination_country",
                 _("Destination"),
-                _rows(days, "destination_country"),
+                _rows(sources, "destination_country"),
             ),
             _table("by_chapter", _("By HS chapter"), "hs_chapter", _("HS chapter"), chapters),
-            _table("by_sector", _("By sector"), "sector", _("Sector"), _rows(days, "sector")),
+            _table("by_sector", _("By sector"), "sector", _("Sector"), _rows(sources, "sector")),
             _top_products(filters),
         ],
         headline=[
@@ -97,15 +123,7 @@ def _growth(now, before) -> str:
 
 
 def _top_products(filters: Filters, limit: int = 10) -> Table:
-    months = ProductMonth.objects.filter(
-        month__gte=filters.date_from.replace(day=1), month__lte=filters.date_to
-    )
-    if filters.hub:
-        months = months.filter(origin_hub=filters.hub)
-    if filters.destination:
-        months = months.filter(destination_country=filters.destination)
-    if filters.sector:
-        months = months.filter(sector=filters.sector)
+    months = ProductMonth.objects.filter(**filters.months())
     rows = (
         months.values("product_id", "title", "hs_code")
         .annotate(value=Sum("value_myr_minor"), quantity=Sum("quantity"))

@@ -47,13 +47,14 @@ def logistics_dashboard(filters: Filters) -> Dashboard:
         .order_by("-departs_at")[:LATEST_FLIGHTS]
     )
     transit = _summaries(
-        [
-            row
-            for row in _histogram_rows(
-                filters, "lane", "stage", "origin_hub", "destination_country"
-            )
-            if row["stage"] in ("flight", "door_to_door")
-        ],
+        _histogram_rows(
+            filters,
+            "lane",
+            "stage",
+            "origin_hub",
+            "destination_country",
+            stages=("flight", "door_to_door"),
+        ),
         ("stage", "origin_hub", "destination_country"),
     )
     return Dashboard(

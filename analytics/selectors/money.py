@@ -6,8 +6,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..filters import Filters
-from ..models import ExportDay, FxDay, MoneyDay
+from ..models import FxDay, MoneyDay
 from ..tables import Column, Dashboard, Table, money
+from .exports import _sources, _total
 
 MEASURES = [
     ("paid_in", gettext_lazy("Paid into escrow")),
@@ -63,7 +64,7 @@ def money_dashboard(filters: Filters) -> Dashboard:
         .annotate(n=Sum("conversions"), sold=Sum("from_minor"), bought=Sum("to_minor"))
         .order_by("-sold", "from_currency", "to_currency")
     )
-    gmv = ExportDay.objects.filter(**filters.rollup()).aggregate(v=Sum("value_myr_minor"))["v"]
+    gmv = _total(_sources(filters))["value"]
     return Dashboard(
         "money",
         _("Money"),

@@ -8,8 +8,8 @@ from datetime import date
 
 from django.db import connection
 
-from ..models import ExportDay, ProductMonth, SellerMonth, StageDay, TradeFact
-from ..stages import STAGES, bucket_of
+from ..models import ExportDay, ExportMonth, ProductMonth, SellerMonth, StageMonth, TradeFact
+from ..stages import CHAPTER_STAGES, STAGES, bucket_of
 
 Contribution = tuple[type, tuple, dict]  # (rollup model, its key values, measures)
 
@@ -21,27 +21,25 @@ def _month(day: date) -> date:
 def contributions(fact: TradeFact) -> list[Contribution]:
     """What one fact adds to the rollups."""
     first = fact.line_no == 1  # an order counts once, on its first line
+    exported = {
+        "orders": int(first),
+        "lines": 1,
+        "quantity": fact.quantity,
+        "weight_g": int(fact.weight_kg * 1000),
+        "value_myr_minor": fact.value_myr_minor,
+        "value_usd_minor": fact.value_usd_minor,
+    }
+    dimensions = (
+        fact.origin_hub,
+        fact.destination_country,
+        fact.hs_chapter,
+        fact.seller_sector,
+        fact.seller_size,
+        fact.kind,
+    )
     rows: list[Contribution] = [
-        (
-            ExportDay,
-            (
-                fact.shipped_on,
-                fact.origin_hub,
-                fact.destination_country,
-                fact.hs_chapter,
-                fact.seller_sector,
-                fact.seller_size,
-                fact.kind,
-            ),
-            {
-                "orders": int(first),
-                "lines": 1,
-                "quantity": fact.quantity,
-                "weight_g": int(fact.weight_kg * 1000),
-                "value_myr_minor": fact.value_myr_minor,
-                "value_usd_minor": fact.value_usd_minor,
-            },
-        ),
+        (ExportDay, (fact.shipped_on, *dimensions), exported),
+        (ExportMonth, (_month(fact.shipped_on), *dimensions), exported),
         (
             ProductMonth,
             (
@@ -86,9 +84,12 @@ def _stage_rows(fact: TradeFact) -> list[Contribution]:
         # as the TRS encourages) counts as no wait
         minutes = max(int((end - start).total_seconds() // 60), 0)
         lane = getattr(fact, stage.lane) if stage.lane else ""
-        for breakdown, value in (("lane", lane or "-"), ("chapter", fact.hs_chapter)):
+        breakdowns = [("lane", lane or "-")]
+        if stage.name in CHAPTER_STAGES:
+            breakdowns.append(("chapter", fact.hs_chapter))
+        for breakdown, value in breakdowns:
             key = (
-                end.date(),
+                _month(end.date()),
                 stage.name,
                 fact.origin_hub,
                 fact.destination_country,
@@ -97,7 +98,7 @@ def _stage_rows(fact: TradeFact) -> list[Contribution]:
                 value,
                 bucket_of(minutes),
             )
-            rows.append((StageDay, key, {"count": 1, "minutes": minutes}))
+            rows.append((StageMonth, key, {"count": 1, "minutes": minutes}))
     return rows
 
 

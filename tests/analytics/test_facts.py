@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from analytics.models import ExportDay, SellerMonth, StageDay, TradeFact
+from analytics.models import ExportDay, SellerMonth, StageMonth, TradeFact
 from analytics.services.facts import trade_facts_refresh
 from analytics.stages import bucket_of, percentile
 from hubs.models import Order
@@ -61,17 +61,19 @@ def test_each_stage_is_timed_and_a_rebuild_changes_nothing(journey):
     journey.run(escrow_release, order=Order.objects.get(pk=order.pk), actor_label="b", reason="ok")
     fact = TradeFact.objects.get()
     assert fact.status == "completed" and fact.escrow_released_at is not None
-    flight = StageDay.objects.get(stage="flight", breakdown="lane")
+    flight = StageMonth.objects.get(stage="flight", breakdown="lane")
     assert (flight.count, flight.minutes, flight.value) == (1, 300, "-")
     assert flight.bucket == bucket_of(300)
     estimate = percentile({flight.bucket: 1}, 0.5)
     assert 255 <= estimate <= 304  # within the bucket holding 300 minutes
-    imported = StageDay.objects.get(stage="import_total", breakdown="lane")
+    imported = StageMonth.objects.get(stage="import_total", breakdown="lane")
     assert imported.value == fact.import_lane
-    assert StageDay.objects.filter(stage="import_total", breakdown="chapter", value="62").exists()
-    before = list(StageDay.objects.values_list("stage", "count", "minutes").order_by("pk"))
+    assert StageMonth.objects.filter(stage="import_total", breakdown="chapter", value="62").exists()
+    before = list(StageMonth.objects.values_list("stage", "count", "minutes").order_by("pk"))
     assert trade_facts_refresh(order_id=order.pk) == 0
-    assert list(StageDay.objects.values_list("stage", "count", "minutes").order_by("pk")) == before
+    assert (
+        list(StageMonth.objects.values_list("stage", "count", "minutes").order_by("pk")) == before
+    )
 
 
 def test_the_rollups_always_equal_a_group_by_over_the_facts(journey):

@@ -10,7 +10,7 @@ from celery.signals import before_task_publish
 from django.core import mail
 from django.db.models import Count, Sum
 
-from analytics.models import ExportDay, StageDay, TradeFact
+from analytics.models import ExportDay, StageMonth, TradeFact
 from customs.models import Declaration, DeclarationTransition
 from ewtp.celery import app
 from ewtp.common.models import AuditEntry, OutboxEvent, OutgoingEmail, WebhookDelivery
@@ -57,7 +57,7 @@ def state() -> dict:
         "trade facts": list(TradeFact.objects.values_list("order_id", "line_no", "status")),
         "rollups": (
             ExportDay.objects.aggregate(n=Sum("quantity"))["n"],
-            StageDay.objects.aggregate(n=Sum("count"))["n"],
+            StageMonth.objects.aggregate(n=Sum("count"))["n"],
         ),
     }
 

@@ -1,15 +1,16 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ewtp.common.errors import ApplicationError
+from ewtp.common.models import ApiClient
 from ewtp.common.services import api_client_create
 
 
 class Command(BaseCommand):
-    help = "Issue OAuth2 client credentials to a partner bank or sales channel."
+    help = "Issue OAuth2 client credentials to a partner bank, sales channel or authority."
 
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True)
-        parser.add_argument("--kind", required=True, choices=["bank", "channel", "organization"])
+        parser.add_argument("--kind", required=True, choices=ApiClient.Kind.values)
         parser.add_argument("--scopes", required=True, help='Space-separated, e.g. "hubs:read"')
 
     def handle(self, *args, name, kind, scopes, **options):
