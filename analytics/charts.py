@@ -19,16 +19,18 @@ def chart_svg(table: Table) -> SafeString:
         return mark_safe("")
     kind = next(c.kind for c in table.columns if c.name == table.y)
     points = [
-        (str(table.cell(row, table.x)), _number(table, row), _tick(_number(table, row), kind))
+        (_name(table, row), _number(table, row), _tick(_number(table, row), kind))
         for row in table.rows[:MAX_BARS]
     ]
     top = max((value for _, value, _ in points), default=0) or 1
+    if table.chart == "bar" and any(len(name) > 10 for name, _, _ in points):
+        return _horizontal(table, points, top)  # long names read better beside their bars
     draw = _line if table.chart == "line" else _bars
     body = draw(points, top)
     label = escape(next(c.label for c in table.columns if c.name == table.y))
     svg = (
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="{escape(table.title)}: {label}" xmlns="http://www.w3.org/2000/svg">'
+        f'aria-label="{escape(str(table.title))}: {label}" xmlns="http://www.w3.org/2000/svg">'
         f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH}" y2="{HEIGHT - BOTTOM}" '
         'class="axis"/>'
         f'<text x="{LEFT - 6}" y="{TOP + 10}" text-anchor="end" class="tick">'
@@ -37,6 +39,32 @@ def chart_svg(table: Table) -> SafeString:
         f"{body}</svg>"
     )
     return mark_safe(svg)  # noqa: S308 - every value in it is escaped or a number
+
+
+def _name(table: Table, row) -> str:
+    """The label of a row along the axis: ``x`` may name several columns, comma-separated."""
+    return " · ".join(str(table.cell(row, name)) for name in table.x.split(","))
+
+
+def _horizontal(table: Table, points, top) -> SafeString:
+    label_width, bar_height, gap = 240, 16, 6
+    height = TOP + len(points) * (bar_height + gap)
+    room = WIDTH - label_width - 90
+    rows = "".join(
+        f'<text x="{label_width - 6}" y="{TOP + i * (bar_height + gap) + 12}" '
+        f'text-anchor="end" class="tick">{escape(name[:38])}</text>'
+        f'<rect x="{label_width}" y="{TOP + i * (bar_height + gap)}" '
+        f'width="{max(room * value / top, 1):.1f}" height="{bar_height}" class="bar">'
+        f"<title>{escape(name)}: {escape(text)}</title></rect>"
+        f'<text x="{label_width + max(room * value / top, 1) + 4:.1f}" '
+        f'y="{TOP + i * (bar_height + gap) + 12}" class="tick">{escape(text)}</text>'
+        for i, (name, value, text) in enumerate(points)
+    )
+    return mark_safe(  # noqa: S308 - every value in it is escaped or a number
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-label="{escape(str(table.title))}" xmlns="http://www.w3.org/2000/svg">'
+        f"{rows}</svg>"
+    )
 
 
 def _number(table: Table, row) -> float:

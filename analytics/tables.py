@@ -36,6 +36,11 @@ class Table:
             for row in self.rows
         ]
 
+    def display_cells(self) -> list[list[tuple[str, bool]]]:
+        """Each row's shown values, each with whether it is a figure (aligned right)."""
+        figures = [column.kind != "text" for column in self.columns]
+        return [list(zip(row, figures, strict=True)) for row in self.display_rows()]
+
     def as_json(self) -> dict:
         return {
             "key": self.key,

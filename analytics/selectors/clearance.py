@@ -160,7 +160,7 @@ def _customs_tables(filters: Filters) -> list[Table]:
                 for row in mix
             ],
             "bar",
-            "lane",
+            "side,lane",
             "count",
         ),
         Table(
