@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
-DEMO_ORDERS ?= 200
+DEMO_ORDERS ?= 150
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo serve test test-fast browsers lint fmt contracts migrations-check \

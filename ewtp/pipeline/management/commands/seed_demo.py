@@ -30,7 +30,7 @@ class Command(BaseCommand):
     help = "Seed the demo world and drive N orders through the journey over past months."
 
     def add_arguments(self, parser):
-        parser.add_argument("--orders", type=int, default=200, help="orders to simulate (200)")
+        parser.add_argument("--orders", type=int, default=150, help="orders to simulate (150)")
         parser.add_argument("--days", type=int, default=90, help="days of trade to simulate (90)")
         parser.add_argument("--seed", type=int, default=2017, help="the simulation's dice")
 
