@@ -4,6 +4,7 @@ from celery import shared_task
 
 from .services.escrow import escrow_release_due
 from .services.fx import fx_rates_load
+from .services.loans import instalments_overdue_sweep
 from .services.payouts import payouts_batch_all
 
 
@@ -20,3 +21,8 @@ def fx_rates_refresh_task() -> int:
 @shared_task
 def payouts_batch_task() -> int:
     return payouts_batch_all()
+
+
+@shared_task
+def instalments_overdue_task() -> int:
+    return instalments_overdue_sweep()

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -394,6 +395,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ewtp.common.tasks.webhooks_sweep_task",
         "schedule": timedelta(seconds=30),
     },
+    "credit-scores-nightly": {
+        "task": "ewtp.pipeline.tasks.credit_scores_nightly_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "instalments-overdue": {
+        "task": "payments.tasks.instalments_overdue_task",
+        "schedule": crontab(hour=1, minute=0),
+    },
     "money-rollup": {
         "task": "analytics.tasks.money_rollup_task",
         "schedule": timedelta(minutes=1),
@@ -439,6 +448,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=1),
     },
 }
+
+# Credit lines: the largest line, the largest one decided automatically (standard cases), and
+# the share of every settlement that goes to the loan until the started instalments are met.
+CREDIT_MAX_LIMIT = Decimal(env.str("CREDIT_MAX_LIMIT_MYR", default="200000"))
+CREDIT_AUTO_APPROVE_LIMIT = Decimal(env.str("CREDIT_AUTO_APPROVE_MYR", default="50000"))
+CREDIT_REPAYMENT_SHARE_PERCENT = Decimal(env.str("CREDIT_REPAYMENT_SHARE_PERCENT", default="20"))
 
 # The journey's sweeper drives an order's step again (placed, paid, completed), then reports
 # it to the MDEC officers, when it has stayed in one of these statuses this many hours.

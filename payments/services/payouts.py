@@ -23,7 +23,7 @@ from moneyed import Money
 
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.models import ApiClient
-from ewtp.common.money import minor_units, money_to_minor
+from ewtp.common.money import minor_units, money_from_minor, money_to_minor
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import event_record
 from ewtp.common.webhooks import webhook_emit
@@ -33,7 +33,7 @@ from hubs.services.organizations import organization_payout_account_flag
 
 from ..errors import PaymentsErrorCode
 from ..events import PayoutReported
-from ..models import LedgerTransaction, Payout, PayoutBatch, Settlement
+from ..models import LedgerTransaction, LoanRepayment, Payout, PayoutBatch, Settlement
 from .accounts import bank_clearing_account, customer_account
 from .ledger import Posting, ledger_post, ledger_reverse
 
@@ -298,9 +298,10 @@ PAYOUT_NOT_NOW = {
 
 
 def settlement_pay_out(*, settlement: Settlement, actor_label: str = "pipeline") -> Payout | None:
-    """Pay an order's settlement (its net, in the seller's currency) out to the seller's bank
-    account: the last money step of the journey. Idempotent: while a payout of the settlement
-    is on its way or paid, that payout is returned; after a rejection, the next call (the
+    """Pay an order's settlement (its net, less what went to a loan, in the seller's
+    currency) out to the seller's bank account: the last money step of the journey.
+    Idempotent: while a payout of the settlement is on its way or paid, that payout is
+    returned; after a rejection, the next call (the
     owners fixed the account) sends a new one. Returns None when it cannot go now (no payout
     account, an account the bank rejected and nobody fixed, no partner bank routing payouts,
     or the owners already paid the balance out themselves): the money stays in the balance."""
@@ -308,13 +309,15 @@ def settlement_pay_out(*, settlement: Settlement, actor_label: str = "pipeline")
     live = [p for p in payouts if p.status != Payout.Status.REJECTED]
     if live:
         return live[0]
-    if settlement.net_minor <= 0:
+    deducted = LoanRepayment.objects.filter(settlement=settlement).first()
+    net_minor = settlement.net_minor - (deducted.amount_minor if deducted else 0)
+    if net_minor <= 0:
         return None
     organization = Organization.objects.get(pk=settlement.organization_id)
     try:
         return payout_request(
             organization=organization,
-            amount=settlement.net,
+            amount=money_from_minor(net_minor, settlement.currency),
             actor=None,
             actor_label=actor_label,
             request_key=f"settlement:{settlement.pk}:{len(payouts)}",

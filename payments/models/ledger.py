@@ -82,6 +82,8 @@ class LedgerTransaction(models.Model):
         FEE = "fee", _("Platform fee")
         FX = "fx", _("Currency conversion")
         PAYOUT = "payout", _("Payout")
+        LOAN = "loan", _("Loan drawdown")
+        LOAN_REPAYMENT = "loan_repayment", _("Loan repayment")
         DUTIES = "duties", _("Import duties and taxes")
         REVERSAL = "reversal", _("Reversal")
         ADJUSTMENT = "adjustment", _("Adjustment")

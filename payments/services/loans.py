@@ -1,0 +1,275 @@
+"""Loans: drawn through the ledger from the lending bank's clearing account, repaid to it by a
+share of every settlement until the instalments that have started are met, or early from
+the balance; instalments past their day are overdue (and lower the score).
+
+Every movement is one balanced ledger transaction with an idempotency key: a retried
+drawdown or deduction moves money once."""
+
+import logging
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ewtp.common.audit import audit_record
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.money import money_from_minor, money_to_minor
+from ewtp.common.notifications import email_after_commit
+from hubs.models import Membership
+from hubs.roles import Perm, can_act_for
+
+from ..models import (
+    CreditApplication,
+    Instalment,
+    LedgerTransaction,
+    Loan,
+    LoanRepayment,
+    Settlement,
+)
+from .accounts import bank_clearing_account, customer_account, fees_account
+from .credit import instalment_schedule
+from .ledger import Posting, account_balance, ledger_post
+
+logger = logging.getLogger(__name__)
+Kind = LedgerTransaction.Kind
+
+
+def loan_draw(*, application: CreditApplication, actor) -> Loan:
+    """Draw an approved line: the bank's clearing account pays the SME's balance the amount
+    less the arrangement fee (the hub's); the schedule starts today. Drawing twice returns
+    the loan."""
+    organization = application.organization
+    if actor is not None and not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
+        raise NotAllowedError("Only the organisation's owners draw a line.", "not_owner")
+    with transaction.atomic():
+        locked = CreditApplication.objects.select_for_update().get(pk=application.pk)
+        existing = Loan.objects.filter(application=locked).first()
+        if existing is not None:
+            return existing
+        if locked.status != CreditApplication.Status.APPROVED:
+            raise ConflictError(
+                f"Application {locked.reference} is {locked.get_status_display().lower()}.",
+                "not_approved",
+            )
+        amount = locked.amount
+        fee = locked.fee
+        currency = locked.currency
+        drawdown = ledger_post(
+            kind=Kind.LOAN,
+            description=f"Loan {locked.reference} drawn from {locked.bank.application.name}",
+            reference=locked.reference,
+            idempotency_key=f"loan-draw:{locked.pk}",
+            postings=[
+                p
+                for p in (
+                    Posting(bank_clearing_account(bank=locked.bank, currency=currency), -amount),
+                    Posting(
+                        customer_account(organization=organization, currency=currency), amount - fee
+                    ),
+                    Posting(fees_account(hub=organization.home_hub, currency=currency), fee),
+                )
+                if p.amount.amount
+            ],
+            actor_label=actor.email if actor else "system",
+        )
+        interest = locked.total_cost_minor - locked.fee_minor
+        today = timezone.localdate()
+        loan = Loan.objects.create(
+            application=locked,
+            organization=organization,
+            bank=locked.bank,
+            principal_minor=locked.amount_minor,
+            interest_minor=interest,
+            fee_minor=locked.fee_minor,
+            currency=currency,
+            rate_percent=locked.rate_percent,
+            tenor_months=locked.tenor_months,
+            repayment_share_percent=Decimal(str(settings.CREDIT_REPAYMENT_SHARE_PERCENT)),
+            drawn_on=today,
+            drawdown=drawdown,
+        )
+        for instalment in instalment_schedule(
+            principal_minor=loan.principal_minor,
+            interest_minor=interest,
+            tenor_months=loan.tenor_months,
+            drawn_on=today,
+        ):
+            instalment.loan = loan
+            instalment.save()
+        locked.status = CreditApplication.Status.DRAWN
+        locked.save(update_fields=["status", "updated_at"])
+        audit_record(actor=actor, action="payments.credit.drawn", target=locked)
+    return loan
+
+
+def _due_now(loan: Loan, today) -> list[Instalment]:
+    """The unpaid instalments whose month has started, oldest first (overdue ones too)."""
+    return list(
+        loan.instalments.select_for_update()
+        .exclude(status=Instalment.Status.PAID)
+        .filter(starts_on__lte=today)
+        .order_by("number")
+    )
+
+
+def _allocate(loan: Loan, instalments: list[Instalment], amount_minor: int) -> None:
+    """Apply a repayment to the instalments in order; close the loan when all are paid."""
+    now = timezone.now()
+    for instalment in instalments:
+        if amount_minor <= 0:
+            break
+        paid = min(amount_minor, instalment.outstanding_minor)
+        instalment.paid_minor += paid
+        amount_minor -= paid
+        if instalment.outstanding_minor == 0:
+            instalment.late = instalment.late or instalment.status == Instalment.Status.OVERDUE
+            instalment.status = Instalment.Status.PAID
+            instalment.paid_at = now
+        instalment.save(update_fields=["paid_minor", "status", "paid_at", "late"])
+    if not loan.instalments.exclude(status=Instalment.Status.PAID).exists():
+        loan.status, loan.repaid_at = Loan.Status.REPAID, now
+        loan.save(update_fields=["status", "repaid_at", "updated_at"])
+
+
+def _repay(loan: Loan, amount_minor: int, *, key: str, source: str, settlement=None, label=""):
+    money = money_from_minor(amount_minor, loan.currency)
+    moved = ledger_post(
+        kind=Kind.LOAN_REPAYMENT,
+        description=f"Repayment of loan {loan.application.reference}"[:200],
+        reference=loan.application.reference,
+        idempotency_key=key,
+        postings=[
+            Posting(
+                customer_account(organization=loan.organization, currency=loan.currency), -money
+            ),
+            Posting(bank_clearing_account(bank=loan.bank, currency=loan.currency), money),
+        ],
+        actor_label=label or "system",
+    )
+    repayment, _ = LoanRepayment.objects.get_or_create(
+        ledger_transaction=moved,
+        defaults={
+            "loan": loan,
+            "amount_minor": amount_minor,
+            "source": source,
+            "settlement": settlement,
+        },
+    )
+    return repayment
+
+
+def loan_deduct_from_settlement(*, settlement: Settlement) -> LoanRepayment | None:
+    """Take the loan's share of a settlement's net (CREDIT_REPAYMENT_SHARE_PERCENT), up to what
+    the instalments already started still need; None when nothing is owed now. Once per
+    settlement (a repeated step finds its deduction)."""
+    earlier = LoanRepayment.objects.filter(settlement=settlement).first()
+    if earlier is not None:
+        return earlier
+    with transaction.atomic():
+        loan = (
+            Loan.objects.select_for_update()
+            .filter(organization_id=settlement.organization_id, status=Loan.Status.ACTIVE)
+            .select_related("application", "organization", "bank")
+            .first()
+        )
+        if loan is None or loan.currency != settlement.currency:
+            return None
+        instalments = _due_now(loan, timezone.localdate())
+        owed = sum(i.outstanding_minor for i in instalments)
+        share = Decimal(settlement.net_minor) * loan.repayment_share_percent / 100
+        amount = min(int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP)), owed)
+        held = account_balance(
+            customer_account(organization=loan.organization, currency=loan.currency)
+        )
+        amount = min(amount, money_to_minor(held))  # never more than the balance holds
+        if amount <= 0:
+            return None
+        repayment = _repay(
+            loan,
+            amount,
+            key=f"loan-deduct:{settlement.pk}",
+            source=LoanRepayment.Source.SETTLEMENT,
+            settlement=settlement,
+            label="pipeline",
+        )
+        _allocate(loan, instalments, amount)
+    return repayment
+
+
+def loan_repay_early(*, loan: Loan, actor) -> LoanRepayment:
+    """Repay everything left from the balance: the principal still owed and the interest of
+    the instalments already started (the interest of months not yet begun is waived)."""
+    if not can_act_for(actor, loan.organization, Perm.ORGANIZATION_MANAGE):
+        raise NotAllowedError("Only the organisation's owners repay a loan.", "not_owner")
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = Loan.objects.select_for_update().select_related("application").get(pk=loan.pk)
+        if locked.status != Loan.Status.ACTIVE:
+            raise ConflictError("This loan is repaid.", "loan_repaid")
+        unpaid = list(
+            locked.instalments.select_for_update()
+            .exclude(status=Instalment.Status.PAID)
+            .order_by("number")
+        )
+        for instalment in unpaid:
+            if instalment.starts_on > today:  # not begun: its interest is waived
+                instalment.interest_minor = min(instalment.interest_minor, 0)
+                instalment.interest_minor = max(
+                    instalment.paid_minor - instalment.principal_minor, 0
+                )
+                instalment.save(update_fields=["interest_minor"])
+        owed = sum(i.outstanding_minor for i in unpaid)
+        held = account_balance(
+            customer_account(organization=locked.organization, currency=locked.currency)
+        )
+        if money_to_minor(held) < owed:
+            raise ApplicationError(
+                f"Your balance holds {held}; {money_from_minor(owed, locked.currency)} is "
+                "needed to repay the loan.",
+                "balance_short",
+            )
+        count = locked.repayments.count()
+        repayment = _repay(
+            locked,
+            owed,
+            key=f"loan-early:{locked.pk}:{count}",
+            source=LoanRepayment.Source.EARLY,
+            label=actor.email,
+        )
+        _allocate(locked, unpaid, owed)
+        locked.interest_minor = sum(i.interest_minor for i in locked.instalments.all())
+        locked.save(update_fields=["interest_minor", "updated_at"])
+    return repayment
+
+
+def instalments_overdue_sweep(*, today=None) -> int:
+    """Mark the unpaid instalments past their day overdue (beat, daily) and tell the
+    owners; returns how many became overdue."""
+    today = today or timezone.localdate()
+    due = list(
+        Instalment.objects.filter(
+            status=Instalment.Status.SCHEDULED, due_on__lt=today
+        ).select_related("loan__organization", "loan__application")
+    )
+    for instalment in due:
+        updated = Instalment.objects.filter(
+            pk=instalment.pk, status=Instalment.Status.SCHEDULED
+        ).update(status=Instalment.Status.OVERDUE)
+        if not updated:
+            continue
+        loan = instalment.loan
+        owners = Membership.objects.filter(
+            organization=loan.organization, role=Membership.Role.OWNER
+        ).values_list("user__email", flat=True)
+        email_after_commit(
+            to=list(owners),
+            subject=f"eWTP Hub: instalment {instalment.number} of loan "
+            f"{loan.application.reference} is overdue",
+            body=(
+                f"{instalment.outstanding} of instalment {instalment.number} was due on "
+                f"{instalment.due_on}. Repay it from your balance on the loan's page; until "
+                "then it lowers your credit score."
+            ),
+        )
+    return len(due)
