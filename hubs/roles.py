@@ -175,8 +175,15 @@ def navigation_for(user) -> list[NavItem]:
             "analytics:insights",
             None,
         ),
+        (
+            can(Perm.ORGANIZATION_VIEW) and bool(memberships_of(user)),
+            _("Credit"),
+            "pipeline:credit",
+            None,
+        ),
         (can(Perm.ORGANIZATIONS_OVERSEE), _("Organisations"), "hubs:organization_list", None),
         (can(Perm.DASHBOARDS_READ), _("Dashboards"), "analytics:dashboard", ["exports"]),
+        (can(Perm.ORGANIZATIONS_OVERSEE), _("Credit portfolio"), "payments:credit_portfolio", None),
         (
             can(Perm.CUSTOMS_WORKBENCH) and own_hub,
             _("Customs workbench"),

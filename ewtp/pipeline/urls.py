@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import credit_views, views
 
 app_name = "pipeline"
 
@@ -10,4 +10,5 @@ urlpatterns = [
         views.OrderTimelineView.as_view(),
         name="order_timeline",
     ),
+    path("credit/", credit_views.CreditView.as_view(), name="credit"),
 ]

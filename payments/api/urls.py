@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import payouts, statements, views
+from . import credit, payouts, statements, views
 
 urlpatterns = [
     path("payments/incoming", views.IncomingPaymentApi.as_view(), name="api-payment-incoming"),
@@ -11,6 +11,21 @@ urlpatterns = [
         name="api-payout-pain001",
     ),
     path("payouts/status", payouts.PayoutStatusApi.as_view(), name="api-payout-status"),
+    path(
+        "credit/applications/",
+        credit.CreditApplicationListApi.as_view(),
+        name="api-credit-applications",
+    ),
+    path(
+        "credit/applications/<str:reference>",
+        credit.CreditApplicationDetailApi.as_view(),
+        name="api-credit-application",
+    ),
+    path(
+        "credit/applications/<str:reference>/decision",
+        credit.CreditDecisionApi.as_view(),
+        name="api-credit-decision",
+    ),
     path("statements/", statements.BankAccountListApi.as_view(), name="api-statement-accounts"),
     path("statements/<str:currency>", statements.StatementApi.as_view(), name="api-statement"),
     path(

@@ -28,6 +28,7 @@ SME_NAV = [
     "Declarations",
     "Statement",
     "Insights",
+    "Credit",
     "Hubs and e-roads",
 ]
 NAV = {
@@ -38,6 +39,7 @@ NAV = {
         "Orders",
         "Organisations",
         "Dashboards",
+        "Credit portfolio",
         "Flights",
         "Hubs and e-roads",
     ],
@@ -49,6 +51,7 @@ NAV = {
         "Orders",
         "Organisations",
         "Dashboards",
+        "Credit portfolio",
         "Flights",
         "Hubs and e-roads",
         "Administration",
