@@ -2,6 +2,7 @@
 queries, whatever the number of facts behind them."""
 
 from .clearance import clearance_dashboard
+from .credit import credit_dashboard
 from .exports import exports_dashboard
 from .logistics import logistics_dashboard
 from .money import money_dashboard
@@ -14,6 +15,7 @@ DASHBOARDS = {
     "clearance": clearance_dashboard,
     "logistics": logistics_dashboard,
     "money": money_dashboard,
+    "credit": credit_dashboard,
 }
 
 __all__ = ["DASHBOARDS", "seller_insights"]

@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-ENGINE = "trade-record-1"
+ENGINE = "trade-record-2"  # a new version when a weight or a scale changes
 BASE = 400
 FLOOR, CEILING = 300, 850
 BANDS = [(700, "A"), (630, "B"), (560, "C"), (480, "D"), (0, "E")]
@@ -85,15 +85,15 @@ def credit_score(record: TradeRecord) -> Score:
             "history",
             "Months trading on the hub",
             f"{r.months_active}",
-            round(60 * _scale(r.months_active, 24)),
+            round(60 * _scale(r.months_active, 12)),
             60,
-            "Keep exporting: two years of history gives the full points.",
+            "Keep exporting: a year of history gives the full points.",
         ),
         Factor(
             "volume",
             "Export value, last 12 months",
             _ringgit(r.value_12m_minor),
-            round(120 * _log_scale(r.value_12m_minor, 1_000_000)),
+            round(120 * _log_scale(r.value_12m_minor, 500_000)),
             120,
             "Sell more through the hub: the value of your exports counts most.",
         ),
@@ -101,7 +101,7 @@ def credit_score(record: TradeRecord) -> Score:
             "orders",
             "Orders, last 12 months",
             f"{r.orders_12m}",
-            round(60 * _scale(r.orders_12m, 100)),
+            round(60 * _scale(r.orders_12m, 60)),
             60,
             "Many orders show steady demand: each one adds.",
         ),

@@ -19,7 +19,7 @@ from tests import factories
 from tests.conftest import issue_token
 
 pytestmark = pytest.mark.django_db
-DASHBOARDS = ["exports", "participation", "clearance", "logistics", "money"]
+DASHBOARDS = ["exports", "participation", "clearance", "logistics", "money", "credit"]
 
 
 def trade(journey, orders: int = 2, flight=None) -> list[Order]:
@@ -176,3 +176,27 @@ def test_dashboards_cost_the_same_queries_whatever_the_volume(journey, officer):
         with CaptureQueriesContext(connection) as captured:
             page(officer, f"/dashboards/{key}/")
         assert len(captured) == few[key], key
+
+
+def test_credit_lines_by_band(journey, officer):
+    from moneyed import Money
+
+    from payments.services.credit import CreditRequest, credit_apply, credit_score_record
+    from payments.services.loans import instalments_overdue_sweep, loan_draw
+    from tests.payments.test_loans import GOOD
+
+    lender = factories.api_client(kind="bank", name="Lender", scopes=["credit:write"]).client
+    seller = journey.world.seller
+    stored = credit_score_record(organization=seller, record=GOOD, trigger="test")
+    application = credit_apply(
+        organization=seller,
+        stored=stored,
+        request=CreditRequest(Money("3000", "MYR"), 3, lender.pk, consent=True),
+        actor=None,
+    )
+    loan_draw(application=application, actor=None)
+    instalments_overdue_sweep(today=timezone.localdate() + timedelta(days=31))
+    (row,) = table(page(officer, "/dashboards/credit/"), "by_band").rows
+    assert row == (stored.band, 1, 300_000, 300_000, 100, 1)
+    (decided,) = table(page(officer, "/dashboards/credit/"), "applications").rows
+    assert decided == (stored.band, 1, 0, 0)

@@ -85,8 +85,8 @@ def test_the_score_explains_itself_and_is_the_same_from_the_same_record():
     score = credit_score(record)
     assert score == credit_score(TradeRecord(**record.as_json()))
     by_code = {f.code: f for f in score.factors}
-    assert by_code["history"].points == 45  # 18 of 24 months × 60
-    assert by_code["orders"].points == 60  # 100 orders or more
+    assert by_code["history"].points == 60  # a year or more
+    assert by_code["orders"].points == 60  # 60 orders or more
     assert by_code["customs"].points == -5
     assert all(f.hint for f in score.factors)
     assert score.score == 400 + sum(f.points for f in score.factors)

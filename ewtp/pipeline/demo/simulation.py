@@ -25,6 +25,7 @@ from decimal import Decimal
 
 import time_machine
 from django.db import transaction
+from django.db.models import Count
 from moneyed import Money
 
 from customs.models import Declaration
@@ -54,6 +55,7 @@ from logistics.services.floor import (
 )
 from logistics.services.parcels import ParcelRequest, parcel_create
 from payments.models import Payout
+from payments.services.credit import CreditRequest, credit_apply, credit_offer_of
 from payments.services.escrow import (
     dispute_open,
     dispute_resolve,
@@ -62,8 +64,10 @@ from payments.services.escrow import (
     seller_share_held,
 )
 from payments.services.intents import BankTransfer, payment_receive
+from payments.services.loans import loan_draw
 from payments.services.payouts import payout_status_report, payouts_batch
 
+from ..credit_record import credit_score_refresh, credit_scores_nightly
 from .world import DEMO_DOMAIN, World
 
 logger = logging.getLogger(__name__)
@@ -156,12 +160,14 @@ class Simulation:
         span = (self.end - self.start) / max(orders, 1)
         for n in range(orders):
             self.at(self.start + span * n + span * self.random.random(), self.place, n, orders)
+        self.at(self.start + (self.end - self.start) * 0.55, self.credit_story)
         tick = self.start
         while tick <= self.end:  # the beat's sweeps, as often as in production
             self.at(tick, self.sweep_hourly)
             if tick.hour == 10:
                 self.at(tick, self.sweep_daily)
             tick += timedelta(hours=1)
+        self.at(self.end, credit_scores_nightly)  # every seller's score, as the night computes it
         while self.queue:
             moment = heapq.heappop(self.queue)
             self.now = moment.at
@@ -417,6 +423,34 @@ class Simulation:
             reason="Photos show 30 % of the goods damaged in transit: 70 % to the seller.",
             seller_share=Money(share.amount.quantize(Decimal("0.01")), share.currency),
         )
+
+    # --- credit ------------------------------------------------------------------------------
+
+    def credit_story(self) -> None:
+        """Every seller with an offer by then applies for a line with the partner bank:
+        standard cases are approved at once and drawn (the later settlements repay them),
+        the others wait for the bank's decision over the API."""
+        sellers = (
+            Organization.objects.filter(kyc_status="approved", sales__status="settled")
+            .annotate(settled=Count("sales"))
+            .order_by("-settled", "pk")
+        )
+        for organization in sellers:
+            stored = credit_score_refresh(organization=organization, trigger="nightly")
+            offer = credit_offer_of(stored=stored, organization=organization)
+            if offer is None:
+                continue
+            amount = min(offer.limit_minor, 1_000_000)  # up to RM 10,000
+            application = credit_apply(
+                organization=organization,
+                stored=stored,
+                request=CreditRequest(
+                    Money(amount, "MYR") / 100, offer.tenor_months, self.world.bank.pk, True
+                ),
+                actor=_owner(organization),
+            )
+            if application.status == "approved":
+                loan_draw(application=application, actor=_owner(organization))
 
     # --- the bank's side of payouts ------------------------------------------------------------
 

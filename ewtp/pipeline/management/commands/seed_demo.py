@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--orders", type=int, default=150, help="orders to simulate (150)")
-        parser.add_argument("--days", type=int, default=90, help="days of trade to simulate (90)")
+        parser.add_argument("--days", type=int, default=180, help="days of trade to simulate (180)")
         parser.add_argument("--seed", type=int, default=2017, help="the simulation's dice")
 
     def handle(self, *args, orders, days, seed, **options):
