@@ -38,6 +38,8 @@ EVENTS = {
     "declaration.status": "A customs declaration of yours or of your orders changed status.",
     "order.milestone": "An order of yours reached a milestone: paid, cleared, departed, "
     "arrived, delivered or refunded (channels).",
+    "credit_application.received": "An SME applied for credit and chose you to see it "
+    "(banks): read it under /api/v1/credit/applications/.",
 }
 
 

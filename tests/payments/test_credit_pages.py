@@ -155,6 +155,14 @@ def test_no_bank_reads_an_application_it_was_not_given(api, kul):
 
 
 def test_the_bank_decides_a_pending_application_with_reasons(api, kul, lender, settings):
+    from ewtp.common.models import WebhookDelivery
+    from ewtp.common.webhooks import webhook_endpoint_create
+
+    webhook_endpoint_create(
+        api_client=lender.client,
+        url="https://lender.example/hooks",
+        events=["credit_application.received"],
+    )
     settings.CREDIT_AUTO_APPROVE_LIMIT = 1000
     organization = factories.SellerFactory()
     stored = credit_score_record(organization=organization, record=GOOD, trigger="test")
@@ -164,6 +172,8 @@ def test_the_bank_decides_a_pending_application_with_reasons(api, kul, lender, s
         request=CreditRequest(Money("3000", "MYR"), 3, lender.client.pk, consent=True),
         actor=None,
     )
+    hook = WebhookDelivery.objects.get(event="credit_application.received")
+    assert hook.payload == {"reference": application.reference, "status": "pending"}
     token = issue_token(api, lender).json()["access_token"]
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     pending = api.get("/api/v1/credit/applications/?status=pending", **auth).json()["results"]
