@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from hubs.models import Hub, Organization
 
 MAX_DAYS = 366 * 5
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # the trade this hub can have seen
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ class FilterForm(forms.Form):
         defaults = default_filters()
         start = data.get("date_from") or defaults.date_from
         end = data.get("date_to") or defaults.date_to
+        if not (EARLIEST <= start <= LATEST and EARLIEST <= end <= LATEST):
+            raise forms.ValidationError(_("Choose dates between 2000 and 2100."))
         if start > end:
             raise forms.ValidationError(_("The period starts after it ends."))
         if (end - start).days > MAX_DAYS:

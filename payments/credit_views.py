@@ -2,13 +2,15 @@
 officers' credit portfolio."""
 
 from django.contrib import messages
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Greatest
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from ewtp.common.errors import ApplicationError
+from ewtp.common.money import money_from_minor
 from hubs.roles import OrganizationMixin, Perm, PermissionRequiredMixin, can_act_for
 
 from .models import CreditApplication, Instalment, Loan
@@ -51,7 +53,9 @@ class LoanView(OrganizationMixin, TemplateView):
             loan=loan,
             instalments=instalments,
             repayments=list(loan.repayments.all()),
-            outstanding=sum(i.outstanding_minor for i in instalments) / 100,
+            outstanding=money_from_minor(
+                sum(i.outstanding_minor for i in instalments), loan.currency
+            ),
             may_repay=loan.status == Loan.Status.ACTIVE
             and can_act_for(self.request.user, self.organization, Perm.ORGANIZATION_MANAGE),
             **kwargs,
@@ -76,8 +80,12 @@ class CreditPortfolioView(PermissionRequiredMixin, TemplateView):
                     - F("instalments__paid_minor"),
                     filter=unpaid,
                 ),
+                # what is paid of an instalment meets its interest first, then its principal
                 principal_owed=Sum(
-                    F("instalments__principal_minor") - F("instalments__paid_minor"),
+                    F("instalments__principal_minor")
+                    - Greatest(
+                        F("instalments__paid_minor") - F("instalments__interest_minor"), Value(0)
+                    ),
                     filter=unpaid,
                 ),
                 overdue=Count("instalments", filter=Q(instalments__status="overdue")),

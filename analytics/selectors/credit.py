@@ -3,7 +3,8 @@ and what is overdue, by the score band each line was granted on."""
 
 from collections import defaultdict
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
 from payments.models import CreditApplication, Instalment, Loan
@@ -35,8 +36,10 @@ def credit_dashboard(filters: Filters) -> Dashboard:
         for row in Instalment.objects.filter(loan__in=loans)
         .values("loan__application__score__band")
         .annotate(
+            # what is paid of an instalment meets its interest first, then its principal
             owed=Sum(
-                F("principal_minor") - F("paid_minor"), filter=~Q(status=Instalment.Status.PAID)
+                F("principal_minor") - Greatest(F("paid_minor") - F("interest_minor"), Value(0)),
+                filter=~Q(status=Instalment.Status.PAID),
             ),
             overdue=Count("id", filter=Q(status=Instalment.Status.OVERDUE)),
         )

@@ -18,16 +18,16 @@ def customs_decision_count(*, declaration_id: int, status: str) -> None:
     )
     order = declaration.order
     side = "export" if declaration.regime.endswith("_EXPORT") else "import"
-    reason = ""
-    if status != Declaration.Status.RELEASED:  # a release needs no reason in the table
-        step = (
-            DeclarationTransition.objects.filter(declaration=declaration, to_status=status)
-            .order_by("-created_at", "-id")
-            .first()
-        )
-        reason = (step.public_reason if step else "")[:200]
+    step = (
+        DeclarationTransition.objects.filter(declaration=declaration, to_status=status)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    # a release needs no reason in the table
+    reason = (step.public_reason if step and status != "released" else "")[:200]
+    decided = step.created_at if step else timezone.now()  # the decision's day, not delivery's
     key = (
-        timezone.localdate(),
+        timezone.localtime(decided).date(),
         side,
         declaration.hub.code,
         order.origin_hub.code if order else declaration.hub.code,

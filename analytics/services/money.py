@@ -44,6 +44,15 @@ def _measures(tx_kind: str, account_kind: str, amount: int) -> list[tuple[str, i
     return []
 
 
+def _settled(rows: list, *, at: int, cutoff) -> list:
+    """The rows in id order up to the first one younger than the cutoff: the watermark only
+    ever passes rows that are certainly committed, and never one it has not counted."""
+    for index, row in enumerate(rows):
+        if row[at] > cutoff:
+            return rows[:index]
+    return rows
+
+
 def money_rollup_catch_up(*, now=None) -> int:
     """Count the ledger entries and conversions written since the last catch-up; returns how
     many rows were counted."""
@@ -55,7 +64,7 @@ def _entries(cutoff) -> int:
     with transaction.atomic():
         mark, _ = RollupWatermark.objects.select_for_update().get_or_create(name="ledger")
         rows = list(
-            Entry.objects.filter(pk__gt=mark.last_id, created_at__lte=cutoff)
+            Entry.objects.filter(pk__gt=mark.last_id)
             .order_by("pk")
             .values_list(
                 "pk",
@@ -72,6 +81,7 @@ def _entries(cutoff) -> int:
                 "account__organization__sector",
             )[:BATCH]
         )
+        rows = _settled(rows, at=1, cutoff=cutoff)
         if not rows:
             return 0
         totals: dict = defaultdict(int)
@@ -96,9 +106,7 @@ def _conversions(cutoff) -> int:
     with transaction.atomic():
         mark, _ = RollupWatermark.objects.select_for_update().get_or_create(name="fx")
         rows = list(
-            FxConversion.objects.filter(
-                pk__gt=mark.last_id, ledger_transaction__created_at__lte=cutoff
-            )
+            FxConversion.objects.filter(pk__gt=mark.last_id)
             .order_by("pk")
             .values_list(
                 "pk",
@@ -109,6 +117,7 @@ def _conversions(cutoff) -> int:
                 "to_minor",
             )[:BATCH]
         )
+        rows = _settled(rows, at=1, cutoff=cutoff)
         if not rows:
             return 0
         totals: dict = defaultdict(lambda: [0, 0, 0])

@@ -118,7 +118,10 @@ def rollups_move(*, removed: list[TradeFact], added: list[TradeFact]) -> int:
                         row[name] += sign * amount
     written = 0
     by_model: dict[type, list] = defaultdict(list)
-    for (model, key), measures in deltas.items():
+    # in one order (model, then key): two rebuilds touching the same rows never deadlock
+    for (model, key), measures in sorted(
+        deltas.items(), key=lambda item: (item[0][0].__name__, item[0][1])
+    ):
         if any(measures.values()):
             by_model[model].append((key, dict(measures), labels.get((model, key), {})))
     for model, rows in by_model.items():

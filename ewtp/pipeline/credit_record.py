@@ -67,10 +67,14 @@ def trade_record(*, organization: Organization, now=None) -> TradeRecord:
         Q(measured_weight_kg__gt=F("declared_weight_kg") * (1 + tolerance))
         | Q(measured_weight_kg__lt=F("declared_weight_kg") * (1 - tolerance))
     )
+    # only instalments whose day has come count for or against: repaying a loan early does
+    # not earn a history of instalments met
+    today = now.date()
+    fell_due = Q(due_on__lte=today)
     instalments = Instalment.objects.filter(loan__organization=organization).aggregate(
-        on_time=Count("id", filter=Q(status=Instalment.Status.PAID, late=False)),
-        late=Count("id", filter=Q(status=Instalment.Status.PAID, late=True)),
-        overdue=Count("id", filter=Q(status=Instalment.Status.OVERDUE)),
+        on_time=Count("id", filter=fell_due & Q(status=Instalment.Status.PAID, late=False)),
+        late=Count("id", filter=fell_due & Q(status=Instalment.Status.PAID, late=True)),
+        overdue=Count("id", filter=Q(due_on__lt=today) & ~Q(status=Instalment.Status.PAID)),
         owed=Sum(
             F("principal_minor") + F("interest_minor") - F("paid_minor"),
             filter=~Q(status=Instalment.Status.PAID),

@@ -81,6 +81,8 @@ class CreditView(OrganizationMixin, TemplateView):
 
     def _apply(self, request):
         stored = credit_score_latest(organization=self.organization)
+        if stored is None:  # never scored (a form posted from elsewhere): score it first
+            stored = credit_score_refresh(organization=self.organization, trigger="on demand")
         offer = credit_offer_of(stored=stored, organization=self.organization) if stored else None
         form = ApplicationForm(
             request.POST, tenor=offer.tenor_months if offer else 1, banks=credit_banks()

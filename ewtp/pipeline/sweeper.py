@@ -22,6 +22,7 @@ from hubs.events import OrderPlaced
 from hubs.models import Order, OrderTransition, User
 from payments.events import OrderPaid
 from payments.models import PaymentIntent, Payout, Settlement
+from payments.services.loans import loan_deduct_from_settlement
 from payments.services.payouts import settlement_pay_out
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,8 @@ def _redrive_export_declaration(order: Order) -> None:
 
 def _redrive_payout(order: Order) -> None:
     settlement = Settlement.objects.filter(order=order).first()
-    if settlement is not None:
+    if settlement is not None:  # step 8 as a whole: the loan's share first, then the rest
+        loan_deduct_from_settlement(settlement=settlement)
         settlement_pay_out(settlement=settlement)
 
 

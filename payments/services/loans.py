@@ -123,7 +123,12 @@ def _allocate(loan: Loan, instalments: list[Instalment], amount_minor: int) -> N
         instalment.paid_minor += paid
         amount_minor -= paid
         if instalment.outstanding_minor == 0:
-            instalment.late = instalment.late or instalment.status == Instalment.Status.OVERDUE
+            # late when met after its day, whether or not the overdue sweep ran meanwhile
+            instalment.late = (
+                instalment.late
+                or instalment.status == Instalment.Status.OVERDUE
+                or timezone.localdate() > instalment.due_on
+            )
             instalment.status = Instalment.Status.PAID
             instalment.paid_at = now
         instalment.save(update_fields=["paid_minor", "status", "paid_at", "late"])
@@ -147,7 +152,7 @@ def _repay(loan: Loan, amount_minor: int, *, key: str, source: str, settlement=N
         ],
         actor_label=label or "system",
     )
-    repayment, _ = LoanRepayment.objects.get_or_create(
+    repayment, created = LoanRepayment.objects.get_or_create(
         ledger_transaction=moved,
         defaults={
             "loan": loan,
@@ -156,7 +161,7 @@ def _repay(loan: Loan, amount_minor: int, *, key: str, source: str, settlement=N
             "settlement": settlement,
         },
     )
-    return repayment
+    return repayment, created
 
 
 def loan_deduct_from_settlement(*, settlement: Settlement) -> LoanRepayment | None:
@@ -175,6 +180,9 @@ def loan_deduct_from_settlement(*, settlement: Settlement) -> LoanRepayment | No
         )
         if loan is None or loan.currency != settlement.currency:
             return None
+        earlier = LoanRepayment.objects.filter(settlement=settlement).first()
+        if earlier is not None:  # deducted while this one waited for the loan's lock
+            return earlier
         instalments = _due_now(loan, timezone.localdate())
         owed = sum(i.outstanding_minor for i in instalments)
         share = Decimal(settlement.net_minor) * loan.repayment_share_percent / 100
@@ -185,7 +193,7 @@ def loan_deduct_from_settlement(*, settlement: Settlement) -> LoanRepayment | No
         amount = min(amount, money_to_minor(held))  # never more than the balance holds
         if amount <= 0:
             return None
-        repayment = _repay(
+        repayment, created = _repay(
             loan,
             amount,
             key=f"loan-deduct:{settlement.pk}",
@@ -193,7 +201,8 @@ def loan_deduct_from_settlement(*, settlement: Settlement) -> LoanRepayment | No
             settlement=settlement,
             label="pipeline",
         )
-        _allocate(loan, instalments, amount)
+        if created:  # an earlier posting of the same key was allocated when it was made
+            _allocate(loan, instalments, amount)
     return repayment
 
 
@@ -230,14 +239,15 @@ def loan_repay_early(*, loan: Loan, actor) -> LoanRepayment:
                 "balance_short",
             )
         count = locked.repayments.count()
-        repayment = _repay(
+        repayment, created = _repay(
             locked,
             owed,
             key=f"loan-early:{locked.pk}:{count}",
             source=LoanRepayment.Source.EARLY,
             label=actor.email,
         )
-        _allocate(locked, unpaid, owed)
+        if created:
+            _allocate(locked, unpaid, owed)
         locked.interest_minor = sum(i.interest_minor for i in locked.instalments.all())
         locked.save(update_fields=["interest_minor", "updated_at"])
     return repayment
@@ -268,8 +278,8 @@ def instalments_overdue_sweep(*, today=None) -> int:
             f"{loan.application.reference} is overdue",
             body=(
                 f"{instalment.outstanding} of instalment {instalment.number} was due on "
-                f"{instalment.due_on}. Repay it from your balance on the loan's page; until "
-                "then it lowers your credit score."
+                f"{instalment.due_on}. Your next settlements repay it, or repay the loan from "
+                "your balance on the loan's page; until then it lowers your credit score."
             ),
         )
     return len(due)

@@ -121,6 +121,10 @@ def test_bad_filters_are_explained_and_show_the_defaults(officer):
     assert response.status_code == 200
     assert "two-letter country code" in response.content.decode()
     assert page(officer, "/dashboards/nothing/").status_code == 404
+    for odd in ("date_from=9999-12-01&date_to=9999-12-31", "date_from=0001-01-01"):
+        response = page(officer, f"/dashboards/money/?{odd}")
+        assert response.status_code == 200
+        assert "between 2000 and 2100" in response.content.decode()
 
 
 def test_only_officers_see_the_zones_dashboards_and_a_seller_its_own(journey, officer):

@@ -40,6 +40,8 @@ def test_sme_owner_signs_in_and_sees_the_organisation(page, sme_owner):
         "Orders",
         "Declarations",
         "Statement",
+        "Insights",
+        "Credit",
         "Hubs and e-roads",
     ]
 

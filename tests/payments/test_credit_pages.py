@@ -186,3 +186,14 @@ def test_the_bank_decides_a_pending_application_with_reasons(api, kul, lender, s
     done = api.post(url, {"decision": "approve", "reasons": ["Steady"]}, format="json", **auth)
     assert done.status_code == 200 and done.json()["status"] == "approved"
     assert done.json()["decided_by"] == "Lender"
+
+
+def test_an_application_posted_before_any_score_is_scored_first(seller, lender):
+    _organization, owner, _staff = seller
+    response = signed_in(owner).post(
+        "/credit/",
+        {"action": "apply", "amount": "5000", "tenor_months": "1", "bank": lender.client.pk,
+         "consent": "on"},
+    )  # fmt: skip
+    assert response.status_code == 200  # no trade, no offer: the page says so
+    assert CreditScore.objects.count() == 1 and not CreditApplication.objects.exists()

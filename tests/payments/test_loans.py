@@ -150,7 +150,7 @@ def test_an_unpaid_instalment_becomes_overdue_and_lowers_the_next_score(
     assert loan.instalments.get(number=1).status == "overdue"
     from ewtp.pipeline.credit_record import trade_record
 
-    record = trade_record(organization=organization)
+    record = trade_record(organization=organization, now=timezone.now() + timedelta(days=31))
     assert record.instalments_overdue == 1 and record.debt_minor == 306_000
     # a sale pays part of what is due; the owners repay the rest early from the balance
     with time_machine.travel(timezone.now() + timedelta(days=35)):
@@ -220,3 +220,20 @@ def test_no_offer_for_a_weak_record_and_no_second_open_application(seller, banks
     with pytest.raises(ApplicationError, match="open already"):
         apply(organization, owner, lender)
     assert Instalment.objects.count() == 0
+
+
+def test_repaying_at_once_earns_no_history_of_instalments_met(
+    seller, banks, hgh, django_capture_on_commit_callbacks
+):
+    from ewtp.pipeline.credit_record import trade_record
+
+    organization, owner = seller
+    payer, lender = banks
+    loan = loan_draw(application=apply(organization, owner, lender), actor=owner)
+    settle(organization, hgh, payer, "5000.00", django_capture_on_commit_callbacks)
+    loan_repay_early(loan=loan, actor=owner)
+    soon = trade_record(organization=organization, now=timezone.now() + timedelta(days=1))
+    assert (soon.instalments_on_time, soon.instalments_late) == (0, 0)  # none fell due yet
+    later = trade_record(organization=organization, now=timezone.now() + timedelta(days=100))
+    assert (later.instalments_on_time, later.instalments_late) == (3, 0)  # each met in time
+    assert Loan.objects.get(pk=loan.pk).status == "repaid"
