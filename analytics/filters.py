@@ -34,10 +34,6 @@ class Filters:
     def rest(self) -> tuple[str, str, str]:
         return self.hub, self.destination, self.sector
 
-    def rollup(self, day_field: str = "day") -> dict:
-        """The filters as lookups on a daily rollup's fields."""
-        return self.between(day_field, self.date_from, self.date_to)
-
     def months(self, month_field: str = "month") -> dict:
         """The filters as lookups on a monthly rollup: every month the period touches."""
         return self.between(month_field, self.date_from.replace(day=1), self.date_to)
@@ -61,7 +57,12 @@ class Filters:
         return (first, last), days
 
     def between(self, field: str, start: date, end: date) -> dict:
-        lookups = {f"{field}__gte": start, f"{field}__lte": end}
+        """Lookups on a rollup: ``field`` from ``start`` to ``end``, and the dimensions."""
+        return {f"{field}__gte": start, f"{field}__lte": end, **self.dimensions()}
+
+    def dimensions(self) -> dict:
+        """The hub, destination and sector filters as lookups on a rollup's fields."""
+        lookups = {}
         if self.hub:
             lookups["origin_hub"] = self.hub
         if self.destination:

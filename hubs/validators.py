@@ -134,6 +134,12 @@ _CN_RESIDENT_ID = re.compile(r"^[0-9]{17}[0-9X]$")
 _CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
+def cn_resident_id_check_character(first17: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of a resident ID's first 17 digits."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _CN_ID_WEIGHTS, strict=True))
+    return "10X98765432"[total % 11]
+
+
 def cn_resident_id_clean(raw: str) -> str:
     value = re.sub(r"\s+", "", raw or "").upper()
     if not _CN_RESIDENT_ID.match(value):
@@ -141,10 +147,7 @@ def cn_resident_id_clean(raw: str) -> str:
             _("A resident identity card number has 17 digits and a check digit or X."),
             code="cn_id_format",
         )
-    total = sum(
-        int(digit) * weight for digit, weight in zip(value[:17], _CN_ID_WEIGHTS, strict=True)
-    )
-    if "10X98765432"[total % 11] != value[17]:
+    if cn_resident_id_check_character(value[:17]) != value[17]:
         raise ValidationError(
             _("This identity card number fails its check digit: please re-type it."),
             code="cn_id_check",

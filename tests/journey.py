@@ -23,6 +23,7 @@ from customs.services.tariff import tariff_load_bundled
 from ewtp.common.models import ApiClient, OutboxEvent
 from hubs.models import ERoad, Hub, Order, Organization, Product, User
 from hubs.services.orders import Consumer, LineRequest, OrderRequest, order_place
+from hubs.validators import cn_resident_id_check_character
 from logistics.models import Carrier, Facility, Flight, Parcel
 from logistics.services.consolidation import consolidate
 from logistics.services.flights import carriers_load, flights_advance
@@ -117,9 +118,7 @@ def world_build(*, pieces: int = 100, kg: Decimal = Decimal("500"), stock: int =
 def resident_id(n: int) -> str:
     """A well-formed Chinese resident ID (GB 11643 check character), one per ``n``."""
     first17 = f"3301{n:013d}"
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(digit) * weight for digit, weight in zip(first17, weights, strict=True))
-    return first17 + "10X98765432"[total % 11]
+    return first17 + cn_resident_id_check_character(first17)
 
 
 def until(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:

@@ -123,7 +123,7 @@ def _breakdown(key, title, label, summaries, customs_only=False) -> Table:
 
 def _customs_tables(filters: Filters) -> list[Table]:
     decided = CustomsDay.objects.filter(
-        day__gte=filters.date_from, day__lte=filters.date_to, **_hub_filters(filters)
+        **filters.between("day", filters.date_from, filters.date_to)
     )
     mix = (
         decided.filter(status__in=["released", "rejected"])
@@ -176,14 +176,3 @@ def _customs_tables(filters: Filters) -> list[Table]:
             "none",
         ),
     ]
-
-
-def _hub_filters(filters: Filters) -> dict:
-    lookups = {}
-    if filters.hub:
-        lookups["origin_hub"] = filters.hub
-    if filters.destination:
-        lookups["destination_country"] = filters.destination
-    if filters.sector:
-        lookups["sector"] = filters.sector
-    return lookups

@@ -21,20 +21,9 @@ MEASURES = [
 ]
 
 
-def _dimensions(filters: Filters) -> dict:
-    lookups = {}
-    if filters.hub:
-        lookups["origin_hub"] = filters.hub
-    if filters.destination:
-        lookups["destination_country"] = filters.destination
-    if filters.sector:
-        lookups["sector"] = filters.sector
-    return lookups
-
-
 def money_dashboard(filters: Filters) -> Dashboard:
-    dims = _dimensions(filters)
-    period = MoneyDay.objects.filter(day__gte=filters.date_from, day__lte=filters.date_to, **dims)
+    dims = filters.dimensions()
+    period = MoneyDay.objects.filter(**filters.between("day", filters.date_from, filters.date_to))
     sums = {
         (row["measure"], row["currency"]): row["amount"]
         for row in period.values("measure", "currency").annotate(amount=Sum("amount_minor"))

@@ -42,6 +42,7 @@ from hubs.services.orders import (
     orders_expire,
 )
 from hubs.services.organizations import organization_update
+from hubs.validators import cn_resident_id_check_character
 from logistics.models import Flight, Parcel
 from logistics.services.consolidation import consolidate
 from logistics.services.flights import flight_cancel, flights_advance
@@ -521,9 +522,7 @@ def _owner(organization: Organization) -> User:
 def resident_id(n: int) -> str:
     """A well-formed Chinese resident ID (GB 11643 check character) per demo consumer."""
     first17 = f"330106{19800101 + n % 28 + (n // 28 % 12) * 100:08d}{n % 1000:03d}"
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(digit) * weight for digit, weight in zip(first17, weights, strict=True))
-    return first17 + "10X98765432"[total % 11]
+    return first17 + cn_resident_id_check_character(first17)
 
 
 def simulation_window(*, days: int, now: datetime) -> tuple[datetime, datetime]:

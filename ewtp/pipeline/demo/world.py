@@ -364,9 +364,6 @@ class World:
     passwords: dict[str, str] = field(default_factory=dict)
     issued: list = field(default_factory=list)  # API credentials, secrets renewed
 
-    def user(self, email: str) -> User:
-        return User.objects.get(email=email)
-
 
 def world_build(*, first_day: date, days: int) -> World:
     """Everything but the orders; flights from ``first_day`` for ``days`` days."""
