@@ -14,24 +14,9 @@ bulk, and outnumber everything else.
 from django.db import models
 
 # the keys of the rollups: one row per distinct value of these
-EXPORT_DAY_KEY = (
-    "day",
-    "origin_hub",
-    "destination_country",
-    "hs_chapter",
-    "sector",
-    "size",
-    "kind",
-)
-EXPORT_MONTH_KEY = (
-    "month",
-    "origin_hub",
-    "destination_country",
-    "hs_chapter",
-    "sector",
-    "size",
-    "kind",
-)
+EXPORT_DIMENSIONS = ("origin_hub", "destination_country", "hs_chapter", "sector", "size", "kind")
+EXPORT_DAY_KEY = ("day", *EXPORT_DIMENSIONS)
+EXPORT_MONTH_KEY = ("month", *EXPORT_DIMENSIONS)
 PRODUCT_MONTH_KEY = ("month", "origin_hub", "destination_country", "sector", "product_id")
 SELLER_MONTH_KEY = ("month", "seller_id", "origin_hub", "destination_country", "sector", "size")
 CUSTOMS_DAY_KEY = (
@@ -135,11 +120,19 @@ class TradeFact(models.Model):
         return f"{self.order_reference}/{self.line_no}"
 
 
-class ExportDay(models.Model):
-    """Exports per day (the day the goods left) and every dimension the dashboards filter or
-    group by. ``orders`` counts each order once, on its first line's row."""
+class Rollup(models.Model):
+    """A rollup row: its KEY names the fields that make it one row, and what it shows."""
 
-    day = models.DateField()
+    KEY: tuple = ()
+
+    class Meta:
+        abstract = True
+
+
+class Exports(Rollup):
+    """The dimensions and measures of the export rollups, by day or by month. ``orders``
+    counts each order once, on its first line's row."""
+
     origin_hub = models.CharField(max_length=3)
     destination_country = models.CharField(max_length=2)
     hs_chapter = models.CharField(max_length=2)
@@ -152,6 +145,15 @@ class ExportDay(models.Model):
     weight_g = models.BigIntegerField(default=0)
     value_myr_minor = models.BigIntegerField(default=0)
     value_usd_minor = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ExportDay(Exports):
+    """Exports per day (the day the goods left)."""
+
+    day = models.DateField()
 
     KEY = EXPORT_DAY_KEY
 
@@ -159,38 +161,20 @@ class ExportDay(models.Model):
         constraints = [models.UniqueConstraint(fields=EXPORT_DAY_KEY, name="export_day_key")]
         # a dashboard reads a date range, then groups: the key's leading day serves it
 
-    def __str__(self):
-        return " ".join(str(getattr(self, name)) for name in self.KEY)
 
-
-class ExportMonth(models.Model):
-    """ExportDay by month, with the same dimensions: a period made of whole months (and the
-    current month to date) reads twelve rows where the days would be hundreds."""
+class ExportMonth(Exports):
+    """ExportDay by month: a period made of whole months (and the current month to date)
+    reads twelve rows where the days would be hundreds."""
 
     month = models.DateField()  # the first of the month
-    origin_hub = models.CharField(max_length=3)
-    destination_country = models.CharField(max_length=2)
-    hs_chapter = models.CharField(max_length=2)
-    sector = models.CharField(max_length=20)
-    size = models.CharField(max_length=10)
-    kind = models.CharField(max_length=3)
-    orders = models.BigIntegerField(default=0)
-    lines = models.BigIntegerField(default=0)
-    quantity = models.BigIntegerField(default=0)
-    weight_g = models.BigIntegerField(default=0)
-    value_myr_minor = models.BigIntegerField(default=0)
-    value_usd_minor = models.BigIntegerField(default=0)
 
     KEY = EXPORT_MONTH_KEY
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=EXPORT_MONTH_KEY, name="export_month_key")]
 
-    def __str__(self):
-        return " ".join(str(getattr(self, name)) for name in self.KEY)
 
-
-class ProductMonth(models.Model):
+class ProductMonth(Rollup):
     """Exports per month and product: the top products table."""
 
     month = models.DateField()  # the first of the month
@@ -208,11 +192,8 @@ class ProductMonth(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=PRODUCT_MONTH_KEY, name="product_month_key")]
 
-    def __str__(self):
-        return " ".join(str(getattr(self, name)) for name in self.KEY)
 
-
-class SellerMonth(models.Model):
+class SellerMonth(Rollup):
     """Each seller's exports per month: participation (first, repeat, active, new sellers),
     the share of value by size, and the seller's own page."""
 
@@ -231,11 +212,8 @@ class SellerMonth(models.Model):
         constraints = [models.UniqueConstraint(fields=SELLER_MONTH_KEY, name="seller_month_key")]
         indexes = [models.Index(fields=["seller_id", "month"], name="seller_month_seller_idx")]
 
-    def __str__(self):
-        return " ".join(str(getattr(self, name)) for name in self.KEY)
 
-
-class StageMonth(models.Model):
+class StageMonth(Rollup):
     """How long the stages of clearance and transport took: a histogram per month the stage
     ended, stage, the filter dimensions and one breakdown (the lane; or the HS chapter, for
     the headline stages), with bucket counts (a quarter-octave of minutes each) from which
@@ -262,11 +240,8 @@ class StageMonth(models.Model):
             models.Index(fields=["breakdown", "month"], name="stage_month_read_idx"),
         ]
 
-    def __str__(self):
-        return " ".join(str(getattr(self, name)) for name in self.KEY)
 
-
-class CustomsDay(models.Model):
+class CustomsDay(Rollup):
     """Customs decisions per day: releases, holds and rejections by hub, lane and the reason
     customs gave (as the declarant reads it), for the lane mix and the holds and rejections
     table. Counted once per decision: the outbox delivers each decision to it exactly once."""
@@ -287,9 +262,6 @@ class CustomsDay(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=CUSTOMS_DAY_KEY, name="customs_day_key")]
 
-    def __str__(self):
-        return " ".join(str(getattr(self, name)) for name in self.KEY)
-
 
 class RollupWatermark(models.Model):
     """How far a rollup fed from an append-only table (ledger entries, conversions) has read:
@@ -302,7 +274,7 @@ class RollupWatermark(models.Model):
         return f"{self.name} {self.last_id}"
 
 
-class MoneyDay(models.Model):
+class MoneyDay(Rollup):
     """The ledger per day and measure (paid into escrow, released, refunded, duties paid,
     escrow's net movement, payouts sent and returned, fees), in each currency, with the hub,
     destination and sector the money belongs to where it has one."""
@@ -320,11 +292,8 @@ class MoneyDay(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=MONEY_DAY_KEY, name="money_day_key")]
 
-    def __str__(self):
-        return " ".join(str(getattr(self, name)) for name in self.KEY)
 
-
-class FxDay(models.Model):
+class FxDay(Rollup):
     """Currency conversions per day and pair: what was sold and bought."""
 
     day = models.DateField()
@@ -338,6 +307,3 @@ class FxDay(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=FX_DAY_KEY, name="fx_day_key")]
-
-    def __str__(self):
-        return " ".join(str(getattr(self, name)) for name in self.KEY)

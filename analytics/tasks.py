@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services.money import money_rollup_catch_up
+from .services.money import money_rollup_catch_up_all
 
 BATCHES_PER_RUN = 20  # a backlog (after downtime) is worked off over a few runs
 
@@ -10,10 +10,4 @@ BATCHES_PER_RUN = 20  # a backlog (after downtime) is worked off over a few runs
 @shared_task
 def money_rollup_task() -> int:
     """Count what the ledger wrote since the last run (beat, every minute)."""
-    counted = 0
-    for _ in range(BATCHES_PER_RUN):
-        batch = money_rollup_catch_up()
-        counted += batch
-        if not batch:
-            break
-    return counted
+    return money_rollup_catch_up_all(batches=BATCHES_PER_RUN)

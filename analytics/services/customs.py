@@ -11,11 +11,9 @@ from .rollups import upsert_rows
 def customs_decision_count(*, declaration_id: int, status: str) -> None:
     """Count one decision. Called once per decision (the outbox delivers each event to a
     subscriber exactly once, in the same transaction as this count)."""
-    declaration = (
-        Declaration.objects.select_related("hub", "order__origin_hub", "order__destination_hub")
-        .select_related("organization")
-        .get(pk=declaration_id)
-    )
+    declaration = Declaration.objects.select_related(
+        "hub", "order__origin_hub", "order__destination_hub", "organization"
+    ).get(pk=declaration_id)
     order = declaration.order
     side = "export" if declaration.regime.endswith("_EXPORT") else "import"
     step = (

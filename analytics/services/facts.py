@@ -6,6 +6,7 @@ the second run finds nothing changed.
 
 An order has facts from the day it ships (one per line); before that it is not an export."""
 
+from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -129,21 +130,31 @@ def _parcel_times(order: Order) -> dict:
     return times
 
 
+STEP_FIELDS = {"submitted": "lodged", "assessed": "assessed", "released": "released"}
+
+
 def _customs_times(order: Order) -> dict:
+    """Lanes and the first lodgement, assessment and release of each side, from the order's
+    declarations (two queries however many there are)."""
     times: dict = {}
-    declarations = Declaration.objects.filter(order=order).exclude(
-        status__in=[Declaration.Status.CANCELLED, Declaration.Status.DRAFT]
+    declarations = list(
+        Declaration.objects.filter(order=order)
+        .exclude(status__in=[Declaration.Status.CANCELLED, Declaration.Status.DRAFT])
+        .values_list("pk", "regime", "lane")
     )
-    for declaration in declarations:
-        side = "export" if declaration.regime.endswith("_EXPORT") else "import"
-        times.setdefault(f"{side}_lane", declaration.lane)
-        steps = DeclarationTransition.objects.filter(declaration=declaration).order_by(
-            "created_at", "id"
-        )
-        for to_status, at in steps.values_list("to_status", "created_at"):
-            field = {"submitted": "lodged", "assessed": "assessed", "released": "released"}
-            if to_status in field:
-                times.setdefault(f"{side}_{field[to_status]}_at", at)
+    steps: dict = defaultdict(list)
+    for declaration_id, to_status, at in (
+        DeclarationTransition.objects.filter(declaration_id__in=[d[0] for d in declarations])
+        .order_by("created_at", "id")
+        .values_list("declaration_id", "to_status", "created_at")
+    ):
+        steps[declaration_id].append((to_status, at))
+    for declaration_id, regime, lane in declarations:
+        side = "export" if regime.endswith("_EXPORT") else "import"
+        times.setdefault(f"{side}_lane", lane)
+        for to_status, at in steps[declaration_id]:
+            if to_status in STEP_FIELDS:
+                times.setdefault(f"{side}_{STEP_FIELDS[to_status]}_at", at)
     return times
 
 

@@ -44,6 +44,18 @@ def _measures(tx_kind: str, account_kind: str, amount: int) -> list[tuple[str, i
     return []
 
 
+def money_rollup_catch_up_all(*, batches: int) -> int:
+    """Catch up in up to ``batches`` batches (a backlog after downtime is worked off over
+    a few runs); returns how many rows were counted."""
+    counted = 0
+    for _ in range(batches):
+        batch = money_rollup_catch_up()
+        counted += batch
+        if not batch:
+            break
+    return counted
+
+
 def _settled(rows: list, *, at: int, cutoff) -> list:
     """The rows in id order up to the first one younger than the cutoff: the watermark only
     ever passes rows that are certainly committed, and never one it has not counted."""
