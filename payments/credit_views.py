@@ -2,8 +2,6 @@
 officers' credit portfolio."""
 
 from django.contrib import messages
-from django.db.models import Count, F, Q, Sum, Value
-from django.db.models.functions import Greatest
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -13,7 +11,8 @@ from ewtp.common.errors import ApplicationError
 from ewtp.common.money import money_from_minor
 from hubs.roles import OrganizationMixin, Perm, PermissionRequiredMixin, can_act_for
 
-from .models import CreditApplication, Instalment, Loan
+from . import selectors
+from .models import Loan
 from .services.loans import loan_repay_early
 
 
@@ -70,45 +69,19 @@ class CreditPortfolioView(PermissionRequiredMixin, TemplateView):
     template_name = "payments/credit_portfolio.html"
 
     def get_context_data(self, **kwargs):
-        unpaid = ~Q(instalments__status=Instalment.Status.PAID)
-        loans = (
-            Loan.objects.select_related("organization", "bank__application", "application__score")
-            .annotate(
-                owed=Sum(
-                    F("instalments__principal_minor")
-                    + F("instalments__interest_minor")
-                    - F("instalments__paid_minor"),
-                    filter=unpaid,
-                ),
-                # what is paid of an instalment meets its interest first, then its principal
-                principal_owed=Sum(
-                    F("instalments__principal_minor")
-                    - Greatest(
-                        F("instalments__paid_minor") - F("instalments__interest_minor"), Value(0)
-                    ),
-                    filter=unpaid,
-                ),
-                overdue=Count("instalments", filter=Q(instalments__status="overdue")),
-            )
-            .order_by("-status", "-created_at")[:500]
-        )
-        pending = CreditApplication.objects.filter(
-            status__in=[CreditApplication.Status.PENDING, CreditApplication.Status.APPROVED]
-        ).select_related("organization", "bank__application", "score")[:500]
+        portfolio = selectors.credit_portfolio()
         rows = [
             {
                 "loan": loan,
                 "owed": (loan.owed or 0) / 100,
                 "utilisation": max(loan.principal_owed or 0, 0) * 100 / loan.principal_minor,
             }
-            for loan in loans
+            for loan in portfolio["loans"]
         ]
-        totals = Loan.objects.filter(status=Loan.Status.ACTIVE).aggregate(
-            lines=Count("id"), principal=Sum("principal_minor")
-        )
+        totals = portfolio["totals"]
         return super().get_context_data(
             rows=rows,
-            pending=pending,
+            pending=portfolio["pending"],
             active_lines=totals["lines"],
             active_principal=(totals["principal"] or 0) / 100,
             overdue_loans=sum(1 for row in rows if row["loan"].overdue),

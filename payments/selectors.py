@@ -1,10 +1,21 @@
 """Reads of the ledger: balances and statements, derived from entries."""
 
-from django.db.models import F, QuerySet, Sum, Window
+from django.db.models import Count, F, Q, QuerySet, Sum, Value, Window
+from django.db.models.functions import Greatest
 
 from ewtp.common.money import money_from_minor
 
-from .models import Account, Entry, FxRate, PaymentIntent, Payout, Settlement
+from .models import (
+    Account,
+    CreditApplication,
+    Entry,
+    FxRate,
+    Instalment,
+    Loan,
+    PaymentIntent,
+    Payout,
+    Settlement,
+)
 
 
 def accounts_of(*, organization) -> list[Account]:
@@ -68,3 +79,45 @@ def reference_rates(*, source: str, first_day, last_day) -> dict:
     for day, quote, rate, base in rows:
         days.setdefault(day, {base: 1})[quote] = rate
     return days
+
+
+def instalments_principal_owed(prefix: str = "") -> Sum:
+    """The principal still owed on unpaid instalments (``prefix``: the path from the
+    queried model, e.g. "instalments__"). What is paid of an instalment meets its interest
+    first, then its principal."""
+
+    def field(name):
+        return F(f"{prefix}{name}")
+
+    return Sum(
+        field("principal_minor")
+        - Greatest(field("paid_minor") - field("interest_minor"), Value(0)),
+        filter=~Q(**{f"{prefix}status": Instalment.Status.PAID}),
+    )
+
+
+def credit_portfolio(*, limit: int = 500) -> dict:
+    """Every line for the officers: loans with what is owed (in all, and of principal) and
+    their overdue instalments, the open applications, and the active totals. Four queries."""
+    unpaid = ~Q(instalments__status=Instalment.Status.PAID)
+    loans = list(
+        Loan.objects.select_related("organization", "bank__application", "application__score")
+        .annotate(
+            owed=Sum(
+                F("instalments__principal_minor")
+                + F("instalments__interest_minor")
+                - F("instalments__paid_minor"),
+                filter=unpaid,
+            ),
+            principal_owed=instalments_principal_owed("instalments__"),
+            overdue=Count("instalments", filter=Q(instalments__status="overdue")),
+        )
+        .order_by("-status", "-created_at")[:limit]
+    )
+    pending = CreditApplication.objects.filter(
+        status__in=[CreditApplication.Status.PENDING, CreditApplication.Status.APPROVED]
+    ).select_related("organization", "bank__application", "score")[:limit]
+    totals = Loan.objects.filter(status=Loan.Status.ACTIVE).aggregate(
+        lines=Count("id"), principal=Sum("principal_minor")
+    )
+    return {"loans": loans, "pending": pending, "totals": totals}

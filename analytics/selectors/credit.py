@@ -3,11 +3,11 @@ and what is overdue, by the score band each line was granted on."""
 
 from collections import defaultdict
 
-from django.db.models import Count, F, Q, Sum, Value
-from django.db.models.functions import Greatest
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from payments.models import CreditApplication, Instalment, Loan
+from payments.selectors import instalments_principal_owed
 
 from ..filters import Filters
 from ..tables import Column, Dashboard, Table, money
@@ -36,11 +36,7 @@ def credit_dashboard(filters: Filters) -> Dashboard:
         for row in Instalment.objects.filter(loan__in=loans)
         .values("loan__application__score__band")
         .annotate(
-            # what is paid of an instalment meets its interest first, then its principal
-            owed=Sum(
-                F("principal_minor") - Greatest(F("paid_minor") - F("interest_minor"), Value(0)),
-                filter=~Q(status=Instalment.Status.PAID),
-            ),
+            owed=instalments_principal_owed(),
             overdue=Count("id", filter=Q(status=Instalment.Status.OVERDUE)),
         )
     }

@@ -23,7 +23,7 @@ from ewtp.common.webhooks import webhook_emit
 from hubs.models import Organization
 from hubs.roles import Perm, can_act_for
 
-from ..models import CreditApplication, CreditScore, Instalment, Loan
+from ..models import CreditApplication, CreditScore, Loan
 from .scoring import Offer, Score, TradeRecord, credit_offer, credit_score
 
 CREDIT_CURRENCY = "MYR"  # lines are in ringgit, for the zone's sellers
@@ -238,28 +238,3 @@ def credit_withdraw(*, application: CreditApplication, actor) -> CreditApplicati
             raise ConflictError("A drawn or decided-against line cannot be withdrawn.", "closed")
         _decide(locked, CreditApplication.Status.WITHDRAWN, ["Withdrawn by the SME."], actor.email)
     return locked
-
-
-def instalment_schedule(
-    *, principal_minor: int, interest_minor: int, tenor_months: int, drawn_on
-) -> list[Instalment]:
-    """Equal monthly instalments of principal and interest (the last takes the rounding);
-    each can be repaid from its month's settlements, and is due at the month's end."""
-    schedule = []
-    for number in range(1, tenor_months + 1):
-        last = number == tenor_months
-        principal = principal_minor // tenor_months
-        interest = interest_minor // tenor_months
-        if last:
-            principal = principal_minor - principal * (tenor_months - 1)
-            interest = interest_minor - interest * (tenor_months - 1)
-        schedule.append(
-            Instalment(
-                number=number,
-                starts_on=drawn_on + timedelta(days=30 * (number - 1)),
-                due_on=drawn_on + timedelta(days=30 * number),
-                principal_minor=principal,
-                interest_minor=interest,
-            )
-        )
-    return schedule

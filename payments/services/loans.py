@@ -6,6 +6,7 @@ Every movement is one balanced ledger transaction with an idempotency key: a ret
 drawdown or deduction moves money once."""
 
 import logging
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -28,7 +29,6 @@ from ..models import (
     Settlement,
 )
 from .accounts import bank_clearing_account, customer_account, fees_account
-from .credit import instalment_schedule
 from .ledger import Posting, account_balance, ledger_post
 
 logger = logging.getLogger(__name__)
@@ -101,6 +101,31 @@ def loan_draw(*, application: CreditApplication, actor) -> Loan:
         locked.save(update_fields=["status", "updated_at"])
         audit_record(actor=actor, action="payments.credit.drawn", target=locked)
     return loan
+
+
+def instalment_schedule(
+    *, principal_minor: int, interest_minor: int, tenor_months: int, drawn_on
+) -> list[Instalment]:
+    """Equal monthly instalments of principal and interest (the last takes the rounding);
+    each can be repaid from its month's settlements, and is due at the month's end."""
+    schedule = []
+    for number in range(1, tenor_months + 1):
+        last = number == tenor_months
+        principal = principal_minor // tenor_months
+        interest = interest_minor // tenor_months
+        if last:
+            principal = principal_minor - principal * (tenor_months - 1)
+            interest = interest_minor - interest * (tenor_months - 1)
+        schedule.append(
+            Instalment(
+                number=number,
+                starts_on=drawn_on + timedelta(days=30 * (number - 1)),
+                due_on=drawn_on + timedelta(days=30 * number),
+                principal_minor=principal,
+                interest_minor=interest,
+            )
+        )
+    return schedule
 
 
 def _due_now(loan: Loan, today) -> list[Instalment]:
