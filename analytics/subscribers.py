@@ -9,10 +9,14 @@ from logistics.events import FlightArrived, ParcelDelivered
 from .services.customs import customs_decision_count
 from .services.facts import trade_facts_refresh
 
+# statuses an order reaches only before it ships: it has no facts yet, nothing to rebuild
+BEFORE_EXPORT = {"placed", "awaiting_payment", "paid", "in_customs", "cancelled", "expired"}
+
 
 @subscribe("hubs.order_status_changed", name="analytics.order_moved")
 def order_moved(event: OrderStatusChanged) -> None:
-    trade_facts_refresh(order_id=event.order_id)
+    if event.to_status not in BEFORE_EXPORT:
+        trade_facts_refresh(order_id=event.order_id)
 
 
 @subscribe("customs.declaration_decided", name="analytics.declaration_decided")
