@@ -19,26 +19,32 @@ def chart_svg(table: Table) -> SafeString:
         return mark_safe("")
     kind = next(c.kind for c in table.columns if c.name == table.y)
     points = [
-        (_name(table, row), _number(table, row), _tick(_number(table, row), kind))
+        (_name(table, row), value, _tick(value, kind))
         for row in table.rows[:MAX_BARS]
+        for value in (_number(table, row),)
     ]
     top = max((value for _, value, _ in points), default=0) or 1
     if table.chart == "bar" and any(len(name) > 10 for name, _, _ in points):
         return _horizontal(table, points, top)  # long names read better beside their bars
     draw = _line if table.chart == "line" else _bars
     body = draw(points, top)
-    label = escape(next(c.label for c in table.columns if c.name == table.y))
-    svg = (
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="{escape(str(table.title))}: {label}" xmlns="http://www.w3.org/2000/svg">'
+    label = next(c.label for c in table.columns if c.name == table.y)
+    axes = (
         f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH}" y2="{HEIGHT - BOTTOM}" '
         'class="axis"/>'
         f'<text x="{LEFT - 6}" y="{TOP + 10}" text-anchor="end" class="tick">'
         f"{escape(_tick(top, kind))}</text>"
         f'<text x="{LEFT - 6}" y="{HEIGHT - BOTTOM}" text-anchor="end" class="tick">0</text>'
-        f"{body}</svg>"
     )
-    return mark_safe(svg)  # noqa: S308 - every value in it is escaped or a number
+    return _svg(HEIGHT, f"{table.title}: {label}", axes + body)
+
+
+def _svg(height: float, label: str, body: str) -> SafeString:
+    """The chart's envelope; ``body`` is built from escaped text and numbers only."""
+    return mark_safe(  # noqa: S308 - every value in it is escaped or a number
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">{body}</svg>'
+    )
 
 
 def _name(table: Table, row) -> str:
@@ -60,11 +66,7 @@ def _horizontal(table: Table, points, top) -> SafeString:
         f'y="{TOP + i * (bar_height + gap) + 12}" class="tick">{escape(text)}</text>'
         for i, (name, value, text) in enumerate(points)
     )
-    return mark_safe(  # noqa: S308 - every value in it is escaped or a number
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
-        f'aria-label="{escape(str(table.title))}" xmlns="http://www.w3.org/2000/svg">'
-        f"{rows}</svg>"
-    )
+    return _svg(height, str(table.title), rows)
 
 
 def _number(table: Table, row) -> float:
