@@ -10,10 +10,9 @@ from drf_spectacular.views import (
 )
 
 from analytics.api import DashboardApi
-from ewtp.common.api import oauth_views
+from ewtp.common.api import oauth_views, webhooks
 from ewtp.common.api.problems import api_not_found, api_server_error, problem_json_response
 from ewtp.common.api.views import PingApi
-from ewtp.common.api.webhooks import WebhookListApi
 from ewtp.common.health import healthz
 from hubs.views.accounts import LoginView
 
@@ -24,7 +23,23 @@ api_v1 = [
     path("oauth/token/", oauth_views.TokenView.as_view(), name="oauth-token"),
     path("oauth/revoke/", oauth_views.RevokeTokenView.as_view(), name="oauth-revoke"),
     path("ping", PingApi.as_view(), name="api-ping"),
-    path("webhooks", WebhookListApi.as_view(), name="api-webhooks"),
+    path("webhooks", webhooks.WebhookListApi.as_view(), name="api-webhooks"),
+    path("webhooks/<uuid:endpoint_id>", webhooks.WebhookDetailApi.as_view(), name="api-webhook"),
+    path(
+        "webhooks/<uuid:endpoint_id>/rotate-secret",
+        webhooks.WebhookSecretRotateApi.as_view(),
+        name="api-webhook-rotate-secret",
+    ),
+    path(
+        "webhooks/<uuid:endpoint_id>/test",
+        webhooks.WebhookTestApi.as_view(),
+        name="api-webhook-test",
+    ),
+    path(
+        "webhooks/<uuid:endpoint_id>/deliveries",
+        webhooks.WebhookDeliveriesApi.as_view(),
+        name="api-webhook-deliveries",
+    ),
     path("", include("hubs.api.urls")),
     path("", include("payments.api.urls")),
     path("", include("logistics.api.urls")),

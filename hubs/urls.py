@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, catalogue, network, orders, organizations
+from .views import accounts, catalogue, network, orders, organizations, webhooks
 
 app_name = "hubs"
 
@@ -28,6 +28,11 @@ urlpatterns = [
         "organisation/verification/", organizations.VerificationView.as_view(), name="verification"
     ),
     path("organisation/api-clients/", organizations.ApiClientsView.as_view(), name="api_clients"),
+    path(
+        "organisation/api-clients/<str:client_id>/webhooks/",
+        webhooks.WebhooksView.as_view(),
+        name="webhooks",
+    ),
     path(
         "documents/<uuid:public_id>/", organizations.KycDocumentView.as_view(), name="kyc_document"
     ),

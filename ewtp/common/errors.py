@@ -42,4 +42,20 @@ class CommonErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
     IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
+    # requests refused before any view reads them (ewtp.common.middleware)
+    REQUEST_TOO_LARGE = "too_large"
+    JSON_TOO_DEEP = "json_too_deep"
+    JSON_NOT_UTF8 = "json_not_utf8"
+    # input rules of every app (ewtp.common.money, ewtp.common.validators)
+    AMOUNT_NOT_POSITIVE = "amount_not_positive"
+    NAME_HAS_BIDI_CONTROLS = "bidi_controls"
+
     EVENT_UNKNOWN = "event_unknown"
+    WEBHOOK_EVENTS = "webhook_events"
+    WEBHOOK_URL_INVALID = "webhook_url_invalid"
+    WEBHOOK_URL_FORBIDDEN = "webhook_url_forbidden"
+    WEBHOOK_URL_UNRESOLVED = "webhook_url_unresolved"
+    WEBHOOK_URL_REGISTERED = "webhook_url_registered"
+    WEBHOOK_ENDPOINTS_LIMIT = "webhook_endpoints_limit"
+    WEBHOOK_ENDPOINT_NOT_FOUND = "webhook_endpoint_not_found"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"

@@ -171,6 +171,12 @@ class WebhookEndpoint(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        constraints = [
+            # one POST per event per receiver: the same URL twice would double every event
+            models.UniqueConstraint(fields=["api_client", "url"], name="webhook_url_once"),
+        ]
+
     def __str__(self):
         return f"{self.api_client} → {self.url}"
 

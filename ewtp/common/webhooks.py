@@ -5,16 +5,16 @@ Each delivery is a JSON body ``{"id", "type", "created", "data"}`` POSTed with t
 secret>``. Receivers recompute the HMAC over the raw body, compare in constant time, and
 reject a timestamp older than five minutes (``webhook_signature_verify`` is the reference).
 A delivery is retried with exponential backoff by a beat sweep until the receiver answers 2xx
-or WEBHOOK_MAX_ATTEMPTS is reached; every attempt is in the delivery log.
+or WEBHOOK_MAX_ATTEMPTS is reached; every attempt is in the delivery log. Every request goes
+through the outbound guard (ewtp.common.outbound): https, public addresses only, checked at
+connect time, no redirects. Endpoints are managed in ewtp.common.webhook_endpoints.
 """
 
 import hashlib
 import hmac
 import json
 import logging
-import secrets
 import time
-import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,8 +23,8 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from .errors import ApplicationError
 from .models import ApiClient, WebhookDelivery, WebhookEndpoint
+from .outbound import post_json
 
 logger = logging.getLogger(__name__)
 HEADER = "Ewtp-Signature"
@@ -41,6 +41,8 @@ EVENTS = {
     "credit_application.received": "An SME applied for credit and chose you to see it "
     "(banks): read it under /api/v1/credit/applications/.",
 }
+# Sent to one endpoint on its owner's request, whatever events it hears.
+TEST_EVENT = "webhook.test"
 
 
 def webhook_sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -64,25 +66,6 @@ def webhook_signature_verify(
     )
 
 
-def webhook_endpoint_create(
-    *, api_client: ApiClient, url: str, events: list[str]
-) -> WebhookEndpoint:
-    unknown = sorted(set(events) - set(EVENTS))
-    if not events or unknown:
-        raise ApplicationError(
-            f"Choose events among: {', '.join(EVENTS)}.",
-            "webhook_events",
-            extra={"field": "events"},
-        )
-    if not url.startswith("https://") and not settings.WEBHOOK_ALLOW_HTTP:
-        raise ApplicationError(
-            "Webhook URLs must use https.", "webhook_url", extra={"field": "url"}
-        )
-    return WebhookEndpoint.objects.create(
-        api_client=api_client, url=url, events=sorted(set(events)), secret=secrets.token_hex(32)
-    )
-
-
 def webhook_emit(*, api_client: ApiClient, event: str, data: dict) -> list[WebhookDelivery]:
     """Queue ``event`` for every active endpoint of the client that listens to it; sent after
     commit (never inside the transaction that caused it)."""
@@ -94,8 +77,7 @@ def webhook_emit(*, api_client: ApiClient, event: str, data: dict) -> list[Webho
         for endpoint in api_client.webhook_endpoints.filter(is_active=True)
         if event in endpoint.events
     ]
-    for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
+    enqueue_after_commit([delivery.pk for delivery in deliveries])
     return deliveries
 
 
@@ -125,8 +107,7 @@ def webhook_emit_batch(*, api_client: ApiClient, event: str, payloads: list[dict
     ids = [delivery.pk for delivery in deliveries]
     if ids[0] is None:  # a database that does not return keys from a bulk insert
         ids = []
-    for pk in ids:
-        transaction.on_commit(lambda pk=pk: _enqueue(pk))
+    enqueue_after_commit(ids)
     return len(deliveries)
 
 
@@ -141,12 +122,20 @@ def webhook_emit_to(*, clients: QuerySet, event: str, data: dict) -> int:
     if not endpoints:
         return 0
     payload = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-    for endpoint in endpoints:
-        delivery = WebhookDelivery.objects.create(
+    deliveries = [
+        WebhookDelivery.objects.create(
             endpoint=endpoint, event=event, payload=payload, next_attempt_at=timezone.now()
         )
-        transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk))
+        for endpoint in endpoints
+    ]
+    enqueue_after_commit([delivery.pk for delivery in deliveries])
     return len(endpoints)
+
+
+def enqueue_after_commit(delivery_ids: list[int]) -> None:
+    """Hand the deliveries to the worker once the transaction that queued them commits."""
+    for pk in delivery_ids:
+        transaction.on_commit(lambda pk=pk: _enqueue(pk))
 
 
 def _enqueue(delivery_id: int) -> None:
@@ -159,11 +148,7 @@ def _enqueue(delivery_id: int) -> None:
 
 
 def _post(url: str, body: bytes, headers: dict) -> int:
-    if not url.startswith(("https://", "http://")):  # registration allows nothing else either
-        raise ValueError("webhook URLs are http(s)")
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-    with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
-        return response.status
+    return post_json(url, body, headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
 
 
 def webhook_deliver(*, delivery_id: int, transport=None) -> WebhookDelivery:

@@ -238,6 +238,8 @@ API_SCOPES = {
     "customs:write": "File, submit, amend and cancel the organisation's declarations",
     "customs:quote": "Quote the duties and taxes of an import (landed cost at checkout)",
     "analytics:read": "Read the zone's trade dashboards as data (an authority's client)",
+    "webhooks:manage": "Register, change, disable and delete the client's webhook endpoints, "
+    "rotate their secrets, send a test event and read their delivery log",
 }
 OAUTH2_PROVIDER = {
     "SCOPES": API_SCOPES,
@@ -345,6 +347,12 @@ PAYOUT_DEBTOR_BIC = env("PAYOUT_DEBTOR_BIC", default="MBBEMYKL")
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_MAX_ENDPOINTS = env.int("WEBHOOK_MAX_ENDPOINTS", default=10)
+# Webhooks reach only public addresses (ewtp.common.outbound). These networks are exempt:
+# none in production; a developer's loopback receiver locally and in the tests.
+WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+# Resolve every outbound host name to this address instead of asking DNS (tests only).
+OUTBOUND_RESOLVE_TO = env("OUTBOUND_RESOLVE_TO", default="")
 # The demo's "test bank transfer" button pays an order without a bank (never in production).
 TEST_BANK_TRANSFERS = env.bool("TEST_BANK_TRANSFERS", default=False)
 

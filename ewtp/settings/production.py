@@ -49,3 +49,6 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 TEST_BANK_TRANSFERS = False  # money arrives only through partner banks
 WEBHOOK_ALLOW_HTTP = False  # partners receive webhooks over TLS only
+# no exemption from the outbound guard and no resolver shortcut: public addresses only
+WEBHOOK_ALLOWED_NETWORKS: list[str] = []
+OUTBOUND_RESOLVE_TO = ""

@@ -25,3 +25,7 @@ STORAGES = {
 
 TEST_BANK_TRANSFERS = True
 WEBHOOK_ALLOW_HTTP = True
+# Every host name resolves to loopback and only loopback receivers are exempt from the
+# outbound guard: nothing a test registers can send traffic off this machine.
+OUTBOUND_RESOLVE_TO = "127.0.0.1"
+WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]

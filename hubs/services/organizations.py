@@ -296,6 +296,7 @@ ORGANIZATION_CLIENT_SCOPES = [
     "customs:read",
     "customs:write",
     "customs:quote",
+    "webhooks:manage",
 ]
 
 

@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from ewtp.common.errors import ApplicationError
 from ewtp.common.models import WebhookDelivery
+from ewtp.common.webhook_endpoints import webhook_endpoint_create
 from ewtp.common.webhooks import (
     HEADER,
     webhook_deliver,
     webhook_due_ids,
     webhook_emit,
-    webhook_endpoint_create,
     webhook_sign,
     webhook_signature_verify,
 )
@@ -135,7 +135,8 @@ def test_a_real_receiver_on_loopback_verifies_what_it_gets(channel):
     assert json.loads(body)["data"] == {"order": "EW-1"}
 
 
-def test_partners_register_endpoints_over_the_api(api, channel):
+def test_partners_register_endpoints_over_the_api(api):
+    channel = factories.api_client(kind="channel", name="Shop", scopes=["webhooks:manage"])
     token = issue_token(api, channel).json()["access_token"]
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     created = api.post(

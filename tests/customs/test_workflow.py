@@ -21,7 +21,7 @@ from customs.services.tariff import tariff_load_bundled
 from customs.tasks import declaration_process_task
 from ewtp.common.errors import ConflictError
 from ewtp.common.models import WebhookDelivery
-from ewtp.common.webhooks import webhook_endpoint_create
+from ewtp.common.webhook_endpoints import webhook_endpoint_create
 from hubs.models import User
 from hubs.services.organizations import organization_api_client_create
 from tests import factories, ledger

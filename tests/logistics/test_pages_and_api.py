@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ewtp.common.models import WebhookDelivery
-from ewtp.common.webhooks import webhook_endpoint_create
+from ewtp.common.webhook_endpoints import webhook_endpoint_create
 from hubs.models import Order
 from hubs.services.organizations import organization_api_client_create
 from logistics.models import Flight, Parcel

@@ -156,7 +156,7 @@ def test_no_bank_reads_an_application_it_was_not_given(api, kul):
 
 def test_the_bank_decides_a_pending_application_with_reasons(api, kul, lender, settings):
     from ewtp.common.models import WebhookDelivery
-    from ewtp.common.webhooks import webhook_endpoint_create
+    from ewtp.common.webhook_endpoints import webhook_endpoint_create
 
     webhook_endpoint_create(
         api_client=lender.client,

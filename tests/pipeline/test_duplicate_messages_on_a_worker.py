@@ -15,7 +15,7 @@ from customs.models import Declaration, DeclarationTransition
 from ewtp.celery import app
 from ewtp.common.models import AuditEntry, OutboxEvent, OutgoingEmail, WebhookDelivery
 from ewtp.common.outbox import event_record
-from ewtp.common.webhooks import webhook_endpoint_create
+from ewtp.common.webhook_endpoints import webhook_endpoint_create
 from hubs.models import Order, OrderTransition
 from logistics.models import Parcel, TrackingEvent
 from payments.models import Entry, LedgerTransaction, Payout, Settlement

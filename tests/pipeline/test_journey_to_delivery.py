@@ -17,7 +17,7 @@ from django.utils import timezone
 from customs.models import Declaration
 from ewtp.common.models import OutboxDelivery, OutboxEvent, WebhookDelivery
 from ewtp.common.outbox import outbox_dispatch
-from ewtp.common.webhooks import webhook_endpoint_create
+from ewtp.common.webhook_endpoints import webhook_endpoint_create
 from hubs.models import Order, User
 from logistics.models import Parcel
 from logistics.services.consolidation import consolidate

@@ -41,6 +41,7 @@ API_CLIENTS = [
             "payouts:write",
             "credit:read",
             "credit:write",
+            "webhooks:manage",
         ],
     ),
     (
@@ -54,6 +55,7 @@ API_CLIENTS = [
             "tracking:read",
             "customs:read",
             "customs:quote",
+            "webhooks:manage",
         ],
     ),
 ]
