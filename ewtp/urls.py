@@ -14,7 +14,7 @@ from ewtp.common.api import oauth_views, webhooks
 from ewtp.common.api.problems import api_not_found, api_server_error, problem_json_response
 from ewtp.common.api.views import PingApi
 from ewtp.common.health import healthz
-from hubs.views.accounts import LoginView
+from hubs.views.accounts import LoginView, PasswordResetView
 
 # Swagger UI sets inline styles (its scripts stay 'self'): only the docs page is relaxed.
 docs_csp = csp_update({"style-src": [SELF, UNSAFE_INLINE]})
@@ -55,6 +55,7 @@ urlpatterns = [
     path("", include("ewtp.pipeline.urls")),
     path("", include("analytics.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
@@ -76,7 +77,7 @@ def handler400(request, exception):
     if isinstance(exception, RequestDataTooBig | TooManyFieldsSent):
         if request.path.startswith("/api/"):
             return problem_json_response(413, "The request body is too large.", "too_large")
-        return render(request, "400.html", status=413)
+        return render(request, "413.html", status=413)
     if request.path.startswith("/api/"):
         return problem_json_response(
             400, "The request could not be understood (malformed URL or headers).", "bad_request"

@@ -38,7 +38,8 @@ class OpenApiClient:
         self.hub = hub.rstrip("/")
         self.client_id, self.client_secret = client_id, client_secret
         self.schema = self._get_json("/api/schema/?format=json")
-        self._tokens: dict[str, str] = {}
+        # scopes -> (access token, when to ask for a new one): tokens live ten minutes
+        self._tokens: dict[str, tuple[str, float]] = {}
 
     # what the schema says
 
@@ -96,7 +97,8 @@ class OpenApiClient:
 
     def _token(self, scopes: list[str]) -> str:
         wanted = " ".join(scopes)
-        if wanted not in self._tokens:
+        token, renew_at = self._tokens.get(wanted, ("", 0.0))
+        if time.monotonic() >= renew_at:
             basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
             form = urllib.parse.urlencode({"grant_type": "client_credentials", "scope": wanted})
             body = self._send(
@@ -108,8 +110,10 @@ class OpenApiClient:
                     "Content-Type": "application/x-www-form-urlencoded",
                 },
             )
-            self._tokens[wanted] = body["access_token"]
-        return self._tokens[wanted]
+            # a new one a minute before this one expires, so no call carries a stale token
+            token = body["access_token"]
+            self._tokens[wanted] = (token, time.monotonic() + body["expires_in"] - 60)
+        return token
 
     def _get_json(self, path: str):
         return self._send("GET", path, None, {})

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.db import transaction
 
 from ewtp.common.audit import audit_record
-from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.errors import ApplicationError, CommonErrorCode, ConflictError, NotAllowedError
 from ewtp.common.notifications import email_after_commit
+from ewtp.common.validators import BIDI_CONTROLS_MESSAGE, has_bidi_controls
 from hubs.models import Membership, User
 from hubs.roles import Perm, can_act_for, has_permission
 from hubs.services.kyc import sniff_content_type
@@ -123,9 +124,15 @@ def declaration_document_upload(
             "Documents are supplied while the declaration is open.", "declaration_transition"
         )
     title = _text(title, "title", "Say what the document is.")[:200]
-    if upload is None or upload.size > settings.KYC_MAX_UPLOAD_BYTES:
+    if has_bidi_controls(title):  # officers read it
         raise ApplicationError(
-            f"Choose a file of at most {settings.KYC_MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+            str(BIDI_CONTROLS_MESSAGE),
+            CommonErrorCode.NAME_HAS_BIDI_CONTROLS,
+            extra={"field": "title"},
+        )
+    if upload is None or upload.size > settings.CUSTOMS_DOCUMENT_MAX_BYTES:
+        raise ApplicationError(
+            f"Choose a file of at most {settings.CUSTOMS_DOCUMENT_MAX_BYTES // (1024 * 1024)} MB.",
             "declaration_document_invalid",
             extra={"field": "file"},
         )

@@ -42,6 +42,8 @@ class CommonErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
     IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
+    # a rate limit was reached (ewtp.common.throttles); Retry-After says when to come back
+    THROTTLED = "throttled"
     # requests refused before any view reads them (ewtp.common.middleware)
     REQUEST_TOO_LARGE = "too_large"
     JSON_TOO_DEEP = "json_too_deep"

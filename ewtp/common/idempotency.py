@@ -17,6 +17,8 @@ import json
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
+from django.http import HttpResponse
+from django.template.response import SimpleTemplateResponse
 from rest_framework.response import Response
 
 from .errors import ApplicationError, CommonErrorCode, ConflictError
@@ -117,6 +119,11 @@ def idempotent(view_method):
             if response.status_code >= 500:
                 transaction.set_rollback(True)
                 return response
+            # Rendered here, so that the bytes stored are the bytes sent: a rendered response
+            # is left as it is by DRF and by Django's handler.
+            response = view.finalize_response(request, response, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()
             _store(row, fingerprint, response)
         return response
 
@@ -134,19 +141,43 @@ def _run(view, view_method, request, *args, **kwargs):
 
 
 def _store(row: IdempotencyKey, fingerprint: str, response) -> None:
+    """Keep the response as sent: its status, its bytes, its content type and Location."""
     row.request_fingerprint = fingerprint
     row.status = IdempotencyKey.Status.DONE
     row.response_status = response.status_code
+    row.response_content = response.content
     row.response_body = {
-        "data": json.loads(json.dumps(response.data, default=str)),
-        "content_type": response.content_type or "application/json",
+        "content_type": response["Content-Type"],
         "headers": {name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)},
     }
-    row.save(update_fields=["request_fingerprint", "status", "response_status", "response_body"])
+    row.save(
+        update_fields=[
+            "request_fingerprint",
+            "status",
+            "response_status",
+            "response_content",
+            "response_body",
+        ]
+    )
 
 
-def _replay(row: IdempotencyKey) -> Response:
+def _replay(row: IdempotencyKey) -> HttpResponse | Response:
+    """The first response again, byte for byte, marked as a replay."""
     stored = row.response_body or {}
+    if row.response_content is None:
+        return _replay_data(row, stored)
+    response = HttpResponse(
+        bytes(row.response_content),
+        status=row.response_status,
+        content_type=stored["content_type"],
+        headers=stored.get("headers", {}),
+    )
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _replay_data(row: IdempotencyKey, stored: dict) -> Response:
+    """A key stored before responses were kept as bytes: render its data again."""
     response = Response(
         stored.get("data"),
         status=row.response_status,

@@ -1,8 +1,15 @@
-"""Requests refused before any view sees them."""
+"""Requests refused before any view sees them, and headers every response needs."""
 
+import re
+
+from django.conf import settings
 from django.http import HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control
 
 from .api.problems import problem_json_response
+from .errors import CommonErrorCode
 
 
 class RejectNulBytesMiddleware:
@@ -20,3 +27,150 @@ class RejectNulBytesMiddleware:
                 )
             return HttpResponseBadRequest("The URL contains a NUL character.")
         return self.get_response(request)
+
+
+# The form around an uploaded file (multipart boundaries, part headers, the CSRF token, a few
+# fields) takes a few hundred bytes: this much is allowed on top of the file's own limit.
+UPLOAD_FORM_ALLOWANCE = 64 * 1024
+# The API's documents nest a few levels; Python's JSON parser recurses once per level and
+# fails with RecursionError near a thousand, wherever it happens to be called from.
+JSON_MAX_DEPTH = 32
+
+_JSON_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_JSON_STRING = re.compile(rb'"[^"]*"')
+_NOT_JSON_STRUCTURE = bytes(sorted(set(range(256)) - set(b'"[]{}')))
+_JSON_OPENERS = frozenset(b"[{")
+
+
+class RequestBodyGuardMiddleware:
+    """Refuse a body no view should have to read, before anything reads it.
+
+    - Larger than the path accepts: 413, decided on the Content-Length alone, so a 60 MB
+      upload is never read (Django would otherwise spool all of it before a form could say
+      "too large"). An upload page accepts its file limit (``UPLOAD_LIMITS``) and the form
+      around it; every other path ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
+    - JSON that is not UTF-8 (RFC 8259, section 8.1), or nested deeper than JSON_MAX_DEPTH:
+      400. The depth is measured by counting brackets outside strings, without recursion, so
+      the recursive parser never sees such a body.
+
+    Nothing has touched the body when it decides: it runs before every view (DRF's
+    authentication included) and before the CSRF check, which reads the form.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = _content_length(request)
+        if length:
+            file_limit = upload_file_limit(request)
+            if file_limit is not None:
+                limit = file_limit + UPLOAD_FORM_ALLOWANCE
+            else:
+                limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            if limit is not None and length > limit:
+                return _too_large(request, limit=limit, file_limit=file_limit)
+            if _is_json(request):
+                refusal = _json_refusal(request.body)
+                if refusal is not None:
+                    return _bad_request(request, *refusal)
+        return self.get_response(request)
+
+
+def upload_file_limit(request) -> int | None:
+    """The largest file the upload page at this path takes (None: not an upload page)."""
+    try:
+        view_name = resolve(request.path_info).view_name
+    except Resolver404:
+        return None
+    setting = settings.UPLOAD_LIMITS.get(view_name)
+    return None if setting is None else getattr(settings, setting)
+
+
+def _content_length(request) -> int:
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0  # as Django reads it: a body of unknown length is not read at all
+
+
+def _is_json(request) -> bool:
+    media_type = (request.content_type or "").lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def json_nesting_exceeds(body: bytes, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than ``limit``.
+
+    Escapes go first (so that an escaped quote does not end a string), then every byte but
+    quotes and brackets, then strings: what remains is the document's structure. Malformed
+    JSON may pass; the parser refuses it.
+    """
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # it cannot nest deeper than it has brackets: nearly every request
+    structure = _JSON_STRING.sub(
+        b"", _JSON_ESCAPE.sub(b"", body).translate(None, _NOT_JSON_STRUCTURE)
+    )
+    depth = 0
+    for byte in structure:
+        if byte in _JSON_OPENERS:
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _json_refusal(body: bytes) -> tuple[str, CommonErrorCode] | None:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "The JSON body is not valid UTF-8.", CommonErrorCode.JSON_NOT_UTF8
+    if json_nesting_exceeds(body, JSON_MAX_DEPTH):
+        return (
+            f"The JSON body nests arrays and objects more than {JSON_MAX_DEPTH} levels deep.",
+            CommonErrorCode.JSON_TOO_DEEP,
+        )
+    return None
+
+
+def _too_large(request, *, limit: int, file_limit: int | None):
+    if request.path.startswith("/api/"):
+        return problem_json_response(
+            413,
+            f"The request body is larger than this endpoint accepts ({limit} bytes).",
+            CommonErrorCode.REQUEST_TOO_LARGE,
+        )
+    # the person chose a file: name its limit, not the allowance for the form around it
+    return render(request, "413.html", {"limit": file_limit or limit}, status=413)
+
+
+def _bad_request(request, detail: str, code: CommonErrorCode):
+    if request.path.startswith("/api/"):
+        return problem_json_response(400, detail, code)
+    return render(request, "400.html", status=400)
+
+
+class NoStoreForCallersMiddleware:
+    """``Cache-Control: no-store`` on every response to a signed-in user or to a call with a
+    bearer token: the page holds that caller's data, and no shared cache, nor the browser's
+    history after sign-out, may keep it. Public pages keep their caching; a view that sets its
+    own Cache-Control (a private document, a product image) has decided already."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control") and _has_credentials(request):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+def _has_credentials(request) -> bool:
+    authorization = request.META.get("HTTP_AUTHORIZATION", "")
+    if authorization[:7].lower() == "bearer ":
+        return True
+    user = getattr(request, "user", None)  # absent when a middleware answered before auth
+    return user is not None and user.is_authenticated

@@ -113,6 +113,10 @@ class IdempotencyKey(models.Model):
     request_fingerprint = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.IN_FLIGHT)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    # the bytes first sent, replayed as they are (a re-rendering could differ: key order,
+    # number formatting, a serializer changed by a deploy in between)
+    response_content = models.BinaryField(null=True, blank=True)
+    # the content type and the headers replayed with the bytes
     response_body = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -4,7 +4,8 @@ The precision of each currency comes from ISO 4217 minor units (babel's CLDR dat
 one place so rounding is the same in the ledger, the API and the portal.
 """
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import get_currency_precision
 from moneyed import Money
@@ -14,6 +15,14 @@ from moneyed.classes import CurrencyDoesNotExist, get_currency
 # four decimals so that FX intermediates are stored before rounding to the currency's minor unit.
 MONEY_MAX_DIGITS = 18
 MONEY_DECIMAL_PLACES = 4
+
+# An amount as the API and the portal take it: ASCII digits, an optional minus and decimal
+# point, nothing else. Python's Decimal() also takes "1E+2", " 12.00 ", "1_000" and digits of
+# other scripts (Arabic-Indic U+0660-U+0669): each reads differently to a person, a
+# spreadsheet or a bank, so none of them is an amount here.
+AMOUNT_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+_AMOUNT = re.compile(AMOUNT_PATTERN)
+_NOT_FINITE = re.compile(r"^[-+]?(nan|snan|inf|infinity)$", re.IGNORECASE)
 
 
 class MoneyError(ValueError):
@@ -42,25 +51,36 @@ def money_quantize(money: Money) -> Money:
     return Money(money.amount.quantize(exponent, rounding=ROUND_HALF_UP), money.currency)
 
 
+def amount_parse(text: str | int) -> Decimal:
+    """The Decimal of an untrusted amount in the one shape the hub takes (AMOUNT_PATTERN),
+    whatever its currency; money_parse also applies the currency's minor units."""
+    if isinstance(text, float):
+        raise MoneyError('Send the amount as a string, e.g. "123.45", not as a number.')
+    text = str(text)
+    if not _AMOUNT.fullmatch(text):  # not match(): $ would allow a final newline
+        if _NOT_FINITE.match(text):
+            raise MoneyError("The amount must be a finite number.")
+        raise MoneyError(
+            f"'{text[:30]}' is not a decimal amount: write ASCII digits with an optional "
+            'minus and decimal point, e.g. "123.45".'
+        )
+    value = Decimal(text)
+    if value.adjusted() >= MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES:
+        raise MoneyError(f"'{text[:30]}' is too large an amount.")
+    return value
+
+
 def money_parse(amount: str | int | Decimal, currency: str) -> Money:
     """Build Money from an untrusted amount and currency, strictly.
 
-    Refuses floats (they cannot carry cents exactly), non-finite values and more decimal
-    places than the currency has.
+    The amount is ``-?digits(.digits)?`` in ASCII, with at most the currency's minor units
+    after the point (none for JPY: no point at all). Refuses floats (they cannot carry cents
+    exactly), exponents, spaces, other scripts' digits and non-finite values.
     """
-    if isinstance(amount, float):
-        raise MoneyError('Send the amount as a string, e.g. "123.45", not as a number.')
+    value = amount_parse(format(amount, "f") if isinstance(amount, Decimal) else amount)
     code = currency_code(currency)
-    try:
-        value = Decimal(str(amount).strip())
-    except (InvalidOperation, ValueError, ArithmeticError):
-        raise MoneyError(f"'{amount}' is not a decimal amount.") from None
-    if not value.is_finite():
-        raise MoneyError("The amount must be a finite number.")
-    if value.adjusted() >= MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES:
-        raise MoneyError(f"'{str(amount)[:30]}' is too large an amount.")
     places = minor_units(code)
-    if -value.as_tuple().exponent > places:
+    if -value.as_tuple().exponent > places:  # the digits written after the point
         raise MoneyError(f"{code} has {places} decimal places; '{amount}' has more.")
     return Money(value, code)
 

@@ -1,5 +1,7 @@
 """OAuth2 scopes per API client: a client may only ever get the scopes it was granted."""
 
+from django.http import QueryDict
+from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import SettingsScopes
 
@@ -31,3 +33,32 @@ class ApiClientValidator(OAuth2Validator):
 def _is_active(application) -> bool:
     client = getattr(application, "api_client", None)
     return client is not None and client.is_active
+
+
+class HeaderOnlyOAuthLibCore(OAuthLibCore):
+    """Verifies an API call's bearer token without reading the request body.
+
+    The stock core hands oauthlib the request's form fields on every call it verifies, and on
+    a DRF request ``request.POST`` runs the API's parsers: the JSON body was parsed during
+    authentication, before the view, its limits and its error handling (a body nested a
+    thousand levels deep raised RecursionError there). Tokens travel only in the
+    Authorization header here (COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT), so the body has
+    nothing verification needs. The token endpoints still read their form as before.
+    """
+
+    def verify_request(self, request, scopes):
+        return super().verify_request(_WithoutForm(request), scopes)
+
+
+class _WithoutForm:
+    """The request as token verification sees it: URL and headers, an empty form."""
+
+    def __init__(self, request):
+        self._request = request
+
+    @property
+    def POST(self):  # Django's name
+        return QueryDict()
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)

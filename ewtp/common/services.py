@@ -8,8 +8,9 @@ from django.db import transaction
 from oauth2_provider.models import AccessToken, Application
 
 from .audit import audit_record
-from .errors import ApplicationError
+from .errors import ApplicationError, CommonErrorCode
 from .models import ApiClient
+from .validators import BIDI_CONTROLS_MESSAGE, has_bidi_controls
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,12 @@ def api_client_create(*, name: str, kind: str, scopes: list[str], actor=None) ->
         )
     if not name.strip():
         raise ApplicationError("A client needs a name.", "name_required", extra={"field": "name"})
+    if has_bidi_controls(name):  # shown to officers and the organisation's owners
+        raise ApplicationError(
+            str(BIDI_CONTROLS_MESSAGE),
+            CommonErrorCode.NAME_HAS_BIDI_CONTROLS,
+            extra={"field": "name"},
+        )
     secret = secrets.token_urlsafe(40)
     with transaction.atomic():
         application = Application.objects.create(

@@ -7,6 +7,7 @@ switch to PostgreSQL and Redis.
 """
 
 import os
+import re
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -14,9 +15,11 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.common import currencies
+from ewtp.common.http import proxy_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -62,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost but one: it sees every response, the error pages of the others included.
+    "ewtp.common.middleware.NoStoreForCallersMiddleware",
     "ewtp.common.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -70,6 +75,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads the body (the CSRF check of a form, DRF's authentication, views),
+    # and after the user and the language are known, for the portal's refusal page.
+    "ewtp.common.middleware.RequestBodyGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -115,8 +123,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # the cache (and the throttles' counts in it) on its own database if REDIS_CACHE_URL says so
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("REDIS_CACHE_URL", default=REDIS_URL),
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -138,6 +150,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Portal sessions expire this many seconds after sign-in (12 h: one working day).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 LOGIN_REDIRECT_URL = "hubs:home"
 LOGOUT_REDIRECT_URL = "hubs:landing"
 
@@ -145,14 +159,47 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 # Lock the pair (account, address): an attacker cannot lock a user out from elsewhere.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# ... and the account from every address once the failures from all addresses within the
+# cool-off reach this, each address counting at most AXES_FAILURE_LIMIT (hubs.lockout).
+AXES_ACCOUNT_FAILURE_LIMIT = env.int("AXES_ACCOUNT_FAILURE_LIMIT", default=30)
+AXES_HANDLER = "hubs.lockout.AccountLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "hubs.authentication.axes_username"
-AXES_CLIENT_IP_CALLABLE = "ewtp.common.http.client_ip"
-# Proxies in front of the hub that append to X-Forwarded-For (0: clients connect directly).
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "ewtp.common.http.client_network"
+# The proxies in front of the hub, as addresses or networks (comma-separated): only a peer in
+# them is believed about the client's address (X-Forwarded-For). None here: clients connect
+# directly. Production names the proxy's networks (settings/production.py).
+TRUSTED_PROXIES = proxy_networks(env.list("TRUSTED_PROXIES", default=[]))
+if "TRUSTED_PROXY_COUNT" in os.environ:
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is replaced by TRUSTED_PROXIES: the networks of the proxies"
+    )
 AXES_VERBOSE = False
+
+
+# --- Throttles (ewtp.common.throttles; README "Throttles") ----------------------------------
+def throttle_rate(name: str, default: str) -> str:
+    """A rate from the environment ("30/min": a number per s, min, hour or day), checked here
+    so that a mistyped one stops the process at start-up instead of failing a request."""
+    rate = env.str(name, default=default)
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", rate):
+        raise ImproperlyConfigured(f"{name}={rate!r}: expected a rate such as 30/min")
+    return rate
+
+
+THROTTLE_RATES = {
+    # OAuth token and revoke: every request from one address; refused secrets per client id
+    "oauth_token_address": throttle_rate("THROTTLE_OAUTH_TOKEN_ADDRESS", "30/min"),
+    "oauth_token_client": throttle_rate("THROTTLE_OAUTH_TOKEN_CLIENT", "10/min"),
+    # password reset: links asked for from one address, and for one e-mail address
+    "password_reset_address": throttle_rate("THROTTLE_PASSWORD_RESET_ADDRESS", "10/hour"),
+    "password_reset_email": throttle_rate("THROTTLE_PASSWORD_RESET_EMAIL", "3/hour"),
+    # public tracking: lookups from one address; postcode guesses per parcel
+    "tracking_address": throttle_rate("THROTTLE_TRACKING_ADDRESS", "30/min"),
+    "tracking_proof": throttle_rate("THROTTLE_TRACKING_PROOF", "10/hour"),
+}
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 # a hung mail server must not outlast the sender's claim on an e-mail (notifications.CLAIM)
@@ -245,7 +292,10 @@ OAUTH2_PROVIDER = {
     "SCOPES": API_SCOPES,
     "SCOPES_BACKEND_CLASS": "ewtp.common.oauth.ApiClientScopes",
     "OAUTH2_VALIDATOR_CLASS": "ewtp.common.oauth.ApiClientValidator",
-    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_TOKEN_SECONDS", default=3600),
+    # Short-lived: a leaked token is worth ten minutes; clients ask for a new one as they go.
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_TOKEN_SECONDS", default=600),
+    # Resource calls are verified from the Authorization header alone (ewtp.common.oauth).
+    "OAUTH2_BACKEND_CLASS": "ewtp.common.oauth.HeaderOnlyOAuthLibCore",
     "PKCE_REQUIRED": True,
     # OAuth 2.0 Security BCP (RFC 9700): no implicit or password grants, hashed tokens,
     # tokens only in the Authorization header, https redirect URIs only.
@@ -302,6 +352,7 @@ IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", defau
 INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
 KYC_MAX_UPLOAD_BYTES = env.int("KYC_MAX_UPLOAD_MB", default=10) * 1024 * 1024
 PRODUCT_IMPORT_MAX_BYTES = env.int("PRODUCT_IMPORT_MAX_MB", default=20) * 1024 * 1024
+CUSTOMS_DOCUMENT_MAX_BYTES = env.int("CUSTOMS_DOCUMENT_MAX_MB", default=10) * 1024 * 1024
 PRODUCT_IMPORT_MAX_ROWS = env.int("PRODUCT_IMPORT_MAX_ROWS", default=50_000)
 # An order not paid within this time expires and its stock is released.
 ORDER_PAYMENT_WINDOW = timedelta(hours=env.int("ORDER_PAYMENT_WINDOW_HOURS", default=48))
@@ -333,6 +384,14 @@ PAYMENT_CURRENCIES = env.list(
     "PAYMENT_CURRENCIES", default=["MYR", "CNY", "USD", "SGD", "THB", "EUR"]
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# Upload pages (by URL name) and the setting that holds the largest file each takes: a larger
+# request is refused on its Content-Length, unread (ewtp.common.middleware). Any other
+# request body may be up to DATA_UPLOAD_MAX_MEMORY_SIZE.
+UPLOAD_LIMITS = {
+    "hubs:verification": "KYC_MAX_UPLOAD_BYTES",
+    "hubs:import_list": "PRODUCT_IMPORT_MAX_BYTES",
+    "customs:my_declaration": "CUSTOMS_DOCUMENT_MAX_BYTES",
+}
 # After the delivered scan the buyer has this long to confirm or dispute; then escrow is released.
 ESCROW_CONFIRMATION_WINDOW = timedelta(days=env.int("ESCROW_CONFIRMATION_DAYS", default=10))
 # FX: where reference rates come from (a class with fetch() and name/base), and the hub's

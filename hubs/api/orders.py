@@ -12,6 +12,7 @@ from ewtp.common.api.fields import MoneyField
 from ewtp.common.api.pagination import CursorPagination
 from ewtp.common.api.permissions import HasMethodScope
 from ewtp.common.idempotency import idempotent
+from ewtp.common.validators import no_bidi_controls
 
 from .. import selectors
 from ..models import Hub, Order, OrderLine, OrderTransition, Organization, Product
@@ -101,7 +102,7 @@ class ConsumerInput(serializers.Serializer):
     class Meta:
         ref_name = "Consumer"
 
-    name = serializers.CharField(max_length=150)
+    name = serializers.CharField(max_length=150, validators=[no_bidi_controls])
     address = serializers.CharField(max_length=500)
     country = serializers.CharField(
         max_length=2, help_text="ISO 3166-1 alpha-2; the destination hub's country"

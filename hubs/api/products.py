@@ -7,7 +7,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ewtp.common.api.fields import MoneyField
+from ewtp.common.api.fields import MoneyField, PositiveAmountField
 from ewtp.common.api.forms import validate_with_form
 from ewtp.common.api.pagination import CursorPagination
 from ewtp.common.api.permissions import HasMethodScope
@@ -78,7 +78,7 @@ class ProductInput(serializers.Serializer):
         help_text="6-digit HS 2022 subheading, or an 8-10 digit national line."
     )
     origin_country = serializers.CharField(help_text="ISO 3166-1 alpha-2")
-    unit_price = serializers.CharField(help_text='Amount as a string, e.g. "89.90"')
+    unit_price = PositiveAmountField(help_text='Amount as a string, e.g. "89.90"')
     unit_weight_kg = serializers.CharField()
     length_cm = serializers.CharField()
     width_cm = serializers.CharField()

@@ -1,12 +1,16 @@
 """Forms of onboarding: sign-up, profile and payout account, invitations, KYC."""
 
+import re
+
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from ewtp.common.validators import no_bidi_controls
+
 from ..models import Hub, KycDocument, Membership, Organization, User
-from ..services.organizations import PAYOUT_FIELDS, PROFILE_FIELDS
+from ..services.organizations import IDENTITY_FIELDS, PAYOUT_FIELDS, PROFILE_FIELDS
 from ..validators import account_number_clean, bic_clean, registration_number_clean
 
 
@@ -21,7 +25,9 @@ class PayoutCleaning:
 class SignUpForm(PayoutCleaning, forms.ModelForm):
     """A business and its first owner, in one page."""
 
-    owner_name = forms.CharField(label=_("Your full name"), max_length=150)
+    owner_name = forms.CharField(
+        label=_("Your full name"), max_length=150, validators=[no_bidi_controls]
+    )
     owner_email = forms.EmailField(label=_("Your e-mail address (you sign in with it)"))
     password1 = forms.CharField(
         label=_("Password"),
@@ -104,11 +110,66 @@ class SignUpForm(PayoutCleaning, forms.ModelForm):
 
 
 class OrganizationForm(PayoutCleaning, forms.ModelForm):
-    """What an owner may change: the profile and the payout account."""
+    """What an owner may change: the profile, the identity and the payout account."""
 
     class Meta:
         model = Organization
-        fields = [*PROFILE_FIELDS, *PAYOUT_FIELDS]
+        fields = [*PROFILE_FIELDS[:1], *IDENTITY_FIELDS[1:], *PROFILE_FIELDS[1:], *PAYOUT_FIELDS]
+
+    def clean_registration_number(self):
+        raw = self.cleaned_data["registration_number"]
+        country = self.cleaned_data.get("country")
+        if not country:
+            return raw
+        instance = self.instance
+        unchanged = (
+            str(country) == str(instance.country)
+            and re.sub(r"\s+", "", raw).upper() == instance.registration_number.upper()
+        )
+        if unchanged:
+            return instance.registration_number  # kept as it was checked when declared
+        number = registration_number_clean(str(country), raw)
+        taken = Organization.objects.filter(country=country, registration_number=number)
+        if taken.exclude(pk=instance.pk).exists():
+            raise ValidationError(
+                _("An organisation with this registration number is already on the hub."),
+                code="organization_exists",
+            )
+        return number
+
+
+class OrganizationEditForm(OrganizationForm):
+    """The owners' form: a change of identity of a verified organisation is confirmed first,
+    because it sends the organisation back to review."""
+
+    acknowledge_review = forms.BooleanField(
+        label=_(
+            "I understand that a new legal name, country or registration number sends the "
+            "organisation back to review, and that it does not sell until an MDEC officer "
+            "approves it again."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.reopens_review:
+            del self.fields["acknowledge_review"]
+
+    @property
+    def reopens_review(self) -> bool:
+        verified = (Organization.KycStatus.APPROVED, Organization.KycStatus.SUBMITTED)
+        return self.instance.kyc_status in verified
+
+    def clean(self):
+        cleaned = super().clean()
+        identity_changed = set(self.changed_data) & set(IDENTITY_FIELDS)
+        if identity_changed and self.reopens_review and not cleaned.get("acknowledge_review"):
+            self.add_error(
+                "acknowledge_review",
+                _("Confirm that the organisation goes back to review, or keep its identity."),
+            )
+        return cleaned
 
 
 class InvitationForm(forms.Form):
@@ -117,7 +178,9 @@ class InvitationForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    full_name = forms.CharField(label=_("Your full name"), max_length=150)
+    full_name = forms.CharField(
+        label=_("Your full name"), max_length=150, validators=[no_bidi_controls]
+    )
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
 
@@ -152,6 +215,8 @@ class KycDecisionForm(forms.Form):
         ("reject", _("Reject")),
     ]
     decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
+    # the organisation as the page showed it (Organization.identity_fingerprint)
+    seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
     reason = forms.CharField(
         label=_("Reason (the organisation reads it)"),
         required=False,
@@ -166,4 +231,32 @@ class KycDecisionForm(forms.Form):
             and not cleaned.get("reason", "").strip()
         ):
             self.add_error("reason", _("Give the reason: the organisation will read it."))
+        return cleaned
+
+
+class PayoutAccountDecisionForm(forms.Form):
+    """An officer's check of a payout account held because of its holder's name."""
+
+    DECISIONS = [
+        ("accept", _("Accept: the account is the organisation's own")),
+        ("decline", _("Decline: the owners must enter another account")),
+    ]
+    payout_decision = forms.ChoiceField(
+        label=_("Payout account"), choices=DECISIONS, widget=forms.RadioSelect
+    )
+    payout_seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+    payout_reason = forms.CharField(
+        label=_("Reason (the organisation reads it)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=150,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("payout_decision") == "decline"
+            and not cleaned.get("payout_reason", "").strip()
+        ):
+            self.add_error("payout_reason", _("Give the reason: the organisation will read it."))
         return cleaned

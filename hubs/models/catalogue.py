@@ -9,6 +9,7 @@ from djmoney.models.fields import MoneyField
 
 from ewtp.common.models import BaseModel
 from ewtp.common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from ewtp.common.validators import no_bidi_controls
 
 from .organizations import Organization
 from .users import User
@@ -40,9 +41,14 @@ class Product(BaseModel):
 
     seller = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="products")
     sku = models.CharField(_("SKU"), max_length=64)
-    title_en = models.CharField(_("title (English)"), max_length=200)
-    title_ms = models.CharField(_("title (Malay)"), max_length=200, blank=True)
-    title_zh = models.CharField(_("title (Chinese)"), max_length=200, blank=True)
+    # titles are shown to buyers and printed on customs papers: no text-direction tricks
+    title_en = models.CharField(_("title (English)"), max_length=200, validators=[no_bidi_controls])
+    title_ms = models.CharField(
+        _("title (Malay)"), max_length=200, blank=True, validators=[no_bidi_controls]
+    )
+    title_zh = models.CharField(
+        _("title (Chinese)"), max_length=200, blank=True, validators=[no_bidi_controls]
+    )
     description_en = models.TextField(_("description (English)"))
     description_ms = models.TextField(_("description (Malay)"), blank=True)
     description_zh = models.TextField(_("description (Chinese)"), blank=True)

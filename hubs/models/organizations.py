@@ -1,11 +1,14 @@
 """Organisations (every business on the hub), their members, invitations and KYC documents."""
 
+import hashlib
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from ewtp.common.models import BaseModel
+from ewtp.common.validators import no_bidi_controls
 
 from .network import Hub
 from .users import User
@@ -33,7 +36,8 @@ class Organization(BaseModel):
 
     class KycStatus(models.TextChoices):
         DRAFT = "draft", _("Not yet submitted")  # collecting documents
-        SUBMITTED = "submitted", _("Waiting for review")  # in the MDEC officers' queue
+        # in the MDEC officers' queue: the first time, or again after a change of identity
+        SUBMITTED = "submitted", _("Waiting for review")
         MORE_INFO = "more_info", _("More information requested")  # back with the SME
         APPROVED = "approved", _("Approved")  # may sell
         REJECTED = "rejected", _("Rejected")  # may fix and submit again
@@ -43,10 +47,16 @@ class Organization(BaseModel):
         KycStatus.SUBMITTED: {KycStatus.APPROVED, KycStatus.REJECTED, KycStatus.MORE_INFO},
         KycStatus.MORE_INFO: {KycStatus.SUBMITTED},
         KycStatus.REJECTED: {KycStatus.SUBMITTED},
-        KycStatus.APPROVED: set(),
+        # a change of legal name, country or registration number is verified again
+        KycStatus.APPROVED: {KycStatus.SUBMITTED},
     }
+    # the holds on a payout account (``payout_account_problem`` starts with the code and a
+    # colon); any other code is the ISO 20022 reason a bank gave for rejecting a payout
+    PAYOUT_HOLD_REVIEW = "REVIEW"  # the holder's name is not the legal name: an officer checks
+    PAYOUT_HOLD_DECLINED = "DECLINED"  # an officer refused the account: the owners change it
 
-    legal_name = models.CharField(_("legal name"), max_length=200)
+    # names are shown to others (buyers, banks, officers): no text-direction tricks
+    legal_name = models.CharField(_("legal name"), max_length=200, validators=[no_bidi_controls])
     country = CountryField(_("country"))
     registration_number = models.CharField(_("registration number"), max_length=50, blank=True)
     sector = models.CharField(
@@ -56,16 +66,23 @@ class Organization(BaseModel):
     address_line = models.CharField(_("address"), max_length=200, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     postcode = models.CharField(_("postcode"), max_length=20, blank=True)
-    contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
+    contact_name = models.CharField(
+        _("contact person"), max_length=150, blank=True, validators=[no_bidi_controls]
+    )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     home_hub = models.ForeignKey(Hub, on_delete=models.PROTECT, related_name="organizations")
     payout_bic = models.CharField(_("bank SWIFT/BIC"), max_length=11, blank=True)
-    payout_account_name = models.CharField(_("account name"), max_length=140, blank=True)
+    payout_account_name = models.CharField(
+        _("account name"), max_length=140, blank=True, validators=[no_bidi_controls]
+    )
     payout_account_number = models.CharField(_("account number"), max_length=34, blank=True)
-    # set when a bank rejected a payout to this account (the reason); cleared by a change of
-    # the account, and no payout is requested meanwhile
+    # set when a bank rejected a payout to this account (the reason), or while the account
+    # is held (PAYOUT_HOLD_*); cleared by a change of the account or an officer's acceptance,
+    # and no payout is requested meanwhile
     payout_account_problem = models.CharField(max_length=200, blank=True)
+    # the legal name as an MDEC officer last approved it: a payout account must be held in it
+    verified_legal_name = models.CharField(max_length=200, blank=True)
     kyc_status = models.CharField(
         _("verification"), max_length=10, choices=KycStatus.choices, default=KycStatus.DRAFT
     )
@@ -92,6 +109,35 @@ class Organization(BaseModel):
     @property
     def can_sell(self) -> bool:
         return self.kyc_status == self.KycStatus.APPROVED
+
+    @property
+    def payout_account_hold(self) -> str:
+        """Why payouts to the account wait: "review", "declined", "bank" (rejected), or ""."""
+        code = self.payout_account_problem.partition(":")[0]
+        if not self.payout_account_problem:
+            return ""
+        return {self.PAYOUT_HOLD_REVIEW: "review", self.PAYOUT_HOLD_DECLINED: "declined"}.get(
+            code, "bank"
+        )
+
+    @property
+    def identity_fingerprint(self) -> str:
+        """What an officer sees before deciding (identity and payout account), in a few
+        characters: a decision on a page shown before a change is refused."""
+        seen = (
+            self.legal_name,
+            str(self.country),
+            self.registration_number,
+            self.payout_bic,
+            self.payout_account_name,
+            self.payout_account_number,
+        )
+        return hashlib.sha256("\x1f".join(seen).encode()).hexdigest()[:16]
+
+    @property
+    def payout_account_hold_note(self) -> str:
+        """The hold's reason without its code."""
+        return self.payout_account_problem.partition(":")[2].strip()
 
     @property
     def currency(self) -> str:

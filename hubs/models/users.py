@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ewtp.common.validators import no_bidi_controls
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -56,7 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         )  # receives, weighs, consolidates at one hub
 
     email = models.EmailField(_("e-mail address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    full_name = models.CharField(
+        _("full name"), max_length=150, blank=True, validators=[no_bidi_controls]
+    )
     official_role = models.CharField(
         _("official role"), max_length=20, choices=OfficialRole.choices, blank=True, default=""
     )

@@ -6,7 +6,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ewtp.common.api.fields import MoneyField
+from ewtp.common.api.fields import MoneyField, PositiveMoneyField
 from ewtp.common.api.permissions import HasMethodScope
 from ewtp.common.idempotency import idempotent
 from ewtp.common.models import ApiClient
@@ -39,7 +39,7 @@ class IncomingPaymentInput(serializers.Serializer):
     bank_reference = serializers.CharField(
         max_length=100, help_text="Your unique reference of the transfer."
     )
-    amount = MoneyField()
+    amount = PositiveMoneyField()
     payer = PayerInput()
 
 

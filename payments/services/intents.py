@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from moneyed import Money
 
-from ewtp.common.errors import ApplicationError, ConflictError
+from ewtp.common.errors import ApplicationError, CommonErrorCode, ConflictError
 from ewtp.common.models import ApiClient
 from ewtp.common.money import money_from_minor, money_quantize, money_to_minor
 from ewtp.common.outbox import event_record
@@ -92,9 +92,15 @@ def payment_receive(*, order_reference: str, transfer: BankTransfer) -> Incoming
             PaymentsErrorCode.NO_PAYMENT_EXPECTED,
             extra={"field": "order_reference"},
         )
-    if transfer.amount.currency.code != intent.currency or transfer.amount.amount <= 0:
+    if transfer.amount.amount <= 0:
         raise ApplicationError(
-            f"Order {order_reference} is paid in {intent.currency}, with a positive amount.",
+            "A payment received is a positive amount (more than zero).",
+            CommonErrorCode.AMOUNT_NOT_POSITIVE,
+            extra={"field": "amount"},
+        )
+    if transfer.amount.currency.code != intent.currency:
+        raise ApplicationError(
+            f"Order {order_reference} is paid in {intent.currency}.",
             PaymentsErrorCode.CURRENCY_MISMATCH,
             extra={"field": "amount"},
         )

@@ -1,0 +1,254 @@
+"""An amount is ASCII digits, an optional minus and point, and no more decimals than its
+currency has: nothing that a person, a spreadsheet and the hub could read differently."""
+
+import re
+from decimal import Decimal
+
+import pytest
+import yaml
+from moneyed import Money
+
+from ewtp.common.api.fields import AMOUNT_PATTERN, POSITIVE_AMOUNT_PATTERN
+from ewtp.common.errors import ApplicationError
+from ewtp.common.money import MoneyError, money_parse
+from hubs.models import Order
+from hubs.services.orders import LineRequest, OrderRequest, order_place
+from hubs.services.organizations import organization_api_client_create
+from payments.models import Entry
+from payments.services.intents import BankTransfer, payment_receive
+from tests import factories
+from tests.conftest import issue_token
+
+ARABIC_INDIC_12 = "\u0661\u0662"
+FULLWIDTH_12 = "\uff11\uff12"
+DEVANAGARI_5 = "\u096b"
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "1E+2",
+        "1e2",
+        " 12.00 ",
+        "12.00 ",
+        "12.00\n",
+        "\t12",
+        ARABIC_INDIC_12,
+        FULLWIDTH_12,
+        f"1{DEVANAGARI_5}.00",
+        "1_000",
+        "1,000.00",
+        "+12.00",
+        "12.",
+        ".5",
+        "--1",
+        "0x10",
+        "",
+        "Infinity",
+        "NaN",
+    ],
+)
+def test_amounts_in_any_other_shape_are_refused(amount):
+    with pytest.raises(MoneyError):
+        money_parse(amount, "MYR")
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "value"),
+    [
+        ("12", "MYR", "12"),
+        ("12.5", "MYR", "12.5"),
+        ("-0.01", "MYR", "-0.01"),
+        ("1798.00", "MYR", "1798.00"),
+        ("1000", "JPY", "1000"),
+        ("1.234", "KWD", "1.234"),
+        (12, "MYR", "12"),
+        (Decimal("1E+2"), "MYR", "100"),  # a Decimal from the hub's own code is a number
+    ],
+)
+def test_plain_amounts_are_exact(amount, currency, value):
+    assert money_parse(amount, currency) == Money(Decimal(value), currency)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"), [("100.0", "JPY"), ("100.", "JPY"), ("1.005", "MYR"), ("1.2345", "KWD")]
+)
+def test_no_more_decimals_than_the_currency_has(amount, currency):
+    with pytest.raises(MoneyError):
+        money_parse(amount, currency)
+
+
+def test_the_reason_is_given():
+    with pytest.raises(MoneyError, match="not a decimal amount"):
+        money_parse("1E+2", "MYR")
+    with pytest.raises(MoneyError, match="JPY has 0 decimal places"):
+        money_parse("100.0", "JPY")
+    with pytest.raises(MoneyError, match="finite"):
+        money_parse("NaN", "MYR")
+
+
+@pytest.fixture
+def order(hgh, django_capture_on_commit_callbacks):
+    factories.open_eroads()
+    buyer = factories.BuyerFactory()
+    product = factories.ProductFactory(stock=10)  # 45.00 MYR
+    with django_capture_on_commit_callbacks(execute=True):  # the pipeline opens the intent
+        placed = order_place(
+            request=OrderRequest(
+                seller=product.seller,
+                destination_hub=hgh,
+                buyer=buyer,
+                lines=[LineRequest(product.pk, 2)],
+            ),
+            actor=factories.member(buyer),
+        )
+    return placed
+
+
+@pytest.fixture
+def bank_auth(api, db):
+    bank = factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"])
+    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(api, bank).json()['access_token']}"}
+
+
+def incoming(api, order, bank_auth, amount):
+    return api.post(
+        "/api/v1/payments/incoming",
+        {
+            "order_reference": order.reference,
+            "bank_reference": "CIMB-1",
+            "amount": {"amount": amount, "currency": "MYR"},
+            "payer": {"name": "Hangzhou Buyer"},
+        },
+        format="json",
+        **bank_auth,
+    )
+
+
+def field_error(response, field):
+    return next(e for e in response.json()["errors"] if e["field"] == field)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("amount", ["-100.00", "0.00", "0", "-0.01"])
+def test_a_payment_that_is_not_positive_is_a_field_error_saying_so(api, order, bank_auth, amount):
+    response = incoming(api, order, bank_auth, amount)
+    assert response.status_code == 400
+    error = field_error(response, "amount")
+    assert error["code"] == "amount_not_positive"
+    assert "more than zero" in error["message"]
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("amount", ["1E+2", " 90.00 ", ARABIC_INDIC_12])
+def test_a_payment_amount_in_another_shape_is_a_field_error(api, order, bank_auth, amount):
+    response = incoming(api, order, bank_auth, amount)
+    assert response.status_code == 400
+    assert "not a decimal amount" in field_error(response, "amount")["message"]
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_service_names_the_same_reason(order):
+    bank = factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"])
+    with pytest.raises(ApplicationError) as refused:
+        payment_receive(
+            order_reference=order.reference,
+            transfer=BankTransfer(
+                bank=bank.client,
+                bank_reference="R",
+                amount=Money("-100.00", "MYR"),
+                payer_name="X",
+            ),
+        )
+    assert (refused.value.code, refused.value.extra) == ("amount_not_positive", {"field": "amount"})
+    with pytest.raises(ApplicationError) as refused:  # the wrong currency keeps its own code
+        payment_receive(
+            order_reference=order.reference,
+            transfer=BankTransfer(
+                bank=bank.client, bank_reference="R", amount=Money("90", "CNY"), payer_name="X"
+            ),
+        )
+    assert refused.value.code == "ledger_currency_mismatch"
+    assert Order.objects.get(pk=order.pk).status == "awaiting_payment"  # nothing applied
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("price", "code"),
+    [
+        ("1E+2", "invalid"),
+        (" 10.00", "invalid"),
+        (FULLWIDTH_12, "invalid"),
+        ("-5.00", "amount_not_positive"),
+        ("0.00", "amount_not_positive"),
+    ],
+)
+def test_a_product_price_over_the_api_takes_the_same_shape(api, kul, price, code):
+    seller = factories.SellerFactory(home_hub=kul)
+    issued = organization_api_client_create(
+        organization=seller, name="ERP", actor=factories.member(seller)
+    )
+    token = issue_token(api, issued).json()["access_token"]
+    body = {
+        "sku": "P-1",
+        "title_en": "T",
+        "description_en": "D",
+        "hs_code": "621410",
+        "origin_country": "MY",
+        "unit_price": price,
+        "unit_weight_kg": "1",
+        "length_cm": "1",
+        "width_cm": "1",
+        "height_cm": "1",
+        "stock": 1,
+    }
+    response = api.post(
+        "/api/v1/products/", body, format="json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 400
+    assert field_error(response, "unit_price")["code"] == code
+
+
+@pytest.fixture
+def spec(client, db):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
+    return yaml.safe_load(response.content)
+
+
+def request_schema(spec, path):
+    reference = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "$ref"
+    ]
+    return spec["components"]["schemas"][reference.rsplit("/", 1)[1]]
+
+
+@pytest.mark.parametrize(
+    ("amount", "matches"),
+    [
+        ("1798.00", True),
+        ("0.01", True),
+        ("0.0001", True),
+        ("007", True),
+        ("0", False),
+        ("0.00", False),
+        ("-1.00", False),
+        ("1E+2", False),
+        (" 1.00", False),
+        ("1.00001", False),
+    ],
+)
+def test_the_positive_pattern_takes_exactly_positive_amounts(amount, matches):
+    assert bool(re.fullmatch(POSITIVE_AMOUNT_PATTERN, amount)) is matches
+
+
+def test_the_schema_states_the_shape(spec):
+    payment = request_schema(spec, "/api/v1/payments/incoming")
+    amount = payment["properties"]["amount"]["properties"]["amount"]
+    assert amount["pattern"] == POSITIVE_AMOUNT_PATTERN
+    product = request_schema(spec, "/api/v1/products/")
+    assert product["properties"]["unit_price"]["pattern"] == POSITIVE_AMOUNT_PATTERN
+    money_out = spec["components"]["schemas"]["IncomingPayment"]["properties"]["amount"]
+    assert money_out["properties"]["amount"]["pattern"] == AMOUNT_PATTERN
+    assert AMOUNT_PATTERN == r"^-?[0-9]+(\.[0-9]{1,4})?$"
