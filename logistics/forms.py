@@ -49,6 +49,17 @@ class ScanForm(forms.Form):
     )
 
 
+class TrackingProofForm(forms.Form):
+    """What the public tracking page asks before it shows the places and times of a parcel's
+    journey: something its recipient knows and a stranger with a waybill number does not."""
+
+    proof = forms.CharField(
+        label=_("Postcode of the delivery address, or the order reference"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+
+
 class WeighForm(forms.Form):
     measured_kg = forms.DecimalField(
         label=_("Scale reading (kg)"), min_value=0.001, max_value=1000, decimal_places=3

@@ -1,5 +1,7 @@
 """Reads for the logistics pages and API: who sees which parcels and flights."""
 
+import hmac
+import re
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
@@ -53,15 +55,47 @@ def parcel_visible_to(user, parcel: Parcel) -> bool:
     )
 
 
-def public_timeline(*, waybill: str) -> tuple[Parcel, list[TrackingEvent]] | None:
-    parcel = (
-        Parcel.objects.select_related("eroad__origin", "eroad__destination")
+def public_parcel(*, waybill: str) -> Parcel | None:
+    """A parcel by its house waybill, with what the public page shows and checks."""
+    return (
+        Parcel.objects.select_related("eroad__origin", "eroad__destination", "order__buyer")
         .filter(waybill=waybill.strip().upper()[:12])
         .first()
     )
-    if parcel is None:
-        return None
-    return parcel, with_local_times(parcel.events.order_by("occurred_at", "id"))
+
+
+def public_timeline(*, parcel: Parcel) -> list[TrackingEvent]:
+    return with_local_times(parcel.events.order_by("occurred_at", "id"))
+
+
+def _alphanumeric(text: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", text.upper())
+
+
+def recipient_knows_reference(*, parcel: Parcel, proof: str) -> bool:
+    """The proof is the order's reference (EW-…, dashes and case aside): it is on the buyer's
+    order and is not guessable (eight characters of 32, order_reference)."""
+    expected = _alphanumeric(parcel.order.reference)
+    return hmac.compare_digest(_alphanumeric(proof).encode(), expected.encode())
+
+
+MIN_POSTCODE = 3  # the shortest postcodes in use (Iceland, the Faroes) have three digits
+
+
+def recipient_knows_postcode(*, parcel: Parcel, proof: str) -> bool:
+    """The proof is the postcode of the delivery address: a buyer organisation's postcode, or
+    for a consumer one standing on its own in the address as written (spaces and dashes
+    aside: "SW1A 1AA", "100-0001"). An order without a postcode on record accepts none."""
+    postcode = _alphanumeric(proof)
+    if len(postcode) < MIN_POSTCODE or not any(char.isdigit() for char in postcode):
+        return False
+    order = parcel.order
+    if order.buyer_id is not None:
+        return bool(order.buyer.postcode) and hmac.compare_digest(
+            postcode.encode(), _alphanumeric(order.buyer.postcode).encode()
+        )
+    spelled = r"[\s-]?".join(re.escape(char) for char in postcode)
+    return bool(re.search(rf"(?<![0-9A-Z]){spelled}(?![0-9A-Z])", order.consumer_address.upper()))
 
 
 def flights_of_hub(*, hub, statuses=None) -> QuerySet[Flight]:

@@ -14,13 +14,23 @@ from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from ewtp.common.errors import ApplicationError
+from ewtp.common.http import client_network
+from ewtp.common.throttles import KeyedThrottle, retry_after_minutes, throttle_check
 from hubs.models import Order
 from hubs.roles import Perm, PermissionRequiredMixin, can_act_for, can_oversee, has_permission
 from hubs.selectors import order_visible_to
 from hubs.views.helpers import form_error_from
 
 from . import documents, selectors
-from .forms import DropOffForm, FlightScheduleForm, ParcelForm, ReasonForm, ScanForm, WeighForm
+from .forms import (
+    DropOffForm,
+    FlightScheduleForm,
+    ParcelForm,
+    ReasonForm,
+    ScanForm,
+    TrackingProofForm,
+    WeighForm,
+)
 from .models import Flight, Parcel
 from .services import floor
 from .services.consolidation import consolidate
@@ -378,18 +388,70 @@ class WeightMismatchView(PermissionRequiredMixin, TemplateView):
 
 
 class PublicTrackingView(TemplateView):
-    """Anyone with a waybill number: the timeline and places only, nothing personal."""
+    """Anyone with a waybill number sees the parcel's current status, nothing personal. The
+    places and times of its journey need what its recipient knows (TrackingProofForm): the
+    order reference, or the postcode of the delivery address. Lookups are limited per address
+    (THROTTLE_TRACKING_ADDRESS); postcodes, short and partly guessable from the destination,
+    are also limited per parcel (THROTTLE_TRACKING_PROOF), whoever guesses. The order
+    reference is not guessable and is accepted even then, so a recipient who has it is never
+    kept out by someone else's guesses."""
 
     template_name = "logistics/track.html"
 
-    def get_context_data(self, **kwargs):
-        waybill = (self.kwargs.get("waybill") or self.request.GET.get("waybill") or "").strip()
-        found = selectors.public_timeline(waybill=waybill) if waybill else None
-        kwargs.pop("waybill", None)  # from the URL; shown as typed, at most 20 characters
-        return super().get_context_data(
-            waybill=waybill[:20],
-            parcel=found[0] if found else None,
-            events=found[1] if found else [],
-            searched=bool(waybill),
-            **kwargs,
+    def dispatch(self, request, *args, **kwargs):
+        self.waybill = (kwargs.get("waybill") or request.GET.get("waybill") or "").strip()
+        if self.waybill:
+            wait = throttle_check(KeyedThrottle("tracking_address", client_network(request)))
+            if wait is not None:
+                return self.page(status=429, retry_after=wait)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        parcel = selectors.public_parcel(waybill=self.waybill) if self.waybill else None
+        return self.page(parcel=parcel, form=TrackingProofForm())
+
+    def post(self, request, *args, **kwargs):
+        parcel = selectors.public_parcel(waybill=self.waybill) if self.waybill else None
+        form = TrackingProofForm(request.POST)
+        if parcel is None or not form.is_valid():
+            return self.page(parcel=parcel, form=form)
+        proof = form.cleaned_data["proof"]
+        if selectors.recipient_knows_reference(parcel=parcel, proof=proof):
+            return self.page(parcel=parcel, events=selectors.public_timeline(parcel=parcel))
+        wait = throttle_check(KeyedThrottle("tracking_proof", parcel.waybill))
+        if wait is not None:
+            minutes = retry_after_minutes(wait)
+            form.add_error(
+                "proof",
+                ngettext(
+                    "Too many tries for this parcel. Enter the order reference, or try the "
+                    "postcode again in %(minutes)s minute.",
+                    "Too many tries for this parcel. Enter the order reference, or try the "
+                    "postcode again in %(minutes)s minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            return self.page(parcel=parcel, form=form, status=429, retry_after=wait)
+        if selectors.recipient_knows_postcode(parcel=parcel, proof=proof):
+            return self.page(parcel=parcel, events=selectors.public_timeline(parcel=parcel))
+        form.add_error(
+            "proof",
+            _("This is neither the postcode of the delivery address nor the order reference."),
         )
+        return self.page(parcel=parcel, form=form)
+
+    def page(self, *, parcel=None, form=None, events=None, status=200, retry_after=None):
+        """The page; ``events`` only for a proven recipient, ``form`` asks for the proof."""
+        context = self.get_context_data(
+            waybill=self.waybill[:20],  # shown as typed, at most 20 characters
+            searched=bool(self.waybill),
+            parcel=parcel,
+            events=events,
+            proof_form=form if events is None else None,
+            retry_minutes=retry_after_minutes(retry_after) if retry_after else None,
+        )
+        response = self.render_to_response(context, status=status)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
+        return response

@@ -6,13 +6,26 @@ from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from hubs.models import User
 from payments.services.fx import fx_rates_load
 
 from . import factories
 from .journey import Journey, world_build
+
+
+@pytest.fixture(autouse=True)
+def throttle_counts(monkeypatch):
+    """Each test starts with no throttle counts, whatever the cache (local memory, or Redis
+    shared with the Celery broker, which must not be flushed): every test calls from
+    127.0.0.1, and its token and page requests must not be refused for an earlier test's."""
+    counts = LocMemCache("throttle-counts", {})
+    counts.clear()
+    monkeypatch.setattr(SimpleRateThrottle, "cache", counts)
+    return counts
 
 
 @pytest.fixture

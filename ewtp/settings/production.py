@@ -4,6 +4,8 @@ Secrets have no defaults: a missing DJANGO_SECRET_KEY, DATABASE_URL or REDIS_URL
 process at start-up instead of running with a guess.
 """
 
+from ewtp.common.http import proxy_networks
+
 from .base import *  # noqa: F403
 from .base import STORAGES, env
 
@@ -14,8 +16,12 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 REDIS_URL = env("REDIS_URL")
+# shared by every worker: the throttles count there (ewtp.common.throttles)
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("REDIS_CACHE_URL", default=REDIS_URL),
+    }
 }
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -44,8 +50,24 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Behind one TLS proxy that appends the client address to X-Forwarded-For.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+# Behind a TLS proxy that appends the client's address to X-Forwarded-For. Only a peer in
+# these networks is believed about the client (ewtp.common.http.client_ip). The default is
+# loopback and the private ranges, where a proxy on the same host or network (docker-compose:
+# the host's proxy through the bridge network) connects from, and where no client on the
+# internet can connect from; name the proxy's own addresses to narrow it.
+TRUSTED_PROXIES = proxy_networks(
+    env.list(
+        "TRUSTED_PROXIES",
+        default=[
+            "127.0.0.0/8",
+            "::1/128",
+            "10.0.0.0/8",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "fc00::/7",
+        ],
+    )
+)
 
 TEST_BANK_TRANSFERS = False  # money arrives only through partner banks
 WEBHOOK_ALLOW_HTTP = False  # partners receive webhooks over TLS only

@@ -9,15 +9,18 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import check_for_language
+from django.utils.translation import check_for_language, ngettext
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from ewtp.common.errors import ApplicationError
+from ewtp.common.http import client_network
+from ewtp.common.throttles import KeyedThrottle, retry_after_minutes, throttle_check
 
 from .. import selectors
+from ..authentication import normalise_email
 from ..forms.accounts import EmailAuthenticationForm, LanguageForm
 from ..forms.organizations import AcceptInvitationForm, SignUpForm
 from ..roles import Perm, can_act_for, current_organization, navigation_for, roles_of
@@ -40,6 +43,35 @@ class LandingView(TemplateView):
 class LoginView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset, limited per address and per e-mail address asked for. The e-mail's
+    count is kept whether or not an account has that address, so a refusal (429, a form
+    error and Retry-After) says nothing about which addresses are accounts."""
+
+    def form_valid(self, form):
+        wait = throttle_check(
+            KeyedThrottle("password_reset_address", client_network(self.request)),
+            KeyedThrottle("password_reset_email", normalise_email(form.cleaned_data["email"])),
+        )
+        if wait is None:
+            return super().form_valid(form)
+        minutes = retry_after_minutes(wait)
+        form.add_error(
+            None,
+            ngettext(
+                "Several reset links were asked for in a short time. Check your inbox and spam "
+                "folder, or try again in %(minutes)s minute.",
+                "Several reset links were asked for in a short time. Check your inbox and spam "
+                "folder, or try again in %(minutes)s minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(wait)
+        return response
 
 
 class HomeView(LoginRequiredMixin, TemplateView):

@@ -55,6 +55,12 @@ def test_a_parcel_from_packing_to_the_hub_floor(
     public.goto("/track/")
     public.get_by_label("House waybill number").fill(parcel.waybill)
     public.get_by_role("button", name="Track").click()
+    expect(public.get_by_text("Received at the hub", exact=True)).to_be_visible()
+    screenshot(public, "tracking-status")
+    public.get_by_label("Postcode of the delivery address, or the order reference").fill(
+        order.reference
+    )
+    public.get_by_role("button", name="Show the journey").click()
     expect(public.get_by_text("Received at the hub, ready for carriage")).to_be_visible()
     expect(public.get_by_text(order.seller.legal_name)).to_have_count(0)
     screenshot(page, "seller")

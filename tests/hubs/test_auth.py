@@ -109,7 +109,7 @@ def test_changing_the_case_of_the_address_does_not_dodge_the_lockout(client, sme
 
 def test_behind_a_proxy_lockout_follows_the_client_not_the_proxy(client, sme_owner, settings):
     settings.AXES_ENABLED = True
-    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(

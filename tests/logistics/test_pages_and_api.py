@@ -121,11 +121,12 @@ def test_flights_page_schedule_upload_cancel_and_manifests(client, world):
     assert scheduled.status == "cancelled"
 
 
-def test_the_public_page_shows_the_timeline_and_nothing_personal(client, world):
+def test_the_public_page_shows_the_status_and_nothing_personal(client, world):
     parcel = parcel_receive(parcel=pack(world), actor=world["operator"])
     order = world["order"]
     page = client.get(f"/track/{parcel.waybill}/").content.decode()
-    assert "RCS" in page and "KUL" in page
+    assert "Received at the hub" in page and 'name="proof"' in page
+    assert "RCS" not in page  # the journey's places and times wait for the recipient's proof
     for secret in (
         order.buyer.legal_name,
         order.seller.legal_name,
@@ -137,6 +138,16 @@ def test_the_public_page_shows_the_timeline_and_nothing_personal(client, world):
     assert (
         "No parcel with this number" in client.get("/track/?waybill=KUL999999990").content.decode()
     )
+
+
+def test_the_recipient_sees_the_timeline_with_the_order_reference(client, world):
+    parcel = parcel_receive(parcel=pack(world), actor=world["operator"])
+    order = world["order"]
+    page = client.post(f"/track/{parcel.waybill}/", {"proof": order.reference.lower()})
+    content = page.content.decode()
+    assert page.status_code == 200 and "RCS" in content and "KUL" in content
+    for secret in (order.buyer.legal_name, order.seller.legal_name, world["operator"].email):
+        assert secret not in content
 
 
 def test_tracking_over_the_api_for_the_orders_parties_only(api, world):
@@ -194,7 +205,8 @@ def test_each_new_event_is_a_signed_webhook_to_the_orders_channel(world, setting
 def test_times_are_shown_in_the_local_time_of_each_place(client, world):
     parcel = parcel_receive(parcel=pack(world), actor=world["operator"])
     event = parcel.events.get()
-    page = client.get(f"/track/{parcel.waybill}/").content.decode()
+    proof = {"proof": world["order"].reference}
+    page = client.post(f"/track/{parcel.waybill}/", proof).content.decode()
     kuala_lumpur = event.occurred_at.astimezone(world["kul"].zone)  # UTC+8
     assert kuala_lumpur.strftime("%Y-%m-%d %H:%M") in page
     assert "KUL time" in page

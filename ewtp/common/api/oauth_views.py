@@ -4,10 +4,18 @@ RFC 6749 clients read ``error`` and ``error_description`` from a JSON body; thos
 stay in the problem document, so both kinds of client understand the refusal.
 """
 
+import base64
+import binascii
 import json
+from urllib.parse import unquote
 
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from oauth2_provider import views as oauth_views
 
+from ..errors import CommonErrorCode
+from ..http import client_network
+from ..throttles import KeyedThrottle, throttle_check
 from .problems import PROBLEM_CONTENT_TYPE, problem_body, problem_json_response
 
 DESCRIPTIONS = {
@@ -47,11 +55,58 @@ class ProblemMethodMixin:
         return response
 
 
-class TokenView(ProblemMethodMixin, oauth_views.TokenView):
-    def post(self, request, *args, **kwargs):
-        return as_problem(super().post(request, *args, **kwargs))
+def requested_client_id(request) -> str:
+    """The client id a token request names, before anything is checked: from HTTP Basic
+    (RFC 6749 2.3.1, form-encoded) or the body's client_id; empty when there is none."""
+    scheme, _space, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credentials.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+        return unquote(decoded.partition(":")[0])
+    if request.content_type == "application/x-www-form-urlencoded":
+        return request.POST.get("client_id", "")
+    return ""
 
 
-class RevokeTokenView(ProblemMethodMixin, oauth_views.RevokeTokenView):
+def too_many_requests(seconds: int) -> JsonResponse:
+    detail = _("Too many token requests. Retry after %(seconds)s seconds.") % {"seconds": seconds}
+    code = CommonErrorCode.THROTTLED.value
+    body = problem_body(status_code=429, detail=detail, code=code)
+    body.update(error=code, error_description=detail)
+    response = JsonResponse(body, status=429, content_type=PROBLEM_CONTENT_TYPE)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+class ThrottledClientMixin:
+    """Both endpoints check a client secret, so both are limited the same way:
+
+    - every request from one address (THROTTLE_OAUTH_TOKEN_ADDRESS), counted before the
+      secret is checked: a flood costs no password hashing;
+    - refused secrets per client id (THROTTLE_OAUTH_TOKEN_CLIENT): once reached, requests
+      naming that client id are refused before its secret is checked, from any address.
+      Only refusals count, so a partner whose many workers fetch tokens is never slowed by
+      its own successes; the price is that a stranger who knows a client id can hold that
+      client's token requests off for a while, which then shows in the logs as 429s."""
+
     def post(self, request, *args, **kwargs):
-        return as_problem(super().post(request, *args, **kwargs))
+        wait = throttle_check(KeyedThrottle("oauth_token_address", client_network(request)))
+        if wait is not None:
+            return too_many_requests(wait)
+        failures = KeyedThrottle("oauth_token_client", requested_client_id(request))
+        if failures.reached():
+            return too_many_requests(failures.retry_after())
+        response = as_problem(super().post(request, *args, **kwargs))
+        if response.status_code == 401:  # invalid_client: unknown client or wrong secret
+            failures.count()
+        return response
+
+
+class TokenView(ProblemMethodMixin, ThrottledClientMixin, oauth_views.TokenView):
+    pass
+
+
+class RevokeTokenView(ProblemMethodMixin, ThrottledClientMixin, oauth_views.RevokeTokenView):
+    pass
