@@ -69,7 +69,9 @@ class DashboardView(PermissionRequiredMixin, DashboardPage, TemplateView):
 
 
 class InsightsView(OrganizationMixin, DashboardPage, TemplateView):
-    permission = Perm.ORGANIZATION_VIEW
+    """The seller's own sales, times and fees (its money: the owners')."""
+
+    permission = Perm.FINANCES_READ
 
     def get(self, request):
         organization = self.organization

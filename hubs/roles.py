@@ -38,6 +38,10 @@ ROLE_LABELS = {
 class Perm(StrEnum):
     ORGANIZATION_VIEW = "organization.view"  # see one's own organisation
     ORGANIZATION_MANAGE = "organization.manage"  # invite members, payout account, KYC, API keys
+    # the organisation's money: balances, statement, payouts, settlements and fees, credit
+    # and loans, sales insights. Staff work orders and see what each order costs the buyer;
+    # what the organisation earns, holds and owes is the owners'.
+    FINANCES_READ = "finances.read"
     CATALOGUE_MANAGE = "catalogue.manage"  # list products, import them (selling needs KYC approval)
     ORDERS_TRADE = "orders.trade"  # buy from the catalogue, work one's sales and purchases
     ORGANIZATIONS_OVERSEE = "organizations.oversee"  # see every organisation (officers)
@@ -51,7 +55,13 @@ class Perm(StrEnum):
 
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.SME_OWNER: frozenset(
-        {Perm.ORGANIZATION_VIEW, Perm.ORGANIZATION_MANAGE, Perm.CATALOGUE_MANAGE, Perm.ORDERS_TRADE}
+        {
+            Perm.ORGANIZATION_VIEW,
+            Perm.ORGANIZATION_MANAGE,
+            Perm.FINANCES_READ,
+            Perm.CATALOGUE_MANAGE,
+            Perm.ORDERS_TRADE,
+        }
     ),
     Role.SME_STAFF: frozenset({Perm.ORGANIZATION_VIEW, Perm.CATALOGUE_MANAGE, Perm.ORDERS_TRADE}),
     Role.MDEC_OFFICER: frozenset(
@@ -164,19 +174,19 @@ def navigation_for(user) -> list[NavItem]:
             None,
         ),
         (
-            can(Perm.ORGANIZATION_VIEW) and bool(memberships_of(user)),
+            can_act_for(user, current_organization(user), Perm.FINANCES_READ),
             _("Statement"),
             "payments:statement",
             None,
         ),
         (
-            can(Perm.ORGANIZATION_VIEW) and bool(memberships_of(user)),
+            can_act_for(user, current_organization(user), Perm.FINANCES_READ),
             _("Insights"),
             "analytics:insights",
             None,
         ),
         (
-            can(Perm.ORGANIZATION_VIEW) and bool(memberships_of(user)),
+            can_act_for(user, current_organization(user), Perm.FINANCES_READ),
             _("Credit"),
             "pipeline:credit",
             None,

@@ -19,7 +19,7 @@ from .services.loans import loan_repay_early
 class LoanView(OrganizationMixin, TemplateView):
     """The running loan (or the last one): its schedule, what was repaid and from where."""
 
-    permission = Perm.ORGANIZATION_VIEW
+    permission = Perm.FINANCES_READ
     template_name = "payments/loan.html"
 
     def _loan(self) -> Loan:

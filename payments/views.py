@@ -25,9 +25,9 @@ from .services.settlement import settlement_preview
 
 
 class StatementView(OrganizationMixin, TemplateView):
-    """Balances per currency, and the statement of one currency's account."""
+    """Balances per currency, and the statement of one currency's account (the owners')."""
 
-    permission = Perm.ORGANIZATION_VIEW
+    permission = Perm.FINANCES_READ
     template_name = "payments/statement.html"
 
     def post(self, request):
@@ -95,9 +95,10 @@ class OrderPaymentView(TemplateView):
     def get_context_data(self, **kwargs):
         order = self._order()
         intent, payments = selectors.order_payment(order=order)
-        # the seller's side (its fee and rate) is for the seller and officers, not the buyer
+        # the seller's side (its fee and rate) is for the seller's owners and officers, not
+        # the buyer nor the seller's staff
         sees_settlement = can_act_for(
-            self.request.user, order.seller, Perm.ORGANIZATION_VIEW
+            self.request.user, order.seller, Perm.FINANCES_READ
         ) or has_permission(self.request.user, Perm.DISPUTE_RESOLVE)
         settlement = selectors.order_settlement(order=order) if sees_settlement else None
         return super().get_context_data(

@@ -54,7 +54,7 @@ class ApplicationForm(forms.Form):
 
 class CreditView(OrganizationMixin, TemplateView):
     template_name = "pipeline/credit.html"
-    permission = Perm.ORGANIZATION_VIEW
+    permission = Perm.FINANCES_READ
 
     def get(self, request, *args, **kwargs):
         stored = credit_score_latest(organization=self.organization)

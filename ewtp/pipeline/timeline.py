@@ -21,11 +21,16 @@ class Moment:
     place: str = ""  # an IATA code, where the moment happened at a hub or airport
 
 
-def order_timeline(order: Order, *, organization_ids=(), oversee: bool = False) -> list[Moment]:
-    """As the viewer may see it: the settlement's details (rate, spread, fee) only for the
-    seller and officers; a declaration's reasons only for its declarant and officers, the
-    other party sees its steps."""
-    sees_settlement = oversee or order.seller_id in organization_ids
+def order_timeline(
+    order: Order, *, organization_ids=(), oversee: bool = False, finance_organization_ids=None
+) -> list[Moment]:
+    """As the viewer may see it: the settlement's details (rate, spread, fee) and the payout
+    only for the seller's owners (``finance_organization_ids``: the viewer's organisations
+    whose money it may see; all of ``organization_ids`` unless given) and officers; a
+    declaration's reasons only for its declarant and officers, the other party sees its
+    steps."""
+    finances = organization_ids if finance_organization_ids is None else finance_organization_ids
+    sees_settlement = oversee or order.seller_id in finances
     own = set(organization_ids)
     moments = [
         Moment(t.created_at, "order", Order.Status(t.to_status).label, t.reason)

@@ -5,7 +5,7 @@ from django.views.generic import TemplateView
 
 from hubs import selectors
 from hubs.models import Order
-from hubs.roles import can_oversee, memberships_of
+from hubs.roles import Perm, can_act_for, can_oversee, memberships_of
 
 from .timeline import order_timeline
 
@@ -23,9 +23,15 @@ class OrderTimelineView(TemplateView):
         except Order.DoesNotExist:
             raise Http404("No such order.") from None
         user = self.request.user
+        seats = memberships_of(user)
         moments = order_timeline(
             order,
-            organization_ids=[seat.organization_id for seat in memberships_of(user)],
+            organization_ids=[seat.organization_id for seat in seats],
+            finance_organization_ids=[
+                seat.organization_id
+                for seat in seats
+                if can_act_for(user, seat.organization, Perm.FINANCES_READ)
+            ],
             oversee=can_oversee(user),
         )
         return super().get_context_data(order=order, moments=moments, **kwargs)

@@ -31,9 +31,11 @@ SME_NAV = [
     "Credit",
     "Hubs and e-roads",
 ]
+# staff work the catalogue and the orders; the organisation's money is the owners'
+SME_STAFF_NAV = [item for item in SME_NAV if item not in ("Statement", "Insights", "Credit")]
 NAV = {
     "sme_owner": SME_NAV,
-    "sme_staff": SME_NAV,
+    "sme_staff": SME_STAFF_NAV,
     "mdec_officer": [
         "Home",
         "Orders",
@@ -65,7 +67,7 @@ PAGES = {
     "/organisations/": {"mdec_officer", "admin_user"},
     "/admin/": {"admin_user"},
     "/dashboards/exports/": {"mdec_officer", "admin_user"},
-    "/insights/": {"sme_owner", "sme_staff"},
+    "/insights/": {"sme_owner"},
 }
 
 

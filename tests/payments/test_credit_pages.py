@@ -96,12 +96,12 @@ def test_a_bad_application_is_a_form_error_and_changes_nothing(seller, lender, f
     assert not CreditApplication.objects.exists()
 
 
-def test_staff_read_the_score_but_do_not_apply_and_officers_see_the_portfolio(
+def test_staff_neither_read_the_score_nor_apply_and_officers_see_the_portfolio(
     seller, lender, mdec_officer
 ):
     organization, _owner, staff = seller
     credit_score_record(organization=organization, record=GOOD, trigger="nightly")
-    assert signed_in(staff).get("/credit/").status_code == 200
+    assert signed_in(staff).get("/credit/").status_code == 403
     signed_in(staff).post(
         "/credit/",
         {"action": "apply", "amount": "5000", "tenor_months": "3", "bank": lender.client.pk,
