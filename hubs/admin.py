@@ -64,15 +64,19 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["legal_name"]
     list_select_related = ["home_hub"]
     inlines = [MembershipInline]
-    # Verification is decided on the review page (audited, notified); the payout account is
-    # changed by the owners (audited, notified). Neither is edited here.
+    # Verification is decided on the review page (audited, notified); the identity and the
+    # payout account are changed by the owners (audited, notified, and sent to review when
+    # they need it); a held payout account is accepted on the review page. None is edited here.
     readonly_fields = [
         "kyc_status",
         "kyc_reason",
         "kyc_decided_at",
+        "legal_name",
+        "verified_legal_name",
         "payout_bic",
         "payout_account_name",
         "payout_account_number",
+        "payout_account_problem",
         "registration_number",
         "country",
     ]

@@ -29,6 +29,16 @@ urlpatterns = [
     ),
     path("organisation/api-clients/", organizations.ApiClientsView.as_view(), name="api_clients"),
     path(
+        "organisation/api-clients/<str:client_id>/revoke/",
+        organizations.ApiClientRevokeView.as_view(),
+        name="api_client_revoke",
+    ),
+    path(
+        "organisation/api-clients/<str:client_id>/rotate/",
+        organizations.ApiClientRotateView.as_view(),
+        name="api_client_rotate",
+    ),
+    path(
         "organisation/api-clients/<str:client_id>/webhooks/",
         webhooks.WebhooksView.as_view(),
         name="webhooks",

@@ -5,6 +5,7 @@ person can act on. Pure functions: the forms, the API and the import all share t
 """
 
 import re
+import unicodedata
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -153,3 +154,58 @@ def cn_resident_id_clean(raw: str) -> str:
             code="cn_id_check",
         )
     return value
+
+
+# Company-form suffixes written in their common variants (Malaysia, Singapore, Hong Kong,
+# China, and the usual English ones), each reduced to one form. Punctuation is gone by the
+# time these are matched, so "Sdn. Bhd.", "SDN BHD" and "Sendirian Berhad" are one suffix.
+_COMPANY_FORMS = {
+    ("sendirian", "berhad"): "sdn bhd",
+    ("sdn", "bhd"): "sdn bhd",
+    ("berhad",): "bhd",
+    ("bhd",): "bhd",
+    ("perkongsian", "liabiliti", "terhad"): "plt",
+    ("plt",): "plt",
+    ("private", "limited"): "pte ltd",
+    ("pte", "ltd"): "pte ltd",
+    ("pvt", "ltd"): "pte ltd",
+    ("company", "limited"): "co ltd",
+    ("co", "ltd"): "co ltd",
+    ("limited",): "ltd",
+    ("ltd",): "ltd",
+    ("incorporated",): "inc",
+    ("inc",): "inc",
+    ("corporation",): "corp",
+    ("corp",): "corp",
+    ("llc",): "llc",
+}
+_CJK_COMPANY_FORMS = ("股份有限公司", "有限责任公司", "有限責任公司", "有限公司")
+
+
+def _company_name_parts(name: str) -> tuple[str, str]:
+    """(the name without its company form, the company form), compared without case,
+    spacing or punctuation."""
+    text = unicodedata.normalize("NFKC", name or "").casefold().replace("&", " and ")
+    text = "".join(" " if unicodedata.category(char)[0] in "PSZC" else char for char in text)
+    words = text.split()
+    for form, canonical in sorted(_COMPANY_FORMS.items(), key=lambda item: -len(item[0])):
+        if len(words) > len(form) and tuple(words[-len(form) :]) == form:
+            return "".join(words[: -len(form)]), canonical
+    core = "".join(words)
+    for form in _CJK_COMPANY_FORMS:
+        if core.endswith(form) and len(core) > len(form):
+            return core[: -len(form)], form.replace("責", "责")
+    return core, ""
+
+
+def company_names_match(first: str, second: str) -> bool:
+    """Whether two spellings name the same company: equal once case, spacing, punctuation
+    and the written variant of the company form are set aside ("Batik Nusantara Sdn. Bhd."
+    is "BATIK NUSANTARA SENDIRIAN BERHAD"). A bank may leave the form out of an account name,
+    so a name without one matches a name with one; two different forms ("Bhd" and "Sdn Bhd")
+    are two companies."""
+    first_core, first_form = _company_name_parts(first)
+    second_core, second_form = _company_name_parts(second)
+    if not first_core or first_core != second_core:
+        return False
+    return first_form == second_form or not first_form or not second_form

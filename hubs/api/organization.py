@@ -34,6 +34,11 @@ class OrganizationOutput(serializers.Serializer):
     payout_bic = serializers.CharField()
     payout_account_name = serializers.CharField()
     payout_account_number_last4 = serializers.SerializerMethodField()
+    payout_account_hold = serializers.CharField(
+        help_text="Why payouts to the account wait: `review` (not in the verified legal "
+        "name; an MDEC officer checks it), `declined` (an officer refused it), `bank` (a bank "
+        "rejected a payout to it), or empty when it is in use."
+    )
 
     def get_payout_account_number_last4(self, organization) -> str:
         return organization.payout_account_number[-4:]
@@ -44,6 +49,8 @@ class OrganizationUpdateInput(serializers.Serializer):
         ref_name = "OrganizationUpdate"
 
     legal_name = serializers.CharField(required=False)
+    country = serializers.CharField(required=False)
+    registration_number = serializers.CharField(required=False)
     sector = serializers.CharField(required=False)
     size = serializers.CharField(required=False)
     address_line = serializers.CharField(required=False)
@@ -71,6 +78,11 @@ class OrganizationApi(APIView):
 
     @extend_schema(
         operation_id="organization_update",
+        description="Change the profile, the identity and the payout account. A new legal "
+        "name, country or registration number of a verified organisation sends it back to "
+        "review (`kyc_status` becomes `submitted`, `can_sell` false) until an MDEC officer "
+        "approves it again; orders already placed go on. A payout account not held in the "
+        "verified legal name is held for an officer's check (`payout_account_hold`).",
         request=OrganizationUpdateInput,
         responses=OrganizationOutput,
         tags=["organization"],

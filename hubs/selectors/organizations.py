@@ -31,13 +31,18 @@ def organizations_of(*, user: User) -> QuerySet[Organization]:
     return Organization.objects.filter(memberships__user=user).select_related("home_hub")
 
 
-def organization_list_for(*, user: User, kyc_status: str = "") -> QuerySet[Organization]:
-    """Every organisation for those who oversee; otherwise only the user's own."""
+def organization_list_for(
+    *, user: User, kyc_status: str = "", payout_review: bool = False
+) -> QuerySet[Organization]:
+    """Every organisation for those who oversee; otherwise only the user's own. Narrowed to
+    one verification status, or to those whose payout account waits for an officer's check."""
     base = Organization.objects.select_related("home_hub").annotate(
         member_count=Count("memberships")
     )
     if kyc_status:
         base = base.filter(kyc_status=kyc_status)
+    if payout_review:
+        base = base.filter(payout_account_problem__startswith=f"{Organization.PAYOUT_HOLD_REVIEW}:")
     if has_permission(user, Perm.ORGANIZATIONS_OVERSEE):
         return base.order_by("legal_name")
     return base.filter(memberships__user=user).order_by("legal_name")

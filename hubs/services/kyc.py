@@ -1,7 +1,9 @@
 """KYC: an organisation's documents and the MDEC officers' review of them.
 
 The status moves only along Organization.KYC_TRANSITIONS; each step locks the row, writes
-the audit trail (actor, time, reason) and e-mails the owners after commit.
+the audit trail (actor, time, reason) and e-mails the owners after commit. A change of the
+identity that was verified (legal name, country, registration number) sends the
+organisation back to the queue (``kyc_reopen``).
 """
 
 import hashlib
@@ -13,10 +15,13 @@ from django.utils import timezone
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.notifications import email_after_commit
+from ewtp.common.outbox import event_record
 
 from ..errors import HubsErrorCode
+from ..events import PayoutAccountChanged
 from ..models import KycDocument, Membership, Organization, User
 from ..roles import Perm, can_act_for, has_permission
+from .payout_accounts import payout_account_name_check, review_seen_check
 
 Status = Organization.KycStatus
 
@@ -92,11 +97,14 @@ def kyc_document_upload(
     return document
 
 
-def _transition(organization: Organization, to: str, *, actor: User, reason: str, action: str):
+def _transition(
+    organization: Organization, to: str, *, actor: User, reason: str, action: str, seen=None
+):
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
         if locked.kyc_status == to:
             return locked, False  # already there (a double click): nothing to do
+        review_seen_check(locked, seen)
         if to not in Organization.KYC_TRANSITIONS[Status(locked.kyc_status)]:
             raise ConflictError(
                 f"Verification cannot go from “{locked.get_kyc_status_display()}” to "
@@ -105,9 +113,12 @@ def _transition(organization: Organization, to: str, *, actor: User, reason: str
             )
         before = locked.kyc_status
         locked.kyc_status, locked.kyc_reason = to, reason
+        fields = ["kyc_status", "kyc_reason", "kyc_decided_at", "updated_at"]
         if to in (Status.APPROVED, Status.REJECTED):
             locked.kyc_decided_at = timezone.now()
-        locked.save(update_fields=["kyc_status", "kyc_reason", "kyc_decided_at", "updated_at"])
+        if to == Status.APPROVED:
+            fields += _verified(locked)
+        locked.save(update_fields=fields)
         audit_record(
             actor=actor,
             action=action,
@@ -116,6 +127,87 @@ def _transition(organization: Organization, to: str, *, actor: User, reason: str
             data={"from": before, "to": to},
         )
     return locked, True
+
+
+def _verified(organization: Organization) -> list[str]:
+    """Approval verifies the legal name; an account held only because its holder's name was
+    not that verified name is released once it is."""
+    organization.verified_legal_name = organization.legal_name
+    fields = ["verified_legal_name"]
+    if organization.payout_account_hold == "review":
+        fields += payout_account_name_check(organization)
+        if not organization.payout_account_problem:
+            event_record(PayoutAccountChanged(organization_id=organization.pk))
+    return fields
+
+
+IDENTITY_LABELS = {
+    "legal_name": "legal name",
+    "country": "country",
+    "registration_number": "registration number",
+}
+
+
+def kyc_reopen(
+    *, organization: Organization, before: dict, actor: User | None, actor_label: str = ""
+) -> list[str]:
+    """A change of identity (legal name, country, registration number) of an organisation
+    whose verification is approved or waiting puts it (back) in the officers' queue, with
+    what changed as the reason. Until an officer approves it again it does not sell
+    (``Organization.can_sell``: its listings leave the catalogue and new orders to it are
+    refused); orders already placed go on. The owners are e-mailed.
+
+    Call it inside the caller's transaction with the row locked and already changed (not
+    saved); ``before`` holds the changed fields' old values. Returns the fields it changed.
+    """
+    changes = {
+        name: (str(old), str(getattr(organization, name)))
+        for name, old in before.items()
+        if name in IDENTITY_LABELS
+    }
+    status = Status(organization.kyc_status)
+    if not changes or status not in (Status.APPROVED, Status.SUBMITTED):
+        return []  # not verified nor being verified: the next review sees the new identity
+    what = "; ".join(
+        f"{IDENTITY_LABELS[name]} changed from “{old}” to “{new}”"
+        for name, (old, new) in changes.items()
+    )
+    if status == Status.APPROVED:
+        if not organization.verified_legal_name:  # approved before the name was recorded
+            organization.verified_legal_name = before.get("legal_name", organization.legal_name)
+        reason = what
+    else:
+        reason = f"{organization.kyc_reason}; {what}" if organization.kyc_reason else what
+    organization.kyc_status, organization.kyc_reason = Status.SUBMITTED, reason
+    audit_record(
+        actor=actor,
+        action="hubs.kyc.reopened",
+        target=organization,
+        reason=what,
+        actor_label=actor_label,
+        data={
+            "from": status,
+            "to": Status.SUBMITTED,
+            "before": {name: old for name, (old, _new) in changes.items()},
+            "after": {name: new for name, (_old, new) in changes.items()},
+        },
+    )
+    email_after_commit(
+        to=_owners_emails(organization),
+        subject=f"eWTP Hub verification of {organization.legal_name}: back in review",
+        body=(
+            f"The {what}. An MDEC officer verifies the organisation again. Until then its "
+            "listings are not offered to buyers and new orders to it are refused; orders "
+            "already placed go on as usual.\n\nIf nobody in your organisation made this "
+            "change, contact the hub at once.\n"
+        ),
+    )
+    return ["kyc_status", "kyc_reason", "verified_legal_name"]
+
+
+def _owners_emails(organization: Organization) -> list[str]:
+    owners = Membership.objects.filter(organization=organization, role=Membership.Role.OWNER)
+    return [m.user.email for m in owners.select_related("user")] + [organization.contact_email]
 
 
 def kyc_submit(*, organization: Organization, actor: User) -> Organization:
@@ -139,7 +231,7 @@ def kyc_submit(*, organization: Organization, actor: User) -> Organization:
     return organization
 
 
-def _review(organization, to, *, actor, reason, action, subject, message):
+def _review(organization, to, *, actor, reason, action, subject, message, seen=None):
     if not has_permission(actor, Perm.KYC_REVIEW):
         raise NotAllowedError("Only MDEC officers review verifications.", "not_reviewer")
     if to != Status.APPROVED and not reason.strip():
@@ -149,48 +241,56 @@ def _review(organization, to, *, actor, reason, action, subject, message):
             extra={"field": "reason"},
         )
     organization, changed = _transition(
-        organization, to, actor=actor, reason=reason.strip(), action=action
+        organization, to, actor=actor, reason=reason.strip(), action=action, seen=seen
     )
     if changed:
-        owners = Membership.objects.filter(organization=organization, role=Membership.Role.OWNER)
         email_after_commit(
-            to=[m.user.email for m in owners.select_related("user")] + [organization.contact_email],
+            to=_owners_emails(organization),
             subject=f"eWTP Hub verification of {organization.legal_name}: {subject}",
             body=message + (f"\n\nReviewer's note: {reason.strip()}\n" if reason.strip() else "\n"),
         )
     return organization
 
 
-def kyc_approve(*, organization: Organization, actor: User, reason: str = "") -> Organization:
+def kyc_approve(
+    *, organization: Organization, actor: User, reason: str = "", seen: str | None = None
+) -> Organization:
     return _review(
         organization,
         Status.APPROVED,
         actor=actor,
         reason=reason,
+        seen=seen,
         action="hubs.kyc.approved",
         subject="approved",
         message="Your organisation is verified: you can now list products and sell abroad.",
     )
 
 
-def kyc_reject(*, organization: Organization, actor: User, reason: str) -> Organization:
+def kyc_reject(
+    *, organization: Organization, actor: User, reason: str, seen: str | None = None
+) -> Organization:
     return _review(
         organization,
         Status.REJECTED,
         actor=actor,
         reason=reason,
+        seen=seen,
         action="hubs.kyc.rejected",
         subject="not approved",
         message="Your verification was not approved. You can correct it and submit again.",
     )
 
 
-def kyc_request_more(*, organization: Organization, actor: User, reason: str) -> Organization:
+def kyc_request_more(
+    *, organization: Organization, actor: User, reason: str, seen: str | None = None
+) -> Organization:
     return _review(
         organization,
         Status.MORE_INFO,
         actor=actor,
         reason=reason,
+        seen=seen,
         action="hubs.kyc.more_info_requested",
         subject="more information needed",
         message="The reviewer needs more information before deciding. Upload what is "

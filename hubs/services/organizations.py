@@ -9,16 +9,23 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ewtp.common.audit import audit_record
-from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError, NotFoundError
 from ewtp.common.models import ApiClient
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import event_record
-from ewtp.common.services import api_client_create
+from ewtp.common.services import (
+    IssuedCredentials,
+    api_client_create,
+    api_client_secret_rotate,
+    api_client_update,
+)
 
 from ..errors import HubsErrorCode
 from ..events import PayoutAccountChanged
 from ..models import Hub, Invitation, Membership, Organization, OrganizationClient, User
 from ..roles import Perm, can_act_for
+from .kyc import kyc_reopen
+from .payout_accounts import payout_account_name_check, payout_account_summary
 
 PROFILE_FIELDS = (
     "legal_name",
@@ -32,6 +39,8 @@ PROFILE_FIELDS = (
     "contact_phone",
 )
 PAYOUT_FIELDS = ("payout_bic", "payout_account_name", "payout_account_number")
+# what was verified: changing it sends a verified organisation back to review (kyc_reopen)
+IDENTITY_FIELDS = ("legal_name", "country", "registration_number")
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,9 @@ def organization_register(
             owner = User.objects.create_user(
                 email=owner_email, password=owner_password, full_name=owner_name
             )
-            organization = Organization.objects.create(**vars(details))
+            organization = Organization(**vars(details))
+            payout_account_name_check(organization)  # held when not in the organisation's name
+            organization.save()
             Membership.objects.create(
                 user=owner, organization=organization, role=Membership.Role.OWNER
             )
@@ -113,40 +124,79 @@ def _require(actor, organization, perm):
 def organization_update(
     *, organization: Organization, actor: User | None, actor_label: str = "", **changes
 ) -> Organization:
-    """Change the profile and payout account: an owner, or (``actor`` None) the organisation's
-    own API client. The registration identity (country, number) is fixed once verified;
-    home hub changes go through the hub."""
+    """Change the profile, the identity and the payout account: an owner, or (``actor``
+    None) the organisation's own API client. Home hub changes go through the hub.
+
+    A change of legal name, country or registration number of a verified organisation (or
+    one being verified) sends it back to the officers' queue (``kyc_reopen``). A payout
+    account whose holder's name is not the verified legal name is held until an officer
+    accepts it (``payout_account_name_check``). Both are audited with before and after,
+    and the owners are e-mailed."""
     if actor is not None:
         _require(actor, organization, Perm.ORGANIZATION_MANAGE)
-    unknown = set(changes) - set(PROFILE_FIELDS) - set(PAYOUT_FIELDS)
+    unknown = set(changes) - {*PROFILE_FIELDS, *IDENTITY_FIELDS, *PAYOUT_FIELDS}
     if unknown:
         raise ApplicationError(
             f"These fields cannot be changed here: {', '.join(sorted(unknown))}."
         )
-    with transaction.atomic():
-        locked = Organization.objects.select_for_update().get(pk=organization.pk)
-        changed = {name: value for name, value in changes.items() if getattr(locked, name) != value}
-        if not changed:
-            return locked
-        for name, value in changed.items():
-            setattr(locked, name, value)
-        fields = [*changed, "updated_at"]
-        if set(changed) & set(PAYOUT_FIELDS) and locked.payout_account_problem:
-            locked.payout_account_problem = ""  # the owner fixed what the bank rejected
-            fields.append("payout_account_problem")
-        locked.save(update_fields=fields)
-        # account numbers never go into the trail, only the fact that they changed
-        audit_record(
-            actor=actor,
-            action="hubs.organization.updated",
-            target=locked,
-            data={"fields": sorted(changed)},
-            actor_label=actor_label,
-        )
-        if set(changed) & set(PAYOUT_FIELDS):
-            _payout_change_notify(locked, actor_label or (actor.email if actor else "system"))
+    try:
+        with transaction.atomic():
+            return _organization_change(organization, changes, actor, actor_label)
+    except IntegrityError:
+        raise ConflictError(
+            "An organisation with this registration number is already on the hub.",
+            HubsErrorCode.ORGANIZATION_EXISTS,
+            extra={"field": "registration_number"},
+        ) from None
+
+
+def _organization_change(organization, changes, actor, actor_label) -> Organization:
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    changed = {name: value for name, value in changes.items() if getattr(locked, name) != value}
+    if not changed:
+        return locked
+    before = {name: getattr(locked, name) for name in changed}
+    payout_before = payout_account_summary(locked)
+    for name, value in changed.items():
+        setattr(locked, name, value)
+    fields = {*changed, "updated_at"}
+    payout_changed = bool(set(changed) & set(PAYOUT_FIELDS))
+    if payout_changed and locked.payout_account_problem:
+        locked.payout_account_problem = ""  # a new account: what held the old one is gone
+        fields.add("payout_account_problem")
+    fields.update(
+        kyc_reopen(organization=locked, before=before, actor=actor, actor_label=actor_label)
+    )
+    if payout_changed or "legal_name" in changed:
+        fields.update(payout_account_name_check(locked))
+    locked.save(update_fields=sorted(fields))
+    # account numbers never go into the trail, only their last digits
+    audit_record(
+        actor=actor,
+        action="hubs.organization.updated",
+        target=locked,
+        data={"fields": sorted(changed), **_before_after(before, locked, payout_before)},
+        actor_label=actor_label,
+    )
+    if payout_changed:
+        _payout_change_notify(locked, actor_label or (actor.email if actor else "system"))
+        if not locked.payout_account_problem:
             event_record(PayoutAccountChanged(organization_id=locked.pk))
     return locked
+
+
+def _before_after(before: dict, organization: Organization, payout_before: dict) -> dict:
+    """The identity and payout account as they were and are (other fields: names only)."""
+    identity = [name for name in IDENTITY_FIELDS if name in before]
+    trail = {
+        "before": {name: str(before[name]) for name in identity},
+        "after": {name: str(getattr(organization, name)) for name in identity},
+    }
+    if set(before) & set(PAYOUT_FIELDS):
+        trail["before"]["payout_account"] = payout_before
+        trail["after"]["payout_account"] = payout_account_summary(organization)
+        trail["after"]["payout_account_problem"] = organization.payout_account_problem
+    return trail
 
 
 def organization_payout_account_flag(*, organization: Organization, problem: str) -> None:
@@ -166,7 +216,14 @@ def _payout_change_notify(organization: Organization, by: str) -> None:
             f"The payout bank account of {organization.legal_name} was changed by {by} to "
             f"{organization.payout_bic}, account ending "
             f"{organization.payout_account_number[-4:]}.\n\n"
-            "If you did not ask for this, contact the hub at once."
+            + (
+                f"The account is held by “{organization.payout_account_name}”, not by the "
+                "organisation's verified legal name: no payout goes to it until an MDEC "
+                "officer has checked it.\n\n"
+                if organization.payout_account_hold == "review"
+                else ""
+            )
+            + "If you did not ask for this, contact the hub at once."
         ),
     )
 
@@ -311,4 +368,70 @@ def organization_api_client_create(*, organization: Organization, name: str, act
             actor=actor,
         )
         OrganizationClient.objects.create(api_client=issued.client, organization=organization)
+    return issued
+
+
+def _organization_api_client(organization: Organization, client_id: str) -> ApiClient:
+    """One of the organisation's own API clients, locked; another's is not found."""
+    link = (
+        organization.api_clients.filter(api_client__application__client_id=client_id)
+        .select_related("api_client__application")
+        .first()
+    )
+    if link is None:
+        raise NotFoundError("No such API key.", HubsErrorCode.API_CLIENT_UNKNOWN)
+    return (
+        ApiClient.objects.select_for_update()
+        .select_related("application")
+        .get(pk=link.api_client_id)
+    )
+
+
+def organization_api_client_revoke(
+    *, organization: Organization, client_id: str, actor: User
+) -> ApiClient:
+    """Switch one of the organisation's API keys off for good (a system retired, a secret
+    that may have leaked): its tokens stop working at once and it gets no new one."""
+    _require(actor, organization, Perm.ORGANIZATION_MANAGE)
+    with transaction.atomic():
+        client = _organization_api_client(organization, client_id)
+        if not client.is_active:
+            return client  # revoked already (a double click)
+        client = api_client_update(
+            client=client, is_active=False, scopes=client.scope_list, actor=actor
+        )
+        audit_record(
+            actor=actor,
+            action="hubs.api_client.revoked",
+            target=organization,
+            data={
+                "client_id": client_id,
+                "name": client.application.name,
+                "before": {"is_active": True},
+                "after": {"is_active": False},
+            },
+        )
+    return client
+
+
+def organization_api_client_secret_rotate(
+    *, organization: Organization, client_id: str, actor: User
+) -> IssuedCredentials:
+    """A new secret for one of the organisation's API keys, shown once; the old secret and
+    its tokens stop working at once. A revoked key stays revoked."""
+    _require(actor, organization, Perm.ORGANIZATION_MANAGE)
+    with transaction.atomic():
+        client = _organization_api_client(organization, client_id)
+        if not client.is_active:
+            raise ConflictError(
+                "This API key is revoked: create a new one instead.",
+                HubsErrorCode.API_CLIENT_REVOKED,
+            )
+        issued = api_client_secret_rotate(client=client, actor=actor)
+        audit_record(
+            actor=actor,
+            action="hubs.api_client.secret_rotated",
+            target=organization,
+            data={"client_id": client_id, "name": client.application.name},
+        )
     return issued

@@ -10,10 +10,16 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from ewtp.common.audit import audit_trail
-from ewtp.common.errors import ApplicationError
+from ewtp.common.errors import ApplicationError, NotFoundError
 
 from .. import selectors
-from ..forms.organizations import InvitationForm, KycDecisionForm, KycUploadForm, OrganizationForm
+from ..forms.organizations import (
+    InvitationForm,
+    KycDecisionForm,
+    KycUploadForm,
+    OrganizationEditForm,
+    PayoutAccountDecisionForm,
+)
 from ..models import KycDocument, Organization
 from ..roles import (
     OrganizationMixin,
@@ -28,7 +34,13 @@ from ..services import kyc
 from ..services.organizations import (
     invitation_create,
     organization_api_client_create,
+    organization_api_client_revoke,
+    organization_api_client_secret_rotate,
     organization_update,
+)
+from ..services.payout_accounts import (
+    organization_payout_account_accept,
+    organization_payout_account_decline,
 )
 from .accounts import invitation_url
 from .helpers import form_error_from
@@ -71,23 +83,54 @@ class InvitationCreateView(OrganizationMixin, FormView):
 
 
 class OrganizationEditView(OrganizationMixin, FormView):
+    """The owners change the profile, the identity and the payout account. The page says
+    beforehand what sends the organisation back to review or holds the account."""
+
     permission = Perm.ORGANIZATION_MANAGE
-    form_class = OrganizationForm
+    form_class = OrganizationEditForm
     template_name = "hubs/organization_edit.html"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.organization}
 
+    def get_context_data(self, **kwargs):
+        organization = Organization.objects.get(pk=self.organization.pk)  # not the form's edits
+        return super().get_context_data(
+            verified_name=organization.verified_legal_name or organization.legal_name, **kwargs
+        )
+
     def form_valid(self, form):
         changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
         # the form validated the fields; the service writes them (and only them) with an audit row
         form.instance.refresh_from_db()
+        before = (self.organization.kyc_status, self.organization.kyc_reason)
         try:
-            organization_update(organization=self.organization, actor=self.request.user, **changes)
+            organization = organization_update(
+                organization=self.organization, actor=self.request.user, **changes
+            )
         except ApplicationError as error:
             form_error_from(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Saved."))
+        if (organization.kyc_status, organization.kyc_reason) != before and (
+            organization.kyc_status == Organization.KycStatus.SUBMITTED
+        ):
+            messages.warning(
+                self.request,
+                _(
+                    "Your organisation is back in review: an MDEC officer verifies the change. "
+                    "Until then your listings are not offered and new orders are refused; "
+                    "orders already placed go on."
+                ),
+            )
+        if organization.payout_account_hold == "review":
+            messages.warning(
+                self.request,
+                _(
+                    "The payout account is not held in the organisation's verified legal name: "
+                    "no payout goes to it until an MDEC officer has checked it."
+                ),
+            )
         return redirect("hubs:my_organization")
 
 
@@ -160,15 +203,22 @@ class OrganizationListView(PermissionRequiredMixin, ListView):
     context_object_name = "organizations"
     paginate_by = 50
 
+    PAYOUT_REVIEW = "payout_review"  # the filter of payout accounts waiting for a check
+
     def get_queryset(self):
         status = self.request.GET.get("status", "")
+        if status == self.PAYOUT_REVIEW:
+            return selectors.organization_list_for(user=self.request.user, payout_review=True)
         if status not in Organization.KycStatus.values:
             status = ""
         return selectors.organization_list_for(user=self.request.user, kyc_status=status)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            statuses=Organization.KycStatus.choices,
+            statuses=[
+                *Organization.KycStatus.choices,
+                (self.PAYOUT_REVIEW, _("Payout account to check")),
+            ],
             status=self.request.GET.get("status", ""),
             **kwargs,
         )
@@ -188,7 +238,7 @@ class OrganizationReviewView(PermissionRequiredMixin, TemplateView):
         except (Organization.DoesNotExist, ValueError):
             raise Http404("No such organisation.") from None
 
-    def get_context_data(self, form=None, **kwargs):
+    def get_context_data(self, form=None, payout_form=None, **kwargs):
         organization = self._organization()
         can_review = has_permission(self.request.user, Perm.KYC_REVIEW)
         return super().get_context_data(
@@ -196,8 +246,13 @@ class OrganizationReviewView(PermissionRequiredMixin, TemplateView):
             documents=organization.kyc_documents.all(),
             members=selectors.organization_members(organization=organization),
             trail=audit_trail(organization)[:50],
-            form=form or KycDecisionForm(),
+            form=form or KycDecisionForm(initial={"seen": organization.identity_fingerprint}),
             can_review=can_review and organization.kyc_status == Organization.KycStatus.SUBMITTED,
+            payout_form=payout_form
+            or PayoutAccountDecisionForm(
+                initial={"payout_seen": organization.identity_fingerprint}
+            ),
+            can_check_payout=can_review and organization.payout_account_hold == "review",
             **kwargs,
         )
 
@@ -205,6 +260,8 @@ class OrganizationReviewView(PermissionRequiredMixin, TemplateView):
         if not has_permission(request.user, Perm.KYC_REVIEW):
             raise PermissionDenied
         organization = self._organization()
+        if "payout_decision" in request.POST:
+            return self._payout_decision(request, organization)
         form = KycDecisionForm(request.POST)
         if form.is_valid():
             decide = {
@@ -217,12 +274,35 @@ class OrganizationReviewView(PermissionRequiredMixin, TemplateView):
                     organization=organization,
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
+                    seen=form.cleaned_data["seen"] or None,
                 )
                 messages.success(request, _("Decision recorded; the organisation is notified."))
                 return redirect("hubs:organization_review", public_id=public_id)
             except ApplicationError as error:
                 form_error_from(form, error)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def _payout_decision(self, request, organization):
+        form = PayoutAccountDecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                seen = form.cleaned_data["payout_seen"] or None
+                if form.cleaned_data["payout_decision"] == "accept":
+                    organization_payout_account_accept(
+                        organization=organization, actor=request.user, seen=seen
+                    )
+                else:
+                    organization_payout_account_decline(
+                        organization=organization,
+                        actor=request.user,
+                        reason=form.cleaned_data["payout_reason"],
+                        seen=seen,
+                    )
+                messages.success(request, _("Decision recorded; the organisation is notified."))
+                return redirect("hubs:organization_review", public_id=organization.public_id)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+        return self.render_to_response(self.get_context_data(payout_form=form), status=400)
 
 
 class ApiClientsView(OrganizationMixin, TemplateView):
@@ -241,6 +321,48 @@ class ApiClientsView(OrganizationMixin, TemplateView):
             issued = organization_api_client_create(
                 organization=self.organization, name=name, actor=request.user
             )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("hubs:api_clients")
+        return self.render_to_response(self.get_context_data(issued=issued))
+
+
+class ApiClientRevokeView(OrganizationMixin, View):
+    """An owner switches one of the organisation's API keys off for good."""
+
+    permission = Perm.ORGANIZATION_MANAGE
+
+    def post(self, request, client_id):
+        try:
+            client = organization_api_client_revoke(
+                organization=self.organization, client_id=client_id, actor=request.user
+            )
+        except NotFoundError:
+            raise Http404("No such API key.") from None
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("hubs:api_clients")
+        messages.success(
+            request,
+            _("%(name)s is revoked: its tokens no longer work.")
+            % {"name": client.application.name},
+        )
+        return redirect("hubs:api_clients")
+
+
+class ApiClientRotateView(ApiClientsView):
+    """An owner replaces the secret of one of the organisation's API keys; the new one is
+    shown once, the old one and its tokens stop working at once."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, client_id):
+        try:
+            issued = organization_api_client_secret_rotate(
+                organization=self.organization, client_id=client_id, actor=request.user
+            )
+        except NotFoundError:
+            raise Http404("No such API key.") from None
         except ApplicationError as error:
             messages.error(request, error.message)
             return redirect("hubs:api_clients")

@@ -88,13 +88,7 @@ def payout_request(
         and organization.payout_account_name
     ):
         raise ApplicationError("Enter the payout bank account first.", "payout_account_missing")
-    if organization.payout_account_problem:
-        raise ApplicationError(
-            "The bank rejected the last payout to this account "
-            f"({organization.payout_account_problem}): correct the payout account under My "
-            "organisation first.",
-            "payout_account_rejected",
-        )
+    _check_payout_account_hold(organization)
     if amount.amount <= 0:
         raise ApplicationError(
             "The amount must be positive.", "payout_amount", extra={"field": "amount"}
@@ -129,6 +123,32 @@ def payout_request(
             creditor_account=organization.payout_account_number,
             ledger_transaction=moved,
             settlement=settlement,
+        )
+
+
+def _check_payout_account_hold(organization: Organization) -> None:
+    """No payout to an account a bank rejected, or one held for (or refused by) an MDEC
+    officer's check of whose it is (hubs/services/payout_accounts.py)."""
+    hold = organization.payout_account_hold
+    if hold == "review":
+        raise ApplicationError(
+            "The payout account is not in the organisation's verified legal name: it is used "
+            "once an MDEC officer has checked it.",
+            "payout_account_in_review",
+        )
+    if hold == "declined":
+        raise ApplicationError(
+            "An MDEC officer did not accept the payout account "
+            f"({organization.payout_account_hold_note}): enter an account in the "
+            "organisation's legal name under My organisation first.",
+            "payout_account_rejected",
+        )
+    if hold:
+        raise ApplicationError(
+            "The bank rejected the last payout to this account "
+            f"({organization.payout_account_problem}): correct the payout account under My "
+            "organisation first.",
+            "payout_account_rejected",
         )
 
 
@@ -292,6 +312,7 @@ def payout_status_report(
 PAYOUT_NOT_NOW = {
     "payout_account_missing",
     "payout_account_rejected",
+    "payout_account_in_review",
     "no_payout_bank",
     PaymentsErrorCode.INSUFFICIENT_FUNDS,
 }

@@ -14,3 +14,9 @@ document.addEventListener("click", (event) => {
     field.focus();
   }
 });
+
+// A form that undoes something asks first (the server acts on the POST either way).
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});

@@ -250,6 +250,7 @@ def test_a_payout_account_change_is_told_to_every_owner(
         name: getattr(organization, name) or "x"
         for name in (
             "legal_name",
+            "country",
             "sector",
             "size",
             "address_line",
