@@ -1,20 +1,25 @@
 """Bulk import of listings from CSV or XLSX.
 
-The upload is stored and a Celery task processes it after commit. Rows are validated by the
-same ProductForm as the portal; good rows are upserted by SKU in batches (so a re-upload
-updates instead of duplicating), bad rows are recorded with line, field and reason. Progress
-is written after every batch, for the page's progress bar. Re-running the task (a retry, a
-redelivery after a crash) starts again from the file and converges to the same result.
+The upload's header is checked while the seller waits; the file is stored and a Celery task
+processes it after commit. The task reads the file twice, as a stream (hubs/import_files.py):
+once to the end to refuse a damaged file, a wrong header or one over the row cap before
+anything is written, then to import. Rows are validated by the same ProductForm as the
+portal; good rows are upserted by SKU in batches (so a re-upload updates instead of
+duplicating), bad rows are recorded with line, field and reason. Progress is written after
+every batch, for the page's progress bar. Re-running the task (a retry, a redelivery after a
+crash) starts again from the file and converges to the same result.
 """
 
-import csv
-import io
 import logging
+from collections.abc import Iterator
+from contextlib import closing
+from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, NotAllowedError
@@ -22,6 +27,7 @@ from ewtp.common.errors import ApplicationError, NotAllowedError
 from ..errors import HubsErrorCode
 from ..forms.catalogue import ProductForm
 from ..hs import hs_subheadings
+from ..import_files import listing_rows
 from ..models import Organization, Product, ProductImport, ProductImportError, User
 from ..roles import Perm, can_act_for
 
@@ -53,14 +59,18 @@ def product_import_start(*, seller: Organization, actor: User, upload) -> Produc
     suffix = Path(upload.name or "").suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ApplicationError(
-            "Upload a .csv or .xlsx file.", HubsErrorCode.PRODUCT_INVALID, extra={"field": "file"}
-        )
-    if upload.size > settings.PRODUCT_IMPORT_MAX_BYTES:
-        raise ApplicationError(
-            f"The file is larger than {settings.PRODUCT_IMPORT_MAX_BYTES // 2**20} MB.",
+            _("Upload a .csv or .xlsx file."),
             HubsErrorCode.PRODUCT_INVALID,
             extra={"field": "file"},
         )
+    if upload.size > settings.PRODUCT_IMPORT_MAX_BYTES:
+        raise ApplicationError(
+            _("The file is larger than %(size)s MB.")
+            % {"size": settings.PRODUCT_IMPORT_MAX_BYTES // 2**20},
+            HubsErrorCode.PRODUCT_INVALID,
+            extra={"field": "file"},
+        )
+    _check_header(upload)
     with transaction.atomic():
         job = ProductImport(seller=seller, uploaded_by=actor, original_name=upload.name[:200])
         job.file.save(f"import{suffix}", upload, save=False)
@@ -101,20 +111,22 @@ def product_import_run(*, import_id: int) -> ProductImport:
 
 
 def _run(job) -> ProductImport:
-    rows = list(_read_rows(job))
-    ProductImportError.objects.filter(product_import=job).delete()
-    ProductImport.objects.filter(pk=job.pk).update(
-        status=ProductImport.Status.RUNNING,
-        total_rows=len(rows),
-        processed_rows=0,
-        created_count=0,
-        updated_count=0,
-        error_count=0,
-    )
-    job.refresh_from_db()
-    seen: dict[str, int] = {}
-    for start in range(0, len(rows), BATCH):
-        _import_batch(job, rows[start : start + BATCH], seen)
+    with job.file.open("rb") as source:
+        total = _count_rows(source, job.file.name)
+        ProductImportError.objects.filter(product_import=job).delete()
+        ProductImport.objects.filter(pk=job.pk).update(
+            status=ProductImport.Status.RUNNING,
+            total_rows=total,
+            processed_rows=0,
+            created_count=0,
+            updated_count=0,
+            error_count=0,
+        )
+        job.refresh_from_db()
+        seen: dict[str, int] = {}
+        with closing(product_import_rows(source, name=job.file.name)) as rows:
+            while batch := list(islice(rows, BATCH)):
+                _import_batch(job, batch, seen)
     return _finish(job)
 
 
@@ -125,70 +137,41 @@ def _finish(job, failure: str = "") -> ProductImport:
     return job
 
 
-def _read_rows(job) -> list[tuple[int, dict]]:
-    """(line number as the seller sees it, row as a dict of column → text)."""
-    job.file.open("rb")
+def product_import_rows(source, *, name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line as the seller sees it, column → text) of each row of a listing file, read as a
+    stream in bounded memory; refused as a whole (ApplicationError) for a wrong header, more
+    than PRODUCT_IMPORT_MAX_ROWS rows, or a damaged or oversized file."""
+    return listing_rows(
+        source,
+        kind="xlsx" if name.lower().endswith(".xlsx") else "csv",
+        columns=COLUMNS,
+        required=REQUIRED_COLUMNS,
+        max_rows=settings.PRODUCT_IMPORT_MAX_ROWS,
+    )
+
+
+def _check_header(upload) -> None:
+    """Refuse, while the seller waits, a file that cannot be opened or whose header is wrong:
+    only the start of the file is read (the rows are counted by the task)."""
     try:
-        raw = job.file.read()
+        with closing(product_import_rows(upload, name=upload.name)) as rows:
+            next(rows, None)
     finally:
-        job.file.close()
-    if job.file.name.endswith(".xlsx"):
-        table = _xlsx_rows(raw)
-    else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ApplicationError(
-                "The CSV file is not UTF-8 text. Save it as “CSV UTF-8”."
-            ) from None
-        try:
-            table = list(csv.reader(io.StringIO(text)))
-        except csv.Error as exc:
-            raise ApplicationError(f"The CSV file cannot be read: {exc}.") from None
-    if not table:
-        raise ApplicationError("The file is empty.")
-    header = [str(cell or "").strip().lower() for cell in table[0]]
-    missing = REQUIRED_COLUMNS - set(header)
-    if missing:
-        raise ApplicationError(
-            f"Missing columns: {', '.join(sorted(missing))}. Expected: {', '.join(COLUMNS)}."
-        )
-    if len(table) - 1 > settings.PRODUCT_IMPORT_MAX_ROWS:
-        raise ApplicationError(f"At most {settings.PRODUCT_IMPORT_MAX_ROWS} rows per file.")
-    return [
-        (
-            index,
-            {name: _text(cell) for name, cell in zip(header, row, strict=False) if name in COLUMNS},
-        )
-        for index, row in enumerate(table[1:], start=2)
-        if any(_text(cell) for cell in row)
-    ]
+        upload.seek(0)
 
 
-def _xlsx_rows(raw: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
-        # openpyxl reads lazily: a damaged sheet only shows while its rows are read
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    except Exception:
-        raise ApplicationError("The file is not a readable .xlsx workbook.") from None
-
-
-def _text(cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        cell = int(cell)  # spreadsheets turn 090111 into 90111.0; HS codes are fixed below
-    return str(cell).strip()
+def _count_rows(source, name: str) -> int:
+    """Read the whole file once before anything is written, so a file refused for its
+    header, its row count or a damaged part ends the import with nothing half-imported."""
+    with closing(product_import_rows(source, name=name)) as rows:
+        return sum(1 for _row in rows)
 
 
 def _import_batch(job, batch, seen) -> None:
     existing = {
         p.sku: p
         for p in Product.objects.filter(
-            seller=job.seller, sku__in=[r.get("sku", "") for _, r in batch]
+            seller=job.seller, sku__in=[r.get("sku", "") for _line, r in batch]
         )
     }
     create, update, errors = [], [], []

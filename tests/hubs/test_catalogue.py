@@ -184,27 +184,42 @@ def test_import_of_xlsx(seller_owner, django_capture_on_commit_callbacks):
     assert (job.status, job.created_count, job.error_count) == ("done", 1, 0)
 
 
-@pytest.mark.parametrize(
+UNREADABLE = pytest.mark.parametrize(
     ("content", "name", "message"),
     [
-        (b"sku,title_en\nA,B\n", "p.csv", "Missing columns"),
+        (b"sku,title_en\nA,B\n", "p.csv", "Missing columns: description_en, height_cm"),
         (b"\xff\xfe\x00bad", "p.csv", "not UTF-8"),
         (b"not a zip", "p.xlsx", "not a readable .xlsx"),
+        (b"", "p.csv", "The file is empty"),
     ],
 )
-def test_an_unreadable_file_fails_with_the_reason(
-    seller_owner, content, name, message, django_capture_on_commit_callbacks
-):
+
+
+@UNREADABLE
+def test_an_unreadable_file_is_refused_while_the_seller_waits(seller_owner, content, name, message):
+    from ewtp.common.errors import ApplicationError
     from hubs.services.imports import product_import_start
 
     seller = seller_owner.memberships.get().organization
-    with django_capture_on_commit_callbacks(execute=True):
-        job = product_import_start(
+    with pytest.raises(ApplicationError, match=message):
+        product_import_start(
             seller=seller, actor=seller_owner, upload=SimpleUploadedFile(name, content)
         )
-    job.refresh_from_db()
+    assert not ProductImport.objects.exists()
+
+
+@UNREADABLE
+def test_an_unreadable_stored_file_fails_the_import_with_the_reason(
+    seller_owner, content, name, message
+):
+    seller = seller_owner.memberships.get().organization
+    job = ProductImport.objects.create(
+        seller=seller, original_name=name, file=SimpleUploadedFile(name, content)
+    )
+    job = product_import_run(import_id=job.pk)
     assert job.status == "failed"
     assert message in job.failure
+    assert not Product.objects.exists()
 
 
 def test_a_ten_thousand_row_file_completes(seller_owner):
