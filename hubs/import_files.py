@@ -81,6 +81,8 @@ SHEET_ELEMENTS_PER_ROW = 128
 CSV_LINES_FIRST = 10_000
 CSV_LINES_PER_ROW = 4
 CHUNK = 64 * 1024
+# the longest run of XML the parser may hold without an event (see _parse)
+MAX_UNFINISHED_TOKEN = 1024 * 1024
 # What zipfile and expat raise on a damaged workbook: a bad CRC or offset, truncated data, a
 # zip feature Excel never writes, malformed XML.
 DAMAGED = (
@@ -330,9 +332,17 @@ def _refuse_doctype(*args) -> None:
 
 def _parse(stream, parser: expat.XMLParserType) -> Iterator[None]:
     """Feed a part to the parser a chunk at a time, pausing after each chunk so the caller
-    takes the rows the handlers finished: at most a chunk's worth is ever held."""
+    takes the rows the handlers finished: at most a chunk's worth is ever held.
+
+    An unfinished token (a huge attribute or comment) is scanned again from its start with
+    every chunk by expat before 2.6, so its cost grows with the square of its length: no
+    spreadsheet has a token of a megabyte, and one that long is refused as it grows."""
+    fed = 0
     while chunk := stream.read(CHUNK):
         parser.Parse(chunk, False)
+        fed += len(chunk)
+        if fed - max(parser.CurrentByteIndex, 0) > MAX_UNFINISHED_TOKEN:
+            raise _unreadable_workbook()
         yield
     parser.Parse(b"", True)
     yield

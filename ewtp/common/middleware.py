@@ -7,6 +7,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
+from rest_framework.utils.mediatypes import media_type_matches
 
 from .api.problems import problem_json_response
 from .errors import CommonErrorCode
@@ -71,7 +72,7 @@ class RequestBodyGuardMiddleware:
             if limit is not None and length > limit:
                 return _too_large(request, limit=limit, file_limit=file_limit)
             if _is_json(request):
-                refusal = _json_refusal(request.body)
+                refusal = _json_refusal(request)
                 if refusal is not None:
                     return _bad_request(request, *refusal)
         return self.get_response(request)
@@ -95,8 +96,10 @@ def _content_length(request) -> int:
 
 
 def _is_json(request) -> bool:
+    """Whatever DRF's JSON parser would take: it also answers to */*, application/* and
+    */json, so those are JSON here too."""
     media_type = (request.content_type or "").lower()
-    return media_type == "application/json" or media_type.endswith("+json")
+    return media_type.endswith("+json") or media_type_matches("application/json", media_type)
 
 
 def json_nesting_exceeds(body: bytes, limit: int) -> bool:
@@ -122,7 +125,13 @@ def json_nesting_exceeds(body: bytes, limit: int) -> bool:
     return False
 
 
-def _json_refusal(body: bytes) -> tuple[str, CommonErrorCode] | None:
+def _json_refusal(request) -> tuple[str, CommonErrorCode] | None:
+    # JSON is UTF-8 (RFC 8259, 8.1): another declared charset would make the parser decode
+    # bytes this check never saw (a UTF-7 body hides its brackets)
+    charset = (request.content_params or {}).get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        return "Send JSON in UTF-8.", CommonErrorCode.JSON_NOT_UTF8
+    body = request.body
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:

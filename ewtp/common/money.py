@@ -81,7 +81,7 @@ def money_parse(amount: str | int | Decimal, currency: str) -> Money:
     code = currency_code(currency)
     places = minor_units(code)
     if -value.as_tuple().exponent > places:  # the digits written after the point
-        raise MoneyError(f"{code} has {places} decimal places; '{amount}' has more.")
+        raise MoneyError(f"{code} has {places} decimal places; '{str(amount)[:30]}' has more.")
     return Money(value, code)
 
 

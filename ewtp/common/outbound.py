@@ -17,19 +17,22 @@ in the tests); production allows none. ``OUTBOUND_RESOLVE_TO`` makes every host 
 resolve to one address without asking DNS, which keeps a test machine's traffic on loopback.
 """
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
-import time
+import threading
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .errors import ApplicationError, CommonErrorCode
 
+# characters a path and query keep as they are (RFC 3986 reserved and unreserved, and "%")
+URL_SAFE = "/%:@!$&'()*+,;=?~-._"
 # What is read of a receiver's answer: the status line, headers and this much body.
 MAX_ANSWER_BYTES = 64 * 1024
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -141,7 +144,8 @@ def url_split(url: str) -> tuple[str, str, int, str]:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         _refuse(_("The URL has no host."), CommonErrorCode.WEBHOOK_URL_INVALID)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # what http.client sends must be ASCII: anything else is percent-encoded once
+    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=URL_SAFE)
     return scheme, host, port or (443 if scheme == "https" else 80), path
 
 
@@ -196,8 +200,8 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self._address = target.address
 
     def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.raw_socket = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(self.raw_socket, server_hostname=self.host)
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -206,7 +210,9 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self._address = target.address
 
     def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.raw_socket = self.sock = socket.create_connection(
+            (self._address, self.port), self.timeout
+        )
 
 
 def _tls_context() -> ssl.SSLContext:
@@ -223,23 +229,53 @@ def post_json(url: str, body: bytes, headers: dict, *, timeout: float) -> int:
     """POST ``body`` to ``url`` through the guard; returns the answer's status code.
 
     A redirect is returned as its status (never followed). ``timeout`` bounds each network
-    step and the whole request: at most twice it, however slowly a receiver drips.
+    step, and a watchdog cuts the connection when the whole request has taken twice it:
+    connecting, the TLS handshake, the status line, headers and body, however slowly a
+    receiver drips any of them.
     """
     target = target_check(url)
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = connection_class(target, timeout)
-    deadline = time.monotonic() + 2 * timeout
+    watchdog = _Watchdog(connection, 2 * timeout)
     try:
         connection.request("POST", target.path, body=body, headers=headers)
         response = connection.getresponse()
         read = 0
-        while read < MAX_ANSWER_BYTES:
-            if time.monotonic() > deadline:
-                raise AnswerTooSlow("the receiver answered too slowly")
-            chunk = response.read1(8192)
-            if not chunk:
-                break
+        while read < MAX_ANSWER_BYTES and (chunk := response.read1(8192)):
             read += len(chunk)
-        return response.status
+        status = response.status
+    except (OSError, http.client.HTTPException) as exc:
+        if watchdog.fired.is_set():
+            raise AnswerTooSlow("the receiver answered too slowly") from exc
+        raise
     finally:
+        watchdog.cancel()
         connection.close()
+    if watchdog.fired.is_set():
+        raise AnswerTooSlow("the receiver answered too slowly")
+    return status
+
+
+class _Watchdog:
+    """Shuts the connection's socket down at the deadline, which ends any read or write
+    blocked on it at once (a per-read timeout alone lets a receiver that sends a byte
+    every few seconds hold a worker without end)."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float):
+        self.connection = connection
+        self.fired = threading.Event()
+        self.timer = threading.Timer(seconds, self._cut)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _cut(self) -> None:
+        self.fired.set()
+        # the socket itself: http.client lets go of it once an answer without a length
+        # starts, while the answer goes on reading from it
+        sock = getattr(self.connection, "raw_socket", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):  # already closed: nothing left to cut
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self.timer.cancel()

@@ -74,7 +74,7 @@ def webhook_emit(*, api_client: ApiClient, event: str, data: dict) -> list[Webho
         WebhookDelivery.objects.create(
             endpoint=endpoint, event=event, payload=payload, next_attempt_at=timezone.now()
         )
-        for endpoint in api_client.webhook_endpoints.filter(is_active=True)
+        for endpoint in _listening(api_client.webhook_endpoints)
         if event in endpoint.events
     ]
     enqueue_after_commit([delivery.pk for delivery in deliveries])
@@ -86,7 +86,7 @@ def webhook_emit_batch(*, api_client: ApiClient, event: str, payloads: list[dict
     read once and the deliveries written in one insert. Returns how many were queued."""
     endpoints = [
         endpoint
-        for endpoint in api_client.webhook_endpoints.filter(is_active=True)
+        for endpoint in _listening(api_client.webhook_endpoints)
         if event in endpoint.events
     ]
     if not endpoints or not payloads:
@@ -116,7 +116,7 @@ def webhook_emit_to(*, clients: QuerySet, event: str, data: dict) -> int:
     read in one query; sent after commit. Returns how many deliveries were queued."""
     endpoints = [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True, api_client__in=clients)
+        for endpoint in _listening(WebhookEndpoint.objects.filter(api_client__in=clients))
         if event in endpoint.events
     ]
     if not endpoints:
@@ -130,6 +130,12 @@ def webhook_emit_to(*, clients: QuerySet, event: str, data: dict) -> int:
     ]
     enqueue_after_commit([delivery.pk for delivery in deliveries])
     return len(endpoints)
+
+
+def _listening(endpoints: QuerySet) -> QuerySet:
+    """Endpoints that get events: enabled, of a client not revoked (a key revoked for a
+    leak must not keep feeding an endpoint registered with it)."""
+    return endpoints.filter(is_active=True, api_client__is_active=True)
 
 
 def enqueue_after_commit(delivery_ids: list[int]) -> None:
@@ -159,9 +165,12 @@ def webhook_deliver(*, delivery_id: int, transport=None) -> WebhookDelivery:
     claimed = WebhookDelivery.objects.filter(
         pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
     ).update(next_attempt_at=lease, attempts=F("attempts") + 1)
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("endpoint__api_client").get(pk=delivery_id)
     if not claimed:
         return delivery
+    endpoint = delivery.endpoint
+    if not (endpoint.is_active and endpoint.api_client.is_active):
+        return _record(delivery, None, "The endpoint or its API client was switched off.", lease)
     body = json.dumps(
         {
             "id": str(delivery.event_id),
@@ -198,7 +207,7 @@ def _record(delivery: WebhookDelivery, status: int | None, error: str, lease) ->
         logger.error(
             "webhooks: delivery %s to %s failed after %s attempts",
             delivery.pk,
-            delivery.endpoint.url,
+            delivery.endpoint.public_id,  # not the URL: it may carry the partner's token
             delivery.attempts,
         )
     else:

@@ -1,6 +1,8 @@
 """Owners manage where their own systems receive webhooks: register, disable, re-key, test
 and delete endpoints, and read what was sent (the same services as the API)."""
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404
@@ -66,9 +68,9 @@ class WebhooksView(OrganizationMixin, TemplateView):
             return redirect("hubs:webhooks", client_id=client_id)
         try:
             endpoint = endpoints.webhook_endpoint_get(
-                api_client=client, public_id=request.POST.get("endpoint", "")
+                api_client=client, public_id=uuid.UUID(request.POST.get("endpoint", ""))
             )
-        except (ApplicationError, ValueError, ArithmeticError):
+        except (ApplicationError, ValueError):
             raise Http404 from None
         return self._act(request, client_id, action, endpoint)
 

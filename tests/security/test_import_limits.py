@@ -7,6 +7,7 @@ never a 500 or a crashed task; and nothing of a refused file is imported."""
 import csv
 import io
 import sys
+import time
 import zipfile
 
 import pytest
@@ -361,3 +362,17 @@ def test_a_damaged_file_ends_the_task_with_the_reason_not_a_crash(seller_owner):
     job = product_import_run(import_id=job.pk)
     assert job.status == "failed"
     assert "not a readable .xlsx workbook" in job.failure
+
+
+def test_a_token_that_never_ends_is_refused_before_the_parser_rescans_it():
+    """Expat before 2.6 scans an unfinished token again with every chunk it is fed: a 64 MB
+    attribute in a 64 KiB upload would cost minutes. Refused once it passes a megabyte."""
+    endless = repeated(b"A" * 65536, 512)  # 32 MiB of one attribute value: 5 s unguarded
+    content = xlsx_bytes(sheet=[b'<worksheet><sheetData><row r="1" x="', *endless])
+    assert len(content) < 200 * 1024
+
+    started = time.monotonic()
+    refused = refusal(content, "l.xlsx")
+
+    assert time.monotonic() - started < 3
+    assert refused.code == HubsErrorCode.IMPORT_FILE_UNREADABLE

@@ -85,6 +85,22 @@ def test_a_json_media_type_with_a_suffix_is_checked_too(api, bearer):
     assert response.json()["code"] == "json_too_deep"
 
 
+@pytest.mark.parametrize("media_type", ["*/*", "application/*", "*/json", "APPLICATION/JSON"])
+def test_every_media_type_the_json_parser_answers_to_is_checked(api, bearer, media_type):
+    response = api.post("/api/v1/orders/", DEEP, content_type=media_type, **bearer)
+    assert (response.status_code, response.json()["code"]) == (400, "json_too_deep")
+
+
+def test_a_charset_that_hides_the_brackets_is_refused(api, bearer):
+    import base64
+
+    hidden = b"+" + base64.b64encode(("[" * 3000).encode("utf-16-be")).rstrip(b"=") + b"-"
+    response = api.post(
+        "/api/v1/orders/", hidden, content_type="application/json; charset=utf-7", **bearer
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "json_not_utf8")
+
+
 def test_a_portal_page_refuses_a_deep_json_body_with_its_own_page(client):
     response = client.post("/language/", DEEP, content_type="application/json")
     assert response.status_code == 400

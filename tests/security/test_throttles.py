@@ -76,6 +76,42 @@ def test_wrong_secrets_lock_the_client_id_from_every_address(api, settings, bank
     assert token_request(api, other.client_id, other.client_secret).status_code == 200
 
 
+def test_credentials_in_basic_and_in_the_body_at_once_are_refused(api, bank_credentials):
+    """Else a decoy id in Basic takes the failure count while the body's id is checked."""
+    response = api.post(
+        "/api/v1/oauth/token/",
+        urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_id": bank_credentials.client_id,
+                "client_secret": "guess",
+            }
+        ),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=basic_auth("decoy", "decoy"),
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
+
+
+def test_wrong_secrets_in_the_body_count_against_the_client_id(api, settings, bank_credentials):
+    def in_body(secret):
+        return api.post(
+            "/api/v1/oauth/token/",
+            urlencode(
+                {
+                    "grant_type": "client_credentials",
+                    "client_id": bank_credentials.client_id,
+                    "client_secret": secret,
+                }
+            ),
+            content_type="application/x-www-form-urlencoded",
+        )
+
+    for _ in range(limit_of(settings, "oauth_token_client")):
+        assert in_body("guess").status_code == 401
+    assert_throttled_problem(in_body(bank_credentials.client_secret))
+
+
 def test_the_client_id_is_let_in_again_when_the_window_has_passed(api, settings, bank_credentials):
     client_id = bank_credentials.client_id
     with time_machine.travel(timezone.now(), tick=False) as clock:

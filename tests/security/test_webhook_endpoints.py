@@ -149,3 +149,18 @@ def test_changing_the_url_to_an_internal_one_is_refused(shop, settings):
 
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "url"
     assert WebhookEndpoint.objects.get().url == "https://shop.example/h"
+
+
+def test_a_revoked_client_gets_no_more_events(shop, channel):
+    from ewtp.common.services import api_client_update
+
+    _create(shop)
+    (queued,) = webhook_emit(api_client=channel.client, event="refund.issued", data={})
+
+    api_client_update(client=channel.client, is_active=False, scopes=["webhooks:manage"])
+    channel.client.refresh_from_db()
+
+    assert webhook_emit(api_client=channel.client, event="refund.issued", data={}) == []
+    sent = []
+    webhook_deliver(delivery_id=queued.pk, transport=lambda *args: sent.append(args) or 204)
+    assert sent == []

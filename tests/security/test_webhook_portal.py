@@ -76,3 +76,10 @@ def test_staff_and_other_organisations_cannot_manage_them(client, sme_owner, erp
     assert client.get(_page(erp)).status_code == 404
     assert _add(client, erp).status_code == 404
     assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize("endpoint", ["not-a-uuid", "", "00000000-0000-0000-0000-000000000000"])
+def test_an_unknown_endpoint_is_a_404(client, sme_owner, erp, endpoint):
+    client.force_login(sme_owner)
+    response = client.post(_page(erp), {"action": "delete", "endpoint": endpoint})
+    assert response.status_code == 404

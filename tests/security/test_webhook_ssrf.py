@@ -175,12 +175,22 @@ def test_the_api_answers_400_naming_the_field(strict, dns, api, channel, url):
 class Receiver:
     """A loopback HTTP receiver that records what reaches it."""
 
-    def __init__(self, answer=204, headers=(), drip_seconds=None):
+    def __init__(self, answer=204, headers=(), drip_seconds=None, drip_headers=False):
         received = self.received = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 received.append(self.rfile.read(int(self.headers["Content-Length"])))
+                if drip_headers:  # the status line, then a header now and then, never the end
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    for n in range(200):
+                        try:
+                            self.wfile.write(f"X-Wait-{n}: 1\r\n".encode())
+                            self.wfile.flush()
+                        except OSError:
+                            return
+                        time.sleep(drip_seconds)
+                    return
                 self.send_response(answer)
                 for name, value in headers:
                     self.send_header(name, value)
@@ -280,6 +290,18 @@ def test_redirects_are_not_followed(settings, channel, receiver):
 def test_a_receiver_that_drips_its_answer_is_cut_off_in_bounded_time(settings, channel, receiver):
     settings.WEBHOOK_TIMEOUT_SECONDS = 1
     target = receiver(answer=200, drip_seconds=0.05)
+    _register(channel, f"http://127.0.0.1:{target.port}/in")
+
+    started = time.monotonic()
+    delivery = _deliver_once(channel)
+
+    assert time.monotonic() - started < 4
+    assert delivery.status == "pending" and "AnswerTooSlow" in delivery.last_error
+
+
+def test_a_receiver_that_drips_its_headers_is_cut_off_in_bounded_time(settings, channel, receiver):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    target = receiver(drip_seconds=0.2, drip_headers=True)
     _register(channel, f"http://127.0.0.1:{target.port}/in")
 
     started = time.monotonic()

@@ -70,12 +70,28 @@ def requested_client_id(request) -> str:
     return ""
 
 
+def _credentials_sent_twice(request) -> bool:
+    """RFC 6749 2.3: one authentication method per request. Allowing both would let a
+    request name one client id in HTTP Basic (where failures are counted) while the library,
+    when Basic fails, authenticates the client id of the body."""
+    has_basic = request.headers.get("Authorization", "")[:6].lower() == "basic "
+    return (
+        has_basic
+        and request.content_type == "application/x-www-form-urlencoded"
+        and ("client_id" in request.POST or "client_secret" in request.POST)
+    )
+
+
+def oauth_problem(status: int, code: str, detail: str) -> JsonResponse:
+    """A refusal both kinds of client read: problem+json with RFC 6749's members."""
+    body = problem_body(status_code=status, detail=detail, code=code)
+    body.update(error=code, error_description=detail)
+    return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
 def too_many_requests(seconds: int) -> JsonResponse:
     detail = _("Too many token requests. Retry after %(seconds)s seconds.") % {"seconds": seconds}
-    code = CommonErrorCode.THROTTLED.value
-    body = problem_body(status_code=429, detail=detail, code=code)
-    body.update(error=code, error_description=detail)
-    response = JsonResponse(body, status=429, content_type=PROBLEM_CONTENT_TYPE)
+    response = oauth_problem(429, CommonErrorCode.THROTTLED.value, detail)
     response["Retry-After"] = str(seconds)
     return response
 
@@ -95,6 +111,12 @@ class ThrottledClientMixin:
         wait = throttle_check(KeyedThrottle("oauth_token_address", client_network(request)))
         if wait is not None:
             return too_many_requests(wait)
+        if _credentials_sent_twice(request):
+            return oauth_problem(
+                400,
+                "invalid_request",
+                "Send the client's credentials once: in HTTP Basic or in the body.",
+            )
         failures = KeyedThrottle("oauth_token_client", requested_client_id(request))
         if failures.reached():
             return too_many_requests(failures.retry_after())
