@@ -2,15 +2,17 @@
 
 from celery import shared_task
 
+from ewtp.common.audit import SYSTEM_BEAT
+
 from .services.consolidation import consolidate
 from .services.flights import flights_advance
 
 
 @shared_task
 def consolidate_task() -> int:
-    return consolidate()
+    return consolidate(actor_label=SYSTEM_BEAT)
 
 
 @shared_task
 def flights_advance_task() -> tuple[int, int]:
-    return flights_advance()
+    return flights_advance(actor_label=SYSTEM_BEAT)

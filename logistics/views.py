@@ -266,7 +266,7 @@ class FlightListView(PermissionRequiredMixin, TemplateView):
         try:
             if "consolidate" in request.POST:
                 # an operator consolidates its own hub's departures (an administrator all)
-                boarded = consolidate(origin_hub=request.user.official_hub)
+                boarded = consolidate(origin_hub=request.user.official_hub, actor=request.user)
                 messages.success(
                     request,
                     ngettext("%(count)s parcel loaded.", "%(count)s parcels loaded.", boarded)
@@ -295,6 +295,7 @@ class FlightListView(PermissionRequiredMixin, TemplateView):
             flight=flight,
             reason=request.POST.get("reason", ""),
             actor_label=request.user.email,
+            actor=request.user,
         )
         messages.success(
             request, _("Flight cancelled; %(count)s parcels moved.") % {"count": moved}
@@ -311,7 +312,9 @@ class FlightListView(PermissionRequiredMixin, TemplateView):
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ApplicationError(_("The file is not UTF-8 text (CSV)."), "invalid") from None
-        created = flights_import(text=text, origin_hub=request.user.official_hub)
+        created = flights_import(
+            text=text, origin_hub=request.user.official_hub, actor=request.user
+        )
         messages.success(request, _("%(count)s flights added.") % {"count": created})
 
 

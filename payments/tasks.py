@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from ewtp.common.audit import SYSTEM_BEAT
+
 from .services.escrow import escrow_release_due
 from .services.fx import fx_rates_load
 from .services.loans import instalments_overdue_sweep
@@ -20,9 +22,9 @@ def fx_rates_refresh_task() -> int:
 
 @shared_task
 def payouts_batch_task() -> int:
-    return payouts_batch_all()
+    return payouts_batch_all(actor_label=SYSTEM_BEAT)
 
 
 @shared_task
 def instalments_overdue_task() -> int:
-    return instalments_overdue_sweep()
+    return instalments_overdue_sweep(actor_label=SYSTEM_BEAT)

@@ -266,7 +266,7 @@ def _replace_items(declaration: Declaration, items: list[ItemRequest]) -> None:
     )
 
 
-def _record(declaration, before, after, actor_label, reason, public: "Public"):
+def _record(declaration, before, after, actor_label, reason, public: "Public", actor=None):
     DeclarationTransition.objects.create(
         declaration=declaration,
         from_status=before,
@@ -277,7 +277,7 @@ def _record(declaration, before, after, actor_label, reason, public: "Public"):
         public_reason=(reason if public.reason is None else public.reason)[:500],
     )
     audit_record(
-        actor=None,
+        actor=actor,
         actor_label=actor_label,
         action=f"customs.declaration.{after}",
         target=declaration,
@@ -300,7 +300,10 @@ def _move(
     actor_label: str,
     reason: str = "",
     public: Public = Public(),
+    actor=None,
 ) -> Declaration:
+    """``actor``: the officer whose decision it is (the audit row links the user); the
+    pipeline's and the declarant's steps are named by ``actor_label`` alone."""
     if not declaration.can_become(to):
         raise ConflictError(
             f"Declaration {declaration.reference} is "
@@ -322,17 +325,17 @@ def _move(
             "updated_at",
         ]
     )
-    _record(declaration, before, to, actor_label, reason, public)
+    _record(declaration, before, to, actor_label, reason, public, actor)
     _tell_channels(declaration, reason if public.reason is None else public.reason)
     return declaration
 
 
 def declaration_move(
-    declaration: Declaration, to: str, actor_label: str, reason: str, public: Public
+    declaration: Declaration, to: str, actor_label: str, reason: str, public: Public, actor=None
 ) -> Declaration:
     """Move a declaration the caller holds locked in its transaction (other customs services
     that change a state beside their own work)."""
-    return _move(declaration, to, actor_label, reason, public)
+    return _move(declaration, to, actor_label, reason, public, actor)
 
 
 def _tell_channels(declaration: Declaration, reason: str) -> None:
@@ -570,8 +573,9 @@ def _decide(
     reason: str,
     public: Public = Public(),
     by_officer: bool = False,
+    actor=None,
 ) -> Declaration:
-    _move(declaration, to, actor_label, reason, public)
+    _move(declaration, to, actor_label, reason, public, actor)
     if to == Declaration.Status.REJECTED:
         _give_back_allowance(declaration)
     event_record(
@@ -636,6 +640,7 @@ def declaration_decide(
             reason.strip(),
             Public(actor=f"Customs {locked.hub.code}"),
             by_officer=True,
+            actor=actor,
         )
 
 

@@ -74,6 +74,7 @@ def documents_request(*, declaration: Declaration, documents: str, actor) -> Dec
                 actor.email,
                 f"Documents requested: {documents}",
                 public,
+                actor,
             )
         _tell_declarant(
             locked,

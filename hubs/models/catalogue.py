@@ -117,6 +117,14 @@ class ProductImport(BaseModel):
         DONE = "done", _("Finished")  # every row handled (some may have errors)
         FAILED = "failed", _("Failed")  # the file itself could not be read
 
+    # a file that cannot be read fails before it runs
+    TRANSITIONS = {
+        Status.QUEUED: {Status.RUNNING, Status.FAILED},
+        Status.RUNNING: {Status.DONE, Status.FAILED},
+        Status.DONE: set(),
+        Status.FAILED: set(),
+    }
+
     seller = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="imports")
     uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     file = models.FileField(upload_to="imports/%Y/%m/")

@@ -114,14 +114,22 @@ def _run(job) -> ProductImport:
     with job.file.open("rb") as source:
         total = _count_rows(source, job.file.name)
         ProductImportError.objects.filter(product_import=job).delete()
-        ProductImport.objects.filter(pk=job.pk).update(
-            status=ProductImport.Status.RUNNING,
-            total_rows=total,
-            processed_rows=0,
-            created_count=0,
-            updated_count=0,
-            error_count=0,
-        )
+        with transaction.atomic():
+            ProductImport.objects.filter(pk=job.pk).update(
+                status=ProductImport.Status.RUNNING,
+                total_rows=total,
+                processed_rows=0,
+                created_count=0,
+                updated_count=0,
+                error_count=0,
+            )
+            # a redelivered task starts the file again: a second row says so
+            audit_record(
+                actor=None,
+                action="hubs.product_import.picked_up",
+                target=job,
+                data={"from": job.status, "rows": total},
+            )
         job.refresh_from_db()
         seen: dict[str, int] = {}
         with closing(product_import_rows(source, name=job.file.name)) as rows:
@@ -131,9 +139,23 @@ def _run(job) -> ProductImport:
 
 
 def _finish(job, failure: str = "") -> ProductImport:
+    before = job.status
     job.status = ProductImport.Status.FAILED if failure else ProductImport.Status.DONE
     job.failure, job.finished_at = failure, timezone.now()
-    job.save(update_fields=["status", "failure", "finished_at", "updated_at"])
+    with transaction.atomic():
+        job.save(update_fields=["status", "failure", "finished_at", "updated_at"])
+        audit_record(
+            actor=None,
+            action="hubs.product_import.failed" if failure else "hubs.product_import.finished",
+            target=job,
+            reason=failure,
+            data={
+                "from": before,
+                "created": job.created_count,
+                "updated": job.updated_count,
+                "errors": job.error_count,
+            },
+        )
     return job
 
 

@@ -33,6 +33,15 @@ class Flight(BaseModel):
         ARRIVED = "arrived", _("Arrived")
         CANCELLED = "cancelled", _("Cancelled")
 
+    # departs and lands by the schedule (or a carrier feed); only a flight not yet gone is
+    # cancelled
+    TRANSITIONS = {
+        Status.SCHEDULED: {Status.DEPARTED, Status.CANCELLED},
+        Status.DEPARTED: {Status.ARRIVED},
+        Status.ARRIVED: set(),
+        Status.CANCELLED: set(),
+    }
+
     eroad = models.ForeignKey("hubs.ERoad", on_delete=models.PROTECT, related_name="flights")
     carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="flights")
     number = models.CharField(_("flight number"), max_length=8)

@@ -48,6 +48,23 @@ class Parcel(BaseModel):
 
     # before the hub has it, the seller may still change its mind
     BEFORE_HUB = (Status.CREATED, Status.BOOKED)
+    # The services that make each move: logistics.services.parcels (booked), .floor (the
+    # operators' scans), .consolidation (manifested) and .flights (offloaded back to received
+    # when its flight is cancelled; departed and arrived with the flight).
+    TRANSITIONS = {
+        Status.CREATED: {Status.BOOKED, Status.RECEIVED, Status.RETURNED},
+        Status.BOOKED: {Status.RECEIVED, Status.RETURNED},
+        Status.RECEIVED: {Status.HELD, Status.MANIFESTED, Status.RETURNED},
+        Status.HELD: {Status.RECEIVED, Status.RETURNED},
+        Status.MANIFESTED: {Status.DEPARTED, Status.RECEIVED},
+        # lost or damaged (EXCEPTION) only after it left the origin floor
+        Status.DEPARTED: {Status.ARRIVED, Status.EXCEPTION},
+        Status.ARRIVED: {Status.OUT_FOR_DELIVERY, Status.EXCEPTION},
+        Status.OUT_FOR_DELIVERY: {Status.DELIVERED, Status.EXCEPTION},
+        Status.DELIVERED: set(),
+        Status.RETURNED: set(),
+        Status.EXCEPTION: set(),
+    }
 
     # The house waybill is the parcel's public identifier, so no UUID; and no index on
     # created_at (parcels are listed per order or flight). A consolidation run rewrites

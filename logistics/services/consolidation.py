@@ -5,7 +5,8 @@ A run locks the e-road's open flights first, so a concurrent run waits and then 
 parcels already loaded. Parcels are assigned in memory (oldest received first, first fit)
 and written with one UPDATE per flight and chunk, guarded by their status so a parcel held
 meanwhile stays off; each flight's load grows by what really boarded, and a database
-constraint refuses any load above capacity. bench/consolidation.py measures 100,000 parcels.
+constraint refuses any load above capacity. Every parcel that boarded gets its tracking event
+and its audit row, in bulk. bench/consolidation.py measures 100,000 parcels.
 """
 
 import logging
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from ewtp.common.audit import audit_record_bulk
 from ewtp.common.errors import ConflictError
 from hubs.models import ERoad
 
@@ -38,9 +40,17 @@ class Load:
     weights: dict = field(default_factory=dict)
 
 
-def consolidate(*, eroad: ERoad | None = None, origin_hub=None, now: datetime | None = None) -> int:
+def consolidate(
+    *,
+    eroad: ERoad | None = None,
+    origin_hub=None,
+    now: datetime | None = None,
+    actor=None,
+    actor_label: str = "system",
+) -> int:
     """Load what is ready on every active e-road (or one, or those leaving ``origin_hub``);
-    returns how many parcels boarded."""
+    returns how many parcels boarded. ``actor``: the operator who asked for the run (None for
+    the beat's, named by ``actor_label``)."""
     eroads = ERoad.objects.filter(is_active=True).order_by("pk")
     if origin_hub is not None:
         eroads = eroads.filter(origin=origin_hub)
@@ -48,7 +58,9 @@ def consolidate(*, eroad: ERoad | None = None, origin_hub=None, now: datetime | 
     boarded = 0
     for each in eroads:
         try:
-            boarded += _consolidate(each, now or timezone.now())
+            boarded += _consolidate(
+                each, now or timezone.now(), actor=actor, actor_label=actor_label
+            )
         except IntegrityError:
             # a parcel re-weighed heavier during the run would overload a flight: the
             # database refused the whole e-road's run; the next run loads it correctly
@@ -56,7 +68,7 @@ def consolidate(*, eroad: ERoad | None = None, origin_hub=None, now: datetime | 
     return boarded
 
 
-def _consolidate(eroad: ERoad, now: datetime) -> int:
+def _consolidate(eroad: ERoad, now: datetime, *, actor, actor_label: str) -> int:
     cutoff = now + timedelta(minutes=settings.CONSOLIDATION_CUTOFF_MINUTES)
     with transaction.atomic():
         # FOR NO KEY UPDATE: serialises runs on the e-road without blocking (or slowing)
@@ -86,7 +98,10 @@ def _consolidate(eroad: ERoad, now: datetime) -> int:
         spilled, of_channels = _assign(ready, loads)
         used = [load for load in loads if load.parcel_ids]
         _number_masters([load.flight for load in used])
-        return sum(_write(load, eroad, spilled, of_channels) for load in used)
+        return sum(
+            _write(load, eroad, spilled, of_channels, actor=actor, actor_label=actor_label)
+            for load in used
+        )
 
 
 def _number_masters(flights: list[Flight]) -> None:
@@ -163,7 +178,9 @@ def _board(flight: Flight, chunk: list[int]) -> dict[int, Decimal]:
     }
 
 
-def _write(load: Load, eroad: ERoad, spilled: set[int], of_channels: set[int]) -> int:
+def _write(
+    load: Load, eroad: ERoad, spilled: set[int], of_channels: set[int], *, actor, actor_label
+) -> int:
     flight = load.flight
     boarded = {}
     for start in range(0, len(load.parcel_ids), CHUNK):
@@ -175,6 +192,14 @@ def _write(load: Load, eroad: ERoad, spilled: set[int], of_channels: set[int]) -
     flight.save(update_fields=["master_waybill", "loaded_kg", "loaded_pieces", "updated_at"])
     place = eroad.origin.code
     boarded = sorted(boarded)
+    audit_record_bulk(
+        actor=actor,
+        actor_label=actor_label,
+        action="logistics.parcel.manifested",
+        model=Parcel,
+        ids=boarded,
+        data={"from": Parcel.Status.RECEIVED, "flight": flight.pk},
+    )
     on_time = [pk for pk in boarded if pk not in spilled]
     late = [pk for pk in boarded if pk in spilled]
     for ids, note in ((on_time, ""), (late, "Earlier flights were full.")):

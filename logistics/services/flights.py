@@ -11,6 +11,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from ewtp.common.audit import audit_record, audit_record_bulk
 from ewtp.common.errors import ApplicationError, ConflictError
 from ewtp.common.outbox import event_record
 from hubs.models import ERoad
@@ -59,11 +60,12 @@ class FlightRow:
     capacity_pieces: int
 
 
-def flights_import(*, text: str, origin_hub=None) -> int:
+def flights_import(*, text: str, origin_hub=None, actor=None, actor_label: str = "system") -> int:
     """Load a schedule from CSV (FLIGHT_COLUMNS; times in each airport's local time). Every
     row is checked first and the file is refused whole with each row's reasons; a flight
-    already known (carrier, number, departure) is left as it is. Returns how many were new.
-    ``origin_hub``: an operator loads only flights leaving its own hub."""
+    already known (carrier, number, departure) is left as it is. Returns how many were new,
+    each audited as scheduled by ``actor``. ``origin_hub``: an operator loads only flights
+    leaving its own hub."""
     rows, errors = _parse(text)
     if origin_hub is not None:
         errors += [
@@ -78,9 +80,9 @@ def flights_import(*, text: str, origin_hub=None) -> int:
             extra={"field": "file"},
         )
     with transaction.atomic():
-        created = 0
+        created = []
         for row in rows:
-            _flight, new = Flight.objects.get_or_create(
+            flight, new = Flight.objects.get_or_create(
                 carrier=row.carrier,
                 number=row.number,
                 departs_at=row.departs_at,
@@ -91,8 +93,21 @@ def flights_import(*, text: str, origin_hub=None) -> int:
                     "capacity_pieces": row.capacity_pieces,
                 },
             )
-            created += new
-    return created
+            if new:
+                created.append(flight.pk)
+        _audit_scheduled(created, actor=actor, actor_label=actor_label, source="schedule file")
+    return len(created)
+
+
+def _audit_scheduled(ids: list[int], *, actor, actor_label: str, source: str) -> None:
+    audit_record_bulk(
+        actor=actor,
+        actor_label=actor_label,
+        action="logistics.flight.scheduled",
+        model=Flight,
+        ids=ids,
+        data={"source": source},
+    )
 
 
 def _parse(text: str) -> tuple[list[FlightRow], list[str]]:
@@ -165,33 +180,38 @@ def flights_schedule_daily(
     days: int,
     capacity_kg: Decimal,
     capacity_pieces: int,
+    actor_label: str = "system",
 ) -> int:
     """A daily flight for ``days`` days (the demo's month of flights). Idempotent."""
-    created = 0
-    for offset in range(days):
-        departs = (
-            datetime.combine(first_day + timedelta(days=offset), departs_local)
-            .replace(tzinfo=eroad.origin.zone)
-            .astimezone(UTC)  # block time is added in UTC, right across clock changes
-        )
-        _flight, new = Flight.objects.get_or_create(
-            carrier=carrier,
-            number=number,
-            departs_at=departs,
-            defaults={
-                "eroad": eroad,
-                "arrives_at": departs + duration,
-                "capacity_kg": capacity_kg,
-                "capacity_pieces": capacity_pieces,
-            },
-        )
-        created += new
-    return created
+    created = []
+    with transaction.atomic():
+        for offset in range(days):
+            departs = (
+                datetime.combine(first_day + timedelta(days=offset), departs_local)
+                .replace(tzinfo=eroad.origin.zone)
+                .astimezone(UTC)  # block time is added in UTC, right across clock changes
+            )
+            flight, new = Flight.objects.get_or_create(
+                carrier=carrier,
+                number=number,
+                departs_at=departs,
+                defaults={
+                    "eroad": eroad,
+                    "arrives_at": departs + duration,
+                    "capacity_kg": capacity_kg,
+                    "capacity_pieces": capacity_pieces,
+                },
+            )
+            if new:
+                created.append(flight.pk)
+        _audit_scheduled(created, actor=None, actor_label=actor_label, source="daily pattern")
+    return len(created)
 
 
-def flight_cancel(*, flight: Flight, reason: str, actor_label: str) -> int:
+def flight_cancel(*, flight: Flight, reason: str, actor_label: str, actor=None) -> int:
     """The flight will not fly: its parcels are offloaded (recorded with the reason) and
-    loaded onto the next flights with room. Returns how many parcels moved."""
+    loaded onto the next flights with room. Returns how many parcels moved. ``actor``: the
+    operator who cancels it (None for a carrier's word, named by ``actor_label``)."""
     from .consolidation import consolidate  # the next step of the same story
 
     if not reason.strip():
@@ -218,40 +238,61 @@ def flight_cancel(*, flight: Flight, reason: str, actor_label: str) -> int:
         Parcel.objects.filter(pk__in=ids).update(
             flight=None, status=Parcel.Status.RECEIVED, updated_at=timezone.now()
         )
+        note = f"Flight {locked.number} cancelled: {reason.strip()}"
         tracking_record(
             ids,
             Code.OFLD,
             place=locked.eroad.origin.code,
             actor_label=actor_label,
             flight=locked,
-            note=f"Flight {locked.number} cancelled: {reason.strip()}",
+            note=note,
+        )
+        audit_record_bulk(
+            actor=actor,
+            actor_label=actor_label,
+            action="logistics.parcel.offloaded",
+            model=Parcel,
+            ids=ids,
+            reason=note,
+            data={"from": Parcel.Status.MANIFESTED, "flight": locked.pk},
         )
         locked.status, locked.status_reason = Flight.Status.CANCELLED, reason.strip()[:200]
         locked.loaded_kg, locked.loaded_pieces = 0, 0
         locked.save(
             update_fields=["status", "status_reason", "loaded_kg", "loaded_pieces", "updated_at"]
         )
-    consolidate(eroad=locked.eroad)
+        audit_record(
+            actor=actor,
+            actor_label=actor_label,
+            action="logistics.flight.cancelled",
+            target=locked,
+            reason=reason.strip(),
+            data={"from": Flight.Status.SCHEDULED, "parcels_offloaded": len(ids)},
+        )
+    consolidate(eroad=locked.eroad, actor=actor, actor_label=actor_label)
     return len(ids)
 
 
-def flights_advance(*, now: datetime | None = None) -> tuple[int, int]:
+def flights_advance(*, now: datetime | None = None, actor_label: str = "system") -> tuple[int, int]:
     """Depart what is due to depart and land what is due to land (by schedule). Each flight
-    in its own transaction; returns (departed, arrived)."""
+    in its own transaction, audited with its parcels as ``actor_label`` (the beat's clock);
+    returns (departed, arrived)."""
     now = now or timezone.now()
     departed = arrived = 0
     for flight_id in Flight.objects.filter(
         status=Flight.Status.SCHEDULED, departs_at__lte=now
     ).values_list("pk", flat=True)[:200]:
-        departed += _advance(flight_id, Flight.Status.SCHEDULED, Flight.Status.DEPARTED)
+        departed += _advance(
+            flight_id, Flight.Status.SCHEDULED, Flight.Status.DEPARTED, actor_label
+        )
     for flight_id in Flight.objects.filter(
         status=Flight.Status.DEPARTED, arrives_at__lte=now
     ).values_list("pk", flat=True)[:200]:
-        arrived += _advance(flight_id, Flight.Status.DEPARTED, Flight.Status.ARRIVED)
+        arrived += _advance(flight_id, Flight.Status.DEPARTED, Flight.Status.ARRIVED, actor_label)
     return departed, arrived
 
 
-def _advance(flight_id: int, before: str, after: str) -> int:
+def _advance(flight_id: int, before: str, after: str, actor_label: str) -> int:
     with transaction.atomic():
         flight = (
             Flight.objects.select_for_update()
@@ -268,9 +309,16 @@ def _advance(flight_id: int, before: str, after: str) -> int:
         moving = list(parcels.select_for_update().values_list("pk", "order_id"))
         ids = [pk for pk, _order in moving]
         order_ids = sorted({order for _pk, order in moving})
-        Parcel.objects.filter(pk__in=ids).update(
-            status=Parcel.Status.DEPARTED if departing else Parcel.Status.ARRIVED,
-            updated_at=timezone.now(),
+        parcels_before = Parcel.Status.MANIFESTED if departing else Parcel.Status.DEPARTED
+        parcels_after = Parcel.Status.DEPARTED if departing else Parcel.Status.ARRIVED
+        Parcel.objects.filter(pk__in=ids).update(status=parcels_after, updated_at=timezone.now())
+        audit_record_bulk(
+            actor=None,
+            actor_label=actor_label,
+            action=f"logistics.parcel.{parcels_after}",
+            model=Parcel,
+            ids=ids,
+            data={"from": parcels_before, "flight": flight.pk},
         )
         if departing:
             tracking_record(
@@ -295,4 +343,11 @@ def _advance(flight_id: int, before: str, after: str) -> int:
             event_record(FlightArrived(flight_id=flight.pk, order_ids=order_ids))
         flight.status = after
         flight.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=None,
+            actor_label=actor_label,
+            action=f"logistics.flight.{after}",
+            target=flight,
+            data={"from": before, "parcels": len(ids)},
+        )
     return 1

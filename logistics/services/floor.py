@@ -1,6 +1,7 @@
 """The hub floor: what operators do with a parcel in their hands (scan, receive, weigh, hold,
 return) at the origin, and the destination's handling after the flight (out for delivery,
-delivered, exception). Each step is one transaction with its tracking event.
+delivered, exception). Each step is one transaction with its tracking event and its audit
+row (the operator, or the system, and the reason where there is one).
 
 A measured weight outside PARCEL_WEIGHT_TOLERANCE_PERCENT of the declared weight flags the
 parcel and reports it to customs through the outbox (the declaration may need amending).
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.outbox import event_record
 from hubs.roles import Perm, has_permission
@@ -65,15 +67,36 @@ def _at_hub(actor, hub_id: int) -> str:
     return actor.email
 
 
-def _move(parcel: Parcel, allowed, to: str, code: str, actor_label: str, place: str, note=""):
+def _move(
+    parcel: Parcel,
+    allowed,
+    to: str,
+    code: str,
+    actor_label: str,
+    place: str,
+    note="",
+    *,
+    actor,
+    action: str,
+):
+    """Lock, check, set the status (the caller saves it with its own fields), and record the
+    tracking event and the audit row ``action``."""
     locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
     if locked.status not in allowed:
         raise ConflictError(
             f"Parcel {locked.waybill} is {locked.get_status_display().lower()}.",
             LogisticsErrorCode.PARCEL_STATE,
         )
-    locked.status = to
+    before, locked.status = locked.status, to
     tracking_record([locked.pk], code, place=place, actor_label=actor_label, note=note)
+    audit_record(
+        actor=actor,
+        actor_label=actor_label,
+        action=action,
+        target=locked,
+        reason=note,
+        data={"from": before, "waybill": locked.waybill},
+    )
     return locked
 
 
@@ -87,6 +110,8 @@ def parcel_receive(*, parcel: Parcel, actor) -> Parcel:
             Code.RCS,
             label,
             parcel.facility.hub.code,
+            actor=actor,
+            action="logistics.parcel.received",
         )
         locked.received_at = timezone.now()
         locked.save(update_fields=["status", "received_at", "updated_at"])
@@ -166,6 +191,8 @@ def parcel_hold(*, parcel: Parcel, reason: str, actor) -> Parcel:
             label,
             parcel.facility.hub.code,
             reason,
+            actor=actor,
+            action="logistics.parcel.held",
         )
         locked.hold_reason = reason.strip()[:200]
         locked.save(update_fields=["status", "hold_reason", "updated_at"])
@@ -176,7 +203,14 @@ def parcel_hold_release(*, parcel: Parcel, actor) -> Parcel:
     label = _at_hub(actor, parcel.facility.hub_id)
     with transaction.atomic():
         locked = _move(
-            parcel, (Status.HELD,), Status.RECEIVED, Code.HRL, label, parcel.facility.hub.code
+            parcel,
+            (Status.HELD,),
+            Status.RECEIVED,
+            Code.HRL,
+            label,
+            parcel.facility.hub.code,
+            actor=actor,
+            action="logistics.parcel.hold_released",
         )
         locked.hold_reason = ""
         locked.save(update_fields=["status", "hold_reason", "updated_at"])
@@ -195,6 +229,8 @@ def parcel_return(*, parcel: Parcel, reason: str, actor) -> Parcel:
             label,
             parcel.facility.hub.code,
             reason,
+            actor=actor,
+            action="logistics.parcel.returned",
         )
         locked.save(update_fields=["status", "updated_at"])
         event_record(
@@ -222,23 +258,47 @@ def parcel_export_release(*, parcel: Parcel, actor_label: str = "customs") -> Pa
     return locked
 
 
-def _at_destination(parcel: Parcel, allowed, to: str, code: str, actor, note="") -> Parcel:
+def _at_destination(
+    parcel: Parcel, allowed, to: str, code: str, actor, note="", *, action: str
+) -> Parcel:
     """A step of the destination's handling, by an operator of the destination hub."""
     label = _at_hub(actor, parcel.eroad.destination_id)
-    locked = _move(parcel, allowed, to, code, label, parcel.eroad.destination.code, note)
+    locked = _move(
+        parcel,
+        allowed,
+        to,
+        code,
+        label,
+        parcel.eroad.destination.code,
+        note,
+        actor=actor,
+        action=action,
+    )
     locked.save(update_fields=["status", "updated_at"])
     return locked
 
 
 def parcel_out_for_delivery(*, parcel: Parcel, actor) -> Parcel:
     with transaction.atomic():
-        return _at_destination(parcel, (Status.ARRIVED,), Status.OUT_FOR_DELIVERY, Code.NFD, actor)
+        return _at_destination(
+            parcel,
+            (Status.ARRIVED,),
+            Status.OUT_FOR_DELIVERY,
+            Code.NFD,
+            actor,
+            action="logistics.parcel.out_for_delivery",
+        )
 
 
 def parcel_deliver(*, parcel: Parcel, actor) -> Parcel:
     with transaction.atomic():
         locked = _at_destination(
-            parcel, (Status.OUT_FOR_DELIVERY,), Status.DELIVERED, Code.DLV, actor
+            parcel,
+            (Status.OUT_FOR_DELIVERY,),
+            Status.DELIVERED,
+            Code.DLV,
+            actor,
+            action="logistics.parcel.delivered",
         )
         event_record(
             ParcelDelivered(parcel_id=locked.pk, order_id=locked.order_id, waybill=locked.waybill)
@@ -257,6 +317,7 @@ def parcel_exception(*, parcel: Parcel, reason: str, actor) -> Parcel:
             Code.EXC,
             actor,
             reason,
+            action="logistics.parcel.lost",
         )
         event_record(
             ParcelLost(

@@ -127,13 +127,22 @@ def parcel_drop_off_book(*, parcel: Parcel, at: datetime, actor) -> Parcel:
         locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
         if locked.status not in Parcel.BEFORE_HUB:
             raise ConflictError("The hub already has this parcel.", LogisticsErrorCode.PARCEL_STATE)
+        before = locked.status
         locked.status, locked.drop_off_at = Parcel.Status.BOOKED, at
         locked.save(update_fields=["status", "drop_off_at", "updated_at"])
+        note = f"Drop-off {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         tracking_record(
             [locked.pk],
             TrackingEvent.Code.BKD,
             place=locked.facility.hub.code,
             actor_label=actor.email if actor else "system",
-            note=f"Drop-off {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
+            note=note,
+        )
+        # booked again: the drop-off moved (the status stays, the audit row says when to)
+        audit_record(
+            actor=actor,
+            action="logistics.parcel.booked",
+            target=locked,
+            data={"from": before, "drop_off_at": at.isoformat()},
         )
     return locked

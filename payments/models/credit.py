@@ -139,6 +139,8 @@ class Loan(BaseModel):
         ACTIVE = "active", _("Being repaid")
         REPAID = "repaid", _("Repaid")
 
+    TRANSITIONS = {Status.ACTIVE: {Status.REPAID}, Status.REPAID: set()}
+
     application = models.OneToOneField(
         CreditApplication, on_delete=models.PROTECT, related_name="loan"
     )
@@ -186,6 +188,13 @@ class Instalment(models.Model):
         SCHEDULED = "scheduled", _("Scheduled")
         PAID = "paid", _("Paid")
         OVERDUE = "overdue", _("Overdue")
+
+    # paid late is still paid (``late`` keeps that it was overdue)
+    TRANSITIONS = {
+        Status.SCHEDULED: {Status.PAID, Status.OVERDUE},
+        Status.OVERDUE: {Status.PAID},
+        Status.PAID: set(),
+    }
 
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="instalments")
     number = models.PositiveSmallIntegerField()

@@ -162,6 +162,12 @@ class PaymentIntent(BaseModel):
         PAID = "paid", _("Paid")  # the full amount is held in escrow
         CLOSED = "closed", _("Closed")  # the order ended unpaid; what arrived went back
 
+    TRANSITIONS = {
+        Status.PENDING: {Status.PAID, Status.CLOSED},
+        Status.PAID: set(),
+        Status.CLOSED: set(),
+    }
+
     order = models.OneToOneField(
         "hubs.Order", on_delete=models.PROTECT, related_name="payment_intent"
     )

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from moneyed import Money
 
-from ewtp.common.audit import audit_record
+from ewtp.common.audit import audit_record, client_actor_label
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.models import ApiClient
 from ewtp.common.money import money_from_minor, money_to_minor
@@ -186,18 +186,30 @@ def _standard_case(stored: CreditScore, minor: int) -> list[str] | None:
     ]
 
 
-def _decide(application: CreditApplication, status: str, reasons: list[str], by: str) -> None:
+def _decide(
+    application: CreditApplication,
+    status: str,
+    reasons: list[str],
+    by: str,
+    *,
+    actor=None,
+    actor_label: str = "",
+) -> None:
+    """``by`` is what the SME reads (a bank's name, "automatic"); the audit row names the
+    actor: the user, the bank's API client, or ``by``."""
+    before = application.status
     application.status = status
     application.reasons = reasons
     application.decided_by = by[:140]
     application.decided_at = timezone.now()
     application.save(update_fields=["status", "reasons", "decided_by", "decided_at", "updated_at"])
     audit_record(
-        actor=None,
-        actor_label=by,
+        actor=actor,
+        actor_label=actor_label or by,
         action=f"payments.credit.{status}",
         target=application,
-        data={"reasons": reasons},
+        reason="; ".join(reasons),
+        data={"from": before, "reasons": reasons, "decided_by": by[:140]},
     )
 
 
@@ -223,7 +235,7 @@ def credit_decide(
                 f"Application {locked.reference} is {locked.get_status_display().lower()}.",
                 "application_decided",
             )
-        _decide(locked, status, clean, bank.application.name)
+        _decide(locked, status, clean, bank.application.name, actor_label=client_actor_label(bank))
     return locked
 
 
@@ -236,5 +248,11 @@ def credit_withdraw(*, application: CreditApplication, actor) -> CreditApplicati
             return locked
         if not locked.can_become(CreditApplication.Status.WITHDRAWN):
             raise ConflictError("A drawn or decided-against line cannot be withdrawn.", "closed")
-        _decide(locked, CreditApplication.Status.WITHDRAWN, ["Withdrawn by the SME."], actor.email)
+        _decide(
+            locked,
+            CreditApplication.Status.WITHDRAWN,
+            ["Withdrawn by the SME."],
+            actor.email,
+            actor=actor,
+        )
     return locked

@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from moneyed import Money
 
-from ewtp.common.errors import ApplicationError, CommonErrorCode, ConflictError
+from ewtp.common.audit import audit_record, client_actor_label
+from ewtp.common.errors import ApplicationError, CommonErrorCode, ConflictError, NotFoundError
 from ewtp.common.models import ApiClient
 from ewtp.common.money import money_from_minor, money_quantize, money_to_minor
 from ewtp.common.outbox import event_record
@@ -43,7 +44,7 @@ class BankTransfer:
     payer_account: str = ""
 
 
-def payment_intent_open(*, order: Order) -> PaymentIntent:
+def payment_intent_open(*, order: Order, actor_label: str = "pipeline") -> PaymentIntent:
     """The amount the buyer owes for an order (its goods, and a DDP order's quoted duties),
     due when the order's payment window ends. A buyer paying in another currency owes it at
     the day's reference rate, without the spread (the hub's margin is taken once, at
@@ -72,7 +73,21 @@ def payment_intent_open(*, order: Order) -> PaymentIntent:
             "fx_rate_source": quote.rate_source,
             "fx_rate_as_of": quote.rate_as_of,
         }
-    intent, _created = PaymentIntent.objects.get_or_create(order=order, defaults=defaults)
+    with transaction.atomic():
+        intent, created = PaymentIntent.objects.get_or_create(order=order, defaults=defaults)
+        if created:
+            audit_record(
+                actor=None,
+                actor_label=actor_label,
+                action="payments.payment_intent.opened",
+                target=intent,
+                data={
+                    "order": order.reference,
+                    "amount": str(intent.amount.amount),
+                    "currency": intent.currency,
+                    "fx_rate": str(intent.fx_rate) if intent.fx_rate is not None else None,
+                },
+            )
     return intent
 
 
@@ -86,8 +101,8 @@ def payment_receive(*, order_reference: str, transfer: BankTransfer) -> Incoming
         .filter(order__reference=order_reference)
         .first()
     )
-    if intent is None:
-        raise ApplicationError(
+    if intent is None:  # no such order, or one that takes no payment: nothing to pay here
+        raise NotFoundError(
             f"No payment is expected for order {order_reference[:20]}.",
             PaymentsErrorCode.NO_PAYMENT_EXPECTED,
             extra={"field": "order_reference"},
@@ -196,6 +211,18 @@ def _apply(intent: PaymentIntent, transfer: BankTransfer) -> IncomingPayment:
     intent.received_minor += applied
     if applied and intent.received_minor >= intent.amount_minor:
         intent.status = PaymentIntent.Status.PAID
+        audit_record(
+            actor=None,
+            actor_label=client_actor_label(transfer.bank),
+            action="payments.payment_intent.paid",
+            target=intent,
+            reason="The full amount is held in escrow.",
+            data={
+                "from": PaymentIntent.Status.PENDING,
+                "bank": transfer.bank.application.name,
+                "bank_reference": transfer.bank_reference,
+            },
+        )
         # In the same transaction, under the order's row lock: an expiry sweep cannot slip in
         # between "the money is in escrow" and "the order is paid".
         order_transition(
@@ -256,7 +283,7 @@ def _nothing_moved(reference: str, label: str) -> LedgerTransaction:
     )
 
 
-def payment_intent_close(*, order: Order) -> PaymentIntent | None:
+def payment_intent_close(*, order: Order, actor_label: str = "pipeline") -> PaymentIntent | None:
     """The order ended unpaid (cancelled, expired): what arrived goes back to each payer's
     bank, and the intent accepts nothing more."""
     with transaction.atomic():
@@ -264,9 +291,17 @@ def payment_intent_close(*, order: Order) -> PaymentIntent | None:
         if intent is None or intent.status != PaymentIntent.Status.PENDING:
             return intent
         held = money_to_minor(account_balance(escrow_account(order=order)))
-        escrow_refund_to_payers(order, held, "pipeline", "the order ended unpaid")
+        escrow_refund_to_payers(order, held, actor_label, "the order ended unpaid")
         intent.status = PaymentIntent.Status.CLOSED
         intent.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=None,
+            actor_label=actor_label,
+            action="payments.payment_intent.closed",
+            target=intent,
+            reason="The order ended unpaid.",
+            data={"from": PaymentIntent.Status.PENDING, "refunded_minor": held},
+        )
     return intent
 
 

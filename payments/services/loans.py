@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ewtp.common.audit import audit_record
+from ewtp.common.audit import audit_record, audit_record_bulk
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.money import money_from_minor, money_to_minor
 from ewtp.common.notifications import email_after_commit
@@ -89,17 +89,36 @@ def loan_draw(*, application: CreditApplication, actor) -> Loan:
             drawn_on=today,
             drawdown=drawdown,
         )
-        for instalment in instalment_schedule(
+        schedule = instalment_schedule(
             principal_minor=loan.principal_minor,
             interest_minor=interest,
             tenor_months=loan.tenor_months,
             drawn_on=today,
-        ):
+        )
+        for instalment in schedule:
             instalment.loan = loan
             instalment.save()
         locked.status = CreditApplication.Status.DRAWN
         locked.save(update_fields=["status", "updated_at"])
-        audit_record(actor=actor, action="payments.credit.drawn", target=locked)
+        audit_record(
+            actor=actor,
+            action="payments.credit.drawn",
+            target=locked,
+            data={"from": CreditApplication.Status.APPROVED, "loan": loan.pk},
+        )
+        audit_record(
+            actor=actor,
+            action="payments.loan.drawn",
+            target=loan,
+            data={"application": locked.reference, "principal_minor": loan.principal_minor},
+        )
+        audit_record_bulk(
+            actor=actor,
+            action="payments.instalment.scheduled",
+            model=Instalment,
+            ids=[instalment.pk for instalment in schedule],
+            data={"loan": loan.pk},
+        )
     return loan
 
 
@@ -138,8 +157,11 @@ def _due_now(loan: Loan, today) -> list[Instalment]:
     )
 
 
-def _allocate(loan: Loan, instalments: list[Instalment], amount_minor: int) -> None:
-    """Apply a repayment to the instalments in order; close the loan when all are paid."""
+def _allocate(
+    loan: Loan, instalments: list[Instalment], amount_minor: int, *, actor=None, actor_label=""
+) -> None:
+    """Apply a repayment to the instalments in order; close the loan when all are paid. Each
+    instalment met, and the loan repaid, is an audit row of ``actor``."""
     now = timezone.now()
     for instalment in instalments:
         if amount_minor <= 0:
@@ -154,12 +176,27 @@ def _allocate(loan: Loan, instalments: list[Instalment], amount_minor: int) -> N
                 or instalment.status == Instalment.Status.OVERDUE
                 or timezone.localdate() > instalment.due_on
             )
+            before = instalment.status
             instalment.status = Instalment.Status.PAID
             instalment.paid_at = now
+            audit_record(
+                actor=actor,
+                actor_label=actor_label,
+                action="payments.instalment.paid",
+                target=instalment,
+                data={"from": before, "late": instalment.late},
+            )
         instalment.save(update_fields=["paid_minor", "status", "paid_at", "late"])
     if not loan.instalments.exclude(status=Instalment.Status.PAID).exists():
         loan.status, loan.repaid_at = Loan.Status.REPAID, now
         loan.save(update_fields=["status", "repaid_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            actor_label=actor_label,
+            action="payments.loan.repaid",
+            target=loan,
+            data={"from": Loan.Status.ACTIVE},
+        )
 
 
 def _repay(loan: Loan, amount_minor: int, *, key: str, source: str, settlement=None, label=""):
@@ -227,7 +264,7 @@ def loan_deduct_from_settlement(*, settlement: Settlement) -> LoanRepayment | No
             label="pipeline",
         )
         if created:  # an earlier posting of the same key was allocated when it was made
-            _allocate(loan, instalments, amount)
+            _allocate(loan, instalments, amount, actor_label="pipeline")
     return repayment
 
 
@@ -272,15 +309,15 @@ def loan_repay_early(*, loan: Loan, actor) -> LoanRepayment:
             label=actor.email,
         )
         if created:
-            _allocate(locked, unpaid, owed)
+            _allocate(locked, unpaid, owed, actor=actor)
         locked.interest_minor = sum(i.interest_minor for i in locked.instalments.all())
         locked.save(update_fields=["interest_minor", "updated_at"])
     return repayment
 
 
-def instalments_overdue_sweep(*, today=None) -> int:
+def instalments_overdue_sweep(*, today=None, actor_label: str = "system") -> int:
     """Mark the unpaid instalments past their day overdue (beat, daily) and tell the
-    owners; returns how many became overdue."""
+    owners; returns how many became overdue. Each in its own transaction with its audit row."""
     today = today or timezone.localdate()
     due = list(
         Instalment.objects.filter(
@@ -288,11 +325,21 @@ def instalments_overdue_sweep(*, today=None) -> int:
         ).select_related("loan__organization", "loan__application")
     )
     for instalment in due:
-        updated = Instalment.objects.filter(
-            pk=instalment.pk, status=Instalment.Status.SCHEDULED
-        ).update(status=Instalment.Status.OVERDUE)
-        if not updated:
-            continue
+        with transaction.atomic():
+            # claimed by a conditional UPDATE: a repayment meanwhile leaves it paid
+            updated = Instalment.objects.filter(
+                pk=instalment.pk, status=Instalment.Status.SCHEDULED
+            ).update(status=Instalment.Status.OVERDUE)
+            if not updated:
+                continue
+            audit_record(
+                actor=None,
+                actor_label=actor_label,
+                action="payments.instalment.fell_overdue",
+                target=instalment,
+                reason=f"Due on {instalment.due_on}, not met.",
+                data={"from": Instalment.Status.SCHEDULED, "loan": instalment.loan_id},
+            )
         loan = instalment.loan
         owners = Membership.objects.filter(
             organization=loan.organization, role=Membership.Role.OWNER

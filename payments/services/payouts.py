@@ -21,7 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from moneyed import Money
 
-from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.audit import audit_record, audit_record_bulk, client_actor_label
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError, NotFoundError
 from ewtp.common.models import ApiClient
 from ewtp.common.money import minor_units, money_from_minor, money_to_minor
 from ewtp.common.notifications import email_after_commit
@@ -112,7 +113,7 @@ def payout_request(
         earlier = Payout.objects.filter(ledger_transaction=moved).first()
         if earlier is not None:
             return earlier  # the same request, submitted again
-        return Payout.objects.create(
+        payout = Payout.objects.create(
             organization=organization,
             bank=bank,
             end_to_end_id=end_to_end_id,
@@ -124,6 +125,18 @@ def payout_request(
             ledger_transaction=moved,
             settlement=settlement,
         )
+        audit_record(
+            actor=actor,
+            actor_label=actor_label,
+            action="payments.payout.requested",
+            target=payout,
+            data={
+                "amount": str(amount.amount),
+                "currency": currency,
+                "settlement": settlement.pk if settlement else None,
+            },
+        )
+    return payout
 
 
 def _check_payout_account_hold(organization: Organization) -> None:
@@ -152,8 +165,9 @@ def _check_payout_account_hold(organization: Organization) -> None:
         )
 
 
-def payouts_batch(*, bank: ApiClient) -> PayoutBatch | None:
-    """Put the bank's requested payouts into one new batch (None when there are none)."""
+def payouts_batch(*, bank: ApiClient, actor_label: str = "system") -> PayoutBatch | None:
+    """Put the bank's requested payouts into one new batch (None when there are none); each
+    payout's audit row names the batch."""
     with transaction.atomic():
         payouts = list(
             Payout.objects.select_for_update(skip_locked=True)
@@ -165,8 +179,15 @@ def payouts_batch(*, bank: ApiClient) -> PayoutBatch | None:
         batch = PayoutBatch.objects.create(
             bank=bank, message_id=f"EWB{timezone.now():%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
         )
-        Payout.objects.filter(pk__in=[p.pk for p in payouts]).update(
-            batch=batch, status=Payout.Status.BATCHED
+        ids = [p.pk for p in payouts]
+        Payout.objects.filter(pk__in=ids).update(batch=batch, status=Payout.Status.BATCHED)
+        audit_record_bulk(
+            actor=None,
+            actor_label=actor_label,
+            action="payments.payout.batched",
+            model=Payout,
+            ids=ids,
+            data={"from": Payout.Status.REQUESTED, "batch": batch.message_id},
         )
         webhook_emit(
             api_client=bank,
@@ -180,9 +201,11 @@ def payouts_batch(*, bank: ApiClient) -> PayoutBatch | None:
     return batch
 
 
-def payouts_batch_all() -> int:
+def payouts_batch_all(*, actor_label: str = "system") -> int:
     return sum(
-        1 for bank in ApiClient.objects.filter(kind=ApiClient.Kind.BANK) if payouts_batch(bank=bank)
+        1
+        for bank in ApiClient.objects.filter(kind=ApiClient.Kind.BANK)
+        if payouts_batch(bank=bank, actor_label=actor_label)
     )
 
 
@@ -250,7 +273,8 @@ def payout_status_report(
     *, bank: ApiClient, end_to_end_id: str, status: str, reason_code: str = ""
 ) -> Payout:
     """The bank's word on one payout. A repeated report of the same status changes nothing; a
-    rejection returns the funds to the organisation's balance and tells its owners."""
+    rejection returns the funds to the organisation's balance and tells its owners. The audit
+    row names the bank by its client id, with the reason code as the reason."""
     with transaction.atomic():
         payout = (
             Payout.objects.select_for_update()
@@ -259,7 +283,7 @@ def payout_status_report(
             .first()
         )
         if payout is None:
-            raise ApplicationError(
+            raise NotFoundError(
                 f"No payout {end_to_end_id[:40]} was sent to you.",
                 "payout_unknown",
                 extra={"field": "end_to_end_id"},
@@ -294,8 +318,17 @@ def payout_status_report(
                 organization_payout_account_flag(
                     organization=organization, problem=f"{reason_code}: {REASONS[reason_code]}"
                 )
+        before = payout.status
         payout.status, payout.reason_code = status, reason_code
         payout.save(update_fields=["status", "reason_code", "updated_at"])
+        audit_record(
+            actor=None,
+            actor_label=client_actor_label(bank),
+            action=f"payments.payout.{status}",
+            target=payout,
+            reason=f"{reason_code}: {REASONS[reason_code]}" if reason_code in REASONS else "",
+            data={"from": before, "bank": bank.application.name},
+        )
         event_record(
             PayoutReported(
                 payout_id=payout.pk,

@@ -168,7 +168,7 @@ def test_a_bank_sees_only_its_own_batches(api, setup):
         format="json",
         **auth,
     )
-    assert report.status_code == 400
+    assert report.status_code == 404
     assert report.json()["code"] == "payout_unknown"
     assert batch.payouts.get().status == "batched"
 
