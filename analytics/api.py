@@ -9,16 +9,31 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ewtp.common.api.permissions import HasScope
+from hubs.models import Organization
 
 from .filters import FilterForm
 from .selectors import DASHBOARDS
 
+# The years the filters take (analytics.filters EARLIEST, LATEST: 2000 to 2100)
+DAY = {"type": "string", "format": "date", "pattern": "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"}
 FILTERS = [
-    OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (default: a year ago)"),
-    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day (default: today)"),
-    OpenApiParameter("hub", str, description="Origin hub, IATA code"),
-    OpenApiParameter("destination", str, description="Destination country, ISO 3166 alpha-2"),
-    OpenApiParameter("sector", str, description="The sellers' sector"),
+    OpenApiParameter(
+        "date_from", DAY, description="First day (default: a year ago); not after `date_to`"
+    ),
+    OpenApiParameter(
+        "date_to", DAY, description="Last day (default: today); at most five years after the first"
+    ),
+    OpenApiParameter(
+        "hub", {"type": "string", "pattern": "^[A-Z]{3}$"}, description="Origin hub, IATA code"
+    ),
+    OpenApiParameter(
+        "destination",
+        {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+        description="Destination country, ISO 3166 alpha-2",
+    ),
+    OpenApiParameter(
+        "sector", str, enum=Organization.Sector.values, description="The sellers' sector"
+    ),
 ]
 
 

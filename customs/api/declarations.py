@@ -19,6 +19,8 @@ from rest_framework.views import APIView
 
 from ewtp.common.api.pagination import CursorPagination
 from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.api.strict import StrictInputSerializer, query_choice
+from ewtp.common.errors import NotFoundError
 from ewtp.common.idempotency import idempotent
 from hubs.api.caller import IsChannelOrOrganizationClient, IsOrganizationClient, caller_of
 from hubs.models import Hub
@@ -26,6 +28,7 @@ from hubs.models import Hub
 from .. import selectors
 from ..models import Declaration
 from ..services.declarations import (
+    MAX_VALUE,
     ItemRequest,
     declaration_amend,
     declaration_cancel,
@@ -35,6 +38,9 @@ from ..services.declarations import (
     declarations_submit,
 )
 from ..services.duty import REGIMES
+
+HUB_CODE = r"^[A-Za-z]{3}$"
+ORDER_REFERENCE = r"^EW-[0-9A-Z]{8}$"
 
 
 class ItemOutput(serializers.Serializer):
@@ -92,7 +98,7 @@ class DeclarationOutput(serializers.Serializer):
     reference = serializers.CharField()
     regime = serializers.CharField()
     hub = serializers.CharField(source="hub.code")
-    order_reference = serializers.CharField(source="order.reference", default=None)
+    order_reference = serializers.CharField(source="order.reference", default=None, allow_null=True)
     status = serializers.CharField()
     lane = serializers.CharField(help_text="green, blue, yellow, red; empty before risk")
     treatment = serializers.CharField(help_text="general, lvg, de_minimis, cbec, export")
@@ -130,7 +136,7 @@ class DeclarationOutput(serializers.Serializer):
         ).data
 
 
-class ItemInput(serializers.Serializer):
+class ItemInput(StrictInputSerializer):
     class Meta:
         ref_name = "DeclarationItemInput"
 
@@ -151,6 +157,7 @@ class ItemInput(serializers.Serializer):
         max_digits=14,
         decimal_places=2,
         min_value=Decimal("0.01"),
+        max_value=MAX_VALUE,
         help_text="In the declaration currency",
     )
 
@@ -169,14 +176,31 @@ def _items(data) -> list[ItemRequest]:
     ]
 
 
-class DeclarationInput(serializers.Serializer):
+def money_amount(**kwargs):
+    """Freight or insurance: 0 or more, in the declaration currency."""
+    return serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=MAX_VALUE,
+        default=Decimal(0),
+        **kwargs,
+    )
+
+
+class DeclarationInput(StrictInputSerializer):
     class Meta:
         ref_name = "DeclarationInput"
 
     regime = serializers.ChoiceField(choices=list(REGIMES))
-    hub = serializers.CharField(max_length=3, help_text="IATA code of the hub declared at")
-    order = serializers.CharField(
-        max_length=12, required=False, help_text="Reference of one of your sales, if any"
+    hub = serializers.RegexField(
+        HUB_CODE, help_text="IATA code of the hub declared at (404 if there is none)"
+    )
+    order = serializers.RegexField(
+        ORDER_REFERENCE,
+        required=False,
+        help_text="Reference of one of your sales without a declaration, if any (404 if it "
+        "is none of yours)",
     )
     importer = serializers.CharField(max_length=200)
     importer_id_reference = serializers.CharField(
@@ -188,20 +212,18 @@ class DeclarationInput(serializers.Serializer):
     incoterm = serializers.ChoiceField(choices=Declaration.Incoterm.values, default="DAP")
     waybill = serializers.CharField(max_length=20, allow_blank=True, default="")
     currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217 code of the values")
-    freight = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, default=Decimal(0)
+    freight = money_amount()
+    insurance = money_amount()
+    fta_agreement = serializers.ChoiceField(
+        choices=["", "ACFTA"], default="", help_text="A claim needs `fta_certificate`."
     )
-    insurance = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, default=Decimal(0)
-    )
-    fta_agreement = serializers.ChoiceField(choices=["", "ACFTA"], default="")
     fta_certificate = serializers.CharField(max_length=40, allow_blank=True, default="")
     sold_online_by_registered_seller = serializers.BooleanField(default=False)
     air_courier = serializers.BooleanField(default=True)
     items = ItemInput(many=True, min_length=1, max_length=200)
 
 
-class AmendInput(serializers.Serializer):
+class AmendInput(StrictInputSerializer):
     class Meta:
         ref_name = "DeclarationAmend"
 
@@ -209,7 +231,7 @@ class AmendInput(serializers.Serializer):
     items = ItemInput(many=True, min_length=1, max_length=200)
 
 
-class ReasonInput(serializers.Serializer):
+class ReasonInput(StrictInputSerializer):
     class Meta:
         ref_name = "DeclarationCancel"
 
@@ -226,8 +248,8 @@ EXAMPLE = OpenApiExample(
         "waybill": "KUL100000017",
         "items": [
             {
-                "hs_code": "090230",
-                "description": "Black tea, packets of 100 g",
+                "hs_code": "090210",
+                "description": "Green tea, packets of 100 g",
                 "origin": "MY",
                 "quantity": 40,
                 "net_weight_kg": "4.000",
@@ -270,6 +292,8 @@ class DeclarationListApi(APIView):
     class Pagination(CursorPagination):
         ordering = "-id"
 
+    pagination_class = Pagination
+
     @extend_schema(
         operation_id="declarations_list",
         responses=DeclarationOutput(many=True),
@@ -278,14 +302,10 @@ class DeclarationListApi(APIView):
     )
     def get(self, request):
         declarations = _declarations_of(caller_of(request))
-        wanted = request.query_params.get("status")
+        wanted = query_choice(request, "status", Declaration.Status.values)
         if wanted:
-            if wanted not in Declaration.Status.values:
-                raise serializers.ValidationError(
-                    {"status": [f"One of: {', '.join(Declaration.Status.values)}."]}
-                )
             declarations = declarations.filter(status=wanted)
-        paginator = self.Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(declarations, request, view=self)
         return paginator.get_paginated_response(DeclarationOutput(page, many=True).data)
 
@@ -313,12 +333,12 @@ class DeclarationListApi(APIView):
 def _declaration_request(organization, data):
     hub = Hub.objects.filter(code=data["hub"].upper()).first()
     if hub is None:
-        raise serializers.ValidationError({"hub": [f"No hub {data['hub']}."]})
+        raise NotFoundError(f"No hub {data['hub']}.", "hub_unknown", extra={"field": "hub"})
     order = None
     if data.get("order"):
         order = organization.sales.filter(reference=data["order"]).first()
         if order is None:
-            raise serializers.ValidationError({"order": ["Not one of your sales."]})
+            raise NotFoundError("Not one of your sales.", "order_unknown", extra={"field": "order"})
     return declaration_request_of_organization(
         organization=organization, hub=hub, order=order, data=data, items=_items(data["items"])
     )
@@ -355,7 +375,7 @@ class DeclarationSubmitApi(APIView):
         return _answer(caller, declaration, status.HTTP_202_ACCEPTED)
 
 
-class BatchSubmitInput(serializers.Serializer):
+class BatchSubmitInput(StrictInputSerializer):
     class Meta:
         ref_name = "DeclarationBatchSubmit"
 
@@ -397,13 +417,13 @@ class DeclarationBatchSubmitApi(APIView):
                 organization=caller.organization, reference__in=references
             ).only("pk", "reference")
         }
-        missing = {
-            f"references.{i}": ["Not a declaration of yours."]
-            for i, reference in enumerate(references)
-            if reference not in found
-        }
-        if missing:
-            raise serializers.ValidationError(missing)
+        for i, reference in enumerate(references):
+            if reference not in found:
+                raise NotFoundError(
+                    "Not a declaration of yours.",
+                    "declaration_unknown",
+                    extra={"field": f"references.{i}"},
+                )
         submitted = declarations_submit(declarations=list(found.values()), actor_label=caller.label)
         return Response(
             BatchSubmitOutput({"submitted": submitted, "references": references}).data,

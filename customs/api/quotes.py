@@ -1,8 +1,6 @@
 """Duty quotes: what an import will be assessed in duties and taxes, before the order exists
 (a channel shows the landed cost at checkout). Nothing is stored or reserved."""
 
-from decimal import Decimal
-
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
@@ -10,31 +8,31 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.api.strict import StrictInputSerializer
+from ewtp.common.errors import NotFoundError
 from ewtp.common.idempotency import idempotent
 from hubs.api.caller import IsChannelOrOrganizationClient, caller_of
 from hubs.models import Hub
 
 from ..services.quotes import QuoteRequest, duty_quote
-from .declarations import ItemInput, _items
+from .declarations import HUB_CODE, ItemInput, _items, money_amount
 
 
-class QuoteInput(serializers.Serializer):
+class QuoteInput(StrictInputSerializer):
     class Meta:
         ref_name = "DutyQuoteInput"
 
-    destination_hub = serializers.CharField(max_length=3, help_text="IATA code of the hub")
+    destination_hub = serializers.RegexField(
+        HUB_CODE, help_text="IATA code of the hub (404 if there is none)"
+    )
     regime = serializers.ChoiceField(
         choices=["MY_IMPORT", "CN_IMPORT", "CN_CBEC_IMPORT"],
         required=False,
         help_text="Default: cross-border retail (CN) for a channel, general import otherwise",
     )
     currency = serializers.RegexField(r"^[A-Z]{3}$", help_text="ISO 4217 code of the values")
-    freight = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, default=Decimal(0)
-    )
-    insurance = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, default=Decimal(0)
-    )
+    freight = money_amount()
+    insurance = money_amount()
     fta_agreement = serializers.ChoiceField(choices=["", "ACFTA"], default="")
     fta_certificate = serializers.CharField(max_length=40, allow_blank=True, default="")
     sold_online_by_registered_seller = serializers.BooleanField(
@@ -119,8 +117,10 @@ class DutyQuoteApi(APIView):
         data = data.validated_data
         hub = Hub.objects.filter(code=data["destination_hub"].upper()).first()
         if hub is None:
-            raise serializers.ValidationError(
-                {"destination_hub": [f"No hub {data['destination_hub']}."]}
+            raise NotFoundError(
+                f"No hub {data['destination_hub']}.",
+                "hub_unknown",
+                extra={"field": "destination_hub"},
             )
         country = hub.country.code
         regime = data.get("regime") or (

@@ -328,7 +328,12 @@ SPECTACULAR_SETTINGS = {
         "for invalid input, `errors` naming each field. Money is "
         '`{"amount": "123.45", "currency": "MYR"}` with the amount as a string. POSTs that '
         "create or move something take an `Idempotency-Key` header: the same key with the "
-        "same body replays the first response; with another body it is refused (422)."
+        "same body replays the first response; with another body it is refused (422). "
+        "Values have exactly the JSON type the schema gives (`0` is not `false`, `123` not "
+        '`"123"`); text never contains U+0000. A request that follows the schema but names '
+        "something that does not exist for you (an order, a product, a hub) is a 404 naming "
+        "the field; one the current state does not allow (out of stock, already cancelled) a "
+        "409; list operations answer one page `{next, previous, results}`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -343,6 +348,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ewtp.common.api.schema.add_problem_responses",
     ],
+    # one name for the country codes the API takes in several places
+    "ENUM_NAME_OVERRIDES": {"CountryEnum": "hubs.forms.catalogue.COUNTRY_CHOICES"},
 }
 
 # Idempotency keys are kept this long; a replay after that is treated as a new request.

@@ -1,6 +1,7 @@
 """Orders over the API: a sales channel places B2C orders for its consumers; an
 organisation's own system places B2B orders as the buyer. Both read and cancel their own."""
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -11,6 +12,8 @@ from rest_framework.views import APIView
 from ewtp.common.api.fields import MoneyField
 from ewtp.common.api.pagination import CursorPagination
 from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.api.strict import StrictInputSerializer, query_choice
+from ewtp.common.errors import NotAllowedError, NotFoundError
 from ewtp.common.idempotency import idempotent
 from ewtp.common.validators import no_bidi_controls
 
@@ -90,7 +93,7 @@ class OrderOutput(serializers.Serializer):
     transitions = TransitionOutput(many=True)
 
 
-class LineInput(serializers.Serializer):
+class LineInput(StrictInputSerializer):
     class Meta:
         ref_name = "OrderLineInput"
 
@@ -98,7 +101,7 @@ class LineInput(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
 
 
-class ConsumerInput(serializers.Serializer):
+class ConsumerInput(StrictInputSerializer):
     class Meta:
         ref_name = "Consumer"
 
@@ -117,26 +120,28 @@ class ConsumerInput(serializers.Serializer):
     )
 
 
-class OrderInput(serializers.Serializer):
+class OrderInput(StrictInputSerializer):
     class Meta:
         ref_name = "OrderInput"
 
     seller = serializers.UUIDField()
     lines = LineInput(many=True, min_length=1, max_length=100)
     incoterm = serializers.ChoiceField(choices=Order.Incoterm.values, default="DAP")
-    payment_currency = serializers.CharField(
-        max_length=3,
+    payment_currency = serializers.ChoiceField(
+        choices=settings.PAYMENT_CURRENCIES,
         required=False,
-        help_text="ISO 4217 code the buyer pays in (one the hub accepts); default: the "
-        "seller's currency. The amount is converted at the day's reference rate.",
+        help_text="ISO 4217 code the buyer pays in; default: the seller's currency. The "
+        "amount is converted at the day's reference rate.",
     )
-    destination_hub = serializers.CharField(
-        required=False, help_text="Channels: the hub that receives the goods"
+    destination_hub = serializers.RegexField(
+        r"^[A-Za-z]{3}$",
+        required=False,
+        help_text="Channels: the hub that receives the goods (404 if there is none)",
     )
     consumer = ConsumerInput(required=False, help_text="Channels: the end consumer")
 
 
-class CancelInput(serializers.Serializer):
+class CancelInput(StrictInputSerializer):
     class Meta:
         ref_name = "OrderCancel"
 
@@ -188,6 +193,8 @@ class OrderListApi(APIView):
     class Pagination(CursorPagination):
         ordering = "-id"
 
+    pagination_class = Pagination
+
     @extend_schema(
         operation_id="orders_list",
         responses=OrderOutput(many=True),
@@ -205,19 +212,13 @@ class OrderListApi(APIView):
     def get(self, request):
         caller = caller_of(request)
         orders = _orders_of(caller)
-        status_filter = request.query_params.get("status")
+        status_filter = query_choice(request, "status", Order.Status.values)
         if status_filter:
-            if status_filter not in Order.Status.values:
-                raise serializers.ValidationError(
-                    {"status": [f"One of: {', '.join(Order.Status.values)}."]}
-                )
             orders = orders.filter(status=status_filter)
-        role = request.query_params.get("role")
+        role = query_choice(request, "role", ["buyer", "seller"])
         if role and caller.organization:
-            if role not in ("buyer", "seller"):
-                raise serializers.ValidationError({"role": ["buyer or seller."]})
             orders = orders.filter(**{role: caller.organization})
-        paginator = self.Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(orders, request, view=self)
         return paginator.get_paginated_response(OrderOutput(page, many=True).data)
 
@@ -248,20 +249,20 @@ def _order_request(caller, data) -> OrderRequest:
         Organization.objects.select_related("home_hub").filter(public_id=data["seller"]).first()
     )
     if seller is None:
-        raise serializers.ValidationError({"seller": ["No such seller."]})
+        raise NotFoundError("No such seller.", "seller_unknown", extra={"field": "seller"})
     by_id = {
         p.public_id: p.pk
         for p in Product.objects.filter(
             seller=seller, public_id__in=[line["product"] for line in data["lines"]]
         )
     }
-    errors = {
-        f"lines.{i}.product": ["Not a product of this seller."]
-        for i, line in enumerate(data["lines"])
-        if line["product"] not in by_id
-    }
-    if errors:
-        raise serializers.ValidationError(errors)
+    for i, line in enumerate(data["lines"]):
+        if line["product"] not in by_id:
+            raise NotFoundError(
+                "Not a product of this seller.",
+                "product_unknown",
+                extra={"field": f"lines.{i}.product"},
+            )
     lines = [
         LineRequest(product_id=by_id[line["product"]], quantity=line["quantity"])
         for line in data["lines"]
@@ -278,8 +279,10 @@ def _order_request(caller, data) -> OrderRequest:
             consumer=consumer,
         )
     if "consumer" in data:
-        raise serializers.ValidationError(
-            {"consumer": ["Organisations buy for themselves: no consumer."]}
+        raise NotAllowedError(
+            "Only sales channels order for a consumer; organisations buy for themselves.",
+            "consumer_not_allowed",
+            extra={"field": "consumer"},
         )
     return OrderRequest(
         seller=seller,
@@ -303,8 +306,10 @@ def _b2c_destination_and_consumer(data):
         )
     destination = Hub.objects.filter(code=data["destination_hub"].upper()[:3]).first()
     if destination is None:
-        raise serializers.ValidationError(
-            {"destination_hub": [f"No hub {data['destination_hub'][:10]}."]}
+        raise NotFoundError(
+            f"No hub {data['destination_hub'][:10]}.",
+            "hub_unknown",
+            extra={"field": "destination_hub"},
         )
     person = data["consumer"]
     consumer = Consumer(

@@ -5,8 +5,12 @@ from rest_framework.views import APIView
 
 from ewtp.common.api.forms import validate_with_form
 from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.api.strict import StrictInputSerializer
+from ewtp.common.validators import no_bidi_controls
 
+from ..forms.catalogue import COUNTRY_CHOICES
 from ..forms.organizations import OrganizationForm
+from ..models import Organization
 from ..services.organizations import organization_update
 from .caller import IsOrganizationClient, caller_of
 
@@ -44,24 +48,48 @@ class OrganizationOutput(serializers.Serializer):
         return organization.payout_account_number[-4:]
 
 
-class OrganizationUpdateInput(serializers.Serializer):
+def _text(max_length: int, **kwargs):
+    return serializers.CharField(required=False, max_length=max_length, **kwargs)
+
+
+def _name(max_length: int, **kwargs):
+    return _text(max_length, validators=[no_bidi_controls], **kwargs)
+
+
+class OrganizationUpdateInput(StrictInputSerializer):
+    """The fields the portal's form takes (hubs.forms.organizations.OrganizationForm), with
+    its rules stated for the schema."""
+
     class Meta:
         ref_name = "OrganizationUpdate"
 
-    legal_name = serializers.CharField(required=False)
-    country = serializers.CharField(required=False)
-    registration_number = serializers.CharField(required=False)
-    sector = serializers.CharField(required=False)
-    size = serializers.CharField(required=False)
-    address_line = serializers.CharField(required=False)
-    city = serializers.CharField(required=False)
-    postcode = serializers.CharField(required=False, allow_blank=True)
-    contact_name = serializers.CharField(required=False)
-    contact_email = serializers.CharField(required=False)
-    contact_phone = serializers.CharField(required=False)
-    payout_bic = serializers.CharField(required=False)
-    payout_account_name = serializers.CharField(required=False)
-    payout_account_number = serializers.CharField(required=False)
+    legal_name = _name(200)
+    country = serializers.ChoiceField(
+        choices=COUNTRY_CHOICES, required=False, help_text="ISO 3166-1 alpha-2"
+    )
+    registration_number = _text(
+        50,
+        help_text="Malaysia: the SSM number (201901012345 or 123456-X); China: the "
+        "18-character unified social credit code, its check character right; elsewhere up "
+        "to 50 characters. One organisation per number and country.",
+    )
+    sector = serializers.ChoiceField(choices=Organization.Sector.values, required=False)
+    size = serializers.ChoiceField(choices=Organization.Size.values, required=False)
+    address_line = _text(200, allow_blank=True)
+    city = _text(100, allow_blank=True)
+    postcode = _text(20, allow_blank=True)
+    contact_name = _name(150, allow_blank=True)
+    contact_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    contact_phone = _text(30, allow_blank=True)
+    payout_bic = serializers.RegexField(
+        r"^[A-Za-z]{6}[A-Za-z0-9]{2}([A-Za-z0-9]{3})?$",
+        required=False,
+        help_text="SWIFT/BIC, 8 or 11 characters; characters 5-6 a country code.",
+    )
+    payout_account_name = _name(140)
+    payout_account_number = serializers.RegexField(
+        r"^[A-Za-z0-9]{5,34}$", required=False, help_text="5 to 34 letters or digits"
+    )
 
 
 class OrganizationApi(APIView):

@@ -21,6 +21,7 @@ MAX_SIDE_CM = Decimal("300")
 
 
 COUNTRY_CODES = frozenset(code for code, _name in countries)
+COUNTRY_CHOICES = sorted(COUNTRY_CODES)  # the API's enum (one name in the OpenAPI document)
 
 
 class CountryCodeField(forms.CharField):

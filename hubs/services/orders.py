@@ -201,13 +201,20 @@ def _lock_products(request: OrderRequest) -> dict[int, Product]:
     }
     for index, line in enumerate(request.lines):
         product = products.get(line.product_id)
-        if product is None or product.seller_id != request.seller.pk or not product.is_active:
+        if product is None or product.seller_id != request.seller.pk:
             _invalid("This product is not on sale by this seller.", f"lines.{index}.product")
+        # the listing as it is now, not the request, is what stands in the way: a conflict
+        if not product.is_active:
+            raise ConflictError(
+                f"{product.sku} is no longer on sale.",
+                HubsErrorCode.ORDER_INVALID,
+                extra={"field": f"lines.{index}.product"},
+            )
         if product.stock < line.quantity:
-            _invalid(
+            raise ConflictError(
                 f"Only {product.stock} of {product.sku} left.",
-                f"lines.{index}.quantity",
                 HubsErrorCode.OUT_OF_STOCK,
+                extra={"field": f"lines.{index}.quantity"},
             )
     return products
 

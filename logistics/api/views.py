@@ -35,7 +35,9 @@ class ParcelTrackingOutput(serializers.Serializer):
     status = serializers.CharField()
     origin = serializers.CharField(source="eroad.origin.code")
     destination = serializers.CharField(source="eroad.destination.code")
-    master_waybill = serializers.CharField(source="flight.master_waybill_display", default=None)
+    master_waybill = serializers.CharField(
+        source="flight.master_waybill_display", default=None, allow_null=True
+    )
     events = EventOutput(many=True)
 
 

@@ -3,7 +3,7 @@
 waiting for it. A bank sees no application it was not chosen for (404)."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from ewtp.common.api.fields import MoneyField
 from ewtp.common.api.pagination import CursorPagination
 from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.api.strict import StrictInputSerializer, query_choice
 from ewtp.common.idempotency import idempotent
 
 from ..models import CreditApplication
@@ -85,21 +86,20 @@ class CreditApplicationListApi(APIView):
     class Pagination(CursorPagination):
         ordering = "-id"
 
+    pagination_class = Pagination
+
     @extend_schema(
         operation_id="credit_applications_list",
         responses=ApplicationOutput(many=True),
         tags=["credit"],
+        parameters=[OpenApiParameter("status", str, enum=CreditApplication.Status.values)],
     )
     def get(self, request):
         rows = _applications(request)
-        status = request.query_params.get("status", "")
+        status = query_choice(request, "status", CreditApplication.Status.values)
         if status:
-            if status not in CreditApplication.Status.values:
-                raise serializers.ValidationError(
-                    {"status": [f"One of {', '.join(CreditApplication.Status.values)}."]}
-                )
             rows = rows.filter(status=status)
-        paginator = self.Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(ApplicationOutput(page, many=True).data)
 
@@ -118,7 +118,7 @@ class CreditApplicationDetailApi(APIView):
         return Response(ApplicationOutput(application).data)
 
 
-class DecisionInput(serializers.Serializer):
+class DecisionInput(StrictInputSerializer):
     class Meta:
         ref_name = "CreditDecision"
 

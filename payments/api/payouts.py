@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from ewtp.common.api.fields import MoneyField
 from ewtp.common.api.pagination import CursorPagination
 from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.api.strict import StrictInputSerializer
 from ewtp.common.idempotency import idempotent
 from ewtp.common.money import money_from_minor
 
@@ -59,11 +60,13 @@ class PayoutBatchListApi(APIView):
     class Pagination(CursorPagination):
         ordering = "-id"
 
+    pagination_class = Pagination
+
     @extend_schema(
         operation_id="payout_batches_list", responses=BatchOutput(many=True), tags=["payouts"]
     )
     def get(self, request):
-        paginator = self.Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(_batches(request), request, view=self)
         return paginator.get_paginated_response(BatchOutput(page, many=True).data)
 
@@ -92,7 +95,7 @@ class PayoutBatchFileApi(APIView):
         return response
 
 
-class PayoutStatusInput(serializers.Serializer):
+class PayoutStatusInput(StrictInputSerializer):
     class Meta:
         ref_name = "PayoutStatusReport"
 

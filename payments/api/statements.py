@@ -98,10 +98,12 @@ class StatementOutput(serializers.Serializer):
 
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+MAX_PAGE = 99_999
 
 
 class StatementQuery(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
+    # camt.053 numbers pages with at most 5 digits
+    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE, default=1)
 
     def get_fields(self):
         # "from" is a Python keyword, so these cannot be declared as attributes
@@ -117,21 +119,35 @@ class StatementQuery(serializers.Serializer):
         return attrs
 
 
+# A day of the years 2000 to 2999 (EARLIEST, LATEST), as the schema states it.
+DAY = {"type": "string", "format": "date", "pattern": "^2[0-9]{3}-[0-9]{2}-[0-9]{2}$"}
 PERIOD_PARAMETERS = [
     OpenApiParameter(
-        "from", date, description="First day (UTC), default: yesterday", required=False
-    ),
-    OpenApiParameter(
-        "to",
-        date,
-        description=f"Last day (UTC), inclusive; default: the first day. At most "
-        f"{STATEMENT_MAX_DAYS} days.",
+        "from",
+        DAY,
+        description=f"First day (UTC), {EARLIEST} to {LATEST}; default: yesterday",
         required=False,
     ),
     OpenApiParameter(
-        "page", int, description=f"{STATEMENT_PAGE_SIZE} entries per page", required=False
+        "to",
+        DAY,
+        description=f"Last day (UTC), inclusive, not before `from`; default: the first day. "
+        f"At most {STATEMENT_MAX_DAYS} days.",
+        required=False,
+    ),
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+        description=f"{STATEMENT_PAGE_SIZE} entries per page; default 1",
+        required=False,
     ),
 ]
+CURRENCY = OpenApiParameter(
+    "currency",
+    {"type": "string", "pattern": "^[A-Z]{3}$"},
+    OpenApiParameter.PATH,
+    description="ISO 4217 code of the account (404 if the hub holds none in it with you)",
+)
 
 
 def _statement(request, currency):
@@ -173,7 +189,7 @@ class StatementApi(APIView):
 
     @extend_schema(
         operation_id="statement_read",
-        parameters=PERIOD_PARAMETERS,
+        parameters=[CURRENCY, *PERIOD_PARAMETERS],
         responses=StatementOutput,
         tags=["statements"],
     )
@@ -216,7 +232,7 @@ class StatementFileApi(APIView):
 
     @extend_schema(
         operation_id="statement_camt053",
-        parameters=PERIOD_PARAMETERS,
+        parameters=[CURRENCY, *PERIOD_PARAMETERS],
         tags=["statements"],
         responses={(200, "application/xml"): OpenApiResponse(description="camt.053.001.08 XML")},
     )

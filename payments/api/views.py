@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from ewtp.common.api.fields import MoneyField, PositiveMoneyField
 from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.api.strict import StrictInputSerializer
 from ewtp.common.idempotency import idempotent
 from ewtp.common.models import ApiClient
 from ewtp.common.money import money_from_minor
@@ -22,11 +23,11 @@ class IsBankClient(BasePermission):
         return request.auth.application.api_client.kind == ApiClient.Kind.BANK
 
 
-class IncomingPaymentInput(serializers.Serializer):
+class IncomingPaymentInput(StrictInputSerializer):
     class Meta:
         ref_name = "IncomingPaymentInput"
 
-    class PayerInput(serializers.Serializer):
+    class PayerInput(StrictInputSerializer):
         class Meta:
             ref_name = "Payer"
 

@@ -70,5 +70,5 @@ def test_a_bank_integrates_from_the_schema_alone(live_server, hgh):
             currency="MYR",
             payer="Nobody",
         )
-    assert refused.value.status == 400
+    assert refused.value.status == 404
     assert ledger.ledger_balanced()

@@ -204,12 +204,8 @@ def test_channel_places_a_b2c_order_once_per_idempotency_key(api, trade):
             "consumer.id_reference",
         ),
         ({"consumer": {"name": "X", "address": "Y", "country": "MY"}}, "consumer.country"),
-        ({"destination_hub": "ZZZ"}, "destination_hub"),
+        ({"destination_hub": "Z1"}, "destination_hub"),
         ({"lines": []}, "lines"),
-        (
-            {"lines": [{"product": "00000000-0000-0000-0000-000000000000", "quantity": 1}]},
-            "lines.0.product",
-        ),
         ({"lines": [{"product": "x", "quantity": 1}]}, "lines.0.product"),
         ({"incoterm": "FOB"}, "incoterm"),
     ],
@@ -223,10 +219,30 @@ def test_bad_b2c_orders_are_400_naming_the_field(api, trade, change, field):
     assert not Order.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"destination_hub": "ZZZ"}, "destination_hub"),
+        (
+            {"lines": [{"product": "00000000-0000-0000-0000-000000000000", "quantity": 1}]},
+            "lines.0.product",
+        ),
+        ({"seller": "00000000-0000-0000-0000-000000000000"}, "seller"),
+    ],
+)
+def test_orders_naming_what_does_not_exist_are_404_naming_the_field(api, trade, change, field):
+    response = api.post(
+        "/api/v1/orders/", b2c(trade, **change), format="json", **trade["as_channel"]
+    )
+    assert response.status_code == 404, response.content
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert not Order.objects.exists()
+
+
 def test_out_of_stock_is_a_clear_error(api, trade):
     body = b2c(trade, lines=[{"product": str(trade["product"].public_id), "quantity": 21}])
     response = api.post("/api/v1/orders/", body, format="json", **trade["as_channel"])
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["code"] == "out_of_stock"
     assert response.json()["errors"][0]["field"] == "lines.0.quantity"
 

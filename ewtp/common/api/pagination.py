@@ -13,6 +13,10 @@ class CursorPagination(BaseCursorPagination):
     ordering = "id"
     page_size_query_param = "page_size"
     max_page_size = 200
+    cursor_query_description = (
+        "Where the page starts: the `cursor` of a `next` or `previous` link as given. Any "
+        "other value is a 400."
+    )
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -56,4 +60,22 @@ class CursorPagination(BaseCursorPagination):
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = (
+                    f"Rows per page, 1 to {self.max_page_size} (default {self.page_size})."
+                )
         return parameters
+
+    def get_paginated_response_schema(self, schema):
+        link = {
+            "type": "string",
+            "format": "uri",
+            "nullable": True,
+            "description": "The URL of the page after (before) this one; null on the last "
+            "(first) page.",
+        }
+        return {
+            "type": "object",
+            "description": "One page of rows; follow `next` for the rest.",
+            "properties": {"next": link, "previous": link, "results": schema},
+            "required": ["next", "previous", "results"],
+        }

@@ -1,18 +1,56 @@
 """OpenAPI additions: every operation documents its problem+json error responses, and every
-operation that honours an Idempotency-Key documents the header."""
+operation that honours an Idempotency-Key documents the header. Request fields state the
+rules the API applies to them (ewtp.common.api.strict): text that must not be blank, names
+without direction controls, decimals as strings of so many digits."""
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+
+from ..idempotency import MAX_KEY_LENGTH
+from .strict import NOT_BLANK_PATTERN, field_decimal_pattern, text_pattern
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "pattern": NOT_BLANK_PATTERN,
+    },
     OpenApiParameter.HEADER,
-    description="Any unique string up to 255 characters (a UUID is good). Resending the same "
-    "request with the same key within 48 hours replays the first response without acting "
-    "again; the same key with another request is a 422; while the first is still running, "
-    "a 409.",
+    description=f"Any unique string up to {MAX_KEY_LENGTH} characters, not only white space "
+    "(a UUID is good). Resending the same request with the same key within 48 hours replays "
+    "the first response without acting again; the same key with another request is a 422; "
+    "while the first is still running, a 409.",
 )
+
+
+def _request_field_schema(field, schema: dict) -> None:
+    """Tighten what DRF's field mapping leaves loose, for a field a client sends."""
+    if "$ref" in schema or "allOf" in schema:
+        return
+    if isinstance(field, serializers.ListSerializer):
+        # DRF's min_length/max_length of a list of objects, which the mapping leaves out
+        for keyword, value in (("minItems", field.min_length), ("maxItems", field.max_length)):
+            if value is not None:
+                schema[keyword] = value
+    elif isinstance(field, serializers.ListField) and isinstance(schema.get("items"), dict):
+        _request_field_schema(field.child, schema["items"])
+    elif isinstance(field, serializers.DecimalField):
+        schema["pattern"] = field_decimal_pattern(field)
+        for bound in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            schema.pop(bound, None)
+    elif (
+        isinstance(field, serializers.CharField)
+        and schema.get("type") == "string"
+        and "pattern" not in schema
+        and "enum" not in schema
+        and "format" not in schema
+    ):
+        pattern = text_pattern(field)
+        if pattern:
+            schema["pattern"] = pattern
 
 
 class HubAutoSchema(AutoSchema):
@@ -34,6 +72,14 @@ class HubAutoSchema(AutoSchema):
         if getattr(handler, "honours_idempotency_key", False):
             parameters = [*parameters, IDEMPOTENCY_KEY]
         return parameters
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request":
+            for name, field in serializer.fields.items():
+                if name in schema.get("properties", {}):
+                    _request_field_schema(field, schema["properties"][name])
+        return schema
 
 
 PROBLEM_SCHEMA = {
@@ -65,15 +111,38 @@ ERRORS = {
     "400": "Invalid input: `errors` names each field and the reason.",
     "401": "Missing, invalid or expired access token.",
     "403": "The token lacks a required scope, or the object is not yours.",
-    "404": "No such object (or not visible to this client).",
+    "404": "No such object (or not visible to this client), here or named in the request.",
     "405": "Method not allowed on this path.",
     "406": "Only application/json responses are offered.",
     "409": "The object's state does not allow this, or the same Idempotency-Key is in flight.",
+    "413": "The request body is larger than this operation accepts.",
     "415": "Send application/json.",
     "422": "The Idempotency-Key was used for a different request.",
-    "429": "Too many requests; retry later.",
+    "429": "Too many requests; retry after the seconds in Retry-After.",
 }
-WRITE_ONLY = {"409", "415", "422"}
+WRITES = {"409", "415"}  # a GET changes nothing and reads no body
+HEADERS = {
+    "405": {
+        "Allow": {
+            "description": "The methods this path offers.",
+            "schema": {"type": "string"},
+            "required": True,
+        }
+    },
+    "429": {
+        "Retry-After": {
+            "description": "Seconds to wait before retrying.",
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        }
+    },
+}
+
+
+def _honours_idempotency_key(operation: dict) -> bool:
+    return any(
+        parameter.get("in") == "header" and parameter.get("name") == IDEMPOTENCY_KEY.name
+        for parameter in operation.get("parameters", [])
+    )
 
 
 def add_problem_responses(result, generator, request, public):
@@ -83,7 +152,12 @@ def add_problem_responses(result, generator, request, public):
         for method, operation in path.items():
             responses = operation.setdefault("responses", {})
             for status, description in ERRORS.items():
-                if status in WRITE_ONLY and method == "get":
+                if status in WRITES and method == "get":
                     continue
-                responses.setdefault(status, {"description": description, "content": ref})
+                if status == "422" and not _honours_idempotency_key(operation):
+                    continue
+                response = {"description": description, "content": ref}
+                if status in HEADERS:
+                    response["headers"] = HEADERS[status]
+                responses.setdefault(status, response)
     return result
