@@ -31,6 +31,8 @@ class MoneyError(ValueError):
 
 def currency_code(code: str) -> str:
     """Return the ISO 4217 code, upper-cased, or raise MoneyError."""
+    if code is not None and not isinstance(code, str):  # a list or number sent as JSON
+        raise MoneyError("The currency must be a three-letter ISO 4217 code.")
     normalised = (code or "").strip().upper()
     try:
         get_currency(normalised)

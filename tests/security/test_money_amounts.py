@@ -252,3 +252,11 @@ def test_the_schema_states_the_shape(spec):
     money_out = spec["components"]["schemas"]["IncomingPayment"]["properties"]["amount"]
     assert money_out["properties"]["amount"]["pattern"] == AMOUNT_PATTERN
     assert AMOUNT_PATTERN == r"^-?[0-9]+(\.[0-9]{1,4})?$"
+
+
+@pytest.mark.parametrize("currency", [[None, None], 7, {"code": "MYR"}])
+def test_a_currency_that_is_not_text_is_refused_not_a_crash(currency):
+    from ewtp.common.money import MoneyError, money_parse
+
+    with pytest.raises(MoneyError):
+        money_parse("1.00", currency)

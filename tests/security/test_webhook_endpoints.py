@@ -164,3 +164,11 @@ def test_a_revoked_client_gets_no_more_events(shop, channel):
     sent = []
     webhook_deliver(delivery_id=queued.pk, transport=lambda *args: sent.append(args) or 204)
     assert sent == []
+
+
+@pytest.mark.parametrize("value", [0, 1, "false", "no"])
+def test_is_active_takes_only_true_or_false(shop, value):
+    endpoint_id = _create(shop).json()["id"]
+    response = shop.patch(f"{HOOKS}/{endpoint_id}", {"is_active": value}, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "is_active"
+    assert WebhookEndpoint.objects.get().is_active

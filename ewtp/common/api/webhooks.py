@@ -11,6 +11,7 @@ from ..idempotency import idempotent
 from ..webhooks import EVENTS, HEADER, TEST_EVENT
 from .pagination import CursorPagination
 from .permissions import HasMethodScope
+from .strict import StrictInputSerializer
 
 SCOPE = ["webhooks:manage"]
 VERIFY_DOC = f"""Each delivery is POSTed as JSON `{{"id", "type", "created", "data"}}` with the
@@ -42,7 +43,7 @@ def event_choice():
     return serializers.ChoiceField(choices=sorted(EVENTS))
 
 
-class WebhookInput(serializers.Serializer):
+class WebhookInput(StrictInputSerializer):
     class Meta:
         ref_name = "WebhookEndpointInput"
 
@@ -50,7 +51,7 @@ class WebhookInput(serializers.Serializer):
     events = serializers.ListField(child=event_choice(), min_length=1, max_length=len(EVENTS))
 
 
-class WebhookChangeInput(serializers.Serializer):
+class WebhookChangeInput(StrictInputSerializer):
     class Meta:
         ref_name = "WebhookEndpointChange"
 
