@@ -26,6 +26,7 @@ def run():
     from hubs.services.imports import COLUMNS, product_import_run
     from tests import factories
     from tests.listing_files import (
+        GOOD_LISTING,
         X_ROW,
         inline_row,
         read_in_a_subprocess,
@@ -41,20 +42,7 @@ def run():
     started = time.perf_counter()
     hostile, small = folder / "hostile.xlsx", folder / "small.xlsx"
     workbook(hostile, sheet=sheet_xml(COLUMNS, repeated(X_ROW, ROWS)))
-    listing = {
-        "sku": "BTK-{n:03d}",
-        "title_en": "Batik silk scarf",
-        "description_en": "Hand-drawn batik on silk.",
-        "hs_code": "621410",
-        "origin_country": "MY",
-        "unit_price": "89.90",
-        "unit_weight_kg": "0.15",
-        "length_cm": "30",
-        "width_cm": "20",
-        "height_cm": "2",
-        "stock": "40",
-        "is_active": "yes",
-    }
+    listing = {**GOOD_LISTING, "sku": "BTK-{n:03d}"}
     rows = [inline_row([listing.get(c, "").format(n=n) for c in COLUMNS]) for n in range(10)]
     workbook(small, sheet=sheet_xml(COLUMNS, rows))
     with zipfile.ZipFile(hostile) as archive:

@@ -19,6 +19,21 @@ PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
 OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 # One row of one short cell: 48 bytes of XML that deflate packs about 350 to 1.
 X_ROW = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+# a valid listing, as the columns of an import file spell it
+GOOD_LISTING = {
+    "sku": "BTK-001",
+    "title_en": "Batik silk scarf",
+    "description_en": "Hand-drawn batik on silk.",
+    "hs_code": "621410",
+    "origin_country": "MY",
+    "unit_price": "89.90",
+    "unit_weight_kg": "0.15",
+    "length_cm": "30",
+    "width_cm": "20",
+    "height_cm": "2",
+    "stock": "40",
+    "is_active": "yes",
+}
 
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?>'

@@ -21,6 +21,7 @@ from hubs.models import Product, ProductImport
 from hubs.services.imports import COLUMNS, product_import_rows, product_import_run
 from tests import factories
 from tests.listing_files import (
+    GOOD_LISTING,
     X_ROW,
     inline_row,
     read_in_a_subprocess,
@@ -33,20 +34,7 @@ from tests.listing_files import (
 pytestmark = pytest.mark.django_db
 MB = 1024 * 1024
 FOUR_MILLION = 4_000_000
-GOOD_ROW = {
-    "sku": "BTK-001",
-    "title_en": "Batik silk scarf",
-    "description_en": "Hand-drawn batik on silk.",
-    "hs_code": "621410",
-    "origin_country": "MY",
-    "unit_price": "89.90",
-    "unit_weight_kg": "0.15",
-    "length_cm": "30",
-    "width_cm": "20",
-    "height_cm": "2",
-    "stock": "40",
-    "is_active": "yes",
-}
+GOOD_ROW = GOOD_LISTING
 
 
 @pytest.fixture
