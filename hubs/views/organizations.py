@@ -333,14 +333,8 @@ class ApiClientRevokeView(OrganizationMixin, View):
     permission = Perm.ORGANIZATION_MANAGE
 
     def post(self, request, client_id):
-        try:
-            client = organization_api_client_revoke(
-                organization=self.organization, client_id=client_id, actor=request.user
-            )
-        except NotFoundError:
-            raise Http404("No such API key.") from None
-        except ApplicationError as error:
-            messages.error(request, error.message)
+        client = _on_own_key(request, organization_api_client_revoke, self.organization, client_id)
+        if client is None:
             return redirect("hubs:api_clients")
         messages.success(
             request,
@@ -357,13 +351,21 @@ class ApiClientRotateView(ApiClientsView):
     http_method_names = ["post"]
 
     def post(self, request, client_id):
-        try:
-            issued = organization_api_client_secret_rotate(
-                organization=self.organization, client_id=client_id, actor=request.user
-            )
-        except NotFoundError:
-            raise Http404("No such API key.") from None
-        except ApplicationError as error:
-            messages.error(request, error.message)
+        issued = _on_own_key(
+            request, organization_api_client_secret_rotate, self.organization, client_id
+        )
+        if issued is None:
             return redirect("hubs:api_clients")
         return self.render_to_response(self.get_context_data(issued=issued))
+
+
+def _on_own_key(request, service, organization, client_id):
+    """Run an owner's action on one of the organisation's API keys: another's is a 404, a
+    refusal a message on the page (then None)."""
+    try:
+        return service(organization=organization, client_id=client_id, actor=request.user)
+    except NotFoundError:
+        raise Http404("No such API key.") from None
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return None
