@@ -8,7 +8,7 @@ import pytest
 import yaml
 from moneyed import Money
 
-from ewtp.common.api.fields import AMOUNT_PATTERN, POSITIVE_AMOUNT_PATTERN
+from ewtp.common.api.fields import amount_pattern
 from ewtp.common.errors import ApplicationError
 from ewtp.common.money import MoneyError, money_parse
 from hubs.models import Order
@@ -225,33 +225,72 @@ def request_schema(spec, path):
 
 
 @pytest.mark.parametrize(
-    ("amount", "matches"),
+    ("amount", "places", "matches"),
     [
-        ("1798.00", True),
-        ("0.01", True),
-        ("0.0001", True),
-        ("007", True),
-        ("0", False),
-        ("0.00", False),
-        ("-1.00", False),
-        ("1E+2", False),
-        (" 1.00", False),
-        ("1.00001", False),
+        ("1798.00", 2, True),
+        ("0.01", 2, True),
+        ("0.0001", 4, True),
+        ("99999999999999.99", 2, True),  # the largest a money column holds
+        ("100000000000000", 0, False),  # 10^14: one digit too many
+        ("007", 2, False),  # leading zeros read differently in a spreadsheet
+        ("0.001", 2, False),  # MYR has two places
+        ("12.5", 0, False),  # JPY has none
+        ("0", 2, False),
+        ("0.00", 2, False),
+        ("-1.00", 2, False),
+        ("1E+2", 2, False),
+        (" 1.00", 2, False),
     ],
 )
-def test_the_positive_pattern_takes_exactly_positive_amounts(amount, matches):
-    assert bool(re.fullmatch(POSITIVE_AMOUNT_PATTERN, amount)) is matches
+def test_the_positive_pattern_takes_exactly_positive_amounts(amount, places, matches):
+    assert bool(re.fullmatch(amount_pattern(places, positive=True), amount)) is matches
 
 
-def test_the_schema_states_the_shape(spec):
-    payment = request_schema(spec, "/api/v1/payments/incoming")
-    amount = payment["properties"]["amount"]["properties"]["amount"]
-    assert amount["pattern"] == POSITIVE_AMOUNT_PATTERN
+def _branch(money_schema, currency):
+    return next(b for b in money_schema["oneOf"] if currency in b["properties"]["currency"]["enum"])
+
+
+def test_the_schema_states_the_places_of_each_currency(spec):
+    payment = request_schema(spec, "/api/v1/payments/incoming")["properties"]["amount"]
+    for currency, places in [("MYR", 2), ("JPY", 0), ("KWD", 3), ("CLF", 4)]:
+        pattern = _branch(payment, currency)["properties"]["amount"]["pattern"]
+        assert pattern == amount_pattern(places, positive=True)
     product = request_schema(spec, "/api/v1/products/")
-    assert product["properties"]["unit_price"]["pattern"] == POSITIVE_AMOUNT_PATTERN
+    assert product["properties"]["unit_price"]["pattern"] == amount_pattern(4, positive=True)
     money_out = spec["components"]["schemas"]["IncomingPayment"]["properties"]["amount"]
-    assert money_out["properties"]["amount"]["pattern"] == AMOUNT_PATTERN
-    assert AMOUNT_PATTERN == r"^-?[0-9]+(\.[0-9]{1,4})?$"
+    assert _branch(money_out, "MYR")["properties"]["amount"]["pattern"] == amount_pattern(
+        2, positive=False
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("amount", "currency", "field_message"),
+    [
+        ("090.00", "MYR", "without leading zeros"),
+        ("100000000000000", "MYR", "too large"),
+        (90, "MYR", "without leading zeros"),  # a JSON number, not the string the schema says
+        ("90.00", "myr", "in capitals"),
+        ("90.00", "XYZ", "in capitals"),
+    ],
+)
+def test_a_payment_amount_the_schema_does_not_admit_is_refused(
+    api, order, bank_auth, amount, currency, field_message
+):
+    response = api.post(
+        "/api/v1/payments/incoming",
+        {
+            "order_reference": order.reference,
+            "bank_reference": "CIMB-1",
+            "amount": {"amount": amount, "currency": currency},
+            "payer": {"name": "Hangzhou Buyer"},
+        },
+        format="json",
+        **bank_auth,
+    )
+    assert response.status_code == 400, response.content
+    assert field_message in field_error(response, "amount")["message"]
+    assert not Entry.objects.exists()
 
 
 @pytest.mark.parametrize("currency", [[None, None], 7, {"code": "MYR"}])

@@ -35,7 +35,7 @@ def text_pattern(field: serializers.CharField) -> str | None:
     return None if blank else NOT_BLANK_PATTERN
 
 
-def _nonzero_fraction(places: int) -> str:
+def nonzero_fraction(places: int) -> str:
     """A fraction of 1 to ``places`` digits that is not all zeros, without look-ahead."""
     return "|".join(
         "0" * zeros + "[1-9]" + (f"[0-9]{{0,{rest}}}" if (rest := places - zeros - 1) else "")
@@ -102,7 +102,7 @@ def decimal_pattern(
     step = Decimal(1).scaleb(-places)
     if min_value is not None and places and Decimal(min_value) == step:
         sign = ""
-        body = [rf"0\.({_nonzero_fraction(places)})"]
+        body = [rf"0\.({nonzero_fraction(places)})"]
         if ceiling >= 1:
             body.insert(0, integer_range_pattern(1, ceiling) + fraction)
     else:

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from .. import webhook_endpoints as endpoints
 from ..idempotency import idempotent
 from ..webhooks import EVENTS, HEADER, TEST_EVENT
+from .fields import HttpsUrlField
 from .pagination import CursorPagination
 from .permissions import HasMethodScope
 from .strict import StrictInputSerializer
@@ -47,7 +48,7 @@ class WebhookInput(StrictInputSerializer):
     class Meta:
         ref_name = "WebhookEndpointInput"
 
-    url = serializers.URLField(max_length=500)
+    url = HttpsUrlField()
     events = serializers.ListField(child=event_choice(), min_length=1, max_length=len(EVENTS))
 
 
@@ -55,7 +56,7 @@ class WebhookChangeInput(StrictInputSerializer):
     class Meta:
         ref_name = "WebhookEndpointChange"
 
-    url = serializers.URLField(max_length=500, required=False)
+    url = HttpsUrlField(required=False)
     events = serializers.ListField(
         child=event_choice(), min_length=1, max_length=len(EVENTS), required=False
     )
