@@ -64,7 +64,7 @@ class Table:
         book = Workbook()
         sheet = book.active
         sheet.title = self.key[:31]
-        sheet.append([c.label for c in self.columns])
+        sheet.append([str(c.label) for c in self.columns])  # a lazy label is no cell value
         for row in self.rows:
             sheet.append([_cell(v, c.kind) for v, c in zip(row, self.columns, strict=True)])
         out = io.BytesIO()

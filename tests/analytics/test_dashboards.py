@@ -204,3 +204,15 @@ def test_credit_lines_by_band(journey, officer):
     assert row == (stored.band, 1, 300_000, 300_000, 100, 1)
     (decided,) = table(page(officer, "/dashboards/credit/"), "applications").rows
     assert decided == (stored.band, 1, 0, 0)
+
+
+def test_every_table_of_every_dashboard_downloads_in_both_formats(journey, officer):
+    trade(journey)
+    for key in DASHBOARDS:
+        for shown in page(officer, f"/dashboards/{key}/").context["dashboard"].tables:
+            for kind in ("csv", "xlsx"):
+                response = page(officer, f"/dashboards/{key}/?export={kind}&table={shown.key}")
+                assert response.status_code == 200, (key, shown.key, kind)
+                if kind == "xlsx":
+                    sheet = load_workbook(io.BytesIO(response.content)).active
+                    assert sheet.max_row == len(shown.rows) + 1, (key, shown.key)
