@@ -57,7 +57,13 @@ class SignUpForm(PayoutCleaning, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["home_hub"].queryset = Hub.objects.order_by("code")
-        self.fields["home_hub"].empty_label = None
+        # left empty, the hub of the organisation's country (clean): a Malaysian company
+        # must not find itself in Hangzhou because H comes before K
+        self.fields["home_hub"].required = False
+        self.fields["home_hub"].empty_label = _("The hub in your country")
+        self.fields["home_hub"].help_text = _(
+            "Where you drop off your parcels and where customs clears your exports."
+        )
         for name in [
             "address_line",
             "city",
@@ -90,8 +96,25 @@ class SignUpForm(PayoutCleaning, forms.ModelForm):
             )
         return email
 
+    def _home_hub_check(self, cleaned) -> None:
+        country, hub = cleaned.get("country"), cleaned.get("home_hub")
+        if not country:
+            return
+        if hub is None:
+            hub = Hub.objects.filter(country=country).order_by("code").first()
+            if hub is None:
+                self.add_error("country", _("The hub has no airport hub in this country yet."))
+                return
+            cleaned["home_hub"] = hub
+        elif str(hub.country) != str(country):
+            self.add_error(
+                "home_hub",
+                _("Choose a hub in your own country: you drop off your parcels there."),
+            )
+
     def clean(self):
         cleaned = super().clean()
+        self._home_hub_check(cleaned)
         first, second = cleaned.get("password1"), cleaned.get("password2")
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))
@@ -188,8 +211,25 @@ class AcceptInvitationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.email = email
 
+    def _home_hub_check(self, cleaned) -> None:
+        country, hub = cleaned.get("country"), cleaned.get("home_hub")
+        if not country:
+            return
+        if hub is None:
+            hub = Hub.objects.filter(country=country).order_by("code").first()
+            if hub is None:
+                self.add_error("country", _("The hub has no airport hub in this country yet."))
+                return
+            cleaned["home_hub"] = hub
+        elif str(hub.country) != str(country):
+            self.add_error(
+                "home_hub",
+                _("Choose a hub in your own country: you drop off your parcels there."),
+            )
+
     def clean(self):
         cleaned = super().clean()
+        self._home_hub_check(cleaned)
         first, second = cleaned.get("password1"), cleaned.get("password2")
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))

@@ -271,3 +271,19 @@ def test_a_payout_account_change_is_told_to_every_owner(
     assert "payout account" in mail.outbox[-1].subject
     assert sme_owner.email in mail.outbox[-1].to
     assert "4567" in mail.outbox[-1].body
+
+
+def test_sign_up_finds_the_hub_of_the_companys_country(client, kul, hgh):
+    response = client.post("/signup/", {**SIGNUP, "home_hub": ""})
+    assert response.status_code == 302, response.context["form"].errors
+    assert Organization.objects.get().home_hub == kul  # Malaysian: KUL, not HGH first by code
+
+
+def test_a_home_hub_in_another_country_is_refused(client, kul, hgh):
+    response = client.post("/signup/", {**SIGNUP, "home_hub": hgh.pk})
+    assert "own country" in response.context["form"].errors["home_hub"][0]
+    assert not Organization.objects.exists()
+
+
+def test_the_landing_page_leads_to_sign_up(client):
+    assert 'href="/signup/"' in client.get("/").content.decode()
