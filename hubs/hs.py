@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from .models import HsCode, Product
@@ -63,24 +62,89 @@ class HsMatch:
     heading: str
 
 
+_WORD = re.compile(r"[^\W_]+")
+# weights of a query word found in the subheading's own text, its heading's, its chapter's
+_LEVEL_WEIGHTS = (3, 2, 1)
+
+
+def _stem(word: str) -> str:
+    """English plural to singular, enough for the nomenclature's wording (scarves → scarf,
+    bodies → body, boxes → box, beans → bean); words of other scripts are kept whole."""
+    if len(word) <= 3 or not word.isascii():
+        return word
+    for ending, replacement in (("ves", "f"), ("ies", "y"), ("ches", "ch"), ("shes", "sh")):
+        if word.endswith(ending):
+            return word[: -len(ending)] + replacement
+    if word.endswith(("xes", "ses", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_stem(word) for word in _WORD.findall(text.lower()))
+
+
+_word_index: tuple = ()
+
+
+def _index() -> tuple[tuple[str, frozenset[str], frozenset[str], frozenset[str]], ...]:
+    """Each subheading's words and its heading's and chapter's, read once per process
+    (reference data that only a migration changes; an empty read is not kept)."""
+    global _word_index
+    if not _word_index:
+        _word_index = _index_read()
+    return _word_index
+
+
+def _index_read() -> tuple:
+    rows = HsCode.objects.filter(level=6).select_related("parent__parent").order_by("code")
+    return tuple(
+        (
+            row.code,
+            _words(row.description),
+            _words(row.parent.description),
+            _words(row.parent.parent.description),
+        )
+        for row in rows
+    )
+
+
+def _score(query_words: frozenset[str], entry) -> int:
+    """0 unless every query word is a whole word of the subheading, its heading or its
+    chapter ("tea" is not in "steaming"); more where the words are the subheading's own."""
+    total = 0
+    for word in query_words:
+        weights = [w for w, words in zip(_LEVEL_WEIGHTS, entry[1:], strict=True) if word in words]
+        if not weights:
+            return 0
+        total += max(weights)
+    return total
+
+
 def hs_search(query: str, *, limit: int = 20) -> list[HsMatch]:
-    """Subheadings matching every word (in the subheading, its heading or its chapter), or
-    starting with the digits typed. One query whatever the number of matches."""
+    """Subheadings with every word of the query as a whole word (plurals folded) in the
+    subheading, its heading or its chapter, those naming it themselves first; or starting
+    with the digits typed."""
     query = (query or "").strip()
     if not query:
         return []
     rows = HsCode.objects.filter(level=6).select_related("parent__parent")
     digits = re.sub(r"[\s.]", "", query)
     if digits.isascii() and digits.isdigit():
-        rows = rows.filter(code__startswith=digits[:6])
-    else:
-        for word in query.split()[:6]:
-            rows = rows.filter(
-                Q(description__icontains=word)
-                | Q(parent__description__icontains=word)
-                | Q(parent__parent__description__icontains=word)
-            )
-    return [_match(row) for row in rows.order_by("code")[:limit]]
+        return [
+            _match(row) for row in rows.filter(code__startswith=digits[:6]).order_by("code")[:limit]
+        ]
+    words = _words(" ".join(query.split()[:6]))
+    if not words:
+        return []
+    scored = sorted(
+        ((score, entry[0]) for entry in _index() if (score := _score(words, entry))),
+        key=lambda pair: (-pair[0], pair[1]),
+    )[:limit]
+    found = {row.code: row for row in rows.filter(code__in=[code for _s, code in scored])}
+    return [_match(found[code]) for _s, code in scored if code in found]
 
 
 def hs_path(code: str) -> HsMatch | None:

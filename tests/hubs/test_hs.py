@@ -64,3 +64,22 @@ def test_suggestions_come_from_the_sellers_earlier_listings():
     factories.ProductFactory(seller=seller, hs_code="090111")
     factories.ProductFactory(hs_code="851713")  # another seller's
     assert [s.code for s in hs_suggestions_for(seller)] == ["621410", "090111"]
+
+
+@pytest.mark.parametrize(
+    ("query", "heading"),
+    [
+        ("tea", "0902"),  # not frozen rock lobster, whose description says "steaming"
+        ("silk scarf", "6214"),  # the picker's own example; the nomenclature says "scarves"
+        ("cotton t-shirts", "6109"),
+        ("leather handbags", "4202"),
+    ],
+)
+def test_words_match_whole_words_plurals_folded_and_own_words_first(query, heading):
+    assert hs_search(query, limit=5)[0].code.startswith(heading)
+
+
+def test_search_reads_the_nomenclature_once_per_process(django_assert_max_num_queries):
+    hs_search("tea")
+    with django_assert_max_num_queries(1):
+        hs_search("silk scarf")
