@@ -111,22 +111,73 @@ def _index_read() -> tuple:
     )
 
 
-def _score(query_words: frozenset[str], entry) -> int:
-    """0 unless every query word is a whole word of the subheading, its heading or its
-    chapter ("tea" is not in "steaming"); more where the words are the subheading's own."""
-    total = 0
-    for word in query_words:
-        weights = [w for w, words in zip(_LEVEL_WEIGHTS, entry[1:], strict=True) if word in words]
-        if not weights:
-            return 0
-        total += max(weights)
-    return total
+# words that say nothing of what the goods are, in a seller's description
+_STOP = frozenset(
+    {
+        *("a", "an", "and", "the", "of", "for", "with", "in", "on", "or", "to", "by", "from"),
+        *("new", "set", "pcs", "pc", "kg", "g", "ml", "cm"),
+        *("dan", "untuk", "yang", "dengan", "atau"),  # Malay
+    }
+)
+
+
+@dataclass(frozen=True)
+class _Name:
+    words: frozenset[str]  # Latin-script names: every word must be in the query
+    text: str  # other scripts (Chinese): the name must be in the query as written
+    codes: tuple[str, ...]  # headings or subheadings, likeliest first
+
+
+@functools.cache
+def _everyday_names() -> tuple[_Name, ...]:
+    """Everyday and trade names of goods in English, Malay and Chinese, and the HS headings
+    they usually fall under (hubs/data/hs/everyday-names.csv, see its SOURCE.md): a guide to
+    where to look, never a classification ruling."""
+    path = Path(__file__).resolve().parent / "data" / "hs" / "everyday-names.csv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        return tuple(
+            _Name(
+                words=_words(row["name"]) if row["name"].isascii() else frozenset(),
+                text="" if row["name"].isascii() else row["name"].lower(),
+                codes=tuple(row["hs"].split()),
+            )
+            for row in csv.DictReader(handle)
+        )
+
+
+def _named(query: str, words: frozenset[str]) -> dict[str, tuple[int, int]]:
+    """Heading or subheading → (strength, rank) for each everyday name the query contains:
+    a longer name is more specific; a name's first code is its likeliest (rank 0)."""
+    scores: dict[str, tuple[int, int]] = {}
+    for name in _everyday_names():
+        hit = name.text in query if name.text else name.words <= words
+        if not hit:
+            continue
+        strength = max(len(name.words), len(name.text))
+        for rank, code in enumerate(name.codes):
+            scores[code] = max(scores.get(code, (0, 0)), (strength, -rank))
+    return scores
+
+
+def _score(words: frozenset[str], entry) -> tuple[int, int]:
+    """How many query words are not whole words of the subheading, its heading or its
+    chapter ("tea" is not in "steaming"), and the weight of those that are (more where they
+    are the subheading's own)."""
+    missing, weight = 0, 0
+    for word in words:
+        weights = [w for w, found in zip(_LEVEL_WEIGHTS, entry[1:], strict=True) if word in found]
+        if weights:
+            weight += max(weights)
+        else:
+            missing += 1
+    return missing, weight
 
 
 def hs_search(query: str, *, limit: int = 20) -> list[HsMatch]:
-    """Subheadings with every word of the query as a whole word (plurals folded) in the
-    subheading, its heading or its chapter, those naming it themselves first; or starting
-    with the digits typed."""
+    """Subheadings for what a seller calls its goods: those under the headings of an
+    everyday name in the query (English, Malay or Chinese) first, then those whose text has
+    every word of the query as a whole word (plurals folded), then most of them; within each,
+    the subheadings naming the words themselves first. Digits are a code prefix."""
     query = (query or "").strip()
     if not query:
         return []
@@ -136,15 +187,20 @@ def hs_search(query: str, *, limit: int = 20) -> list[HsMatch]:
         return [
             _match(row) for row in rows.filter(code__startswith=digits[:6]).order_by("code")[:limit]
         ]
-    words = _words(" ".join(query.split()[:6]))
-    if not words:
-        return []
-    scored = sorted(
-        ((score, entry[0]) for entry in _index() if (score := _score(words, entry))),
-        key=lambda pair: (-pair[0], pair[1]),
-    )[:limit]
-    found = {row.code: row for row in rows.filter(code__in=[code for _s, code in scored])}
-    return [_match(found[code]) for _s, code in scored if code in found]
+    lowered = query.lower()[:200]
+    words = frozenset(word for word in _words(lowered) if word not in _STOP and not word.isdigit())
+    named = _named(lowered, words)
+    ranked = []
+    for entry in _index():
+        code = entry[0]
+        strength, rank = max(named.get(code, (0, 0)), named.get(code[:4], (0, 0)))
+        missing, weight = _score(words, entry)
+        if strength or (words and missing < len(words)):
+            # the other words of the query choose among a name's subheadings ("frozen")
+            ranked.append(((-strength, missing, -rank, -weight, code), code))
+    best = [code for _key, code in sorted(ranked)[:limit]]
+    found = {row.code: row for row in rows.filter(code__in=best)}
+    return [_match(found[code]) for code in best if code in found]
 
 
 def hs_path(code: str) -> HsMatch | None:

@@ -83,3 +83,24 @@ def test_search_reads_the_nomenclature_once_per_process(django_assert_max_num_qu
     hs_search("tea")
     with django_assert_max_num_queries(1):
         hs_search("silk scarf")
+
+
+def test_every_code_of_the_everyday_names_is_in_the_nomenclature():
+    import csv
+    from pathlib import Path
+
+    from hubs.models import HsCode
+
+    path = Path(__file__).resolve().parents[2] / "hubs" / "data" / "hs" / "everyday-names.csv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        codes = {code for row in csv.DictReader(handle) for code in row["hs"].split()}
+    known = set(HsCode.objects.filter(code__in=codes).values_list("code", flat=True))
+    assert codes - known == set()
+
+
+@pytest.mark.parametrize(
+    ("query", "heading"),
+    [("丝巾", "6214"), ("kopi putih", "2101"), ("sarang burung", "0410"), ("口红", "3304")],
+)
+def test_malay_and_chinese_names_find_their_heading(query, heading):
+    assert hs_search(query, limit=5)[0].code.startswith(heading)
