@@ -271,7 +271,7 @@ def test_the_schema_states_the_places_of_each_currency(spec):
         ("100000000000000", "MYR", "too large"),
         (90, "MYR", "without leading zeros"),  # a JSON number, not the string the schema says
         ("90.00", "myr", "in capitals"),
-        ("90.00", "XYZ", "in capitals"),
+        ("90.00", "XYZ", "not an ISO 4217 currency code"),
     ],
 )
 def test_a_payment_amount_the_schema_does_not_admit_is_refused(

@@ -128,8 +128,10 @@ class MoneyField(serializers.Field):
         if not isinstance(data, dict) or not {"amount", "currency"} <= data.keys():
             self.fail("not_object")
         amount, currency = data["amount"], data["currency"]
-        if not isinstance(currency, str) or currency not in ISO_4217_CODES:
+        if not isinstance(currency, str) or not re.fullmatch(CURRENCY_PATTERN, currency):
             self.fail("currency")
+        if currency not in ISO_4217_CODES:
+            raise serializers.ValidationError(f"'{currency}' is not an ISO 4217 currency code.")
         try:  # first the reason a person can act on ("not a decimal amount", "2 places")
             money = money_parse(amount, currency)
         except MoneyError as exc:
