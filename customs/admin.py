@@ -8,19 +8,40 @@ from .models import (
     RegimeParameter,
     RiskRule,
     TariffLine,
+    TariffSchedule,
     WatchListEntry,
 )
 
 
+class ReadOnlyTariffAdmin(admin.ModelAdmin):
+    """Schedules are loaded from files (manage.py tariff_load, or the portal's tariff page),
+    never edited here: a declaration keeps the line it was assessed under."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TariffSchedule)
+class TariffScheduleAdmin(ReadOnlyTariffAdmin):
+    list_display = ["country", "edition", "version", "line_count", "effective_from", "indicative"]
+    list_filter = ["country", "indicative"]
+
+
 @admin.register(TariffLine)
-class TariffLineAdmin(admin.ModelAdmin):
+class TariffLineAdmin(ReadOnlyTariffAdmin):
     list_display = ["country", "hs_code", "effective_from", "duty_percent", "sales_tax_percent"]
     list_filter = ["country"]
     search_fields = ["hs_code", "description"]
 
 
 @admin.register(PreferentialRate)
-class PreferentialRateAdmin(admin.ModelAdmin):
+class PreferentialRateAdmin(ReadOnlyTariffAdmin):
     list_display = ["country", "hs_code", "agreement", "duty_percent", "effective_from"]
 
 

@@ -17,3 +17,22 @@ class DeclarationDecided:
     # True when an officer decided; False for the engines (risk, duty, three-record match),
     # whose rejection means the hub's data is at fault rather than the goods
     by_officer: bool = False
+
+
+@event_type("customs.classification_needed")
+@dataclass(frozen=True)
+class ClassificationNeeded:
+    """An import declaration waits for the destination's officers to classify an item that
+    has no tariff line in force: the parties are told why it waits."""
+
+    declaration_id: int
+    order_id: int | None
+    reason: str
+
+
+@event_type("customs.classification_decided")
+@dataclass(frozen=True)
+class ClassificationDecided:
+    declaration_id: int
+    order_id: int | None
+    reason: str

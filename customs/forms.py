@@ -115,3 +115,38 @@ def errors_to_forms(error, form, formset) -> bool:
         form.add_error(field, error.message)
         return True
     return False
+
+
+class TariffScheduleForm(forms.Form):
+    file = forms.FileField(
+        label=_("Schedule file (CSV, UTF-8)"),
+        help_text=_("One tariff line per row, in the columns below."),
+    )
+    edition = forms.CharField(
+        label=_("Edition"),
+        max_length=100,
+        help_text=_(
+            "The schedule's name, e.g. PDK 2022. A new file under the same edition is its "
+            "next version and replaces the previous one from its effective date."
+        ),
+    )
+    legal_source = forms.CharField(
+        label=_("Legal instrument"),
+        max_length=200,
+        help_text=_("The instrument the schedule enacts, e.g. Customs Duties Order 2022."),
+    )
+    chapters = forms.CharField(
+        label=_("Chapters covered in full"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "all, or chapters such as 61 62: every HS 2022 subheading in them must have a "
+            "line. Leave empty for a partial schedule."
+        ),
+    )
+    indicative = forms.BooleanField(
+        label=_("Indicative rates, not the official schedule"),
+        required=False,
+        help_text=_("Every line's legal source then starts with INDICATIVE."),
+    )
+    check_only = forms.BooleanField(label=_("Check the file only, load nothing"), required=False)

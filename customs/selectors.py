@@ -1,8 +1,24 @@
-"""Reads for the customs workbench: a hub's queues and one declaration with its reasons."""
+"""Reads for the customs workbench (a hub's queues and one declaration with its reasons) and
+for the tariff pages (the HS 2022 nomenclature, and how much of it has a rate in force)."""
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
 
-from .models import Declaration, DeclarationDocument, DeclarationTransition, LaneDecision
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
+
+from hubs.models import HsCode
+
+from .models import (
+    Classification,
+    Declaration,
+    DeclarationDocument,
+    DeclarationTransition,
+    LaneDecision,
+    TariffLine,
+    TariffSchedule,
+)
 
 QUEUED = (Declaration.Status.LANE, Declaration.Status.HELD)
 
@@ -13,6 +29,25 @@ def queue_of_hub(*, hub, lane: str = "") -> QuerySet[Declaration]:
     if lane:
         declarations = declarations.filter(lane=lane)
     return declarations.annotate(item_count=Count("items")).order_by("created_at", "id")
+
+
+def classification_queue_of_hub(*, hub) -> QuerySet[Declaration]:
+    """Import declarations waiting for the hub's officers to classify an item, oldest first,
+    with how many items wait."""
+    waiting = Count("classifications", filter=Q(classifications__status="open"), distinct=True)
+    return (
+        Declaration.objects.filter(hub=hub, status=Declaration.Status.CLASSIFY)
+        .annotate(item_count=Count("items", distinct=True), open_count=waiting)
+        .order_by("created_at", "id")
+    )
+
+
+def open_classifications(declaration: Declaration) -> list[Classification]:
+    return list(
+        declaration.classifications.filter(status=Classification.Status.OPEN)
+        .select_related("item")
+        .order_by("item__line_no")
+    )
 
 
 def lane_counts(*, hub) -> dict[str, int]:
@@ -102,4 +137,139 @@ def document_of(*, reference: str, document_id) -> DeclarationDocument | None:
         DeclarationDocument.objects.filter(declaration__reference=reference, public_id=document_id)
         .select_related("declaration__organization")
         .first()
+    )
+
+
+# The tariff: the HS 2022 nomenclature schedules are checked against, and how much of it has
+# a rate in force.
+
+
+@dataclass(frozen=True)
+class Nomenclature:
+    """The HS 2022 codes a tariff line may extend: chapters (with their names), headings and
+    subheadings."""
+
+    chapters: dict[str, str]
+    headings: frozenset[str]
+    subheadings: frozenset[str]
+
+    def knows(self, code: str) -> bool:
+        if len(code) == 2:
+            return code in self.chapters
+        if len(code) == 4:
+            return code in self.headings
+        return code[:6] in self.subheadings
+
+
+_nomenclature: Nomenclature | None = None
+
+
+def tariff_nomenclature() -> Nomenclature:
+    """The HS 2022 chapters, headings and subheadings, read once per process: reference
+    data that only a migration changes. An empty read (a database not migrated yet, or a
+    transactional test that emptied it) is not kept."""
+    global _nomenclature
+    if _nomenclature is None:
+        chapters, headings, subheadings = {}, set(), set()
+        for code, level, description in HsCode.objects.values_list("code", "level", "description"):
+            if level == 2:
+                chapters[code] = description
+            elif level == 4:
+                headings.add(code)
+            elif level == 6:
+                subheadings.add(code)
+        read = Nomenclature(
+            dict(sorted(chapters.items())), frozenset(headings), frozenset(subheadings)
+        )
+        if not subheadings:
+            return read
+        _nomenclature = read
+    return _nomenclature
+
+
+@dataclass(frozen=True)
+class ChapterCoverage:
+    chapter: str
+    description: str
+    subheadings: int
+    covered: tuple[int, ...]  # per country (TariffCoverage.countries): with a rate in force
+    official: tuple[int, ...]  # of those, by a schedule that is not indicative
+
+
+@dataclass(frozen=True)
+class TariffCoverage:
+    on: date
+    countries: tuple[str, ...]
+    subheadings: int
+    covered: tuple[int, ...]
+    official: tuple[int, ...]
+    chapters: list[ChapterCoverage]
+    schedules: list[TariffSchedule]  # the versions in force on the date
+
+
+COVERAGE_COUNTRIES = ("MY", "CN")  # the hubs' countries, shown even without a schedule
+
+
+def tariff_coverage(*, on: date) -> TariffCoverage:
+    """Per country, the HS 2022 subheadings with a rate in force on ``on`` (a line of their
+    own or under them, or their heading's or chapter's rate), overall and per chapter. Three
+    queries (two once the nomenclature is read), whatever the number of lines."""
+    nomenclature = tariff_nomenclature()
+    codes: dict[str, set[str]] = defaultdict(set)
+    official: dict[str, set[str]] = defaultdict(set)
+    rows = (
+        TariffLine.objects.in_force(on)
+        .annotate(prefix=Substr("hs_code", 1, 6))
+        .values_list("country", "prefix", "schedule__indicative")
+        .distinct()
+    )
+    for country, prefix, indicative in rows:
+        codes[country].add(prefix)
+        if not indicative:
+            official[country].add(prefix)
+    countries = tuple(dict.fromkeys([*COVERAGE_COUNTRIES, *sorted(codes)]))
+
+    def has_rate(subheading: str, known: set[str]) -> bool:
+        return subheading in known or subheading[:4] in known or subheading[:2] in known
+
+    of_chapter: dict[str, list[str]] = defaultdict(list)
+    for subheading in nomenclature.subheadings:
+        of_chapter[subheading[:2]].append(subheading)
+    chapters = []
+    for chapter, description in nomenclature.chapters.items():
+        subheadings = of_chapter[chapter]
+        chapters.append(
+            ChapterCoverage(
+                chapter=chapter,
+                description=description,
+                subheadings=len(subheadings),
+                covered=tuple(sum(has_rate(s, codes[c]) for s in subheadings) for c in countries),
+                official=tuple(
+                    sum(has_rate(s, official[c]) for s in subheadings) for c in countries
+                ),
+            )
+        )
+    schedules = (
+        TariffSchedule.objects.filter(effective_from__lte=on)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+        .select_related("loaded_by")
+        .order_by("country", "edition", "-version")
+    )
+    return TariffCoverage(
+        on=on,
+        countries=countries,
+        subheadings=len(nomenclature.subheadings),
+        covered=tuple(sum(c.covered[i] for c in chapters) for i in range(len(countries))),
+        official=tuple(sum(c.official[i] for c in chapters) for i in range(len(countries))),
+        chapters=chapters,
+        schedules=list(schedules),
+    )
+
+
+def tariff_schedule_versions(*, limit: int = 50) -> list[TariffSchedule]:
+    """The latest schedule versions loaded, newest first (the upload page's list)."""
+    return list(
+        TariffSchedule.objects.select_related("loaded_by", "superseded_by").order_by(
+            "-loaded_at", "-id"
+        )[:limit]
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import declarations, workbench
+from .views import declarations, tariff, workbench
 
 app_name = "customs"
 
@@ -17,6 +17,8 @@ urlpatterns = [
         declarations.DeclarationDocumentView.as_view(),
         name="declaration_document",
     ),
+    path("tariff/", tariff.TariffCoverageView.as_view(), name="tariff_coverage"),
+    path("tariff/schedules/", tariff.TariffScheduleView.as_view(), name="tariff_schedules"),
     path("mine/", declarations.DeclarationListView.as_view(), name="my_declarations"),
     path("mine/new/", declarations.DeclarationCreateView.as_view(), name="declaration_new"),
     path(

@@ -50,6 +50,9 @@ class Perm(StrEnum):
     HUB_FLOOR = "hub.floor"  # receive, weigh, consolidate at one's hub
     CUSTOMS_WORKBENCH = "customs.workbench"  # work one's hub's customs lanes
     DASHBOARDS_READ = "dashboards.read"  # the zone's trade dashboards (MDEC officers)
+    # the hub's own money at its partner banks: positions, FX settlements, reconciliations
+    TREASURY_READ = "treasury.read"
+    TREASURY_RECONCILE = "treasury.reconcile"  # upload a bank's statement to reconcile it
     ADMIN_SITE = "admin.site"
 
 
@@ -65,7 +68,14 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     Role.SME_STAFF: frozenset({Perm.ORGANIZATION_VIEW, Perm.CATALOGUE_MANAGE, Perm.ORDERS_TRADE}),
     Role.MDEC_OFFICER: frozenset(
-        {Perm.ORGANIZATIONS_OVERSEE, Perm.KYC_REVIEW, Perm.DISPUTE_RESOLVE, Perm.DASHBOARDS_READ}
+        {
+            Perm.ORGANIZATIONS_OVERSEE,
+            Perm.KYC_REVIEW,
+            Perm.DISPUTE_RESOLVE,
+            Perm.DASHBOARDS_READ,
+            Perm.TREASURY_READ,
+            Perm.TREASURY_RECONCILE,
+        }
     ),
     Role.CUSTOMS_OFFICER: frozenset({Perm.CUSTOMS_WORKBENCH}),
     Role.HUB_OPERATOR: frozenset({Perm.HUB_FLOOR}),
@@ -194,12 +204,14 @@ def navigation_for(user) -> list[NavItem]:
         (can(Perm.ORGANIZATIONS_OVERSEE), _("Organisations"), "hubs:organization_list", None),
         (can(Perm.DASHBOARDS_READ), _("Dashboards"), "analytics:dashboard", ["exports"]),
         (can(Perm.ORGANIZATIONS_OVERSEE), _("Credit portfolio"), "payments:credit_portfolio", None),
+        (can(Perm.TREASURY_READ), _("Treasury"), "payments:treasury", None),
         (
             can(Perm.CUSTOMS_WORKBENCH) and own_hub,
             _("Customs workbench"),
             "customs:workbench",
             None,
         ),
+        (can(Perm.CUSTOMS_WORKBENCH), _("Tariff"), "customs:tariff_coverage", None),
         (can(Perm.HUB_FLOOR) and own_hub, _("Hub floor"), "logistics:floor", None),
         (
             can(Perm.HUB_FLOOR) or can(Perm.ORGANIZATIONS_OVERSEE),

@@ -99,3 +99,32 @@ def open_eroads():
 
 def member(organization, role="owner"):
     return MembershipFactory(organization=organization, role=role).user
+
+
+class TariffScheduleFactory(DjangoModelFactory):
+    """A schedule version made directly, for tests that need a line or two (a real schedule
+    is loaded from a file: customs.services.tariff_schedules)."""
+
+    class Meta:
+        model = "customs.TariffSchedule"
+
+    country = "MY"
+    edition = factory.Sequence(lambda n: f"Test schedule {n}")
+    version = 1
+    legal_source = "Test schedule"
+    effective_from = "2022-01-01"
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    line_count = 1
+    loaded_by_label = "test"
+
+
+class TariffLineFactory(DjangoModelFactory):
+    class Meta:
+        model = "customs.TariffLine"
+
+    country = "MY"
+    schedule = factory.SubFactory(TariffScheduleFactory, country=factory.SelfAttribute("..country"))
+    hs_code = "610910"
+    description = factory.LazyAttribute(lambda line: f"HS {line.hs_code}")
+    effective_from = "2022-01-01"
+    legal_source = "Test tariff line"

@@ -1,6 +1,7 @@
 """Models of the customs app: the dated tariff and regime parameters the duty engine reads, and
 goods declarations with their items, assessment and history."""
 
+from .classification import Classification
 from .declarations import (
     AssessmentLine,
     Declaration,
@@ -11,11 +12,18 @@ from .declarations import (
 )
 from .rates import CustomsExchangeRate
 from .risk import Lane, LaneDecision, RiskRule, WatchListEntry
-from .tariff import CbecAnnualTotal, PreferentialRate, RegimeParameter, TariffLine
+from .tariff import (
+    CbecAnnualTotal,
+    PreferentialRate,
+    RegimeParameter,
+    TariffLine,
+    TariffSchedule,
+)
 
 __all__ = [
     "AssessmentLine",
     "CbecAnnualTotal",
+    "Classification",
     "CustomsExchangeRate",
     "Declaration",
     "DeclarationDocument",
@@ -28,5 +36,6 @@ __all__ = [
     "RegimeParameter",
     "RiskRule",
     "TariffLine",
+    "TariffSchedule",
     "WatchListEntry",
 ]

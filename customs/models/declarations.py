@@ -20,6 +20,8 @@ class Declaration(BaseModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
+        # an import item has no tariff line in force: the hub's officers classify it
+        CLASSIFY = "classify", _("Classification needed")
         ASSESSED = "assessed", _("Assessed")
         LANE = "lane", _("In a lane")
         RELEASED = "released", _("Released")
@@ -29,7 +31,14 @@ class Declaration(BaseModel):
 
     TRANSITIONS = {
         Status.DRAFT: {Status.SUBMITTED, Status.CANCELLED},
-        Status.SUBMITTED: {Status.ASSESSED, Status.REJECTED, Status.CANCELLED},
+        Status.SUBMITTED: {
+            Status.ASSESSED,
+            Status.CLASSIFY,
+            Status.REJECTED,
+            Status.CANCELLED,
+        },
+        # classified: submitted again and assessed with the officer's line or rates
+        Status.CLASSIFY: {Status.SUBMITTED, Status.REJECTED, Status.CANCELLED},
         # an amendment goes back to submitted and is assessed again
         # rejected: it cannot be routed as it stands (the risk engine refused its data)
         Status.ASSESSED: {Status.LANE, Status.SUBMITTED, Status.REJECTED, Status.CANCELLED},
@@ -136,6 +145,11 @@ class DeclarationItem(models.Model):
     quantity = models.PositiveIntegerField()
     net_weight_kg = models.DecimalField(max_digits=10, decimal_places=3)
     value = models.DecimalField(max_digits=14, decimal_places=2)
+    # the tariff line (and so the schedule version) of the last assessment: a schedule loaded
+    # later does not change what an assessed declaration was assessed with
+    tariff_line = models.ForeignKey(
+        "customs.TariffLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["declaration_id", "line_no"]

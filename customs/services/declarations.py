@@ -20,19 +20,32 @@ from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.models import ApiClient
 from ewtp.common.outbox import event_record
+from ewtp.common.rate_age import RateStale
 from ewtp.common.webhooks import webhook_emit_to
+from hubs.hs import hs_subheadings
 from hubs.roles import Perm, has_permission
 
-from ..events import DeclarationDecided
+from ..events import ClassificationNeeded, DeclarationDecided
 from ..models import (
     AssessmentLine,
     CbecAnnualTotal,
+    Classification,
     Declaration,
     DeclarationItem,
     DeclarationTransition,
     Lane,
 )
-from .duty import CUSTOMS_CURRENCY, REGIMES, Consignment, Item, TariffError, assess, tariff_line
+from .duty import (
+    CUSTOMS_CURRENCY,
+    EXPORT_REGIMES,
+    REGIMES,
+    Consignment,
+    Item,
+    assess,
+    classified_line,
+    line_in_force,
+    tariff_line_or_none,
+)
 from .matching import REGIMES_MATCHED, match_differences, records_as_json
 from .rates import customs_rate
 from .reference import reference_cache
@@ -133,7 +146,7 @@ def _check(request: DeclarationRequest) -> None:
     if not 1 <= len(request.items) <= MAX_ITEMS:
         _invalid(f"A declaration has 1 to {MAX_ITEMS} items.", "items")
     for index, item in enumerate(request.items):
-        item_check(index, item, country, request.declared_on)
+        item_check(index, item, country, request.declared_on, regime=request.regime)
 
 
 def _check_parties_and_money(request: DeclarationRequest) -> None:
@@ -151,15 +164,23 @@ def _check_parties_and_money(request: DeclarationRequest) -> None:
             _invalid("Freight and insurance are 0 or more.", name)
 
 
-def item_check(index: int, item: ItemRequest, country: str, on: date) -> None:
+def item_check(index: int, item: ItemRequest, country: str, on: date, *, regime: str) -> None:
     prefix = f"items.{index}"
     if not (item.hs_code.isascii() and item.hs_code.isdigit() and 6 <= len(item.hs_code) <= 10):
         _invalid("The HS code is 6 to 10 digits.", f"{prefix}.hs_code", "hs_unknown")
+    if item.hs_code[:6] not in hs_subheadings():
+        _invalid(
+            f"HS {item.hs_code[:6]} is not a subheading of the HS 2022 nomenclature.",
+            f"{prefix}.hs_code",
+            "hs_unknown",
+        )
+    # A code without a line in force is declared all the same: an export needs no rate, and
+    # an import item waits for the destination's officers to classify it (CLASSIFY).
     try:
-        line = tariff_line(country, item.hs_code, on)
-    except TariffError:
-        _invalid(f"HS {item.hs_code} is not in the tariff.", f"{prefix}.hs_code", "hs_unknown")
-    if line.prohibited:
+        line = line_in_force(regime, country, item.hs_code, on)
+    except ApplicationError as refused:  # an export under a prohibited national line
+        _invalid(refused.message, f"{prefix}.hs_code", refused.code)
+    if line is not None and line.prohibited:
         _invalid(
             f"HS {item.hs_code} is prohibited ({line.legal_source}).",
             f"{prefix}.hs_code",
@@ -370,6 +391,7 @@ def buyer_key(id_reference: str) -> str:
 
 SUBMITTED_OR_LATER = {
     Declaration.Status.SUBMITTED,
+    Declaration.Status.CLASSIFY,
     Declaration.Status.ASSESSED,
     Declaration.Status.LANE,
     Declaration.Status.HELD,
@@ -459,10 +481,11 @@ def declaration_process(*, declaration_id: int) -> Declaration | None:
 
 
 def _process(declaration_id: int) -> Declaration | None:
-    locked = Declaration.objects.select_for_update().prefetch_related("items")
+    locked = Declaration.objects.select_for_update().prefetch_related("items__classification")
     for state, step, failure in (
         (Declaration.Status.SUBMITTED, lambda d: _assess(d, "duty engine"), "assessed"),
-        (Declaration.Status.ASSESSED, _route, "routed"),
+        # a declaration an officer had queued, amended and classified since, keeps its lane
+        (Declaration.Status.ASSESSED, lambda d: _route(d, at_least=d.lane), "routed"),
     ):
         with transaction.atomic():
             declaration = locked.filter(pk=declaration_id).first()
@@ -473,6 +496,8 @@ def _process(declaration_id: int) -> Declaration | None:
             try:
                 with transaction.atomic():
                     step(declaration)
+            except RateStale:
+                raise  # the hub's rates are out of date: retried later, never rejected
             except (ApplicationError, DataError) as error:
                 # not assessable as it stands (a tariff line withdrawn since it was filed,
                 # a value too large for any column): back to the declarant with the reason,
@@ -664,7 +689,61 @@ def _allowance(declaration: Declaration) -> CbecAnnualTotal:
     return total
 
 
+def _classification_needed(declaration: Declaration, items: list[DeclarationItem]) -> bool:
+    """For an import, open a classification request for each item without a line in force
+    (decided by an officer or in the tariff) and move the declaration to CLASSIFY; False when
+    every item has its line."""
+    country = REGIMES[declaration.regime]
+    missing = [
+        item
+        for item in items
+        # a code outside the nomenclature is not classified but refused (by the engine)
+        if item.hs_code[:6] in hs_subheadings()
+        and classified_line(item, country, declaration.declared_on) is None
+        and tariff_line_or_none(country, item.hs_code, declaration.declared_on) is None
+    ]
+    if not missing:
+        return False
+    reason = "; ".join(
+        f"Item {item.line_no} (HS {item.hs_code}): no {country} tariff line in force on "
+        f"{declaration.declared_on.isoformat()}"
+        for item in missing
+    ) + (
+        f". The customs officers at {declaration.hub.code} classify the goods; the "
+        "declaration continues as soon as they have."
+    )
+    for item in missing:
+        request, created = Classification.objects.get_or_create(
+            item=item, defaults={"declaration": declaration, "hs_code": item.hs_code}
+        )
+        if created:
+            audit_record(
+                actor=None,
+                actor_label="duty engine",
+                action="customs.classification.opened",
+                target=request,
+                reason=f"No {country} tariff line in force for HS {item.hs_code}",
+                data={"declaration": declaration.reference, "item": item.line_no},
+            )
+    _move(declaration, Declaration.Status.CLASSIFY, "duty engine", reason)
+    event_record(
+        ClassificationNeeded(
+            declaration_id=declaration.pk,
+            order_id=declaration.order_id,
+            reason=reason[:500],
+        )
+    )
+    return True
+
+
 def _assess(declaration: Declaration, actor_label: str) -> Declaration:
+    """Assess with the tariff in force on the declaration date; an import item without a
+    line waits for the officers' classification instead (the declaration moves to CLASSIFY,
+    not assessed)."""
+    items = list(declaration.items.all())
+    if declaration.regime not in EXPORT_REGIMES and _classification_needed(declaration, items):
+        return declaration
+    country = REGIMES[declaration.regime]
     annual, allowance = Decimal(0), None
     if declaration.regime == "CN_CBEC_IMPORT":
         allowance = _allowance(declaration)
@@ -676,8 +755,16 @@ def _assess(declaration: Declaration, actor_label: str) -> Declaration:
             currency=declaration.currency,
             exchange_rate=declaration.exchange_rate,
             items=[
-                Item(i.hs_code, i.description, i.origin.code, i.quantity, i.net_weight_kg, i.value)
-                for i in declaration.items.all()
+                Item(
+                    i.hs_code,
+                    i.description,
+                    i.origin.code,
+                    i.quantity,
+                    i.net_weight_kg,
+                    i.value,
+                    line=classified_line(i, country, declaration.declared_on),
+                )
+                for i in items
             ],
             freight=declaration.freight,
             insurance=declaration.insurance,
@@ -704,6 +791,11 @@ def _assess(declaration: Declaration, actor_label: str) -> Declaration:
             for line in assessment.lines
         ]
     )
+    # the tariff lines (so the schedule versions) assessed with; an officer's own rates have
+    # no saved line
+    for item, line in zip(items, assessment.tariff_lines, strict=True):
+        item.tariff_line = line if line is not None and line.pk else None
+    DeclarationItem.objects.bulk_update(items, ["tariff_line"])
     declaration.treatment, declaration.total_tax = assessment.treatment, assessment.total
     if allowance is not None:
         if assessment.treatment == "cbec":  # the CIF the limits were checked on
@@ -729,7 +821,7 @@ def declaration_amend(
         if not 1 <= len(items) <= MAX_ITEMS:
             _invalid(f"A declaration has 1 to {MAX_ITEMS} items.", "items")
         for index, item in enumerate(items):
-            item_check(index, item, country, locked.declared_on)
+            item_check(index, item, country, locked.declared_on, regime=locked.regime)
         _check_magnitude(items, locked.freight, locked.insurance, locked.exchange_rate)
         if locked.status == Declaration.Status.DRAFT:  # corrected before it was submitted
             _replace_items(locked, items)
@@ -746,7 +838,10 @@ def declaration_amend(
         earlier_lane = locked.lane
         _move(locked, Declaration.Status.SUBMITTED, actor_label, f"Amended: {reason.strip()}")
         _replace_items(locked, items)
-        return _route(_assess(locked, actor_label), at_least=earlier_lane if queued else "")
+        assessed = _assess(locked, actor_label)
+        if assessed.status == Declaration.Status.CLASSIFY:
+            return assessed  # the officers classify first; routing follows (CLASSIFY)
+        return _route(assessed, at_least=earlier_lane if queued else "")
 
 
 def declaration_cancel(*, declaration: Declaration, reason: str, actor_label: str) -> Declaration:

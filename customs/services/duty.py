@@ -20,16 +20,20 @@ Regimes:
   when the buyer's annual total would pass it, the whole transaction is general trade.
 - CN_IMPORT: general trade: duty on CIF, consumption tax on (CIF + duty) ÷ (1 − rate), VAT on
   CIF + duty + consumption tax.
-- MY_EXPORT, CN_EXPORT: no duty on ordinary goods; prohibited goods and permits are checked.
+- MY_EXPORT, CN_EXPORT: no duty on ordinary goods; prohibited goods and permits are checked
+  where the tariff has a line for them. An export needs the nomenclature, not an import rate:
+  an HS code without a national line is declared as it is.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Q
+
 from ewtp.common.errors import ApplicationError
 
-from ..models import PreferentialRate, RegimeParameter, TariffLine
+from ..models import Classification, PreferentialRate, RegimeParameter, TariffLine
 from .reference import cached
 
 CUSTOMS_CURRENCY = {"MY": "MYR", "CN": "CNY"}
@@ -51,6 +55,9 @@ class Item:
     quantity: int
     net_weight_kg: Decimal
     value: Decimal  # in the declaration currency (the sale price of the goods)
+    # the line an officer classified the item under (or the rates it entered, as an unsaved
+    # line), where the tariff has none in force for its HS code
+    line: TariffLine | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,9 @@ class Assessment:
     lines: list[TaxLine] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     treatment: str = ""  # general, lvg, de_minimis, cbec, export
+    # the tariff line each item was assessed under (None: an export item without one), so
+    # that the declaration can keep the schedule version it was assessed with
+    tariff_lines: list = field(default_factory=list)
 
     @property
     def totals(self) -> dict[str, Decimal]:
@@ -109,27 +119,144 @@ def _round(amount: Decimal) -> Decimal:
 
 
 def tariff_line(country: str, hs_code: str, on: date) -> TariffLine:
-    """The line in force on ``on``: the longest national code that prefixes ``hs_code``, down
-    to its 6-digit subheading."""
+    """The line in force on ``on``, the most specific first:
+
+    1. the longest national code (6 to 10 digits) that prefixes ``hs_code``;
+    2. else the national lines under ``hs_code`` (goods declared at 6 digits, a schedule of
+       8 or 10): their treatment if they all give the same one; if they differ, the goods
+       need their national line (TariffError ``hs_ambiguous``), never a broader rate;
+    3. else the heading's rate, then the chapter's.
+
+    Among lines of one code: the newest, then the one of the schedule loaded last."""
     return cached(("tariff", country, hs_code, on), lambda: _tariff_line(country, hs_code, on))
 
 
+def tariff_prefixes(hs_code: str) -> list[str]:
+    """The codes a tariff line may have to apply to ``hs_code``, the longest first."""
+    return [hs_code[:n] for n in range(len(hs_code), 5, -1)] + [hs_code[:4], hs_code[:2]]
+
+
+# what makes two national lines treat goods alike
+TREATMENT = (
+    "duty_percent",
+    "duty_specific",
+    "duty_specific_unit",
+    "sales_tax_percent",
+    "excise_percent",
+    "prohibited",
+    "permit_required",
+)
+
+
 def _tariff_line(country: str, hs_code: str, on: date) -> TariffLine:
-    candidates = [hs_code[:n] for n in range(len(hs_code), 5, -1)]
+    candidates = tariff_prefixes(hs_code)
     lines = list(
-        TariffLine.objects.filter(
-            country=country, hs_code__in=candidates, effective_from__lte=on
-        ).order_by("-effective_from")
+        TariffLine.objects.in_force(on)
+        .filter(Q(hs_code__in=candidates) | Q(hs_code__startswith=hs_code), country=country)
+        .order_by("-effective_from", "-schedule_id", "hs_code")
     )
-    for code in candidates:
-        for line in lines:
-            if line.hs_code == code:
-                return line
+    by_code: dict[str, TariffLine] = {}
+    for line in lines:  # the newest line of each code
+        by_code.setdefault(line.hs_code, line)
+    national = [code for code in candidates[:-2] if code in by_code]
+    if national:
+        return by_code[national[0]]
+    under = [line for code, line in sorted(by_code.items()) if len(code) > len(hs_code)]
+    if under:
+        if len({tuple(getattr(line, name) for name in TREATMENT) for line in under}) > 1:
+            raise TariffError(
+                f"HS {hs_code} is split into {len(under)} {country} national lines with "
+                f"different rates on {on}: declare the national line.",
+                "hs_ambiguous",
+                extra={"field": "hs_code"},
+            )
+        return under[0]
+    for code in candidates[-2:]:
+        if code in by_code:
+            return by_code[code]
     raise TariffError(
         f"No {country} tariff line for HS {hs_code} on {on}.",
         "hs_unknown",
         extra={"field": "hs_code"},
     )
+
+
+EXPORT_REGIMES = frozenset({"MY_EXPORT", "CN_EXPORT"})
+
+
+def tariff_line_or_none(country: str, hs_code: str, on: date) -> TariffLine | None:
+    try:
+        return tariff_line(country, hs_code, on)
+    except TariffError:
+        return None
+
+
+def classified_line(item, country: str, on: date) -> TariffLine | None:
+    """The line an officer decided for the item: a national line, or the rates it entered
+    as an unsaved line (they hold for this item only)."""
+    decided = getattr(item, "classification", None)
+    if decided is None or decided.status != Classification.Status.DECIDED:
+        return None
+    if decided.basis == Classification.Basis.LINE:
+        return decided.tariff_line
+    return TariffLine(
+        country=country,
+        hs_code=item.hs_code,
+        description=item.description,
+        effective_from=on,
+        legal_source=decided.legal_source,
+        duty_percent=decided.duty_percent,
+        sales_tax_percent=decided.sales_tax_percent,
+        excise_percent=decided.excise_percent,
+    )
+
+
+def export_line(country: str, hs_code: str, on: date) -> TariffLine | None:
+    """The line whose restrictions an export of ``hs_code`` meets: the line in force, None
+    where the tariff has none (an export needs no rate). A code split into national lines
+    with different treatments is refused if one of them is prohibited (the exporter
+    declares the national line); otherwise the first that needs a permit stands for them,
+    so the permit is not missed."""
+    try:
+        return tariff_line(country, hs_code, on)
+    except TariffError as error:
+        if error.code != "hs_ambiguous":
+            return None
+    under = list(
+        TariffLine.objects.in_force(on)
+        .filter(country=country, hs_code__startswith=hs_code)
+        .order_by("hs_code")
+    )
+    barred = next((line for line in under if line.prohibited), None)
+    if barred is not None:
+        raise TariffError(
+            f"HS {hs_code} covers {country} line {barred.hs_code}, which is prohibited "
+            f"({barred.legal_source}): declare the national line.",
+            "goods_prohibited",
+            extra={"field": "hs_code"},
+        )
+    return next((line for line in under if line.permit_required), None)
+
+
+def line_in_force(regime: str, country: str, hs_code: str, on: date) -> TariffLine | None:
+    """An export's line (export_line); an import's line in force, None where there is none
+    or the code's national lines differ (the officers classify it)."""
+    if regime in EXPORT_REGIMES:
+        return export_line(country, hs_code, on)
+    return tariff_line_or_none(country, hs_code, on)
+
+
+def declared_item_line(item, regime: str, country: str, on: date) -> TariffLine | None:
+    """The line a declared item is treated under: the officer's classification, else the
+    tariff's line in force (None where there is neither)."""
+    return classified_line(item, country, on) or line_in_force(regime, country, item.hs_code, on)
+
+
+def _line_for(regime: str, country: str, hs_code: str, on: date) -> TariffLine | None:
+    """The line in force; for an export, None where the tariff has none (no rate is needed)."""
+    if regime in EXPORT_REGIMES:
+        return export_line(country, hs_code, on)
+    return tariff_line(country, hs_code, on)
 
 
 def parameter(country: str, name: str, on: date) -> RegimeParameter:
@@ -152,19 +279,22 @@ def assess(consignment: Consignment) -> Assessment:
         raise TariffError(f"Unknown regime {consignment.regime}.", "regime_unknown")
     if not consignment.items:
         raise TariffError("A declaration has at least one item.", "items_missing")
-    lines = [tariff_line(country, item.hs_code, consignment.on) for item in consignment.items]
+    lines = [
+        item.line or _line_for(consignment.regime, country, item.hs_code, consignment.on)
+        for item in consignment.items
+    ]
     for index, (item, line) in enumerate(zip(consignment.items, lines, strict=True)):
-        if line.prohibited:
+        if line is not None and line.prohibited:
             raise TariffError(
                 f"Item {index + 1} (HS {item.hs_code}) is prohibited ({line.legal_source}).",
                 "goods_prohibited",
                 extra={"field": f"items.{index}.hs_code"},
             )
-    assessment = Assessment(consignment.regime, CUSTOMS_CURRENCY[country])
+    assessment = Assessment(consignment.regime, CUSTOMS_CURRENCY[country], tariff_lines=lines)
     assessment.notes += [
         f"Item {i + 1}: permit required: {line.permit_required}"
         for i, line in enumerate(lines)
-        if line.permit_required
+        if line is not None and line.permit_required
     ]
     handler = {
         "MY_IMPORT": _my_import,
@@ -225,12 +355,9 @@ def _preferential(consignment, item, country) -> PreferentialRate | None:
         )
     candidates = [item.hs_code[:n] for n in range(len(item.hs_code), 5, -1)]
     rates = list(
-        PreferentialRate.objects.filter(
-            country=country,
-            agreement=consignment.fta_agreement,
-            hs_code__in=candidates,
-            effective_from__lte=consignment.on,
-        ).order_by("-effective_from")
+        PreferentialRate.objects.in_force(consignment.on)
+        .filter(country=country, agreement=consignment.fta_agreement, hs_code__in=candidates)
+        .order_by("-effective_from", "-schedule_id")
     )
     for code in candidates:  # the longest code first, then the newest rate
         for rate in rates:

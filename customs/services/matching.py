@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from ewtp.common.errors import ApplicationError
+from ewtp.common.rate_age import RateStale
 
 from ..models import Declaration
 from .duty import REGIMES
@@ -106,6 +107,8 @@ def _in_customs_currency(declaration: Declaration, record: dict) -> Decimal:
         rate, _ = customs_rate(
             country=REGIMES[declaration.regime], currency=currency, on=declaration.declared_on
         )
+    except RateStale:
+        raise  # not a difference in the records: the hub's rates are out of date (retried)
     except ApplicationError as error:
         raise Unreadable from error
     return amount * rate

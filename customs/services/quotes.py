@@ -11,8 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ewtp.common.errors import ApplicationError
 
+from ..errors import CustomsErrorCode
 from .declarations import MAX_ITEMS, MAX_VALUE, ItemRequest, item_check
-from .duty import REGIMES, Assessment, Consignment, Item, assess
+from .duty import REGIMES, Assessment, Consignment, Item, assess, tariff_line_or_none
 from .rates import customs_rate
 
 IMPORT_REGIMES = ("MY_IMPORT", "CN_IMPORT", "CN_CBEC_IMPORT")
@@ -58,7 +59,7 @@ def duty_quote(*, request: QuoteRequest) -> DutyQuote:
     if not 1 <= len(request.items) <= MAX_ITEMS:
         _invalid(f"A quote has 1 to {MAX_ITEMS} items.", "items")
     for index, item in enumerate(request.items):
-        item_check(index, item, country, request.on)
+        item_check(index, item, country, request.on, regime=request.regime)
     for name in ("freight", "insurance"):
         value = getattr(request, name)
         if not value.is_finite() or not Decimal(0) <= value <= MAX_VALUE:
@@ -69,6 +70,15 @@ def duty_quote(*, request: QuoteRequest) -> DutyQuote:
             "fta_certificate",
             "certificate_missing",
         )
+    for index, item in enumerate(request.items):
+        if tariff_line_or_none(country, item.hs_code, request.on) is None:
+            raise ApplicationError(
+                f"Duties cannot be quoted: {country} has no tariff line in force for HS "
+                f"{item.hs_code}. Customs classifies the goods when they arrive and assesses "
+                "the duties then.",
+                CustomsErrorCode.QUOTE_UNAVAILABLE,
+                extra={"field": f"items.{index}.hs_code"},
+            )
     rate, source = customs_rate(country=country, currency=request.currency, on=request.on)
     assessment = assess(
         Consignment(

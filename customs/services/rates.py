@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from ewtp.common.errors import ApplicationError
+from ewtp.common.rate_age import rate_age_check
 
 from ..models import CustomsExchangeRate
 from .duty import CUSTOMS_CURRENCY
@@ -12,7 +13,9 @@ from .duty import CUSTOMS_CURRENCY
 
 def customs_rate(*, country: str, currency: str, on: date) -> tuple[Decimal, str]:
     """Units of the country's customs currency per unit of ``currency`` in force on ``on``,
-    and where the rate came from (recorded on the declaration)."""
+    and where the rate came from (recorded on the declaration). A valuation for today
+    refuses a rate derived from reference rates more than FX_MAX_RATE_AGE_DAYS business days
+    old (``fx_rate_stale``, ewtp.common.rate_age); a past date takes the rate of then."""
     if currency == CUSTOMS_CURRENCY[country]:
         return Decimal(1), "identity"
     row = (
@@ -26,6 +29,7 @@ def customs_rate(*, country: str, currency: str, on: date) -> tuple[Decimal, str
             "customs_rate_missing",
             extra={"field": "currency"},
         )
+    rate_age_check(currency=currency, as_of=row.valid_from, on=on)
     return row.rate, f"{row.source} {row.valid_from.isoformat()}"[:50]
 
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import F, Q, Sum
 
 from ..models import Declaration, DeclarationItem, Lane, LaneDecision, RiskRule, WatchListEntry
-from .duty import REGIMES, parameter, tariff_line
+from .duty import REGIMES, declared_item_line, parameter
 from .reference import cached
 
 RULES = {}
@@ -139,8 +139,8 @@ def weight_value(declaration: Declaration, params: dict) -> str | None:
 def restricted(declaration: Declaration, params: dict) -> str | None:
     country = REGIMES[declaration.regime]
     for item in _items(declaration):
-        line = tariff_line(country, item.hs_code, declaration.declared_on)
-        if line.permit_required:
+        line = declared_item_line(item, declaration.regime, country, declaration.declared_on)
+        if line is not None and line.permit_required:
             return f"Item {item.line_no}: needs {line.permit_required}."
     return None
 

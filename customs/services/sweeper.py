@@ -24,7 +24,7 @@ from .declarations import declarations_process_enqueue
 
 logger = logging.getLogger(__name__)
 AUTOMATIC = (Declaration.Status.SUBMITTED, Declaration.Status.ASSESSED)
-QUEUED = (Declaration.Status.LANE, Declaration.Status.HELD)
+QUEUED = (Declaration.Status.LANE, Declaration.Status.HELD, Declaration.Status.CLASSIFY)
 BATCH = 1000
 
 

@@ -15,7 +15,9 @@ from ewtp.common.errors import ApplicationError
 from hubs.roles import Perm, PermissionRequiredMixin, has_permission
 
 from .. import selectors
+from ..errors import CustomsErrorCode
 from ..models import Lane
+from ..services.classification import Rates, classification_decide, nearest_lines
 from ..services.declarations import declaration_decide
 from ..services.inspection import documents_request, inspection_record
 
@@ -41,14 +43,22 @@ class WorkbenchView(WorkbenchMixin, TemplateView):
         hub = self.request.user.official_hub
         lane = self.request.GET.get("lane", "")
         lane = lane if lane in Lane.values else ""
+        classifying = self.request.GET.get("queue") == "classification"
         counts = selectors.lane_counts(hub=hub)
+        queue = (
+            selectors.classification_queue_of_hub(hub=hub)
+            if classifying
+            else selectors.queue_of_hub(hub=hub, lane=lane)
+        )
         return super().get_context_data(
             hub=hub,
             mix=_lane_mix(hub),
             mix_days=MIX_DAYS,
             lane=lane,
             lanes=[(value, label, counts.get(value, 0)) for value, label in Lane.choices],
-            declarations=selectors.queue_of_hub(hub=hub, lane=lane)[:200],
+            classifying=classifying,
+            classification_count=selectors.classification_queue_of_hub(hub=hub).count(),
+            declarations=queue[:200],
             **kwargs,
         )
 
@@ -83,10 +93,15 @@ class DeclarationView(WorkbenchMixin, TemplateView):
     def get_context_data(self, **kwargs):
         declaration = self._declaration()
         decisions = list(declaration.lane_decisions.all())
+        waiting = selectors.open_classifications(declaration)
+        nearest = nearest_lines(
+            waiting, country=declaration.hub.country.code, on=declaration.declared_on
+        )
         return super().get_context_data(
             declaration=declaration,
             decision=decisions[0] if decisions else None,
             may_decide=declaration.status in selectors.QUEUED,
+            classifications=[(c, nearest[c.pk]) for c in waiting],
             **kwargs,
         )
 
@@ -94,7 +109,10 @@ class DeclarationView(WorkbenchMixin, TemplateView):
         declaration = self._declaration()
         action, post = request.POST.get("action", "decide"), request.POST
         try:
-            if action == "documents":
+            if action == "classify":
+                _classify(request, declaration)
+                messages.success(request, _("Item classified."))
+            elif action == "documents":
                 documents_request(
                     declaration=declaration,
                     documents=post.get("documents", ""),
@@ -117,3 +135,29 @@ class DeclarationView(WorkbenchMixin, TemplateView):
         except ApplicationError as error:
             messages.error(request, error.message)
         return redirect("customs:declaration", reference=reference)
+
+
+def _classify(request, declaration) -> None:
+    post = request.POST
+    waiting = {str(c.public_id): c for c in selectors.open_classifications(declaration)}
+    classification = waiting.get(post.get("classification", ""))
+    if classification is None:
+        raise ApplicationError(
+            _("That item is not waiting for classification."),
+            CustomsErrorCode.CLASSIFICATION_CLOSED,
+        )
+    rates = None
+    if post.get("basis") == "rates":
+        rates = Rates(
+            duty_percent=post.get("duty_percent", ""),
+            sales_tax_percent=post.get("sales_tax_percent", ""),
+            excise_percent=post.get("excise_percent", ""),
+            legal_source=post.get("legal_source", ""),
+        )
+    classification_decide(
+        classification=classification,
+        reason=post.get("reason", ""),
+        actor=request.user,
+        line_code="" if rates else post.get("line_code", ""),
+        rates=rates,
+    )

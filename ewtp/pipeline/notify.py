@@ -20,6 +20,8 @@ MILESTONES = {
     "cleared": "export customs cleared the goods",
     "departed": "the goods are in the air",
     "arrived": "the goods landed; import customs is clearing them",
+    "classifying": "import customs is classifying the goods before it assesses the duties",
+    "classified": "import customs classified the goods; clearance goes on",
     "duties": "import duties and taxes were paid from escrow",
     "delivered": "the goods were delivered; confirm receipt or open a dispute",
     "refunded": "money was refunded to you",

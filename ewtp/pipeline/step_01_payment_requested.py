@@ -14,7 +14,7 @@ import logging
 from moneyed import Money
 
 from customs.services.quotes import duty_quote
-from ewtp.common.errors import ApplicationError
+from ewtp.common.errors import ApplicationError, CommonErrorCode
 from ewtp.common.outbox import subscribe
 from hubs.events import OrderPlaced
 from hubs.models import Order
@@ -25,7 +25,7 @@ from .customs_filing import import_quote_request
 
 logger = logging.getLogger(__name__)
 # the hub's data, not the goods: the step is tried again later
-RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing"}
+RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing", CommonErrorCode.FX_RATE_STALE}
 
 
 @subscribe("hubs.order_placed", name="pipeline.payment_requested")
@@ -33,29 +33,33 @@ def payment_requested(event: OrderPlaced) -> None:
     order = Order.objects.select_related("destination_hub").get(pk=event.order_id)
     if order.status != Order.Status.PLACED:
         return  # cancelled or expired before this step ran, or already past it
+    note = ""
     if order.incoterm == Order.Incoterm.DDP and order.duties_quoted is None:
-        order = _duties_quoted(order)
+        order, note = _duties_quoted(order)
     payment_intent_open(order=order)
     order_transition(
         order=order,
         to=Order.Status.AWAITING_PAYMENT,
         actor_label="pipeline",
-        reason="Payment requested from the buyer.",
+        reason="Payment requested from the buyer." + (f" {note}" if note else ""),
     )
 
 
-def _duties_quoted(order: Order) -> Order:
+def _duties_quoted(order: Order) -> tuple[Order, str]:
+    """The order with its quoted duties, or as it was and why it could not be quoted."""
     try:
         quote = duty_quote(request=import_quote_request(order))
     except ApplicationError as error:
         if error.code in RETRY_LATER:
             raise
-        # goods the engine cannot quote: the buyer pays the goods, and the assessment at
-        # import is paid from escrow in full (the seller's, under DDP)
+        # goods the engine cannot quote (no tariff line in force yet): the buyer pays the
+        # goods, and the assessment at import is paid from escrow in full (the seller's,
+        # under DDP); the order says so rather than failing
         logger.warning("pipeline: no duty quote for %s: %s", order.reference, error.message)
-        return order
-    return order_duties_quote_record(
+        return order, error.message
+    recorded = order_duties_quote_record(
         order=order,
         duties=Money(quote.total_in_currency, order.total.currency),
         source=f"{quote.request.regime} at {quote.exchange_rate_source}",
     )
+    return recorded, ""

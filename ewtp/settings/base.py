@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hubs.context_processors.portal",
+                "payments.context_processors.fx_rates_notice",
             ],
         },
     },
@@ -275,6 +276,9 @@ API_SCOPES = {
     "orders:read": "Read the caller's orders (a channel's own; an organisation's sales and buys)",
     "orders:write": "Place and cancel orders",
     "statements:read": "Read the statements of the hub's accounts held at the bank",
+    "statements:write": "Send the bank's statements (camt.053) of the hub's accounts, for "
+    "reconciliation",
+    "treasury:read": "List and download the hub's FX deal instructions (pain.001) to the bank",
     "payments:write": "Confirm incoming payments and report payout results",
     "payouts:read": "List and download payout batches routed through the bank",
     "payouts:write": "Report the status of each payout",
@@ -360,6 +364,8 @@ INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
 KYC_MAX_UPLOAD_BYTES = env.int("KYC_MAX_UPLOAD_MB", default=10) * 1024 * 1024
 PRODUCT_IMPORT_MAX_BYTES = env.int("PRODUCT_IMPORT_MAX_MB", default=20) * 1024 * 1024
 CUSTOMS_DOCUMENT_MAX_BYTES = env.int("CUSTOMS_DOCUMENT_MAX_MB", default=10) * 1024 * 1024
+# A partner bank's camt.053 statement sent for reconciliation (portal upload or API).
+STATEMENT_MAX_BYTES = env.int("STATEMENT_MAX_MB", default=10) * 1024 * 1024
 PRODUCT_IMPORT_MAX_ROWS = env.int("PRODUCT_IMPORT_MAX_ROWS", default=50_000)
 # An order not paid within this time expires and its stock is released.
 ORDER_PAYMENT_WINDOW = timedelta(hours=env.int("ORDER_PAYMENT_WINDOW_HOURS", default=48))
@@ -387,6 +393,8 @@ CUSTOMS_STUCK_QUEUED_HOURS = env.int("CUSTOMS_STUCK_QUEUED_HOURS", default=24)
 # django-money: money fields take any ISO 4217 code; the list is fixed in the repository so
 # that the schema does not follow CLDR's currency names (see ewtp/common/currencies.py)
 CURRENCY_CHOICES = currencies.CURRENCY_CHOICES
+# What the layers above the catalogue say of a listing when it is saved (hubs.listing_checks)
+LISTING_CHECKS = ["customs.listing.listing_tariff_warnings"]
 PAYMENT_CURRENCIES = env.list(
     "PAYMENT_CURRENCIES", default=["MYR", "CNY", "USD", "SGD", "THB", "EUR"]
 )
@@ -398,16 +406,42 @@ UPLOAD_LIMITS = {
     "hubs:verification": "KYC_MAX_UPLOAD_BYTES",
     "hubs:import_list": "PRODUCT_IMPORT_MAX_BYTES",
     "customs:my_declaration": "CUSTOMS_DOCUMENT_MAX_BYTES",
+    "payments:reconciliations": "STATEMENT_MAX_BYTES",
+    "api-reconciliations": "STATEMENT_MAX_BYTES",
 }
 # After the delivered scan the buyer has this long to confirm or dispute; then escrow is released.
 ESCROW_CONFIRMATION_WINDOW = timedelta(days=env.int("ESCROW_CONFIRMATION_DAYS", default=10))
-# FX: where reference rates come from (a class with fetch() and name/base), and the hub's
-# margin on conversions, taken from what the receiver gets.
-FX_RATE_SOURCE = env("FX_RATE_SOURCE", default="payments.services.fx.BundledEcbSource")
+# FX: where reference rates come from (a class with fetch() and name/base; the beat task
+# also keeps each document it fetches), and the hub's margin on conversions, taken from what
+# the receiver gets. Here the recorded copy of the ECB's daily feed (payments/data), which
+# needs no network; production reads the live feed (payments.services.fx_feeds.EcbDailyFeed).
+FX_RATE_SOURCE = env("FX_RATE_SOURCE", default="payments.services.fx_feeds.EcbRecordedFeed")
 FX_SPREAD_PERCENT = Decimal(env("FX_SPREAD_PERCENT", default="0.50"))
+# The live feed (one https GET: a timeout on each network step, twice it for the whole answer,
+# at most this many bytes: the daily document is under 2 KB), and the file the recorded
+# source reads.
+FX_FEED_URL = env(
+    "FX_FEED_URL", default="https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+)
+FX_FEED_TIMEOUT_SECONDS = env.int("FX_FEED_TIMEOUT_SECONDS", default=10)
+FX_FEED_MAX_BYTES = env.int("FX_FEED_MAX_BYTES", default=256 * 1024)
+FX_FEED_FILE = Path(
+    env("FX_FEED_FILE", default=str(BASE_DIR / "payments/data/ecb-eurofxref-daily-recorded.xml"))
+)
+# Today's conversions (payment quotes, settlements, customs valuations) refuse a reference
+# rate more than this many TARGET business days old (ewtp.common.rate_age); past dates
+# still use the rate in force then. Four days ride out a long weekend and a failed day.
+FX_MAX_RATE_AGE_DAYS = env.int("FX_MAX_RATE_AGE_DAYS", default=4)
+if FX_MAX_RATE_AGE_DAYS < 1:
+    raise ImproperlyConfigured("FX_MAX_RATE_AGE_DAYS is at least 1 (business day)")
+# Show beside every page that the rates are indicative, with their date (the demo).
+FX_RATES_INDICATIVE = env.bool("FX_RATES_INDICATIVE", default=False)
 # How the hub names itself as the debtor of payout transfers (pain.001).
 PAYOUT_DEBTOR_NAME = env("PAYOUT_DEBTOR_NAME", default="eWTP Hub")
 PAYOUT_DEBTOR_BIC = env("PAYOUT_DEBTOR_BIC", default="MBBEMYKL")
+# Reconciliation: a bank's statement entry and a ledger entry booked this many days apart
+# still match (a transfer booked before midnight at one end and after it at the other).
+RECONCILIATION_DATE_TOLERANCE_DAYS = env.int("RECONCILIATION_DATE_TOLERANCE_DAYS", default=1)
 # Webhooks to partners: attempts before giving up, the receiver's time to answer, and whether
 # plain-http URLs are accepted (only for local receivers in development).
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
@@ -493,9 +527,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.payouts_batch_task",
         "schedule": timedelta(hours=24),
     },
+    # the day's conversions settled with each bank (FX deals), once the day is over
+    "treasury-settle": {
+        "task": "payments.tasks.treasury_settle_task",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    # The ECB publishes its reference rates on TARGET business days around 16:00 CET (15:00
+    # UTC; 14:00 in summer time): fetched after it, then twice later in the day in case the
+    # feed was late or down (a run that finds the day's rates stored fetches nothing). On a
+    # TARGET holiday the feed repeats the last day, which changes nothing.
     "fx-rates-refresh": {
         "task": "payments.tasks.fx_rates_refresh_task",
-        "schedule": timedelta(hours=6),
+        "schedule": crontab(minute=30, hour="15,17,20", day_of_week="mon-fri"),
     },
     "escrow-release-due": {
         "task": "payments.tasks.escrow_release_due_task",

@@ -39,6 +39,7 @@ from ..forms.catalogue import (
     CatalogueFilterForm,
     ProductForm,
 )
+from ..listing_checks import listing_warnings
 from ..models import Hub, Product
 from ..services.catalogue import product_save, product_set_active
 from .caller import IsChannelOrOrganizationClient, IsOrganizationClient, caller_of
@@ -78,6 +79,23 @@ class ProductOutput(serializers.Serializer):
     stock = serializers.IntegerField()
     is_active = serializers.BooleanField()
     updated_at = serializers.DateTimeField()
+
+
+class ProductSavedOutput(ProductOutput):
+    class Meta:
+        ref_name = "ProductSaved"
+
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the seller should know, without refusing the listing: e.g. a "
+        "destination whose import tariff has no line for the HS code (orders there wait for "
+        "customs to classify the goods; DDP duties cannot be quoted in advance).",
+    )
+
+
+def _saved(product) -> dict:
+    """The product as saved, and what the seller should know of it (ProductSavedOutput)."""
+    return {**ProductOutput(product).data, "warnings": listing_warnings(product)}
 
 
 class ListingOutput(ProductOutput):
@@ -217,7 +235,7 @@ class ProductListApi(APIView):
     @extend_schema(
         operation_id="products_create",
         request=ProductInput,
-        responses={201: ProductOutput},
+        responses={201: ProductSavedOutput},
         tags=["products"],
         examples=[EXAMPLE],
     )
@@ -234,7 +252,7 @@ class ProductListApi(APIView):
             data=form.product_data(),
             actor_label=caller.label,
         )
-        return Response(ProductOutput(product).data, status=status.HTTP_201_CREATED)
+        return Response(_saved(product), status=status.HTTP_201_CREATED)
 
 
 class ProductDetailApi(APIView):
@@ -254,7 +272,7 @@ class ProductDetailApi(APIView):
     @extend_schema(
         operation_id="products_update",
         request=ProductInput(partial=True),
-        responses=ProductOutput,
+        responses=ProductSavedOutput,
         tags=["products"],
         examples=[
             OpenApiExample("New price and stock", value={"unit_price": "79.90", "stock": 120})
@@ -276,7 +294,7 @@ class ProductDetailApi(APIView):
             actor_label=caller.label,
             changed=set(request.data) & set(FIELDS),  # what the caller sent, nothing it only saw
         )
-        return Response(ProductOutput(product).data)
+        return Response(_saved(product))
 
     @extend_schema(
         operation_id="products_deactivate",

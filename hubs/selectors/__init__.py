@@ -19,6 +19,7 @@ from .orders import (
 from .organizations import (
     eroad_list,
     eroads_into,
+    eroads_out_of,
     hub_get,
     hub_list,
     hub_officials,
@@ -35,6 +36,7 @@ __all__ = [
     "catalogue_product",
     "eroad_list",
     "eroads_into",
+    "eroads_out_of",
     "hub_get",
     "hub_list",
     "hub_officials",

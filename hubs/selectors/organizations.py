@@ -60,6 +60,15 @@ def organization_members(*, organization: Organization) -> QuerySet[Membership]:
     return organization.memberships.select_related("user").order_by("role", "user__email")
 
 
+def eroads_out_of(*, hub_id: int) -> QuerySet[ERoad]:
+    """The open e-roads a hub ships on, with their destinations, by destination code."""
+    return (
+        ERoad.objects.filter(origin_id=hub_id, is_active=True)
+        .select_related("destination")
+        .order_by("destination__code")
+    )
+
+
 def eroads_into(*, hub: Hub) -> QuerySet[ERoad]:
     return hub.eroads_in.select_related("origin")
 

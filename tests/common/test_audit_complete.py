@@ -32,8 +32,16 @@ from django.db import transaction
 from django.utils import timezone
 from moneyed import Money
 
-from customs.models import Declaration
-from customs.services.declarations import Public, declaration_create, declaration_move
+from customs.models import Classification, Declaration, TariffLine
+from customs.services.classification import classification_decide
+from customs.services.declarations import (
+    ItemRequest,
+    Public,
+    declaration_create,
+    declaration_move,
+    declaration_process,
+    declaration_submit,
+)
 from customs.services.tariff import tariff_load_bundled
 from ewtp.common.audit import SYSTEM_BEAT, audit_record_bulk
 from ewtp.common.models import AuditEntry
@@ -60,14 +68,23 @@ from logistics.services.floor import (
 )
 from logistics.services.parcels import parcel_drop_off_book
 from logistics.tasks import consolidate_task, flights_advance_task
-from payments.models import CreditApplication, Instalment, Loan, PaymentIntent, Payout
+from payments.models import (
+    CreditApplication,
+    Instalment,
+    Loan,
+    PaymentIntent,
+    Payout,
+    TreasurySettlement,
+)
 from payments.services.accounts import bank_clearing_account, customer_account
 from payments.services.credit import credit_decide, credit_withdraw
+from payments.services.escrow import escrow_release
+from payments.services.fx import fx_rates_load
 from payments.services.intents import payment_intent_close
 from payments.services.ledger import Posting, ledger_post
 from payments.services.loans import loan_draw, loan_repay_early
 from payments.services.payouts import payout_request, payout_status_report, payouts_batch
-from payments.tasks import instalments_overdue_task, payouts_batch_task
+from payments.tasks import instalments_overdue_task, payouts_batch_task, treasury_settle_task
 from tests import factories, ledger
 from tests.conftest import issue_token
 from tests.customs.test_declarations import request as declaration_request
@@ -94,6 +111,8 @@ STATE_MACHINES = {
     (Declaration, "status"): Declaration.TRANSITIONS,
     (Parcel, "status"): Parcel.TRANSITIONS,
     (Flight, "status"): Flight.TRANSITIONS,
+    (TreasurySettlement, "status"): TreasurySettlement.TRANSITIONS,
+    (Classification, "status"): Classification.TRANSITIONS,
 }
 NOT_STATE = {
     ("hubs.ordertransition", "from_status"): "the history row of an audited order change",
@@ -105,12 +124,15 @@ NOT_STATE = {
     ("common.idempotencykey", "status"): "a stored API response, not a business state",
     ("common.idempotencykey", "response_status"): "the HTTP status of a stored response",
     ("common.webhookdelivery", "status"): "the delivery log is itself the record of attempts",
+    ("payments.statementreconciliation", "status"): "a reconciliation's outcome, fixed when made",
+    ("payments.fxfeedfetch", "status"): "what one fetch of the rate feed gave, fixed when made",
 }
 
 # --- 2. every place that writes a status ---------------------------------------------------
 
 STATUS_WRITERS = {
     ("customs/services/declarations.py", "_move"): "customs.declaration",
+    ("customs/services/classification.py", "classification_decide"): "customs.classification",
     ("hubs/services/imports.py", "_finish"): "hubs.productimport",
     ("hubs/services/imports.py", "_run"): "hubs.productimport",
     ("hubs/services/kyc.py", "_transition"): "hubs.organization",
@@ -129,6 +151,7 @@ STATUS_WRITERS = {
     ("payments/services/loans.py", "loan_draw"): "payments.creditapplication",
     ("payments/services/payouts.py", "payout_status_report"): "payments.payout",
     ("payments/services/payouts.py", "payouts_batch"): "payments.payout",
+    ("payments/services/treasury.py", "_instruct"): "payments.treasurysettlement",
     # not state machines (NOT_STATE)
     ("ewtp/common/idempotency.py", "_store"): "common.idempotencykey",
     ("ewtp/common/webhook_endpoints.py", "_cancel_pending"): "common.webhookdelivery",
@@ -227,6 +250,14 @@ AUDITED = {
         ("scheduled", "departed"): "logistics.flight.departed",
         ("departed", "arrived"): "logistics.flight.arrived",  # landed
         ("scheduled", "cancelled"): "logistics.flight.cancelled",
+    },
+    (TreasurySettlement, "status"): {
+        (CREATED, "booked"): "payments.treasury.booked",
+        ("booked", "instructed"): "payments.treasury.instructed",
+    },
+    (Classification, "status"): {
+        (CREATED, "open"): "customs.classification.opened",
+        ("open", "decided"): "customs.classification.decided",
     },
 }
 
@@ -659,6 +690,44 @@ def drive_flight(fixture, before, after):
     return Expect(departure, actor_label=SYSTEM_BEAT)
 
 
+def drive_treasury_settlement(fixture, before, after):
+    """A day's conversion, settled with the bank by the beat the next night."""
+    fixture("kul")
+    bank = factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"])
+    fx_rates_load()
+    order = ledger.paid_order(
+        destination_hub=fixture("hgh"), bank=bank.client, payment_currency="CNY"
+    )
+    escrow_release(order=ledger.deliver(order), actor_label="buyer", reason="Received")
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        treasury_settle_task()
+    return Expect(TreasurySettlement.objects.get(), actor_label=SYSTEM_BEAT)
+
+
+def drive_classification(fixture, before, after):
+    tariff_load_bundled()
+    TariffLine.objects.filter(country="CN", hs_code__in=["61", "6109"]).delete()
+    TariffLine.objects.filter(country="CN", hs_code__startswith="6109").delete()
+    hgh = fixture("hgh")
+    tshirt = ItemRequest("610910", "Cotton T-shirt", "MY", 2, Decimal("0.4"), Decimal("90"))
+    declaration = declaration_create(
+        request=declaration_request(hgh, items=[tshirt]), actor_label="t"
+    )
+    declaration_submit(declaration=declaration, actor_label="t")
+    declaration_process(declaration_id=declaration.pk)
+    waiting = Classification.objects.get(declaration=declaration)
+    if before == CREATED:
+        return Expect(waiting, actor_label="duty engine", reason="no CN tariff line")
+    officer = factories.UserFactory(
+        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=hgh
+    )
+    factories.TariffLineFactory(country="CN", hs_code="61091000", legal_source="CN tariff")
+    classification_decide(
+        classification=waiting, line_code="61091000", reason="Heading 61.09.", actor=officer
+    )
+    return Expect(waiting, actor=officer, reason="Heading 61.09.")
+
+
 DRIVERS = {
     Order: drive_order,
     Organization: drive_kyc,
@@ -671,6 +740,8 @@ DRIVERS = {
     Declaration: drive_declaration,
     Parcel: drive_parcel,
     Flight: drive_flight,
+    TreasurySettlement: drive_treasury_settlement,
+    Classification: drive_classification,
 }
 CASES = [
     pytest.param(key, before, after, id=f"{key[0].__name__}:{before or 'new'}->{after}")

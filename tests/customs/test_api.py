@@ -9,9 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from customs.models import CustomsExchangeRate, Declaration, RiskRule
+from customs.models import CustomsExchangeRate, Declaration, RiskRule, TariffLine
 from customs.services.declarations import declaration_process
 from customs.services.tariff import tariff_load_bundled
+from ewtp.common.rate_age import target_business_day_latest
 from hubs.services.organizations import organization_api_client_create
 from payments.services.fx import fx_rates_load
 from tests import factories
@@ -62,9 +63,11 @@ def bearer(api, organization, user):
 
 def test_customs_rates_come_from_the_reference_rates_through_the_pipeline(world):
     rate = CustomsExchangeRate.objects.filter(country="CN", currency="MYR").latest("valid_from")
-    # CNY per MYR = CNY per EUR ÷ MYR per EUR on 2026-04-13 (payments/data)
+    # CNY per MYR = CNY per EUR ÷ MYR per EUR: the ECB's values of 2026-04-13, dated the
+    # tests' latest business day (tests/fx_rates.py)
     assert rate.rate == (Decimal("7.9827") / Decimal("4.6444")).quantize(Decimal("1e-10"))
-    assert str(rate.valid_from) == "2026-04-13" and rate.source == "ECB reference"
+    assert rate.valid_from == target_business_day_latest(timezone.localdate())
+    assert rate.source == "ECB-TEST reference"
 
 
 def test_an_sme_files_and_submits_a_declaration_and_reads_its_result(
@@ -112,7 +115,8 @@ def test_a_foreign_currency_is_converted_at_the_customs_rate_of_the_day(api, wor
     assert created.status_code == 201, created.content
     assert created.json()["exchange_rate"] == "1.7187796055"  # 7.9827 / 4.6444
     assert created.json()["declared_on"] == str(timezone.localdate())
-    assert created.json()["exchange_rate_source"] == "ECB reference 2026-04-13"
+    day = target_business_day_latest(timezone.localdate())
+    assert created.json()["exchange_rate_source"] == f"ECB-TEST reference {day}"
 
 
 @pytest.mark.parametrize(
@@ -231,6 +235,14 @@ def test_a_duty_quote_for_a_channels_checkout(api, world):
         assert bad.status_code == status, (change, bad.content)
         assert field in [e["field"] for e in bad.json()["errors"]]
     assert not Declaration.objects.exists()
+    TariffLine.objects.filter(country="CN", hs_code__in=["61", "6109"]).delete()
+    TariffLine.objects.filter(country="CN", hs_code__startswith="6109").delete()
+    tshirts = {**quote, "items": [{**ITEM, "hs_code": "610910"}]}
+    unquoted = api.post("/api/v1/duty-quotes", tshirts, format="json", **auth)
+    assert unquoted.status_code == 400, unquoted.content
+    assert unquoted.json()["code"] == "quote_unavailable"
+    assert unquoted.json()["errors"][0]["field"] == "items.0.hs_code"
+    assert "classifies the goods when they arrive" in unquoted.json()["detail"]
 
 
 def test_a_platform_submits_a_batch_all_or_none(api, world, django_capture_on_commit_callbacks):

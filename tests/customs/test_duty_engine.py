@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from customs.models import PreferentialRate, RegimeParameter, TariffLine
+from customs.models import PreferentialRate, RegimeParameter, TariffLine, TariffSchedule
 from customs.services.duty import Consignment, Item, TariffError, assess, tariff_line
 
 pytestmark = pytest.mark.django_db
@@ -29,8 +29,21 @@ def tariff(db):
         ("CN", "090121", "8", "0", "kg", "13", "0", "2024-01-01"),
         ("CN", "62141000", "6", "0", "kg", "13", "0", "2024-01-01"),  # national 8-digit line
     ]
+    schedules = {
+        country: TariffSchedule.objects.create(
+            country=country,
+            edition="fixture",
+            version=1,
+            legal_source=f"{country} tariff fixture",
+            effective_from="2018-01-01",
+            sha256=country,
+            line_count=0,
+        )
+        for country in ("MY", "CN")
+    }
     for country, hs, duty, specific, unit, tax, excise, since in lines:
         TariffLine.objects.create(
+            schedule=schedules[country],
             country=country,
             hs_code=hs,
             description=hs,
@@ -44,6 +57,7 @@ def tariff(db):
             prohibited=hs == "930100",
         )
     PreferentialRate.objects.create(
+        schedule=schedules["MY"],
         country="MY",
         hs_code="090210",
         agreement="ACFTA",

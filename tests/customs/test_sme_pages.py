@@ -78,7 +78,7 @@ def test_an_sme_files_submits_and_reads_what_customs_decided(client, seller):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"items-0-hs_code": "999999"}, "hs_code", "not in the tariff"),
+        ({"items-0-hs_code": "999999"}, "hs_code", "not a subheading"),
         ({"items-0-value": "0"}, "value", ""),
         ({"items-0-origin": ""}, "origin", ""),
         ({"regime": "CN_EXPORT"}, "hub", "hub in CN"),

@@ -1,22 +1,19 @@
-"""Tariff data from CSV: the bundled demo tariff covers the demo catalogue; a bad file is
-refused whole with each row's reason."""
+"""The bundled tariff (customs/data): regime parameters, the demo catalogue's lines and the
+indicative chapter rates, loaded once however often it is asked for; a bad parameters file
+is refused whole with each row's reason."""
 
 from datetime import date
 
 import pytest
 from django.core.management import call_command
 
-from customs.models import TariffLine
+from customs.models import RegimeParameter, TariffLine, TariffSchedule
 from customs.services.duty import Consignment, Item, assess, tariff_line
-from customs.services.tariff import tariff_load, tariff_load_bundled
+from customs.services.tariff import regime_parameters_load, tariff_load_bundled
 from ewtp.common.errors import ApplicationError
 from ewtp.pipeline.demo.world import ORGANIZATIONS
 
 pytestmark = pytest.mark.django_db
-HEADER = (
-    "country,hs_code,description,effective_from,duty_percent,duty_specific,duty_specific_unit,"
-    "sales_tax_percent,excise_percent,prohibited,permit_required,legal_source\n"
-)
 
 
 def demo_hs_codes() -> set[str]:
@@ -25,15 +22,20 @@ def demo_hs_codes() -> set[str]:
 
 def test_the_demo_tariff_covers_every_demo_product_in_both_countries():
     assert tariff_load_bundled() > 0
-    assert tariff_load_bundled() > 0  # loading again updates, adds nothing
+    lines, schedules = TariffLine.objects.count(), TariffSchedule.objects.count()
+    assert schedules == 4 and all(s.indicative for s in TariffSchedule.objects.all())
+    assert tariff_load_bundled() == RegimeParameter.objects.count()  # the lines: none again
+    assert (TariffLine.objects.count(), TariffSchedule.objects.count()) == (lines, schedules)
     codes = demo_hs_codes()
     assert len(codes) >= 9
     for country in ("MY", "CN"):
         for code in codes:
-            assert tariff_line(country, code, date.today()).legal_source
+            line = tariff_line(country, code, date.today())
+            assert line.hs_code == code  # the hand-entered line, not the chapter rate
+            assert line.legal_source.startswith("INDICATIVE")
 
 
-def test_a_bundled_cbec_assessment(db):
+def test_a_bundled_cbec_assessment():
     tariff_load_bundled()
     assessment = assess(
         Consignment(
@@ -48,23 +50,33 @@ def test_a_bundled_cbec_assessment(db):
     assert assessment.total > 0
 
 
-def test_a_bad_file_is_refused_whole_with_each_rows_reason():
-    text = HEADER + (
-        "MY,090210,Tea,2024-01-01,5,0,kg,0,0,no,,Order\n"
-        "MY,0902,Tea,2024-01-01,5,0,kg,0,0,no,,Order\n"
-        "MY,090210,Tea,2024-13-01,5,0,kg,0,0,no,,Order\n"
-        "MY,090211,Tea,2024-01-01,five,0,kg,0,0,no,,Order\n"
-        "MY,090212,Tea,2024-01-01,5,0,kg,0,0,no,,\n"
+def test_a_sales_tax_change_in_the_demo_lines_takes_effect_on_its_date():
+    tariff_load_bundled()
+    assert tariff_line("MY", "180690", date(2025, 6, 30)).sales_tax_percent == 0
+    assert tariff_line("MY", "180690", date(2025, 7, 1)).sales_tax_percent == 5
+
+
+def test_a_bad_parameters_file_is_refused_whole_with_each_rows_reason():
+    text = (
+        "country,name,value,effective_from,legal_source\n"
+        "MY,de_minimis_cif,500,2017-04-01,Order\n"
+        "MY,lvg_threshold,five,2024-01-01,Order\n"
+        "MY,lvg_rate_percent,10,2024-13-01,Order\n"
+        "MY,lvg_rate_percent,10,2024-01-01,\n"
     )
     with pytest.raises(ApplicationError) as refused:
-        tariff_load(text=text)
-    for row in (3, 4, 5, 6):
+        regime_parameters_load(text=text)
+    for row in (3, 4, 5):
         assert f"Row {row}" in refused.value.message
-    assert not TariffLine.objects.exists()
+    assert not RegimeParameter.objects.exists()
 
 
-def test_the_command_loads_files(tmp_path):
-    path = tmp_path / "tariff.csv"
-    path.write_text(HEADER + "CN,090210,Tea,2024-01-01,15,0,kg,9,0,no,,PRC tariff\n")
-    call_command("tariff_load", tariff=path)
-    assert TariffLine.objects.get().duty_percent == 15
+def test_the_command_loads_the_bundled_tariff_and_parameters(tmp_path, capsys):
+    call_command("tariff_load", bundled=True)
+    assert "rows loaded from customs/data" in capsys.readouterr().out
+    path = tmp_path / "parameters.csv"
+    path.write_text(
+        "country,name,value,effective_from,legal_source\nMY,de_minimis_cif,600,2030-01-01,X\n"
+    )
+    call_command("tariff_load", parameters=path)
+    assert RegimeParameter.objects.get(effective_from="2030-01-01").value == "600"

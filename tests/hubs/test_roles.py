@@ -42,10 +42,11 @@ NAV = {
         "Organisations",
         "Dashboards",
         "Credit portfolio",
+        "Treasury",
         "Flights",
         "Hubs and e-roads",
     ],
-    "customs_officer": ["Home", "Customs workbench", "Hubs and e-roads"],
+    "customs_officer": ["Home", "Customs workbench", "Tariff", "Hubs and e-roads"],
     "hub_operator": ["Home", "Hub floor", "Flights", "Hubs and e-roads"],
     "admin_user": [
         "Home",
@@ -54,6 +55,8 @@ NAV = {
         "Organisations",
         "Dashboards",
         "Credit portfolio",
+        "Treasury",
+        "Tariff",
         "Flights",
         "Hubs and e-roads",
         "Administration",
@@ -68,6 +71,8 @@ PAGES = {
     "/admin/": {"admin_user"},
     "/dashboards/exports/": {"mdec_officer", "admin_user"},
     "/insights/": {"sme_owner"},
+    "/payments/treasury/": {"mdec_officer", "admin_user"},
+    "/payments/treasury/reconciliation/": {"mdec_officer", "admin_user"},
 }
 
 

@@ -291,7 +291,7 @@ def test_an_engine_rejection_moves_no_money(
     with steps(execute=True):
         order = ledger.paid_order(destination_hub=hgh, bank=network["bank"], quantity=2)
     export = Declaration.objects.get(order=order)
-    export.status = "cancelled"  # filed again by hand later, when a line is missing
+    export.status = "cancelled"  # filed again by hand later
     export.save()
     from customs.services.declarations import declaration_create
     from ewtp.pipeline.customs_filing import export_request
@@ -299,7 +299,8 @@ def test_an_engine_rejection_moves_no_money(
     again = declaration_create(
         request=export_request(order, paid=order.total.amount), actor_label="seller"
     )
-    TariffLine.objects.filter(country="MY", hs_code="621410").delete()
+    # the engine cannot assess it: the goods were prohibited since it was filed
+    TariffLine.objects.filter(country="MY", hs_code="621410").update(prohibited=True)
     with steps(execute=True):
         declaration_submit(declaration=again, actor_label="seller")
         declarations_process(declaration_ids=[again.pk])

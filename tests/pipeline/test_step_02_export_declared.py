@@ -42,11 +42,23 @@ def test_a_paid_order_is_declared_for_export_and_cleared(
     assert Declaration.objects.filter(order=order).count() == 1
 
 
-def test_goods_customs_cannot_take_are_not_filed_and_the_seller_is_told(
+def test_an_export_needs_the_nomenclature_not_an_import_rate(
     hgh, bank, django_capture_on_commit_callbacks
 ):
     tariff_load_bundled()
     TariffLine.objects.filter(country="MY", hs_code="621410").delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        order = ledger.paid_order(destination_hub=hgh, bank=bank)
+    (declaration,) = Declaration.objects.filter(order=order)
+    assert declaration.regime == "MY_EXPORT" and declaration.status != "rejected"
+    assert not [m for m in mail.outbox if "not filed" in m.subject]
+
+
+def test_goods_customs_cannot_take_are_not_filed_and_the_seller_is_told(
+    hgh, bank, django_capture_on_commit_callbacks
+):
+    tariff_load_bundled()
+    TariffLine.objects.filter(country="MY", hs_code="621410").update(prohibited=True)
     with django_capture_on_commit_callbacks(execute=True):  # the steps run after this block
         order = ledger.paid_order(destination_hub=hgh, bank=bank)
         owner = factories.member(order.seller)

@@ -14,9 +14,19 @@ from tests import factories, ledger
 pytestmark = pytest.mark.django_db
 
 
+def _no_customs_rate_yet(**kwargs):
+    from ewtp.common.errors import ApplicationError
+
+    raise ApplicationError("No customs rate yet.", "customs_rate_missing")
+
+
 def test_a_stuck_order_is_reported_once_per_status(
-    hgh, mdec_officer, settings, django_capture_on_commit_callbacks
+    hgh, mdec_officer, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
+    # the export cannot be filed while the hub lacks its customs exchange rate
+    monkeypatch.setattr(
+        "ewtp.pipeline.step_02_export_declared.declaration_create", _no_customs_rate_yet
+    )
     bank = factories.api_client(kind="bank", name="Bank", scopes=["payments:write"]).client
     order = ledger.paid_order(destination_hub=hgh, bank=bank)
     fresh = ledger.paid_order(destination_hub=hgh, bank=bank, reference="R2")
@@ -26,7 +36,7 @@ def test_a_stuck_order_is_reported_once_per_status(
         assert orders_stuck_sweep(now=later - timedelta(hours=2)) == 0  # not yet
         assert orders_stuck_sweep(now=later) == 2
         assert orders_stuck_sweep(now=later) == 0  # reported already
-    # the paid orders' step was driven again first (here it cannot file: no tariff loaded)
+    # the paid orders' step was driven again first (here it cannot file: no customs rate)
     (message,) = [m for m in mail.outbox if "stuck" in m.subject]
     assert message.to == [mdec_officer.email]
     assert order.reference in message.body and fresh.reference in message.body

@@ -1,0 +1,200 @@
+"""Classification by the destination's officers: an import item whose HS code has no tariff
+line in force waits in their queue (customs.models.Classification); an officer assigns the
+national line it falls under, or enters the rates with the legal instrument they come from,
+and gives the reason. When every item of the declaration is classified it is submitted
+again and assessed with those lines."""
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ewtp.common.audit import audit_record
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.outbox import event_record
+from hubs.roles import Perm, has_permission
+
+from ..errors import CustomsErrorCode
+from ..events import ClassificationDecided
+from ..models import Classification, Declaration, TariffLine
+from .declarations import Public, declaration_move, declaration_process_enqueue
+from .duty import REGIMES
+
+NEAREST = 8  # lines shown next to a request
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Rates an officer enters where no national line fits yet, as percentages."""
+
+    duty_percent: str
+    sales_tax_percent: str
+    excise_percent: str
+    legal_source: str
+
+
+def _invalid(message: str, field_name: str, code: str = CustomsErrorCode.CLASSIFICATION_INVALID):
+    raise ApplicationError(message, code, extra={"field": field_name})
+
+
+def _percent(text: str, field_name: str, maximum: Decimal) -> Decimal:
+    try:
+        value = Decimal((text or "").strip())
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or not Decimal(0) <= value <= maximum or value != round(value, 2):
+        _invalid(f"A percentage from 0 to {maximum}, with at most two decimals.", field_name)
+    return value
+
+
+def _line(country: str, code: str, on) -> TariffLine:
+    code = (code or "").replace(".", "").replace(" ", "")
+    line = (
+        TariffLine.objects.in_force(on)
+        .filter(country=country, hs_code=code)
+        .order_by("-effective_from")
+        .first()
+    )
+    if line is None:
+        _invalid(f"{country} has no tariff line {code} in force on {on}.", "tariff_line")
+    return line
+
+
+def classification_decide(
+    *,
+    classification: Classification,
+    reason: str,
+    actor,
+    line_code: str = "",
+    rates: Rates | None = None,
+) -> Classification:
+    """Classify one item under ``line_code`` (a national line in force on the declaration
+    date) or with ``rates``; the reason is kept for the declarant and the audit."""
+    declaration = classification.declaration
+    if not (
+        has_permission(actor, Perm.CUSTOMS_WORKBENCH)
+        and actor.official_hub_id == declaration.hub_id
+    ):
+        raise NotAllowedError(
+            "Only the customs officers of this hub classify its declarations.",
+            CustomsErrorCode.NOT_YOUR_HUB,
+        )
+    if bool(line_code.strip()) == (rates is not None):
+        _invalid("Assign a national tariff line, or enter the rates: one of the two.", "basis")
+    if not reason.strip():
+        _invalid("Give the reason: the declarant reads it.", "reason")
+    country = REGIMES[declaration.regime]
+    fields = {"reason": reason.strip()[:500]}
+    if rates is None:
+        line = _line(country, line_code, declaration.declared_on)
+        fields |= {"basis": Classification.Basis.LINE, "tariff_line": line}
+        fields |= {"legal_source": line.legal_source}
+    else:
+        if not rates.legal_source.strip():
+            _invalid("Name the legal instrument the rates come from.", "legal_source")
+        fields |= {
+            "basis": Classification.Basis.RATES,
+            "duty_percent": _percent(rates.duty_percent, "duty_percent", Decimal("999.99")),
+            "sales_tax_percent": _percent(rates.sales_tax_percent, "sales_tax_percent", 100),
+            "excise_percent": _percent(rates.excise_percent, "excise_percent", Decimal("99.99")),
+            "legal_source": rates.legal_source.strip()[:200],
+        }
+    with transaction.atomic():
+        locked_declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        locked = Classification.objects.select_for_update().get(pk=classification.pk)
+        if (
+            locked.status != Classification.Status.OPEN
+            or locked_declaration.status != Declaration.Status.CLASSIFY
+        ):
+            raise ConflictError(
+                f"Item {locked.item.line_no} of {locked_declaration.reference} is not waiting "
+                "for classification.",
+                CustomsErrorCode.CLASSIFICATION_CLOSED,
+            )
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.status = Classification.Status.DECIDED
+        locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.save()
+        audit_record(
+            actor=actor,
+            action="customs.classification.decided",
+            target=locked,
+            reason=locked.reason,
+            data={
+                "from": Classification.Status.OPEN,
+                "declaration": locked_declaration.reference,
+                "item": locked.item.line_no,
+                "hs_code": locked.hs_code,
+                "basis": locked.basis,
+                "tariff_line": line_code.strip() or None,
+                "legal_source": locked.legal_source,
+            },
+        )
+        _resume_when_classified(locked_declaration, actor)
+    return locked
+
+
+def _resume_when_classified(declaration: Declaration, actor) -> None:
+    if declaration.classifications.filter(status=Classification.Status.OPEN).exists():
+        return
+    decided = declaration.classifications.select_related("item", "tariff_line")
+    reason = "Classified by customs: " + "; ".join(
+        f"item {c.item.line_no} (HS {c.hs_code}) "
+        + (
+            f"under {c.tariff_line.hs_code}"
+            if c.basis == Classification.Basis.LINE
+            else f"at duty {c.duty_percent} %, tax {c.sales_tax_percent} %, "
+            f"excise {c.excise_percent} % ({c.legal_source})"
+        )
+        + f": {c.reason}"
+        for c in decided
+    )
+    declaration_move(
+        declaration,
+        Declaration.Status.SUBMITTED,
+        f"{actor.email} (customs {declaration.hub.code})",
+        reason,
+        Public(actor=f"Customs {declaration.hub.code}"),
+        actor=actor,
+    )
+    event_record(
+        ClassificationDecided(
+            declaration_id=declaration.pk, order_id=declaration.order_id, reason=reason[:500]
+        )
+    )
+    transaction.on_commit(lambda: declaration_process_enqueue(declaration.pk))
+
+
+def nearest_lines(classifications: list[Classification], *, country: str, on) -> dict:
+    """For each request, the tariff lines in force nearest its HS code: those sharing the
+    longest prefix (heading, then chapter), most specific first. One query for all."""
+    if not classifications:
+        return {}
+    near = Q()
+    for chapter in {c.hs_code[:2] for c in classifications}:
+        near |= Q(hs_code__startswith=chapter)
+    lines = (
+        TariffLine.objects.in_force(on)
+        .filter(near, country=country)
+        .order_by("hs_code", "-effective_from")
+    )
+    latest = {}
+    for line in lines:
+        latest.setdefault(line.hs_code, line)  # the one in force: newest first per code
+
+    def shared(a: str, b: str) -> int:
+        n = 0
+        while n < min(len(a), len(b)) and a[n] == b[n]:
+            n += 1
+        return n
+
+    return {
+        c.pk: sorted(
+            (line for code, line in latest.items() if code[:2] == c.hs_code[:2]),
+            key=lambda line, c=c: (-shared(line.hs_code, c.hs_code), line.hs_code),
+        )[:NEAREST]
+        for c in classifications
+    }
