@@ -1,10 +1,19 @@
 """Read-only views of the ledger for officers: money is moved by services, never by hand."""
 
 from django.contrib import admin
+from django.utils.html import format_html
 
 from ewtp.common.admin import ReadOnlyAdmin
 
-from .models import Account, Entry, FeeSchedule, FxConversion, FxRate, LedgerTransaction
+from .models import (
+    Account,
+    Entry,
+    FeeSchedule,
+    FxConversion,
+    FxFeedFetch,
+    FxRate,
+    LedgerTransaction,
+)
 
 
 class EntryInline(admin.TabularInline):
@@ -48,6 +57,21 @@ class FxRateAdmin(ReadOnlyAdmin):
     list_display = ["as_of", "base", "quote", "rate", "source"]
     list_filter = ["quote", "source"]
     date_hierarchy = "as_of"
+
+
+@admin.register(FxFeedFetch)
+class FxFeedFetchAdmin(ReadOnlyAdmin):
+    """Each document the rate feed answered with, as it came, and each failure."""
+
+    list_display = ["fetched_at", "source", "status", "rate_day", "rates_new", "alerted_at"]
+    list_filter = ["status", "source"]
+    exclude = ["raw"]
+    readonly_fields = ["document"]
+
+    @admin.display(description="document as received")
+    def document(self, fetch):
+        # shown as text, escaped: it is whatever the feed sent
+        return format_html("<pre>{}</pre>", bytes(fetch.raw).decode("utf-8", "replace"))
 
 
 @admin.register(FxConversion)

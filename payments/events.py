@@ -56,3 +56,25 @@ class PayoutReported:
     settlement_id: int | None
     status: str
     reason_code: str
+
+
+@event_type("payments.treasury_settled")
+@dataclass(frozen=True)
+class TreasurySettled:
+    """A day's FX deals with a bank were booked and its pain.001 instruction written."""
+
+    settlement_id: int
+    bank_id: int
+    day: str  # ISO date
+    deals: int
+
+
+@event_type("payments.statement_reconciled")
+@dataclass(frozen=True)
+class StatementReconciled:
+    """A bank's statement of a clearing account was matched with the ledger."""
+
+    reconciliation_id: int
+    bank_id: int
+    currency: str
+    status: str  # agreed, or differences for a person to look at

@@ -101,14 +101,19 @@ class OrderPaymentView(TemplateView):
             self.request.user, order.seller, Perm.FINANCES_READ
         ) or has_permission(self.request.user, Perm.DISPUTE_RESOLVE)
         settlement = selectors.order_settlement(order=order) if sees_settlement else None
+        preview, preview_refused = None, ""
+        if sees_settlement and settlement is None and order.status not in Order.UNPAID:
+            try:
+                preview = settlement_preview(order=order)
+            except ApplicationError as error:  # no current rate: say so instead of a figure
+                preview_refused = error.message
         return super().get_context_data(
             order=order,
             intent=intent,
             payments=payments,
             settlement=settlement,
-            preview=settlement_preview(order=order)
-            if sees_settlement and settlement is None and order.status not in Order.UNPAID
-            else None,
+            preview=preview,
+            preview_refused=preview_refused,
             may_pay=self._may_pay(order) and intent is not None,
             may_confirm=self._may_confirm(order),
             may_dispute=bool(

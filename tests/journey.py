@@ -160,7 +160,9 @@ class Journey:
         with self.steps():
             return action(*args, **kwargs)
 
-    def consumer_order(self, *, quantity: int = 1, n: int = 0, incoterm: str = "DAP") -> Order:
+    def consumer_order(
+        self, *, quantity: int = 1, n: int = 0, incoterm: str = "DAP", payment_currency: str = ""
+    ) -> Order:
         world = self.world
         order = self.run(
             order_place,
@@ -170,6 +172,7 @@ class Journey:
                 channel=world.channel,
                 lines=[LineRequest(world.product.pk, quantity)],
                 incoterm=incoterm,
+                payment_currency=payment_currency,
                 consumer=Consumer(
                     name=f"Chen Jing {n}",
                     address="18 Wensan Road, Hangzhou",

@@ -51,6 +51,9 @@ class CommonErrorCode(StrEnum):
     # input rules of every app (ewtp.common.money, ewtp.common.validators)
     AMOUNT_NOT_POSITIVE = "amount_not_positive"
     NAME_HAS_BIDI_CONTROLS = "bidi_controls"
+    # today's conversion would take a reference rate older than FX_MAX_RATE_AGE_DAYS
+    # (ewtp.common.rate_age): payments and customs both refuse it
+    FX_RATE_STALE = "fx_rate_stale"
 
     EVENT_UNKNOWN = "event_unknown"
     WEBHOOK_EVENTS = "webhook_events"

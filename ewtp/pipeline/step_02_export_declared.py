@@ -9,7 +9,7 @@ by hand once corrected."""
 from decimal import Decimal
 
 from customs.services.declarations import declaration_create, declaration_submit
-from ewtp.common.errors import ApplicationError
+from ewtp.common.errors import ApplicationError, CommonErrorCode
 from ewtp.common.money import money_from_minor
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
@@ -22,7 +22,7 @@ from .customs_filing import EXPORT_REGIMES, export_request
 from .notify import buyer_notify
 
 # refusals that are about the hub's data, not the goods: worth another try, not an e-mail
-RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing"}
+RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing", CommonErrorCode.FX_RATE_STALE}
 
 
 def _paid_in_order_currency(order: Order, event: OrderPaid) -> Decimal:

@@ -14,7 +14,7 @@ from customs.services.declarations import (
     declaration_submit,
 )
 from customs.services.matching import REGIMES_MATCHED
-from ewtp.common.errors import ApplicationError
+from ewtp.common.errors import ApplicationError, CommonErrorCode
 from ewtp.common.money import money_from_minor
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
@@ -25,7 +25,7 @@ from logistics.models import ParcelItem
 from .customs_filing import import_request, match_records
 from .notify import buyer_notify
 
-RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing"}
+RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing", CommonErrorCode.FX_RATE_STALE}
 logger = logging.getLogger(__name__)
 
 

@@ -13,3 +13,13 @@ TEST_BANK_TRANSFERS = True
 WEBHOOK_ALLOW_HTTP = True
 # a developer's receiver on this machine may get the demo's webhooks
 WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+
+# The demo's exchange rates are the recorded copy of the ECB's daily feed (FX_RATE_SOURCE,
+# payments/data/ecb-eurofxref-daily-recorded.xml: the reference rates of 2026-04-13), since
+# it runs without the internet on whatever day it is started. Today's conversions therefore
+# accept rates up to about four years old here, not 4 business days as elsewhere, and every
+# page says that the rates are indicative and of which day. FX_MAX_RATE_AGE_DAYS=4 shows the
+# refusal production gives; FX_RATE_SOURCE=payments.services.fx_feeds.EcbDailyFeed reads
+# the live feed instead.
+FX_MAX_RATE_AGE_DAYS = env.int("FX_MAX_RATE_AGE_DAYS", default=1000)
+FX_RATES_INDICATIVE = env.bool("FX_RATES_INDICATIVE", default=True)

@@ -70,6 +70,8 @@ TRUSTED_PROXIES = proxy_networks(
 )
 
 TEST_BANK_TRANSFERS = False  # money arrives only through partner banks
+# the ECB's live daily feed: today's conversions refuse rates older than FX_MAX_RATE_AGE_DAYS
+FX_RATE_SOURCE = env("FX_RATE_SOURCE", default="payments.services.fx_feeds.EcbDailyFeed")
 WEBHOOK_ALLOW_HTTP = False  # partners receive webhooks over TLS only
 # no exemption from the outbound guard and no resolver shortcut: public addresses only
 WEBHOOK_ALLOWED_NETWORKS: list[str] = []

@@ -29,3 +29,11 @@ WEBHOOK_ALLOW_HTTP = True
 # outbound guard: nothing a test registers can send traffic off this machine.
 OUTBOUND_RESOLVE_TO = "127.0.0.1"
 WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+
+# Much of the suite converts money "today": it gets ECB-shaped rates dated the latest TARGET
+# business day (the recorded feed's ECB values, under the source name ECB-TEST: test data,
+# tests/fx_rates.py), so no test passes on a stale rate nor presents test rates as the ECB's.
+# A test of the recorded feed or the bundled history names its source itself. The live feed
+# URL points at a closed loopback port: nothing in the suite reaches the ECB.
+FX_RATE_SOURCE = "tests.fx_rates.EcbShapedTestRates"
+FX_FEED_URL = "https://127.0.0.1:9/stats/eurofxref/eurofxref-daily.xml"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import credit, payouts, statements, views
+from . import credit, payouts, statements, treasury, views
 
 urlpatterns = [
     path("payments/incoming", views.IncomingPaymentApi.as_view(), name="api-payment-incoming"),
@@ -32,5 +32,16 @@ urlpatterns = [
         "statements/<str:currency>/camt053",
         statements.StatementFileApi.as_view(),
         name="api-statement-camt053",
+    ),
+    path("reconciliations/", treasury.StatementUploadApi.as_view(), name="api-reconciliations"),
+    path(
+        "treasury/instructions/",
+        treasury.InstructionListApi.as_view(),
+        name="api-treasury-instructions",
+    ),
+    path(
+        "treasury/instructions/<uuid:public_id>/pain001",
+        treasury.InstructionFileApi.as_view(),
+        name="api-treasury-instruction-pain001",
     ),
 ]

@@ -1,7 +1,9 @@
-"""The payments app's models: the ledger and the money of orders (ledger.py), and credit
-(credit.py)."""
+"""The payments app's models: the ledger and the money of orders (ledger.py), credit
+(credit.py), the hub's treasury at its partner banks (treasury.py), and the documents of the
+reference-rate feed (fx_feeds.py)."""
 
 from .credit import CreditApplication, CreditScore, Instalment, Loan, LoanRepayment
+from .fx_feeds import FxFeedFetch
 from .ledger import (
     Account,
     Entry,
@@ -15,6 +17,13 @@ from .ledger import (
     PayoutBatch,
     Settlement,
 )
+from .treasury import (
+    FxDeal,
+    FxDealConversion,
+    StatementLine,
+    StatementReconciliation,
+    TreasurySettlement,
+)
 
 __all__ = [
     "Account",
@@ -23,6 +32,9 @@ __all__ = [
     "Entry",
     "FeeSchedule",
     "FxConversion",
+    "FxDeal",
+    "FxDealConversion",
+    "FxFeedFetch",
     "FxRate",
     "IncomingPayment",
     "Instalment",
@@ -33,4 +45,7 @@ __all__ = [
     "Payout",
     "PayoutBatch",
     "Settlement",
+    "StatementLine",
+    "StatementReconciliation",
+    "TreasurySettlement",
 ]

@@ -24,6 +24,9 @@ class Account(BaseModel):
         FEES = "fees", _("Platform fees")  # per hub
         DUTIES = "duties", _("Customs duties payable")  # per hub, owed to the customs authority
         FX = "fx", _("FX position")  # per currency: the other side of every conversion
+        # per currency: what the hub made (or lost) on conversions once their positions were
+        # settled with a bank (payments/services/treasury.py)
+        FX_RESULT = "fx_result", _("FX result")
         BANK_CLEARING = "bank_clearing", _("Partner bank clearing")  # money in transit at a bank
 
     # Accounts that belong to someone else's money can never go below zero.
@@ -60,7 +63,7 @@ class Account(BaseModel):
                     Q(kind="customer", organization__isnull=False)
                     | Q(kind="escrow", order__isnull=False)
                     | Q(kind__in=["fees", "duties"], hub__isnull=False)
-                    | Q(kind="fx")
+                    | Q(kind__in=["fx", "fx_result"])
                     | Q(kind="bank_clearing", bank__isnull=False)
                 ),
             ),
@@ -81,6 +84,7 @@ class LedgerTransaction(models.Model):
         REFUND = "refund", _("Refund")
         FEE = "fee", _("Platform fee")
         FX = "fx", _("Currency conversion")
+        FX_DEAL = "fx_deal", _("FX deal with a partner bank")
         PAYOUT = "payout", _("Payout")
         LOAN = "loan", _("Loan drawdown")
         LOAN_REPAYMENT = "loan_repayment", _("Loan repayment")

@@ -55,6 +55,11 @@ def fx_account(*, currency: str) -> Account:
     return _account(f"fx:{currency}", kind=Kind.FX, currency=currency)
 
 
+def fx_result_account(*, currency: str) -> Account:
+    currency = currency_code(currency)
+    return _account(f"fx_result:{currency}", kind=Kind.FX_RESULT, currency=currency)
+
+
 def bank_clearing_account(*, bank, currency: str) -> Account:
     currency = currency_code(currency)
     return _account(

@@ -16,6 +16,7 @@ from moneyed import Money
 
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.money import money_from_minor, money_to_minor
+from ewtp.common.rate_age import RateStale
 from ewtp.common.webhooks import webhook_emit
 from hubs.models import Order
 from hubs.roles import Perm, can_act_for, has_permission
@@ -228,6 +229,8 @@ def escrow_release_due(*, now=None) -> int:
             released += 1
         except ConflictError:
             continue
+        except RateStale as error:  # released by a later sweep once the rates are refreshed
+            logger.warning("escrow: %s not released yet: %s", order.reference, error.message)
         except Exception:  # one order's trouble never stops the others' release
             logger.exception("escrow: automatic release of %s failed", order.reference)
     return released

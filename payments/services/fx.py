@@ -5,6 +5,9 @@ through the base (MYR→CNY = CNY per EUR ÷ MYR per EUR). The spread is the hub
 taken from the amount the receiver gets; the quote shows both the market and the applied
 rate, so a seller sees what it is paid before payout. A conversion is one ledger transaction
 through the FX position accounts, with an FxConversion row naming the rate used.
+
+Today's quotes refuse a rate older than FX_MAX_RATE_AGE_DAYS TARGET business days
+(ewtp.common.rate_age); the daily feed that keeps them fresh is fx_feeds.py.
 """
 
 import csv
@@ -15,12 +18,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from moneyed import Money
 
 from ewtp.common.errors import ApplicationError
 from ewtp.common.money import minor_units, money_to_minor
 from ewtp.common.outbox import event_record
+from ewtp.common.rate_age import rate_age_check
 
 from ..events import FxRatesLoaded
 from ..models import Account, FxConversion, FxRate, LedgerTransaction
@@ -55,9 +60,14 @@ class BundledEcbSource:
 
 def fx_rates_load(*, source=None) -> int:
     """Store what the source gives (a re-run of the same day changes nothing); returns how
-    many rows were new."""
+    many rows were new. The beat task fetches through fx_feeds.fx_feed_fetch instead, which
+    also keeps the document."""
     source = source or import_string(settings.FX_RATE_SOURCE)()
-    rows = source.fetch()
+    return fx_rates_store(source=source, rows=source.fetch())
+
+
+def fx_rates_store(*, source, rows: list[RateRow]) -> int:
+    """Store the source's rows; a rate already stored for its day is kept as it is."""
     existing = set(
         FxRate.objects.filter(
             source=source.name, as_of__gte=min((r.as_of for r in rows), default=date.max)
@@ -102,8 +112,12 @@ def fx_quote(
     *, amount: Money, to: str, on: date | None = None, spread_percent: Decimal | None = None
 ) -> FxQuote:
     """How much ``amount`` is in ``to`` at the latest rate on or before ``on``, less the spread.
-    The target is rounded down to its minor unit: a conversion never creates money."""
-    on = on or date.today()
+    The target is rounded down to its minor unit: a conversion never creates money.
+
+    For today (``on`` None, today or later) a rate more than FX_MAX_RATE_AGE_DAYS TARGET
+    business days old is refused (RateStale, ``fx_rate_stale``) rather than used; a past
+    ``on`` takes the rate in force that day, however old (ewtp.common.rate_age)."""
+    on = on or timezone.localdate()
     spread = settings.FX_SPREAD_PERCENT if spread_percent is None else spread_percent
     source_currency = amount.currency.code
     if source_currency == to:
@@ -117,6 +131,7 @@ def fx_quote(
             raise ApplicationError(
                 f"No {currency} reference rate on or before {on}.", "fx_rate_missing"
             )
+        rate_age_check(currency=currency, as_of=row.as_of, on=on)
         rates[currency] = row
     per_eur = {c: r.rate for c, r in rates.items()} | {"EUR": Decimal(1)}
     market = per_eur[to] / per_eur[source_currency]

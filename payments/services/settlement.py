@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 from moneyed import Money
 
-from ewtp.common.errors import ApplicationError
 from ewtp.common.money import minor_units, money_from_minor, money_to_minor
 from ewtp.common.outbox import event_record
 from ewtp.common.webhooks import webhook_emit
@@ -79,16 +78,14 @@ def _share(order: Order, amount: Money) -> Decimal:
 
 def settlement_preview(*, order: Order) -> SettlementFigures | None:
     """What releasing everything escrow holds for the order would pay the seller today, or
-    None when nothing is held or no rate is known yet."""
+    None when nothing is held. Raises the ApplicationError that releasing today would (no
+    reference rate, or only a stale one), so the page can say why there is no preview."""
     from .escrow import seller_share_held  # escrow imports this module
 
     held = seller_share_held(order)
     if held.amount <= 0:
         return None
-    try:
-        return settlement_figures(order=order, amount=held)
-    except ApplicationError:  # no reference rate loaded for one of the currencies
-        return None
+    return settlement_figures(order=order, amount=held)
 
 
 def settlement_post(*, order: Order, amount: Money, actor_label: str) -> LedgerTransaction:

@@ -74,7 +74,13 @@ class BankStatement:
 
 def account_identifier(account: Account) -> str:
     """How the statement names the account (camt.053 Acct/Id/Othr/Id)."""
-    return f"EWTP-CLEARING-{account.currency}"
+    return account_identifier_of(account.currency)
+
+
+def account_identifier_of(currency: str) -> str:
+    """The hub's clearing account in ``currency`` at any partner bank, as ISO 20022
+    messages name it (statements, payment instructions)."""
+    return f"EWTP-CLEARING-{currency}"
 
 
 def bank_accounts(*, bank: ApiClient) -> list[Account]:

@@ -34,7 +34,7 @@ def test_an_order_has_facts_from_the_day_it_ships(journey):
         "XI",
     )
     assert (fact.kind, fact.quantity, fact.weight_kg) == ("b2c", 2, Decimal("0.300"))
-    # ECB reference rates of 2026-04-13, the latest loaded: 90 × 1.1684 / 4.6444 = 22.64 USD
+    # the ECB values of 2026-04-13 (tests/fx_rates.py): 90 × 1.1684 / 4.6444 = 22.64 USD
     assert (fact.value_minor, fact.value_myr_minor, fact.value_usd_minor) == (9000, 9000, 2264)
     assert fact.export_lane == "blue" and fact.export_released_at is not None
     assert fact.departed_at == journey.world.flight.departs_at

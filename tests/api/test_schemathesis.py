@@ -57,6 +57,7 @@ pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db(transaction=True)]
 BANK_SCOPES = [
     "hubs:read",
     "statements:read",
+    "treasury:read",
     "payments:write",
     "payouts:read",
     "payouts:write",
@@ -75,7 +76,7 @@ TRADE_RECORD = TradeRecord(
     shipped=120,
     shipped_on_time=118,
 )
-# Subheadings of the bundled tariffs of both countries (customs/data/tariff-demo.csv).
+# Subheadings of the demo catalogue lines of both countries (customs/data/schedules).
 HS_CODES = ["090121", "090210", "180690", "330410", "420221", "611020", "621410", "940360"]
 HUB_OF_COUNTRY = {"MY": "KUL", "CN": "HGH"}
 EXAMPLES_PER_OPERATION = 10

@@ -10,7 +10,7 @@ from moneyed import Money
 from ewtp.common.errors import ApplicationError
 from payments.models import Entry, FxConversion, FxRate
 from payments.services.accounts import customer_account
-from payments.services.fx import fx_convert, fx_quote, fx_rates_load
+from payments.services.fx import BundledEcbSource, fx_convert, fx_quote, fx_rates_load
 from payments.services.ledger import Posting, account_balance, ledger_post
 from tests import factories
 
@@ -19,12 +19,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def rates():
-    return fx_rates_load()
+    """The ECB history shipped with the hub (2024-01-02 to 2026-04-13): quotes of those days."""
+    return fx_rates_load(source=BundledEcbSource())
 
 
 def test_bundled_ecb_rates_load_once(rates):
     assert rates > 7000
-    assert fx_rates_load() == 0  # a re-run of the same data adds nothing
+    assert fx_rates_load(source=BundledEcbSource()) == 0  # a re-run adds nothing
     assert FxRate.objects.get(quote="MYR", as_of=date(2026, 4, 13)).rate == Decimal("4.6444")
 
 

@@ -40,7 +40,7 @@ def test_the_buyer_owes_the_total_at_the_reference_rate_without_spread(cny_order
     expected = (Decimal("90.00") * market).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
     assert intent.amount == Money(expected, "CNY")
     assert intent.fx_rate == market.quantize(Decimal("1e-10"))
-    assert (intent.fx_rate_source, intent.status) == ("ECB", "paid")
+    assert (intent.fx_rate_source, intent.status) == ("ECB-TEST", "paid")  # tests/fx_rates.py
     assert account_balance(escrow_account(order=cny_order)) == Money(expected, "CNY")
 
 

@@ -1,18 +1,21 @@
 """The demo world: seeded once with a few weeks of orders driven through the real journey
 (every failure path among them), and again without duplicating anything."""
 
+import importlib
 import re
+from datetime import date
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Sum
 
 from customs.models import Declaration, DeclarationTransition
 from ewtp.common.models import OutboxEvent
 from hubs.models import ERoad, Hub, Order, OrderTransition, Organization, Product, User
 from logistics.models import Flight, Parcel, TrackingEvent
-from payments.models import LedgerTransaction, Payout
+from payments.models import Account, FxConversion, LedgerTransaction, Payout
 from tests import ledger
 from tests.journey import risk_rules_ensure
 
@@ -23,12 +26,25 @@ def seed(*args) -> str:
     return out.getvalue()
 
 
+@pytest.fixture
+def demo_rates(settings):
+    """The demo's exchange rates, as its settings have them: the recorded ECB feed, accepted
+    for today however old, and said to be indicative on every page (ewtp/settings/local.py)."""
+    demo = importlib.import_module("ewtp.settings.local")
+    settings.FX_RATE_SOURCE = demo.FX_RATE_SOURCE
+    settings.FX_MAX_RATE_AGE_DAYS = demo.FX_MAX_RATE_AGE_DAYS
+    settings.FX_RATES_INDICATIVE = demo.FX_RATES_INDICATIVE
+
+
 @pytest.mark.django_db(transaction=True)  # the journey's steps run after each real commit
-def test_the_demo_world_and_its_orders_through_the_real_journey(hs_nomenclature, client, api):
+def test_the_demo_world_and_its_orders_through_the_real_journey(
+    hs_nomenclature, demo_rates, client, api
+):
     risk_rules_ensure()
-    seed("--orders", "24", "--days", "21")
+    output = seed("--orders", "24", "--days", "21")
     orders_drive_the_real_journey_with_every_failure_path()
     the_world_has_sellers_in_many_sectors_at_every_stage()
+    the_rates_are_the_recorded_ecb_ones_and_say_so(output, client)
     seeding_again_keeps_the_world_and_gives_working_passwords(client, api)
 
 
@@ -58,6 +74,12 @@ def orders_drive_the_real_journey_with_every_failure_path():
     assert Payout.objects.filter(settlement=rejected.settlement, status="settled").exists()
     assert LedgerTransaction.objects.filter(kind="duties").exists()  # DDP paid from escrow
     assert ledger.ledger_balanced() and ledger.no_customer_account_negative()
+    # the treasury settled every day's conversions with the bank, the last day's included:
+    # no FX position is open and the hub's books never show an account overdrawn at the bank
+    assert LedgerTransaction.objects.filter(kind="fx_deal").exists()
+    for account in Account.objects.filter(kind__in=["fx", "bank_clearing"]):
+        total = account.entries.aggregate(total=Sum("amount_minor"))["total"] or 0
+        assert total == 0 if account.kind == "fx" else total <= 0, (account.key, total)
 
 
 def the_world_has_sellers_in_many_sectors_at_every_stage():
@@ -75,6 +97,15 @@ def the_world_has_sellers_in_many_sectors_at_every_stage():
     }
     assert Product.objects.values("hs_code").distinct().count() >= 10
     assert Order.objects.filter(buyer__isnull=True).exists()  # a marketplace's consumers
+
+
+def the_rates_are_the_recorded_ecb_ones_and_say_so(output, client):
+    assert "the ECB reference rates of 2026-04-13" in output and "Indicative" in output
+    conversions = FxConversion.objects.all()
+    assert conversions.exists()
+    assert set(conversions.values_list("rate_source", "rate_as_of")) == {("ECB", date(2026, 4, 13))}
+    page = client.get("/")
+    assert b"indicative: the ECB reference rates of 2026-04-13" in page.content
 
 
 def seeding_again_keeps_the_world_and_gives_working_passwords(client, api):

@@ -2,11 +2,11 @@
 
 A discrete-event simulation: the people of the hub (buyers, the bank, sellers, operators,
 customs officers, the couriers at the destination) act at simulated times, and the beat's
-sweeps (consolidation, departures and arrivals, expiry, escrow release, payout batches) run on
-their schedule; the clock is moved to each moment (time-machine), so every record carries the
-date it would have had. Nothing is inserted behind the services' backs: each action is a
-service call, and the pipeline's steps react to the events it records (Celery runs them inline
-while the world is seeded).
+sweeps (consolidation, departures and arrivals, expiry, escrow release, payout batches, the FX
+settlement with the bank) run on their schedule; the clock is moved to each moment
+(time-machine), so every record carries the date it would have had. Nothing is inserted
+behind the services' backs: each action is a service call, and the pipeline's steps react to
+the events it records (Celery runs them inline while the world is seeded).
 
 The failure paths occur at plausible rates, and each at least once when there are enough
 orders: unpaid orders expire, buyers cancel, customs holds then releases or rejects, parcels
@@ -67,6 +67,7 @@ from payments.services.escrow import (
 from payments.services.intents import BankTransfer, payment_receive
 from payments.services.loans import loan_draw
 from payments.services.payouts import payout_status_report, payouts_batch
+from payments.services.treasury import treasury_settle_all
 
 from ..credit_record import credit_score_refresh, credit_scores_nightly
 from .world import DEMO_DOMAIN, World
@@ -169,6 +170,8 @@ class Simulation:
                 self.at(tick, self.sweep_daily)
             tick += timedelta(hours=1)
         self.at(self.end, credit_scores_nightly)  # every seller's score, as the night computes it
+        # the treasury closes the demo's last day now: the world ends with no open FX position
+        self.at(self.end, self.treasury_close)
         while self.queue:
             moment = heapq.heappop(self.queue)
             self.now = moment.at
@@ -510,9 +513,14 @@ class Simulation:
 
     def sweep_daily(self) -> None:
         escrow_release_due(now=self.now)
+        # yesterday's conversions settled with the bank (the beat does it at 00:30)
+        treasury_settle_all(day=(self.now - timedelta(days=1)).date(), actor_label="treasury")
         batch = payouts_batch(bank=self.world.bank)
         if batch is not None:
             self.later(14, 22, self.bank_reports, batch.pk)
+
+    def treasury_close(self) -> None:
+        treasury_settle_all(day=self.now.date(), actor_label="treasury")
 
 
 def _owner(organization: Organization) -> User:

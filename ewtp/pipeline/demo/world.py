@@ -36,6 +36,8 @@ API_CLIENTS = [
         [
             "hubs:read",
             "statements:read",
+            "statements:write",
+            "treasury:read",
             "payments:write",
             "payouts:read",
             "payouts:write",

@@ -11,6 +11,7 @@ working credentials.
 import logging
 from collections import Counter
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
@@ -19,6 +20,7 @@ from django.utils import timezone
 from ewtp.celery import app
 from hubs.models import Order, User
 from hubs.roles import ROLE_LABELS, roles_of
+from payments.selectors import fx_rates_latest_day
 
 from ...demo.simulation import Simulation, simulation_window
 from ...demo.world import world_build
@@ -89,4 +91,16 @@ class Command(BaseCommand):
             out.write(f"  client_id     {credentials.client_id}")
             out.write(f"  client_secret {credentials.client_secret}")
             out.write(f"  scopes        {credentials.client.allowed_scopes}")
+        self._print_rates()
         out.write("")
+
+    def _print_rates(self) -> None:
+        """Which exchange rates the demo converts at, and that they are not today's."""
+        day = fx_rates_latest_day()
+        self.stdout.write(
+            self.style.WARNING(
+                f"\nExchange rates: the ECB reference rates of {day} ({settings.FX_RATE_SOURCE})."
+                f"\n  Indicative, not today's: the demo accepts rates up to "
+                f"{settings.FX_MAX_RATE_AGE_DAYS} TARGET business days old (elsewhere 4)."
+            )
+        )
