@@ -59,6 +59,11 @@ urlpatterns = [
     path("products/hs-search/", catalogue.HsSearchView.as_view(), name="hs_search"),
     path("products/imports/", catalogue.ImportListView.as_view(), name="import_list"),
     path(
+        "products/imports/template.<str:kind>",
+        catalogue.ImportTemplateView.as_view(),
+        name="import_template",
+    ),
+    path(
         "products/imports/<uuid:public_id>/",
         catalogue.ImportDetailView.as_view(),
         name="import_detail",

@@ -10,6 +10,8 @@ every batch, for the page's progress bar. Re-running the task (a retry, a redeli
 crash) starts again from the file and converges to the same result.
 """
 
+import csv
+import io
 import logging
 from collections.abc import Iterator
 from contextlib import closing
@@ -20,6 +22,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_countries import countries
+from openpyxl import Workbook
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, NotAllowedError
@@ -198,37 +202,24 @@ def _import_batch(job, batch, seen) -> None:
     }
     create, update, errors = [], [], []
     for line, row in batch:
-        sku = row.get("sku", "")
-        if sku in seen:
-            errors.append(
-                ProductImportError(
-                    product_import=job,
-                    line=line,
-                    field="sku",
-                    message=f"Duplicate SKU in this file (first on line {seen[sku]}).",
-                )
-            )
-            continue
-        seen[sku] = line
-        if row.get("is_active", "").lower() not in TRUE | FALSE:
-            errors.append(
-                ProductImportError(
-                    product_import=job, line=line, field="is_active", message="Write yes or no."
-                )
-            )
-            continue
-        form = _row_form(job.seller, row, existing.get(sku))
+        # every problem of the row at once: a seller fixes the file in one go
+        problems = _row_problems(row, seen, line)
+        form = _row_form(job.seller, row, existing.get(row.get("sku", "")))
         if not form.is_valid():
-            for field, problems in form.errors.get_json_data().items():
-                for problem in problems:
-                    errors.append(
-                        ProductImportError(
-                            product_import=job,
-                            line=line,
-                            field="" if field == "__all__" else field,
-                            message=problem["message"][:300],
-                        )
-                    )
+            problems += [
+                ("" if field == "__all__" else field, problem["message"])
+                for field, found in form.errors.get_json_data().items()
+                for problem in found
+                if field not in {name for name, _message in problems}
+            ]
+        seen.setdefault(row.get("sku", ""), line)
+        if problems:
+            errors += [
+                ProductImportError(
+                    product_import=job, line=line, field=field, message=message[:300]
+                )
+                for field, message in problems
+            ]
             continue
         product = form.instance if form.instance.pk else Product(seller=job.seller)
         for name, value in form.product_data().items():
@@ -241,7 +232,7 @@ def _import_batch(job, batch, seen) -> None:
         job.processed_rows += len(batch)
         job.created_count += len(create)
         job.updated_count += len(update)
-        job.error_count += len(errors)
+        job.error_count += len({error.line for error in errors})  # rows, not messages
         job.save(
             update_fields=[
                 "processed_rows",
@@ -251,6 +242,68 @@ def _import_batch(job, batch, seen) -> None:
                 "updated_at",
             ]
         )
+
+
+# The example row of the downloadable template: a listing the import takes as it is.
+TEMPLATE_EXAMPLE = {
+    "sku": "BTK-001",
+    "title_en": "Hand-drawn batik silk scarf",
+    "title_ms": "Selendang sutera batik lukis tangan",
+    "title_zh": "手绘蜡染真丝围巾",
+    "description_en": "Silk, 180 x 50 cm, hand-drawn batik from Terengganu.",
+    "description_ms": "",
+    "description_zh": "",
+    "hs_code": "621410",
+    "origin_country": "MY",
+    "unit_price": "89.90",
+    "unit_weight_kg": "0.15",
+    "length_cm": "30",
+    "width_cm": "20",
+    "height_cm": "2",
+    "stock": "40",
+    "is_active": "yes",
+}
+
+
+def import_template(kind: str) -> bytes:
+    """The import file to fill in, as CSV (UTF-8 with a BOM, so spreadsheets read the
+    Chinese and Malay right) or XLSX: the columns and one example row."""
+    example = [TEMPLATE_EXAMPLE.get(column, "") for column in COLUMNS]
+    if kind == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerows([COLUMNS, example])
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "listings"
+    sheet.append(COLUMNS)
+    sheet.append(example)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _row_problems(row: dict, seen: dict, line: int) -> list[tuple[str, str]]:
+    """What the listing form cannot say of a row: a SKU met earlier in the file, an
+    is_active that is not yes or no, a country of origin that is neither a code nor a name."""
+    problems = []
+    sku = row.get("sku", "")
+    if sku in seen:
+        problems.append(
+            ("sku", _("Duplicate SKU in this file (first on line %(line)s).") % {"line": seen[sku]})
+        )
+    if row.get("is_active", "").lower() not in TRUE | FALSE:
+        problems.append(("is_active", _("Write yes or no.")))
+    origin = row.get("origin_country", "").strip()
+    if len(origin) > 2 and not countries.by_name(origin):
+        problems.append(
+            (
+                "origin_country",
+                _("Write the country of origin as its code (MY, CN) or its English name."),
+            )
+        )
+    return problems
 
 
 def _is_subheading(code: str) -> bool:
@@ -263,4 +316,7 @@ def _row_form(seller, row, instance) -> ProductForm:
     if hs.isascii() and hs.isdigit() and len(hs) in (5, 7, 9) and not _is_subheading(hs[:6]):
         data["hs_code"] = "0" + hs  # the leading zero a spreadsheet dropped
     data["is_active"] = data.get("is_active", "").lower() in TRUE
+    origin = data.get("origin_country", "").strip()
+    if len(origin) > 2:
+        data["origin_country"] = countries.by_name(origin) or origin  # "Malaysia" is MY
     return ProductForm(data=data, seller=seller, instance=instance, check_unique=False)

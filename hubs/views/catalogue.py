@@ -3,7 +3,7 @@
 import mimetypes
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -15,10 +15,11 @@ from .. import selectors
 from ..forms.catalogue import CatalogueFilterForm, ImportForm, ProductForm
 from ..forms.orders import AddToCartForm
 from ..hs import hs_path, hs_search, hs_suggestions_for
+from ..listing_checks import listing_warnings
 from ..models import Product, ProductImage, ProductImport
 from ..roles import OrganizationMixin, Perm, can_oversee, membership_of
 from ..services.catalogue import product_image_add, product_save, product_set_active
-from ..services.imports import COLUMNS, product_import_start
+from ..services.imports import COLUMNS, import_template, product_import_start
 from .helpers import form_error_from
 
 
@@ -81,6 +82,8 @@ class ProductFormView(OrganizationMixin, FormView):
             form_error_from(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Saved %(sku)s.") % {"sku": product.sku})
+        for warning in listing_warnings(product):
+            messages.warning(self.request, warning)
         return redirect("hubs:product_list")
 
 
@@ -127,6 +130,23 @@ class ImportListView(OrganizationMixin, FormView):
             form_error_from(form, error)
             return self.form_invalid(form)
         return redirect("hubs:import_detail", public_id=job.public_id)
+
+
+class ImportTemplateView(OrganizationMixin, View):
+    """The file to fill in: the columns and an example row, as CSV or XLSX."""
+
+    permission = Perm.CATALOGUE_MANAGE
+    TYPES = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+
+    def get(self, request, kind):
+        if kind not in self.TYPES:
+            raise Http404("The template is CSV or XLSX.")
+        response = HttpResponse(import_template(kind), content_type=self.TYPES[kind])
+        response["Content-Disposition"] = f'attachment; filename="ewtp-listings.{kind}"'
+        return response
 
 
 class ImportDetailView(OrganizationMixin, TemplateView):

@@ -396,3 +396,46 @@ def test_inactive_listings_images_are_not_shown_to_strangers(client, seller_owne
     assert client.get(f"/images/{image.public_id}/").status_code == 404
     client.force_login(seller_owner)
     assert client.get(f"/images/{image.public_id}/").status_code == 200
+
+
+def test_every_problem_of_a_row_is_reported_at_once_and_rows_are_counted(
+    client, seller_owner, django_capture_on_commit_callbacks
+):
+    client.force_login(seller_owner)
+    rows = [
+        row(1, is_active="maybe", unit_price="abc", origin_country="Malaya"),
+        row(2, origin_country="Malaysia"),  # a country's English name is its code
+        row(3, hs_code="999999", stock="-1"),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/products/imports/", {"file": csv_file(rows)})
+    job = ProductImport.objects.get()
+    assert (job.created_count, job.error_count) == (1, 2)  # two rows, five problems
+    problems = sorted((e.line, e.field) for e in job.errors.all())
+    assert problems == [
+        (2, "is_active"),
+        (2, "origin_country"),
+        (2, "unit_price"),
+        (4, "hs_code"),
+        (4, "stock"),
+    ]
+    country = job.errors.get(field="origin_country").message
+    assert "code (MY, CN) or its English name" in country
+    assert Product.objects.get(sku="IMP-00002").origin_country == "MY"
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_template_is_a_file_the_import_takes_as_it_is(
+    client, seller_owner, django_capture_on_commit_callbacks, kind
+):
+    client.force_login(seller_owner)
+    template = client.get(f"/products/imports/template.{kind}")
+    assert template.status_code == 200
+    assert f'filename="ewtp-listings.{kind}"' in template["Content-Disposition"]
+    upload = SimpleUploadedFile(f"mine.{kind}", template.content)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/products/imports/", {"file": upload})
+    job = ProductImport.objects.get()
+    assert (job.status, job.created_count, job.error_count) == ("done", 1, 0)
+    assert Product.objects.get().title_zh == "手绘蜡染真丝围巾"
+    assert client.get("/products/imports/template.pdf").status_code == 404
