@@ -89,6 +89,15 @@ def test_an_hs_code_without_a_rate_is_classified_and_the_order_settles(
     expect(shop.get_by_text("Classification needed").first).to_be_visible()
     screenshot(shop, "buyer-sees-why-it-waits")
 
+    # meanwhile the hub loads the national line the officer will assign
+    factories.TariffLineFactory(
+        country="CN",
+        hs_code="61091000",
+        description="T-shirts, singlets and other vests, knitted: of cotton",
+        legal_source="Customs Tariff of the PRC 2024 (indicative)",
+        duty_percent="6",
+        sales_tax_percent="13",
+    )
     officer = browser.new_context(base_url=live_server.url).new_page()
     sign_in(officer, world.hgh_customs.email)
     officer.goto("/customs/")
@@ -96,20 +105,16 @@ def test_an_hs_code_without_a_rate_is_classified_and_the_order_settles(
     officer.get_by_role("link", name=imported.reference).click()
     expect(officer.get_by_text(f"HS {TSHIRT} as declared")).to_be_visible()
     form = officer.locator("form[data-classification]")
-    form.get_by_label("Enter the rates").check()
-    form.get_by_label("Import duty, %").fill("10")
-    form.get_by_label("Sales tax / VAT, %").fill("13")
-    form.get_by_label("Legal instrument the rates come from").fill(
-        "Customs Tariff of the PRC, heading 61.09 (indicative)"
-    )
+    form.get_by_label("61091000").check()  # the national line, nearest first
     form.get_by_label("Reason (the declarant reads it)").fill(
-        "Knitted cotton T-shirts: heading 61.09; no national line loaded yet."
+        "Knitted cotton T-shirts: heading 61.09, national line 6109.10.00."
     )
     screenshot(officer, "officer-classifies")
     with django_capture_on_commit_callbacks(execute=True):  # the worker's assessment
         form.get_by_role("button", name="Classify this item").click()
         expect(officer.get_by_text("Item classified.")).to_be_visible()
-    assert Classification.objects.get().decided_by == world.hgh_customs
+    decided = Classification.objects.get()
+    assert (decided.decided_by, decided.tariff_line.hs_code) == (world.hgh_customs, "61091000")
     imported.refresh_from_db()
     assert imported.status == "released", imported.transitions.last().reason
     assert imported.total_tax > 0
