@@ -366,12 +366,20 @@ def _preferential(consignment, item, country) -> PreferentialRate | None:
     return None
 
 
-def _excluded_from_lvg(consignment, item) -> bool:
-    prefixes = parameter("MY", "lvg_excluded_hs", consignment.on).value.split()
+def _excluded(consignment, item, name: str) -> bool:
+    """Whether the item's HS code starts with one of the prefixes of the parameter ``name``
+    (goods a relief does not extend to, as dated data naming its instrument)."""
+    prefixes = parameter("MY", name, consignment.on).value.split()
     return any(item.hs_code.startswith(prefix) for prefix in prefixes)
 
 
 def _my_import(consignment: Consignment, lines, assessment: Assessment) -> None:
+    """Import duty, excise and sales tax, item by item. The courier de minimis relieves the
+    duty of a consignment within its CIF threshold, except for the goods it excludes
+    (liquor, tobacco); the low-value-goods tax replaces import sales tax for goods a
+    registered seller sold online within its threshold, except for the goods it excludes.
+    Excise (the line's ad valorem rate) is on CIF plus duty; sales tax on CIF plus duty plus
+    excise (Sales Tax Act 2018, s. 9). The treatment shown is the one applied."""
     cifs = _cif_shares(consignment)
     de_minimis = parameter("MY", "de_minimis_cif", consignment.on)
     duty_free = consignment.air_courier and sum(cifs) <= Decimal(de_minimis.value)
@@ -379,9 +387,10 @@ def _my_import(consignment: Consignment, lines, assessment: Assessment) -> None:
     sale_value = _in_customs_currency(consignment, sum(i.value for i in consignment.items))
     lvg_applies = consignment.sold_online_by_registered_seller and sale_value <= Decimal(lvg.value)
     lvg_rate = parameter("MY", "lvg_rate_percent", consignment.on)
-    assessment.treatment = "lvg" if lvg_applies else ("de_minimis" if duty_free else "general")
+    applied = set()
     for index, (item, line, cif) in enumerate(zip(consignment.items, lines, cifs, strict=True)):
-        if duty_free:
+        if duty_free and not _excluded(consignment, item, "de_minimis_excluded_hs"):
+            applied.add("de_minimis")
             assessment.lines.append(
                 TaxLine(
                     index,
@@ -396,7 +405,9 @@ def _my_import(consignment: Consignment, lines, assessment: Assessment) -> None:
             duty = Decimal(0)
         else:
             duty = _duty(consignment, index, item, line, cif, assessment, "MY")
-        if lvg_applies and not _excluded_from_lvg(consignment, item):
+        excise = _my_excise(index, line, cif + duty, assessment)
+        if lvg_applies and not _excluded(consignment, item, "lvg_excluded_hs"):
+            applied.add("lvg")
             base = _in_customs_currency(consignment, item.value)  # the sale value only
             rate = Decimal(lvg_rate.value)
             assessment.lines.append(
@@ -412,18 +423,49 @@ def _my_import(consignment: Consignment, lines, assessment: Assessment) -> None:
                 )
             )
             continue
-        base = cif + duty
+        base = cif + duty + excise
         assessment.lines.append(
             TaxLine(
                 index,
                 "sales_tax",
                 _round(base),
                 f"{line.sales_tax_percent.normalize():f}%",
-                "Sales tax on CIF plus duty" if line.sales_tax_percent else "Exempt",
+                (
+                    (
+                        "Sales tax on CIF plus duty plus excise"
+                        if excise
+                        else "Sales tax on CIF plus duty"
+                    )
+                    if line.sales_tax_percent
+                    else "Exempt"
+                ),
                 line.legal_source,
                 _round(base * line.sales_tax_percent / 100),
             )
         )
+    assessment.treatment = next(
+        (name for name in ("lvg", "de_minimis") if name in applied), "general"
+    )
+
+
+def _my_excise(index: int, line, base: Decimal, assessment: Assessment) -> Decimal:
+    """Malaysian excise duty on imported excisable goods, ad valorem on CIF plus import duty
+    (the line's excise rate and legal source); nothing for goods without one."""
+    if not line.excise_percent:
+        return Decimal(0)
+    excise = _round(base * line.excise_percent / 100)
+    assessment.lines.append(
+        TaxLine(
+            index,
+            "excise",
+            _round(base),
+            f"{line.excise_percent.normalize():f}%",
+            "Excise duty ad valorem on CIF plus import duty",
+            line.legal_source,
+            excise,
+        )
+    )
+    return excise
 
 
 def _cn_general(consignment: Consignment, lines, assessment: Assessment, share=Decimal(1)):

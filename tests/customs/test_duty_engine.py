@@ -25,6 +25,7 @@ def tariff(db):
         ("MY", "940490", "20", "0", "kg", "10", "0", "2018-09-01"),
         ("MY", "940490", "20", "0", "kg", "5", "0", "2025-07-01"),  # the 2025 revision
         ("MY", "930100", "0", "0", "kg", "0", "0", "2024-01-01"),
+        ("MY", "220830", "10", "0", "kg", "10", "15", "2024-01-01"),  # whisky: excise 15 %
         ("CN", "330499", "1", "0", "kg", "13", "15", "2024-01-01"),
         ("CN", "090121", "8", "0", "kg", "13", "0", "2024-01-01"),
         ("CN", "62141000", "6", "0", "kg", "13", "0", "2024-01-01"),  # national 8-digit line
@@ -71,6 +72,7 @@ def tariff(db):
         ("MY", "lvg_threshold", "500", "2024-01-01"),
         ("MY", "lvg_rate_percent", "10", "2024-01-01"),
         ("MY", "lvg_excluded_hs", "24 2203 2204 2205 2206 2207 2208 854340 9614", "2024-01-01"),
+        ("MY", "de_minimis_excluded_hs", "24 2203 2204 2205 2206 2207 2208", "2017-01-01"),
         ("CN", "cbec_single_limit", "5000", "2019-01-01"),
         ("CN", "cbec_annual_limit", "26000", "2019-01-01"),
         ("CN", "cbec_tax_ratio_percent", "70", "2019-01-01"),
@@ -132,7 +134,7 @@ CASES = [
             air_courier=False,
             sold_online_by_registered_seller=True,
         ),
-        "lvg",
+        "general",  # the treatment shown is the one applied: no LVG line
         {"duty": D("14.00"), "sales_tax": D("11.40")},
     ),
     (
@@ -214,6 +216,27 @@ CASES = [
         consignment("MY_EXPORT", [item("090210", "800")]),
         "export",
         {},
+    ),
+    (
+        "MY excise (Excise Act 1976): whisky CIF 1000; duty 10% = 100; excise 15% of CIF + "
+        "duty 1100 = 165; sales tax 10% of CIF + duty + excise 1265 (Sales Tax Act 2018 s. 9)",
+        consignment("MY_IMPORT", [item("220830", "1000")], air_courier=False),
+        "general",
+        {"duty": D("100.00"), "excise": D("165.00"), "sales_tax": D("126.50")},
+    ),
+    (
+        "MY de minimis refused for liquor (Customs Duties (Exemption) Order 2017): whisky "
+        "CIF 200 by air courier pays duty 20, excise 15% of 220 = 33, tax 10% of 253",
+        consignment("MY_IMPORT", [item("220830", "200")]),
+        "general",
+        {"duty": D("20.00"), "excise": D("33.00"), "sales_tax": D("25.30")},
+    ),
+    (
+        "MY de minimis and liquor in one consignment: the tea is relieved of duty, the whisky "
+        "not; tea tax 5% of 100, whisky duty 10, excise 15% of 110, tax 10% of 126.50",
+        consignment("MY_IMPORT", [item("090210", "100"), item("220830", "100")]),
+        "de_minimis",
+        {"duty": D("10.00"), "excise": D("16.50"), "sales_tax": D("17.65")},
     ),
 ]
 
