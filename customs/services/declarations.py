@@ -36,6 +36,7 @@ from ..models import (
     Lane,
 )
 from .duty import (
+    AGREEMENT_PARTIES,
     CUSTOMS_CURRENCY,
     EXPORT_REGIMES,
     REGIMES,
@@ -141,6 +142,15 @@ def _check(request: DeclarationRequest) -> None:
             "fta_certificate",
             "certificate_missing",
         )
+    parties, instrument = AGREEMENT_PARTIES.get(request.fta_agreement, (None, ""))
+    for index, item in enumerate(request.items if parties is not None else []):
+        if item.origin.upper() not in parties:
+            _invalid(
+                f"{item.origin} is not a party to {request.fta_agreement} ({instrument}): "
+                "goods originating there cannot claim its rate.",
+                f"items.{index}.origin",
+                "origin_not_party",
+            )
     if request.regime == "CN_CBEC_IMPORT" and not request.importer_id_reference.strip():
         _invalid("A cross-border retail import names the buyer's ID.", "importer_id_reference")
     if not 1 <= len(request.items) <= MAX_ITEMS:

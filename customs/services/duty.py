@@ -344,6 +344,17 @@ def _duty(consignment, index, item, line, cif, assessment, country) -> Decimal:
     return duty
 
 
+# The parties of each agreement a preferential claim may name, and the instrument: goods
+# originating elsewhere cannot claim its rates, whatever the certificate says.
+AGREEMENT_PARTIES = {
+    "ACFTA": (
+        frozenset(["BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "CN"]),
+        "Framework Agreement on Comprehensive Economic Co-operation between ASEAN and the "
+        "People's Republic of China (2002), Agreement on Trade in Goods (2004)",
+    ),
+}
+
+
 def _preferential(consignment, item, country) -> PreferentialRate | None:
     if not consignment.fta_agreement:
         return None
@@ -352,6 +363,16 @@ def _preferential(consignment, item, country) -> PreferentialRate | None:
             f"A {consignment.fta_agreement} claim needs the certificate of origin number.",
             "certificate_missing",
             extra={"field": "fta_certificate"},
+        )
+    parties, instrument = AGREEMENT_PARTIES.get(consignment.fta_agreement, (None, ""))
+    if parties is not None and item.origin not in parties:
+        index = consignment.items.index(item)
+        raise TariffError(
+            f"Item {index + 1} originates in {item.origin}, which is not a party to "
+            f"{consignment.fta_agreement} ({instrument}): its certificate cannot give it the "
+            "agreement's rate. Declare it without the preferential claim.",
+            "origin_not_party",
+            extra={"field": f"items.{index}.origin"},
         )
     candidates = [item.hs_code[:n] for n in range(len(item.hs_code), 5, -1)]
     rates = list(

@@ -141,3 +141,23 @@ def test_a_malaysian_export_is_assessed_without_duty(kul):
     )
     declaration = submit_and_process(declaration)
     assert (declaration.treatment, declaration.total_tax) == ("export", D("0"))
+
+
+def test_a_preferential_claim_for_goods_of_a_non_party_is_refused_at_filing(hgh):
+    with pytest.raises(ApplicationError) as refused:
+        declaration_create(
+            request=request(
+                hgh,
+                regime="CN_IMPORT",
+                importer_id_reference="",
+                fta_agreement="ACFTA",
+                fta_certificate="E2026MY0001",
+                items=[scarf(origin="US")],
+            ),
+            actor_label="t",
+        )
+    assert (refused.value.code, refused.value.extra["field"]) == (
+        "origin_not_party",
+        "items.0.origin",
+    )
+    assert "Agreement on Trade in Goods" in refused.value.message

@@ -272,6 +272,16 @@ def test_every_line_explains_itself():
             "certificate_missing",
             "fta_certificate",
         ),
+        (  # ACFTA: ASEAN members and China only (Agreement on Trade in Goods, 2004)
+            consignment(
+                "MY_IMPORT",
+                [item("090210", "800", origin="US")],
+                fta_agreement="ACFTA",
+                fta_certificate="E2026MY0001",
+            ),
+            "origin_not_party",
+            "items.0.origin",
+        ),
     ],
 )
 def test_what_cannot_be_assessed_is_a_clear_error(goods, code, field):
