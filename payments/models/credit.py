@@ -238,6 +238,18 @@ class Instalment(models.Model):
         return money_from_minor(self.amount_minor, self.loan.currency)
 
     @property
+    def principal(self) -> Money:
+        return money_from_minor(self.principal_minor, self.loan.currency)
+
+    @property
+    def interest(self) -> Money:
+        return money_from_minor(self.interest_minor, self.loan.currency)
+
+    @property
+    def paid(self) -> Money:
+        return money_from_minor(self.paid_minor, self.loan.currency)
+
+    @property
     def outstanding(self) -> Money:
         return money_from_minor(self.outstanding_minor, self.loan.currency)
 

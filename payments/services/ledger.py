@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from ewtp.common.errors import ApplicationError, ConflictError
@@ -143,9 +144,15 @@ def _lock_and_check(postings: list[Posting]) -> None:
     for account in guarded:
         held = balances.get(account.pk) or 0
         if held + deltas[account.pk] < 0:
+            # in the words of whoever reads it: the account's kind, never its ledger key
             raise InsufficientFunds(
-                f"{account} holds {money_from_minor(held, account.currency)}; "
-                f"the posting would take it below zero.",
+                _("The %(account)s holds %(held)s in %(currency)s; this needs %(needed)s.")
+                % {
+                    "account": account.get_kind_display().lower(),
+                    "held": money_from_minor(held, account.currency).amount,
+                    "currency": account.currency,
+                    "needed": money_from_minor(-deltas[account.pk], account.currency).amount,
+                },
                 PaymentsErrorCode.INSUFFICIENT_FUNDS,
             )
 

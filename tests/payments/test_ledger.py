@@ -86,7 +86,7 @@ def test_bad_postings_are_refused_and_write_nothing(books, postings, code):
 
 def test_an_organisation_balance_never_goes_negative(books):
     fund(books, amount="50.00")
-    with pytest.raises(InsufficientFunds, match="below zero"):
+    with pytest.raises(InsufficientFunds, match="holds"):
         ledger_post(
             kind="payout",
             description="Payout",
