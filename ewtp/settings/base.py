@@ -216,6 +216,8 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# English dates day first and a 24-hour clock (ewtp/formats/en)
+FORMAT_MODULE_PATH = ["ewtp.formats"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 

@@ -57,3 +57,15 @@ def test_every_string_is_translated_and_compiled(language):
         assert (entry.msgid, entry.msgstr or entry.msgstr_plural[0]) in compiled, (
             f"{entry.msgid!r} changed in the .po but the .mo was not recompiled (make messages)"
         )
+
+
+def test_english_dates_are_day_first_on_a_24_hour_clock():
+    from datetime import datetime
+
+    from django.utils import formats, translation
+
+    with translation.override("en"):
+        shown = formats.date_format(datetime(2026, 12, 6, 15, 59), "SHORT_DATETIME_FORMAT")
+        assert shown == "06/12/2026 15:59"  # not 12/06/2026 3:59 p.m.
+        assert "%d/%m/%Y" in formats.get_format("DATE_INPUT_FORMATS")
+        assert "%m/%d/%Y" not in formats.get_format("DATE_INPUT_FORMATS")
