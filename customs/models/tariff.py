@@ -118,8 +118,14 @@ class TariffLine(models.Model):
     )
     # Malaysia: sales tax (10, 5 or exempt = 0); China: import VAT (13 or 9)
     sales_tax_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
-    # China: consumption tax (cosmetics, jewellery, alcohol…)
+    # China: consumption tax (cosmetics, jewellery, alcohol…); Malaysia: excise duty, ad
+    # valorem on CIF plus import duty
     excise_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    # Malaysia: a specific excise duty per kg or per unit (a stick, a bottle), on top
+    excise_specific = models.DecimalField(max_digits=10, decimal_places=4, default=0)
+    excise_specific_unit = models.CharField(
+        max_length=4, choices=SpecificUnit.choices, default=SpecificUnit.KG
+    )
     prohibited = models.BooleanField(default=False)
     permit_required = models.CharField(max_length=200, blank=True)
 

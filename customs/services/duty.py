@@ -143,6 +143,8 @@ TREATMENT = (
     "duty_specific_unit",
     "sales_tax_percent",
     "excise_percent",
+    "excise_specific",
+    "excise_specific_unit",
     "prohibited",
     "permit_required",
 )
@@ -426,7 +428,7 @@ def _my_import(consignment: Consignment, lines, assessment: Assessment) -> None:
             duty = Decimal(0)
         else:
             duty = _duty(consignment, index, item, line, cif, assessment, "MY")
-        excise = _my_excise(index, line, cif + duty, assessment)
+        excise = _my_excise(index, item, line, cif + duty, assessment)
         if lvg_applies and not _excluded(consignment, item, "lvg_excluded_hs"):
             applied.add("lvg")
             base = _in_customs_currency(consignment, item.value)  # the sale value only
@@ -469,22 +471,26 @@ def _my_import(consignment: Consignment, lines, assessment: Assessment) -> None:
     )
 
 
-def _my_excise(index: int, line, base: Decimal, assessment: Assessment) -> Decimal:
-    """Malaysian excise duty on imported excisable goods, ad valorem on CIF plus import duty
-    (the line's excise rate and legal source); nothing for goods without one."""
-    if not line.excise_percent:
+def _my_excise(index: int, item, line, base: Decimal, assessment: Assessment) -> Decimal:
+    """Malaysian excise duty on imported excisable goods: ad valorem on CIF plus import duty,
+    and/or specific per kg or per unit (a compound rate is both), at the line's rates and
+    legal source; nothing for goods without one."""
+    if not (line.excise_percent or line.excise_specific):
         return Decimal(0)
-    excise = _round(base * line.excise_percent / 100)
+    amount = base * line.excise_percent / 100
+    text, rule = (
+        f"{line.excise_percent.normalize():f}%",
+        "Excise duty ad valorem on CIF plus import duty",
+    )
+    if line.excise_specific:
+        unit = line.excise_specific_unit
+        quantity = item.net_weight_kg if unit == "kg" else Decimal(item.quantity)
+        amount += line.excise_specific * quantity
+        text += f" + {line.excise_specific.normalize():f}/{unit}"
+        rule += f" plus specific excise per {unit}"
+    excise = _round(amount)
     assessment.lines.append(
-        TaxLine(
-            index,
-            "excise",
-            _round(base),
-            f"{line.excise_percent.normalize():f}%",
-            "Excise duty ad valorem on CIF plus import duty",
-            line.legal_source,
-            excise,
-        )
+        TaxLine(index, "excise", _round(base), text, rule, line.legal_source, excise)
     )
     return excise
 

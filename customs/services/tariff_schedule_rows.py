@@ -27,6 +27,8 @@ OPTIONAL_COLUMNS = (
     "duty_specific",
     "duty_specific_unit",
     "excise_percent",
+    "excise_specific",
+    "excise_specific_unit",
     "prohibited",
     "permit_required",
     "preferential",
@@ -53,6 +55,8 @@ class ScheduleRow:
     duty_specific_unit: str
     sales_tax_percent: Decimal
     excise_percent: Decimal
+    excise_specific: Decimal
+    excise_specific_unit: str
     prohibited: bool
     permit_required: str
     legal_source: str
@@ -74,6 +78,8 @@ class ScheduleRow:
             duty_specific_unit=self.duty_specific_unit,
             sales_tax_percent=self.sales_tax_percent,
             excise_percent=self.excise_percent,
+            excise_specific=self.excise_specific,
+            excise_specific_unit=self.excise_specific_unit,
             prohibited=self.prohibited,
             permit_required=self.permit_required,
         )
@@ -181,10 +187,12 @@ def row_parse(row: dict, *, nomenclature: Nomenclature, indicative: bool) -> Sch
         effective_to=effective_to,
         duty_percent=duty,
         duty_specific=fields.number("duty_specific", maximum=Decimal("999999.9999"), places=4),
-        duty_specific_unit=_specific_unit(fields),
+        duty_specific_unit=_specific_unit(fields, "duty_specific_unit"),
         sales_tax_percent=fields.number("sales_tax_percent", required=True, maximum=Decimal(100)),
         # China's consumption tax is charged on price ÷ (1 − rate): below 100 %
         excise_percent=fields.number("excise_percent", maximum=Decimal("99.99")),
+        excise_specific=fields.number("excise_specific", maximum=Decimal("999999.9999"), places=4),
+        excise_specific_unit=_specific_unit(fields, "excise_specific_unit"),
         prohibited=_flag(fields, "prohibited"),
         permit_required=fields.bounded("permit_required", 200),
         legal_source=legal_source,
@@ -245,10 +253,10 @@ def _unit(fields: _Row) -> str:
     return unit
 
 
-def _specific_unit(fields: _Row) -> str:
-    unit = fields.text("duty_specific_unit").lower() or TariffLine.SpecificUnit.KG
+def _specific_unit(fields: _Row, name: str) -> str:
+    unit = fields.text(name).lower() or TariffLine.SpecificUnit.KG
     if unit not in TariffLine.SpecificUnit.values:
-        fields.problems.append(f"duty_specific_unit {unit!r} is kg or unit")
+        fields.problems.append(f"{name} {unit!r} is kg or unit")
     return unit
 
 

@@ -26,6 +26,7 @@ def tariff(db):
         ("MY", "940490", "20", "0", "kg", "5", "0", "2025-07-01"),  # the 2025 revision
         ("MY", "930100", "0", "0", "kg", "0", "0", "2024-01-01"),
         ("MY", "220830", "10", "0", "kg", "10", "15", "2024-01-01"),  # whisky: excise 15 %
+        ("MY", "240220", "0", "0", "kg", "10", "0", "2024-01-01"),  # cigarettes
         ("CN", "330499", "1", "0", "kg", "13", "15", "2024-01-01"),
         ("CN", "090121", "8", "0", "kg", "13", "0", "2024-01-01"),
         ("CN", "62141000", "6", "0", "kg", "13", "0", "2024-01-01"),  # national 8-digit line
@@ -42,6 +43,7 @@ def tariff(db):
         )
         for country in ("MY", "CN")
     }
+    cigarettes = {"excise_specific": D("0.40"), "excise_specific_unit": "unit"}
     for country, hs, duty, specific, unit, tax, excise, since in lines:
         TariffLine.objects.create(
             schedule=schedules[country],
@@ -56,6 +58,7 @@ def tariff(db):
             sales_tax_percent=D(tax),
             excise_percent=D(excise),
             prohibited=hs == "930100",
+            **(cigarettes if hs == "240220" else {}),
         )
     PreferentialRate.objects.create(
         schedule=schedules["MY"],
@@ -237,6 +240,13 @@ CASES = [
         consignment("MY_IMPORT", [item("090210", "100"), item("220830", "100")]),
         "de_minimis",
         {"duty": D("10.00"), "excise": D("16.50"), "sales_tax": D("17.65")},
+    ),
+    (
+        "MY specific excise per unit (Excise Duties Order 2017): 200 cigarettes at 0.40 a "
+        "stick = 80.00; no courier relief for tobacco; tax 10% of CIF + duty + excise 180.00",
+        consignment("MY_IMPORT", [item("240220", "100", quantity=200)]),
+        "general",
+        {"duty": D("0.00"), "excise": D("80.00"), "sales_tax": D("18.00")},
     ),
 ]
 

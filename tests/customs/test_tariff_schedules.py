@@ -378,3 +378,21 @@ def test_a_new_version_that_covers_less_than_the_last_is_refused():
     assert "covers chapters 09 61" in refused.value.message
     assert TariffSchedule.objects.count() == 1  # nothing loaded
     assert load(chapter_lines("09") + chapter_lines("61", duty_percent="7"), chapters="09 61")
+
+
+def test_a_compound_excise_loads_and_a_bad_unit_is_named():
+    line = national_line(
+        "MY", "24022010", excise_percent="10", excise_specific="0.40", excise_specific_unit="unit"
+    )
+    load([line])
+    loaded = TariffLine.objects.get(hs_code="24022010")
+    assert (loaded.excise_percent, loaded.excise_specific, loaded.excise_specific_unit) == (
+        D("10"),
+        D("0.4"),
+        "unit",
+    )
+    report = load(
+        [national_line("MY", "24022090", excise_specific="1", excise_specific_unit="stick")],
+        edition="PDK 2022 excise",
+    )
+    assert any("excise_specific_unit 'stick' is kg or unit" in e.message for e in report.errors)
