@@ -228,6 +228,15 @@ def _items(items: list) -> None:
                 item["value"] = "1000000"
 
 
+def _preferential_claim(body: dict) -> None:
+    # a claim names its certificate, for goods originating in a party to the agreement
+    if body.get("fta_agreement"):
+        body["fta_certificate"] = "E2026MY0000123"
+        for item in body.get("items", []):
+            if isinstance(item, dict):
+                item["origin"] = "MY"
+
+
 def _money_body(body: dict, names=("freight", "insurance")) -> None:
     for name in names:
         if Decimal(body.get(name, "0") or "0") > 1_000_000:
@@ -241,8 +250,7 @@ def _declaration_body(body: dict) -> None:
     body["hub"] = HUB_OF_COUNTRY[regime[:2]]
     body["currency"] = "MYR"  # a currency customs has a rate for
     body.pop("order", None)  # a sale of the caller's without a declaration: none left
-    if body.get("fta_agreement"):
-        body["fta_certificate"] = "E2026MY0000123"
+    _preferential_claim(body)
     if regime == "CN_CBEC_IMPORT":
         body["importer_id_reference"] = resident_id(7)
     _money_body(body)
@@ -253,8 +261,7 @@ def _quote_body(body: dict) -> None:
     regime = body.get("regime")
     body["destination_hub"] = HUB_OF_COUNTRY[regime[:2]] if regime else "HGH"
     body["currency"] = "MYR"
-    if body.get("fta_agreement"):
-        body["fta_certificate"] = "E2026MY0000123"
+    _preferential_claim(body)
     _money_body(body)
     _items(body.get("items", []))
 

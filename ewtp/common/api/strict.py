@@ -19,8 +19,9 @@ from rest_framework import serializers
 
 from ..validators import BIDI_CONTROLS, no_bidi_controls
 
-# Characters Python's str.strip() removes: regular-expression white space and U+001C-U+001F.
-_SPACE = r"\s\u001c-\u001f"
+# Characters Python's str.strip() removes: regular-expression white space, U+001C-U+001F
+# and U+0085 (NEXT LINE, which ECMAScript's \s, the schema's dialect, does not count).
+_SPACE = r"\s\u001c-\u001f\u0085"
 _BIDI = "".join(f"\\u{ord(c):04x}" for c in sorted(BIDI_CONTROLS))
 NOT_BLANK_PATTERN = rf"[^{_SPACE}]"
 NAME_PATTERN = rf"^[^{_BIDI}]*[^{_SPACE}{_BIDI}][^{_BIDI}]*$"
