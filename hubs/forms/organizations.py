@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ewtp.common.validators import no_bidi_controls
 
 from ..models import Hub, KycDocument, Membership, Organization, User
+from ..selectors import hub_in_country
 from ..services.organizations import IDENTITY_FIELDS, PAYOUT_FIELDS, PROFILE_FIELDS
 from ..validators import account_number_clean, bic_clean, registration_number_clean
 
@@ -101,7 +102,7 @@ class SignUpForm(PayoutCleaning, forms.ModelForm):
         if not country:
             return
         if hub is None:
-            hub = Hub.objects.filter(country=country).order_by("code").first()
+            hub = hub_in_country(country)
             if hub is None:
                 self.add_error("country", _("The hub has no airport hub in this country yet."))
                 return
@@ -211,25 +212,8 @@ class AcceptInvitationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.email = email
 
-    def _home_hub_check(self, cleaned) -> None:
-        country, hub = cleaned.get("country"), cleaned.get("home_hub")
-        if not country:
-            return
-        if hub is None:
-            hub = Hub.objects.filter(country=country).order_by("code").first()
-            if hub is None:
-                self.add_error("country", _("The hub has no airport hub in this country yet."))
-                return
-            cleaned["home_hub"] = hub
-        elif str(hub.country) != str(country):
-            self.add_error(
-                "home_hub",
-                _("Choose a hub in your own country: you drop off your parcels there."),
-            )
-
     def clean(self):
         cleaned = super().clean()
-        self._home_hub_check(cleaned)
         first, second = cleaned.get("password1"), cleaned.get("password2")
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))

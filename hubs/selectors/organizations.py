@@ -60,6 +60,11 @@ def organization_members(*, organization: Organization) -> QuerySet[Membership]:
     return organization.memberships.select_related("user").order_by("role", "user__email")
 
 
+def hub_in_country(country) -> Hub | None:
+    """The hub a business of ``country`` drops its parcels at (the first by code)."""
+    return Hub.objects.filter(country=country).order_by("code").first()
+
+
 def eroads_out_of(*, hub_id: int) -> QuerySet[ERoad]:
     """The open e-roads a hub ships on, with their destinations, by destination code."""
     return (
