@@ -18,6 +18,7 @@ from hubs.services.organizations import organization_api_client_create
 from tests import factories
 from tests.conftest import issue_token
 from tests.customs.test_declarations import request as declaration_request
+from tests.hubs.test_onboarding import SIGNUP as ONBOARDING_SIGNUP
 
 pytestmark = pytest.mark.django_db
 
@@ -57,26 +58,7 @@ def test_the_message_is_translated(language, words):
         assert words in refused.value.messages[0]
 
 
-SIGNUP = {
-    "legal_name": "Kraf Borneo Sdn. Bhd.",
-    "country": "MY",
-    "registration_number": "201901012345",
-    "sector": "crafts",
-    "size": "micro",
-    "address_line": "12 Jalan Gaya",
-    "city": "Kota Kinabalu",
-    "postcode": "88000",
-    "contact_name": "Siti Aminah",
-    "contact_email": "siti@kraf.example",
-    "contact_phone": "+60 88 123456",
-    "payout_bic": "MBBEMYKL",
-    "payout_account_name": "Kraf Borneo",
-    "payout_account_number": "5140 1234 5678",
-    "owner_name": "Siti Aminah",
-    "owner_email": "siti@kraf.example",
-    "password1": "a-long-enough-pass-1",
-    "password2": "a-long-enough-pass-1",
-}
+SIGNUP = {**ONBOARDING_SIGNUP, "owner_email": "siti@kraf.example"}
 
 
 @pytest.mark.parametrize(
