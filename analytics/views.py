@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from django.views import View
 from django.views.generic import TemplateView
 
+from ewtp.common.http import attachment
 from hubs.roles import OrganizationMixin, Perm, PermissionRequiredMixin
 
 from .charts import chart_svg
@@ -30,10 +31,8 @@ def download(dashboard: Dashboard, request) -> HttpResponse | None:
         raise Http404("No such table or format.")
     content_type, extension = EXPORTS[kind]
     body = table.as_csv() if kind == "csv" else table.as_xlsx()
-    response = HttpResponse(body, content_type=content_type)
     name = f"{dashboard.key}-{slugify(table.key)}.{extension}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(body, content_type=content_type, filename=name)
 
 
 class DashboardPage:

@@ -42,6 +42,10 @@ def classification_queue_of_hub(*, hub) -> QuerySet[Declaration]:
     )
 
 
+def classification_count(*, hub) -> int:
+    return Declaration.objects.filter(hub=hub, status=Declaration.Status.CLASSIFY).count()
+
+
 def open_classifications(declaration: Declaration) -> list[Classification]:
     return list(
         declaration.classifications.filter(status=Classification.Status.OPEN)
@@ -273,3 +277,38 @@ def tariff_schedule_versions(*, limit: int = 50) -> list[TariffSchedule]:
             "-loaded_at", "-id"
         )[:limit]
     )
+
+
+NEAREST = 8  # tariff lines shown next to a classification request
+
+
+def nearest_lines(classifications: list[Classification], *, country: str, on) -> dict:
+    """For each request, the tariff lines in force nearest its HS code: those sharing the
+    longest prefix (heading, then chapter), most specific first. One query for all."""
+    if not classifications:
+        return {}
+    near = Q()
+    for chapter in {c.hs_code[:2] for c in classifications}:
+        near |= Q(hs_code__startswith=chapter)
+    lines = (
+        TariffLine.objects.in_force(on)
+        .filter(near, country=country)
+        .order_by("hs_code", "-effective_from")
+    )
+    latest = {}
+    for line in lines:
+        latest.setdefault(line.hs_code, line)  # the one in force: newest first per code
+
+    def shared(a: str, b: str) -> int:
+        n = 0
+        while n < min(len(a), len(b)) and a[n] == b[n]:
+            n += 1
+        return n
+
+    return {
+        c.pk: sorted(
+            (line for code, line in latest.items() if code[:2] == c.hs_code[:2]),
+            key=lambda line, c=c: (-shared(line.hs_code, c.hs_code), line.hs_code),
+        )[:NEAREST]
+        for c in classifications
+    }

@@ -6,7 +6,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from ewtp.common.errors import ApplicationError
-from ewtp.common.http import client_network
+from ewtp.common.http import attachment, client_network
 from ewtp.common.throttles import KeyedThrottle, retry_after_minutes, throttle_check
 from hubs.models import Order
 from hubs.roles import Perm, PermissionRequiredMixin, can_act_for, can_oversee, has_permission
@@ -142,9 +142,12 @@ class ParcelLabelView(TemplateView):
             raise Http404
         if not selectors.parcel_visible_to(request.user, parcel):
             raise Http404
-        response = HttpResponse(documents.label_pdf(parcel), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{parcel.waybill}.pdf"'
-        return response
+        return attachment(
+            documents.label_pdf(parcel),
+            content_type="application/pdf",
+            filename=f"{parcel.waybill}.pdf",
+            inline=True,
+        )
 
 
 class FloorView(PermissionRequiredMixin, TemplateView):
@@ -337,15 +340,10 @@ class ManifestView(PermissionRequiredMixin, TemplateView):
         parcels = flight.parcels.select_related("order").order_by("waybill")
         name = f"manifest-{flight.number}-{flight.departs_at:%Y%m%d}"
         if kind == "csv":
-            response = HttpResponse(
-                documents.manifest_csv(flight, parcels), content_type="text/csv; charset=utf-8"
-            )
+            body, content_type = documents.manifest_csv(flight, parcels), "text/csv; charset=utf-8"
         else:
-            response = HttpResponse(
-                documents.manifest_pdf(flight, parcels), content_type="application/pdf"
-            )
-        response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
-        return response
+            body, content_type = documents.manifest_pdf(flight, parcels), "application/pdf"
+        return attachment(body, content_type=content_type, filename=f"{name}.{kind}")
 
 
 class WeightMismatchView(PermissionRequiredMixin, TemplateView):

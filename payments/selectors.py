@@ -273,6 +273,15 @@ def treasury_settlements_recent(*, limit: int = 30) -> list[TreasurySettlement]:
     )
 
 
+def treasury_instructions_of(*, bank) -> QuerySet[TreasurySettlement]:
+    """The FX instructions the hub issued to ``bank``, with their deals."""
+    return (
+        TreasurySettlement.objects.filter(bank=bank, status=TreasurySettlement.Status.INSTRUCTED)
+        .exclude(instruction="")
+        .prefetch_related("deals")
+    )
+
+
 def treasury_settlement_of(*, public_id) -> TreasurySettlement | None:
     return TreasurySettlement.objects.filter(public_id=public_id).first()
 

@@ -4,13 +4,14 @@ page runs a fixed number of queries."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from ewtp.common.errors import ApplicationError
+from ewtp.common.http import attachment
 from ewtp.common.models import ApiClient
 from hubs.roles import Perm, PermissionRequiredMixin, has_permission
 from hubs.views.helpers import form_error_from
@@ -48,9 +49,11 @@ class TreasuryInstructionView(PermissionRequiredMixin, View):
         settlement = selectors.treasury_settlement_of(public_id=public_id)
         if settlement is None or not settlement.instruction:
             raise Http404("No such instruction.")
-        response = HttpResponse(settlement.instruction, content_type="application/xml")
-        response["Content-Disposition"] = f'attachment; filename="{settlement.message_id}.xml"'
-        return response
+        return attachment(
+            settlement.instruction,
+            content_type="application/xml",
+            filename=f"{settlement.message_id}.xml",
+        )
 
 
 def _banks():

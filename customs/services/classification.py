@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from ewtp.common.audit import audit_record
@@ -21,8 +20,6 @@ from ..events import ClassificationDecided
 from ..models import Classification, Declaration, TariffLine
 from .declarations import Public, declaration_move, declaration_process_enqueue
 from .duty import REGIMES
-
-NEAREST = 8  # lines shown next to a request
 
 
 @dataclass(frozen=True)
@@ -166,35 +163,3 @@ def _resume_when_classified(declaration: Declaration, actor) -> None:
         )
     )
     transaction.on_commit(lambda: declaration_process_enqueue(declaration.pk))
-
-
-def nearest_lines(classifications: list[Classification], *, country: str, on) -> dict:
-    """For each request, the tariff lines in force nearest its HS code: those sharing the
-    longest prefix (heading, then chapter), most specific first. One query for all."""
-    if not classifications:
-        return {}
-    near = Q()
-    for chapter in {c.hs_code[:2] for c in classifications}:
-        near |= Q(hs_code__startswith=chapter)
-    lines = (
-        TariffLine.objects.in_force(on)
-        .filter(near, country=country)
-        .order_by("hs_code", "-effective_from")
-    )
-    latest = {}
-    for line in lines:
-        latest.setdefault(line.hs_code, line)  # the one in force: newest first per code
-
-    def shared(a: str, b: str) -> int:
-        n = 0
-        while n < min(len(a), len(b)) and a[n] == b[n]:
-            n += 1
-        return n
-
-    return {
-        c.pk: sorted(
-            (line for code, line in latest.items() if code[:2] == c.hs_code[:2]),
-            key=lambda line, c=c: (-shared(line.hs_code, c.hs_code), line.hs_code),
-        )[:NEAREST]
-        for c in classifications
-    }

@@ -36,7 +36,6 @@ from ..models import (
     Lane,
 )
 from .duty import (
-    AGREEMENT_PARTIES,
     CUSTOMS_CURRENCY,
     EXPORT_REGIMES,
     REGIMES,
@@ -45,6 +44,7 @@ from .duty import (
     assess,
     classified_line,
     line_in_force,
+    origin_party_check,
     tariff_line_or_none,
 )
 from .matching import REGIMES_MATCHED, match_differences, records_as_json
@@ -142,15 +142,8 @@ def _check(request: DeclarationRequest) -> None:
             "fta_certificate",
             "certificate_missing",
         )
-    parties, instrument = AGREEMENT_PARTIES.get(request.fta_agreement, (None, ""))
-    for index, item in enumerate(request.items if parties is not None else []):
-        if item.origin.upper() not in parties:
-            _invalid(
-                f"{item.origin} is not a party to {request.fta_agreement} ({instrument}): "
-                "goods originating there cannot claim its rate.",
-                f"items.{index}.origin",
-                "origin_not_party",
-            )
+    for index, item in enumerate(request.items if request.fta_agreement else []):
+        origin_party_check(request.fta_agreement, index, item.origin)
     if request.regime == "CN_CBEC_IMPORT" and not request.importer_id_reference.strip():
         _invalid("A cross-border retail import names the buyer's ID.", "importer_id_reference")
     if not 1 <= len(request.items) <= MAX_ITEMS:
@@ -491,7 +484,9 @@ def declaration_process(*, declaration_id: int) -> Declaration | None:
 
 
 def _process(declaration_id: int) -> Declaration | None:
-    locked = Declaration.objects.select_for_update().prefetch_related("items__classification")
+    locked = Declaration.objects.select_for_update().prefetch_related(
+        "items__classification__tariff_line"
+    )
     for state, step, failure in (
         (Declaration.Status.SUBMITTED, lambda d: _assess(d, "duty engine"), "assessed"),
         # a declaration an officer had queued, amended and classified since, keeps its lane
@@ -750,7 +745,9 @@ def _assess(declaration: Declaration, actor_label: str) -> Declaration:
     """Assess with the tariff in force on the declaration date; an import item without a
     line waits for the officers' classification instead (the declaration moves to CLASSIFY,
     not assessed)."""
-    items = list(declaration.items.all())
+    # the officers' classifications with their lines, in one query (an amendment's new items
+    # are not prefetched)
+    items = list(declaration.items.select_related("classification__tariff_line"))
     if declaration.regime not in EXPORT_REGIMES and _classification_needed(declaration, items):
         return declaration
     country = REGIMES[declaration.regime]

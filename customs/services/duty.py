@@ -346,15 +346,29 @@ def _duty(consignment, index, item, line, cif, assessment, country) -> Decimal:
     return duty
 
 
-# The parties of each agreement a preferential claim may name, and the instrument: goods
-# originating elsewhere cannot claim its rates, whatever the certificate says.
-AGREEMENT_PARTIES = {
-    "ACFTA": (
-        frozenset(["BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "CN"]),
-        "Framework Agreement on Comprehensive Economic Co-operation between ASEAN and the "
-        "People's Republic of China (2002), Agreement on Trade in Goods (2004)",
-    ),
+# The instrument that makes each agreement's parties (PreferentialRate.PARTNERS) its parties:
+# goods originating elsewhere cannot claim its rates, whatever the certificate says.
+AGREEMENT_INSTRUMENTS = {
+    "ACFTA": "Framework Agreement on Comprehensive Economic Co-operation between ASEAN and the "
+    "People's Republic of China (2002), Agreement on Trade in Goods (2004)",
 }
+
+
+def origin_party_check(agreement: str, index: int, origin: str) -> None:
+    """Refuse a preferential claim for item ``index`` originating outside ``agreement``."""
+    partners = PreferentialRate.PARTNERS.get(agreement)
+    if partners is None:
+        return
+    parties = {code for importer, origins in partners.items() for code in origins.split()}
+    parties |= set(partners) - {"*"}
+    if origin.upper() not in parties:
+        raise TariffError(
+            f"Item {index + 1} originates in {origin}, which is not a party to {agreement} "
+            f"({AGREEMENT_INSTRUMENTS.get(agreement, agreement)}): its certificate cannot give "
+            "it the agreement's rate. Declare it without the preferential claim.",
+            "origin_not_party",
+            extra={"field": f"items.{index}.origin"},
+        )
 
 
 def _preferential(consignment, item, country) -> PreferentialRate | None:
@@ -366,16 +380,7 @@ def _preferential(consignment, item, country) -> PreferentialRate | None:
             "certificate_missing",
             extra={"field": "fta_certificate"},
         )
-    parties, instrument = AGREEMENT_PARTIES.get(consignment.fta_agreement, (None, ""))
-    if parties is not None and item.origin not in parties:
-        index = consignment.items.index(item)
-        raise TariffError(
-            f"Item {index + 1} originates in {item.origin}, which is not a party to "
-            f"{consignment.fta_agreement} ({instrument}): its certificate cannot give it the "
-            "agreement's rate. Declare it without the preferential claim.",
-            "origin_not_party",
-            extra={"field": f"items.{index}.origin"},
-        )
+    origin_party_check(consignment.fta_agreement, consignment.items.index(item), item.origin)
     candidates = [item.hs_code[:n] for n in range(len(item.hs_code), 5, -1)]
     rates = list(
         PreferentialRate.objects.in_force(consignment.on)

@@ -17,7 +17,7 @@ from hubs.roles import Perm, PermissionRequiredMixin, has_permission
 from .. import selectors
 from ..errors import CustomsErrorCode
 from ..models import Lane
-from ..services.classification import Rates, classification_decide, nearest_lines
+from ..services.classification import Rates, classification_decide
 from ..services.declarations import declaration_decide
 from ..services.inspection import documents_request, inspection_record
 
@@ -57,7 +57,7 @@ class WorkbenchView(WorkbenchMixin, TemplateView):
             lane=lane,
             lanes=[(value, label, counts.get(value, 0)) for value, label in Lane.choices],
             classifying=classifying,
-            classification_count=selectors.classification_queue_of_hub(hub=hub).count(),
+            classification_count=selectors.classification_count(hub=hub),
             declarations=queue[:200],
             **kwargs,
         )
@@ -94,7 +94,7 @@ class DeclarationView(WorkbenchMixin, TemplateView):
         declaration = self._declaration()
         decisions = list(declaration.lane_decisions.all())
         waiting = selectors.open_classifications(declaration)
-        nearest = nearest_lines(
+        nearest = selectors.nearest_lines(
             waiting, country=declaration.hub.country.code, on=declaration.declared_on
         )
         return super().get_context_data(

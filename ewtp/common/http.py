@@ -70,3 +70,13 @@ def client_network(request) -> str:
     if parsed is not None and parsed.version == 6:
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
     return address
+
+
+def attachment(content, *, content_type: str, filename: str, inline: bool = False):
+    """A file to download (or, ``inline``, to show in the browser) under ``filename``."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(content, content_type=content_type)
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response

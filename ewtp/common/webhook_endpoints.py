@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import audit_record
+from .audit import audit_record, client_actor_label
 from .errors import ApplicationError, CommonErrorCode, ConflictError, NotFoundError
 from .models import ApiClient, WebhookDelivery, WebhookEndpoint
 from .outbound import target_check, url_split
@@ -43,10 +43,6 @@ def _events_check(events: list[str]) -> list[str]:
             extra={"field": "events"},
         )
     return sorted(set(events))
-
-
-def _actor_label(api_client: ApiClient) -> str:
-    return f"client:{api_client.application.client_id}"
 
 
 def _url_registered(api_client: ApiClient, url: str, exclude: int | None = None):
@@ -87,7 +83,7 @@ def webhook_endpoint_create(
             raise
         audit_record(
             actor=actor,
-            actor_label=_actor_label(client),
+            actor_label=client_actor_label(client),
             action="common.webhook_endpoint.created",
             target=endpoint,
             data={"url": url, "events": events},
@@ -142,7 +138,7 @@ def webhook_endpoint_update(
         after = {"url": locked.url, "events": locked.events, "is_active": locked.is_active}
         audit_record(
             actor=actor,
-            actor_label=_actor_label(locked.api_client),
+            actor_label=client_actor_label(locked.api_client),
             action="common.webhook_endpoint.updated",
             target=locked,
             data={"before": before, "after": after},
@@ -162,7 +158,7 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor=None) -> None:
         locked = _locked(endpoint)
         audit_record(
             actor=actor,
-            actor_label=_actor_label(locked.api_client),
+            actor_label=client_actor_label(locked.api_client),
             action="common.webhook_endpoint.deleted",
             target=locked,
             data={"url": locked.url, "events": locked.events},
@@ -179,7 +175,7 @@ def webhook_endpoint_secret_rotate(*, endpoint: WebhookEndpoint, actor=None) -> 
         locked.save(update_fields=["secret"])
         audit_record(
             actor=actor,
-            actor_label=_actor_label(locked.api_client),
+            actor_label=client_actor_label(locked.api_client),
             action="common.webhook_endpoint.secret_rotated",
             target=locked,
         )

@@ -5,7 +5,8 @@ the goods wait, and again when customs has classified them and the declaration g
 from customs.events import ClassificationDecided, ClassificationNeeded
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
-from hubs.models import Membership, Order
+from hubs.models import Order
+from hubs.selectors import member_emails
 
 from .notify import buyer_notify
 
@@ -35,11 +36,8 @@ def _order(order_id: int | None) -> Order | None:
 
 
 def _tell_seller(order: Order, what: str, reason: str) -> None:
-    emails = Membership.objects.filter(
-        organization_id=order.seller_id, user__is_active=True
-    ).values_list("user__email", flat=True)
     email_after_commit(
-        to=list(emails),
+        to=member_emails(organization_id=order.seller_id),
         subject=f"eWTP Hub: order {order.reference}: import declaration {what}",
         body=f"Order {order.reference} at {order.destination_hub.code}: {reason}",
     )

@@ -60,6 +60,15 @@ def organization_members(*, organization: Organization) -> QuerySet[Membership]:
     return organization.memberships.select_related("user").order_by("role", "user__email")
 
 
+def member_emails(*, organization_id: int) -> list[str]:
+    """Where to write to an organisation's active members."""
+    return list(
+        Membership.objects.filter(
+            organization_id=organization_id, user__is_active=True
+        ).values_list("user__email", flat=True)
+    )
+
+
 def hub_in_country(country) -> Hub | None:
     """The hub a business of ``country`` drops its parcels at (the first by code)."""
     return Hub.objects.filter(country=country).order_by("code").first()

@@ -3,13 +3,14 @@
 import mimetypes
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from ewtp.common.errors import ApplicationError
+from ewtp.common.http import attachment
 
 from .. import selectors
 from ..forms.catalogue import CatalogueFilterForm, ImportForm, ProductForm
@@ -144,9 +145,9 @@ class ImportTemplateView(OrganizationMixin, View):
     def get(self, request, kind):
         if kind not in self.TYPES:
             raise Http404("The template is CSV or XLSX.")
-        response = HttpResponse(import_template(kind), content_type=self.TYPES[kind])
-        response["Content-Disposition"] = f'attachment; filename="ewtp-listings.{kind}"'
-        return response
+        return attachment(
+            import_template(kind), content_type=self.TYPES[kind], filename=f"ewtp-listings.{kind}"
+        )
 
 
 class ImportDetailView(OrganizationMixin, TemplateView):

@@ -1,6 +1,6 @@
 """The partner-bank API for payouts: batches to download, statuses to report."""
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -11,6 +11,7 @@ from ewtp.common.api.fields import MoneyField
 from ewtp.common.api.pagination import CursorPagination
 from ewtp.common.api.permissions import HasMethodScope
 from ewtp.common.api.strict import StrictInputSerializer
+from ewtp.common.http import attachment
 from ewtp.common.idempotency import idempotent
 from ewtp.common.money import money_from_minor
 
@@ -90,9 +91,7 @@ class PayoutBatchFileApi(APIView):
         PayoutBatch.objects.filter(pk=batch.pk, downloaded_at__isnull=True).update(
             downloaded_at=timezone.now()
         )
-        response = HttpResponse(xml, content_type="application/xml")
-        response["Content-Disposition"] = f'attachment; filename="{batch.message_id}.xml"'
-        return response
+        return attachment(xml, content_type="application/xml", filename=f"{batch.message_id}.xml")
 
 
 class PayoutStatusInput(StrictInputSerializer):

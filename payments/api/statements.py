@@ -2,7 +2,6 @@
 
 from datetime import date, timedelta
 
-from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -10,6 +9,7 @@ from rest_framework.views import APIView
 
 from ewtp.common.api.fields import MoneyField
 from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.http import attachment
 
 from ..services.statements import (
     STATEMENT_MAX_DAYS,
@@ -238,6 +238,8 @@ class StatementFileApi(APIView):
     )
     def get(self, request, currency):
         statement = _statement(request, currency)
-        response = HttpResponse(camt053_render(statement=statement), content_type="application/xml")
-        response["Content-Disposition"] = f'attachment; filename="{statement.id}.xml"'
-        return response
+        return attachment(
+            camt053_render(statement=statement),
+            content_type="application/xml",
+            filename=f"{statement.id}.xml",
+        )

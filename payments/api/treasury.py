@@ -2,8 +2,7 @@
 hub's accounts to be reconciled, and fetches the hub's FX deal instructions (pain.001)."""
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
-from django.utils import timezone
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -15,11 +14,13 @@ from ewtp.common.api.fields import MoneyField
 from ewtp.common.api.pagination import CursorPagination
 from ewtp.common.api.permissions import HasMethodScope
 from ewtp.common.audit import client_actor_label
+from ewtp.common.http import attachment
 from ewtp.common.idempotency import idempotent
 
-from ..models import TreasurySettlement
+from .. import selectors
 from ..services.reconciliation import statement_reconcile
 from ..services.statements import account_identifier
+from ..services.treasury import treasury_instruction_downloaded
 from .views import IsBankClient
 
 
@@ -137,14 +138,7 @@ class InstructionOutput(serializers.Serializer):
 
 
 def _instructions(request):
-    return (
-        TreasurySettlement.objects.filter(
-            bank=request.auth.application.api_client,
-            status=TreasurySettlement.Status.INSTRUCTED,
-        )
-        .exclude(instruction="")
-        .prefetch_related("deals")
-    )
+    return selectors.treasury_instructions_of(bank=request.auth.application.api_client)
 
 
 class InstructionListApi(APIView):
@@ -185,9 +179,9 @@ class InstructionFileApi(APIView):
         settlement = _instructions(request).filter(public_id=public_id).first()
         if settlement is None:
             raise Http404
-        TreasurySettlement.objects.filter(pk=settlement.pk, downloaded_at__isnull=True).update(
-            downloaded_at=timezone.now()
+        treasury_instruction_downloaded(settlement=settlement)
+        return attachment(
+            settlement.instruction,
+            content_type="application/xml",
+            filename=f"{settlement.message_id}.xml",
         )
-        response = HttpResponse(settlement.instruction, content_type="application/xml")
-        response["Content-Disposition"] = f'attachment; filename="{settlement.message_id}.xml"'
-        return response

@@ -272,3 +272,10 @@ def _instruct(settlement: TreasurySettlement, *, actor_label: str) -> TreasurySe
     settlement.refresh_from_db()
     logger.info("treasury: settlement %s instructed (%s deals)", settlement.pk, len(deals))
     return settlement
+
+
+def treasury_instruction_downloaded(*, settlement: TreasurySettlement) -> None:
+    """The bank fetched its instruction: the first time is kept."""
+    TreasurySettlement.objects.filter(pk=settlement.pk, downloaded_at__isnull=True).update(
+        downloaded_at=timezone.now()
+    )

@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from customs.models import Classification, Declaration, RiskRule, TariffLine
-from customs.services.classification import Rates, classification_decide, nearest_lines
+from customs.selectors import nearest_lines
+from customs.services.classification import Rates, classification_decide
 from customs.services.declarations import declaration_amend, declaration_create
 from customs.services.quotes import QuoteRequest, duty_quote
 from customs.services.tariff import tariff_load_bundled

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from customs.services.tariff import DATA, SCHEDULES
+
 ROOT = Path(__file__).resolve().parents[3]
 HS_FILE = ROOT / "hubs" / "data" / "hs" / "harmonized-system-hs2022.csv"
-RATES_FILE = ROOT / "customs" / "data" / "indicative-rates.csv"
-SCHEDULES = ROOT / "customs" / "data" / "schedules"
+RATES_FILE = DATA / "indicative-rates.csv"
 EFFECTIVE_FROM = "2022-01-01"  # HS 2022 in force
 COLUMNS = (
     "country",
@@ -99,9 +100,7 @@ def indicative_schedule(country: str) -> str:
                 "prohibited": "no",
                 "permit_required": row["permit_required"],
                 "preferential": "",
-                "legal_source": (f"INDICATIVE ({basis}): modelled on {_instruments(country, row)}")[
-                    :200
-                ],
+                "legal_source": legal_source,
             }
         )
     return out.getvalue()

@@ -4,6 +4,7 @@ A field that takes money or a URL checks the value as sent against the pattern i
 documents before anything else, so that what the OpenAPI document admits and what the API
 takes are one rule: a client that builds requests from the document meets no surprise."""
 
+import functools
 import re
 from collections import defaultdict
 from decimal import Decimal
@@ -28,6 +29,7 @@ from .strict import decimal_pattern, integer_range_pattern
 WHOLE_DIGITS = MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES
 
 
+@functools.cache  # built once per currency shape, not per amount checked
 def amount_pattern(places: int, *, positive: bool) -> str:
     """An amount as the API takes it: ASCII digits without leading zeros, at most
     WHOLE_DIGITS before the point and 1 to ``places`` after it (no point when ``places`` is

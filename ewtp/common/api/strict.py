@@ -12,6 +12,7 @@ expressions do not count as white space); a decimal has at most its digits and p
 exponent.
 """
 
+import functools
 import re
 from decimal import Decimal
 
@@ -79,6 +80,7 @@ def integer_range_pattern(low: int, high: int) -> str:
     return _group(parts)
 
 
+@functools.cache  # built once per shape: every decimal of every request is checked with it
 def decimal_pattern(
     *,
     max_digits: int | None,
