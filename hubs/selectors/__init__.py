@@ -30,6 +30,7 @@ from .organizations import (
     organization_visible_to,
     organizations_of,
     organizations_with_members,
+    owner_emails,
 )
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "organization_visible_to",
     "organizations_of",
     "organizations_with_members",
+    "owner_emails",
     "product_of",
     "products_of",
     "sales_needing_action",

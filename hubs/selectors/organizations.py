@@ -60,6 +60,12 @@ def organization_members(*, organization: Organization) -> QuerySet[Membership]:
     return organization.memberships.select_related("user").order_by("role", "user__email")
 
 
+def owner_emails(organization: Organization) -> list[str]:
+    """Who hears of a change to what was verified: every owner, and the contact address."""
+    owners = organization.memberships.filter(role=Membership.Role.OWNER).select_related("user")
+    return [m.user.email for m in owners] + [organization.contact_email]
+
+
 def member_emails(*, organization_id: int) -> list[str]:
     """Where to write to an organisation's active members."""
     return list(

@@ -19,8 +19,9 @@ from ewtp.common.outbox import event_record
 
 from ..errors import HubsErrorCode
 from ..events import PayoutAccountChanged
-from ..models import KycDocument, Membership, Organization, User
+from ..models import KycDocument, Organization, User
 from ..roles import Perm, can_act_for, has_permission
+from ..selectors import owner_emails
 from .payout_accounts import payout_account_name_check, review_seen_check
 
 Status = Organization.KycStatus
@@ -193,7 +194,7 @@ def kyc_reopen(
         },
     )
     email_after_commit(
-        to=_owners_emails(organization),
+        to=owner_emails(organization),
         subject=f"eWTP Hub verification of {organization.legal_name}: back in review",
         body=(
             f"The {what}. An MDEC officer verifies the organisation again. Until then its "
@@ -203,11 +204,6 @@ def kyc_reopen(
         ),
     )
     return ["kyc_status", "kyc_reason", "verified_legal_name"]
-
-
-def _owners_emails(organization: Organization) -> list[str]:
-    owners = Membership.objects.filter(organization=organization, role=Membership.Role.OWNER)
-    return [m.user.email for m in owners.select_related("user")] + [organization.contact_email]
 
 
 def kyc_submit(*, organization: Organization, actor: User) -> Organization:
@@ -245,7 +241,7 @@ def _review(organization, to, *, actor, reason, action, subject, message, seen=N
     )
     if changed:
         email_after_commit(
-            to=_owners_emails(organization),
+            to=owner_emails(organization),
             subject=f"eWTP Hub verification of {organization.legal_name}: {subject}",
             body=message + (f"\n\nReviewer's note: {reason.strip()}\n" if reason.strip() else "\n"),
         )

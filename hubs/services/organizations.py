@@ -24,6 +24,7 @@ from ..errors import HubsErrorCode
 from ..events import PayoutAccountChanged
 from ..models import Hub, Invitation, Membership, Organization, OrganizationClient, User
 from ..roles import Perm, can_act_for
+from ..selectors import owner_emails
 from .kyc import kyc_reopen
 from .payout_accounts import payout_account_name_check, payout_account_summary
 
@@ -208,9 +209,8 @@ def organization_payout_account_flag(*, organization: Organization, problem: str
 
 def _payout_change_notify(organization: Organization, by: str) -> None:
     """A changed payout account is the classic fraud: every owner hears of it at once."""
-    owners = organization.memberships.filter(role=Membership.Role.OWNER).select_related("user")
     email_after_commit(
-        to=[m.user.email for m in owners] + [organization.contact_email],
+        to=owner_emails(organization),
         subject=f"eWTP Hub: the payout account of {organization.legal_name} was changed",
         body=(
             f"The payout bank account of {organization.legal_name} was changed by {by} to "

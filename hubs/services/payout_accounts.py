@@ -18,8 +18,9 @@ from ewtp.common.outbox import event_record
 
 from ..errors import HubsErrorCode
 from ..events import PayoutAccountChanged
-from ..models import Membership, Organization, User
+from ..models import Organization, User
 from ..roles import Perm, has_permission
+from ..selectors import owner_emails
 from ..validators import company_names_match
 
 
@@ -64,11 +65,6 @@ def payout_account_summary(organization: Organization) -> dict:
     }
 
 
-def _owners_emails(organization: Organization) -> list[str]:
-    owners = organization.memberships.filter(role=Membership.Role.OWNER).select_related("user")
-    return [m.user.email for m in owners] + [organization.contact_email]
-
-
 def _decided(organization: Organization, *, actor: User, seen: str | None) -> Organization:
     if not has_permission(actor, Perm.KYC_REVIEW):
         raise NotAllowedError("Only MDEC officers check payout accounts.", "not_reviewer")
@@ -101,7 +97,7 @@ def organization_payout_account_accept(
             data={"before": before, "after": "", "account": payout_account_summary(locked)},
         )
         email_after_commit(
-            to=_owners_emails(locked),
+            to=owner_emails(locked),
             subject=f"eWTP Hub: the payout account of {locked.legal_name} is accepted",
             body=(
                 f"An MDEC officer checked the payout account held by "
@@ -142,7 +138,7 @@ def organization_payout_account_decline(
             data={"before": before, "after": locked.payout_account_problem},
         )
         email_after_commit(
-            to=_owners_emails(locked),
+            to=owner_emails(locked),
             subject=f"eWTP Hub: the payout account of {locked.legal_name} was not accepted",
             body=(
                 "An MDEC officer did not accept the payout account held by "

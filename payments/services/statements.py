@@ -15,7 +15,6 @@ pagination. Three queries whatever the page: the balance before, the sum within,
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 import xmlschema
 from django.conf import settings
@@ -28,11 +27,11 @@ from ewtp.common.models import ApiClient
 from ewtp.common.money import money_from_minor
 
 from ..models import Account, Entry, LedgerTransaction
+from .camt053 import camt053_schema as camt053_schema_of
 
 STATEMENT_MAX_DAYS = 92
 STATEMENT_PAGE_SIZE = 500
 CAMT_053 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "data" / "iso20022" / "camt.053.001.08.xsd"
 
 Kind = LedgerTransaction.Kind
 # ISO 20022 bank transaction codes (domain PMNT): received / issued credit transfers,
@@ -250,11 +249,7 @@ def _amount(money: Money) -> str:
     return f"{money.amount:f}"
 
 
-_schema = None
-
-
 def camt053_schema() -> xmlschema.XMLSchema:
-    global _schema
-    if _schema is None:
-        _schema = xmlschema.XMLSchema(str(SCHEMA_FILE))
-    return _schema
+    """The schema of the statements the hub writes (read once, with the one of .02, by
+    camt053: one cache of the camt.053 schemas)."""
+    return camt053_schema_of(CAMT_053)
