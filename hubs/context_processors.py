@@ -9,6 +9,8 @@ def portal(request):
     return {
         "nav_items": navigation_for(user) if signed_in else [],
         "role_labels": [ROLE_LABELS[r] for r in sorted(roles_of(user))] if signed_in else [],
+        # the zone the page's times are in (hubs.middleware), named in the footer
+        "viewer_hub": getattr(request, "viewer_hub", None),
         "language_form": LanguageForm(
             initial={"language": getattr(request, "LANGUAGE_CODE", "en")}
         ),

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hubs.middleware.ViewerTimeZoneMiddleware",
     # Before anything reads the body (the CSRF check of a form, DRF's authentication, views),
     # and after the user and the language are known, for the portal's refusal page.
     "ewtp.common.middleware.RequestBodyGuardMiddleware",
@@ -397,6 +398,12 @@ CUSTOMS_STUCK_QUEUED_HOURS = env.int("CUSTOMS_STUCK_QUEUED_HOURS", default=24)
 CURRENCY_CHOICES = currencies.CURRENCY_CHOICES
 # What the layers above the catalogue say of a listing when it is saved (hubs.listing_checks)
 LISTING_CHECKS = ["customs.listing.listing_tariff_warnings"]
+# Where each app tells what waits for a person (hubs.todo): home pages and order pages.
+TODO_SOURCES = [
+    "hubs.todo.trade_todos",
+    "logistics.todo.parcel_todos",
+    "customs.todo.declaration_todos",
+]
 PAYMENT_CURRENCIES = env.list(
     "PAYMENT_CURRENCIES", default=["MYR", "CNY", "USD", "SGD", "THB", "EUR"]
 )

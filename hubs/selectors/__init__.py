@@ -9,12 +9,12 @@ from .catalogue import (
     products_of,
 )
 from .orders import (
+    order_progress,
     order_visible_to,
     orders_confirmation_due,
     orders_of_channel,
     orders_of_organization,
     orders_visible_to,
-    sales_needing_action,
 )
 from .organizations import (
     eroad_list,
@@ -46,6 +46,7 @@ __all__ = [
     "hub_officials",
     "imports_of",
     "member_emails",
+    "order_progress",
     "order_visible_to",
     "orders_confirmation_due",
     "orders_of_channel",
@@ -59,5 +60,4 @@ __all__ = [
     "owner_emails",
     "product_of",
     "products_of",
-    "sales_needing_action",
 ]

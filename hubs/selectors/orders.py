@@ -1,6 +1,9 @@
 """Reads of orders, scoped: parties see their own, officers see all, a channel its own."""
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from ..models import Order, OrderLine, Organization, User
 from ..roles import can_oversee, memberships_of
@@ -36,13 +39,6 @@ def orders_of_channel(*, channel) -> QuerySet[Order]:
     )
 
 
-def sales_needing_action(*, seller: Organization) -> QuerySet[Order]:
-    """Paid orders waiting for the seller to ship, and unpaid ones to watch."""
-    return Order.objects.filter(
-        seller=seller, status__in=[Order.Status.PAID, *Order.UNPAID]
-    ).select_related("buyer")
-
-
 def order_lines(*, order: Order) -> QuerySet[OrderLine]:
     return order.lines.order_by("line_no")
 
@@ -54,3 +50,41 @@ def orders_confirmation_due(*, now) -> QuerySet[Order]:
         confirmation_paused_at__isnull=True,
         confirmation_due_at__lte=now,
     ).order_by("confirmation_due_at")
+
+
+@dataclass(frozen=True)
+class ProgressStep:
+    label: str
+    state: str  # "done", "current" (what the order waits for) or "todo"
+
+
+# The journey's steps as a party sees them; awaiting payment is still the first step.
+JOURNEY = [
+    (Order.Status.PLACED, _("Ordered")),
+    (Order.Status.PAID, _("Paid into escrow")),
+    (Order.Status.IN_CUSTOMS, _("Export customs")),
+    (Order.Status.SHIPPED, _("Flown")),
+    (Order.Status.DELIVERED, _("Delivered")),
+    (Order.Status.COMPLETED, _("Released to the seller")),
+    (Order.Status.SETTLED, _("Paid to the seller's bank")),
+]
+_STEP = {status: n for n, (status, _label) in enumerate(JOURNEY)}
+_STEP[Order.Status.AWAITING_PAYMENT] = 0
+
+
+def order_progress(*, order: Order, transitions) -> list[ProgressStep]:
+    """Where the order is on its journey: the steps it passed, the one it waits for, the rest.
+    An order that left the journey (cancelled, disputed, refunded) shows how far it came and
+    waits for nothing on it."""
+    reached = max(
+        (_STEP.get(t.to_status, -1) for t in transitions), default=_STEP.get(order.status, 0)
+    )
+    reached = max(reached, _STEP.get(order.status, -1))
+    on_journey = order.status in _STEP
+    return [
+        ProgressStep(
+            str(label),
+            "done" if n <= reached else "current" if on_journey and n == reached + 1 else "todo",
+        )
+        for n, (_status, label) in enumerate(JOURNEY)
+    ]

@@ -30,6 +30,7 @@ from ..services.organizations import (
     invitation_find,
     organization_register,
 )
+from ..todo import onboarding_steps, todos_for
 from .helpers import form_error_from
 
 
@@ -75,8 +76,8 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
-    """Each role's starting page: an SME sees its onboarding, sales needing action, listings,
-    imports and purchases; officials see where to go."""
+    """Each role's starting page is what waits for it (hubs.todo); a new SME also sees its
+    first steps, and a trading one its latest sales, purchases and listings."""
 
     template_name = "hubs/home.html"
 
@@ -86,14 +87,18 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context = {
             "roles": roles_of(user),
             "organization": organization,
+            "todos": todos_for(user=user, organization=organization),
             "shortcuts": navigation_for(user)[1:],
         }
+        if organization is not None and can_act_for(user, organization, Perm.ORGANIZATION_MANAGE):
+            steps = onboarding_steps(organization=organization)
+            if not all(step["done"] for step in steps):
+                context.update(onboarding=steps, onboarding_done=sum(s["done"] for s in steps))
         if organization is not None and can_act_for(user, organization, Perm.ORDERS_TRADE):
+            orders = selectors.orders_visible_to(user=user, organization=organization)
             context.update(
-                sales=selectors.sales_needing_action(seller=organization)[:10],
-                purchases=selectors.orders_visible_to(user=user, organization=organization).filter(
-                    buyer=organization
-                )[:10],
+                sales=orders.filter(seller=organization)[:5],
+                purchases=orders.filter(buyer=organization)[:5],
                 listing_count=selectors.products_of(seller=organization).count(),
                 imports=selectors.imports_of(seller=organization)[:5],
             )

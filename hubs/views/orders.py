@@ -14,8 +14,9 @@ from ewtp.common.errors import ApplicationError
 from .. import cart, selectors
 from ..forms.orders import AddToCartForm, CancelOrderForm, PlaceOrderForm
 from ..models import Order, Product
-from ..roles import OrganizationMixin, Perm, can_act_for, can_oversee
+from ..roles import OrganizationMixin, Perm, can_act_for, can_oversee, current_organization
 from ..services.orders import LineRequest, OrderRequest, order_cancel, order_place
+from ..todo import order_waits_for, todos_for
 
 
 class CartAddView(OrganizationMixin, View):
@@ -149,10 +150,16 @@ class OrderDetailView(TemplateView):
 
     def get_context_data(self, form=None, **kwargs):
         order = self._order()
+        user = self.request.user
+        transitions = list(order.transitions.all())
+        next_actions = todos_for(user=user, organization=current_organization(user), order=order)
         return super().get_context_data(
             order=order,
             lines=order.lines.all(),
-            transitions=order.transitions.all(),
+            transitions=transitions,
+            progress=selectors.order_progress(order=order, transitions=transitions),
+            next_action=next_actions[0] if next_actions else None,
+            waits_for=order_waits_for(order),
             can_cancel=self._can_cancel(order),
             form=form or CancelOrderForm(),
             read_only=can_oversee(self.request.user),

@@ -50,3 +50,29 @@ def with_agreeing_records(declaration: Declaration, **changes) -> Declaration:
         declaration=declaration, actor_label="pipeline", **agreeing_records(declaration, **changes)
     )
     return Declaration.objects.get(pk=declaration.pk)
+
+
+def red_lane_import(hgh, kul) -> dict:
+    """A KUL seller's import declaration at HGH, submitted and routed to the red lane (its
+    consumer is on the watch list), with the seller's owner and an HGH customs officer."""
+    from customs.models import RiskRule, WatchListEntry
+    from customs.services.declarations import declaration_create
+    from customs.services.tariff import tariff_load_bundled
+    from hubs.models import User
+    from tests import factories
+
+    from .test_declarations import request
+
+    tariff_load_bundled()
+    RiskRule.objects.filter(code="random").update(enabled=False)
+    WatchListEntry.objects.create(name="Chen Jing", reason="earlier seizure")
+    seller = factories.SellerFactory(home_hub=kul)
+    owner = factories.member(seller)
+    declaration = declaration_create(
+        request=request(hgh, organization=seller, waybill="HGH1"), actor_label="t"
+    )
+    declaration = submit_and_process(with_agreeing_records(declaration))
+    officer = factories.UserFactory(
+        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=hgh, email="z@hgh.cn"
+    )
+    return {"declaration": declaration, "owner": owner, "officer": officer, "seller": seller}

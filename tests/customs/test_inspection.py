@@ -6,20 +6,17 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from customs.models import Declaration, DeclarationNote, RiskRule, WatchListEntry
-from customs.services.declarations import declaration_create
+from customs.models import Declaration, DeclarationNote
 from customs.services.inspection import (
     declaration_document_upload,
     documents_request,
     inspection_record,
 )
-from customs.services.tariff import tariff_load_bundled
 from ewtp.common.errors import ApplicationError, NotAllowedError
 from hubs.models import User
 from tests import factories
 
-from .support import submit_and_process, with_agreeing_records
-from .test_declarations import request
+from .support import red_lane_import
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.7\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -27,19 +24,7 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture
 def world(hgh, kul, django_capture_on_commit_callbacks):
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)
-    WatchListEntry.objects.create(name="Chen Jing", reason="earlier seizure")  # red lane
-    seller = factories.SellerFactory(home_hub=kul)
-    owner = factories.member(seller)
-    declaration = declaration_create(
-        request=request(hgh, organization=seller, waybill="HGH1"), actor_label="t"
-    )
-    declaration = submit_and_process(with_agreeing_records(declaration))
-    officer = factories.UserFactory(
-        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=hgh, email="z@hgh.cn"
-    )
-    return {"declaration": declaration, "owner": owner, "officer": officer, "seller": seller}
+    return red_lane_import(hgh, kul)
 
 
 def test_documents_are_requested_supplied_and_seen_by_both_sides(

@@ -133,7 +133,7 @@ def test_portal_lists_for_members(client, world, url):
     assert queries(lambda: client.get(url)) == few
 
 
-@pytest.mark.parametrize("url", ["/organisations/", "/orders/"])
+@pytest.mark.parametrize("url", ["/organisations/", "/orders/", "/home/"])
 def test_portal_lists_for_officers(client, world, url):
     client.force_login(factories.UserFactory(official_role="mdec_officer"))
     product = factories.ProductFactory(seller=world["seller"])
