@@ -58,5 +58,8 @@ def queries():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    # the log keeps the last 9,000 queries and the capture counts by position in it: once
+    # full, a later capture would count none
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as context:
         yield context

@@ -3,8 +3,6 @@ and none shows what is the code's and not the user's: an error code, a ledger ac
 an event or audit action name, or an amount in minor units."""
 
 import re
-from html.parser import HTMLParser
-from urllib.parse import urljoin, urlparse
 
 import pytest
 from django.test import Client
@@ -15,14 +13,11 @@ from hubs.errors import HubsErrorCode
 from hubs.models import Order
 from payments.errors import PaymentsErrorCode
 from payments.services.escrow import escrow_release
+from tests.crawl import links_follow
 
 pytestmark = pytest.mark.django_db
 
 MAX_PAGES = 150
-SKIP = re.compile(
-    r"(/logout|/i18n/|\.(pdf|xlsx|csv|xml|png|jpe?g)$|/static/|/media/|export=|/api/|"
-    r"/admin/|/documents/|/images/|template\.)"
-)
 LEDGER_KEY = re.compile(r"\b(customer|escrow|fees|duties|fx|fx_result|bank_clearing):[\w:]+")
 ACTION = re.compile(
     r"\b(hubs|payments|customs|logistics|analytics|common|pipeline)\.[a-z_]+\.[a-z_]+\b"
@@ -35,29 +30,6 @@ CODES = {
     if "_" in str(code)  # one-word codes ("invalid") are words people use too
 }
 CODE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, CODES))) + r")\b")
-
-
-class _Page(HTMLParser):
-    """The links of a page and the text a person reads (not scripts, styles or attributes)."""
-
-    def __init__(self):
-        super().__init__()
-        self.links, self.text, self._hidden = [], [], 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self._hidden += 1
-        href = dict(attrs).get("href")
-        if tag == "a" and href:
-            self.links.append(href)
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self._hidden -= 1
-
-    def handle_data(self, data):
-        if not self._hidden:
-            self.text.append(data)
 
 
 def _codes_in(path: str, text: str) -> list[str]:
@@ -76,31 +48,12 @@ def _codes_in(path: str, text: str) -> list[str]:
 def _crawl(user) -> tuple[dict[str, int], list[str]]:
     client = Client()
     client.force_login(user)
-    seen, queue, problems = {}, ["/home/"], []
-    while queue and len(seen) < MAX_PAGES:
-        path = queue.pop(0)
-        if path in seen:
-            continue
-        response = client.get(path)
-        seen[path] = response.status_code
-        if response.status_code in (301, 302):
-            queue.append(response["Location"])
-            continue
-        if response.status_code >= 400:
-            problems.append(f"{path} answered {response.status_code}")
-            continue
-        if "text/html" not in response.get("Content-Type", ""):
-            continue
-        page = _Page()
-        page.feed(response.content.decode())
-        problems += _codes_in(path, " ".join(page.text))
-        for href in page.links:
-            target = urlparse(urljoin(path, href))
-            if target.netloc or not target.path.startswith("/") or SKIP.search(href):
-                continue
-            link = target.path + (f"?{target.query}" if target.query else "")
-            if link not in seen:
-                queue.append(link)
+    seen, problems = {}, []
+    for visit in links_follow(client.get, limit=MAX_PAGES):
+        seen[visit.path] = visit.response.status_code
+        if visit.response.status_code >= 400:
+            problems.append(f"{visit.path} answered {visit.response.status_code}")
+        problems += _codes_in(visit.path, visit.text)
     return seen, problems
 
 
