@@ -148,6 +148,16 @@ def can_oversee(user) -> bool:
     return has_permission(user, Perm.ORGANIZATIONS_OVERSEE)
 
 
+def can_see_product(user, product) -> bool:
+    """A listing (and its pictures): the seller's members and officers always; other
+    signed-in users while it is in the catalogue. ``product.seller`` is read."""
+    if not user.is_authenticated:
+        return False
+    if can_oversee(user) or membership_of(user, product.seller):
+        return True
+    return product.is_active and product.seller.can_sell
+
+
 def can_see_hub_officials(user, hub) -> bool:
     """Who works at a hub is known to its own officials and to those who oversee."""
     return can_oversee(user) or (user.is_authenticated and user.official_hub_id == hub.pk)
@@ -168,7 +178,12 @@ def navigation_for(user) -> list[NavItem]:
     own_hub = [user.official_hub.code] if user.official_hub_id else None
     menu = [
         (True, _("Home"), "hubs:home", None),
-        (can(Perm.ORGANIZATION_VIEW), _("My organisation"), "hubs:my_organization", None),
+        (
+            can(Perm.ORGANIZATION_VIEW) and bool(memberships_of(user)),
+            _("My organisation"),
+            "hubs:my_organization",
+            None,
+        ),
         (can(Perm.CATALOGUE_MANAGE), _("My products"), "hubs:product_list", None),
         (can(Perm.ORDERS_TRADE), _("Catalogue"), "hubs:catalogue", None),
         (

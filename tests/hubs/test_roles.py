@@ -50,7 +50,6 @@ NAV = {
     "hub_operator": ["Home", "Hub floor", "Flights", "Hubs and e-roads"],
     "admin_user": [
         "Home",
-        "My organisation",
         "Orders",
         "Organisations",
         "Dashboards",
