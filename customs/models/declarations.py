@@ -1,6 +1,8 @@
 """Goods declarations: what is declared for one consignment under one regime, its items, the
 assessment the duty engine made of it, and every change of state with who, when and why."""
 
+import functools
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -209,6 +211,35 @@ class DeclarationTransition(models.Model):
 
     def __str__(self):
         return f"{self.declaration_id} {self.from_status}→{self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        return Declaration.Status(self.from_status).label if self.from_status else ""
+
+    @property
+    def to_label(self) -> str:
+        return Declaration.Status(self.to_status).label
+
+    @property
+    def public_reason_shown(self) -> str:
+        """The reason the declarant reads, in the reader's language where it is one of the
+        lanes (the risk engine records the lane's name, in the worker's language)."""
+        return reason_shown(self.public_reason)
+
+
+def reason_shown(reason: str):
+    """A recorded public reason in the reader's language, where it is one of the lanes."""
+    return _lane_labels().get(reason, reason)
+
+
+@functools.cache
+def _lane_labels() -> dict:
+    from django.utils import translation
+
+    from .risk import Lane
+
+    with translation.override("en"):
+        return {str(label): label for label in Lane.labels}
 
 
 class DeclarationNote(models.Model):

@@ -5,7 +5,7 @@ parcels' tracking events, merged in time order. Five queries whatever the journe
 from dataclasses import dataclass
 from datetime import datetime
 
-from customs.models import Declaration, DeclarationTransition
+from customs.models import DeclarationTransition
 from ewtp.common.money import money_from_minor
 from hubs.models import Order
 from logistics.models import TrackingEvent
@@ -66,8 +66,8 @@ def order_timeline(
             step.created_at,
             "customs",
             f"{step.declaration.get_regime_display()} {step.declaration.reference}: "
-            f"{Declaration.Status(step.to_status).label}",
-            step.public_reason if oversee or step.declaration.organization_id in own else "",
+            f"{step.to_label}",
+            step.public_reason_shown if oversee or step.declaration.organization_id in own else "",
             step.declaration.hub.code,
         )
         for step in DeclarationTransition.objects.filter(declaration__order=order)

@@ -1,59 +1,35 @@
 """Every page each role reaches by following links, after a journey: none answers 4xx or 5xx,
-and none shows what is the code's and not the user's: an error code, a ledger account key,
-an event or audit action name, or an amount in minor units."""
-
-import re
+none shows what is the code's and not the user's (an error code, a ledger account key, an
+event or audit action name, an amount in minor units), and in Malay and Chinese none shows
+an English sentence of the interface."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils.translation import to_locale
 
-from customs.errors import CustomsErrorCode
-from ewtp.common.errors import CommonErrorCode
-from hubs.errors import HubsErrorCode
 from hubs.models import Order
-from payments.errors import PaymentsErrorCode
 from payments.services.escrow import escrow_release
 from tests.crawl import links_follow
+from tests.users_words import codes_in, english_in
 
 pytestmark = pytest.mark.django_db
 
 MAX_PAGES = 150
-LEDGER_KEY = re.compile(r"\b(customer|escrow|fees|duties|fx|fx_result|bank_clearing):[\w:]+")
-ACTION = re.compile(
-    r"\b(hubs|payments|customs|logistics|analytics|common|pipeline)\.[a-z_]+\.[a-z_]+\b"
-)
-MINOR = re.compile(r"\b\w*_minor\b|\bin sen\b", re.IGNORECASE)
-CODES = {
-    str(code)
-    for enum in (CommonErrorCode, HubsErrorCode, PaymentsErrorCode, CustomsErrorCode)
-    for code in enum
-    if "_" in str(code)  # one-word codes ("invalid") are words people use too
-}
-CODE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, CODES))) + r")\b")
 
 
-def _codes_in(path: str, text: str) -> list[str]:
-    return [
-        f"{path}: {name} {found.group(0)!r}"
-        for name, pattern in (
-            ("ledger key", LEDGER_KEY),
-            ("action", ACTION),
-            ("minor units", MINOR),
-            ("error code", CODE),
-        )
-        for found in pattern.finditer(text)
-    ]
-
-
-def _crawl(user) -> tuple[dict[str, int], list[str]]:
+def _crawl(user, language: str) -> tuple[dict[str, int], list[str]]:
     client = Client()
     client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     seen, problems = {}, []
     for visit in links_follow(client.get, limit=MAX_PAGES):
         seen[visit.path] = visit.response.status_code
         if visit.response.status_code >= 400:
             problems.append(f"{visit.path} answered {visit.response.status_code}")
-        problems += _codes_in(visit.path, visit.text)
+        problems += codes_in(visit.path, visit.text)
+        if language != "en":
+            problems += english_in(visit.path, visit.text, to_locale(language))
     return seen, problems
 
 
@@ -76,10 +52,11 @@ def traded(journey):
     return journey, buyer_owner
 
 
+@pytest.mark.parametrize("language", ["en", "ms", "zh-hans"])
 @pytest.mark.parametrize(
     "role", ["seller_owner", "buyer_owner", "kul_customs", "hgh_customs", "hgh_operator", "mdec"]
 )
-def test_every_page_a_role_reaches_is_whole_and_in_its_words(traded, role):
+def test_every_page_a_role_reaches_is_whole_and_in_its_words(traded, role, language):
     from tests import factories
 
     journey, buyer_owner = traded
@@ -92,6 +69,6 @@ def test_every_page_a_role_reaches_is_whole_and_in_its_words(traded, role):
         "hgh_operator": world.hgh_operator,
         "mdec": factories.UserFactory(official_role="mdec_officer"),
     }[role]
-    seen, problems = _crawl(user)
+    seen, problems = _crawl(user, language)
     assert len(seen) > 5, seen
     assert not problems, "\n".join(problems)
