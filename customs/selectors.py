@@ -95,6 +95,17 @@ def declarations_of_organization(*, organization) -> QuerySet[Declaration]:
     return _with_details(Declaration.objects.filter(organization=organization))
 
 
+def declarations_of_order(*, order) -> QuerySet[Declaration]:
+    """The order's declarations in force (export and import; a cancelled one is no more),
+    in the order they were filed, with their hubs."""
+    return (
+        Declaration.objects.filter(order=order)
+        .exclude(status=Declaration.Status.CANCELLED)
+        .select_related("hub")
+        .order_by("created_at", "id")
+    )
+
+
 def declarations_of_channel(*, channel) -> QuerySet[Declaration]:
     """The declarations of the orders a sales channel placed."""
     return _with_details(Declaration.objects.filter(order__channel=channel))

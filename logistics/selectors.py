@@ -2,9 +2,12 @@
 
 import hmac
 import re
+from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.conf import settings
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
 
 from hubs.models import Hub, Order
 from hubs.roles import Perm, can_act_for, can_oversee, has_permission
@@ -105,6 +108,28 @@ def flights_of_hub(*, hub, statuses=None) -> QuerySet[Flight]:
         flights = flights.filter(status__in=statuses)
     return flights.select_related("carrier", "eroad__origin", "eroad__destination").order_by(
         "departs_at", "id"
+    )
+
+
+def loading_cutoff(now: datetime) -> datetime:
+    """Parcels consolidated at ``now`` board flights departing after this."""
+    return now + timedelta(minutes=settings.CONSOLIDATION_CUTOFF_MINUTES)
+
+
+def flight_boardable(*, eroad, weight_kg: Decimal, now: datetime) -> Flight | None:
+    """The earliest scheduled flight of the e-road after the loading cut-off with room left
+    for a parcel of ``weight_kg``: where a consolidation run now would load it (None: none)."""
+    return (
+        Flight.objects.filter(
+            eroad=eroad,
+            status=Flight.Status.SCHEDULED,
+            departs_at__gt=loading_cutoff(now),
+            loaded_pieces__lt=F("capacity_pieces"),
+            capacity_kg__gte=F("loaded_kg") + weight_kg,
+        )
+        .select_related("carrier")
+        .order_by("departs_at", "id")
+        .first()
     )
 
 

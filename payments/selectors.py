@@ -84,6 +84,17 @@ def order_settlement(*, order) -> Settlement | None:
     return Settlement.objects.filter(order=order).select_related("ledger_transaction__fx").first()
 
 
+def order_payout_latest(*, order) -> Payout | None:
+    """The latest payout of the order's settlement (a rejected one is followed by another),
+    with its bank."""
+    return (
+        Payout.objects.filter(settlement__order=order)
+        .select_related("bank__application")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def settlements_of(*, organization):
     """The seller's settlements, newest first, each with its conversion (one query)."""
     return (

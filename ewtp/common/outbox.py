@@ -200,6 +200,22 @@ def outbox_claim_due(*, limit: int = 500) -> list[int]:
     ]
 
 
+def outbox_last_event_id() -> int:
+    """The id of the newest event (0 when none): what is recorded after it is newer."""
+    return OutboxEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def outbox_pending_after(*, event_id: int, limit: int = 200) -> list[int]:
+    """Events newer than ``event_id`` not yet dispatched, oldest first: what a caller that
+    must see their effects at once dispatches itself (``outbox_dispatch``) instead of
+    waiting for the worker."""
+    return list(
+        OutboxEvent.objects.filter(pk__gt=event_id, dispatched_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def outbox_redeliver(*, event_ids: list[int]) -> int:
     """An operator's retry of abandoned events: attempts start again, due now."""
     return OutboxEvent.objects.filter(pk__in=event_ids, dispatched_at__isnull=True).update(

@@ -464,6 +464,10 @@ WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
 OUTBOUND_RESOLVE_TO = env("OUTBOUND_RESOLVE_TO", default="")
 # The demo's "test bank transfer" button pays an order without a bank (never in production).
 TEST_BANK_TRANSFERS = env.bool("TEST_BANK_TRANSFERS", default=False)
+# The demo's tools for officers showing the hub: the fast-forward of an order on its page
+# (ewtp/pipeline/demo/fast_forward.py) does now, through the same services, what would take
+# days, the carriers or the bank. Never in production; off, its page does not exist.
+DEMO_TOOLS = env.bool("DEMO_TOOLS", default=False)
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without REDIS_URL the broker is kombu's filesystem transport under var/, so web, worker and

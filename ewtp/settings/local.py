@@ -10,6 +10,7 @@ SECRET_KEY = env(
 )
 
 TEST_BANK_TRANSFERS = True
+DEMO_TOOLS = env.bool("DEMO_TOOLS", default=True)  # officers fast-forward an order on its page
 WEBHOOK_ALLOW_HTTP = True
 # a developer's receiver on this machine may get the demo's webhooks
 WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])

@@ -70,6 +70,7 @@ TRUSTED_PROXIES = proxy_networks(
 )
 
 TEST_BANK_TRANSFERS = False  # money arrives only through partner banks
+DEMO_TOOLS = False  # real orders move by their schedules and their people only
 # the ECB's live daily feed: today's conversions refuse rates older than FX_MAX_RATE_AGE_DAYS
 FX_RATE_SOURCE = env("FX_RATE_SOURCE", default="payments.services.fx_feeds.EcbDailyFeed")
 WEBHOOK_ALLOW_HTTP = False  # partners receive webhooks over TLS only

@@ -11,10 +11,9 @@ and its audit row, in bulk. bench/consolidation.py measures 100,000 parcels.
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -23,6 +22,7 @@ from ewtp.common.errors import ConflictError
 from hubs.models import ERoad
 
 from ..models import Flight, Parcel, TrackingEvent
+from ..selectors import loading_cutoff
 from ..waybills import master_waybill
 from .parcels import _next_serial
 from .tracking import tracking_record
@@ -69,7 +69,7 @@ def consolidate(
 
 
 def _consolidate(eroad: ERoad, now: datetime, *, actor, actor_label: str) -> int:
-    cutoff = now + timedelta(minutes=settings.CONSOLIDATION_CUTOFF_MINUTES)
+    cutoff = loading_cutoff(now)
     with transaction.atomic():
         # FOR NO KEY UPDATE: serialises runs on the e-road without blocking (or slowing)
         # the foreign-key checks of the parcels and events that point at these flights

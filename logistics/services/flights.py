@@ -292,7 +292,30 @@ def flights_advance(*, now: datetime | None = None, actor_label: str = "system")
     return departed, arrived
 
 
-def _advance(flight_id: int, before: str, after: str, actor_label: str) -> int:
+def flight_depart(*, flight: Flight, actor_label: str) -> bool:
+    """The flight is off now, ahead of the schedule the beat departs it by (the demo's
+    fast-forward; a carrier's word that it left early): its parcels depart with it, as
+    ``flights_advance`` departs them. False when it was no longer scheduled."""
+    now = timezone.now()
+    return bool(
+        _advance(flight.pk, Flight.Status.SCHEDULED, Flight.Status.DEPARTED, actor_label, now=now)
+    )
+
+
+def flight_land(*, flight: Flight, actor_label: str) -> bool:
+    """The flight is on the ground now, ahead of its schedule (as ``flight_depart``). False
+    when it was not in the air."""
+    now = timezone.now()
+    return bool(
+        _advance(flight.pk, Flight.Status.DEPARTED, Flight.Status.ARRIVED, actor_label, now=now)
+    )
+
+
+def _advance(
+    flight_id: int, before: str, after: str, actor_label: str, *, now: datetime | None = None
+) -> int:
+    """Move one flight and the parcels on it. Tracking says it moved at its scheduled time
+    (the beat runs after it), or at ``now`` when that is earlier (ahead of the schedule)."""
     with transaction.atomic():
         flight = (
             Flight.objects.select_for_update()
@@ -327,7 +350,7 @@ def _advance(flight_id: int, before: str, after: str, actor_label: str) -> int:
                 place=flight.eroad.origin.code,
                 actor_label="carrier",
                 flight=flight,
-                at=flight.departs_at,
+                at=min(flight.departs_at, now or flight.departs_at),
             )
             event_record(FlightDeparted(flight_id=flight.pk, order_ids=order_ids))
         else:
@@ -338,7 +361,7 @@ def _advance(flight_id: int, before: str, after: str, actor_label: str) -> int:
                     place=flight.eroad.destination.code,
                     actor_label="carrier",
                     flight=flight,
-                    at=flight.arrives_at,
+                    at=min(flight.arrives_at, now or flight.arrives_at),
                 )
             event_record(FlightArrived(flight_id=flight.pk, order_ids=order_ids))
         flight.status = after

@@ -30,6 +30,8 @@ from .settlement import settlement_post
 
 Kind = LedgerTransaction.Kind
 logger = logging.getLogger(__name__)
+# why escrow is released when nobody confirmed: the order's history says it
+WINDOW_ENDED = "The buyer's confirmation window ended without a dispute."
 
 
 def escrow_release(*, order: Order, actor_label: str, reason: str) -> LedgerTransaction:
@@ -224,7 +226,7 @@ def escrow_release_due(*, now=None) -> int:
             escrow_release(
                 order=order,
                 actor_label="system",
-                reason="The buyer's confirmation window ended without a dispute.",
+                reason=WINDOW_ENDED,
             )
             released += 1
         except ConflictError:
