@@ -1,7 +1,9 @@
 """Celery entry points of the hubs app: ids in, one service call."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
+from .services.catalogue import product_image_thumbnail_make
 from .services.imports import product_import_run
 from .services.orders import orders_expire
 
@@ -15,3 +17,16 @@ def product_import_task(import_id: int) -> int:
 @shared_task
 def orders_expire_task() -> int:
     return orders_expire()
+
+
+# A picture that cannot be made into a thumbnail is not a failure (the pages show the
+# original): only a dropped database connection is retried, a few times.
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=60,
+    max_retries=3,
+)
+def product_image_thumbnail_task(image_id: int) -> bool:
+    image = product_image_thumbnail_make(image_id=image_id)
+    return bool(image and image.thumbnail)

@@ -80,6 +80,11 @@ urlpatterns = [
         name="product_toggle",
     ),
     path("images/<uuid:public_id>/", catalogue.ProductImageView.as_view(), name="product_image"),
+    path(
+        "images/<uuid:public_id>/thumbnail/",
+        catalogue.ProductImageView.as_view(thumbnail=True),
+        name="product_thumbnail",
+    ),
     # buying
     path("catalogue/", catalogue.CatalogueView.as_view(), name="catalogue"),
     path(

@@ -7,7 +7,7 @@ from factory.django import DjangoModelFactory
 from moneyed import Money
 
 from ewtp.common.services import api_client_create
-from hubs.models import Hub, Membership, Organization, Product, User
+from hubs.models import Hub, Membership, Organization, Product, ProductImage, User
 from hubs.services.network import hub_open
 
 TEST_PASSWORD = "correct-horse-battery-9"
@@ -86,6 +86,18 @@ class ProductFactory(DjangoModelFactory):
     width_cm = Decimal("20")
     height_cm = Decimal("2")
     stock = 100
+
+
+class ProductImageFactory(DjangoModelFactory):
+    """A listing's picture as uploaded (a plain JPEG drawn by Pillow), without its thumbnail."""
+
+    class Meta:
+        model = ProductImage
+
+    product = factory.SubFactory(ProductFactory)
+    image = factory.django.ImageField(
+        filename="photo.jpg", format="JPEG", width=640, height=480, color="teal"
+    )
 
 
 def open_eroads():

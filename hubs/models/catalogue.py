@@ -97,9 +97,18 @@ class Product(BaseModel):
 
 
 class ProductImage(BaseModel):
+    """A picture of a listing as the seller uploaded it, and the small copy that list pages
+    show. The thumbnail is made by a task after the upload commits; until it is there (or
+    when the upload could not be made into one) pages show the original."""
+
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
     image = models.ImageField(upload_to="products/%Y/%m/")
     position = models.PositiveSmallIntegerField(default=0)
+    # Plain size fields, not ImageField's width_field/height_field: those open the file
+    # whenever a row without them is loaded, once per row of a list page.
+    thumbnail = models.ImageField(upload_to="products/thumbnails/%Y/%m/", blank=True)
+    thumbnail_width = models.PositiveSmallIntegerField(null=True, blank=True)
+    thumbnail_height = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["product_id", "position", "id"]

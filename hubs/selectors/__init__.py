@@ -9,6 +9,7 @@ from .catalogue import (
     products_of,
 )
 from .orders import (
+    order_lines,
     order_progress,
     order_visible_to,
     orders_confirmation_due,
@@ -46,6 +47,7 @@ __all__ = [
     "hub_officials",
     "imports_of",
     "member_emails",
+    "order_lines",
     "order_progress",
     "order_visible_to",
     "orders_confirmation_due",

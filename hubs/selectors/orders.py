@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Order, OrderLine, Organization, User
 from ..roles import can_oversee, memberships_of
+from .catalogue import images_in_order
 
 
 def orders_visible_to(*, user: User, organization: Organization | None = None) -> QuerySet[Order]:
@@ -40,7 +41,12 @@ def orders_of_channel(*, channel) -> QuerySet[Order]:
 
 
 def order_lines(*, order: Order) -> QuerySet[OrderLine]:
-    return order.lines.order_by("line_no")
+    """The order's lines with their listings and the listings' pictures (the order page)."""
+    return (
+        order.lines.select_related("product__seller")
+        .prefetch_related(images_in_order("product__images"))
+        .order_by("line_no")
+    )
 
 
 def orders_confirmation_due(*, now) -> QuerySet[Order]:

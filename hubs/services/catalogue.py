@@ -1,6 +1,10 @@
 """Writes of the catalogue: listings and their images. Field validation is ProductForm's."""
 
+import logging
+
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
@@ -8,6 +12,9 @@ from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ..errors import HubsErrorCode
 from ..models import Organization, Product, ProductImage, User
 from ..roles import Perm, can_act_for
+from ..thumbnails import UnusableImage, thumbnail_render
+
+logger = logging.getLogger(__name__)
 
 
 def _require_seller_member(actor, seller):
@@ -93,7 +100,54 @@ def product_set_active(
 
 
 def product_image_add(*, product: Product, image, actor: User) -> ProductImage:
+    """Add a picture (checked by Pillow in ProductForm) after the listing's others. Its
+    thumbnail is made by a task once the picture is committed."""
     _require_seller_member(actor, product.seller)
     with transaction.atomic():
         position = product.images.count()
-        return ProductImage.objects.create(product=product, image=image, position=position)
+        added = ProductImage.objects.create(product=product, image=image, position=position)
+        transaction.on_commit(lambda: _enqueue_thumbnail(added.pk))
+    return added
+
+
+def _enqueue_thumbnail(image_id: int) -> None:
+    from ..tasks import product_image_thumbnail_task
+
+    try:
+        product_image_thumbnail_task.delay(image_id)
+    except Exception:  # the broker is down: pages show the original picture
+        logger.warning("catalogue: could not enqueue the thumbnail of image %s", image_id)
+
+
+def product_image_thumbnail_make(*, image_id: int) -> ProductImage | None:
+    """Make the thumbnail of a listing's picture (hubs/thumbnails.py); None if the picture is
+    gone.
+
+    Once per picture: a picture that has its thumbnail is returned as it is, and of two runs
+    at the same time only the first to record its file keeps it (a conditional UPDATE), the
+    other deletes its copy. A file that is missing, damaged, in a format without thumbnails
+    or too large to decode is logged and left without one (pages show the original), and
+    nothing is raised: a retry would meet the same file.
+    """
+    image = ProductImage.objects.filter(pk=image_id).first()
+    if image is None or image.thumbnail:
+        return image
+    try:
+        with image.image.open("rb") as source:
+            thumbnail = thumbnail_render(source.read())
+    except (OSError, UnusableImage) as error:
+        reason = str(error) if isinstance(error, UnusableImage) else type(error).__name__
+        logger.warning("catalogue: no thumbnail for image %s: %s", image.public_id, reason)
+        return image
+    # written before it is recorded, so a recorded thumbnail always has its file
+    image.thumbnail.save(f"{image.public_id}.jpg", ContentFile(thumbnail.content), save=False)
+    recorded = ProductImage.objects.filter(pk=image.pk, thumbnail="").update(
+        thumbnail=image.thumbnail.name,
+        thumbnail_width=thumbnail.width,
+        thumbnail_height=thumbnail.height,
+        updated_at=timezone.now(),
+    )
+    if not recorded:
+        image.thumbnail.delete(save=False)  # another run recorded its copy first
+    image.refresh_from_db()
+    return image

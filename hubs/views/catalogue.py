@@ -18,7 +18,7 @@ from ..forms.orders import AddToCartForm
 from ..hs import hs_path, hs_search, hs_suggestions_for
 from ..listing_checks import listing_warnings
 from ..models import Product, ProductImage, ProductImport
-from ..roles import OrganizationMixin, Perm, can_oversee, membership_of
+from ..roles import OrganizationMixin, Perm, can_see_product
 from ..services.catalogue import product_image_add, product_save, product_set_active
 from ..services.imports import COLUMNS, import_template, product_import_start
 from .helpers import form_error_from
@@ -31,7 +31,7 @@ class ProductListView(OrganizationMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return selectors.products_of(seller=self.organization)
+        return selectors.products_of(seller=self.organization, with_images=True)
 
 
 class ProductFormView(OrganizationMixin, FormView):
@@ -220,7 +220,11 @@ class CatalogueProductView(OrganizationMixin, TemplateView):
 
 
 class ProductImageView(View):
-    """A listing's image, for signed-in users (media files are not served as static files)."""
+    """A listing's picture, for signed-in users who may see the listing (media files are not
+    served as static files). As ``thumbnail``: its thumbnail, or the picture itself while the
+    thumbnail is being made or when none could be made."""
+
+    thumbnail = False
 
     def get(self, request, public_id):
         if not request.user.is_authenticated:
@@ -230,16 +234,12 @@ class ProductImageView(View):
             .filter(public_id=public_id)
             .first()
         )
-        if image is None or not _may_see_product(request.user, image.product):
+        if image is None or not can_see_product(request.user, image.product):
             raise Http404("No such image.")
-        kind = mimetypes.guess_type(image.image.name)[0] or "application/octet-stream"
-        response = FileResponse(image.image.open("rb"), content_type=kind)
-        response["Cache-Control"] = "private, max-age=3600"
+        stand_in = self.thumbnail and not image.thumbnail
+        picture = image.thumbnail if self.thumbnail and not stand_in else image.image
+        kind = mimetypes.guess_type(picture.name)[0] or "application/octet-stream"
+        response = FileResponse(picture.open("rb"), content_type=kind)
+        # the original standing in for a thumbnail is replaced within a minute or so
+        response["Cache-Control"] = "private, max-age=60" if stand_in else "private, max-age=3600"
         return response
-
-
-def _may_see_product(user, product) -> bool:
-    """The seller's members and officers always; buyers while it is in the catalogue."""
-    if can_oversee(user) or membership_of(user, product.seller):
-        return True
-    return product.is_active and product.seller.can_sell

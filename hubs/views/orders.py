@@ -14,7 +14,14 @@ from ewtp.common.errors import ApplicationError
 from .. import cart, selectors
 from ..forms.orders import AddToCartForm, CancelOrderForm, PlaceOrderForm
 from ..models import Order, Product
-from ..roles import OrganizationMixin, Perm, can_act_for, can_oversee, current_organization
+from ..roles import (
+    OrganizationMixin,
+    Perm,
+    can_act_for,
+    can_oversee,
+    can_see_product,
+    current_organization,
+)
 from ..services.orders import LineRequest, OrderRequest, order_cancel, order_place
 from ..todo import order_waits_for, todos_for
 
@@ -155,7 +162,7 @@ class OrderDetailView(TemplateView):
         next_actions = todos_for(user=user, organization=current_organization(user), order=order)
         return super().get_context_data(
             order=order,
-            lines=order.lines.all(),
+            lines=_lines_with_pictures(user, order),
             transitions=transitions,
             progress=selectors.order_progress(order=order, transitions=transitions),
             next_action=next_actions[0] if next_actions else None,
@@ -178,3 +185,13 @@ class OrderDetailView(TemplateView):
         else:
             messages.success(request, _("Order cancelled; the stock is released."))
         return redirect("hubs:order_detail", reference=reference)
+
+
+def _lines_with_pictures(user, order) -> list:
+    """The order's lines, each with ``picture``: its listing's first picture, or None when
+    there is none or the user may no longer see the listing (a buyer, once it is withdrawn)."""
+    lines = list(selectors.order_lines(order=order))
+    for line in lines:
+        pictures = line.product.images.all()
+        line.picture = pictures[0] if pictures and can_see_product(user, line.product) else None
+    return lines

@@ -9,7 +9,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from moneyed import Money
 
-from hubs.models import Order, OrderLine, OrderTransition, Organization, Product, ProductImport
+from hubs.models import (
+    Order,
+    OrderLine,
+    OrderTransition,
+    Organization,
+    Product,
+    ProductImage,
+    ProductImport,
+)
 from hubs.services.organizations import organization_api_client_create
 from tests import factories
 from tests.conftest import issue_token
@@ -18,7 +26,8 @@ pytestmark = pytest.mark.django_db
 
 
 def add_products(seller, count, start):
-    Product.objects.bulk_create(
+    """``count`` listings, each with a picture and its thumbnail (the list pages show them)."""
+    products = Product.objects.bulk_create(
         [
             Product(
                 seller=seller,
@@ -35,6 +44,18 @@ def add_products(seller, count, start):
                 stock=5,
             )
             for n in range(count)
+        ]
+    )
+    ProductImage.objects.bulk_create(
+        [
+            ProductImage(
+                product=product,
+                image="products/q.jpg",
+                thumbnail="products/thumbnails/q.jpg",
+                thumbnail_width=320,
+                thumbnail_height=240,
+            )
+            for product in products
         ]
     )
 
