@@ -41,13 +41,16 @@ demo: install
 	@echo ""
 	PORT=$(PORT) $(BIN)/honcho start -f Procfile.demo
 
-# Chromium for the browser tests comes from Debian's package when this machine can install it;
-# elsewhere the browser tests are skipped with a reason (unless EWTP_REQUIRE_BROWSER=1).
+# Chromium for the browser tests comes from Debian's package when this machine can install it,
+# with a CJK font so that the Chinese pages' screenshots show their characters; elsewhere the
+# browser tests are skipped with a reason (unless EWTP_REQUIRE_BROWSER=1).
+BROWSER_PACKAGES = chromium fonts-wqy-zenhei
 browsers:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/wqy ]; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  echo "Installing Debian's $(BROWSER_PACKAGES) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	elif [ -x /usr/bin/chromium ]; then :; \
 	else echo "chromium not installed and cannot be installed here: browser tests will be skipped"; fi
 
 test: install browsers

@@ -93,7 +93,7 @@ def _drop_off_todo(parcel: Parcel) -> Todo:
         "facility": parcel.facility.name,
         "address": parcel.facility.address,
         "when": when,
-        "zone": hub.timezone,
+        "zone": hub.name,
     }
     return Todo(title, _("See the parcel"), url, parcel.order.reference, parcel.drop_off_at)
 

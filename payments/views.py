@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 
 from ewtp.common.errors import ApplicationError
 from ewtp.common.money import MoneyError, money_parse
+from hubs import order_words
 from hubs.models import Order
 from hubs.roles import OrganizationMixin, Perm, can_act_for, has_permission
 from hubs.selectors import order_visible_to
@@ -199,7 +200,7 @@ class OrderPaymentView(TemplateView):
             escrow_release(
                 order=order,
                 actor_label=self.request.user.email,
-                reason="The buyer confirmed receipt.",
+                reason=order_words.BUYER_CONFIRMED,
             )
             messages.success(self.request, _("Thank you. The seller is paid from escrow."))
         except ApplicationError as error:

@@ -16,6 +16,7 @@ from moneyed import Money
 from customs.services.quotes import duty_quote
 from ewtp.common.errors import ApplicationError, CommonErrorCode
 from ewtp.common.outbox import subscribe
+from hubs import order_words
 from hubs.events import OrderPlaced
 from hubs.models import Order
 from hubs.services.orders import order_duties_quote_record, order_transition
@@ -41,7 +42,7 @@ def payment_requested(event: OrderPlaced) -> None:
         order=order,
         to=Order.Status.AWAITING_PAYMENT,
         actor_label="pipeline",
-        reason="Payment requested from the buyer." + (f" {note}" if note else ""),
+        reason=order_words.PAYMENT_REQUESTED + (f" {note}" if note else ""),
     )
 
 

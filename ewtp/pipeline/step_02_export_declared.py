@@ -13,6 +13,7 @@ from ewtp.common.errors import ApplicationError, CommonErrorCode
 from ewtp.common.money import money_from_minor
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
+from hubs import order_words
 from hubs.models import Membership, Order
 from hubs.services.orders import order_transition
 from payments.events import OrderPaid
@@ -51,7 +52,7 @@ def export_declared(event: OrderPaid) -> None:
         .exclude(status__in=["cancelled", "rejected"])
         .exists()
     ):
-        _in_customs(order, "Export declaration filed.")
+        _in_customs(order, order_words.EXPORT_FILED)
         return  # filed already (by hand, or a repeated event)
     buyer_notify(order, "paid")
     try:
@@ -63,7 +64,7 @@ def export_declared(event: OrderPaid) -> None:
         if error.code in RETRY_LATER:
             raise  # the outbox delivers the event again later
         if error.code == "declaration_exists":
-            _in_customs(order, "Export declaration filed.")
+            _in_customs(order, order_words.EXPORT_FILED)
             return  # filed by a concurrent delivery or by hand meanwhile
         owners = Membership.objects.filter(organization=order.seller).values_list(
             "user__email", flat=True
@@ -80,7 +81,12 @@ def export_declared(event: OrderPaid) -> None:
         return
     declaration_submit(declaration=declaration, actor_label="pipeline")
     _in_customs(
-        order, f"Export declaration {declaration.reference} filed at {order.origin_hub.code}."
+        order,
+        order_words.reason_record(
+            order_words.EXPORT_FILED_AT,
+            reference=declaration.reference,
+            hub=order.origin_hub.code,
+        ),
     )
 
 

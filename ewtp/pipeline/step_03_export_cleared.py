@@ -7,6 +7,7 @@ found outside the tolerance loses its release again (logistics), and the officer
 from customs.events import DeclarationDecided
 from customs.models import Declaration
 from ewtp.common.outbox import subscribe
+from hubs import order_words
 from hubs.models import Order
 from hubs.services.orders import order_transition
 from logistics.events import ParcelReceived
@@ -36,7 +37,7 @@ def export_cleared(event: DeclarationDecided) -> None:
             order=order,
             to=Order.Status.IN_CUSTOMS,
             actor_label="pipeline",
-            reason="Export declaration released.",
+            reason=order_words.EXPORT_RELEASED,
         )
     parcels = Parcel.objects.filter(
         order_id=event.order_id,

@@ -1,6 +1,7 @@
 """Step 4: the flight carrying the order's parcels departed → the order is shipped."""
 
 from ewtp.common.outbox import subscribe
+from hubs import order_words
 from hubs.models import Order
 from hubs.services.orders import order_transition
 from logistics.events import FlightDeparted
@@ -18,7 +19,9 @@ def shipped(event: FlightDeparted) -> None:
             order=order,
             to=Order.Status.SHIPPED,
             actor_label="pipeline",
-            reason=f"Departed on {flight.number} under MAWB {flight.master_waybill_display}.",
+            reason=order_words.reason_record(
+                order_words.DEPARTED, flight=flight.number, mawb=flight.master_waybill_display
+            ),
         )
         buyer_notify(order, "departed", f"Flight {flight.number} to {flight.eroad.destination}.")
         all_delivered_already(order)  # events of later steps may be delivered before this

@@ -2,6 +2,7 @@
 the buyer's confirmation window (payments releases escrow when it ends without a dispute)."""
 
 from ewtp.common.outbox import subscribe
+from hubs import order_words
 from hubs.models import Order
 from hubs.services.orders import order_transition
 from logistics.events import ParcelDelivered
@@ -31,7 +32,7 @@ def all_delivered_already(order: Order) -> None:
         order=order,
         to=Order.Status.DELIVERED,
         actor_label="pipeline",
-        reason="Delivered: the buyer's confirmation window runs.",
+        reason=order_words.DELIVERED,
     )
     window_follow_holds(order)
     buyer_notify(order, "delivered")

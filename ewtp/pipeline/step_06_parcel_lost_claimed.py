@@ -7,6 +7,7 @@ order is refunded. A disputed order's money is the officer's to decide."""
 from decimal import Decimal
 
 from ewtp.common.outbox import subscribe
+from hubs import order_words
 from hubs.models import Order
 from logistics.events import ParcelLost
 from logistics.models import Parcel, ParcelItem
@@ -22,7 +23,9 @@ def parcel_lost_claimed(event: ParcelLost) -> None:
     order = Order.objects.select_for_update().get(pk=event.order_id)
     if order.status not in CLAIMABLE:
         return  # disputed, refunded already, or settled: nothing to take back here
-    reason = f"Claim for parcel {event.waybill}, lost or damaged: {event.reason}"[:200]
+    reason = order_words.reason_record(
+        order_words.CLAIM, waybill=event.waybill, detail=event.reason
+    )[:200]
     coming = Parcel.objects.filter(order=order).exclude(status__in=NOT_COMING)
     if order.status == Order.Status.SHIPPED and not coming.exists():  # nothing left: all back
         escrow_refund(order=order, actor_label="pipeline", reason=reason)

@@ -12,6 +12,7 @@ from customs.events import DeclarationDecided
 from customs.models import Declaration
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
+from hubs import order_words
 from hubs.models import Membership, Order, User
 from logistics.models import Parcel
 from logistics.services.floor import parcel_return
@@ -29,7 +30,9 @@ def customs_rejected(event: DeclarationDecided) -> None:
         return
     order = Order.objects.get(pk=event.order_id)
     reference = Declaration.objects.values_list("reference", flat=True).get(pk=event.declaration_id)
-    reason = f"Customs rejected declaration {reference}: {event.reason}"[:500]
+    reason = order_words.reason_record(
+        order_words.CUSTOMS_REJECTED, reference=reference, detail=event.reason
+    )[:500]
     if not event.by_officer:
         _tell_seller_and_officers(order, reason)
         return

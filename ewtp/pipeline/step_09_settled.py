@@ -11,6 +11,7 @@ from django.db import transaction
 
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
+from hubs import order_words
 from hubs.events import PayoutAccountChanged
 from hubs.models import Order, User
 from hubs.services.orders import order_transition
@@ -39,7 +40,9 @@ def settled(event: PayoutReported) -> None:
         order=order,
         to=Order.Status.SETTLED,
         actor_label="pipeline",
-        reason=f"Payout {payout.end_to_end_id} of {payout.amount} reached the seller's bank.",
+        reason=order_words.reason_record(
+            order_words.PAID_OUT, payout=payout.end_to_end_id, amount=payout.amount
+        ),
     )
 
 

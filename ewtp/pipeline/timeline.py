@@ -33,8 +33,7 @@ def order_timeline(
     sees_settlement = oversee or order.seller_id in finances
     own = set(organization_ids)
     moments = [
-        Moment(t.created_at, "order", Order.Status(t.to_status).label, t.reason)
-        for t in order.transitions.all()
+        Moment(t.created_at, "order", t.to_label, t.reason_shown) for t in order.transitions.all()
     ]
     moments += [
         Moment(

@@ -180,6 +180,13 @@ class OrderLine(models.Model):
     def __str__(self):
         return f"{self.order} #{self.line_no} {self.quantity} × {self.sku}"
 
+    @property
+    def title_shown(self) -> str:
+        """The listing's title in the reader's language where the seller gave one; otherwise
+        the title as sold (the record customs and the buyer's invoice keep)."""
+        localised = self.product.title
+        return localised if localised != self.product.title_en else self.title
+
 
 class OrderTransition(models.Model):
     """Every status change of an order: who, when, why. Append-only."""
@@ -207,3 +214,15 @@ class OrderTransition(models.Model):
     @property
     def to_label(self) -> str:
         return Order.Status(self.to_status).label
+
+    @property
+    def reason_shown(self) -> str:
+        from ..order_words import reason_shown
+
+        return reason_shown(self.reason)
+
+    @property
+    def actor_shown(self) -> str:
+        from ..order_words import actor_shown
+
+        return actor_shown(self.actor_label)

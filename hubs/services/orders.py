@@ -19,6 +19,7 @@ from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.outbox import event_record
 
+from .. import order_words
 from ..errors import HubsErrorCode
 from ..events import OrderPlaced, OrderStatusChanged
 from ..models import ERoad, Hub, Order, OrderLine, OrderTransition, Organization, Product, User
@@ -462,7 +463,7 @@ def orders_expire(*, now=None) -> int:
             order_transition(
                 order=Order(pk=order_id),
                 to=Order.Status.EXPIRED,
-                reason="Payment not received in time.",
+                reason=order_words.NOT_PAID_IN_TIME,
                 actor_label="system",
             )
             expired += 1

@@ -16,7 +16,8 @@ def zone_place(name: str) -> str:
 
 @register.filter
 def zoned(value) -> str:
-    """"06/12/2026 16:00, Kuala Lumpur time": the short date and time in the page's zone."""
+    """The short date and time in the page's zone, with the zone named: "06/12/2026 16:00,
+    Kuala Lumpur time"."""
     if not value:
         return ""
     when = date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")

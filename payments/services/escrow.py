@@ -18,6 +18,7 @@ from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.money import money_from_minor, money_to_minor
 from ewtp.common.rate_age import RateStale
 from ewtp.common.webhooks import webhook_emit
+from hubs import order_words
 from hubs.models import Order
 from hubs.roles import Perm, can_act_for, has_permission
 from hubs.selectors import orders_confirmation_due
@@ -31,7 +32,7 @@ from .settlement import settlement_post
 Kind = LedgerTransaction.Kind
 logger = logging.getLogger(__name__)
 # why escrow is released when nobody confirmed: the order's history says it
-WINDOW_ENDED = "The buyer's confirmation window ended without a dispute."
+WINDOW_ENDED = order_words.WINDOW_ENDED
 
 
 def escrow_release(*, order: Order, actor_label: str, reason: str) -> LedgerTransaction:

@@ -21,6 +21,7 @@ from ewtp.common.money import money_from_minor, money_quantize, money_to_minor
 from ewtp.common.outbox import event_record
 from ewtp.common.services import api_client_create
 from ewtp.common.webhooks import webhook_emit
+from hubs import order_words
 from hubs.models import Order
 from hubs.services.orders import order_transition
 
@@ -216,7 +217,7 @@ def _apply(intent: PaymentIntent, transfer: BankTransfer) -> IncomingPayment:
             actor_label=client_actor_label(transfer.bank),
             action="payments.payment_intent.paid",
             target=intent,
-            reason="The full amount is held in escrow.",
+            reason=order_words.HELD_IN_ESCROW,
             data={
                 "from": PaymentIntent.Status.PENDING,
                 "bank": transfer.bank.application.name,
@@ -229,7 +230,7 @@ def _apply(intent: PaymentIntent, transfer: BankTransfer) -> IncomingPayment:
             order=order,
             to=Order.Status.PAID,
             actor_label=label,
-            reason="The full amount is held in escrow.",
+            reason=order_words.HELD_IN_ESCROW,
         )
         if order.channel_id:  # the channel tells its consumer
             webhook_emit(

@@ -50,7 +50,7 @@ def test_the_seller_is_told_to_pack_then_book_then_bring_the_parcel(client, jour
     facility = parcel.facility
     assert item.action == "See the parcel"
     assert facility.name in item.title and facility.address in item.title
-    assert facility.hub.timezone in item.title
+    assert facility.hub.name in item.title
 
     journey.receive(parcel)
     assert _actions(owner, world.seller, order) == []
