@@ -1,12 +1,17 @@
-"""Read-only views of the ledger for officers: money is moved by services, never by hand."""
+"""Read-only views of the ledger for officers: money is moved by services, never by hand.
+The hub's collection accounts are kept here too, each change through its service."""
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from ewtp.common.admin import ReadOnlyAdmin
 
 from .models import (
     Account,
+    CollectionAccount,
     Entry,
     FeeSchedule,
     FxConversion,
@@ -14,6 +19,7 @@ from .models import (
     FxRate,
     LedgerTransaction,
 )
+from .services.collection_accounts import collection_account_save
 
 
 class EntryInline(admin.TabularInline):
@@ -97,3 +103,42 @@ class FeeScheduleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class CollectionAccountForm(forms.ModelForm):
+    class Meta:
+        model = CollectionAccount
+        fields = ["bank", "currency", "account_name", "account_number", "bic", "in_use"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the currencies buyers may pay in, and the account's own if it is no longer one
+        # (so that it can still be taken out of use)
+        codes = list(settings.PAYMENT_CURRENCIES)
+        if self.instance.currency and self.instance.currency not in codes:
+            codes.append(self.instance.currency)
+        self.fields["currency"] = forms.ChoiceField(
+            label=_("currency"),
+            choices=[(code, code) for code in codes],
+            help_text=CollectionAccount._meta.get_field("currency").help_text,
+        )
+
+
+@admin.register(CollectionAccount)
+class CollectionAccountAdmin(admin.ModelAdmin):
+    """The hub's accounts at its partner banks that buyers pay into, one in use per
+    currency; the payment page and the API show the one in use. Never deleted: an account
+    buyers were told of is taken out of use, so that the trail says where they were sent."""
+
+    form = CollectionAccountForm
+    list_display = ["currency", "bank", "account_name", "account_number", "bic", "in_use"]
+    list_filter = ["in_use", "currency"]
+    list_select_related = ["bank__application"]
+    search_fields = ["account_name", "account_number", "bic"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # through the service: checked again, and audited with before and after
+        collection_account_save(account=obj, actor=request.user)

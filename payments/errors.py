@@ -11,6 +11,7 @@ class PaymentsErrorCode(StrEnum):
     ALREADY_REVERSED = "already_reversed"
     IDEMPOTENCY_CONFLICT = "ledger_idempotency_conflict"
     NO_PAYMENT_EXPECTED = "no_payment_expected"
+    NO_PAYMENT_REQUESTED = "no_payment_requested"  # an order's payment asked for too early
     BANK_REFERENCE_REUSED = "bank_reference_reused"
     # treasury: FX settlement with the banks, and their statements (camt.053)
     TREASURY_BUSY = "treasury_busy"
@@ -27,6 +28,10 @@ class PaymentsErrorCode(StrEnum):
     FX_FEED_NOT_XML = "fx_feed_not_xml"
     FX_FEED_XML_FORBIDDEN = "fx_feed_xml_forbidden"
     FX_FEED_CONTENT = "fx_feed_content"
+    # the hub's collection accounts (payments/models/collection.py): one refused
+    COLLECTION_ACCOUNT_CURRENCY = "collection_account_currency"
+    COLLECTION_ACCOUNT_BANK = "collection_account_bank"
+    COLLECTION_ACCOUNT_IN_USE = "collection_account_in_use"
 
 
 class InsufficientFunds(ConflictError):

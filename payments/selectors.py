@@ -22,9 +22,11 @@ from moneyed import Money
 
 from ewtp.common.models import ApiClient
 from ewtp.common.money import money_from_minor
+from hubs.models import Order
 
 from .models import (
     Account,
+    CollectionAccount,
     CreditApplication,
     Entry,
     FxConversion,
@@ -73,6 +75,60 @@ def order_payment(*, order) -> tuple:
     intent = PaymentIntent.objects.filter(order=order).first()
     payments = list(intent.payments.select_related("bank__application")) if intent else []
     return intent, payments
+
+
+def payment_intent_of(*, order) -> PaymentIntent | None:
+    return PaymentIntent.objects.filter(order=order).first()
+
+
+def payment_awaited(*, order, intent: PaymentIntent | None) -> bool:
+    """Whether money is still expected for the order: it awaits payment and part of its
+    intent is outstanding."""
+    return (
+        intent is not None
+        and intent.status == PaymentIntent.Status.PENDING
+        and intent.amount_minor > intent.received_minor
+        and order.status == Order.Status.AWAITING_PAYMENT
+    )
+
+
+def collection_account_for(currency: str) -> CollectionAccount | None:
+    """The hub's account in use for payments in ``currency``, with its bank, or None while
+    none is published."""
+    return (
+        CollectionAccount.objects.filter(currency=currency, in_use=True)
+        .select_related("bank__application")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PayTo:
+    """Where a buyer transfers what an order owes, and what to quote so that the bank's
+    report of the transfer is applied to the order."""
+
+    bank: str
+    bic: str
+    account_name: str
+    account_number: str
+    reference: str
+
+
+def order_pay_to(*, order, intent: PaymentIntent | None) -> PayTo | None:
+    """The collection account in the payment's currency and the order reference; None when
+    no money is expected (``payment_awaited``) or no account is published for the currency."""
+    if not payment_awaited(order=order, intent=intent):
+        return None
+    account = collection_account_for(intent.currency)
+    if account is None:
+        return None
+    return PayTo(
+        bank=account.bank.application.name,
+        bic=account.bic,
+        account_name=account.account_name,
+        account_number=account.account_number,
+        reference=order.reference,
+    )
 
 
 def payouts_of(*, organization):

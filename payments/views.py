@@ -73,7 +73,8 @@ class StatementView(OrganizationMixin, TemplateView):
 
 
 class OrderPaymentView(TemplateView):
-    """What is owed on an order and what arrived; the demo's test transfer for the buyer."""
+    """What is owed on an order, where the buyer transfers it, and what arrived; the demo's
+    test transfer for the buyer."""
 
     template_name = "payments/order_payment.html"
 
@@ -85,11 +86,16 @@ class OrderPaymentView(TemplateView):
         except Order.DoesNotExist:
             raise Http404("No such order.") from None
 
+    def _buys(self, order) -> bool:
+        """Whether the viewer acts for the order's buying organisation."""
+        return order.buyer_id is not None and can_act_for(
+            self.request.user, order.buyer, Perm.ORDERS_TRADE
+        )
+
     def _may_pay(self, order) -> bool:
         return (
             settings.TEST_BANK_TRANSFERS
-            and order.buyer_id is not None
-            and can_act_for(self.request.user, order.buyer, Perm.ORDERS_TRADE)
+            and self._buys(order)
             and order.status == Order.Status.AWAITING_PAYMENT
         )
 
@@ -108,31 +114,30 @@ class OrderPaymentView(TemplateView):
                 preview = settlement_preview(order=order)
             except ApplicationError as error:  # no current rate: say so instead of a figure
                 preview_refused = error.message
+        awaited = selectors.payment_awaited(order=order, intent=intent)
+        how_to_pay = awaited and self._buys(order)
         return super().get_context_data(
             order=order,
             intent=intent,
             payments=payments,
+            payment_awaited=awaited,
+            # the buyer is told where to transfer the money, or that there is nowhere yet
+            how_to_pay=how_to_pay,
+            pay_to=selectors.order_pay_to(order=order, intent=intent) if how_to_pay else None,
+            payments_desk_email=settings.PAYMENTS_DESK_EMAIL,
             settlement=settlement,
             preview=preview,
             preview_refused=preview_refused,
             may_pay=self._may_pay(order) and intent is not None,
             may_confirm=self._may_confirm(order),
-            may_dispute=bool(
-                order.buyer_id
-                and can_act_for(self.request.user, order.buyer, Perm.ORDERS_TRADE)
-                and order.can_become(Order.Status.DISPUTED)
-            ),
+            may_dispute=self._buys(order) and order.can_become(Order.Status.DISPUTED),
             may_resolve=order.status == Order.Status.DISPUTED
             and has_permission(self.request.user, Perm.DISPUTE_RESOLVE),
             **kwargs,
         )
 
     def _may_confirm(self, order) -> bool:
-        return (
-            order.buyer_id is not None
-            and can_act_for(self.request.user, order.buyer, Perm.ORDERS_TRADE)
-            and order.status == Order.Status.DELIVERED
-        )
+        return self._buys(order) and order.status == Order.Status.DELIVERED
 
     def post(self, request, reference):
         order = self._order()

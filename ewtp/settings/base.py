@@ -407,6 +407,9 @@ TODO_SOURCES = [
 PAYMENT_CURRENCIES = env.list(
     "PAYMENT_CURRENCIES", default=["MYR", "CNY", "USD", "SGD", "THB", "EUR"]
 )
+# Whom a buyer writes to when the hub has published no collection account for the currency
+# it pays in (the payment page says so instead of an account to pay into).
+PAYMENTS_DESK_EMAIL = env("PAYMENTS_DESK_EMAIL", default="payments@ewtp-hub.example")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 # Upload pages (by URL name) and the setting that holds the largest file each takes: a larger
 # request is refused on its Content-Length, unread (ewtp.common.middleware). Any other

@@ -84,7 +84,8 @@ class OrderOutput(serializers.Serializer):
         "order's quoted duties."
     )
     payment_currency = serializers.CharField(
-        help_text="The currency the buyer pays in; the payment intent states the amount."
+        help_text="The currency the buyer pays in. GET /api/v1/orders/{reference}/payment "
+        "states the amount and where to transfer it."
     )
     total_weight_kg = serializers.DecimalField(max_digits=12, decimal_places=3)
     expires_at = serializers.DateTimeField(help_text="An unpaid order expires at this time.")

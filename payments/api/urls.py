@@ -1,8 +1,13 @@
 from django.urls import path
 
-from . import credit, payouts, statements, treasury, views
+from . import credit, intents, payouts, statements, treasury, views
 
 urlpatterns = [
+    path(
+        "orders/<str:reference>/payment",
+        intents.OrderPaymentApi.as_view(),
+        name="api-order-payment",
+    ),
     path("payments/incoming", views.IncomingPaymentApi.as_view(), name="api-payment-incoming"),
     path("payouts/batches/", payouts.PayoutBatchListApi.as_view(), name="api-payout-batches"),
     path(

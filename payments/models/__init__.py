@@ -1,7 +1,9 @@
 """The payments app's models: the ledger and the money of orders (ledger.py), credit
-(credit.py), the hub's treasury at its partner banks (treasury.py), and the documents of the
-reference-rate feed (fx_feeds.py)."""
+(credit.py), the hub's treasury at its partner banks (treasury.py), the hub's collection
+accounts buyers pay into (collection.py), and the documents of the reference-rate feed
+(fx_feeds.py)."""
 
+from .collection import CollectionAccount
 from .credit import CreditApplication, CreditScore, Instalment, Loan, LoanRepayment
 from .fx_feeds import FxFeedFetch
 from .ledger import (
@@ -27,6 +29,7 @@ from .treasury import (
 
 __all__ = [
     "Account",
+    "CollectionAccount",
     "CreditApplication",
     "CreditScore",
     "Entry",

@@ -42,7 +42,8 @@ from ewtp.common.idempotency import MAX_KEY_LENGTH
 from ewtp.common.services import api_client_secret_rotate, api_client_update
 from ewtp.common.webhook_endpoints import webhook_endpoint_create
 from hubs.services.organizations import ORGANIZATION_CLIENT_SCOPES, organization_api_client_create
-from payments.models import CreditApplication, Payout
+from payments.models import CollectionAccount, CreditApplication, Payout
+from payments.services.collection_accounts import collection_account_save
 from payments.services.credit import CreditRequest, credit_apply, credit_score_record
 from payments.services.escrow import escrow_release
 from payments.services.fx import fx_rates_load
@@ -148,9 +149,9 @@ def _declaration(organization, hub):
 @pytest.fixture
 def trade_world(hs_nomenclature, settings, monkeypatch) -> TradeWorld:
     """A seller at Kuala Lumpur (the organisation) and one at Hangzhou, with products; its
-    sales awaiting payment, paid and packed, and delivered and paid out; a payout batch and
-    a credit application waiting for the bank; draft declarations; a webhook endpoint for
-    each client."""
+    sales awaiting payment (into the hub's collection account), paid and packed, and
+    delivered and paid out; a payout batch and a credit application waiting for the bank;
+    draft declarations; a webhook endpoint for each client."""
     settings.CREDIT_AUTO_APPROVE_LIMIT = Decimal("1000")  # the application waits for the bank
     # The live server answers each request in a thread of its own: each closes its database
     # connection when done, so that none is open when the test database is dropped.
@@ -167,6 +168,17 @@ def trade_world(hs_nomenclature, settings, monkeypatch) -> TradeWorld:
     hangzhou = factories.SellerFactory(country="CN", home_hub=world.hgh)
     offered = factories.ProductFactory.create_batch(2, seller=hangzhou)
 
+    collection_account_save(  # where the order awaiting payment is to be paid
+        account=CollectionAccount(
+            bank=world.bank,
+            currency="MYR",
+            account_name="eWTP Hub collection MYR",
+            account_number="8000123456",
+            bic="CIBBMYKL",
+        ),
+        actor=None,
+        actor_label="test",
+    )
     waiting = journey.consumer_order(n=1)
     paid = journey.pay(journey.consumer_order(n=2))
     parcel = journey.pack(paid)
@@ -342,6 +354,7 @@ def _query(case, world: TradeWorld) -> None:
 PATH_VALUES = {
     "orders_get": ("reference", "orders"),
     "orders_cancel": ("reference", "orders"),
+    "orders_payment_get": ("reference", "orders"),
     "products_get": ("public_id", "products"),
     "products_update": ("public_id", "products"),
     "products_deactivate": ("public_id", "products"),

@@ -1,8 +1,10 @@
 """The demo world that stands still: two hubs on the KUL–HGH e-road with their eFulfilment
 centres and daily flights, one user per role, SMEs in several sectors at several stages of
 verification with catalogues under real HS codes, fee schedules, a watch-listed buyer, and a
-partner bank and a sales channel on the API. ``world_build`` is idempotent: a second run keeps
-every row and renews each demo password and API secret (``passwords`` and ``issued``).
+partner bank and a sales channel on the API, and the hub's collection accounts at that bank
+(one per payment currency, fictitious and named so). ``world_build`` is idempotent: a second
+run keeps every row and renews each demo password and API secret (``passwords`` and
+``issued``).
 
 The orders that move through it are the simulation's (``simulation.py``)."""
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django_countries import countries
 from moneyed import Money
 
@@ -25,10 +28,14 @@ from hubs.services.organizations import organization_create
 from hubs.validators import uscc_check_character
 from logistics.models import Carrier, Facility
 from logistics.services.flights import carriers_load, flights_schedule_daily
-from payments.models import FeeSchedule
+from payments.models import CollectionAccount, FeeSchedule
+from payments.selectors import collection_account_for
+from payments.services.collection_accounts import collection_account_save
 from payments.services.fx import fx_rates_load
 
 DEMO_DOMAIN = "demo.ewtp-hub.example"
+# the demo partner bank's SWIFT/BIC: ISO 9362's shape (bank DEMO, Malaysia, Kuala Lumpur)
+DEMO_BANK_BIC = "DEMOMYKL"
 API_CLIENTS = [
     (
         "Demo Partner Bank",
@@ -404,6 +411,7 @@ def world_build(*, first_day: date, days: int) -> World:
     )
     issued = [_api_client(*row) for row in API_CLIENTS]
     clients = {credentials.client.kind: credentials.client for credentials in issued}
+    _collection_accounts(clients[ApiClient.Kind.BANK])
     return World(
         hubs=hubs,
         organizations=organizations,
@@ -490,6 +498,26 @@ def _logistics_network(hubs, first_day: date, days: int) -> None:
             days=days,
             capacity_kg=Decimal("2500"),
             capacity_pieces=800,
+        )
+
+
+def _collection_accounts(bank: ApiClient) -> None:
+    """The accounts the payment page and the API tell buyers to pay into: at the demo bank,
+    one per payment currency, each plainly a demo (its name and its number say so). A
+    currency that already has one in use keeps it."""
+    for currency in settings.PAYMENT_CURRENCIES:
+        if collection_account_for(currency) is not None:
+            continue
+        collection_account_save(
+            account=CollectionAccount(
+                bank=bank,
+                currency=currency,
+                account_name=f"eWTP Hub DEMO collection {currency}",
+                account_number=f"DEMO{currency}000000000",
+                bic=DEMO_BANK_BIC,
+            ),
+            actor=None,
+            actor_label="demo",
         )
 
 
