@@ -94,7 +94,7 @@ def test_clearance_reads_the_flight_and_each_stage(journey, officer):
     assert "Import: arrival → release" in stages
     mix = table(clearance, "lane_mix").rows
     assert sum(count for side, _lane, count, _share in mix if side == "export") == 3
-    logistics = table(page(officer, "/dashboards/logistics/"), "eroads").rows
+    logistics = table(page(officer, f"/dashboards/logistics/?date_to={until}"), "eroads").rows
     assert logistics[0][:2] == ("KUL → HGH", 1) and logistics[0][3] == 3
 
 
