@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .models import HsCode, Product
@@ -47,18 +48,35 @@ def hs_subheadings() -> frozenset[str]:
 
 
 @functools.cache
-def section_names() -> dict[str, str]:
-    path = Path(__file__).resolve().parent / "data" / "hs" / "sections.csv"
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        return {row["section"]: row["name"] for row in csv.DictReader(handle)}
+def _titles() -> dict[str, dict[str, str]]:
+    """Section (I to XXI) and chapter (01 to 97) → language → short title, from
+    hubs/data/hs/chapter-names.csv (see its SOURCE.md): the nomenclature's English and the
+    hub's own Malay and Chinese, for display. Read from the file, not the database: they
+    are words of the interface, not part of the nomenclature, and cost no query."""
+    path = Path(__file__).resolve().parent / "data" / "hs" / "chapter-names.csv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        return {row.pop("code"): row for row in csv.DictReader(handle)}
+
+
+def hs_title(code: str) -> str:
+    """The short title of an HS section ("XI") or chapter ("61") in the active language,
+    English where there is none in it; "" for a code that is neither."""
+    titles = _titles().get(code)
+    if titles is None:
+        return ""
+    return titles.get(get_language() or "") or titles["en"]
 
 
 @dataclass(frozen=True)
 class HsMatch:
+    """A subheading and its path. The section and chapter are named in the reader's
+    language; the subheading and heading keep the nomenclature's English, the text that
+    goes with the code on a declaration."""
+
     code: str
     description: str
-    section: str
-    chapter: str
+    section: str  # "XI Textiles and textile articles"
+    chapter: str  # "62 Apparel and clothing accessories; not knitted or crocheted"
     heading: str
 
 
@@ -213,8 +231,8 @@ def _match(row: HsCode) -> HsMatch:
     return HsMatch(
         code=row.code,
         description=row.description,
-        section=f"{row.section} {section_names().get(row.section, '')}".strip(),
-        chapter=f"{chapter.code} {chapter.description}",
+        section=f"{row.section} {hs_title(row.section)}".strip(),
+        chapter=f"{chapter.code} {hs_title(chapter.code) or chapter.description}",
         heading=f"{heading.code} {heading.description}",
     )
 

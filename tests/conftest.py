@@ -6,7 +6,9 @@ from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
+from django.utils import translation
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -15,6 +17,15 @@ from payments.services.fx import fx_rates_load
 
 from . import factories
 from .journey import Journey, world_build
+
+
+@pytest.fixture(autouse=True)
+def language_reset():
+    """A page asked for in Malay or Chinese leaves its language active in the thread (the
+    locale middleware does not deactivate it): each test starts and ends in the default."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

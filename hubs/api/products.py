@@ -340,7 +340,8 @@ class ListingListApi(ListAPIView):
                 raise NotFoundError(
                     f"No hub {code}.", "hub_unknown", extra={"field": "destination"}
                 )
-        origins, currencies = selectors.catalogue_facets(destination=destination)
+        facets = selectors.catalogue_facets(destination=destination)
+        origins, currencies = facets.origins, facets.currencies
         # Any country and any currency may be asked for: one without listings has none. The
         # form's choices are those of the catalogue (the portal offers only those).
         form = CatalogueFilterForm(

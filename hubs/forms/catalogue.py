@@ -6,18 +6,20 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from moneyed import Money
 
 from ewtp.common.money import minor_units
 
-from ..hs import hs_code_clean
+from ..hs import hs_code_clean, hs_title
 from ..models import Organization, Product
 
 SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 MAX_UNIT_WEIGHT_KG = Decimal("500")  # one piece must fit a unit load device handled by hand
 MAX_SIDE_CM = Decimal("300")
+CHAPTER_CHOICE_CHARS = 70  # "62 Apparel and clothing accessories; not knitted or crocheted" fits
 
 
 COUNTRY_CODES = frozenset(code for code, _name in countries)
@@ -209,10 +211,13 @@ class ImportForm(forms.Form):
 
 class CatalogueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    # offered as a list of the catalogue's chapters by name; any two digits are accepted
+    # (the API's filter, a link to a chapter that has no listings left)
     chapter = forms.RegexField(
         label=_("HS chapter"),
         regex=r"^\d{2}$",
         required=False,
+        widget=forms.Select,
         error_messages={"invalid": _("Two digits, e.g. 09.")},
     )
     origin = forms.ChoiceField(label=_("Origin"), required=False)
@@ -224,10 +229,22 @@ class CatalogueFilterForm(forms.Form):
         label=_("Max. price"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
 
-    def __init__(self, *args, origins=(), currencies=(), **kwargs):
+    def __init__(self, *args, origins=(), currencies=(), chapters=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["origin"].choices = [("", _("Any"))] + [(c, countries.name(c)) for c in origins]
         self.fields["currency"].choices = [("", _("Any"))] + [(c, c) for c in currencies]
+        self.fields["chapter"].widget.choices = self._chapter_choices(chapters)
+
+    def _chapter_choices(self, chapters) -> list[tuple[str, str]]:
+        """The chapters by their names in the reader's language (shortened: a select is no
+        wider than its column), with the one asked for even if none of its listings is left,
+        so that the list still shows the filter in force."""
+        asked = self.data.get("chapter", "") if self.is_bound else ""
+        codes = sorted({*chapters, *([asked] if asked.isdigit() and hs_title(asked) else [])})
+        return [("", _("Any"))] + [
+            (code, Truncator(f"{code} {hs_title(code)}".strip()).chars(CHAPTER_CHOICE_CHARS))
+            for code in codes
+        ]
 
     def clean(self):
         cleaned = super().clean()

@@ -1,6 +1,9 @@
 """Reads of the catalogue: a seller's listings, the buyers' catalogue, imports."""
 
+from dataclasses import dataclass
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
 
 from ..models import ERoad, Hub, Organization, Product, ProductImage, ProductImport
 
@@ -67,12 +70,28 @@ def catalogue_product(*, destination: Hub | None, public_id) -> Product:
     return catalogue_for(destination=destination).get(public_id=public_id)
 
 
-def catalogue_facets(*, destination: Hub | None) -> tuple[list[str], list[str]]:
-    """Origins and currencies present in the catalogue, for the filter form."""
-    base = catalogue_for(destination=destination).order_by()
-    origins = sorted({str(c) for c in base.values_list("origin_country", flat=True).distinct()})
-    currencies = sorted(set(base.values_list("unit_price_currency", flat=True).distinct()))
-    return origins, currencies
+@dataclass(frozen=True)
+class CatalogueFacets:
+    origins: list[str]  # ISO country codes
+    currencies: list[str]  # ISO 4217
+    chapters: list[str]  # HS chapters, two digits
+
+
+def catalogue_facets(*, destination: Hub | None) -> CatalogueFacets:
+    """Origins, currencies and HS chapters present in the catalogue, for the filter form:
+    one query, whatever the number of listings."""
+    rows = set(
+        catalogue_for(destination=destination)
+        .order_by()
+        .annotate(chapter=Substr("hs_code", 1, 2))
+        .values_list("origin_country", "unit_price_currency", "chapter")
+        .distinct()
+    )
+    return CatalogueFacets(
+        origins=sorted({str(origin) for origin, _currency, _chapter in rows}),
+        currencies=sorted({currency for _origin, currency, _chapter in rows}),
+        chapters=sorted({chapter for _origin, _currency, chapter in rows}),
+    )
 
 
 def imports_of(*, seller: Organization) -> QuerySet[ProductImport]:

@@ -60,6 +60,8 @@ class ProductFormView(OrganizationMixin, FormView):
         return {**super().get_form_kwargs(), "seller": self.organization, "instance": self.product}
 
     def get_context_data(self, **kwargs):
+        # the form first: building it loads the product being edited (get_form_kwargs)
+        kwargs.setdefault("form", self.get_form())
         return super().get_context_data(
             product=self.product,
             suggestions=hs_suggestions_for(self.organization),
@@ -186,9 +188,12 @@ class CatalogueView(OrganizationMixin, ListView):
 
     def get_queryset(self):
         destination = self.organization.home_hub
-        origins, currencies = selectors.catalogue_facets(destination=destination)
+        facets = selectors.catalogue_facets(destination=destination)
         self.filter_form = CatalogueFilterForm(
-            self.request.GET or None, origins=origins, currencies=currencies
+            self.request.GET or None,
+            origins=facets.origins,
+            currencies=facets.currencies,
+            chapters=facets.chapters,
         )
         filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
         return selectors.catalogue_for(destination=destination, filters=filters).exclude(
