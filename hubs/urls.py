@@ -7,6 +7,7 @@ app_name = "hubs"
 urlpatterns = [
     path("", accounts.LandingView.as_view(), name="landing"),
     path("home/", accounts.HomeView.as_view(), name="home"),
+    path("help/words/", accounts.GlossaryView.as_view(), name="glossary"),
     path("signup/", accounts.SignUpView.as_view(), name="signup"),
     path(
         "invitations/<str:token>/",

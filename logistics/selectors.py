@@ -19,7 +19,7 @@ def parcels_of_order(*, order: Order) -> QuerySet[Parcel]:
     """The order's parcels with their timelines and contents, in a constant number of queries."""
     return (
         Parcel.objects.filter(order=order)
-        .select_related("flight", "eroad__origin", "eroad__destination")
+        .select_related("flight", "eroad__origin", "eroad__destination", "facility__hub")
         .prefetch_related(
             Prefetch("events", queryset=TrackingEvent.objects.order_by("occurred_at", "id")),
             "items",

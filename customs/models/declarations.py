@@ -137,6 +137,12 @@ class Declaration(BaseModel):
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.Status(self.status)]
 
+    @property
+    def lane_label(self) -> str:
+        from .risk import Lane
+
+        return Lane(self.lane).label if self.lane else ""
+
 
 class DeclarationItem(models.Model):
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="items")

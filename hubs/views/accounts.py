@@ -41,6 +41,17 @@ class LandingView(TemplateView):
         return super().get_context_data(hubs=selectors.hub_list(), **kwargs)
 
 
+class GlossaryView(TemplateView):
+    """The words of trade the pages use, in plain language, for anyone."""
+
+    template_name = "hubs/glossary.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            confirmation_days=settings.ESCROW_CONFIRMATION_WINDOW.days, **kwargs
+        )
+
+
 class LoginView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     redirect_authenticated_user = True

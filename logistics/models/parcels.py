@@ -1,24 +1,51 @@
 """The eFulfilment centre and the parcels sellers hand in there."""
 
+from datetime import datetime, time
+
+from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.common.models import BaseModel
 
 
 class Facility(BaseModel):
-    """A hub's airport eFulfilment centre, where parcels are dropped off and consolidated."""
+    """A hub's airport eFulfilment centre, where parcels are dropped off and consolidated,
+    with the days and hours (in its hub's time) when it takes parcels in. A centre open
+    round the clock every day has the defaults."""
 
     hub = models.OneToOneField("hubs.Hub", on_delete=models.PROTECT, related_name="facility")
     name = models.CharField(max_length=150)
     address = models.TextField()
+    # ISO weekdays it takes parcels in, Monday 1 … Sunday 7 ("123456": Monday to Saturday)
+    open_weekdays = models.CharField(
+        _("days open"),
+        max_length=7,
+        default="1234567",
+        validators=[RegexValidator(r"^[1-7]{1,7}$")],
+    )
+    opens_at = models.TimeField(_("opens"), default=time(0, 0))
+    closes_at = models.TimeField(_("closes"), default=time(23, 59))
 
     class Meta:
         verbose_name_plural = "facilities"
+        constraints = [
+            models.CheckConstraint(
+                name="facility_opens_before_it_closes", condition=Q(opens_at__lt=F("closes_at"))
+            )
+        ]
 
     def __str__(self):
         return self.name
+
+    def takes_parcels_at(self, moment: datetime) -> bool:
+        """Whether the centre is open at ``moment`` (any time zone), in its hub's time."""
+        local = moment.astimezone(self.hub.zone)
+        return (
+            str(local.isoweekday()) in self.open_weekdays
+            and self.opens_at <= local.time() <= self.closes_at
+        )
 
 
 class WaybillSequence(models.Model):

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
@@ -15,6 +16,7 @@ from hubs.roles import Perm, can_act_for
 
 from ..errors import LogisticsErrorCode
 from ..models import Facility, Parcel, ParcelItem, TrackingEvent, WaybillSequence
+from ..opening_hours import opening_hours_text
 from ..selectors import quantities_left_to_pack
 from ..waybills import house_waybill
 from .tracking import tracking_record
@@ -123,6 +125,12 @@ def parcel_drop_off_book(*, parcel: Parcel, at: datetime, actor) -> Parcel:
         raise NotAllowedError("Only the seller books its drop-offs.", "not_seller")
     if at < timezone.now():
         _invalid("Choose a time from now on.", "drop_off_at")
+    if not parcel.facility.takes_parcels_at(at):
+        _invalid(
+            _("%(centre)s takes parcels %(hours)s: choose a time then.")
+            % {"centre": parcel.facility.name, "hours": opening_hours_text(parcel.facility)},
+            "drop_off_at",
+        )
     with transaction.atomic():
         locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
         if locked.status not in Parcel.BEFORE_HUB:

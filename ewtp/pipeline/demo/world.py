@@ -78,9 +78,22 @@ OFFICIALS = [
     (f"customs.hgh@{DEMO_DOMAIN}", "Zhang Min", "customs_officer", "HGH", False),
     (f"operator.hgh@{DEMO_DOMAIN}", "Chen Hao", "hub_operator", "HGH", False),
 ]
+# (name, address, ISO weekdays open, opens, closes in the hub's time)
 FACILITIES = {
-    "KUL": ("KLIA Aeropolis eFulfilment Centre", "KLIA Aeropolis, 64000 Sepang, Selangor"),
-    "HGH": ("Hangzhou Xiaoshan eFulfilment Centre", "Xiaoshan International Airport, Hangzhou"),
+    "KUL": (
+        "KLIA Aeropolis eFulfilment Centre",
+        "KLIA Aeropolis, 64000 Sepang, Selangor",
+        "123456",
+        time(8, 0),
+        time(22, 0),
+    ),
+    "HGH": (
+        "Hangzhou Xiaoshan eFulfilment Centre",
+        "Xiaoshan International Airport, Hangzhou",
+        "1234567",
+        time(8, 0),
+        time(20, 0),
+    ),
 }
 # (e-road, carrier, flight number, local departure, block time) — one of each every day
 FLIGHTS = [
@@ -485,8 +498,17 @@ def _organization(
 def _logistics_network(hubs, first_day: date, days: int) -> None:
     carriers_load()
     carriers = {c.iata_code: c for c in Carrier.objects.all()}
-    for code, (name, address) in FACILITIES.items():
-        Facility.objects.get_or_create(hub=hubs[code], defaults={"name": name, "address": address})
+    for code, (name, address, weekdays, opens, closes) in FACILITIES.items():
+        Facility.objects.get_or_create(
+            hub=hubs[code],
+            defaults={
+                "name": name,
+                "address": address,
+                "open_weekdays": weekdays,
+                "opens_at": opens,
+                "closes_at": closes,
+            },
+        )
     for (origin, destination), carrier, number, departs, duration in FLIGHTS:
         flights_schedule_daily(
             eroad=hubs[origin].eroads_out.get(destination=hubs[destination]),
