@@ -39,7 +39,8 @@ FILTERS = [
 
 class DashboardApi(APIView):
     """One dashboard: its headline figures and its tables (columns with their kind; money as
-    decimal strings in MYR or the currency of the row, durations in minutes)."""
+    decimal strings, each money column with its ``currency`` or the ``currency_column`` that
+    names each row's; durations in minutes; countries, sectors and lanes as their codes)."""
 
     permission_classes = [HasScope]
     required_scopes = ["analytics:read"]

@@ -1,84 +1,146 @@
 """Charts drawn on the server as inline SVG: no script, no CDN, readable without JavaScript,
-and the table under each chart carries the same figures for screen readers and exports."""
+and the table under each chart carries the same figures for screen readers and exports.
 
-from decimal import Decimal
+A chart says what it draws with the table's own words: the measure (the ``y`` column's
+label) above its axis, the dimension (the ``x`` columns' labels) along the other, and both
+in its accessible name, so a title, its axes and its series cannot tell different stories.
+A measure in several currencies is drawn once per currency: amounts in different currencies
+never share an axis."""
+
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
-from .tables import Table, minutes_text, money
+from .tables import Column, Table, amount_text, currencies_ordered, minutes_text, with_currency
 
-WIDTH, HEIGHT = 720, 240
-LEFT, BOTTOM, TOP = 90, 40, 12
-MAX_BARS = 24
+WIDTH, HEIGHT = 720, 260
+LEFT, BOTTOM, TOP = 90, 56, 30
+MAX_BARS = 24  # a bar chart draws the first rows (ranked, biggest first); a line draws all
 
 
 def chart_svg(table: Table) -> SafeString:
-    """The table's chart, or an empty string when it has none or nothing to draw."""
+    """The table's chart(s), or an empty string when it has none or nothing to draw."""
     if table.chart == "none" or not table.rows or not table.y:
         return mark_safe("")
-    kind = next(c.kind for c in table.columns if c.name == table.y)
+    measure = table.column(table.y)
+    return mark_safe(  # noqa: S308 - each part is built from escaped text and numbers only
+        "".join(
+            _chart(table, measure, rows, currency)
+            for currency, rows in _per_currency(table, measure)
+        )
+    )
+
+
+def chart_caption(table: Table, currency: str = "") -> str:
+    """What a chart of ``table`` draws, in words: "Flights flown by e-road"."""
+    return _("%(measure)s by %(dimension)s") % {
+        "measure": _measure_label(table, currency),
+        "dimension": _dimension_label(table),
+    }
+
+
+def _per_currency(table: Table, measure: Column) -> list[tuple[str, list]]:
+    """The rows to draw, one group per currency when the measure's currency varies by row."""
+    if measure.kind != "money" or not measure.currency_column:
+        return [(measure.currency, table.rows)]
+    groups: dict[str, list] = {}
+    for row in table.rows:
+        groups.setdefault(table.currency(row, measure), []).append(row)
+    return [(currency, groups[currency]) for currency in currencies_ordered(groups)]
+
+
+def _measure_label(table: Table, currency: str) -> str:
+    measure = table.column(table.y)
+    if measure.kind == "money" and measure.currency_column:
+        return with_currency(measure.label, currency)
+    return str(measure.label)
+
+
+def _dimension_label(table: Table) -> str:
+    return " · ".join(str(table.column(name).label) for name in table.x.split(","))
+
+
+def _chart(table: Table, measure: Column, rows: list, currency: str) -> str:
+    drawn = rows if table.chart == "line" else rows[:MAX_BARS]
     points = [
-        (_name(table, row), value, _tick(value, kind))
-        for row in table.rows[:MAX_BARS]
-        for value in (_number(table, row),)
+        (
+            " · ".join(table.display(row, name) for name in table.x.split(",")),
+            float(table.cell(row, table.y) or 0),
+            table.display(row, table.y),
+        )
+        for row in drawn
     ]
-    top = max((value for _, value, _ in points), default=0) or 1
-    if table.chart == "bar" and any(len(name) > 10 for name, _, _ in points):
-        return _horizontal(table, points, top)  # long names read better beside their bars
-    draw = _line if table.chart == "line" else _bars
-    body = draw(points, top)
-    label = next(c.label for c in table.columns if c.name == table.y)
-    axes = (
+    top = max((value for _label, value, _text in points), default=0) or 1
+    measure_label, dimension_label = _measure_label(table, currency), _dimension_label(table)
+    name = f"{table.title}: {chart_caption(table, currency)}"
+    if table.chart == "bar" and any(len(label) > 10 for label, _value, _text in points):
+        # long names read better beside their bars
+        svg = _horizontal(points, top, name, measure_label, dimension_label)
+    else:
+        draw = _line if table.chart == "line" else _bars
+        axes = _axes(_tick(top, measure, currency), measure_label, dimension_label)
+        svg = _svg(HEIGHT, name, axes + draw(points, top))
+    if len(drawn) < len(rows):
+        shown = _("The chart shows the first %(shown)s of %(rows)s rows.") % {
+            "shown": len(drawn),
+            "rows": len(rows),
+        }
+        svg += f'<p class="help">{escape(shown)}</p>'
+    return svg
+
+
+def _axes(top_text: str, measure_label: str, dimension_label: str) -> str:
+    return (
+        f'<text x="4" y="{TOP - 14}" class="tick axis-label">{escape(measure_label)}</text>'
         f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH}" y2="{HEIGHT - BOTTOM}" '
         'class="axis"/>'
         f'<text x="{LEFT - 6}" y="{TOP + 10}" text-anchor="end" class="tick">'
-        f"{escape(_tick(top, kind))}</text>"
+        f"{escape(top_text)}</text>"
         f'<text x="{LEFT - 6}" y="{HEIGHT - BOTTOM}" text-anchor="end" class="tick">0</text>'
+        f'<text x="{(LEFT + WIDTH) / 2:.0f}" y="{HEIGHT - 8}" text-anchor="middle" '
+        f'class="tick axis-label">{escape(dimension_label)}</text>'
     )
-    return _svg(HEIGHT, f"{table.title}: {label}", axes + body)
 
 
-def _svg(height: float, label: str, body: str) -> SafeString:
+def _svg(height: float, label: str, body: str) -> str:
     """The chart's envelope; ``body`` is built from escaped text and numbers only."""
-    return mark_safe(  # noqa: S308 - every value in it is escaped or a number
+    return (
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">{body}</svg>'
     )
 
 
-def _name(table: Table, row) -> str:
-    """The label of a row along the axis: ``x`` may name several columns, comma-separated."""
-    return " · ".join(str(table.cell(row, name)) for name in table.x.split(","))
-
-
-def _horizontal(table: Table, points, top) -> SafeString:
+def _horizontal(points, top, name: str, measure_label: str, dimension_label: str) -> str:
     label_width, bar_height, gap = 240, 16, 6
     height = TOP + len(points) * (bar_height + gap)
     room = WIDTH - label_width - 90
+    header = (
+        f'<text x="{label_width - 6}" y="{TOP - 12}" text-anchor="end" '
+        f'class="tick axis-label">{escape(dimension_label)}</text>'
+        f'<text x="{label_width}" y="{TOP - 12}" class="tick axis-label">'
+        f"{escape(measure_label)}</text>"
+    )
     rows = "".join(
         f'<text x="{label_width - 6}" y="{TOP + i * (bar_height + gap) + 12}" '
-        f'text-anchor="end" class="tick">{escape(name[:38])}</text>'
+        f'text-anchor="end" class="tick">{escape(label[:38])}</text>'
         f'<rect x="{label_width}" y="{TOP + i * (bar_height + gap)}" '
         f'width="{max(room * value / top, 1):.1f}" height="{bar_height}" class="bar">'
-        f"<title>{escape(name)}: {escape(text)}</title></rect>"
+        f"<title>{escape(label)}: {escape(text)}</title></rect>"
         f'<text x="{label_width + max(room * value / top, 1) + 4:.1f}" '
         f'y="{TOP + i * (bar_height + gap) + 12}" class="tick">{escape(text)}</text>'
-        for i, (name, value, text) in enumerate(points)
+        for i, (label, value, text) in enumerate(points)
     )
-    return _svg(height, str(table.title), rows)
+    return _svg(height, name, header + rows)
 
 
-def _number(table: Table, row) -> float:
-    value = table.cell(row, table.y)
-    return float(value or 0)
-
-
-def _tick(value: float, kind: str) -> str:
-    if kind == "money":
-        return f"{money(Decimal(value)):,.2f}"
-    if kind == "minutes":
+def _tick(value: float, measure: Column, currency: str) -> str:
+    if measure.kind == "money":
+        return amount_text(round(value), currency)
+    if measure.kind == "minutes":
         return minutes_text(value)
+    if measure.kind == "percent":
+        return f"{value:,.1f} %"
     return f"{value:,.0f}"
 
 

@@ -1,5 +1,6 @@
 """The filters on every dashboard: a date range, the origin hub, the destination country and
-the seller's sector; checked as a form so that a bad value is a message, never a 500."""
+the seller's sector; checked as a form so that a bad value is a message in the reader's
+language (and the page a 400, its figures not shown), never a 500 and never a guess."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -7,8 +8,11 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hubs.models import Hub, Organization
+
+from .names import COUNTRY_CODES, country_choices
 
 MAX_DAYS = 366 * 5
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # the trade this hub can have seen
@@ -85,28 +89,32 @@ def default_filters(today: date | None = None) -> Filters:
     return Filters(start, today)
 
 
-class FilterForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False)
-    date_to = forms.DateField(label=_("To"), required=False)
-    hub = forms.ChoiceField(label=_("Origin hub"), required=False)
-    destination = forms.CharField(label=_("Destination country"), required=False, max_length=60)
-    sector = forms.ChoiceField(
-        label=_("Sector"),
-        required=False,
-        choices=[("", _("All sectors")), *Organization.Sector.choices],
-    )
+class DestinationField(forms.ChoiceField):
+    """A destination country picked by its name in the reader's language and sent as its ISO
+    3166 code. The list offers the countries of the hubs (where trade can go); any country
+    code is taken, so a link to a country with no hub yet shows its empty dashboard."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["hub"].choices = [("", _("All hubs"))] + [
-            (code, code) for code in Hub.objects.order_by("code").values_list("code", flat=True)
-        ]
+    default_error_messages = {
+        "invalid_choice": _("Choose a destination country from the list."),
+    }
 
-    def clean_destination(self):
-        value = self.cleaned_data["destination"].strip().upper()
-        if value and not (len(value) == 2 and value.isalpha()):
-            raise forms.ValidationError(_("A destination is a two-letter country code, e.g. CN."))
-        return value
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+    def prepare_value(self, value):
+        return value.strip().upper() if isinstance(value, str) else value  # "cn" shows China
+
+    def validate(self, value):
+        forms.Field.validate(self, value)  # required or not; the code is checked against all
+        if value and value not in COUNTRY_CODES:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], "invalid_choice")
+
+
+class PeriodForm(forms.Form):
+    """The period of a dashboard: from the first day to the last, both optional."""
+
+    date_from = forms.DateField(label=pgettext_lazy("period", "From"), required=False)
+    date_to = forms.DateField(label=pgettext_lazy("period", "To"), required=False)
 
     def clean(self):
         data = super().clean()
@@ -134,3 +142,29 @@ class FilterForm(forms.Form):
             data.get("destination") or "",
             data.get("sector") or "",
         )
+
+
+class FilterForm(PeriodForm):
+    """The period and the zone's dimensions: the origin hub, the destination country and the
+    sellers' sector, each picked from a list of names."""
+
+    hub = forms.ChoiceField(label=_("Origin hub"), required=False)
+    destination = DestinationField(label=_("Destination country"), required=False)
+    sector = forms.ChoiceField(
+        label=_("Sector"),
+        required=False,
+        choices=[("", _("All sectors")), *Organization.Sector.choices],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        hubs = list(Hub.objects.order_by("code").values_list("code", "country"))
+        self.fields["hub"].choices = [("", _("All hubs"))] + [(code, code) for code, _c in hubs]
+        offered = {country for _code, country in hubs}
+        asked = str(self.data.get("destination", "")).strip().upper()
+        if asked in COUNTRY_CODES:
+            offered.add(asked)  # a country with no hub, from a link: shown as chosen
+        self.fields["destination"].choices = [
+            ("", _("All countries")),
+            *country_choices(offered),
+        ]

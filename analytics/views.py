@@ -1,5 +1,9 @@
 """The dashboards in the portal: MDEC officers read the zone's; a seller reads its own. Each
-table downloads as CSV or XLSX with the same filters (``?export=csv&table=by_month``)."""
+table downloads as CSV or XLSX with the same filters (``?export=xlsx&table=by_month``).
+
+Filters that do not hold (a country that is none, a period that ends before it starts) are
+a 400 that says why in the reader's language, with the filters to correct and no figures:
+never the figures of other filters than the ones asked for, on the page or in a download."""
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -11,8 +15,8 @@ from ewtp.common.http import attachment
 from hubs.roles import OrganizationMixin, Perm, PermissionRequiredMixin
 
 from .charts import chart_svg
-from .filters import FilterForm
-from .selectors import DASHBOARDS, seller_insights
+from .filters import FilterForm, PeriodForm
+from .selectors import DASHBOARD_NAMES, DASHBOARDS, INSIGHTS_NAME, seller_insights
 from .tables import Dashboard
 
 EXPORTS = {
@@ -37,16 +41,22 @@ def download(dashboard: Dashboard, request) -> HttpResponse | None:
 
 class DashboardPage:
     template_name = "analytics/dashboard.html"
+    form_class = FilterForm
 
-    def render_dashboard(self, request, build, **context):
-        form = FilterForm(request.GET or None)
+    def render_dashboard(self, request, build, name, **context):
+        form = self.form_class(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            context = self.get_context_data(form=form, title=name, charts=[], **context)
+            return self.render_to_response(context, status=400)
         dashboard = build(form.filters())
         response = download(dashboard, request)
         if response is not None:
             return response
         charts = [(table, chart_svg(table)) for table in dashboard.tables]
         return self.render_to_response(
-            self.get_context_data(form=form, dashboard=dashboard, charts=charts, **context)
+            self.get_context_data(
+                form=form, title=dashboard.title, dashboard=dashboard, charts=charts, **context
+            )
         )
 
 
@@ -64,16 +74,22 @@ class DashboardView(PermissionRequiredMixin, DashboardPage, TemplateView):
         build = DASHBOARDS.get(key)
         if build is None:
             raise Http404("No such dashboard.")
-        return self.render_dashboard(request, build, dashboards=list(DASHBOARDS), current=key)
+        return self.render_dashboard(
+            request, build, DASHBOARD_NAMES[key], dashboards=DASHBOARD_NAMES.items(), current=key
+        )
 
 
 class InsightsView(OrganizationMixin, DashboardPage, TemplateView):
-    """The seller's own sales, times and fees (its money: the owners')."""
+    """The seller's own sales, times and fees (its money: the owners'), over a period."""
 
     permission = Perm.FINANCES_READ
+    form_class = PeriodForm
 
     def get(self, request):
         organization = self.organization
         return self.render_dashboard(
-            request, lambda filters: seller_insights(organization, filters), seller=organization
+            request,
+            lambda filters: seller_insights(organization, filters),
+            INSIGHTS_NAME,
+            seller=organization,
         )

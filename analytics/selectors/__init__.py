@@ -1,6 +1,8 @@
 """The dashboards' reads: each builds its tables from the rollups in a fixed number of
 queries, whatever the number of facts behind them."""
 
+from django.utils.translation import gettext_lazy as _
+
 from .clearance import clearance_dashboard
 from .credit import credit_dashboard
 from .exports import exports_dashboard
@@ -18,4 +20,15 @@ DASHBOARDS = {
     "credit": credit_dashboard,
 }
 
-__all__ = ["DASHBOARDS", "seller_insights"]
+# each dashboard's name in the row of links between them
+DASHBOARD_NAMES = {
+    "exports": _("Exports"),
+    "participation": _("SME participation"),
+    "clearance": _("Clearance"),
+    "logistics": _("Logistics"),
+    "money": _("Money"),
+    "credit": _("Credit"),
+}
+INSIGHTS_NAME = _("Your exports")
+
+__all__ = ["DASHBOARDS", "DASHBOARD_NAMES", "INSIGHTS_NAME", "seller_insights"]

@@ -10,11 +10,12 @@ from django.utils.translation import gettext_lazy
 
 from ..filters import Filters
 from ..models import CustomsDay, StageMonth
+from ..names import chapter_name, country_name, decision_name, lane_name, side_name
 from ..stages import STAGE_BY_NAME, STAGES, percentile
 from ..tables import Column, Dashboard, Table, minutes_text
 
 TIMES = [
-    Column("p50", gettext_lazy("p50"), "minutes"),
+    Column("p50", gettext_lazy("Median (p50)"), "minutes"),
     Column("p90", gettext_lazy("p90"), "minutes"),
     Column("mean", gettext_lazy("Mean"), "minutes"),
     Column("count", gettext_lazy("Consignments"), "int"),
@@ -79,18 +80,29 @@ def clearance_dashboard(filters: Filters) -> Dashboard:
                 "ends mid-month counts that month."
             ),
         ),
-        _breakdown("by_lane", _("Customs stages by lane"), _("Lane"), by_lane, customs_only=True),
+        _breakdown(
+            "by_lane",
+            _("Customs stages by lane"),
+            Column("value", _("Lane"), names=lane_name),
+            by_lane,
+            customs_only=True,
+        ),
         Table(
             "by_eroad",
             _("By hub and e-road"),
             [Column("stage", _("Stage")), Column("eroad", _("E-road (hub → country)")), *TIMES],
             [
-                (STAGE_BY_NAME[stage].label, f"{origin} → {destination}", *times)
+                (STAGE_BY_NAME[stage].label, f"{origin} → {country_name(destination)}", *times)
                 for (stage, origin, destination), times in sorted(by_eroad.items())
             ],
             "none",
         ),
-        _breakdown("by_chapter", _("By HS chapter"), _("HS chapter"), by_chapter),
+        _breakdown(
+            "by_chapter",
+            _("By HS chapter"),
+            Column("value", _("HS chapter"), names=chapter_name),
+            by_chapter,
+        ),
         *_customs_tables(filters),
     ]
     total = overall.get(("import_total",))
@@ -110,15 +122,13 @@ def _text(summary, index: int) -> str:
     return minutes_text(summary[index]) if summary else "—"
 
 
-def _breakdown(key, title, label, summaries, customs_only=False) -> Table:
+def _breakdown(key, title, breakdown: Column, summaries, customs_only=False) -> Table:
     rows = [
         (STAGE_BY_NAME[stage].label, value, *times)
         for (stage, value), times in sorted(summaries.items())
         if not customs_only or STAGE_BY_NAME[stage].lane
     ]
-    return Table(
-        key, title, [Column("stage", _("Stage")), Column("value", label), *TIMES], rows, "none"
-    )
+    return Table(key, title, [Column("stage", _("Stage")), breakdown, *TIMES], rows, "none")
 
 
 def _customs_tables(filters: Filters) -> list[Table]:
@@ -145,8 +155,8 @@ def _customs_tables(filters: Filters) -> list[Table]:
             "lane_mix",
             _("Lane mix"),
             [
-                Column("side", _("Export or import")),
-                Column("lane", _("Lane")),
+                Column("side", _("Export or import"), names=side_name),
+                Column("lane", _("Lane"), names=lane_name),
                 Column("count", _("Declarations"), "int"),
                 Column("share", _("Share"), "percent"),
             ],
@@ -168,7 +178,7 @@ def _customs_tables(filters: Filters) -> list[Table]:
             _("Holds and rejections by reason"),
             [
                 Column("hub", _("Hub")),
-                Column("status", _("Decision")),
+                Column("status", _("Decision"), names=decision_name),
                 Column("reason", _("Reason")),
                 Column("count", _("Declarations"), "int"),
             ],

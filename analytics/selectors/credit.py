@@ -1,5 +1,5 @@
 """Credit: the lines the partner banks have lent through the hub, how much of them is used,
-and what is overdue, by the score band each line was granted on."""
+and what is overdue, by the score band each line was granted on and the line's currency."""
 
 from collections import defaultdict
 
@@ -10,7 +10,7 @@ from payments.models import CreditApplication, Instalment, Loan
 from payments.selectors import instalments_principal_owed
 
 from ..filters import Filters
-from ..tables import Column, Dashboard, Table, money
+from ..tables import Column, Dashboard, Table, per_currency
 
 
 def credit_dashboard(filters: Filters) -> Dashboard:
@@ -26,15 +26,16 @@ def credit_dashboard(filters: Filters) -> Dashboard:
     if filters.sector:
         loans = loans.filter(organization__sector=filters.sector)
         applications = applications.filter(organization__sector=filters.sector)
+    # by band and currency: a line is lent in one currency, and lines in two are not added
     lent = (
-        loans.values("application__score__band")
+        loans.values("application__score__band", "currency")
         .annotate(lines=Count("id"), principal=Sum("principal_minor"))
-        .order_by("application__score__band")
+        .order_by("application__score__band", "currency")
     )
     owing = {
-        row["loan__application__score__band"]: row
+        (row["loan__application__score__band"], row["loan__currency"]): row
         for row in Instalment.objects.filter(loan__in=loans)
-        .values("loan__application__score__band")
+        .values("loan__application__score__band", "loan__currency")
         .annotate(
             owed=instalments_principal_owed(),
             overdue=Count("id", filter=Q(status=Instalment.Status.OVERDUE)),
@@ -44,13 +45,16 @@ def credit_dashboard(filters: Filters) -> Dashboard:
     for row in applications.values("score__band", "status").annotate(n=Count("id")):
         decisions[row["score__band"]][row["status"]] += row["n"]
     rows = []
+    lent_per_currency: dict = defaultdict(int)
     for row in lent:
-        band = row["application__score__band"]
-        owed = owing.get(band, {})
+        band, currency = row["application__score__band"], row["currency"]
+        owed = owing.get((band, currency), {})
         used = max(owed.get("owed") or 0, 0)
+        lent_per_currency[currency] += row["principal"] or 0
         rows.append(
             (
                 band,
+                currency,
                 row["lines"],
                 row["principal"] or 0,
                 used,
@@ -68,16 +72,17 @@ def credit_dashboard(filters: Filters) -> Dashboard:
                 _("Lines by score band"),
                 [
                     Column("band", _("Band")),
+                    Column("currency", _("Currency")),
                     Column("lines", _("Lines"), "int"),
-                    Column("principal", _("Lent (MYR)"), "money"),
-                    Column("owed", _("Principal owed (MYR)"), "money"),
+                    Column("principal", _("Lent"), "money", currency_column="currency"),
+                    Column("owed", _("Principal owed"), "money", currency_column="currency"),
                     Column("utilisation", _("Utilisation"), "percent"),
                     Column("overdue", _("Overdue instalments"), "int"),
                 ],
                 rows,
                 "bar",
-                "band",
-                "principal",
+                "band,currency",
+                "lines",
             ),
             Table(
                 "applications",
@@ -101,8 +106,8 @@ def credit_dashboard(filters: Filters) -> Dashboard:
             ),
         ],
         headline=[
-            (_("Lines"), f"{sum(r[1] for r in rows):,}"),
-            (_("Lent (MYR)"), f"{money(sum(r[2] for r in rows)):,.2f}"),
+            (_("Lines"), f"{sum(r[2] for r in rows):,}"),
+            *per_currency(_("Lent"), lent_per_currency),
             (_("Decided at once"), f"{automatic:,}"),
         ],
     )

@@ -8,11 +8,10 @@ from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from hubs.models import HsCode
-
 from ..filters import Filters
 from ..models import ExportDay, ExportMonth, ProductMonth
-from ..tables import Column, Dashboard, Table, money
+from ..names import chapter_name, country_name, sector_name
+from ..tables import Column, Dashboard, Table, amount_text
 
 MEASURES = {
     "value": Sum("value_myr_minor"),
@@ -26,8 +25,8 @@ MEASURES = {
 def _columns(first: Column) -> list[Column]:
     return [
         first,
-        Column("value", _("Value (MYR)"), "money"),
-        Column("value_usd", _("Value (USD)"), "money"),
+        Column("value", _("Value (MYR)"), "money", currency="MYR"),
+        Column("value_usd", _("Value (USD)"), "money", currency="USD"),
         Column("orders", _("Orders"), "int"),
         Column("quantity", _("Units"), "int"),
         Column("kg", _("Weight (kg)"), "int"),
@@ -80,39 +79,46 @@ def _total(sources) -> dict:
 def exports_dashboard(filters: Filters) -> Dashboard:
     sources = _sources(filters)
     by_month = [(month.strftime("%Y-%m"), *rest) for month, *rest in _rows(sources, "month")]
-    chapters = _rows(sources, "hs_chapter")
-    names = dict(
-        HsCode.objects.filter(code__in=[r[0] for r in chapters]).values_list("code", "description")
-    )
-    chapters = [(f"{code} {names.get(code, '')[:60]}".strip(), *rest) for code, *rest in chapters]
     now = _total(sources)
     before = _total(_sources(filters.previous()))
     return Dashboard(
         "exports",
         _("Exports"),
         [
-            _table("by_month", _("By month"), "month", _("Month"), by_month, "line"),
+            _table("by_month", _("Exports by month"), Column("month", _("Month")), by_month),
             _table(
                 "by_destination",
-                _("By destination country"),
-                "destination_country",
-                _("Destination"),
+                _("Exports by destination country"),
+                Column("destination_country", _("Destination"), names=country_name),
                 _rows(sources, "destination_country"),
             ),
-            _table("by_chapter", _("By HS chapter"), "hs_chapter", _("HS chapter"), chapters),
-            _table("by_sector", _("By sector"), "sector", _("Sector"), _rows(sources, "sector")),
+            _table(
+                "by_chapter",
+                _("Exports by HS chapter"),
+                Column("hs_chapter", _("HS chapter"), names=chapter_name),
+                _rows(sources, "hs_chapter"),
+            ),
+            _table(
+                "by_sector",
+                _("Exports by sector"),
+                Column("sector", _("Sector"), names=sector_name),
+                _rows(sources, "sector"),
+            ),
             _top_products(filters),
         ],
         headline=[
-            (_("Export value (MYR)"), f"{money(now['value']):,.2f}"),
+            # every sale counted at its value in ringgit on the day (and in dollars): one
+            # currency, not a sum of the currencies the sellers priced in
+            (_("Export value (MYR)"), amount_text(now["value"], "MYR")),
             (_("Orders"), f"{now['orders'] or 0:,}"),
             (_("Growth against the period before"), _growth(now["value"], before["value"])),
         ],
     )
 
 
-def _table(key, title, first, first_label, rows, chart="bar") -> Table:
-    return Table(key, title, _columns(Column(first, first_label)), rows, chart, first, "value")
+def _table(key, title, first: Column, rows) -> Table:
+    chart = "line" if first.name == "month" else "bar"
+    return Table(key, title, _columns(first), rows, chart, first.name, "value")
 
 
 def _growth(now, before) -> str:
@@ -131,11 +137,11 @@ def _top_products(filters: Filters, limit: int = 10) -> Table:
     )
     return Table(
         "top_products",
-        _("Top products"),
+        _("Top products by value"),
         [
             Column("title", _("Product")),
             Column("hs_code", _("HS code")),
-            Column("value", _("Value (MYR)"), "money"),
+            Column("value", _("Value (MYR)"), "money", currency="MYR"),
             Column("quantity", _("Units"), "int"),
         ],
         [(r["title"], r["hs_code"], r["value"], r["quantity"]) for r in rows],

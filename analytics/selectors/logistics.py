@@ -1,5 +1,5 @@
-"""Logistics: parcels and kilograms per flight and e-road, load factor, the share of flights
-that flew as scheduled, and transit times per e-road."""
+"""Logistics: flights, parcels and kilograms per e-road and week, load factor, the share of
+flights that flew as scheduled, and transit times per e-road."""
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncWeek
@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from logistics.models import Flight
 
 from ..filters import Filters
+from ..names import country_name
 from ..tables import Column, Dashboard, Table
 from .clearance import TIMES, _histogram_rows, _summaries
 
@@ -85,13 +86,13 @@ def logistics_dashboard(filters: Filters) -> Dashboard:
                 ],
                 "bar",
                 "eroad",
-                "parcels",
+                "flown",
             ),
             Table(
                 "weeks",
-                _("Parcels and kilograms by week"),
+                _("Parcels carried by week"),
                 [
-                    Column("week", _("Week of")),
+                    Column("week", _("Week (from Monday)")),
                     Column("flights", _("Flights"), "int"),
                     Column("parcels", _("Parcels"), "int"),
                     Column("kg", _("Kg"), "int"),
@@ -111,7 +112,7 @@ def logistics_dashboard(filters: Filters) -> Dashboard:
                 [
                     (
                         _("Flight") if stage == "flight" else _("Paid → delivered"),
-                        f"{origin} → {destination}",
+                        f"{origin} → {country_name(destination)}",
                         *times,
                     )
                     for (stage, origin, destination), times in sorted(transit.items())

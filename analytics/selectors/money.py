@@ -1,5 +1,6 @@
 """Money: export value (GMV), what escrow took in, released, refunded and paid to customs,
-what it holds at the end of the period, payouts, fees, and FX volume by currency pair."""
+what it holds at the end of the period, payouts, fees, and FX volume by currency pair. Each
+amount in its own currency: what escrow holds in ringgit and in yuan are two figures."""
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from ..filters import Filters
 from ..models import FxDay, MoneyDay
-from ..tables import Column, Dashboard, Table, money
+from ..tables import Column, Dashboard, Table, amount_text, currencies_ordered, per_currency
 from .exports import _sources, _total
 
 MEASURES = [
@@ -34,7 +35,7 @@ def money_dashboard(filters: Filters) -> Dashboard:
         .annotate(amount=Sum("amount_minor"))
         .values_list("currency", "amount")
     )
-    currencies = sorted({currency for _m, currency in sums} | set(held))
+    currencies = currencies_ordered({currency for _m, currency in sums} | set(held))
     flows = [
         (label, currency, sums.get((measure, currency), 0))
         for measure, label in MEASURES
@@ -51,7 +52,7 @@ def money_dashboard(filters: Filters) -> Dashboard:
         FxDay.objects.filter(day__gte=filters.date_from, day__lte=filters.date_to)
         .values("from_currency", "to_currency")
         .annotate(n=Sum("conversions"), sold=Sum("from_minor"), bought=Sum("to_minor"))
-        .order_by("-sold", "from_currency", "to_currency")
+        .order_by("-n", "from_currency", "to_currency")
     )
     gmv = _total(_sources(filters))["value"]
     return Dashboard(
@@ -64,7 +65,7 @@ def money_dashboard(filters: Filters) -> Dashboard:
                 [
                     Column("flow", _("Flow")),
                     Column("currency", _("Currency")),
-                    Column("amount", _("Amount"), "money"),
+                    Column("amount", _("Amount"), "money", currency_column="currency"),
                 ],
                 flows,
                 "none",
@@ -72,11 +73,12 @@ def money_dashboard(filters: Filters) -> Dashboard:
             Table(
                 "escrow_held",
                 _("Held in escrow at the end of the period"),
-                [Column("currency", _("Currency")), Column("amount", _("Amount"), "money")],
+                [
+                    Column("currency", _("Currency")),
+                    Column("amount", _("Amount"), "money", currency_column="currency"),
+                ],
                 [(currency, held.get(currency, 0)) for currency in currencies],
-                "bar",
-                "currency",
-                "amount",
+                "none",  # one figure per currency: amounts in different ones are not compared
             ),
             Table(
                 "paid_in_by_month",
@@ -84,38 +86,42 @@ def money_dashboard(filters: Filters) -> Dashboard:
                 [
                     Column("month", _("Month")),
                     Column("currency", _("Currency")),
-                    Column("amount", _("Amount"), "money"),
+                    Column("amount", _("Amount"), "money", currency_column="currency"),
                 ],
                 [
                     (f"{r['day__year']}-{r['day__month']:02d}", r["currency"], r["amount"])
                     for r in by_month
                 ],
-                "bar",
+                "line",  # one line per currency
                 "month",
                 "amount",
             ),
             Table(
                 "fx_pairs",
-                _("FX volume by currency pair"),
+                _("FX conversions by currency pair"),
                 [
-                    Column("pair", _("Pair")),
+                    Column("sold_currency", _("Currency sold")),
+                    Column("bought_currency", _("Currency bought")),
                     Column("conversions", _("Conversions"), "int"),
-                    Column("sold", _("Sold"), "money"),
-                    Column("bought", _("Bought"), "money"),
+                    Column("sold", _("Amount sold"), "money", currency_column="sold_currency"),
+                    Column(
+                        "bought", _("Amount bought"), "money", currency_column="bought_currency"
+                    ),
                 ],
                 [
-                    (f"{r['from_currency']}→{r['to_currency']}", r["n"], r["sold"], r["bought"])
+                    (r["from_currency"], r["to_currency"], r["n"], r["sold"], r["bought"])
                     for r in pairs
                 ],
                 "bar",
-                "pair",
-                "sold",
+                "sold_currency,bought_currency",
+                "conversions",
                 note=_("Conversions are not split by hub, destination or sector."),
             ),
         ],
         headline=[
-            (_("Export value, GMV (MYR)"), f"{money(gmv):,.2f}"),
-            (_("Held in escrow (MYR)"), f"{money(held.get('MYR', 0)):,.2f}"),
-            (_("Fees (MYR)"), f"{money(sums.get(('fees', 'MYR'), 0)):,.2f}"),
+            # every sale at its value in ringgit on the day: one currency, not a sum of several
+            (_("Export value, GMV (MYR)"), amount_text(gmv, "MYR")),
+            *per_currency(_("Held in escrow"), {c: held.get(c, 0) for c in currencies}),
+            *per_currency(_("Fees"), {c: a for (m, c), a in sums.items() if m == "fees"}),
         ],
     )

@@ -8,7 +8,8 @@ from hubs.models import Organization
 
 from ..filters import Filters
 from ..models import SellerMonth
-from ..tables import Column, Dashboard, Table, money
+from ..names import size_name
+from ..tables import Column, Dashboard, Table, amount_text
 
 
 def participation_dashboard(filters: Filters) -> Dashboard:
@@ -75,12 +76,12 @@ def participation_dashboard(filters: Filters) -> Dashboard:
             ),
             Table(
                 "active_sellers",
-                _("Active and new sellers by month"),
+                _("Active sellers by month"),
                 [
                     Column("month", _("Month")),
                     Column("active", _("Active sellers"), "int"),
                     Column("new", _("New sellers"), "int"),
-                    Column("value", _("Export value (MYR)"), "money"),
+                    Column("value", _("Export value (MYR)"), "money", currency="MYR"),
                 ],
                 [
                     (
@@ -99,9 +100,9 @@ def participation_dashboard(filters: Filters) -> Dashboard:
                 "by_size",
                 _("Share of export value by seller size"),
                 [
-                    Column("size", _("Size")),
+                    Column("size", _("Size"), names=size_name),
                     Column("sellers", _("Sellers"), "int"),
-                    Column("value", _("Value (MYR)"), "money"),
+                    Column("value", _("Value (MYR)"), "money", currency="MYR"),
                     Column("share", _("Share"), "percent"),
                 ],
                 [
@@ -116,6 +117,6 @@ def participation_dashboard(filters: Filters) -> Dashboard:
         headline=[
             (_("Exporting SMEs"), f"{first_export:,}"),
             (_("Repeat exporters"), f"{repeat:,}"),
-            (_("Export value in the period (MYR)"), f"{money(total if by_size else 0):,.2f}"),
+            (_("Export value in the period (MYR)"), amount_text(total if by_size else 0, "MYR")),
         ],
     )

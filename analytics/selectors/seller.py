@@ -13,6 +13,7 @@ from payments.models import Settlement
 
 from ..filters import Filters
 from ..models import SellerMonth, TradeFact
+from ..names import country_name
 from ..stages import STAGES
 from ..tables import Column, Dashboard, Table
 from .clearance import _histogram_rows, _summaries
@@ -40,9 +41,9 @@ def seller_insights(organization: Organization, filters: Filters) -> Dashboard:
                 _("Sales by month and destination"),
                 [
                     Column("month", _("Month")),
-                    Column("destination", _("Destination")),
+                    Column("destination", _("Destination"), names=country_name),
                     Column("orders", _("Orders"), "int"),
-                    Column("value", _("Value (MYR)"), "money"),
+                    Column("value", _("Value (MYR)"), "money", currency="MYR"),
                 ],
                 [
                     (
@@ -54,7 +55,7 @@ def seller_insights(organization: Organization, filters: Filters) -> Dashboard:
                     for r in months
                 ],
                 "bar",
-                "month",
+                "month,destination",
                 "value",
             ),
             _times(organization, filters),
@@ -126,9 +127,9 @@ def _fees(organization: Organization, filters: Filters) -> Table:
         [
             Column("currency", _("Currency")),
             Column("settlements", _("Settlements"), "int"),
-            Column("gross", _("Gross"), "money"),
-            Column("fees", _("Platform fees"), "money"),
-            Column("fx", _("FX margin"), "money"),
+            Column("gross", _("Gross"), "money", currency_column="currency"),
+            Column("fees", _("Platform fees"), "money", currency_column="currency"),
+            Column("fx", _("FX margin"), "money", currency_column="currency"),
         ],
         [(currency, *figures) for currency, figures in sorted(totals.items())],
         "none",

@@ -240,4 +240,4 @@ def test_fx_volume_by_pair(db):
         ],
     )
     tables, _ = dashboard("money", Filters(date(2026, 3, 1), date(2026, 3, 31)))
-    assert tables["fx_pairs"] == [("CNY→MYR", 3, 90_000, 57_600)]
+    assert tables["fx_pairs"] == [("CNY", "MYR", 3, 90_000, 57_600)]
