@@ -37,7 +37,7 @@ def test_an_officer_reads_the_dashboards_and_a_seller_its_insights(
     expect(page.get_by_role("heading", name="Exports", exact=True)).to_be_visible()
     expect(page.locator("svg.chart").first).to_be_visible()
     destinations = page.locator("#t-by_destination ~ table").first
-    expect(destinations.get_by_role("cell", name="CN", exact=True)).to_be_visible()
+    expect(destinations.get_by_role("cell", name="China", exact=True)).to_be_visible()
     expect(destinations.get_by_role("cell", name="135.00", exact=True)).to_be_visible()
     page.get_by_role("link", name="Clearance").click()
     page.get_by_label("Origin hub").select_option("KUL")
