@@ -5,6 +5,7 @@ import logging
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 def _require_seller_member(actor, seller):
     if not can_act_for(actor, seller, Perm.CATALOGUE_MANAGE):
-        raise NotAllowedError("Only members of the seller manage its listings.", "not_member")
+        raise NotAllowedError(_("Only members of the seller manage its listings."), "not_member")
 
 
 def product_save(
@@ -42,10 +43,10 @@ def product_save(
     if actor is not None:
         _require_seller_member(actor, seller)
     if product is not None and product.seller_id != seller.pk:
-        raise NotAllowedError("This product belongs to another seller.", "not_owner")
+        raise NotAllowedError(_("This product belongs to another seller."), "not_owner")
     if data["unit_price"].currency.code != seller.currency:
         raise ApplicationError(
-            f"Prices are in {seller.currency}, the seller's currency.",
+            _("Prices are in %(currency)s, the seller's currency.") % {"currency": seller.currency},
             HubsErrorCode.PRODUCT_INVALID,
             extra={"field": "unit_price"},
         )
@@ -72,7 +73,7 @@ def product_save(
             )
     except IntegrityError:
         raise ConflictError(
-            "You already have a product with this SKU.",
+            _("You already have a product with this SKU."),
             HubsErrorCode.PRODUCT_INVALID,
             extra={"field": "sku"},
         ) from None

@@ -59,7 +59,7 @@ TRUE, FALSE = {"", "1", "true", "yes", "y", "active"}, {"0", "false", "no", "n",
 
 def product_import_start(*, seller: Organization, actor: User, upload) -> ProductImport:
     if not can_act_for(actor, seller, Perm.CATALOGUE_MANAGE):
-        raise NotAllowedError("Only members of the seller import its listings.", "not_member")
+        raise NotAllowedError(_("Only members of the seller import its listings."), "not_member")
     suffix = Path(upload.name or "").suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ApplicationError(
@@ -109,8 +109,10 @@ def product_import_run(*, import_id: int) -> ProductImport:
         logger.exception("product import %s failed", job.pk)
         return _finish(
             job,
-            failure="The import stopped on an unexpected error; rows before it are "
-            "saved. Upload the file again to finish it.",
+            failure=_(
+                "The import stopped on an unexpected error; rows before it are saved. Upload "
+                "the file again to finish it."
+            ),
         )
 
 

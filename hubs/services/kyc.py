@@ -11,6 +11,7 @@ import hashlib
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
@@ -45,22 +46,23 @@ def kyc_document_upload(
     """Store one document (PDF, JPEG or PNG up to KYC_MAX_UPLOAD_BYTES) for the organisation."""
     if not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
         raise NotAllowedError(
-            "Only the organisation's owners upload verification documents.", "not_owner"
+            _("Only the organisation's owners upload verification documents."), "not_owner"
         )
     if organization.kyc_status in (Status.SUBMITTED, Status.APPROVED):
         raise ConflictError(
-            "Documents cannot change while they are reviewed or after approval.",
+            _("Documents cannot change while they are reviewed or after approval."),
             HubsErrorCode.KYC_TRANSITION,
         )
     if kind not in KycDocument.Kind.values:
         raise ApplicationError(
-            "Choose the kind of document.",
+            _("Choose the kind of document."),
             HubsErrorCode.KYC_DOCUMENT_INVALID,
             extra={"field": "kind"},
         )
     if upload.size > settings.KYC_MAX_UPLOAD_BYTES:
         raise ApplicationError(
-            f"The file is larger than {settings.KYC_MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+            _("The file is larger than %(size)s MB.")
+            % {"size": settings.KYC_MAX_UPLOAD_BYTES // (1024 * 1024)},
             HubsErrorCode.KYC_DOCUMENT_INVALID,
             extra={"field": "file"},
         )
@@ -68,7 +70,7 @@ def kyc_document_upload(
     content_type = sniff_content_type(upload.read(16))
     if content_type is None:
         raise ApplicationError(
-            "Upload a PDF, JPEG or PNG file (this file is none of them).",
+            _("Upload a PDF, JPEG or PNG file (this file is none of them)."),
             HubsErrorCode.KYC_DOCUMENT_INVALID,
             extra={"field": "file"},
         )
@@ -108,8 +110,8 @@ def _transition(
         review_seen_check(locked, seen)
         if to not in Organization.KYC_TRANSITIONS[Status(locked.kyc_status)]:
             raise ConflictError(
-                f"Verification cannot go from “{locked.get_kyc_status_display()}” to "
-                f"“{Status(to).label}”.",
+                _("Verification cannot go from “%(before)s” to “%(after)s”.")
+                % {"before": locked.get_kyc_status_display(), "after": Status(to).label},
                 HubsErrorCode.KYC_TRANSITION,
             )
         before = locked.kyc_status
@@ -211,17 +213,20 @@ def kyc_submit(*, organization: Organization, actor: User) -> Organization:
     and a complete payout account."""
     if not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
         raise NotAllowedError(
-            "Only the organisation's owners submit for verification.", "not_owner"
+            _("Only the organisation's owners submit for verification."), "not_owner"
         )
     missing = REQUIRED_KINDS - set(organization.kyc_documents.values_list("kind", flat=True))
     if missing:
         labels = ", ".join(sorted(str(KycDocument.Kind(kind).label) for kind in missing))
         raise ApplicationError(
-            f"Upload these documents first: {labels}.", HubsErrorCode.KYC_INCOMPLETE
+            _("Upload these documents first: %(documents)s.") % {"documents": labels},
+            HubsErrorCode.KYC_INCOMPLETE,
         )
     if not (organization.payout_bic and organization.payout_account_number):
-        raise ApplicationError("Enter the payout bank account first.", HubsErrorCode.KYC_INCOMPLETE)
-    organization, _ = _transition(
+        raise ApplicationError(
+            _("Enter the payout bank account first."), HubsErrorCode.KYC_INCOMPLETE
+        )
+    organization, _changed = _transition(
         organization, Status.SUBMITTED, actor=actor, reason="", action="hubs.kyc.submitted"
     )
     return organization
@@ -229,10 +234,10 @@ def kyc_submit(*, organization: Organization, actor: User) -> Organization:
 
 def _review(organization, to, *, actor, reason, action, subject, message, seen=None):
     if not has_permission(actor, Perm.KYC_REVIEW):
-        raise NotAllowedError("Only MDEC officers review verifications.", "not_reviewer")
+        raise NotAllowedError(_("Only MDEC officers review verifications."), "not_reviewer")
     if to != Status.APPROVED and not reason.strip():
         raise ApplicationError(
-            "Give the reason: the organisation will read it.",
+            _("Give the reason: the organisation will read it."),
             HubsErrorCode.KYC_TRANSITION,
             extra={"field": "reason"},
         )

@@ -1,6 +1,7 @@
 """Writes of the hub network: hubs and e-roads."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError
@@ -18,19 +19,22 @@ def hub_open(*, iata_code: str, name: str = "", actor=None) -> Hub:
     airport = airport_by_iata(iata_code)
     if airport is None:
         raise ApplicationError(
-            f"'{iata_code}' is not the IATA code of a known airport.",
+            _("'%(code)s' is not the IATA code of a known airport.") % {"code": iata_code},
             HubsErrorCode.AIRPORT_UNKNOWN,
             extra={"field": "iata_code"},
         )
     currency = currency_of(airport.country)
     if currency is None:
         raise ApplicationError(
-            f"{airport.country} has no currency of its own in the data: no hub can settle there.",
+            _("%(country)s has no currency of its own in the data: no hub can settle there.")
+            % {"country": airport.country},
             HubsErrorCode.AIRPORT_UNKNOWN,
             extra={"field": "iata_code"},
         )
     if Hub.objects.filter(code=airport.iata).exists():
-        raise ConflictError(f"Hub {airport.iata} already exists.", HubsErrorCode.HUB_EXISTS)
+        raise ConflictError(
+            _("Hub %(code)s already exists.") % {"code": airport.iata}, HubsErrorCode.HUB_EXISTS
+        )
     with transaction.atomic():
         hub = Hub.objects.create(
             code=airport.iata,
@@ -55,13 +59,13 @@ def eroad_open(*, origin: Hub, destination: Hub, transit_days: int, actor=None) 
     """Open (or reopen) the e-road origin → destination."""
     if origin.pk == destination.pk:
         raise ApplicationError(
-            "An e-road joins two different hubs.",
+            _("An e-road joins two different hubs."),
             HubsErrorCode.EROAD_CIRCULAR,
             extra={"field": "destination"},
         )
     if not 1 <= transit_days <= 60:
         raise ApplicationError(
-            "Transit days must be between 1 and 60.",
+            _("Transit days must be between 1 and 60."),
             HubsErrorCode.TRANSIT_DAYS_INVALID,
             extra={"field": "transit_days"},
         )

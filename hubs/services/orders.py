@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from ewtp.common.audit import audit_record
@@ -77,12 +78,12 @@ def _check_consumer(request: OrderRequest) -> None:
     if consumer is None:
         return
     if not consumer.name.strip() or not consumer.address.strip():
-        _invalid("The consumer's name and address are required.", "consumer")
+        _invalid(_("The consumer's name and address are required."), "consumer")
     destination = request.destination_hub.country.code
     if consumer.country != destination:
         _invalid(
-            f"The consumer receives the goods at {request.destination_hub.code}: country "
-            f"{destination}.",
+            _("The consumer receives the goods at %(hub)s: country %(country)s.")
+            % {"hub": request.destination_hub.code, "country": destination},
             "consumer.country",
         )
     if destination == "CN":
@@ -94,29 +95,37 @@ def _check_consumer(request: OrderRequest) -> None:
 
 def _check_terms(request: OrderRequest) -> None:
     if request.incoterm not in Order.Incoterm.values:
-        _invalid("Incoterm is DAP or DDP.", "incoterm")
+        _invalid(_("Incoterm is DAP or DDP."), "incoterm")
     if _payment_currency(request) not in {*settings.PAYMENT_CURRENCIES, request.seller.currency}:
-        _invalid(f"Pay in one of {', '.join(settings.PAYMENT_CURRENCIES)}.", "payment_currency")
+        _invalid(
+            _("Pay in one of %(currencies)s.")
+            % {"currencies": ", ".join(settings.PAYMENT_CURRENCIES)},
+            "payment_currency",
+        )
 
 
 def _check_request(request: OrderRequest) -> None:
     if (request.buyer is None) == (request.consumer is None):
-        _invalid("An order has either a buyer organisation or a consumer.")
+        _invalid(_("An order has either a buyer organisation or a consumer."))
     _check_consumer(request)
     if request.buyer is not None and request.buyer.pk == request.seller.pk:
-        _invalid("An organisation cannot buy from itself.", "seller")
+        _invalid(_("An organisation cannot buy from itself."), "seller")
     if not request.seller.can_sell:
         _invalid(
-            f"{request.seller} is not a verified seller yet.", "seller", HubsErrorCode.NOT_APPROVED
+            _("%(seller)s is not a verified seller yet.") % {"seller": request.seller},
+            "seller",
+            HubsErrorCode.NOT_APPROVED,
         )
     _check_terms(request)
     if not 1 <= len(request.lines) <= MAX_LINES:
-        _invalid(f"An order has 1 to {MAX_LINES} lines.", "lines")
+        _invalid(_("An order has 1 to %(max)s lines.") % {"max": MAX_LINES}, "lines")
     if len({line.product_id for line in request.lines}) != len(request.lines):
-        _invalid("Each product appears on one line only.", "lines")
+        _invalid(_("Each product appears on one line only."), "lines")
     for index, line in enumerate(request.lines):
         if not 1 <= line.quantity <= MAX_QUANTITY:
-            _invalid(f"Quantity is 1 to {MAX_QUANTITY}.", f"lines.{index}.quantity")
+            _invalid(
+                _("Quantity is 1 to %(max)s.") % {"max": MAX_QUANTITY}, f"lines.{index}.quantity"
+            )
     eroad = ERoad.objects.filter(
         origin_id=request.seller.home_hub_id,
         destination_id=request.destination_hub.pk,
@@ -124,8 +133,11 @@ def _check_request(request: OrderRequest) -> None:
     )
     if not eroad.exists():
         _invalid(
-            f"No open e-road from {request.seller.home_hub.code} "
-            f"to {request.destination_hub.code}.",
+            _("No open e-road from %(origin)s to %(destination)s.")
+            % {
+                "origin": request.seller.home_hub.code,
+                "destination": request.destination_hub.code,
+            },
             "destination_hub",
             HubsErrorCode.NO_EROAD,
         )
@@ -147,7 +159,7 @@ def order_place(*, request: OrderRequest, actor: User | None, actor_label: str =
         and not can_act_for(actor, request.buyer, Perm.ORDERS_TRADE)
     ):
         raise NotAllowedError(
-            "Only members of the buying organisation place its orders.", "not_member"
+            _("Only members of the buying organisation place its orders."), "not_member"
         )
     _check_request(request)
     with transaction.atomic():
@@ -203,17 +215,17 @@ def _lock_products(request: OrderRequest) -> dict[int, Product]:
     for index, line in enumerate(request.lines):
         product = products.get(line.product_id)
         if product is None or product.seller_id != request.seller.pk:
-            _invalid("This product is not on sale by this seller.", f"lines.{index}.product")
+            _invalid(_("This product is not on sale by this seller."), f"lines.{index}.product")
         # the listing as it is now, not the request, is what stands in the way: a conflict
         if not product.is_active:
             raise ConflictError(
-                f"{product.sku} is no longer on sale.",
+                _("%(sku)s is no longer on sale.") % {"sku": product.sku},
                 HubsErrorCode.ORDER_INVALID,
                 extra={"field": f"lines.{index}.product"},
             )
         if product.stock < line.quantity:
             raise ConflictError(
-                f"Only {product.stock} of {product.sku} left.",
+                _("Only %(stock)s of %(sku)s left.") % {"stock": product.stock, "sku": product.sku},
                 HubsErrorCode.OUT_OF_STOCK,
                 extra={"field": f"lines.{index}.quantity"},
             )
@@ -228,8 +240,12 @@ def _totals(request: OrderRequest, products) -> tuple[Money, Decimal]:
         weight += product.unit_weight_kg * line.quantity
     if total.amount > MAX_ORDER_TOTAL or weight > MAX_ORDER_WEIGHT_KG:
         _invalid(
-            f"An order is at most {MAX_ORDER_TOTAL:,} {total.currency.code} and "
-            f"{MAX_ORDER_WEIGHT_KG:,} kg; split it.",
+            _("An order is at most %(total)s %(currency)s and %(weight)s kg; split it.")
+            % {
+                "total": f"{MAX_ORDER_TOTAL:,}",
+                "currency": total.currency.code,
+                "weight": f"{MAX_ORDER_WEIGHT_KG:,}",
+            },
             "lines",
         )
     return total, weight
@@ -302,8 +318,12 @@ def order_transition(
             return locked
         if not locked.can_become(to):
             raise ConflictError(
-                f"Order {locked.reference} is {locked.get_status_display().lower()}; "
-                f"it cannot become {Order.Status(to).label.lower()}.",
+                _("Order %(reference)s is %(status)s; it cannot become %(to)s.")
+                % {
+                    "reference": locked.reference,
+                    "status": locked.get_status_display(),
+                    "to": Order.Status(to).label,
+                },
                 HubsErrorCode.ORDER_TRANSITION,
             )
         before = locked.status
@@ -339,7 +359,7 @@ def order_duties_quote_record(*, order: Order, duties: Money, source: str) -> Or
     which the buyer pays with the goods. Recorded once, before the order is paid."""
     if duties.currency != order.total.currency or duties.amount < 0:
         raise ApplicationError(
-            "A duty quote is a non-negative amount in the order's currency.", "duties_invalid"
+            _("A duty quote is a non-negative amount in the order's currency."), "duties_invalid"
         )
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
@@ -347,7 +367,8 @@ def order_duties_quote_record(*, order: Order, duties: Money, source: str) -> Or
             return locked
         if locked.status not in Order.UNPAID:
             raise ConflictError(
-                f"Order {locked.reference} is paid already: its duties are assessed at import.",
+                _("Order %(reference)s is paid already: its duties are assessed at import.")
+                % {"reference": locked.reference},
                 HubsErrorCode.ORDER_TRANSITION,
             )
         locked.duties_quoted = duties
@@ -422,10 +443,10 @@ def order_cancel(*, order: Order, actor: User | None, reason: str, actor_label: 
         (order.buyer_id and can_act_for(actor, order.buyer, Perm.ORDERS_TRADE))
         or can_act_for(actor, order.seller, Perm.ORDERS_TRADE)
     ):
-        raise NotAllowedError("Only the buyer or the seller cancels an order.", "not_party")
+        raise NotAllowedError(_("Only the buyer or the seller cancels an order."), "not_party")
     if not reason.strip():
         raise ApplicationError(
-            "Give a reason for the cancellation.",
+            _("Give a reason for the cancellation."),
             HubsErrorCode.ORDER_INVALID,
             extra={"field": "reason"},
         )
@@ -433,10 +454,16 @@ def order_cancel(*, order: Order, actor: User | None, reason: str, actor_label: 
     if order.status == Order.Status.CANCELLED:
         return order  # a repeated cancel: already done
     if order.status not in Order.UNPAID:
-        advice = " Ask for a refund instead." if order.status not in Order.RELEASES_STOCK else ""
+        message = (
+            _(
+                "Order %(reference)s is %(status)s: it can no longer be cancelled. Ask for a "
+                "refund instead."
+            )
+            if order.status not in Order.RELEASES_STOCK
+            else _("Order %(reference)s is %(status)s: it can no longer be cancelled.")
+        )
         raise ConflictError(
-            f"Order {order.reference} is {order.get_status_display().lower()}: it can no longer be "
-            f"cancelled.{advice}",
+            message % {"reference": order.reference, "status": order.get_status_display()},
             HubsErrorCode.ORDER_TRANSITION,
         )
     return order_transition(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError, NotFoundError
@@ -71,7 +72,7 @@ def organization_register(
     """Sign-up: create the organisation (KYC not yet submitted) with its first owner."""
     if User.objects.filter(email__iexact=owner_email).exists():
         raise ConflictError(
-            "An account with this e-mail address exists: sign in first.",
+            _("An account with this e-mail address exists: sign in first."),
             HubsErrorCode.EMAIL_TAKEN,
             extra={"field": "owner_email"},
         )
@@ -97,7 +98,7 @@ def organization_register(
             )
     except IntegrityError:
         raise ConflictError(
-            "An organisation with this registration number is already on the hub.",
+            _("An organisation with this registration number is already on the hub."),
             HubsErrorCode.ORGANIZATION_EXISTS,
             extra={"field": "registration_number"},
         ) from None
@@ -119,7 +120,7 @@ def organization_create(
 
 def _require(actor, organization, perm):
     if not can_act_for(actor, organization, perm):
-        raise NotAllowedError("Only the organisation's owners may do this.", "not_owner")
+        raise NotAllowedError(_("Only the organisation's owners may do this."), "not_owner")
 
 
 def organization_update(
@@ -138,14 +139,15 @@ def organization_update(
     unknown = set(changes) - {*PROFILE_FIELDS, *IDENTITY_FIELDS, *PAYOUT_FIELDS}
     if unknown:
         raise ApplicationError(
-            f"These fields cannot be changed here: {', '.join(sorted(unknown))}."
+            _("These fields cannot be changed here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
         )
     try:
         with transaction.atomic():
             return _organization_change(organization, changes, actor, actor_label)
     except IntegrityError:
         raise ConflictError(
-            "An organisation with this registration number is already on the hub.",
+            _("An organisation with this registration number is already on the hub."),
             HubsErrorCode.ORGANIZATION_EXISTS,
             extra={"field": "registration_number"},
         ) from None
@@ -231,7 +233,8 @@ def _payout_change_notify(organization: Organization, by: str) -> None:
 def membership_add(*, organization: Organization, user: User, role: str, actor=None) -> Membership:
     if role not in Membership.Role.values:
         raise ApplicationError(
-            f"Role is one of {', '.join(Membership.Role.values)}.", extra={"field": "role"}
+            _("Role is one of %(roles)s.") % {"roles": ", ".join(Membership.Role.values)},
+            extra={"field": "role"},
         )
     try:
         with transaction.atomic():
@@ -244,7 +247,9 @@ def membership_add(*, organization: Organization, user: User, role: str, actor=N
             )
     except IntegrityError:
         raise ConflictError(
-            f"{user.email} is already a member of {organization}.", HubsErrorCode.MEMBER_EXISTS
+            _("%(email)s is already a member of %(organization)s.")
+            % {"email": user.email, "organization": organization},
+            HubsErrorCode.MEMBER_EXISTS,
         ) from None
     return membership
 
@@ -262,7 +267,9 @@ def invitation_create(
     email = email.strip().lower()
     if organization.memberships.filter(user__email__iexact=email).exists():
         raise ConflictError(
-            f"{email} is already a member.", HubsErrorCode.MEMBER_EXISTS, extra={"field": "email"}
+            _("%(email)s is already a member.") % {"email": email},
+            HubsErrorCode.MEMBER_EXISTS,
+            extra={"field": "email"},
         )
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -300,8 +307,10 @@ def invitation_find(*, token: str) -> Invitation:
     )
     if invitation is None or invitation.accepted_at or invitation.expires_at < timezone.now():
         raise ApplicationError(
-            "This invitation link is not valid: it was used already or it has "
-            "expired. Ask the owner for a new one.",
+            _(
+                "This invitation link is not valid: it was used already or it has expired. Ask "
+                "the owner for a new one."
+            ),
             HubsErrorCode.INVITATION_INVALID,
         )
     return invitation
@@ -317,12 +326,12 @@ def invitation_accept(
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at:
             raise ApplicationError(
-                "This invitation was used already.", HubsErrorCode.INVITATION_INVALID
+                _("This invitation was used already."), HubsErrorCode.INVITATION_INVALID
             )
         if user is None:
             if User.objects.filter(email__iexact=invitation.email).exists():
                 raise ConflictError(
-                    "An account with this address exists: sign in, then open the link again.",
+                    _("An account with this address exists: sign in, then open the link again."),
                     HubsErrorCode.EMAIL_TAKEN,
                 )
             user = User.objects.create_user(
@@ -330,7 +339,8 @@ def invitation_accept(
             )
         elif user.email.lower() != invitation.email:
             raise NotAllowedError(
-                f"This invitation is for {invitation.email}; you are signed in as {user.email}.",
+                _("This invitation is for %(invited)s; you are signed in as %(email)s.")
+                % {"invited": invitation.email, "email": user.email},
                 HubsErrorCode.INVITATION_INVALID,
             )
         membership = membership_add(
@@ -379,7 +389,7 @@ def _organization_api_client(organization: Organization, client_id: str) -> ApiC
         .first()
     )
     if link is None:
-        raise NotFoundError("No such API key.", HubsErrorCode.API_CLIENT_UNKNOWN)
+        raise NotFoundError(_("No such API key."), HubsErrorCode.API_CLIENT_UNKNOWN)
     return (
         ApiClient.objects.select_for_update()
         .select_related("application")
@@ -424,7 +434,7 @@ def organization_api_client_secret_rotate(
         client = _organization_api_client(organization, client_id)
         if not client.is_active:
             raise ConflictError(
-                "This API key is revoked: create a new one instead.",
+                _("This API key is revoked: create a new one instead."),
                 HubsErrorCode.API_CLIENT_REVOKED,
             )
         issued = api_client_secret_rotate(client=client, actor=actor)

@@ -10,6 +10,7 @@ name. An officer may also decline it: then only a change of account lifts the ho
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
@@ -50,8 +51,10 @@ def review_seen_check(organization: Organization, seen: str | None) -> None:
     what the officer read, so after such a change it is refused. Call it with the row locked."""
     if seen is not None and seen != organization.identity_fingerprint:
         raise ConflictError(
-            "The organisation changed its details while you were reviewing them: read them "
-            "again before deciding.",
+            _(
+                "The organisation changed its details while you were reviewing them: read "
+                "them again before deciding."
+            ),
             HubsErrorCode.KYC_TRANSITION,
         )
 
@@ -67,12 +70,12 @@ def payout_account_summary(organization: Organization) -> dict:
 
 def _decided(organization: Organization, *, actor: User, seen: str | None) -> Organization:
     if not has_permission(actor, Perm.KYC_REVIEW):
-        raise NotAllowedError("Only MDEC officers check payout accounts.", "not_reviewer")
+        raise NotAllowedError(_("Only MDEC officers check payout accounts."), "not_reviewer")
     locked = Organization.objects.select_for_update().get(pk=organization.pk)
     review_seen_check(locked, seen)
     if locked.payout_account_hold not in ("review", ""):
         raise ConflictError(
-            "This payout account is not waiting for a check: the owners must change it.",
+            _("This payout account is not waiting for a check: the owners must change it."),
             HubsErrorCode.PAYOUT_ACCOUNT_NOT_HELD,
         )
     return locked
@@ -116,7 +119,7 @@ def organization_payout_account_decline(
     reason = reason.strip()
     if not reason:
         raise ApplicationError(
-            "Give the reason: the organisation will read it.",
+            _("Give the reason: the organisation will read it."),
             HubsErrorCode.PAYOUT_ACCOUNT_REVIEW,
             extra={"field": "reason"},
         )
@@ -124,7 +127,7 @@ def organization_payout_account_decline(
         locked = _decided(organization, actor=actor, seen=seen)
         if not locked.payout_account_problem:
             raise ConflictError(
-                "This payout account is in use: nothing waits for a check.",
+                _("This payout account is in use: nothing waits for a check."),
                 HubsErrorCode.PAYOUT_ACCOUNT_NOT_HELD,
             )
         before = locked.payout_account_problem

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record_bulk
 from ewtp.common.errors import ConflictError
@@ -114,8 +115,11 @@ def _number_masters(flights: list[Flight]) -> None:
             serial = _next_serial(f"MAWB-{prefix}")
             if serial >= 10**7:
                 raise ConflictError(
-                    f"Carrier {prefix} has used its 10 million master waybill serials here; "
-                    "start a new block.",
+                    _(
+                        "Carrier %(prefix)s has used its 10 million master waybill serials "
+                        "here; start a new block."
+                    )
+                    % {"prefix": prefix},
                     "mawb_exhausted",
                 )
             flight.master_waybill = master_waybill(prefix, serial)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record, audit_record_bulk
 from ewtp.common.errors import ApplicationError, ConflictError
@@ -69,13 +70,15 @@ def flights_import(*, text: str, origin_hub=None, actor=None, actor_label: str =
     rows, errors = _parse(text)
     if origin_hub is not None:
         errors += [
-            f"Row {row.line}: flights leave from your hub {origin_hub.code}."
+            _("Row %(line)s: flights leave from your hub %(hub)s.")
+            % {"line": row.line, "hub": origin_hub.code}
             for row in rows
             if row.eroad.origin_id != origin_hub.pk
         ]
     if errors:
         raise ApplicationError(
-            "The schedule has errors; nothing was loaded. " + " ".join(errors[:20]),
+            _("The schedule has errors; nothing was loaded. %(errors)s")
+            % {"errors": " ".join(errors[:20])},
             LogisticsErrorCode.FLIGHT_INVALID,
             extra={"field": "file"},
         )
@@ -114,7 +117,7 @@ def _parse(text: str) -> tuple[list[FlightRow], list[str]]:
     reader = csv.DictReader(io.StringIO(text))
     missing = set(FLIGHT_COLUMNS) - set(reader.fieldnames or [])
     if missing:
-        return [], [f"Missing column(s): {', '.join(sorted(missing))}."]
+        return [], [_("Missing column(s): %(columns)s.") % {"columns": ", ".join(sorted(missing))}]
     carriers = {c.iata_code: c for c in Carrier.objects.all()}
     eroads = {
         (e.origin.code, e.destination.code): e
@@ -126,37 +129,43 @@ def _parse(text: str) -> tuple[list[FlightRow], list[str]]:
             try:
                 rows.append(_row(line, raw, carriers, eroads))
             except ValueError as error:
-                errors.append(f"Row {line}: {error}")
+                errors.append(_("Row %(line)s: %(problem)s") % {"line": line, "problem": error})
             except (TypeError, AttributeError, ArithmeticError):  # a short or odd row
-                errors.append(f"Row {line}: every column needs a value.")
+                errors.append(_("Row %(line)s: every column needs a value.") % {"line": line})
             if len(rows) + len(errors) > 20_000:
-                return [], ["A schedule has at most 20,000 flights."]
+                return [], [_("A schedule has at most 20,000 flights.")]
     except csv.Error as error:
-        return [], [f"Not a readable CSV file: {error}."]
+        return [], [_("Not a readable CSV file: %(reason)s.") % {"reason": error}]
     return rows, errors
 
 
 def _row(line, raw, carriers, eroads) -> FlightRow:
     carrier = carriers.get((raw["carrier"] or "").strip().upper())
     if carrier is None:
-        raise ValueError(f"unknown carrier {raw['carrier']!r}.")
+        raise ValueError(_("unknown carrier %(carrier)s.") % {"carrier": repr(raw["carrier"])})
     number = (raw["flight_number"] or "").strip().upper().replace(" ", "")
     if not (3 <= len(number) <= 8 and number[:2] == carrier.iata_code and number[2:].isdigit()):
-        raise ValueError(f"flight number {number!r} is the carrier's code and digits (MH318).")
+        raise ValueError(
+            _("flight number %(number)s is the carrier's code and digits (MH318).")
+            % {"number": repr(number)}
+        )
     eroad = eroads.get(((raw["origin"] or "").upper(), (raw["destination"] or "").upper()))
     if eroad is None:
-        raise ValueError(f"no e-road {raw['origin']}→{raw['destination']}.")
+        raise ValueError(
+            _("no e-road %(origin)s→%(destination)s.")
+            % {"origin": raw["origin"], "destination": raw["destination"]}
+        )
     try:
         departs = _local(raw["departs_local"], eroad.origin.zone)
         arrives = _local(raw["arrives_local"], eroad.destination.zone)
         capacity_kg = Decimal(raw["capacity_kg"])
         pieces = int(raw["capacity_pieces"])
     except (ValueError, InvalidOperation, TypeError):
-        raise ValueError("times are YYYY-MM-DD HH:MM, capacities numbers.") from None
+        raise ValueError(_("times are YYYY-MM-DD HH:MM, capacities numbers.")) from None
     if arrives <= departs:
-        raise ValueError("it arrives before it departs.")
+        raise ValueError(_("it arrives before it departs."))
     if not capacity_kg.is_finite() or not (0 < capacity_kg <= 150_000 and 0 < pieces <= 100_000):
-        raise ValueError("capacity is up to 150,000 kg and 100,000 pieces.")
+        raise ValueError(_("capacity is up to 150,000 kg and 100,000 pieces."))
     return FlightRow(line, carrier, number, eroad, departs, arrives, capacity_kg, pieces)
 
 
@@ -216,7 +225,7 @@ def flight_cancel(*, flight: Flight, reason: str, actor_label: str, actor=None) 
 
     if not reason.strip():
         raise ApplicationError(
-            "Say why the flight is cancelled.",
+            _("Say why the flight is cancelled."),
             LogisticsErrorCode.FLIGHT_INVALID,
             extra={"field": "reason"},
         )
@@ -226,7 +235,8 @@ def flight_cancel(*, flight: Flight, reason: str, actor_label: str, actor=None) 
         )
         if locked.status != Flight.Status.SCHEDULED:
             raise ConflictError(
-                f"Flight {locked.number} has {locked.get_status_display().lower()}.",
+                _("Flight %(number)s has %(status)s.")
+                % {"number": locked.number, "status": locked.get_status_display()},
                 LogisticsErrorCode.FLIGHT_STATE,
             )
         # the parcels still waiting to board (locked: nothing else moves them meanwhile)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
@@ -39,7 +40,12 @@ def parcel_find(*, waybill: str) -> Parcel:
     text = (waybill or "").strip().upper()
     if not house_waybill_valid(text):
         raise ApplicationError(
-            f"{text[:20] or 'That'} is not a house waybill number (check digit wrong?).",
+            (
+                _("%(number)s is not a house waybill number (check digit wrong?).")
+                % {"number": text[:20]}
+                if text
+                else _("That is not a house waybill number (check digit wrong?).")
+            ),
             LogisticsErrorCode.PARCEL_UNKNOWN,
             extra={"field": "waybill"},
         )
@@ -50,7 +56,9 @@ def parcel_find(*, waybill: str) -> Parcel:
     )
     if parcel is None:
         raise ApplicationError(
-            f"No parcel {text}.", LogisticsErrorCode.PARCEL_UNKNOWN, extra={"field": "waybill"}
+            _("No parcel %(waybill)s.") % {"waybill": text},
+            LogisticsErrorCode.PARCEL_UNKNOWN,
+            extra={"field": "waybill"},
         )
     return parcel
 
@@ -61,7 +69,7 @@ def _at_hub(actor, hub_id: int) -> str:
         return "system"
     if not has_permission(actor, Perm.HUB_FLOOR) or actor.official_hub_id != hub_id:
         raise NotAllowedError(
-            "Only the operators of this parcel's hub handle it here.",
+            _("Only the operators of this parcel's hub handle it here."),
             LogisticsErrorCode.NOT_YOUR_HUB,
         )
     return actor.email
@@ -84,7 +92,8 @@ def _move(
     locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
     if locked.status not in allowed:
         raise ConflictError(
-            f"Parcel {locked.waybill} is {locked.get_status_display().lower()}.",
+            _("Parcel %(waybill)s is %(status)s.")
+            % {"waybill": locked.waybill, "status": locked.get_status_display()},
             LogisticsErrorCode.PARCEL_STATE,
         )
     before, locked.status = locked.status, to
@@ -127,7 +136,7 @@ def parcel_weigh(*, parcel: Parcel, measured_kg: Decimal, actor) -> Parcel:
     label = _at_hub(actor, parcel.facility.hub_id)
     if not Decimal("0.001") <= measured_kg <= MAX_MEASURED_KG:
         raise ApplicationError(
-            f"The reading is 0.001 to {MAX_MEASURED_KG} kg.",
+            _("The reading is 0.001 to %(max)s kg.") % {"max": MAX_MEASURED_KG},
             LogisticsErrorCode.PARCEL_INVALID,
             extra={"field": "measured_kg"},
         )
@@ -135,7 +144,7 @@ def parcel_weigh(*, parcel: Parcel, measured_kg: Decimal, actor) -> Parcel:
         locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
         if locked.status not in (Status.RECEIVED, Status.HELD):
             raise ConflictError(
-                f"Receive parcel {locked.waybill} before weighing it.",
+                _("Receive parcel %(waybill)s before weighing it.") % {"waybill": locked.waybill},
                 LogisticsErrorCode.PARCEL_STATE,
             )
         tolerance = locked.declared_weight_kg * settings.PARCEL_WEIGHT_TOLERANCE_PERCENT / 100
@@ -178,7 +187,7 @@ def parcel_hold(*, parcel: Parcel, reason: str, actor) -> Parcel:
     label = _at_hub(actor, parcel.facility.hub_id)
     if not reason.strip():
         raise ApplicationError(
-            "Say why the parcel is held.",
+            _("Say why the parcel is held."),
             LogisticsErrorCode.PARCEL_INVALID,
             extra={"field": "reason"},
         )
@@ -339,7 +348,7 @@ def parcel_weight_accept(*, parcel: Parcel, actor) -> Parcel:
         and actor.official_hub_id == parcel.facility.hub_id
     ):
         raise NotAllowedError(
-            "Only the customs officers of this parcel's hub accept its weight.",
+            _("Only the customs officers of this parcel's hub accept its weight."),
             LogisticsErrorCode.NOT_YOUR_HUB,
         )
     with transaction.atomic():
@@ -348,7 +357,8 @@ def parcel_weight_accept(*, parcel: Parcel, actor) -> Parcel:
             return locked  # accepted already (a double click)
         if locked.status not in (Status.RECEIVED, Status.HELD):
             raise ConflictError(
-                f"Parcel {locked.waybill} is no longer at the hub.", LogisticsErrorCode.PARCEL_STATE
+                _("Parcel %(waybill)s is no longer at the hub.") % {"waybill": locked.waybill},
+                LogisticsErrorCode.PARCEL_STATE,
             )
         locked.weight_flagged = False
         locked.export_released_at = timezone.now()

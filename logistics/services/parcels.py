@@ -42,35 +42,35 @@ def _invalid(message: str, field: str) -> None:
 
 def _check(request: ParcelRequest) -> None:
     if not Decimal("0.001") <= request.weight_kg <= MAX_WEIGHT_KG:
-        _invalid(f"The weight is 0.001 to {MAX_WEIGHT_KG} kg.", "weight_kg")
+        _invalid(_("The weight is 0.001 to %(max)s kg.") % {"max": MAX_WEIGHT_KG}, "weight_kg")
     for name in ("length_cm", "width_cm", "height_cm"):
         if not 1 <= getattr(request, name) <= MAX_SIDE_CM:
-            _invalid(f"Each side is 1 to {MAX_SIDE_CM} cm.", name)
+            _invalid(_("Each side is 1 to %(max)s cm.") % {"max": MAX_SIDE_CM}, name)
     if not request.items or any(q < 0 for q in request.items.values()):
-        _invalid("Say which goods are in the parcel.", "items")
+        _invalid(_("Say which goods are in the parcel."), "items")
     if not any(request.items.values()):
-        _invalid("Put at least one item in the parcel.", "items")
+        _invalid(_("Put at least one item in the parcel."), "items")
 
 
 def parcel_create(*, order: Order, request: ParcelRequest, actor) -> Parcel:
     """A parcel of (part of) a paid order, under a new house waybill of the origin hub. The
     quantities packed never exceed what was ordered, across all of the order's parcels."""
     if actor is not None and not can_act_for(actor, order.seller, Perm.ORDERS_TRADE):
-        raise NotAllowedError("Only the seller packs its orders.", "not_seller")
+        raise NotAllowedError(_("Only the seller packs its orders."), "not_seller")
     _check(request)
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status not in PACKABLE:
             raise ConflictError(
-                f"Order {locked.reference} is {locked.get_status_display().lower()}: only a "
-                "paid order is packed.",
+                _("Order %(reference)s is %(status)s: only a paid order is packed.")
+                % {"reference": locked.reference, "status": locked.get_status_display()},
                 LogisticsErrorCode.PARCEL_STATE,
             )
         _check_quantities(locked, request.items)
         facility = Facility.objects.filter(hub_id=locked.origin_hub_id).first()
         if facility is None:
             raise ConflictError(
-                "The origin hub has no eFulfilment centre yet.", LogisticsErrorCode.PARCEL_STATE
+                _("The origin hub has no eFulfilment centre yet."), LogisticsErrorCode.PARCEL_STATE
             )
         parcel = Parcel.objects.create(
             order=locked,
@@ -104,10 +104,13 @@ def _check_quantities(order: Order, items: dict[int, int]) -> None:
     left_to_pack = quantities_left_to_pack(order=order)
     for line_id, quantity in items.items():
         if line_id not in left_to_pack:
-            _invalid("That is not a line of this order.", "items")
+            _invalid(_("That is not a line of this order."), "items")
         left = left_to_pack[line_id]
         if quantity > left:
-            _invalid(f"Only {left} of that line are left to pack.", f"items.{line_id}")
+            _invalid(
+                _("Only %(left)s of that line are left to pack.") % {"left": left},
+                f"items.{line_id}",
+            )
 
 
 def _next_serial(name: str) -> int:
@@ -122,9 +125,9 @@ def _next_serial(name: str) -> int:
 def parcel_drop_off_book(*, parcel: Parcel, at: datetime, actor) -> Parcel:
     """The seller says when it brings the parcel to the centre (the hub plans its floor)."""
     if actor is not None and not can_act_for(actor, parcel.order.seller, Perm.ORDERS_TRADE):
-        raise NotAllowedError("Only the seller books its drop-offs.", "not_seller")
+        raise NotAllowedError(_("Only the seller books its drop-offs."), "not_seller")
     if at < timezone.now():
-        _invalid("Choose a time from now on.", "drop_off_at")
+        _invalid(_("Choose a time from now on."), "drop_off_at")
     if not parcel.facility.takes_parcels_at(at):
         _invalid(
             _("%(centre)s takes parcels %(hours)s: choose a time then.")
@@ -134,7 +137,9 @@ def parcel_drop_off_book(*, parcel: Parcel, at: datetime, actor) -> Parcel:
     with transaction.atomic():
         locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
         if locked.status not in Parcel.BEFORE_HUB:
-            raise ConflictError("The hub already has this parcel.", LogisticsErrorCode.PARCEL_STATE)
+            raise ConflictError(
+                _("The hub already has this parcel."), LogisticsErrorCode.PARCEL_STATE
+            )
         before = locked.status
         locked.status, locked.drop_off_at = Parcel.Status.BOOKED, at
         locked.save(update_fields=["status", "drop_off_at", "updated_at"])

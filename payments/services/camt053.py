@@ -22,6 +22,7 @@ from pathlib import Path
 import xmlschema
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+from django.utils.translation import gettext as _
 
 from ewtp.common.errors import ApplicationError
 from ewtp.common.money import MoneyError, currency_code, minor_units
@@ -84,15 +85,22 @@ def camt053_parse(data: bytes) -> MessageIn:
     namespace = root.tag[1:].partition("}")[0] if root.tag.startswith("{") else ""
     if namespace not in NAMESPACES or root.tag != f"{{{namespace}}}Document":
         raise refuse(
-            f"This is not a camt.053 statement (camt.053.001.08 or .001.02): its root is "
-            f"{root.tag[:120]}.",
+            _(
+                "This is not a camt.053 statement (camt.053.001.08 or .001.02): its root is "
+                "%(root)s."
+            )
+            % {"root": root.tag[:120]},
             Code.STATEMENT_MESSAGE,
         )
     error = next(camt053_schema(namespace).iter_errors(root), None)
     if error is not None:
         raise refuse(
-            f"The statement does not follow the {NAMESPACES[namespace][:-4]} schema: "
-            f"{str(error.reason or error.message)[:300]} (at {error.path}).",
+            _("The statement does not follow the %(schema)s schema: %(reason)s (at %(path)s).")
+            % {
+                "schema": NAMESPACES[namespace][:-4],
+                "reason": str(error.reason or error.message)[:300],
+                "path": error.path,
+            },
             Code.STATEMENT_SCHEMA,
         )
     return _Reader(namespace).message(root)
@@ -103,11 +111,15 @@ def _safe_root(data: bytes) -> ET.Element:
         return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
         raise refuse(
-            f"The file declares a DTD or entities ({type(error).__name__}); a statement must not.",
+            _("The file declares a DTD or entities (%(kind)s); a statement must not.")
+            % {"kind": type(error).__name__},
             Code.STATEMENT_XML_FORBIDDEN,
         ) from None
     except (ET.ParseError, UnicodeError, ValueError) as error:
-        raise refuse(f"The file is not well-formed XML: {error}.", Code.STATEMENT_NOT_XML) from None
+        raise refuse(
+            _("The file is not well-formed XML: %(reason)s.") % {"reason": error},
+            Code.STATEMENT_NOT_XML,
+        ) from None
 
 
 _schemas: dict[str, xmlschema.XMLSchema] = {}
@@ -136,7 +148,7 @@ class _Reader:
         last = self.text(message, "c:GrpHdr/c:MsgPgntn/c:LastPgInd")
         if page not in ("", "1") or last == "false":
             raise refuse(
-                "The statement comes in several pages: send it whole, in one message.",
+                _("The statement comes in several pages: send it whole, in one message."),
                 Code.STATEMENT_CONTENT,
             )
         return MessageIn(
@@ -157,8 +169,11 @@ class _Reader:
         closing = balances.get("CLBD")
         if opening is None or closing is None:
             raise refuse(
-                f"Statement {statement_id} needs its opening (OPBD) and closing (CLBD) booked "
-                "balances.",
+                _(
+                    "Statement %(statement)s needs its opening (OPBD) and closing (CLBD) "
+                    "booked balances."
+                )
+                % {"statement": statement_id},
                 Code.STATEMENT_CONTENT,
             )
         currency = self.text(element, "c:Acct/c:Ccy") or self._amount_currency(opening)
@@ -195,8 +210,8 @@ class _Reader:
         )
         if booked is None:
             raise refuse(
-                f"Entry {self.text(element, 'c:NtryRef') or '(no reference)'} has no booking "
-                "or value date.",
+                _("Entry %(entry)s has no booking or value date.")
+                % {"entry": self.text(element, "c:NtryRef") or _("(no reference)")},
                 Code.STATEMENT_CONTENT,
             )
         return EntryIn(
@@ -218,23 +233,31 @@ class _Reader:
         try:
             return currency_code(code)
         except MoneyError:
-            raise refuse(f"{code[:3]!r} is not a currency.", Code.STATEMENT_CONTENT) from None
+            raise refuse(
+                _("%(code)s is not a currency.") % {"code": repr(code[:3])},
+                Code.STATEMENT_CONTENT,
+            ) from None
 
     def _minor(self, amount, currency: str) -> int:
         if amount.get("Ccy") != currency:
             raise refuse(
-                f"An amount in {amount.get('Ccy')} on a statement of a {currency} account.",
+                _("An amount in %(amount_currency)s on a statement of a %(currency)s account.")
+                % {"amount_currency": amount.get("Ccy"), "currency": currency},
                 Code.STATEMENT_CONTENT,
             )
         places = minor_units(currency)
         try:
             value = Decimal(amount.text.strip())
         except (InvalidOperation, AttributeError):
-            raise refuse(f"{amount.text!r} is not an amount.", Code.STATEMENT_CONTENT) from None
+            raise refuse(
+                _("%(text)s is not an amount.") % {"text": repr(amount.text)},
+                Code.STATEMENT_CONTENT,
+            ) from None
         minor = value.scaleb(places)
         if minor != minor.to_integral_value():
             raise refuse(
-                f"{value} is finer than {currency}'s {places} decimal places.",
+                _("%(value)s is finer than %(currency)s's %(places)s decimal places.")
+                % {"value": value, "currency": currency, "places": places},
                 Code.STATEMENT_CONTENT,
             )
         return int(minor)
@@ -265,8 +288,16 @@ class _Reader:
             end = datetime.combine(last + timedelta(days=1), time.min, UTC)
         if not start < end <= start + timedelta(days=MAX_PERIOD_DAYS):
             raise refuse(
-                f"Statement {statement_id} covers {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}: "
-                f"a period of up to {MAX_PERIOD_DAYS} days is reconciled.",
+                _(
+                    "Statement %(statement)s covers %(start)s to %(end)s: a period of up to "
+                    "%(days)s days is reconciled."
+                )
+                % {
+                    "statement": statement_id,
+                    "start": f"{start:%Y-%m-%d %H:%M}",
+                    "end": f"{end:%Y-%m-%d %H:%M}",
+                    "days": MAX_PERIOD_DAYS,
+                },
                 Code.STATEMENT_CONTENT,
             )
         return start, end
@@ -277,7 +308,9 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
-        raise refuse(f"{text[:40]!r} is not a date.", Code.STATEMENT_CONTENT) from None
+        raise refuse(
+            _("%(text)s is not a date.") % {"text": repr(text[:40])}, Code.STATEMENT_CONTENT
+        ) from None
 
 
 def _utc(text: str) -> datetime:
@@ -285,5 +318,8 @@ def _utc(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise refuse(f"{text[:40]!r} is not a date and time.", Code.STATEMENT_CONTENT) from None
+        raise refuse(
+            _("%(text)s is not a date and time.") % {"text": repr(text[:40])},
+            Code.STATEMENT_CONTENT,
+        ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -3,6 +3,7 @@
 change is checked the same way and audited with the account before and after."""
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ConflictError
@@ -53,8 +54,8 @@ def collection_account_save(
             )
     except IntegrityError:
         raise ConflictError(
-            f"Another {account.currency} account was put into use meanwhile: take it out of "
-            "use first.",
+            _("Another %(currency)s account was put into use meanwhile: take it out of use first.")
+            % {"currency": account.currency},
             PaymentsErrorCode.COLLECTION_ACCOUNT_IN_USE,
             extra={"field": "in_use"},
         ) from None

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from ewtp.common.audit import audit_record, client_actor_label
@@ -99,20 +100,20 @@ def credit_apply(
     overdue; otherwise it waits for the chosen bank."""
     started = time.perf_counter()
     if actor is not None and not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
-        raise NotAllowedError("Only the organisation's owners apply for credit.", "not_owner")
+        raise NotAllowedError(_("Only the organisation's owners apply for credit."), "not_owner")
     if stored.organization_id != organization.pk:
-        _invalid("That score is not your organisation's.", "score")
+        _invalid(_("That score is not your organisation's."), "score")
     if stored.created_at < timezone.now() - timedelta(days=1):
-        _invalid("The score is more than a day old: compute it again first.", "score", "stale")
+        _invalid(_("The score is more than a day old: compute it again first."), "score", "stale")
     offer = credit_offer_of(stored=stored, organization=organization)
     if offer is None:
         raise ApplicationError(
-            "There is no credit offer on this score yet: see what raises it.", "no_offer"
+            _("There is no credit offer on this score yet: see what raises it."), "no_offer"
         )
     minor, bank = _check_request(request, offer)
     amount = request.amount
     if Loan.objects.filter(organization=organization, status=Loan.Status.ACTIVE).exists():
-        raise ConflictError("Repay the loan you have before applying again.", "loan_active")
+        raise ConflictError(_("Repay the loan you have before applying again."), "loan_active")
     interest, fee = offer.cost_minor(minor, request.tenor_months)
     with transaction.atomic():
         try:
@@ -132,7 +133,7 @@ def credit_apply(
             )
         except IntegrityError:
             raise ConflictError(
-                "You have an application open already: withdraw it or wait for its decision.",
+                _("You have an application open already: withdraw it or wait for its decision."),
                 "application_open",
             ) from None
         audit_record(
@@ -158,18 +159,20 @@ def _check_request(request: CreditRequest, offer: Offer) -> tuple[int, ApiClient
     """The amount in sen and the chosen bank, or a 400 naming the field."""
     amount = request.amount
     if amount.currency.code != CREDIT_CURRENCY or not amount.amount.is_finite():
-        _invalid(f"Credit lines are in {CREDIT_CURRENCY}.", "amount")
+        _invalid(_("Credit lines are in %(currency)s.") % {"currency": CREDIT_CURRENCY}, "amount")
     minor = money_to_minor(amount)
     if not 100_000 <= minor <= offer.limit_minor:
         limit = money_from_minor(offer.limit_minor, CREDIT_CURRENCY)
-        _invalid(f"Ask for MYR 1,000.00 to {limit}.", "amount")
+        _invalid(_("Ask for MYR 1,000.00 to %(limit)s.") % {"limit": limit}, "amount")
     if not 1 <= request.tenor_months <= offer.tenor_months:
-        _invalid(f"Choose 1 to {offer.tenor_months} months.", "tenor_months")
+        _invalid(
+            _("Choose 1 to %(months)s months.") % {"months": offer.tenor_months}, "tenor_months"
+        )
     bank = next((b for b in credit_banks() if b.pk == request.bank_id), None)
     if bank is None:
-        _invalid("Choose one of the partner banks that lend through the hub.", "bank")
+        _invalid(_("Choose one of the partner banks that lend through the hub."), "bank")
     if not request.consent:
-        _invalid("Give your consent for the bank to see your score and its factors.", "consent")
+        _invalid(_("Give your consent for the bank to see your score and its factors."), "consent")
     return minor, bank
 
 
@@ -219,20 +222,23 @@ def credit_decide(
     """The bank's decision on an application waiting for it. A repeated decision is the
     same answer; another one on a decided application is refused."""
     if application.bank_id != bank.pk:
-        raise NotAllowedError("This application was not shared with you.", "not_your_application")
+        raise NotAllowedError(
+            _("This application was not shared with you."), "not_your_application"
+        )
     status = {"approve": CreditApplication.Status.APPROVED, "decline": "declined"}.get(decision)
     if status is None:
-        _invalid("Decide approve or decline.", "decision")
+        _invalid(_("Decide approve or decline."), "decision")
     clean = [str(reason).strip()[:300] for reason in reasons if str(reason).strip()][:10]
     if not clean:
-        _invalid("Give at least one reason: the SME reads it.", "reasons")
+        _invalid(_("Give at least one reason: the SME reads it."), "reasons")
     with transaction.atomic():
         locked = CreditApplication.objects.select_for_update().get(pk=application.pk)
         if locked.status == status and locked.decided_by == bank.application.name:
             return locked
         if locked.status != CreditApplication.Status.PENDING:
             raise ConflictError(
-                f"Application {locked.reference} is {locked.get_status_display().lower()}.",
+                _("Application %(reference)s is %(status)s.")
+                % {"reference": locked.reference, "status": locked.get_status_display()},
                 "application_decided",
             )
         _decide(locked, status, clean, bank.application.name, actor_label=client_actor_label(bank))
@@ -241,13 +247,13 @@ def credit_decide(
 
 def credit_withdraw(*, application: CreditApplication, actor) -> CreditApplication:
     if not can_act_for(actor, application.organization, Perm.ORGANIZATION_MANAGE):
-        raise NotAllowedError("Only the organisation's owners withdraw it.", "not_owner")
+        raise NotAllowedError(_("Only the organisation's owners withdraw it."), "not_owner")
     with transaction.atomic():
         locked = CreditApplication.objects.select_for_update().get(pk=application.pk)
         if locked.status == CreditApplication.Status.WITHDRAWN:
             return locked
         if not locked.can_become(CreditApplication.Status.WITHDRAWN):
-            raise ConflictError("A drawn or decided-against line cannot be withdrawn.", "closed")
+            raise ConflictError(_("A drawn or decided-against line cannot be withdrawn."), "closed")
         _decide(
             locked,
             CreditApplication.Status.WITHDRAWN,

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from ewtp.common.errors import ApplicationError
@@ -55,7 +56,8 @@ def escrow_duties_settle(
     settle the difference to the quote. Once per order: a repeated call returns None."""
     if assessed.currency != order.total.currency or assessed.amount < 0:
         raise ApplicationError(
-            "The assessment is a non-negative amount in the order's currency.", "duties_invalid"
+            _("The assessment is a non-negative amount in the order's currency."),
+            "duties_invalid",
         )
     with transaction.atomic():
         # the intent, then the order: the order in which a payment locks them

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
@@ -42,14 +43,15 @@ def escrow_release(*, order: Order, actor_label: str, reason: str) -> LedgerTran
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status != Order.Status.DELIVERED:
             raise ConflictError(
-                f"Order {locked.reference} is {locked.get_status_display().lower()}: "
-                "its escrow cannot be released.",
+                _("Order %(reference)s is %(status)s: its escrow cannot be released.")
+                % {"reference": locked.reference, "status": locked.get_status_display()},
                 "escrow_not_releasable",
             )
         held = seller_share_held(locked)
         if held.amount <= 0:
             raise ConflictError(
-                f"Nothing is held in escrow for {locked.reference}.", "escrow_empty"
+                _("Nothing is held in escrow for %(reference)s.") % {"reference": locked.reference},
+                "escrow_empty",
             )
         released = settlement_post(order=locked, amount=held, actor_label=actor_label)
         order_transition(
@@ -118,8 +120,8 @@ def escrow_refund(*, order: Order, actor_label: str, reason: str) -> list[Ledger
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if not locked.can_become(Order.Status.REFUNDED):
             raise ConflictError(
-                f"Order {locked.reference} is {locked.get_status_display().lower()}: it "
-                "cannot be refunded.",
+                _("Order %(reference)s is %(status)s: it cannot be refunded.")
+                % {"reference": locked.reference, "status": locked.get_status_display()},
                 "escrow_not_refundable",
             )
         held = money_to_minor(account_balance(escrow_account(order=locked)))
@@ -143,13 +145,13 @@ def escrow_claim_refund(
     escrow (a DDP order's quoted duties stay for customs); a disputed order is left to the
     officer deciding the dispute."""
     if not Decimal(0) < share <= Decimal(1):
-        raise ApplicationError("A claim is a share between 0 and 1.", "claim_share")
+        raise ApplicationError(_("A claim is a share between 0 and 1."), "claim_share")
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status not in CLAIMABLE:
             raise ConflictError(
-                f"Order {locked.reference} is {locked.get_status_display().lower()}: a claim "
-                "is not refunded from it.",
+                _("Order %(reference)s is %(status)s: a claim is not refunded from it.")
+                % {"reference": locked.reference, "status": locked.get_status_display()},
                 "claim_not_refundable",
             )
         intent = PaymentIntent.objects.get(order=locked)
@@ -166,10 +168,10 @@ def escrow_claim_refund(
 def dispute_open(*, order: Order, actor, reason: str) -> Order:
     """The buyer disputes an order before release: its escrow is frozen until an officer decides."""
     if not (order.buyer_id and can_act_for(actor, order.buyer, Perm.ORDERS_TRADE)):
-        raise NotAllowedError("Only the buyer opens a dispute.", "not_buyer")
+        raise NotAllowedError(_("Only the buyer opens a dispute."), "not_buyer")
     if not reason.strip():
         raise ApplicationError(
-            "Say what is wrong: the seller and the officer read it.",
+            _("Say what is wrong: the seller and the officer read it."),
             "dispute_reason",
             extra={"field": "reason"},
         )
@@ -184,16 +186,19 @@ def dispute_resolve(
     """An officer decides a dispute: release (all to the seller), refund (all to the buyer), or
     split (``seller_share`` to the seller, the rest back to the buyer). Always with a reason."""
     if not has_permission(actor, Perm.DISPUTE_RESOLVE):
-        raise NotAllowedError("Only officers resolve disputes.", "not_officer")
+        raise NotAllowedError(_("Only officers resolve disputes."), "not_officer")
     if not reason.strip():
         raise ApplicationError(
-            "Give the reason for the decision.", "dispute_reason", extra={"field": "reason"}
+            _("Give the reason for the decision."), "dispute_reason", extra={"field": "reason"}
         )
     label = actor.email
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status != Order.Status.DISPUTED:
-            raise ConflictError(f"Order {locked.reference} is not disputed.", "not_disputed")
+            raise ConflictError(
+                _("Order %(reference)s is not disputed.") % {"reference": locked.reference},
+                "not_disputed",
+            )
         if decision == "refund":  # all of it, a DDP order's unassessed duties too
             held = account_balance(escrow_account(order=locked))
             escrow_refund_to_payers(locked, money_to_minor(held), label, reason)
@@ -208,7 +213,8 @@ def dispute_resolve(
             or not (0 < share.amount <= held.amount)
         ):
             raise ApplicationError(
-                f"Decide release, refund, or split with a seller share between 0 and {held}.",
+                _("Decide release, refund, or split with a seller share between 0 and %(held)s.")
+                % {"held": held},
                 "dispute_decision",
                 extra={"field": "seller_share"},
             )

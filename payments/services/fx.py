@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from ewtp.common.errors import ApplicationError
@@ -129,7 +130,9 @@ def fx_quote(
         row = _per_base(currency, on)
         if row is None:
             raise ApplicationError(
-                f"No {currency} reference rate on or before {on}.", "fx_rate_missing"
+                _("No %(currency)s reference rate on or before %(day)s.")
+                % {"currency": currency, "day": on},
+                "fx_rate_missing",
             )
         rate_age_check(currency=currency, as_of=row.as_of, on=on)
         rates[currency] = row

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from ewtp.common.errors import ApplicationError
 from ewtp.common.notifications import email_after_commit
@@ -77,16 +78,21 @@ def ecb_feed_parse(raw: bytes) -> list[RateRow]:
     ApplicationError with the reason for anything else."""
     if len(raw) > settings.FX_FEED_MAX_BYTES:
         raise _refuse(
-            f"The document is over {settings.FX_FEED_MAX_BYTES} bytes: not the daily feed.",
+            _("The document is over %(size)s bytes: not the daily feed.")
+            % {"size": settings.FX_FEED_MAX_BYTES},
             Code.FX_FEED_TOO_LARGE,
         )
     root = _safe_root(raw)
     if root.tag != f"{GESMES}Envelope":
-        raise _refuse(f"The root is {root.tag[:120]}, not gesmes:Envelope.", Code.FX_FEED_CONTENT)
+        raise _refuse(
+            _("The root is %(root)s, not gesmes:Envelope.") % {"root": root.tag[:120]},
+            Code.FX_FEED_CONTENT,
+        )
     days = root.findall(f"{EUROFXREF}Cube/{EUROFXREF}Cube")
     if not 1 <= len(days) <= MAX_DAYS:
         raise _refuse(
-            f"The document has {len(days)} days of rates (1 to {MAX_DAYS} expected).",
+            _("The document has %(days)s days of rates (1 to %(max)s expected).")
+            % {"days": len(days), "max": MAX_DAYS},
             Code.FX_FEED_CONTENT,
         )
     return [row for cube in days for row in _day_rates(cube)]
@@ -97,12 +103,14 @@ def _safe_root(raw: bytes) -> ET.Element:
         return fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
         raise _refuse(
-            f"The document declares a DTD or entities ({type(error).__name__}); the feed does not.",
+            _("The document declares a DTD or entities (%(kind)s); the feed does not.")
+            % {"kind": type(error).__name__},
             Code.FX_FEED_XML_FORBIDDEN,
         ) from None
     except (ET.ParseError, UnicodeError, ValueError) as error:
         raise _refuse(
-            f"The document is not well-formed XML: {error}.", Code.FX_FEED_NOT_XML
+            _("The document is not well-formed XML: %(reason)s.") % {"reason": error},
+            Code.FX_FEED_NOT_XML,
         ) from None
 
 
@@ -111,21 +119,32 @@ def _day_rates(cube: ET.Element) -> list[RateRow]:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise _refuse(f"A day is not a date: {text[:40]!r}.", Code.FX_FEED_CONTENT) from None
+        raise _refuse(
+            _("A day is not a date: %(text)s.") % {"text": repr(text[:40])}, Code.FX_FEED_CONTENT
+        ) from None
     if day > timezone.localdate():
-        raise _refuse(f"The document carries rates of {day}, a day to come.", Code.FX_FEED_CONTENT)
+        raise _refuse(
+            _("The document carries rates of %(day)s, a day to come.") % {"day": day},
+            Code.FX_FEED_CONTENT,
+        )
     rows: dict[str, RateRow] = {}
     for rate_cube in cube.findall(f"{EUROFXREF}Cube"):
         currency, rate = rate_cube.get("currency", ""), rate_cube.get("rate", "")
         if not CURRENCY.fullmatch(currency) or currency == "EUR" or currency in rows:
             raise _refuse(
-                f"{day}: {currency[:10]!r} is not a currency, or not once.", Code.FX_FEED_CONTENT
+                _("%(day)s: %(currency)s is not a currency, or not once.")
+                % {"day": day, "currency": repr(currency[:10])},
+                Code.FX_FEED_CONTENT,
             )
         if not RATE.fullmatch(rate) or not Decimal(rate) > 0:
-            raise _refuse(f"{day} {currency}: {rate[:30]!r} is not a rate.", Code.FX_FEED_CONTENT)
+            raise _refuse(
+                _("%(day)s %(currency)s: %(rate)s is not a rate.")
+                % {"day": day, "currency": currency, "rate": repr(rate[:30])},
+                Code.FX_FEED_CONTENT,
+            )
         rows[currency] = RateRow(quote=currency, rate=Decimal(rate), as_of=day)
     if not rows:
-        raise _refuse(f"{day}: no rates.", Code.FX_FEED_CONTENT)
+        raise _refuse(_("%(day)s: no rates.") % {"day": day}, Code.FX_FEED_CONTENT)
     return list(rows.values())
 
 

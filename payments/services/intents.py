@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from ewtp.common.audit import audit_record, client_actor_label
@@ -104,19 +105,21 @@ def payment_receive(*, order_reference: str, transfer: BankTransfer) -> Incoming
     )
     if intent is None:  # no such order, or one that takes no payment: nothing to pay here
         raise NotFoundError(
-            f"No payment is expected for order {order_reference[:20]}.",
+            _("No payment is expected for order %(reference)s.")
+            % {"reference": order_reference[:20]},
             PaymentsErrorCode.NO_PAYMENT_EXPECTED,
             extra={"field": "order_reference"},
         )
     if transfer.amount.amount <= 0:
         raise ApplicationError(
-            "A payment received is a positive amount (more than zero).",
+            _("A payment received is a positive amount (more than zero)."),
             CommonErrorCode.AMOUNT_NOT_POSITIVE,
             extra={"field": "amount"},
         )
     if transfer.amount.currency.code != intent.currency:
         raise ApplicationError(
-            f"Order {order_reference} is paid in {intent.currency}.",
+            _("Order %(reference)s is paid in %(currency)s.")
+            % {"reference": order_reference, "currency": intent.currency},
             PaymentsErrorCode.CURRENCY_MISMATCH,
             extra={"field": "amount"},
         )
@@ -140,7 +143,8 @@ def _earlier(transfer: BankTransfer, order_reference: str) -> IncomingPayment | 
         earlier.amount != transfer.amount or earlier.intent.order.reference != order_reference
     ):
         raise ConflictError(
-            f"Bank reference {transfer.bank_reference} was reported with another amount or order.",
+            _("Bank reference %(reference)s was reported with another amount or order.")
+            % {"reference": transfer.bank_reference},
             PaymentsErrorCode.BANK_REFERENCE_REUSED,
             extra={"field": "bank_reference"},
         )

@@ -32,27 +32,34 @@ class Posting:
 def _validate(postings: list[Posting]) -> None:
     if len(postings) < 2:
         raise ApplicationError(
-            "A transaction has at least two entries.", PaymentsErrorCode.UNBALANCED
+            _("A transaction has at least two entries."), PaymentsErrorCode.UNBALANCED
         )
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for posting in postings:
         currency = posting.amount.currency.code
         if currency != posting.account.currency:
             raise ApplicationError(
-                f"{posting.account} holds {posting.account.currency}, not {currency}.",
+                _("%(account)s holds %(holds)s, not %(currency)s.")
+                % {
+                    "account": posting.account,
+                    "holds": posting.account.currency,
+                    "currency": currency,
+                },
                 PaymentsErrorCode.CURRENCY_MISMATCH,
             )
         amount = posting.amount.amount
         if amount == 0 or amount != amount.quantize(Decimal(1).scaleb(-minor_units(currency))):
             raise ApplicationError(
-                f"{posting.amount} is zero or finer than {currency}'s minor unit.",
+                _("%(amount)s is zero or finer than %(currency)s's minor unit.")
+                % {"amount": posting.amount, "currency": currency},
                 PaymentsErrorCode.PRECISION,
             )
         totals[currency] += amount
     unbalanced = {currency: total for currency, total in totals.items() if total != 0}
     if unbalanced:
         raise ApplicationError(
-            f"Entries do not sum to zero: {unbalanced}.", PaymentsErrorCode.UNBALANCED
+            _("Entries do not sum to zero: %(totals)s.") % {"totals": unbalanced},
+            PaymentsErrorCode.UNBALANCED,
         )
 
 
@@ -106,7 +113,7 @@ def ledger_post(
                 return earlier
         if reverses is not None and LedgerTransaction.objects.filter(reverses=reverses).exists():
             raise ConflictError(
-                f"Transaction #{reverses.pk} is already reversed.",
+                _("Transaction #%(number)s is already reversed.") % {"number": reverses.pk},
                 PaymentsErrorCode.ALREADY_REVERSED,
             ) from None
         raise
@@ -148,7 +155,7 @@ def _lock_and_check(postings: list[Posting]) -> None:
             raise InsufficientFunds(
                 _("The %(account)s holds %(held)s in %(currency)s; this needs %(needed)s.")
                 % {
-                    "account": account.get_kind_display().lower(),
+                    "account": account.get_kind_display(),
                     "held": money_from_minor(held, account.currency).amount,
                     "currency": account.currency,
                     "needed": money_from_minor(-deltas[account.pk], account.currency).amount,
@@ -163,12 +170,13 @@ def ledger_reverse(
     """Undo a transaction with its mirror image; a transaction is reversed at most once."""
     if original.kind == LedgerTransaction.Kind.REVERSAL:
         raise ConflictError(
-            "A reversal is not reversed; post a new transaction.",
+            _("A reversal is not reversed; post a new transaction."),
             PaymentsErrorCode.ALREADY_REVERSED,
         )
     if LedgerTransaction.objects.filter(reverses=original).exists():
         raise ConflictError(
-            f"Transaction #{original.pk} is already reversed.", PaymentsErrorCode.ALREADY_REVERSED
+            _("Transaction #%(number)s is already reversed.") % {"number": original.pk},
+            PaymentsErrorCode.ALREADY_REVERSED,
         )
     postings = [
         Posting(entry.account, -entry.money) for entry in original.entries.select_related("account")

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record, audit_record_bulk
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
@@ -41,7 +42,7 @@ def loan_draw(*, application: CreditApplication, actor) -> Loan:
     the loan."""
     organization = application.organization
     if actor is not None and not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
-        raise NotAllowedError("Only the organisation's owners draw a line.", "not_owner")
+        raise NotAllowedError(_("Only the organisation's owners draw a line."), "not_owner")
     with transaction.atomic():
         locked = CreditApplication.objects.select_for_update().get(pk=application.pk)
         existing = Loan.objects.filter(application=locked).first()
@@ -49,7 +50,8 @@ def loan_draw(*, application: CreditApplication, actor) -> Loan:
             return existing
         if locked.status != CreditApplication.Status.APPROVED:
             raise ConflictError(
-                f"Application {locked.reference} is {locked.get_status_display().lower()}.",
+                _("Application %(reference)s is %(status)s.")
+                % {"reference": locked.reference, "status": locked.get_status_display()},
                 "not_approved",
             )
         amount = locked.amount
@@ -272,12 +274,12 @@ def loan_repay_early(*, loan: Loan, actor) -> LoanRepayment:
     """Repay everything left from the balance: the principal still owed and the interest of
     the instalments already started (the interest of months not yet begun is waived)."""
     if not can_act_for(actor, loan.organization, Perm.ORGANIZATION_MANAGE):
-        raise NotAllowedError("Only the organisation's owners repay a loan.", "not_owner")
+        raise NotAllowedError(_("Only the organisation's owners repay a loan."), "not_owner")
     today = timezone.localdate()
     with transaction.atomic():
         locked = Loan.objects.select_for_update().select_related("application").get(pk=loan.pk)
         if locked.status != Loan.Status.ACTIVE:
-            raise ConflictError("This loan is repaid.", "loan_repaid")
+            raise ConflictError(_("This loan is repaid."), "loan_repaid")
         unpaid = list(
             locked.instalments.select_for_update()
             .exclude(status=Instalment.Status.PAID)
@@ -296,8 +298,8 @@ def loan_repay_early(*, loan: Loan, actor) -> LoanRepayment:
         )
         if money_to_minor(held) < owed:
             raise ApplicationError(
-                f"Your balance holds {held}; {money_from_minor(owed, locked.currency)} is "
-                "needed to repay the loan.",
+                _("Your balance holds %(held)s; %(owed)s is needed to repay the loan.")
+                % {"held": held, "owed": money_from_minor(owed, locked.currency)},
                 "balance_short",
             )
         count = locked.repayments.count()

@@ -19,6 +19,7 @@ import xmlschema
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from ewtp.common.audit import audit_record, audit_record_bulk, client_actor_label
@@ -65,7 +66,7 @@ def payout_bank() -> ApiClient:
         if "payouts:write" in client.scope_list:
             return client
     raise ApplicationError(
-        "No partner bank routes payouts yet; the hub will pay out once one is connected.",
+        _("No partner bank routes payouts yet; the hub will pay out once one is connected."),
         "no_payout_bank",
     )
 
@@ -82,17 +83,17 @@ def payout_request(
     """``request_key`` (the form's one-time token) makes a double-submitted request one payout.
     ``settlement``: the order settlement this pays out, when the journey requests it."""
     if actor is not None and not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
-        raise NotAllowedError("Only the organisation's owners request payouts.", "not_owner")
+        raise NotAllowedError(_("Only the organisation's owners request payouts."), "not_owner")
     if not (
         organization.payout_bic
         and organization.payout_account_number
         and organization.payout_account_name
     ):
-        raise ApplicationError("Enter the payout bank account first.", "payout_account_missing")
+        raise ApplicationError(_("Enter the payout bank account first."), "payout_account_missing")
     _check_payout_account_hold(organization)
     if amount.amount <= 0:
         raise ApplicationError(
-            "The amount must be positive.", "payout_amount", extra={"field": "amount"}
+            _("The amount must be positive."), "payout_amount", extra={"field": "amount"}
         )
     bank = payout_bank()
     currency = amount.currency.code
@@ -145,22 +146,28 @@ def _check_payout_account_hold(organization: Organization) -> None:
     hold = organization.payout_account_hold
     if hold == "review":
         raise ApplicationError(
-            "The payout account is not in the organisation's verified legal name: it is used "
-            "once an MDEC officer has checked it.",
+            _(
+                "The payout account is not in the organisation's verified legal name: it is "
+                "used once an MDEC officer has checked it."
+            ),
             "payout_account_in_review",
         )
     if hold == "declined":
         raise ApplicationError(
-            "An MDEC officer did not accept the payout account "
-            f"({organization.payout_account_hold_note}): enter an account in the "
-            "organisation's legal name under My organisation first.",
+            _(
+                "An MDEC officer did not accept the payout account (%(note)s): enter an "
+                "account in the organisation's legal name under My organisation first."
+            )
+            % {"note": organization.payout_account_hold_note},
             "payout_account_rejected",
         )
     if hold:
         raise ApplicationError(
-            "The bank rejected the last payout to this account "
-            f"({organization.payout_account_problem}): correct the payout account under My "
-            "organisation first.",
+            _(
+                "The bank rejected the last payout to this account (%(problem)s): correct the "
+                "payout account under My organisation first."
+            )
+            % {"problem": organization.payout_account_problem},
             "payout_account_rejected",
         )
 
@@ -284,7 +291,7 @@ def payout_status_report(
         )
         if payout is None:
             raise NotFoundError(
-                f"No payout {end_to_end_id[:40]} was sent to you.",
+                _("No payout %(payout)s was sent to you.") % {"payout": end_to_end_id[:40]},
                 "payout_unknown",
                 extra={"field": "end_to_end_id"},
             )
@@ -292,14 +299,19 @@ def payout_status_report(
             return payout
         if status not in Payout.TRANSITIONS[Payout.Status(payout.status)]:
             raise ConflictError(
-                f"Payout {end_to_end_id} is {payout.get_status_display().lower()}; it cannot "
-                f"become {status}.",
+                _("Payout %(payout)s is %(status)s; it cannot become %(to)s.")
+                % {
+                    "payout": end_to_end_id,
+                    "status": payout.get_status_display(),
+                    "to": status,
+                },
                 "payout_transition",
             )
         if status == Payout.Status.REJECTED:
             if reason_code not in REASONS:
                 raise ApplicationError(
-                    f"A rejection needs an ISO 20022 reason code: {', '.join(REASONS)}.",
+                    _("A rejection needs an ISO 20022 reason code: %(codes)s.")
+                    % {"codes": ", ".join(REASONS)},
                     "payout_reason",
                     extra={"field": "reason_code"},
                 )

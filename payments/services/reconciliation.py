@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ConflictError
@@ -100,13 +101,14 @@ def statement_reconcile(
     message was received before, and nothing changed)."""
     if len(data) > settings.STATEMENT_MAX_BYTES:
         raise StatementTooLarge(
-            f"The file is larger than {settings.STATEMENT_MAX_BYTES // (1024 * 1024)} MB.",
+            _("The file is larger than %(size)s MB.")
+            % {"size": settings.STATEMENT_MAX_BYTES // (1024 * 1024)},
             Code.STATEMENT_TOO_LARGE,
             extra={"field": "file"},
         )
     message = camt053_parse(data)
     if not message.statements:
-        raise refuse("The message holds no statement.", Code.STATEMENT_CONTENT)
+        raise refuse(_("The message holds no statement."), Code.STATEMENT_CONTENT)
     accounts = [_account(bank, statement) for statement in message.statements]
     who = (actor, actor_label or (actor.email if actor else "system"))
     try:
@@ -129,9 +131,14 @@ def _store_all(bank, message, accounts, who):
                 results.append(earlier)
             else:
                 raise ConflictError(
-                    f"Statement {statement.statement_id} was received on "
-                    f"{earlier.created_at:%Y-%m-%d %H:%M} with other content; a corrected "
-                    "statement needs an id of its own.",
+                    _(
+                        "Statement %(statement)s was received on %(received)s with other "
+                        "content; a corrected statement needs an id of its own."
+                    )
+                    % {
+                        "statement": statement.statement_id,
+                        "received": f"{earlier.created_at:%Y-%m-%d %H:%M}",
+                    },
                     Code.STATEMENT_CONFLICT,
                     extra={"field": "file"},
                 )
@@ -144,9 +151,15 @@ def _account(bank: ApiClient, statement: StatementIn) -> Account:
     ).first()
     if account is None or statement.account_id != account_identifier(account):
         raise refuse(
-            f"The statement is of account {statement.account_id[:40]!r} in "
-            f"{statement.currency}: the hub holds no such account with "
-            f"{bank.application.name}.",
+            _(
+                "The statement is of account %(account)s in %(currency)s: the hub holds no "
+                "such account with %(bank)s."
+            )
+            % {
+                "account": repr(statement.account_id[:40]),
+                "currency": statement.currency,
+                "bank": bank.application.name,
+            },
             Code.STATEMENT_ACCOUNT,
         )
     return account

@@ -20,6 +20,7 @@ import xmlschema
 from django.conf import settings
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from ewtp.common.errors import ApplicationError, NotFoundError
@@ -103,7 +104,10 @@ def bank_statement(
         kind=Account.Kind.BANK_CLEARING, bank=bank, currency=currency.upper()[:3]
     ).first()
     if account is None:
-        raise NotFoundError(f"The hub holds no {currency[:3]} account with you.", "no_account")
+        raise NotFoundError(
+            _("The hub holds no %(currency)s account with you.") % {"currency": currency[:3]},
+            "no_account",
+        )
     start, end = _utc_midnight(date_from), _utc_midnight(date_to + timedelta(days=1))
     entries = Entry.objects.filter(account=account)
     before = entries.filter(created_at__lt=start).aggregate(total=Sum("amount_minor", default=0))
@@ -136,16 +140,17 @@ def bank_statement(
 def _check_period(date_from: date, date_to: date, page: int) -> None:
     if date_to < date_from:
         raise ApplicationError(
-            "The period ends before it starts.", "statement_period", extra={"field": "to"}
+            _("The period ends before it starts."), "statement_period", extra={"field": "to"}
         )
     if (date_to - date_from).days >= STATEMENT_MAX_DAYS:
         raise ApplicationError(
-            f"A statement covers at most {STATEMENT_MAX_DAYS} days; ask for several.",
+            _("A statement covers at most %(days)s days; ask for several.")
+            % {"days": STATEMENT_MAX_DAYS},
             "statement_period",
             extra={"field": "to"},
         )
     if not 1 <= page <= 1_000_000:
-        raise ApplicationError("Pages start at 1.", "statement_page", extra={"field": "page"})
+        raise ApplicationError(_("Pages start at 1."), "statement_page", extra={"field": "page"})
 
 
 def _utc_midnight(day: date) -> datetime:

@@ -31,6 +31,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from ewtp.common.audit import audit_record
@@ -129,7 +130,7 @@ def _book(*, bank: ApiClient, day: date, actor_label: str) -> TreasurySettlement
         if earlier is not None:
             return earlier
         raise ConflictError(
-            "Another FX settlement with this bank is running; try again in a moment.",
+            _("Another FX settlement with this bank is running; try again in a moment."),
             PaymentsErrorCode.TREASURY_BUSY,
         ) from None
     return settlement
