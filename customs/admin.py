@@ -4,6 +4,9 @@ from .models import (
     AssessmentLine,
     Declaration,
     LaneDecision,
+    Permit,
+    PermitDrawdown,
+    PostClearanceAudit,
     PreferentialRate,
     RegimeParameter,
     RiskRule,
@@ -11,6 +14,7 @@ from .models import (
     TariffSchedule,
     WatchListEntry,
 )
+from .models.lvg import LvgRegistration, LvgThresholdNotice
 
 
 class ReadOnlyTariffAdmin(admin.ModelAdmin):
@@ -90,3 +94,66 @@ class LaneDecisionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(PostClearanceAudit)
+class PostClearanceAuditAdmin(admin.ModelAdmin):
+    """Read only: audits move on the officers' workbench, their billing through the ledger."""
+
+    list_display = ["declaration", "hub", "selected_because", "status", "created_at"]
+    list_filter = ["status", "selected_because", "hub"]
+    search_fields = ["declaration__reference"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PermitDrawdownInline(admin.TabularInline):
+    model = PermitDrawdown
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "declaration", "item", "amount", "balance_after"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Permit)
+class PermitAdmin(admin.ModelAdmin):
+    """Read-only: officers register permits on the workbench (customs/services/permits.py),
+    and a balance moves only with a release or its giving back."""
+
+    list_display = ["agency", "number", "holder", "country", "hs_prefix", "balance", "valid_until"]
+    list_filter = ["agency", "country", "direction"]
+    search_fields = ["number", "holder__legal_name"]
+    inlines = [PermitDrawdownInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LvgRegistration)
+class LvgRegistrationAdmin(ReadOnlyTariffAdmin):
+    """Read only: a seller's owners enter, correct and cancel it in the portal (audited)."""
+
+    list_display = ["number", "organization", "effective_from", "status", "cancelled_from"]
+    list_filter = ["status"]
+    search_fields = ["number", "organization__legal_name"]
+
+
+@admin.register(LvgThresholdNotice)
+class LvgThresholdNoticeAdmin(ReadOnlyTariffAdmin):
+    list_display = ["organization", "mark", "total", "threshold", "created_at"]

@@ -5,4 +5,5 @@ class CustomsConfig(AppConfig):
     name = "customs"
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the settings checks
+        # registers the settings checks, and the outbox subscribers
+        from . import checks, subscribers  # noqa: F401

@@ -25,4 +25,13 @@ def lane_settings_check(app_configs, **kwargs):
                 id="customs.E002",
             )
         )
+    percent = settings.CUSTOMS_PCA_SAMPLE_PERCENT
+    if not (percent.is_finite() and 0 <= percent <= 100):
+        errors.append(
+            Error(
+                "CUSTOMS_PCA_SAMPLE_PERCENT is the share of green-lane releases audited after "
+                "clearance, a percentage from 0 to 100, e.g. 2.",
+                id="customs.E003",
+            )
+        )
     return errors

@@ -1,16 +1,23 @@
 """The printable declaration: an A4 PDF with the parties, the goods, the assessment line by
 line with rule and legal source, the lane and the history, as the SME files it with its
-shipping papers and the officer signs it off. Text is escaped: it is user input."""
+shipping papers and the officer signs it off. Text is escaped: it is user input.
 
+A registered seller's LVG return for one taxable period, as CSV and XLSX."""
+
+import csv
+import datetime
 import io
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from .lvg import LvgReturn, LvgSale
 from .models import Declaration
 
 GRID = TableStyle(
@@ -65,6 +72,8 @@ def declaration_pdf(declaration: Declaration, *, for_officer: bool = False) -> b
     ]
     if d.fta_agreement:
         facts.append(("Preference claimed", f"{d.fta_agreement}, certificate {d.fta_certificate}"))
+    if d.lvg_registration_number:  # sold by a seller registered for LVG sales tax
+        facts.append(("LVG registration number", d.lvg_registration_number))
     story = [
         Paragraph(f"Goods declaration {escape(d.reference)}", styles["Title"]),
         Table(
@@ -132,3 +141,68 @@ def declaration_pdf(declaration: Declaration, *, for_officer: bool = False) -> b
     ]
     document.build(story)
     return buffer.getvalue()
+
+
+# --- the LVG return ------------------------------------------------------------------------
+
+
+def _headers() -> list[str]:
+    return [
+        _("Order"),
+        _("Ordered on"),
+        _("Declaration"),
+        _("Declared on"),
+        _("Sale value (MYR)"),
+        _("Sales tax charged (MYR)"),
+    ]
+
+
+def _cells(sale: LvgSale) -> list:
+    return [sale.order, sale.ordered_on, sale.declaration, sale.declared_on, sale.value, sale.tax]
+
+
+def lvg_return_filename(ret: LvgReturn, extension: str) -> str:
+    return f"lvg-return-{ret.registration.number}-{ret.period.key}.{extension}"
+
+
+def lvg_return_csv(ret: LvgReturn) -> bytes:
+    """One row per sale and a row of totals, as CSV (UTF-8 with a BOM, so spreadsheets read
+    the names right); dates ISO 8601, amounts with two decimals."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(_headers())
+    for sale in ret.sales:
+        writer.writerow(["" if cell is None else str(cell) for cell in _cells(sale)])
+    writer.writerow([_("Total"), "", "", "", str(ret.total_value), str(ret.total_tax)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def lvg_return_xlsx(ret: LvgReturn) -> bytes:
+    """The same rows as a workbook, under a heading that names the seller, the registration
+    and the period."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("LVG return")[:31]
+    period = ret.period
+    for label, value in (
+        (_("Seller"), ret.seller),
+        (_("LVG registration number"), ret.registration.number),
+        (_("Taxable period"), f"{period.start.isoformat()} – {period.end.isoformat()}"),
+        (_("Return and payment due by"), period.due_on.isoformat()),
+    ):
+        sheet.append([label, value])
+    sheet.append([])
+    sheet.append(_headers())
+    for sale in ret.sales:
+        sheet.append(_cells(sale))
+    sheet.append([_("Total"), None, None, None, ret.total_value, ret.total_tax])
+    for row in sheet.iter_rows(min_row=7, min_col=5, max_col=6):
+        for cell in row:
+            cell.number_format = "#,##0.00"
+    for row in sheet.iter_rows(min_row=7, max_col=4):
+        for cell in row:
+            if isinstance(cell.value, datetime.date):
+                cell.number_format = "yyyy-mm-dd"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

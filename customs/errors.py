@@ -13,3 +13,19 @@ class CustomsErrorCode(StrEnum):
     NOT_YOUR_HUB = "not_your_hub"
     # a duty quote for goods the tariff has no line for (customs/services/quotes.py)
     QUOTE_UNAVAILABLE = "quote_unavailable"
+    # post-clearance audit (customs/services/audits.py)
+    AUDIT_INVALID = "audit_invalid"  # the corrected values or the reason are wrong
+    AUDIT_DONE = "audit_done"  # audited already
+    # permits of other agencies (customs/services/permits.py)
+    PERMIT_INVALID = "permit_invalid"  # the permit's details are wrong, or its number is taken
+    PERMIT_NOT_ALLOWED = "permit_not_allowed"  # only a hub's customs officers register permits
+    PERMIT_MISSING = "permit_missing"  # released only against a permit that covers the goods
+    # LVG registration and its return (customs/services/lvg.py)
+    LVG_INVALID = "lvg_invalid"  # a number, date or reason is wrong
+    LVG_NOT_OWNER = "lvg_not_owner"  # the organisation's owners enter its registration
+    # a registration of the seller is in force already, or the number is another seller's
+    LVG_IN_FORCE = "lvg_in_force"
+    LVG_CANCELLED = "lvg_cancelled"  # cancelled: it is history and cannot be changed
+    # a declaration says the goods were sold by a registered seller without a registration of
+    # the seller in force on its date
+    LVG_NOT_REGISTERED = "lvg_not_registered"

@@ -36,3 +36,21 @@ class ClassificationDecided:
     declaration_id: int
     order_id: int | None
     reason: str
+
+
+@event_type("customs.audit_finding_raised")
+@dataclass(frozen=True)
+class AuditFindingRaised:
+    """A post-clearance audit found a released declaration's goods under-declared: the duty
+    and tax assessed again on the corrected value, less what the release assessed, are owed
+    by the declarant's organisation (None: declared for nobody on the hub)."""
+
+    audit_id: int
+    declaration_id: int
+    declaration_reference: str
+    order_id: int | None
+    organization_id: int | None
+    hub_id: int
+    currency: str  # the customs currency
+    amount: str  # the duty and tax owed, as a decimal string ("123.45")
+    finding: str

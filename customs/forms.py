@@ -1,11 +1,14 @@
 """Portal forms of the customs app: a declaration filed by hand by an SME (or its agent),
-with a formset of items; the same items formset amends one."""
+with a formset of items; the same items formset amends one; a permit an officer registers;
+a seller's LVG registration, entered, corrected or cancelled."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Declaration
+from .models import Agency, Declaration, Permit
+from .models.lvg import LvgRegistration
 from .services.declarations import MAX_ITEMS, ItemRequest
+from .services.permits import PermitRequest, direction_of
 
 
 class DeclarationForm(forms.Form):
@@ -48,7 +51,11 @@ class DeclarationForm(forms.Form):
         label=_("Certificate of origin number"), max_length=40, required=False
     )
     sold_online_by_registered_seller = forms.BooleanField(
-        label=_("Sold online by a seller registered for low-value goods tax"), required=False
+        label=_("Sold online by a seller registered for low-value goods tax"),
+        required=False,
+        help_text=_(
+            "Malaysia import: your LVG registration in force today goes on the declaration."
+        ),
     )
     air_courier = forms.BooleanField(label=_("By air courier"), required=False, initial=True)
 
@@ -150,3 +157,112 @@ class TariffScheduleForm(forms.Form):
         help_text=_("Every line's legal source then starts with INDICATIVE."),
     )
     check_only = forms.BooleanField(label=_("Check the file only, load nothing"), required=False)
+
+
+class PermitForm(forms.Form):
+    """A permit an agency issued, as an officer registers it (the service checks it whole:
+    its refusals land on the field they name)."""
+
+    holder = forms.ChoiceField(label=_("Issued to"))
+    agency = forms.ChoiceField(label=_("Issuing agency"), choices=Agency.choices)
+    number = forms.CharField(label=_("Permit number"), max_length=40)
+    direction = forms.ChoiceField(label=_("For"), choices=Permit.Direction.choices)
+    hs_prefix = forms.CharField(
+        label=_("HS code covered"),
+        max_length=14,
+        help_text=_(
+            "A chapter (2 digits), heading (4), subheading (6) or national line: the permit "
+            "covers every code that starts with it."
+        ),
+    )
+    goods = forms.CharField(label=_("Goods covered, as the permit words them"), max_length=200)
+    measure = forms.ChoiceField(label=_("Counted in"), choices=Permit.Measure.choices)
+    amount = forms.DecimalField(
+        label=_("Quantity or value covered"), max_digits=16, decimal_places=3
+    )
+    currency = forms.CharField(
+        label=_("Currency of the value"),
+        max_length=3,
+        required=False,
+        help_text=_("For a permit counted in value: MYR, CNY…"),
+    )
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, holders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.holders = {str(holder.public_id): holder for holder in holders}
+        self.fields["holder"].choices = [
+            (key, holder.legal_name) for key, holder in self.holders.items()
+        ]
+
+    @classmethod
+    def for_declaration(cls, declaration, covers, data=None) -> "PermitForm | None":
+        """The form on an officer's declaration page: for the declarant, filled in from the
+        first item no permit covers (None when it was declared for nobody)."""
+        if declaration.organization is None:
+            return None
+        missing = next((cover for cover in covers if cover.permit is None), None)
+        initial = {"direction": direction_of(declaration.regime)}
+        if missing is not None:
+            initial |= {
+                "agency": missing.agency,
+                "hs_prefix": missing.item.hs_code[:6],
+                "goods": missing.item.description,
+            }
+        return cls(data, holders=[declaration.organization], initial=initial)
+
+    def permit_request(self) -> PermitRequest:
+        data = self.cleaned_data
+        return PermitRequest(
+            agency=data["agency"],
+            number=data["number"],
+            holder=self.holders.get(data["holder"]),
+            direction=data["direction"],
+            hs_prefix=data["hs_prefix"],
+            goods=data["goods"],
+            measure=data["measure"],
+            amount=data["amount"],
+            currency=data["currency"],
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
+        )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class LvgRegistrationForm(forms.Form):
+    """The registration as the customs notice of registration gives it."""
+
+    number = forms.CharField(
+        label=_("LVG registration number"),
+        max_length=40,
+        help_text=_("As on the Royal Malaysian Customs Department's notice of registration."),
+    )
+    effective_from = forms.DateField(label=_("Effective from"), widget=DateInput)
+    period_ends = forms.TypedChoiceField(
+        label=_("Your taxable periods end in"),
+        coerce=int,
+        choices=LvgRegistration.PeriodEnds.choices,
+        initial=LvgRegistration.PeriodEnds.MARCH,
+        help_text=_("Three months each, as the notice of registration assigns them."),
+    )
+
+
+class LvgCorrectionForm(LvgRegistrationForm):
+    reason = forms.CharField(label=_("What the correction corrects"), max_length=500)
+
+
+class LvgCancelForm(forms.Form):
+    cancelled_from = forms.DateField(
+        label=_("No longer in force from"),
+        widget=DateInput,
+        help_text=_("The first day on which you no longer charge the tax."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500)

@@ -5,10 +5,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 
-from hubs.models import HsCode
+from hubs.models import HsCode, Organization
 
 from .models import (
     Classification,
@@ -16,6 +16,8 @@ from .models import (
     DeclarationDocument,
     DeclarationTransition,
     LaneDecision,
+    Permit,
+    PostClearanceAudit,
     TariffLine,
     TariffSchedule,
 )
@@ -52,6 +54,40 @@ def open_classifications(declaration: Declaration) -> list[Classification]:
         .select_related("item")
         .order_by("item__line_no")
     )
+
+
+def audit_worklist_of_hub(*, hub) -> QuerySet[PostClearanceAudit]:
+    """The hub's post-clearance audits to do, oldest first, each with its declaration and the
+    declaration's item count (one query, whatever their number)."""
+    return (
+        PostClearanceAudit.objects.filter(hub=hub, status=PostClearanceAudit.Status.TO_AUDIT)
+        .select_related("declaration")
+        .annotate(item_count=Count("declaration__items"))
+        .order_by("created_at", "id")
+    )
+
+
+def audit_count(*, hub) -> int:
+    return PostClearanceAudit.objects.filter(
+        hub=hub, status=PostClearanceAudit.Status.TO_AUDIT
+    ).count()
+
+
+def audit_for_officer(*, hub, reference: str) -> PostClearanceAudit | None:
+    """The audit of the hub's declaration ``reference``, with its officer."""
+    return (
+        PostClearanceAudit.objects.filter(hub=hub, declaration__reference=reference)
+        .select_related("officer")
+        .first()
+    )
+
+
+def audit_of_declaration(*, declaration: Declaration) -> PostClearanceAudit | None:
+    return PostClearanceAudit.objects.filter(declaration=declaration).first()
+
+
+def audit_of(*, audit_id: int) -> PostClearanceAudit | None:
+    return PostClearanceAudit.objects.filter(pk=audit_id).select_related("declaration").first()
 
 
 def lane_counts(*, hub) -> dict[str, int]:
@@ -323,3 +359,30 @@ def nearest_lines(classifications: list[Classification], *, country: str, on) ->
         )[:NEAREST]
         for c in classifications
     }
+
+
+# Permits of other agencies (customs/services/permits.py decides which covers what)
+
+
+def permits_of_holder(*, organization) -> QuerySet[Permit]:
+    """An organisation's permits, those valid longest first."""
+    return Permit.objects.filter(holder=organization).order_by("-valid_until", "agency", "number")
+
+
+def permits_of_country(*, country: str) -> QuerySet[Permit]:
+    """The permits presented to one country's customs (its hubs' officers see them), the
+    latest registered first, with their holders."""
+    return (
+        Permit.objects.filter(country=country)
+        .select_related("holder")
+        .order_by("-created_at", "-id")
+    )
+
+
+def permit_holders_for_hub(*, hub) -> QuerySet[Organization]:
+    """Whom a hub's officers register permits for: the organisations of the hub's country
+    and those that declared goods at the hub."""
+    declared_here = Declaration.objects.filter(organization=OuterRef("pk"), hub=hub)
+    return Organization.objects.filter(
+        Q(country=hub.country.code) | Exists(declared_here)
+    ).order_by("legal_name", "id")

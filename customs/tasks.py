@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from .services.declarations import declaration_process, declarations_process
+from .services.lvg import lvg_threshold_sweep
 from .services.sweeper import declarations_stuck_sweep
 
 
@@ -33,3 +34,8 @@ def declarations_process_task(declaration_ids: list[int]) -> int:
 @shared_task
 def declarations_stuck_sweep_task() -> tuple[int, int]:
     return declarations_stuck_sweep()
+
+
+@shared_task
+def lvg_threshold_sweep_task() -> int:
+    return len(lvg_threshold_sweep())

@@ -1,14 +1,18 @@
 """What waits on the customs side (hubs.todo): the documents customs asked a trader for, the
-drafts it has not submitted; the officers' queues at their hub."""
+drafts it has not submitted; the officers' queues at their hub, audits after clearance
+included; an unregistered seller nearing the LVG registration threshold."""
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from hubs.roles import Perm, can_act_for, has_permission
 from hubs.todo import TODO_LIMIT, Todo
 
-from .models import Declaration, DeclarationDocument, DeclarationNote
+from .lvg import lvg_registration_in_force, lvg_sales_total
+from .models import Declaration, DeclarationDocument, DeclarationNote, PostClearanceAudit
 from .models.risk import Lane
 from .selectors import QUEUED
 from .services.inspection import OPEN
@@ -18,6 +22,8 @@ def declaration_todos(*, user, organization, order=None) -> list[Todo]:
     items = []
     if organization is not None and can_act_for(user, organization, Perm.ORDERS_TRADE):
         items += _trader_todos(organization, order)
+    if order is None and can_act_for(user, organization, Perm.ORGANIZATION_MANAGE):
+        items += _lvg_todos(organization)
     if order is None and has_permission(user, Perm.CUSTOMS_WORKBENCH) and user.official_hub_id:
         items += _officer_todos(user.official_hub)
     return items
@@ -80,6 +86,10 @@ def _officer_todos(hub) -> list[Todo]:
         yellow=Count("pk", filter=Q(status__in=QUEUED, lane=Lane.YELLOW)),
         red=Count("pk", filter=Q(status__in=QUEUED, lane=Lane.RED)),
         classify=Count("pk", filter=Q(status=Declaration.Status.CLASSIFY)),
+        audit=Count(
+            "post_clearance_audit",
+            filter=Q(post_clearance_audit__status=PostClearanceAudit.Status.TO_AUDIT),
+        ),
     )
     workbench = reverse("customs:workbench")
     queues = [
@@ -98,5 +108,40 @@ def _officer_todos(hub) -> list[Todo]:
             _("%(count)d import declaration(s) wait for goods to be classified."),
             f"{workbench}?queue=classification",
         ),
+        (
+            counts["audit"],
+            _("%(count)d released declaration(s) wait for a post-clearance audit."),
+            f"{workbench}?queue=audit",
+        ),
     ]
     return [Todo(title % {"count": n}, _("Open the queue"), url) for n, title, url in queues if n]
+
+
+def _lvg_todos(organization) -> list[Todo]:
+    """An unregistered seller whose LVG sales into Malaysia reached 80 % of the registration
+    threshold in 12 months is told to register (customs/models/lvg.py names the law)."""
+    today = timezone.localdate()
+    if lvg_registration_in_force(organization=organization, on=today) is not None:
+        return []
+    sales = lvg_sales_total(organization=organization, on=today)
+    if not sales.mark:
+        return []
+    figures = {
+        "total": number_format(sales.total, 2, force_grouping=True),
+        "threshold": number_format(sales.threshold, 0, force_grouping=True),
+        "share": sales.share_percent,
+    }
+    if sales.mark == 100:
+        title = _(
+            "Your sales of low value goods into Malaysia reached RM%(total)s in 12 months, over "
+            "the RM%(threshold)s threshold: register for the sales tax on low value goods."
+        )
+    else:
+        title = _(
+            "Your sales of low value goods into Malaysia reached RM%(total)s in 12 months, "
+            "%(share)s %% of the RM%(threshold)s over which you must register for the sales "
+            "tax on low value goods."
+        )
+    return [
+        Todo(title % figures, _("Enter your LVG registration"), reverse("customs:lvg_registration"))
+    ]

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from .views import declarations, tariff, workbench
+from .views import audits, declarations, lvg, permits, tariff, workbench
 
 app_name = "customs"
 
 urlpatterns = [
     path("", workbench.WorkbenchView.as_view(), name="workbench"),
     path("declarations/<str:reference>/", workbench.DeclarationView.as_view(), name="declaration"),
+    path("audits/<str:reference>/", audits.AuditView.as_view(), name="audit"),
     path(
         "declarations/<str:reference>/declaration.pdf",
         declarations.DeclarationPdfView.as_view(),
@@ -17,6 +18,7 @@ urlpatterns = [
         declarations.DeclarationDocumentView.as_view(),
         name="declaration_document",
     ),
+    path("permits/", permits.PermitsView.as_view(), name="permits"),
     path("tariff/", tariff.TariffCoverageView.as_view(), name="tariff_coverage"),
     path("tariff/schedules/", tariff.TariffScheduleView.as_view(), name="tariff_schedules"),
     path("mine/", declarations.DeclarationListView.as_view(), name="my_declarations"),
@@ -31,4 +33,11 @@ urlpatterns = [
         declarations.DeclarationAmendView.as_view(),
         name="declaration_amend",
     ),
+    path("lvg/registration/", lvg.LvgRegistrationView.as_view(), name="lvg_registration"),
+    path(
+        "lvg/registration/<uuid:public_id>/returns/<str:period>.<str:kind>",
+        lvg.LvgReturnView.as_view(),
+        name="lvg_return",
+    ),
+    path("lvg/", lvg.LvgRegistrationListView.as_view(), name="lvg_registrations"),
 ]

@@ -32,6 +32,8 @@ class PaymentsErrorCode(StrEnum):
     COLLECTION_ACCOUNT_CURRENCY = "collection_account_currency"
     COLLECTION_ACCOUNT_BANK = "collection_account_bank"
     COLLECTION_ACCOUNT_IN_USE = "collection_account_in_use"
+    # duty and tax found short paid by a customs audit (payments/services/audit_duties.py)
+    AUDIT_DUTIES_INVALID = "audit_duties_invalid"
 
 
 class InsufficientFunds(ConflictError):

@@ -55,6 +55,27 @@ def accounts_of(*, organization) -> list[Account]:
     return accounts
 
 
+def amounts_owed_of(*, organization, entries: int = 20) -> list[Account]:
+    """What the organisation owes the hub, per currency (``.owed``, Money, positive), with
+    the latest movements of each (``.latest``: billed, collected): two queries."""
+    accounts = list(
+        Account.objects.filter(kind=Account.Kind.RECEIVABLE, organization=organization)
+        .annotate(balance_minor=Sum("entries__amount_minor", default=0))
+        .order_by("currency")
+    )
+    latest = defaultdict(list)
+    for entry in (
+        Entry.objects.filter(account__in=accounts)
+        .select_related("transaction")
+        .order_by("-created_at", "-id")[: entries * max(len(accounts), 1)]
+    ):
+        latest[entry.account_id].append(entry)
+    for account in accounts:
+        account.owed = money_from_minor(-account.balance_minor, account.currency)
+        account.latest = latest[account.pk][:entries]
+    return accounts
+
+
 def account_statement(*, account: Account) -> QuerySet[Entry]:
     """The account's entries, newest first, each with the balance after it (a window sum over
     the whole account, so a page of the statement costs one query whatever its position)."""
@@ -254,7 +275,8 @@ class BankPosition:
 @dataclass(frozen=True)
 class CurrencyPosition:
     """What the hub holds in one currency at all its banks, and what stands against it:
-    held = owed (balances, escrow, duties) + the hub's own (fees, FX result) + open FX."""
+    held = owed (balances, escrow, duties, less what organisations owe the hub) + the hub's
+    own (fees, FX result) + open FX."""
 
     currency: str
     held: Money
@@ -264,10 +286,13 @@ class CurrencyPosition:
     fees: Money
     fx_result: Money
     open_fx: Money  # the FX position account: long (positive) or short
+    # what organisations owe the hub (negative): duty billed that their balances did not
+    # cover, which the duties above include though the hub has not received it yet
+    receivable: Money
 
     @property
     def owed(self) -> Money:
-        return self.balances + self.escrow + self.duties
+        return self.balances + self.escrow + self.duties + self.receivable
 
 
 def _zero(currency: str) -> Money:
@@ -326,6 +351,7 @@ def _currency_positions(totals: dict[tuple[str, str], int]) -> list[CurrencyPosi
             fees=money(kind.FEES, currency),
             fx_result=money(kind.FX_RESULT, currency),
             open_fx=money(kind.FX, currency),
+            receivable=money(kind.RECEIVABLE, currency),
         )
         for currency in sorted({currency for _kind, currency in totals})
     ]

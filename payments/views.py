@@ -63,6 +63,7 @@ class StatementView(OrganizationMixin, TemplateView):
         return super().get_context_data(
             accounts=accounts,
             account=chosen,
+            owed=selectors.amounts_owed_of(organization=self.organization),
             page_obj=page,
             payouts=selectors.payouts_of(organization=self.organization)[:20],
             settlements=selectors.settlements_of(organization=self.organization)[:20],

@@ -15,7 +15,9 @@ from ewtp.common.errors import CommonErrorCode
 from hubs.errors import HubsErrorCode
 from payments.errors import PaymentsErrorCode
 
-LEDGER_KEY = re.compile(r"\b(customer|escrow|fees|duties|fx|fx_result|bank_clearing):[\w:]+")
+LEDGER_KEY = re.compile(
+    r"\b(customer|escrow|fees|duties|fx|fx_result|bank_clearing|receivable):[\w:]+"
+)
 ACTION = re.compile(
     r"\b(hubs|payments|customs|logistics|analytics|common|pipeline)\.[a-z_]+\.[a-z_]+\b"
 )

@@ -115,6 +115,10 @@ class DeclarationOutput(serializers.Serializer):
     exchange_rate_source = serializers.CharField()
     fta_agreement = serializers.CharField()
     fta_certificate = serializers.CharField()
+    lvg_registration_number = serializers.CharField(
+        help_text="MY import sold online by a registered seller of low value goods: the "
+        "seller's LVG registration in force on the declaration date; empty otherwise"
+    )
     declared_on = serializers.DateField()
     total_tax = serializers.DecimalField(
         max_digits=14, decimal_places=2, help_text="In the customs currency"
@@ -218,7 +222,11 @@ class DeclarationInput(StrictInputSerializer):
         choices=["", "ACFTA"], default="", help_text="A claim needs `fta_certificate`."
     )
     fta_certificate = serializers.CharField(max_length=40, allow_blank=True, default="")
-    sold_online_by_registered_seller = serializers.BooleanField(default=False)
+    sold_online_by_registered_seller = serializers.BooleanField(
+        default=False,
+        help_text="MY_IMPORT: sold online by your organisation as a registered seller of low "
+        "value goods; refused unless its LVG registration is in force today",
+    )
     air_courier = serializers.BooleanField(default=True)
     items = ItemInput(many=True, min_length=1, max_length=200)
 

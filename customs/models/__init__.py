@@ -1,6 +1,8 @@
-"""Models of the customs app: the dated tariff and regime parameters the duty engine reads, and
-goods declarations with their items, assessment and history."""
+"""Models of the customs app: the dated tariff and regime parameters the duty engine reads,
+goods declarations with their items, assessment and history, and their audits after
+clearance."""
 
+from .audits import PostClearanceAudit
 from .classification import Classification
 from .declarations import (
     AssessmentLine,
@@ -10,6 +12,8 @@ from .declarations import (
     DeclarationNote,
     DeclarationTransition,
 )
+from .lvg import LvgRegistration, LvgThresholdNotice
+from .permits import Agency, Permit, PermitDrawdown
 from .rates import CustomsExchangeRate
 from .risk import Lane, LaneDecision, RiskRule, WatchListEntry
 from .tariff import (
@@ -21,6 +25,7 @@ from .tariff import (
 )
 
 __all__ = [
+    "Agency",
     "AssessmentLine",
     "CbecAnnualTotal",
     "Classification",
@@ -32,6 +37,11 @@ __all__ = [
     "DeclarationTransition",
     "Lane",
     "LaneDecision",
+    "LvgRegistration",
+    "LvgThresholdNotice",
+    "Permit",
+    "PermitDrawdown",
+    "PostClearanceAudit",
     "PreferentialRate",
     "RegimeParameter",
     "RiskRule",

@@ -86,6 +86,9 @@ class Declaration(BaseModel):
     fta_agreement = models.CharField(max_length=10, blank=True)
     fta_certificate = models.CharField(max_length=40, blank=True)
     sold_online_by_registered_seller = models.BooleanField(default=False)
+    # the seller's LVG registration in force on the declaration date (customs.LvgRegistration)
+    # when the goods are sold online by a registered seller of low value goods; empty otherwise
+    lvg_registration_number = models.CharField(max_length=20, blank=True)
     air_courier = models.BooleanField(default=True)
     declared_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -120,6 +123,8 @@ class Declaration(BaseModel):
                 fields=["importer_id_reference", "created_at"], name="declaration_buyer_id_idx"
             ),
             models.Index(fields=["importer", "created_at"], name="declaration_buyer_idx"),
+            # the LVG threshold sweep: Malaysian imports over 12 months (customs/lvg.py)
+            models.Index(fields=["regime", "declared_on"], name="declaration_regime_day_idx"),
         ]
         constraints = [
             # one live declaration per order and regime: a repeated pipeline event or a hand

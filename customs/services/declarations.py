@@ -25,6 +25,7 @@ from ewtp.common.webhooks import webhook_emit_to
 from hubs.hs import hs_subheadings
 from hubs.roles import Perm, has_permission
 
+from ..errors import CustomsErrorCode
 from ..events import ClassificationNeeded, DeclarationDecided
 from ..models import (
     AssessmentLine,
@@ -47,7 +48,9 @@ from .duty import (
     origin_party_check,
     tariff_line_or_none,
 )
+from .lvg import lvg_number_in_force, lvg_registration_check
 from .matching import REGIMES_MATCHED, match_differences, records_as_json
+from .permits import PERMIT_CHECK, permits_draw_at_release, permits_give_back
 from .rates import customs_rate
 from .reference import reference_cache
 from .risk import risk_decide
@@ -89,6 +92,9 @@ class DeclarationRequest:
     fta_certificate: str = ""
     importer_id_reference: str = ""
     sold_online_by_registered_seller: bool = False
+    # MY_IMPORT sold online by a registered seller: the seller's LVG registration in force on
+    # the declaration date (customs/services/lvg.py checks it)
+    lvg_registration_number: str = ""
     air_courier: bool = True
     waybill: str = ""
     organization: object | None = None  # hubs.Organization declaring (or declared for)
@@ -118,6 +124,11 @@ def declaration_request_of_organization(
         fta_agreement=data["fta_agreement"],
         fta_certificate=data["fta_certificate"],
         sold_online_by_registered_seller=data["sold_online_by_registered_seller"],
+        lvg_registration_number=lvg_number_in_force(
+            organization=organization, on=timezone.localdate()
+        )
+        if data["sold_online_by_registered_seller"] and data["regime"] == "MY_IMPORT"
+        else "",
         air_courier=data["air_courier"],
         waybill=data["waybill"],
         organization=organization,
@@ -144,6 +155,12 @@ def _check(request: DeclarationRequest) -> None:
         )
     for index, item in enumerate(request.items if request.fta_agreement else []):
         origin_party_check(request.fta_agreement, index, item.origin)
+    if request.regime == "MY_IMPORT" and request.sold_online_by_registered_seller:
+        lvg_registration_check(
+            organization=request.organization,
+            number=request.lvg_registration_number,
+            on=request.declared_on,
+        )
     if request.regime == "CN_CBEC_IMPORT" and not request.importer_id_reference.strip():
         _invalid("A cross-border retail import names the buyer's ID.", "importer_id_reference")
     if not 1 <= len(request.items) <= MAX_ITEMS:
@@ -260,6 +277,9 @@ def _insert(request, country, rate, rate_source, actor_label) -> Declaration:
             fta_agreement=request.fta_agreement,
             fta_certificate=request.fta_certificate.strip()[:40],
             sold_online_by_registered_seller=request.sold_online_by_registered_seller,
+            lvg_registration_number=request.lvg_registration_number
+            if request.regime == "MY_IMPORT" and request.sold_online_by_registered_seller
+            else "",
             air_courier=request.air_courier,
             declared_on=request.declared_on,
             paid_amount=request.paid_amount,
@@ -545,6 +565,8 @@ def _route(declaration: Declaration, at_least: str = "") -> Declaration:
         differences = _match(declaration)
         if differences:
             _decide(declaration, Declaration.Status.HELD, MATCHER, _differ_reason(differences))
+        elif missing := permits_draw_at_release(declaration, actor_label="risk engine"):
+            _decide(declaration, Declaration.Status.HELD, PERMIT_CHECK, missing)
         else:
             _decide(
                 declaration,
@@ -591,7 +613,12 @@ def declaration_records_attach(
         last = locked.transitions.order_by("-created_at", "-id").first()
         held_by_match = locked.status == Declaration.Status.HELD and last.actor_label == MATCHER
         differences = _match(locked)
-        if held_by_match and not differences:
+        # without the permits its goods need, it stays held (the officers release it)
+        if (
+            held_by_match
+            and not differences
+            and not permits_draw_at_release(locked, actor_label=MATCHER)
+        ):
             _decide(locked, Declaration.Status.RELEASED, MATCHER, f"Records agree ({actor_label}).")
         return locked
 
@@ -608,6 +635,7 @@ def _decide(
     _move(declaration, to, actor_label, reason, public, actor)
     if to == Declaration.Status.REJECTED:
         _give_back_allowance(declaration)
+        permits_give_back(declaration, actor_label=actor_label, actor=actor)
     event_record(
         DeclarationDecided(
             declaration_id=declaration.pk,
@@ -663,6 +691,11 @@ def declaration_decide(
                     _differ_reason(differences) + ". Hold it until they do, or reject it.",
                     "records_differ",
                 )
+            # without the permits its goods need, the release becomes a hold saying so
+            if missing := permits_draw_at_release(locked, actor_label=actor.email, actor=actor):
+                if locked.status == Declaration.Status.HELD:
+                    raise ConflictError(missing, CustomsErrorCode.PERMIT_MISSING)
+                decision, reason = "hold", missing
         return _decide(
             locked,
             targets[decision],
@@ -856,4 +889,5 @@ def declaration_cancel(*, declaration: Declaration, reason: str, actor_label: st
         locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
         _move(locked, Declaration.Status.CANCELLED, actor_label, reason or "Cancelled")
         _give_back_allowance(locked)
+        permits_give_back(locked, actor_label=actor_label)
         return locked

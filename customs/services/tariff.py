@@ -25,6 +25,7 @@ NUMERIC_PARAMETERS = {
     "de_minimis_cif",
     "lvg_threshold",
     "lvg_rate_percent",
+    "lvg_registration_threshold",
     "cbec_single_limit",
     "cbec_annual_limit",
     "cbec_tax_ratio_percent",

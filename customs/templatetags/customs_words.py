@@ -1,8 +1,13 @@
 """Customs records in the reader's words."""
 
+import functools
+
 from django import template
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from ..models.declarations import reason_shown
+from ..models.risk import Lane
 
 register = template.Library()
 
@@ -11,3 +16,35 @@ register = template.Library()
 def public_reason(reason: str):
     """A step's recorded public reason, in the reader's language where it is a lane's name."""
     return reason_shown(reason or "")
+
+
+@register.filter
+def tax_name(tax: str):
+    """A duty or tax of the engine's lines (``duty``, ``vat``, …) by its name."""
+    names = {
+        "duty": _("Import duty"),
+        "sales_tax": _("Sales tax"),
+        "lvg_sales_tax": _("Sales tax on low-value goods"),
+        "excise": _("Excise duty"),
+        "consumption_tax": _("Consumption tax"),
+        "vat": _("Import VAT"),
+    }
+    return names.get(tax, tax)
+
+
+@functools.cache
+def _lanes_in_english() -> tuple:
+    with translation.override("en"):
+        return tuple((str(label), label) for label in Lane.labels)
+
+
+@register.filter
+def officer_reason(reason: str):
+    """A step's recorded reason as the officers read it: the lane it starts with (the risk
+    engine records the lane's name in the worker's language) in the reader's language, the
+    score and rules after it as recorded."""
+    reason = reason or ""
+    for english, label in _lanes_in_english():
+        if reason.startswith(english):
+            return f"{label}{reason[len(english) :]}"
+    return reason

@@ -1,6 +1,7 @@
 """The SME's declarations in the portal: its list with each status and the reason customs
-gave, a declaration filed by hand (or by its agent), submitted, amended or cancelled, and
-the printable PDF (also for the hub's officers)."""
+gave (and its permits of other agencies), a declaration filed by hand (or by its agent),
+submitted, amended or cancelled, with the permits its goods need, and the printable PDF
+(also for the hub's officers)."""
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -26,6 +27,7 @@ from ..services.declarations import (
     declaration_submit,
 )
 from ..services.inspection import OPEN, declaration_document_upload
+from ..services.permits import permit_coverage
 
 
 class SmeMixin(OrganizationMixin):
@@ -53,6 +55,7 @@ class DeclarationListView(SmeMixin, TemplateView):
         )
         return super().get_context_data(
             declarations=declarations[:200],
+            permits=selectors.permits_of_holder(organization=self.organization)[:100],
             statuses=Declaration.Status.choices,
             status=wanted,
             **kwargs,
@@ -116,8 +119,14 @@ class DeclarationDetailView(SmeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         declaration = self._declaration()
         transitions = list(declaration.transitions.all())
+        audit = selectors.audit_of_declaration(declaration=declaration)
         return super().get_context_data(
             declaration=declaration,
+            permits=permit_coverage(declaration),
+            # an audit after clearance, once it has an outcome; how it was billed (from the
+            # balance, or owed) is the owners' to see, as the organisation's money is
+            audit=audit if audit is not None and audit.is_done else None,
+            sees_money=can_act_for(self.request.user, self.organization, Perm.FINANCES_READ),
             requests=[note for note in declaration.notes.all() if note.is_public],
             may_supply=declaration.status in OPEN,
             last_step=transitions[-1] if transitions else None,

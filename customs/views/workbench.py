@@ -1,5 +1,6 @@
 """The customs officers' workbench: the hub's queues by lane and age, and each declaration
-with its assessment and the rules that sent it there; release, hold or reject with a reason."""
+with its assessment and the rules that sent it there, and the permits its goods need;
+release, hold or reject with a reason; register a permit for the declarant."""
 
 from datetime import timedelta
 
@@ -16,10 +17,12 @@ from hubs.roles import Perm, PermissionRequiredMixin, has_permission
 
 from .. import selectors
 from ..errors import CustomsErrorCode
+from ..forms import PermitForm, errors_to_forms
 from ..models import Lane
 from ..services.classification import Rates, classification_decide
 from ..services.declarations import declaration_decide
 from ..services.inspection import documents_request, inspection_record
+from ..services.permits import permit_coverage, permit_register
 
 
 class WorkbenchMixin(PermissionRequiredMixin):
@@ -43,13 +46,14 @@ class WorkbenchView(WorkbenchMixin, TemplateView):
         hub = self.request.user.official_hub
         lane = self.request.GET.get("lane", "")
         lane = lane if lane in Lane.values else ""
-        classifying = self.request.GET.get("queue") == "classification"
+        queue_name = self.request.GET.get("queue", "")
+        classifying, auditing = queue_name == "classification", queue_name == "audit"
         counts = selectors.lane_counts(hub=hub)
-        queue = (
-            selectors.classification_queue_of_hub(hub=hub)
-            if classifying
-            else selectors.queue_of_hub(hub=hub, lane=lane)
-        )
+        queue = []
+        if classifying:
+            queue = selectors.classification_queue_of_hub(hub=hub)
+        elif not auditing:
+            queue = selectors.queue_of_hub(hub=hub, lane=lane)
         return super().get_context_data(
             hub=hub,
             mix=_lane_mix(hub),
@@ -58,6 +62,9 @@ class WorkbenchView(WorkbenchMixin, TemplateView):
             lanes=[(value, label, counts.get(value, 0)) for value, label in Lane.choices],
             classifying=classifying,
             classification_count=selectors.classification_count(hub=hub),
+            auditing=auditing,
+            audit_count=selectors.audit_count(hub=hub),
+            audits=selectors.audit_worklist_of_hub(hub=hub)[:200] if auditing else [],
             declarations=queue[:200],
             **kwargs,
         )
@@ -97,8 +104,12 @@ class DeclarationView(WorkbenchMixin, TemplateView):
         nearest = selectors.nearest_lines(
             waiting, country=declaration.hub.country.code, on=declaration.declared_on
         )
+        covers = permit_coverage(declaration)
+        if "permit_form" not in kwargs and declaration.status in selectors.QUEUED:
+            kwargs["permit_form"] = PermitForm.for_declaration(declaration, covers)
         return super().get_context_data(
             declaration=declaration,
+            permits=covers,
             decision=decisions[0] if decisions else None,
             may_decide=declaration.status in selectors.QUEUED,
             classifications=[(c, nearest[c.pk]) for c in waiting],
@@ -108,6 +119,8 @@ class DeclarationView(WorkbenchMixin, TemplateView):
     def post(self, request, reference):
         declaration = self._declaration()
         action, post = request.POST.get("action", "decide"), request.POST
+        if action == "permit":
+            return self._permit(request, declaration)
         try:
             if action == "classify":
                 _classify(request, declaration)
@@ -125,16 +138,49 @@ class DeclarationView(WorkbenchMixin, TemplateView):
                 )
                 messages.success(request, _("Findings recorded."))
             else:
-                declaration_decide(
+                decided = declaration_decide(
                     declaration=declaration,
                     decision=post.get("decision", ""),
                     reason=post.get("reason", ""),
                     actor=request.user,
                 )
-                messages.success(request, _("Decision recorded."))
+                if post.get("decision") == "release" and decided.status != "released":
+                    messages.warning(
+                        request, _("Held, not released: a permit the goods need is missing.")
+                    )
+                else:
+                    messages.success(request, _("Decision recorded."))
         except ApplicationError as error:
             messages.error(request, error.message)
         return redirect("customs:declaration", reference=reference)
+
+    def _permit(self, request, declaration):
+        """Register a permit for the declarant; its release is then the officer's to try."""
+        form = PermitForm.for_declaration(declaration, [], request.POST)
+        if form is None:
+            raise Http404("The declaration has no declarant to register a permit for.")
+        if permit_register_from(request, form):
+            return redirect("customs:declaration", reference=declaration.reference)
+        return self.render_to_response(self.get_context_data(permit_form=form), status=400)
+
+
+def permit_register_from(request, form) -> bool:
+    """Register the form's permit (here or on the permits page); False with the reasons on
+    the form when it is refused."""
+    if not form.is_valid():
+        return False
+    try:
+        permit = permit_register(request=form.permit_request(), actor=request.user)
+    except ApplicationError as error:
+        if not errors_to_forms(error, form, None):
+            form.add_error(None, error.message)
+        return False
+    messages.success(
+        request,
+        _("%(agency)s permit %(number)s registered for %(holder)s.")
+        % {"agency": permit.agency, "number": permit.number, "holder": permit.holder.legal_name},
+    )
+    return True
 
 
 def _classify(request, declaration) -> None:

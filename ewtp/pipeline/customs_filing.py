@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from customs.lvg import lvg_registration_in_force
 from customs.services.declarations import DeclarationRequest, ItemRequest
 from customs.services.matching import OrderRecord, PaymentRecord, WaybillRecord
 from customs.services.quotes import QuoteRequest
@@ -57,20 +58,32 @@ def import_regime(order: Order) -> str:
     return "CN_CBEC_IMPORT" if country == "CN" and order.is_b2c else f"{country}_IMPORT"
 
 
+def lvg_seller_registration(order: Order, on):
+    """The seller's LVG registration in force on ``on`` when the order's goods are sold
+    online to a consumer in Malaysia (customs/models/lvg.py): only then are they charged the
+    sales tax on low value goods; None otherwise, and the goods take the general treatment."""
+    if not order.is_b2c or import_regime(order) != "MY_IMPORT":
+        return None
+    return lvg_registration_in_force(organization=order.seller, on=on)
+
+
 def import_quote_request(order: Order) -> QuoteRequest:
     """What the import would be assessed at today, for a DDP order's quote at placement: the
     same goods, regime and terms as the import declaration filed on arrival."""
+    today = timezone.localdate()
     return QuoteRequest(
         regime=import_regime(order),
         currency=order.total.currency.code,
-        on=timezone.localdate(),
+        on=today,
         items=_items(order),
-        sold_online_by_registered_seller=order.is_b2c,
+        sold_online_by_registered_seller=lvg_seller_registration(order, today) is not None,
     )
 
 
 def import_request(order: Order, *, waybill: str) -> DeclarationRequest:
     hub = order.destination_hub
+    today = timezone.localdate()
+    registration = lvg_seller_registration(order, today)
     return DeclarationRequest(
         regime=import_regime(order),
         hub=hub,
@@ -79,10 +92,11 @@ def import_request(order: Order, *, waybill: str) -> DeclarationRequest:
         importer_id_reference=order.consumer_id_reference,
         declarant=f"eWTP Hub {hub.code} for {order.buyer_label}",
         currency=order.total.currency.code,
-        declared_on=timezone.localdate(),
+        declared_on=today,
         items=_items(order),
         incoterm=order.incoterm,
-        sold_online_by_registered_seller=order.is_b2c,
+        sold_online_by_registered_seller=registration is not None,
+        lvg_registration_number=registration.number if registration is not None else "",
         waybill=waybill,
         # the importer declares: a business buyer itself; for a consumer, the seller's
         # cross-border e-commerce enterprise (as China's retail import rules have it)

@@ -392,6 +392,10 @@ CUSTOMS_MATCH_TOLERANCE_PERCENT = env.float("CUSTOMS_MATCH_TOLERANCE_PERCENT", d
 # second is reported to the hub's officers.
 CUSTOMS_STUCK_AUTOMATIC_MINUTES = env.int("CUSTOMS_STUCK_AUTOMATIC_MINUTES", default=10)
 CUSTOMS_STUCK_QUEUED_HOURS = env.int("CUSTOMS_STUCK_QUEUED_HOURS", default=24)
+# Post-clearance audit: every declaration released from the blue lane enters the hub's audit
+# worklist, and this share (percent, 0 to 100) of green-lane releases too, drawn from a hash
+# of the declaration's reference, so a repeated release event never changes the draw.
+CUSTOMS_PCA_SAMPLE_PERCENT = Decimal(env("CUSTOMS_PCA_SAMPLE_PERCENT", default="2"))
 # Buyers pay in one of these (each needs a reference rate); sellers are settled in their own.
 # django-money: money fields take any ISO 4217 code; the list is fixed in the repository so
 # that the schema does not follow CLDR's currency names (see ewtp/common/currencies.py)
@@ -575,6 +579,12 @@ CELERY_BEAT_SCHEDULE = {
     "declarations-stuck-sweep": {
         "task": "customs.tasks.declarations_stuck_sweep_task",
         "schedule": timedelta(minutes=5),
+    },
+    # unregistered sellers whose LVG sales into Malaysia near or pass the registration
+    # threshold are told by e-mail, each mark once (customs/services/lvg.py)
+    "lvg-threshold-sweep": {
+        "task": "customs.tasks.lvg_threshold_sweep_task",
+        "schedule": crontab(hour=19, minute=15),  # 03:15 in Kuala Lumpur
     },
     "idempotency-keys-expire": {
         "task": "ewtp.common.tasks.idempotency_keys_expire_task",

@@ -28,6 +28,10 @@ class Account(BaseModel):
         # settled with a bank (payments/services/treasury.py)
         FX_RESULT = "fx_result", _("FX result")
         BANK_CLEARING = "bank_clearing", _("Partner bank clearing")  # money in transit at a bank
+        # per organisation and currency: what it owes the hub (negative), such as duty a
+        # customs audit found short paid that its balance could not cover; collected from
+        # its next settlements (payments/services/audit_duties.py)
+        RECEIVABLE = "receivable", _("Owed to the hub")
 
     # Accounts that belong to someone else's money can never go below zero.
     NEVER_NEGATIVE = (Kind.CUSTOMER, Kind.ESCROW)
@@ -60,7 +64,7 @@ class Account(BaseModel):
             models.CheckConstraint(
                 name="account_owner_matches_kind",
                 condition=(
-                    Q(kind="customer", organization__isnull=False)
+                    Q(kind__in=["customer", "receivable"], organization__isnull=False)
                     | Q(kind="escrow", order__isnull=False)
                     | Q(kind__in=["fees", "duties"], hub__isnull=False)
                     | Q(kind__in=["fx", "fx_result"])
@@ -89,6 +93,8 @@ class LedgerTransaction(models.Model):
         LOAN = "loan", _("Loan drawdown")
         LOAN_REPAYMENT = "loan_repayment", _("Loan repayment")
         DUTIES = "duties", _("Import duties and taxes")
+        AUDIT_DUTIES = "audit_duties", _("Duty and tax found short paid by a customs audit")
+        OWED_COLLECTED = "owed_collected", _("Amount owed to the hub, collected")
         REVERSAL = "reversal", _("Reversal")
         ADJUSTMENT = "adjustment", _("Adjustment")
 

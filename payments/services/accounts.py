@@ -30,6 +30,17 @@ def customer_account(*, organization, currency: str) -> Account:
     )
 
 
+def receivable_account(*, organization, currency: str) -> Account:
+    """What the organisation owes the hub in ``currency`` (a negative balance)."""
+    currency = currency_code(currency)
+    return _account(
+        f"receivable:org:{organization.pk}:{currency}",
+        kind=Kind.RECEIVABLE,
+        currency=currency,
+        organization=organization,
+    )
+
+
 def escrow_account(*, order) -> Account:
     """Escrow holds an order's money in the currency the buyer pays in."""
     currency = order.payment_currency

@@ -37,6 +37,7 @@ from ..errors import PaymentsErrorCode
 from ..events import PayoutReported
 from ..models import LedgerTransaction, LoanRepayment, Payout, PayoutBatch, Settlement
 from .accounts import bank_clearing_account, customer_account
+from .audit_duties import owed_collected_minor
 from .ledger import Posting, ledger_post, ledger_reverse
 
 logger = logging.getLogger(__name__)
@@ -364,8 +365,9 @@ PAYOUT_NOT_NOW = {
 
 
 def settlement_pay_out(*, settlement: Settlement, actor_label: str = "pipeline") -> Payout | None:
-    """Pay an order's settlement (its net, less what went to a loan, in the seller's
-    currency) out to the seller's bank account: the last money step of the journey.
+    """Pay an order's settlement (its net, less what went to a loan and to amounts the
+    seller owed the hub, in the seller's currency) out to the seller's bank account: the last
+    money step of the journey.
     Idempotent: while a payout of the settlement is on its way or paid, that payout is
     returned; after a rejection, the next call (the
     owners fixed the account) sends a new one. Returns None when it cannot go now (no payout
@@ -376,7 +378,11 @@ def settlement_pay_out(*, settlement: Settlement, actor_label: str = "pipeline")
     if live:
         return live[0]
     deducted = LoanRepayment.objects.filter(settlement=settlement).first()
-    net_minor = settlement.net_minor - (deducted.amount_minor if deducted else 0)
+    net_minor = (
+        settlement.net_minor
+        - (deducted.amount_minor if deducted else 0)
+        - owed_collected_minor(settlement=settlement)
+    )
     if net_minor <= 0:
         return None
     organization = Organization.objects.get(pk=settlement.organization_id)

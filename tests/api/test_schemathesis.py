@@ -265,6 +265,8 @@ def _declaration_body(body: dict) -> None:
     _preferential_claim(body)
     if regime == "CN_CBEC_IMPORT":
         body["importer_id_reference"] = resident_id(7)
+    # the LVG tax is charged only by a seller registered for it: the caller is not
+    body["sold_online_by_registered_seller"] = False
     _money_body(body)
     _items(body.get("items", []))
 

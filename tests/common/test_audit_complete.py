@@ -32,7 +32,14 @@ from django.db import transaction
 from django.utils import timezone
 from moneyed import Money
 
-from customs.models import Classification, Declaration, TariffLine
+from customs.events import AuditFindingRaised
+from customs.models import Classification, Declaration, PostClearanceAudit, RiskRule, TariffLine
+from customs.models.lvg import LvgRegistration
+from customs.services.audits import (
+    audit_close_without_finding,
+    audit_enrol,
+    audit_finding_raise,
+)
 from customs.services.classification import classification_decide
 from customs.services.declarations import (
     ItemRequest,
@@ -42,9 +49,15 @@ from customs.services.declarations import (
     declaration_process,
     declaration_submit,
 )
+from customs.services.lvg import (
+    LvgRegistrationRequest,
+    lvg_registration_cancel,
+    lvg_registration_enter,
+)
 from customs.services.tariff import tariff_load_bundled
 from ewtp.common.audit import SYSTEM_BEAT, audit_record_bulk
-from ewtp.common.models import AuditEntry
+from ewtp.common.models import AuditEntry, OutboxEvent
+from ewtp.pipeline.step_10_audit_billed import audit_billed
 from hubs.models import Order, Organization, ProductImport, User
 from hubs.services import kyc
 from hubs.services.imports import product_import_run, product_import_start
@@ -87,6 +100,7 @@ from payments.services.payouts import payout_request, payout_status_report, payo
 from payments.tasks import instalments_overdue_task, payouts_batch_task, treasury_settle_task
 from tests import factories, ledger
 from tests.conftest import issue_token
+from tests.customs.support import submit_and_process, with_agreeing_records
 from tests.customs.test_declarations import request as declaration_request
 from tests.hubs.test_catalogue import csv_file, row
 from tests.hubs.test_onboarding import submitted_organization
@@ -113,6 +127,8 @@ STATE_MACHINES = {
     (Flight, "status"): Flight.TRANSITIONS,
     (TreasurySettlement, "status"): TreasurySettlement.TRANSITIONS,
     (Classification, "status"): Classification.TRANSITIONS,
+    (LvgRegistration, "status"): LvgRegistration.TRANSITIONS,
+    (PostClearanceAudit, "status"): PostClearanceAudit.TRANSITIONS,
 }
 NOT_STATE = {
     ("hubs.ordertransition", "from_status"): "the history row of an audited order change",
@@ -133,6 +149,8 @@ NOT_STATE = {
 STATUS_WRITERS = {
     ("customs/services/declarations.py", "_move"): "customs.declaration",
     ("customs/services/classification.py", "classification_decide"): "customs.classification",
+    ("customs/services/lvg.py", "lvg_registration_cancel"): "customs.lvgregistration",
+    ("customs/services/audits.py", "_move"): "customs.postclearanceaudit",
     ("hubs/services/imports.py", "_finish"): "hubs.productimport",
     ("hubs/services/imports.py", "_run"): "hubs.productimport",
     ("hubs/services/kyc.py", "_transition"): "hubs.organization",
@@ -258,6 +276,16 @@ AUDITED = {
     (Classification, "status"): {
         (CREATED, "open"): "customs.classification.opened",
         ("open", "decided"): "customs.classification.decided",
+    },
+    (LvgRegistration, "status"): {
+        (CREATED, "in_force"): "customs.lvg_registration.entered",
+        ("in_force", "cancelled"): "customs.lvg_registration.cancelled",
+    },
+    (PostClearanceAudit, "status"): {
+        (CREATED, "to_audit"): "customs.audit.selected",
+        ("to_audit", "no_finding"): "customs.audit.closed_without_finding",
+        ("to_audit", "finding"): "customs.audit.finding_raised",
+        ("finding", "closed"): "customs.audit.billed",  # by the pipeline
     },
 }
 
@@ -728,6 +756,52 @@ def drive_classification(fixture, before, after):
     return Expect(waiting, actor=officer, reason="Heading 61.09.")
 
 
+def drive_audit(fixture, before, after):
+    """A blue-lane release selected by its release event; an officer of the hub audits it;
+    the pipeline bills the finding to the declarant's organisation."""
+    tariff_load_bundled()
+    RiskRule.objects.filter(code="random").update(enabled=False)
+    hgh = fixture("hgh")
+    seller = factories.SellerFactory(home_hub=fixture("kul"))
+    declaration = declaration_create(
+        request=declaration_request(hgh, organization=seller), actor_label="t"
+    )
+    declaration = submit_and_process(with_agreeing_records(declaration))
+    audit = audit_enrol(declaration_id=declaration.pk)  # a blue-lane release (new exporter)
+    if before == CREATED:
+        return Expect(audit, actor_label="customs")
+    officer = factories.UserFactory(
+        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=hgh
+    )
+    if after == "no_finding":
+        audit_close_without_finding(audit=audit, note="Invoice matches.", actor=officer)
+        return Expect(audit, actor=officer, reason="Invoice matches.")
+    audit_finding_raise(audit=audit, values={1: "300"}, finding="Invoice at 300.", actor=officer)
+    if after == "finding":
+        return Expect(audit, actor=officer, reason="Invoice at 300.")
+    event = OutboxEvent.objects.get(name="customs.audit_finding_raised")
+    audit_billed(AuditFindingRaised(**event.payload))
+    return Expect(audit, actor_label="pipeline", reason="billed to the declarant")
+
+
+def drive_lvg_registration(fixture, before, after):
+    """A seller's owner enters its LVG registration, then records its cancellation."""
+    seller = factories.SellerFactory(home_hub=fixture("kul"))
+    owner = factories.member(seller)
+    today = timezone.localdate()
+    registration = lvg_registration_enter(
+        organization=seller,
+        request=LvgRegistrationRequest("LVG-2401-00000123", today - timedelta(days=30)),
+        actor=owner,
+    )
+    if before == CREATED:
+        return Expect(registration, actor=owner)
+    lvg_registration_cancel(
+        registration=registration, cancelled_from=today, reason="Sales fell.", actor=owner
+    )
+    return Expect(registration, actor=owner, reason="Sales fell.")
+
+
 DRIVERS = {
     Order: drive_order,
     Organization: drive_kyc,
@@ -742,6 +816,8 @@ DRIVERS = {
     Flight: drive_flight,
     TreasurySettlement: drive_treasury_settlement,
     Classification: drive_classification,
+    LvgRegistration: drive_lvg_registration,
+    PostClearanceAudit: drive_audit,
 }
 CASES = [
     pytest.param(key, before, after, id=f"{key[0].__name__}:{before or 'new'}->{after}")

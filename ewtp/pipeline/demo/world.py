@@ -1,10 +1,10 @@
 """The demo world that stands still: two hubs on the KUL–HGH e-road with their eFulfilment
 centres and daily flights, one user per role, SMEs in several sectors at several stages of
-verification with catalogues under real HS codes, fee schedules, a watch-listed buyer, and a
-partner bank and a sales channel on the API, and the hub's collection accounts at that bank
-(one per payment currency, fictitious and named so). ``world_build`` is idempotent: a second
-run keeps every row and renews each demo password and API secret (``passwords`` and
-``issued``).
+verification with catalogues under real HS codes, the permits of other agencies their goods
+need, fee schedules, a watch-listed buyer, and a partner bank and a sales channel on the API,
+and the hub's collection accounts at that bank (one per payment currency, fictitious and
+named so). ``world_build`` is idempotent: a second run keeps every row and renews each demo
+password and API secret (``passwords`` and ``issued``).
 
 The orders that move through it are the simulation's (``simulation.py``)."""
 
@@ -18,7 +18,11 @@ from django.conf import settings
 from django_countries import countries
 from moneyed import Money
 
+from customs import selectors as customs_selectors
 from customs.models import WatchListEntry
+from customs.models.permits import permit_agency
+from customs.services.duty import line_in_force
+from customs.services.permits import PermitRequest, permit_register
 from customs.services.tariff import tariff_load_bundled
 from ewtp.common.models import ApiClient
 from ewtp.common.services import api_client_create, api_client_secret_rotate, api_client_update
@@ -418,6 +422,7 @@ def world_build(*, first_day: date, days: int) -> World:
         user.is_staff = user.is_superuser = superuser
         user.save()
     organizations = {row[0]: _organization(passwords, hubs, *row) for row in ORGANIZATIONS}
+    _permits_on_file(hubs, organizations, first_day, days)
     WatchListEntry.objects.get_or_create(
         name=WATCH_LISTED,
         defaults={"reason": "Earlier consignment of tea held for mislabelled origin."},
@@ -493,6 +498,52 @@ def _organization(
             },
         )
     return organization
+
+
+def _permits_on_file(hubs, organizations, first_day: date, days: int) -> None:
+    """The permits the traders hold for goods whose tariff line requires one, registered by
+    each hub's officer: a seller's for exporting them from its country and for importing
+    them into the other (it declares a consumer's import), and each business buyer's there
+    for importing them. Without them those goods would wait at customs for ever."""
+    officers = {
+        code: User.objects.get(email=f"customs.{code.lower()}@{DEMO_DOMAIN}") for code in hubs
+    }
+    traders = [o for o in organizations.values() if o.kyc_status == Organization.KycStatus.APPROVED]
+    for seller in traders:
+        for hs_code in sorted(set(seller.products.values_list("hs_code", flat=True))):
+            for code, hub in hubs.items():
+                country = hub.country.code
+                export = country == seller.country.code
+                regime = f"{country}_{'EXPORT' if export else 'IMPORT'}"
+                line = line_in_force(regime, country, hs_code, first_day)
+                if line is None or not line.permit_required:
+                    continue
+                buyers = [o for o in traders if o.country.code == country and not export]
+                for holder in [seller, *buyers]:
+                    _permit_on_file(officers[code], holder, line, hs_code, export, first_day, days)
+
+
+def _permit_on_file(officer, holder, line, hs_code, export, first_day, days) -> None:
+    agency = permit_agency(line.permit_required)
+    number = f"DEMO/{zlib.crc32(holder.legal_name.encode()):08X}/{hs_code}/{'EI'[not export]}"
+    on_file = customs_selectors.permits_of_holder(organization=holder)
+    if on_file.filter(agency=agency, number=number).exists():
+        return
+    permit_register(
+        request=PermitRequest(
+            agency=agency,
+            number=number,
+            holder=holder,
+            direction="export" if export else "import",
+            hs_prefix=hs_code,
+            goods=line.description,
+            measure="units",
+            amount=Decimal(100_000),
+            valid_from=first_day - timedelta(days=30),
+            valid_until=first_day + timedelta(days=days + 365),
+        ),
+        actor=officer,
+    )
 
 
 def _logistics_network(hubs, first_day: date, days: int) -> None:

@@ -1,0 +1,308 @@
+"""Post-clearance audit: "release now, audit later".
+
+A declaration released from the blue lane enters its hub's audit worklist; so does a share of
+green-lane releases (CUSTOMS_PCA_SAMPLE_PERCENT), drawn from a hash of the reference so that
+a repeated release event draws the same. An officer of the hub then either closes the audit
+without a finding, or raises a finding: the value the goods should have been declared at,
+item by item, with the reason. The duty engine assesses the declaration again on the
+corrected values, with the tariff lines, exchange rate and date of the release; what that
+assessment asks beyond what the release assessed is the supplementary assessment, owed by
+the declarant's organisation under the law of the hub's country (SHORT_PAID_LAW).
+
+Customs does not bill: the finding records AuditFindingRaised in the outbox, and the
+pipeline bills the organisation through the ledger and reports the transaction back
+(``audit_billing_record``), which closes the audit. A finding with nothing to bill (the
+corrected value changes no duty or tax, e.g. an export) closes at once.
+
+States: to_audit → no_finding | finding → closed. Every change is made on the locked row,
+re-checked there, and written to the audit trail.
+"""
+
+import hashlib
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ewtp.common.audit import audit_record
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.outbox import event_record
+from hubs.roles import Perm, has_permission
+
+from ..errors import CustomsErrorCode
+from ..events import AuditFindingRaised
+from ..models import Declaration, Lane, PostClearanceAudit
+from ..models.audits import SHORT_PAID_LAW
+from .duty import REGIMES
+from .reassessment import Reassessment, audit_reassess
+
+Status = PostClearanceAudit.Status
+
+
+def audit_sampled(reference: str) -> bool:
+    """Whether a green-lane release is drawn for audit: a hash of the reference (and of the
+    hub's risk seed, under a name of its own so that the draw is independent of the risk
+    engine's random selection) against CUSTOMS_PCA_SAMPLE_PERCENT. Always the same answer for
+    the same declaration."""
+    seed = f"{settings.CUSTOMS_RISK_SEED}:post-clearance-audit:{reference}"
+    draw = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
+    return Decimal(draw) * 100 / 2**64 < settings.CUSTOMS_PCA_SAMPLE_PERCENT
+
+
+def audit_enrol(*, declaration_id: int) -> PostClearanceAudit | None:
+    """Put a released declaration in its hub's worklist if the blue lane released it, or if
+    it is a green-lane release drawn by the sample; None when it is not for audit. Once per
+    declaration (a unique constraint): a repeated event finds the audit made the first time."""
+    declaration = Declaration.objects.get(pk=declaration_id)
+    if declaration.status != Declaration.Status.RELEASED:
+        return None
+    if declaration.lane == Lane.BLUE:
+        because = PostClearanceAudit.Selection.BLUE_LANE
+    elif declaration.lane == Lane.GREEN and audit_sampled(declaration.reference):
+        because = PostClearanceAudit.Selection.RANDOM_SAMPLE
+    else:
+        return None  # an officer checked it before release (yellow, red)
+    with transaction.atomic():
+        audit, created = PostClearanceAudit.objects.get_or_create(
+            declaration=declaration,
+            defaults={
+                "hub_id": declaration.hub_id,
+                "selected_because": because,
+                "currency": declaration.customs_currency,
+            },
+        )
+        if created:
+            audit_record(
+                actor=None,
+                actor_label="customs",
+                action="customs.audit.selected",
+                target=audit,
+                reason=audit.get_selected_because_display(),
+                data={"declaration": declaration.reference},
+            )
+    return audit
+
+
+def _invalid(message: str, field_name: str):
+    raise ApplicationError(message, CustomsErrorCode.AUDIT_INVALID, extra={"field": field_name})
+
+
+def _officer_check(actor, audit: PostClearanceAudit) -> None:
+    if not (
+        has_permission(actor, Perm.CUSTOMS_WORKBENCH) and actor.official_hub_id == audit.hub_id
+    ):
+        raise NotAllowedError(
+            _("Only the customs officers of this hub audit its declarations."),
+            CustomsErrorCode.NOT_YOUR_HUB,
+        )
+
+
+# what the services change with a status (the finding's figures, the billing)
+SAVED_ON_MOVE = [
+    "status",
+    "closed_at",
+    "officer",
+    "audited_at",
+    "finding",
+    "currency",
+    "declared_value",
+    "corrected_value",
+    "under_declared_amount",
+    "assessed_total",
+    "duty_owed",
+    "tax_owed",
+    "corrected_items",
+    "reassessment",
+    "legal_source",
+    "ledger_transaction_id",
+    "billed_from_balance",
+    "billed_as_owed",
+    "updated_at",
+]
+
+
+def _move(
+    audit: PostClearanceAudit, to: str, action: str, reason: str, data: dict, *, actor=None
+) -> PostClearanceAudit:
+    """Change the status of an audit the caller holds locked, with its audit row."""
+    if not audit.can_become(to):
+        raise ConflictError(
+            _("The audit of %(reference)s is %(status)s: it cannot become %(to)s.")
+            % {
+                "reference": audit.declaration.reference,
+                "status": audit.get_status_display(),
+                "to": Status(to).label,
+            },
+            CustomsErrorCode.AUDIT_DONE,
+        )
+    before = audit.status
+    audit.status = to
+    if to == Status.CLOSED:
+        audit.closed_at = timezone.now()
+    audit.save(update_fields=SAVED_ON_MOVE)
+    audit_record(
+        actor=actor,
+        actor_label="" if actor else "pipeline",
+        action=action,
+        target=audit,
+        reason=reason,
+        data={"from": before, "declaration": audit.declaration.reference} | data,
+    )
+    return audit
+
+
+def _locked(audit: PostClearanceAudit) -> PostClearanceAudit:
+    locked = (
+        PostClearanceAudit.objects.select_for_update()
+        .select_related("declaration")
+        .get(pk=audit.pk)
+    )
+    if locked.status != Status.TO_AUDIT:
+        raise ConflictError(
+            _("The audit of %(reference)s is done: %(status)s.")
+            % {"reference": locked.declaration.reference, "status": locked.get_status_display()},
+            CustomsErrorCode.AUDIT_DONE,
+        )
+    return locked
+
+
+def audit_close_without_finding(
+    *, audit: PostClearanceAudit, note: str, actor
+) -> PostClearanceAudit:
+    """The officer found the declaration right: the audit closes, nothing is owed. ``note``
+    (optional) says what was checked."""
+    _officer_check(actor, audit)
+    with transaction.atomic():
+        locked = _locked(audit)
+        locked.officer, locked.audited_at = actor, timezone.now()
+        locked.finding = note.strip()[:1000]
+        return _move(
+            locked,
+            Status.NO_FINDING,
+            "customs.audit.closed_without_finding",
+            locked.finding,
+            {},
+            actor=actor,
+        )
+
+
+def audit_finding_raise(
+    *, audit: PostClearanceAudit, values: dict, finding: str, actor
+) -> PostClearanceAudit:
+    """The officer found the goods under-declared: ``values`` (line number → the value the
+    item should have been declared at, in the declaration currency) and ``finding``, the
+    reason the declarant reads. The supplementary assessment is the engine's duty and tax on
+    the corrected values less what the release assessed; it is owed by the declarant's
+    organisation (AuditFindingRaised, billed by the pipeline), or, when it is nothing, the
+    audit closes at once. Refused when the corrected values do not raise the customs value,
+    or would lower the duty and tax (a refund is the declarant's claim, not a finding)."""
+    _officer_check(actor, audit)
+    if not finding.strip():
+        _invalid(_("Give the finding: the declarant reads it."), "finding")
+    with transaction.atomic():
+        locked = _locked(audit)
+        declaration = locked.declaration
+        figures = audit_reassess(declaration=declaration, values=values)
+        if figures.corrected_value <= figures.declared_value:
+            _invalid(
+                _(
+                    "The corrected values do not raise the customs value declared: record "
+                    "the audit without a finding instead."
+                ),
+                "values",
+            )
+        if figures.amount_owed < 0:
+            _invalid(
+                _(
+                    "On the corrected values the duty and tax come out lower than assessed at "
+                    "release: a refund is claimed by the declarant, it is not an audit finding."
+                ),
+                "values",
+            )
+        _record_finding(locked, figures, finding.strip()[:1000], actor)
+        country = REGIMES[declaration.regime]
+        data = {"amount_owed": str(figures.amount_owed), "currency": figures.currency}
+        _move(
+            locked,
+            Status.FINDING,
+            "customs.audit.finding_raised",
+            locked.finding,
+            data,
+            actor=actor,
+        )
+        if figures.amount_owed == 0:
+            return _move(
+                locked,
+                Status.CLOSED,
+                "customs.audit.billed",
+                "Nothing to bill: the corrected values change no duty or tax.",
+                {"amount_owed": "0"},
+                actor=actor,
+            )
+        event_record(
+            AuditFindingRaised(
+                audit_id=locked.pk,
+                declaration_id=declaration.pk,
+                declaration_reference=declaration.reference,
+                order_id=declaration.order_id,
+                organization_id=declaration.organization_id,
+                hub_id=locked.hub_id,
+                currency=figures.currency,
+                amount=str(figures.amount_owed),
+                finding=f"{locked.finding[:400]} ({SHORT_PAID_LAW.get(country, '')})"[:500],
+            )
+        )
+        return locked
+
+
+def _record_finding(locked: PostClearanceAudit, figures: Reassessment, finding, actor) -> None:
+    locked.officer, locked.audited_at, locked.finding = actor, timezone.now(), finding
+    locked.currency = figures.currency
+    locked.declared_value = figures.declared_value
+    locked.corrected_value = figures.corrected_value
+    locked.under_declared_amount = figures.under_declared_amount
+    locked.assessed_total = figures.assessed_total
+    locked.duty_owed, locked.tax_owed = figures.duty_owed, figures.tax_owed
+    locked.corrected_items, locked.reassessment = figures.items, figures.lines
+    locked.legal_source = SHORT_PAID_LAW.get(REGIMES[locked.declaration.regime], "")[:200]
+
+
+def audit_billing_record(
+    *,
+    audit_id: int,
+    ledger_transaction_id: int,
+    from_balance: Decimal,
+    owed: Decimal,
+) -> PostClearanceAudit:
+    """The pipeline billed the finding's supplementary assessment: keep the ledger
+    transaction and how it was met (from the organisation's balance, and owed by it), and
+    close the audit. A repeated report of the same transaction changes nothing."""
+    with transaction.atomic():
+        locked = (
+            PostClearanceAudit.objects.select_for_update()
+            .select_related("declaration")
+            .get(pk=audit_id)
+        )
+        if locked.status == Status.CLOSED and locked.ledger_transaction_id == ledger_transaction_id:
+            return locked
+        if from_balance + owed != locked.amount_owed:
+            raise ApplicationError(
+                _("The billing of %(reference)s does not match its finding.")
+                % {"reference": locked.declaration.reference},
+                CustomsErrorCode.AUDIT_INVALID,
+            )
+        locked.ledger_transaction_id = ledger_transaction_id
+        locked.billed_from_balance, locked.billed_as_owed = from_balance, owed
+        return _move(
+            locked,
+            Status.CLOSED,
+            "customs.audit.billed",
+            f"{locked.amount_owed} {locked.currency} billed to the declarant",
+            {
+                "ledger_transaction": ledger_transaction_id,
+                "from_balance": str(from_balance),
+                "owed": str(owed),
+            },
+        )

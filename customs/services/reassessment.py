@@ -1,0 +1,171 @@
+"""The figures of a post-clearance audit's finding: the declaration assessed again by the duty
+engine on the values its goods should have been declared at, under the tariff lines,
+exchange rate and date of its release, against what the release assessed. Reads only: the
+officer's preview and the finding itself both use it."""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+from ewtp.common.errors import ApplicationError
+from ewtp.common.money import MoneyError, amount_parse
+
+from ..errors import CustomsErrorCode
+from ..models import AssessmentLine, CbecAnnualTotal, Declaration
+from .declarations import MAX_VALUE, buyer_key
+from .duty import REGIMES, Consignment, Item, assess, classified_line
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Reassessment:
+    """The figures of a finding, in the customs currency."""
+
+    currency: str
+    declared_value: Decimal  # the customs value (CIF) as declared
+    corrected_value: Decimal  # and on the corrected values
+    assessed_duty: Decimal  # what the release assessed
+    assessed_tax: Decimal
+    duty: Decimal  # what the engine assesses on the corrected values
+    tax: Decimal
+    items: list[dict] = field(default_factory=list)
+    lines: list[dict] = field(default_factory=list)
+
+    @property
+    def under_declared_amount(self) -> Decimal:
+        return self.corrected_value - self.declared_value
+
+    @property
+    def assessed_total(self) -> Decimal:
+        return self.assessed_duty + self.assessed_tax
+
+    @property
+    def duty_owed(self) -> Decimal:
+        return self.duty - self.assessed_duty
+
+    @property
+    def tax_owed(self) -> Decimal:
+        return self.tax - self.assessed_tax
+
+    @property
+    def amount_owed(self) -> Decimal:
+        return self.duty_owed + self.tax_owed
+
+
+def _invalid(message: str, field_name: str):
+    raise ApplicationError(message, CustomsErrorCode.AUDIT_INVALID, extra={"field": field_name})
+
+
+def _corrected(items, values: dict) -> dict[int, Decimal]:
+    """The officer's value of each item (the declared one where none is given), checked."""
+    corrected = {}
+    for item in items:
+        text = values.get(item.line_no)
+        if text is None or not str(text).strip():
+            corrected[item.line_no] = item.value
+            continue
+        try:
+            value = amount_parse(str(text).strip())
+        except MoneyError:
+            value = Decimal(0)
+        if not (Decimal(0) < value <= MAX_VALUE) or value != value.quantize(CENT):
+            _invalid(
+                _("Item %(no)s: the value is an amount above 0 with at most two decimals.")
+                % {"no": item.line_no},
+                f"value_{item.line_no}",
+            )
+        corrected[item.line_no] = value
+    return corrected
+
+
+def _customs_value(declaration: Declaration, goods: Decimal) -> Decimal:
+    cif = goods + declaration.freight + declaration.insurance
+    return (cif * declaration.exchange_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _split(amounts: list[tuple[str, Decimal]]) -> tuple[Decimal, Decimal]:
+    """(import duty, the taxes: sales tax, VAT, excise, consumption tax)."""
+    duty = sum((amount for tax, amount in amounts if tax == "duty"), Decimal(0))
+    return duty, sum((amount for _tax, amount in amounts), Decimal(0)) - duty
+
+
+def audit_reassess(*, declaration: Declaration, values: dict) -> Reassessment:
+    """Assess ``declaration`` again with the duty engine on the corrected item values
+    (``values``: line number → amount in the declaration currency; an item left out keeps
+    its declared value), under the tariff lines, exchange rate and date of its release.
+    Reads only; the officer's preview and the finding both use it."""
+    items = list(declaration.items.select_related("tariff_line", "classification__tariff_line"))
+    corrected = _corrected(items, values)
+    country = REGIMES[declaration.regime]
+    annual = Decimal(0)
+    if declaration.regime == "CN_CBEC_IMPORT":  # the buyer's year without this declaration
+        total = CbecAnnualTotal.objects.filter(
+            buyer_key=buyer_key(declaration.importer_id_reference),
+            year=declaration.declared_on.year,
+        ).first()
+        annual = Decimal((total.total_minor if total else 0) - declaration.cbec_reserved_minor)
+        annual = max(annual, Decimal(0)) / 100
+    assessment = assess(
+        Consignment(
+            regime=declaration.regime,
+            on=declaration.declared_on,
+            currency=declaration.currency,
+            exchange_rate=declaration.exchange_rate,
+            items=[
+                Item(
+                    i.hs_code,
+                    i.description,
+                    i.origin.code,
+                    i.quantity,
+                    i.net_weight_kg,
+                    corrected[i.line_no],
+                    # the line the release was assessed under (its schedule version)
+                    line=i.tariff_line or classified_line(i, country, declaration.declared_on),
+                )
+                for i in items
+            ],
+            freight=declaration.freight,
+            insurance=declaration.insurance,
+            air_courier=declaration.air_courier,
+            sold_online_by_registered_seller=declaration.sold_online_by_registered_seller,
+            fta_agreement=declaration.fta_agreement,
+            fta_certificate=declaration.fta_certificate,
+            buyer_annual_total=annual,
+        )
+    )
+    assessed = AssessmentLine.objects.filter(declaration=declaration).values_list("tax", "amount")
+    assessed_duty, assessed_tax = _split(list(assessed))
+    duty, tax = _split([(line.tax, line.amount) for line in assessment.lines])
+    return Reassessment(
+        currency=declaration.customs_currency,
+        declared_value=_customs_value(declaration, sum((i.value for i in items), Decimal(0))),
+        corrected_value=_customs_value(declaration, sum(corrected.values(), Decimal(0))),
+        assessed_duty=assessed_duty,
+        assessed_tax=assessed_tax,
+        duty=duty,
+        tax=tax,
+        items=[
+            {
+                "line_no": i.line_no,
+                "hs_code": i.hs_code,
+                "description": i.description,
+                "declared": str(i.value),
+                "corrected": str(corrected[i.line_no]),
+            }
+            for i in items
+        ],
+        lines=[
+            {
+                "line_no": line.item + 1,
+                "tax": line.tax,
+                "base": str(line.base),
+                "rate": line.rate,
+                "rule": line.rule[:200],
+                "legal_source": line.legal_source[:200],
+                "amount": str(line.amount),
+            }
+            for line in assessment.lines
+        ],
+    )
