@@ -103,7 +103,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
         }
         if organization is not None and can_act_for(user, organization, Perm.ORGANIZATION_MANAGE):
             steps = onboarding_steps(organization=organization)
-            if not all(step["done"] for step in steps):
+            undone = [step for step in steps if not step["done"]]
+            if undone:
+                undone[0]["first_to_do"] = True  # the step to take now, as a button
                 context.update(onboarding=steps, onboarding_done=sum(s["done"] for s in steps))
         if organization is not None and can_act_for(user, organization, Perm.ORDERS_TRADE):
             orders = selectors.orders_visible_to(user=user, organization=organization)

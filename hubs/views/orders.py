@@ -20,10 +20,8 @@ from ..roles import (
     can_act_for,
     can_oversee,
     can_see_product,
-    current_organization,
 )
 from ..services.orders import LineRequest, OrderRequest, order_cancel, order_place
-from ..todo import order_waits_for, todos_for
 
 
 class CartAddView(OrganizationMixin, View):
@@ -159,14 +157,11 @@ class OrderDetailView(TemplateView):
         order = self._order()
         user = self.request.user
         transitions = list(order.transitions.all())
-        next_actions = todos_for(user=user, organization=current_organization(user), order=order)
         return super().get_context_data(
             order=order,
             lines=_lines_with_pictures(user, order),
             transitions=transitions,
             progress=selectors.order_progress(order=order, transitions=transitions),
-            next_action=next_actions[0] if next_actions else None,
-            waits_for=order_waits_for(order),
             can_cancel=self._can_cancel(order),
             form=form or CancelOrderForm(),
             read_only=can_oversee(self.request.user),

@@ -54,8 +54,9 @@ class Person:
         with translation.override(self.language):
             return gettext(message)
 
-    def read(self, step: str) -> str:
-        """Check the page as it stands and keep its screenshot."""
+    def read(self, step: str, *, next_expected: bool = True) -> str:
+        """Check the page as it stands and keep its screenshot. ``next_expected``: the page
+        shows the person's next step (a list to choose from, the catalogue, need not)."""
         page = self.page
         page.wait_for_load_state()
         text = page.locator("main").inner_text()
@@ -63,6 +64,10 @@ class Person:
         if self.language != "en":
             problems += english_in(page.url, text, translation.to_locale(self.language))
         assert not problems, "\n".join(problems)
+        # the next action: a primary button or link, the order's next step, or a to-do
+        nexts = page.locator("main .primary, main .next-action, main .todo-list a.button")
+        if next_expected:
+            assert nexts.count() and nexts.first.is_visible(), f"{page.url}: no next step shown"
         self.steps += 1
         self.screenshot(page, f"{self.name}-{self.steps:02d}-{step}")
         return text
@@ -201,7 +206,7 @@ def test_a_new_sme_exports_for_the_first_time_without_help(
     title = {"en": "Hand-drawn batik scarf", "ms": "Selendang batik lukisan tangan"}.get(
         language, "手绘蜡染丝巾"
     )
-    buyer.read("catalogue")
+    buyer.read("catalogue", next_expected=False)
     buyer.page.get_by_role("link", name=title).first.click()
     buyer.read("product")
     buyer.page.locator("#id_quantity").fill("2")
