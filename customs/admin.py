@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from ewtp.common.admin import ReadOnlyAdmin
+
 from .models import (
     AssessmentLine,
     Declaration,
@@ -17,18 +19,9 @@ from .models import (
 from .models.lvg import LvgRegistration, LvgThresholdNotice
 
 
-class ReadOnlyTariffAdmin(admin.ModelAdmin):
+class ReadOnlyTariffAdmin(ReadOnlyAdmin):
     """Schedules are loaded from files (manage.py tariff_load, or the portal's tariff page),
     never edited here: a declaration keeps the line it was assessed under."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TariffSchedule)
@@ -126,7 +119,7 @@ class PermitDrawdownInline(admin.TabularInline):
 
 
 @admin.register(Permit)
-class PermitAdmin(admin.ModelAdmin):
+class PermitAdmin(ReadOnlyAdmin):
     """Read-only: officers register permits on the workbench (customs/services/permits.py),
     and a balance moves only with a release or its giving back."""
 
@@ -135,18 +128,9 @@ class PermitAdmin(admin.ModelAdmin):
     search_fields = ["number", "holder__legal_name"]
     inlines = [PermitDrawdownInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LvgRegistration)
-class LvgRegistrationAdmin(ReadOnlyTariffAdmin):
+class LvgRegistrationAdmin(ReadOnlyAdmin):
     """Read only: a seller's owners enter, correct and cancel it in the portal (audited)."""
 
     list_display = ["number", "organization", "effective_from", "status", "cancelled_from"]
@@ -155,5 +139,5 @@ class LvgRegistrationAdmin(ReadOnlyTariffAdmin):
 
 
 @admin.register(LvgThresholdNotice)
-class LvgThresholdNoticeAdmin(ReadOnlyTariffAdmin):
+class LvgThresholdNoticeAdmin(ReadOnlyAdmin):
     list_display = ["organization", "mark", "total", "threshold", "created_at"]
