@@ -402,28 +402,42 @@ def permits_draw_at_release(declaration: Declaration, *, actor_label: str, actor
 
 
 def _draw(declaration, cover: PermitCover, actor_label: str, actor) -> None:
-    permit = cover.permit
-    permit.balance -= cover.amount
+    _balance_move(
+        cover.permit,
+        declaration,
+        cover.item,
+        -cover.amount,
+        actor_label,
+        actor,
+        reason=f"Released: declaration {declaration.reference}, item {cover.item.line_no}",
+    )
+
+
+def _balance_move(permit, declaration, item, change, actor_label, actor, *, reason) -> None:
+    """Move a (locked) permit's balance by ``change`` for one declaration item: drawn when
+    negative, given back when positive; the drawdown row and the audit record say so."""
+    drawn = change < 0
+    permit.balance += change
     permit.save(update_fields=["balance", "updated_at"])
     PermitDrawdown.objects.create(
         permit=permit,
         declaration=declaration,
-        item=cover.item,
-        kind=PermitDrawdown.Kind.DRAWN,
-        amount=cover.amount,
+        item=item,
+        kind=PermitDrawdown.Kind.DRAWN if drawn else PermitDrawdown.Kind.GIVEN_BACK,
+        amount=abs(change),
         balance_after=permit.balance,
         actor_label=actor_label[:254],
     )
     audit_record(
         actor=actor,
         actor_label=actor_label,
-        action="customs.permit.drawn",
+        action="customs.permit.drawn" if drawn else "customs.permit.given_back",
         target=permit,
-        reason=f"Released: declaration {declaration.reference}, item {cover.item.line_no}",
+        reason=reason,
         data={
             "declaration": declaration.reference,
-            "item": cover.item.line_no,
-            "amount": str(cover.amount),
+            "item": item.line_no,
+            "amount": str(abs(change)),
             "balance": str(permit.balance),
         },
     )
@@ -443,30 +457,14 @@ def permits_give_back(declaration: Declaration, *, actor_label: str, actor=None)
     permits = Permit.objects.select_for_update().filter(pk__in={row.permit_id for row in rows})
     locked = {permit.pk: permit for permit in permits.order_by("pk")}
     for row in rows:
-        permit = locked[row.permit_id]
-        permit.balance += row.amount
-        permit.save(update_fields=["balance", "updated_at"])
-        PermitDrawdown.objects.create(
-            permit=permit,
-            declaration=declaration,
-            item=row.item,
-            kind=PermitDrawdown.Kind.GIVEN_BACK,
-            amount=row.amount,
-            balance_after=permit.balance,
-            actor_label=actor_label[:254],
-        )
-        audit_record(
-            actor=actor,
-            actor_label=actor_label,
-            action="customs.permit.given_back",
-            target=permit,
+        _balance_move(
+            locked[row.permit_id],
+            declaration,
+            row.item,
+            row.amount,
+            actor_label,
+            actor,
             reason=f"Declaration {declaration.reference} {declaration.status}",
-            data={
-                "declaration": declaration.reference,
-                "item": row.item.line_no,
-                "amount": str(row.amount),
-                "balance": str(permit.balance),
-            },
         )
     return len(rows)
 
