@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Order, OrderLine, Organization, User
-from ..roles import can_oversee, memberships_of
+from ..roles import can_oversee, can_see_product, memberships_of
 from .catalogue import images_in_order
 
 
@@ -40,13 +40,19 @@ def orders_of_channel(*, channel) -> QuerySet[Order]:
     )
 
 
-def order_lines(*, order: Order) -> QuerySet[OrderLine]:
-    """The order's lines with their listings and the listings' pictures (the order page)."""
-    return (
+def order_lines(*, order: Order, user: User) -> list[OrderLine]:
+    """The order's lines with their listings, each with ``picture``: its listing's first
+    picture, or None when there is none or the user may no longer see the listing (a buyer,
+    once it is withdrawn). A constant number of queries."""
+    lines = list(
         order.lines.select_related("product__seller")
         .prefetch_related(images_in_order("product__images"))
         .order_by("line_no")
     )
+    for line in lines:
+        pictures = line.product.images.all()
+        line.picture = pictures[0] if pictures and can_see_product(user, line.product) else None
+    return lines
 
 
 def orders_confirmation_due(*, now) -> QuerySet[Order]:

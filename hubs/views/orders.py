@@ -19,7 +19,6 @@ from ..roles import (
     Perm,
     can_act_for,
     can_oversee,
-    can_see_product,
 )
 from ..services.orders import LineRequest, OrderRequest, order_cancel, order_place
 
@@ -159,7 +158,7 @@ class OrderDetailView(TemplateView):
         transitions = list(order.transitions.all())
         return super().get_context_data(
             order=order,
-            lines=_lines_with_pictures(user, order),
+            lines=selectors.order_lines(order=order, user=user),
             transitions=transitions,
             progress=selectors.order_progress(order=order, transitions=transitions),
             can_cancel=self._can_cancel(order),
@@ -180,13 +179,3 @@ class OrderDetailView(TemplateView):
         else:
             messages.success(request, _("Order cancelled; the stock is released."))
         return redirect("hubs:order_detail", reference=reference)
-
-
-def _lines_with_pictures(user, order) -> list:
-    """The order's lines, each with ``picture``: its listing's first picture, or None when
-    there is none or the user may no longer see the listing (a buyer, once it is withdrawn)."""
-    lines = list(selectors.order_lines(order=order))
-    for line in lines:
-        pictures = line.product.images.all()
-        line.picture = pictures[0] if pictures and can_see_product(user, line.product) else None
-    return lines
