@@ -7,9 +7,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
-from hubs.models import Hub, Order
+from hubs.models import Hub, Order, OrderLine
 from hubs.roles import Perm, can_act_for, can_oversee, has_permission
 
 from .models import Flight, Parcel, ParcelItem, TrackingEvent
@@ -42,6 +43,35 @@ def quantities_left_to_pack(*, order: Order) -> dict[int, int]:
         pk: quantity - packed.get(pk, 0)
         for pk, quantity in order.lines.values_list("pk", "quantity")
     }
+
+
+# an order is packed once paid, while its export declaration is in customs too
+PACKABLE = (Order.Status.PAID, Order.Status.IN_CUSTOMS)
+
+
+def _total(items, *, per_order: str):
+    """The sum of ``items``' quantities for the outer order, 0 when it has none."""
+    totals = items.values(per_order).annotate(total=Sum("quantity")).values("total")
+    return Coalesce(Subquery(totals, output_field=IntegerField()), 0)
+
+
+def orders_left_to_pack(*, seller, order=None):
+    """The seller's paid orders with goods not yet in a parcel (a returned parcel's goods count
+    as unpacked again), oldest first."""
+    packed = ParcelItem.objects.filter(parcel__order=OuterRef("pk")).exclude(
+        parcel__status=Parcel.Status.RETURNED
+    )
+    orders = Order.objects.filter(seller=seller, status__in=PACKABLE)
+    if order is not None:
+        orders = orders.filter(pk=order.pk)
+    return (
+        orders.annotate(
+            ordered=_total(OrderLine.objects.filter(order=OuterRef("pk")), per_order="order"),
+            packed=_total(packed, per_order="parcel__order"),
+        )
+        .filter(ordered__gt=F("packed"))
+        .order_by("updated_at", "id")
+    )
 
 
 def parcel_visible_to(user, parcel: Parcel) -> bool:

@@ -3,45 +3,17 @@ drop off; the hub floor's parcels expected and weights to settle."""
 
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from hubs.models import Order, OrderLine
 from hubs.roles import Perm, can_act_for, has_permission
 from hubs.todo import TODO_LIMIT, Todo
 
-from .models import Parcel, ParcelItem
-
-PACKABLE = (Order.Status.PAID, Order.Status.IN_CUSTOMS)
-
-
-def _total(items, *, per_order: str):
-    """The sum of ``items``' quantities for the outer order, 0 when it has none."""
-    totals = items.values(per_order).annotate(total=Sum("quantity")).values("total")
-    return Coalesce(Subquery(totals, output_field=IntegerField()), 0)
-
-
-def orders_left_to_pack(*, seller, order=None):
-    """The seller's paid orders with goods not yet in a parcel (a returned parcel's goods count
-    as unpacked again), oldest first."""
-    packed = ParcelItem.objects.filter(parcel__order=OuterRef("pk")).exclude(
-        parcel__status=Parcel.Status.RETURNED
-    )
-    orders = Order.objects.filter(seller=seller, status__in=PACKABLE)
-    if order is not None:
-        orders = orders.filter(pk=order.pk)
-    return (
-        orders.annotate(
-            ordered=_total(OrderLine.objects.filter(order=OuterRef("pk")), per_order="order"),
-            packed=_total(packed, per_order="parcel__order"),
-        )
-        .filter(ordered__gt=F("packed"))
-        .order_by("updated_at", "id")
-    )
+from .models import Parcel
+from .selectors import orders_left_to_pack
 
 
 def parcel_todos(*, user, organization, order=None) -> list[Todo]:

@@ -17,14 +17,13 @@ from hubs.roles import Perm, can_act_for
 from ..errors import LogisticsErrorCode
 from ..models import Facility, Parcel, ParcelItem, TrackingEvent, WaybillSequence
 from ..opening_hours import opening_hours_text
-from ..selectors import quantities_left_to_pack
+from ..selectors import PACKABLE, quantities_left_to_pack
 from ..waybills import house_waybill
 from .tracking import tracking_record
 
 MAX_WEIGHT_KG = Decimal("500")  # a parcel, not a pallet: heavier goes as cargo
 MAX_SIDE_CM = 300
 # Orders that may be packed: paid (escrow holds the money) and not yet on their way.
-PACKABLE = (Order.Status.PAID, Order.Status.IN_CUSTOMS)
 
 
 @dataclass(frozen=True)
