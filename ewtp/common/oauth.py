@@ -5,6 +5,8 @@ from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import SettingsScopes
 
+from .token_cache import access_token_load
+
 
 class ApiClientScopes(SettingsScopes):
     def get_available_scopes(self, application=None, request=None, *args, **kwargs):
@@ -28,6 +30,10 @@ class ApiClientValidator(OAuth2Validator):
     def validate_bearer_token(self, token, scopes, request):
         valid = super().validate_bearer_token(token, scopes, request)
         return valid and _is_active(request.access_token.application)
+
+    def _load_access_token(self, token):
+        # the stock look-up, through a short-lived cache honouring revocation
+        return access_token_load(token)
 
 
 def _is_active(application) -> bool:
