@@ -252,6 +252,11 @@ def measure(label: str, filters) -> None:
         with queries() as captured:
             build(filters)
         dashboard_ms = timed(lambda build=build: build(filters))
+        if key not in BASELINES:
+            # the credit dashboard reads the loan book, not the trade facts: no GROUP BY of
+            # the facts gives its figures, so it is timed without a ratio
+            print(f"    {key:14} {dashboard_ms:8.1f} {len(captured):8d} {'-':>12} {'-':>8}")
+            continue
 
         def baseline(key=key):
             with connection.cursor() as cursor:
