@@ -1,11 +1,18 @@
-"""API throughput of the bank's payment-confirmation endpoint, next to a trivial
-authenticated endpoint (GET /api/v1/ping) on the same server, as a ratio.
+"""The API against the framework's floor, on one real server, as ratios from one run.
 
-A real gunicorn (2 sync workers) serves the hub from the benchmark's PostgreSQL database;
-client threads send requests over HTTP with a bank's bearer token. Each payment notification
-pays a different prepared order (row locks, the ledger posting with its deferred balance
-check, the outbox event, the idempotency key), and ping does only token authentication. The
-ratio is what a money-moving request costs against the framework's floor on this machine.
+A real gunicorn (2 sync workers) serves the hub from the benchmark's PostgreSQL database,
+with one extra URL: /bench/floor, a DRF view with no authentication and a constant body
+(bench/floor_urls.py). Client threads send requests over HTTP with a bank's bearer token:
+
+- GET /api/v1/ping (token authentication only) against the floor;
+- GET /api/v1/statements/ and GET /api/v1/payouts/batches/ (40 batches of 20 payouts)
+  against the floor;
+- POST /api/v1/payments/incoming, each paying a different prepared order (row locks, the
+  ledger posting with its deferred balance check, the outbox event, the idempotency key),
+  against ping.
+
+Goals (the throughput issue): ping ≥ 0.6× the floor, the two lists ≥ 0.35× each, a payment
+≥ 0.35× ping.
 """
 
 import json
@@ -24,9 +31,37 @@ from pathlib import Path
 from harness import run_benchmark
 
 ORDERS = 300
-PINGS = 600
+CALLS = 600
 THREADS = 4
+BATCHES, PAYOUTS_PER_BATCH = 40, 20
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def payout_batches(bank) -> None:
+    """Batches as the payout sweep leaves them, written directly: the list reads them."""
+    from payments.models import LedgerTransaction, Payout, PayoutBatch
+    from tests import factories
+
+    seller = factories.SellerFactory()
+    posted = LedgerTransaction.objects.create(kind="adjustment", description="bench payouts")
+    for b in range(BATCHES):
+        batch = PayoutBatch.objects.create(bank=bank, message_id=f"BENCH-{b:04d}")
+        Payout.objects.bulk_create(
+            Payout(
+                organization=seller,
+                bank=bank,
+                batch=batch,
+                end_to_end_id=f"BENCH-{b:04d}-{n:03d}",
+                amount_minor=10_000 + n,
+                currency="MYR",
+                creditor_name=seller.legal_name,
+                creditor_bic="MBBEMYKL",
+                creditor_account="5140 1234 5678",
+                status="batched",
+                ledger_transaction=posted,
+            )
+            for n in range(PAYOUTS_PER_BATCH)
+        )
 
 
 def run():
@@ -40,15 +75,23 @@ def run():
     # hashed with the server's hasher (the benchmark process runs with the tests' fast one)
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
         credentials = factories.api_client(
-            kind="bank", name="Bench bank", scopes=["payments:write"]
+            kind="bank",
+            name="Bench bank",
+            scopes=["payments:write", "statements:read", "payouts:read"],
         )
     orders = [ledger.placed_order(destination_hub=hub).reference for _ in range(ORDERS)]
+    payout_batches(credentials.client)
     server, url = _start_server(connection.settings_dict)
     try:
         token = _token(url, credentials)
         headers = {"Authorization": f"Bearer {token}"}
-        ping = _load(url, [("GET", "/api/v1/ping", None, headers)] * PINGS)
-        payments = _load(
+
+        def calls(path):
+            return [("GET", path, None, headers)] * CALLS
+
+        results = {"floor": _load(url, [("GET", "/bench/floor", None, {})] * CALLS)}
+        results["ping"] = _load(url, calls("/api/v1/ping"))
+        results["payments"] = _load(
             url,
             [
                 (
@@ -65,16 +108,33 @@ def run():
                 for n, reference in enumerate(orders)
             ],
         )
+        results["statements"] = _load(url, calls("/api/v1/statements/"))
+        results["batches"] = _load(url, calls("/api/v1/payouts/batches/"))
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"gunicorn 2 workers, {THREADS} client threads, PostgreSQL")
-    for name, result in (("GET /api/v1/ping", ping), ("POST /api/v1/payments/incoming", payments)):
+    print(f"gunicorn 2 sync workers, {THREADS} client threads, PostgreSQL")
+    names = {
+        "floor": "GET /bench/floor (minimal DRF)",
+        "ping": "GET /api/v1/ping",
+        "statements": "GET /api/v1/statements/",
+        "batches": "GET /api/v1/payouts/batches/",
+        "payments": "POST /api/v1/payments/incoming",
+    }
+    for key, name in names.items():
+        result = results[key]
         print(
-            f"{name:32} {result['rps']:7.1f} req/s   p50 {result['p50'] * 1000:6.1f} ms   "
+            f"{name:34} {result['rps']:7.1f} req/s   p50 {result['p50'] * 1000:6.1f} ms   "
             f"p95 {result['p95'] * 1000:6.1f} ms   errors {result['errors']}"
         )
-    print(f"ratio (ping throughput / payment throughput): {ping['rps'] / payments['rps']:.2f}x")
+    for key, against, goal in (
+        ("ping", "floor", 0.6),
+        ("statements", "floor", 0.35),
+        ("batches", "floor", 0.35),
+        ("payments", "ping", 0.35),
+    ):
+        ratio = results[key]["rps"] / results[against]["rps"]
+        print(f"ratio {key} / {against}: {ratio:.2f}x (goal ≥ {goal}x)")
 
 
 def _start_server(database: dict):
@@ -82,7 +142,7 @@ def _start_server(database: dict):
     user = database["USER"] or "postgres"
     host = database["HOST"] or "127.0.0.1"
     env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "ewtp.settings.local",
+        "DJANGO_SETTINGS_MODULE": "floor_settings",
         "DJANGO_DEBUG": "0",
         "DATABASE_URL": f"postgres://{user}@{host}:{database['PORT'] or 5432}/{database['NAME']}",
     }
@@ -92,6 +152,8 @@ def _start_server(database: dict):
             "-m",
             "gunicorn",
             "ewtp.wsgi:application",
+            "--pythonpath",
+            str(ROOT / "bench"),
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
