@@ -156,6 +156,33 @@ def payouts_of(*, organization):
     return Payout.objects.filter(organization=organization).order_by("-created_at", "-id")
 
 
+# what a bank's batch list shows of each payout (payments.api.payouts.PayoutOutput)
+PAYOUT_LISTED = (
+    "batch_id",
+    "end_to_end_id",
+    "amount_minor",
+    "currency",
+    "creditor_name",
+    "creditor_bic",
+    "status",
+    "reason_code",
+)
+
+
+def payout_rows_by_batch(batches) -> dict[int, list[dict]]:
+    """The payouts of ``batches`` as plain rows by batch id, newest first, in one query: a
+    page of a bank's batch list holds a thousand payouts and more, and building a model
+    instance for each was most of its time."""
+    rows: dict[int, list[dict]] = defaultdict(list)
+    for row in (
+        Payout.objects.filter(batch__in=[batch.pk for batch in batches])
+        .order_by("-created_at", "-id")
+        .values(*PAYOUT_LISTED)
+    ):
+        rows[row["batch_id"]].append(row)
+    return rows
+
+
 def order_settlement(*, order) -> Settlement | None:
     """The order's settlement with the rate it converted at (``ledger_transaction.fx``)."""
     return Settlement.objects.filter(order=order).select_related("ledger_transaction__fx").first()

@@ -224,19 +224,47 @@ def test_the_batch_list_output_is_what_its_declared_fields_give(setup):
     from rest_framework import serializers
 
     from payments.api.payouts import BatchOutput, PayoutOutput
+    from payments.selectors import payout_rows_by_batch
 
     payout_request(
         organization=setup["seller"], amount=Money("120.00", "MYR"), actor=setup["owner"]
     )
     batch = payouts_batch(bank=setup["bank"])
     batch.downloaded_at = batch.created_at
-    output = BatchOutput()
+    batch.payout_rows = payout_rows_by_batch([batch])[batch.pk]
+    output, one = BatchOutput(), PayoutOutput()
     assert output.to_representation(batch) == serializers.Serializer.to_representation(
         output, batch
     )
-    payout, one = batch.payouts.get(), PayoutOutput()
-    assert one.to_representation(payout) == serializers.Serializer.to_representation(one, payout)
+    row = batch.payout_rows[0]
+    assert one.to_representation(row) == serializers.Serializer.to_representation(one, row)
     assert output.to_representation(batch)["payouts"][0]["amount"] == {
         "amount": "120.00",
         "currency": "MYR",
     }
+
+
+def test_the_batch_list_reads_the_same_queries_for_one_batch_or_many(api, setup, kul):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token = issue_token(api, setup["credentials"]).json()["access_token"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    def listed() -> tuple[int, int]:
+        api.get("/api/v1/payouts/batches/", **auth)  # the token cached, as a client finds it
+        with CaptureQueriesContext(connection) as captured:
+            body = api.get("/api/v1/payouts/batches/", **auth).json()
+        return len(captured), sum(len(b["payouts"]) for b in body["results"])
+
+    payout_request(organization=setup["seller"], amount=Money("10.00", "MYR"), actor=setup["owner"])
+    payouts_batch(bank=setup["bank"])
+    one = listed()
+    for _ in range(3):
+        payout_request(
+            organization=setup["seller"], amount=Money("10.00", "MYR"), actor=setup["owner"]
+        )
+        payouts_batch(bank=setup["bank"])
+    many = listed()
+    assert many[1] == 4 and one[1] == 1
+    assert many[0] == one[0]
