@@ -37,6 +37,7 @@ def test_hubs_list_runs_a_constant_number_of_queries(api, bank_token):
     first = hub_open(iata_code="KUL")
     second = hub_open(iata_code="HGH")
     eroad_open(origin=first, destination=second, transit_days=3)
+    count_queries()  # the token verified and cached, as a client's next call finds it
     few = count_queries()
     for code in ["SIN", "BKK", "CGK", "MNL", "SZX", "PVG"]:
         other = hub_open(iata_code=code)
