@@ -8,6 +8,7 @@ from .models import (
     LaneDecision,
     Permit,
     PermitDrawdown,
+    PositiveListEntry,
     PostClearanceAudit,
     PreferentialRate,
     RegimeParameter,
@@ -17,6 +18,7 @@ from .models import (
     WatchListEntry,
 )
 from .models.lvg import LvgRegistration, LvgThresholdNotice
+from .models.origin import CertificateOfOrigin, OriginDeclaration
 
 
 class ReadOnlyTariffAdmin(ReadOnlyAdmin):
@@ -69,7 +71,7 @@ class DeclarationAdmin(admin.ModelAdmin):
 class RiskRuleAdmin(admin.ModelAdmin):
     """Officers tune selectivity here: weights, parameters, on or off."""
 
-    list_display = ["code", "name", "weight", "enabled"]
+    list_display = ["code", "name", "weight", "enabled", "legal_source"]
     list_editable = ["weight", "enabled"]
 
 
@@ -141,3 +143,30 @@ class LvgRegistrationAdmin(ReadOnlyAdmin):
 @admin.register(LvgThresholdNotice)
 class LvgThresholdNoticeAdmin(ReadOnlyAdmin):
     list_display = ["organization", "mark", "total", "threshold", "created_at"]
+
+
+@admin.register(PositiveListEntry)
+class PositiveListEntryAdmin(ReadOnlyAdmin):
+    """Loaded edition by edition from files (manage.py tariff_load --positive-list)."""
+
+    list_display = ["hs_code", "description", "edition", "effective_from", "effective_to"]
+    list_filter = ["edition", "indicative"]
+    search_fields = ["hs_code", "description"]
+
+
+@admin.register(OriginDeclaration)
+class OriginDeclarationAdmin(ReadOnlyAdmin):
+    """Read only: the exporter files it in the portal; the rule's result is stored with it."""
+
+    list_display = ["organization", "hs_code", "criterion", "rvc_percent", "result", "hub"]
+    list_filter = ["result", "criterion", "origin_country", "importing_country"]
+    search_fields = ["organization__legal_name", "hs_code", "description"]
+
+
+@admin.register(CertificateOfOrigin)
+class CertificateOfOriginAdmin(ReadOnlyAdmin):
+    """Read only: the origin hub's officers issue and revoke it on the workbench (audited)."""
+
+    list_display = ["number", "exporter", "importing_country", "issued_on", "valid_until", "status"]
+    list_filter = ["status", "origin_country", "importing_country"]
+    search_fields = ["number", "exporter__legal_name"]

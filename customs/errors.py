@@ -29,3 +29,20 @@ class CustomsErrorCode(StrEnum):
     # a declaration says the goods were sold by a registered seller without a registration of
     # the seller in force on its date
     LVG_NOT_REGISTERED = "lvg_not_registered"
+    # preferential origin and certificates of origin (customs/services/origin.py, certificates.py)
+    ORIGIN_INVALID = "origin_invalid"  # a field of the origin declaration is wrong
+    # the exporter's members file its origin declarations (catalogue or trade permission)
+    ORIGIN_NOT_ALLOWED = "origin_not_allowed"
+    ORIGIN_NOT_PARTY = "origin_not_party"  # the origin is not a party to the agreement
+    IMPORTING_NOT_PARTY = "importing_not_party"  # nor the importing country
+    # both are parties, but the agreement gives no preference between them (two ASEAN
+    # members trade under ATIGA, not ACFTA)
+    ORIGIN_NOT_PARTNER = "origin_not_partner"
+    ORIGIN_FAILED = "origin_failed"  # a certificate is issued only from a passed declaration
+    CERTIFICATE_ISSUED = "certificate_issued"  # the declaration has its certificate already
+    CERTIFICATE_INVALID = "certificate_invalid"  # what the issue or revocation names is wrong
+    # a preferential claim whose certificate is unknown, revoked, expired or does not cover
+    # the goods (the duty engine refuses it)
+    CERTIFICATE_NOT_VALID = "certificate_not_valid"
+    # accepted before arrival: the landing scan releases it, not an officer's release
+    AWAITING_ARRIVAL = "awaiting_arrival"

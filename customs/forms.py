@@ -1,13 +1,16 @@
 """Portal forms of the customs app: a declaration filed by hand by an SME (or its agent),
 with a formset of items; the same items formset amends one; a permit an officer registers;
-a seller's LVG registration, entered, corrected or cancelled."""
+a seller's LVG registration, entered, corrected or cancelled; an exporter's declaration of
+origin for a certificate of origin."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agency, Declaration, Permit
 from .models.lvg import LvgRegistration
+from .models.origin import OriginDeclaration
 from .services.declarations import MAX_ITEMS, ItemRequest
+from .services.origin import OriginDeclarationRequest
 from .services.permits import PermitRequest, direction_of
 
 
@@ -266,3 +269,73 @@ class LvgCancelForm(forms.Form):
         help_text=_("The first day on which you no longer charge the tax."),
     )
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class OriginDeclarationForm(forms.Form):
+    """The exporter's declaration of origin of one product line (ACFTA Form E): the goods,
+    where they go, and the criterion with its figures. The service checks the rule."""
+
+    product = forms.ChoiceField(label=_("Product (optional)"), required=False)
+    hs_code = forms.CharField(
+        label=_("HS code"),
+        max_length=13,
+        required=False,
+        help_text=_("Leave empty to use the product's."),
+    )
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    origin_country = forms.ChoiceField(label=_("Country of origin"))
+    hub = forms.ChoiceField(
+        label=_("Issuing hub"), help_text=_("A hub in the country of origin: its customs issue it.")
+    )
+    importing_country = forms.ChoiceField(label=_("Importing country"))
+    importer_name = forms.CharField(label=_("Consignee"), max_length=200)
+    criterion = forms.ChoiceField(
+        label=_("Origin criterion"),
+        choices=OriginDeclaration.Criterion.choices,
+        widget=forms.RadioSelect,
+    )
+    currency = forms.CharField(label=_("Currency of the values"), max_length=3, required=False)
+    fob_value = forms.DecimalField(
+        label=_("FOB value of the goods"), required=False, max_digits=14, decimal_places=2
+    )
+    non_originating_value = forms.DecimalField(
+        label=_("Value of the non-originating materials"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+    )
+    non_originating_headings = forms.CharField(
+        label=_("HS headings of the non-originating materials"),
+        max_length=300,
+        required=False,
+        help_text=_("For a change in tariff heading, e.g. 1701 3302."),
+    )
+
+    def __init__(self, *args, products=(), hubs=(), countries=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.products = {str(product.public_id): product for product in products}
+        self.hubs = {hub.code: hub for hub in hubs}
+        self.fields["product"].choices = [("", "—")] + [
+            (key, f"{product.sku} · {product.title_en} (HS {product.hs_code})")
+            for key, product in self.products.items()
+        ]
+        self.fields["hub"].choices = [(hub.code, f"{hub.code} · {hub.name}") for hub in hubs]
+        self.fields["origin_country"].choices = countries
+        self.fields["importing_country"].choices = countries
+
+    def origin_request(self) -> OriginDeclarationRequest:
+        data = self.cleaned_data
+        return OriginDeclarationRequest(
+            hub=self.hubs[data["hub"]],
+            product=self.products.get(data["product"]),
+            hs_code=data["hs_code"],
+            description=data["description"],
+            origin_country=data["origin_country"],
+            importing_country=data["importing_country"],
+            importer_name=data["importer_name"],
+            criterion=data["criterion"],
+            currency=data["currency"],
+            fob_value=data["fob_value"],
+            non_originating_value=data["non_originating_value"],
+            non_originating_headings=data["non_originating_headings"],
+        )

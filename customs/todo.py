@@ -1,6 +1,7 @@
 """What waits on the customs side (hubs.todo): the documents customs asked a trader for, the
-drafts it has not submitted; the officers' queues at their hub, audits after clearance
-included; an unregistered seller nearing the LVG registration threshold."""
+drafts it has not submitted; the officers' queues at their hub, audits after clearance and
+origin declarations waiting for their certificate included; an unregistered seller nearing
+the LVG registration threshold."""
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -14,6 +15,7 @@ from hubs.todo import TODO_LIMIT, Todo
 from .lvg import lvg_registration_in_force, lvg_sales_total
 from .models import Declaration, DeclarationDocument, DeclarationNote, PostClearanceAudit
 from .models.risk import Lane
+from .origin import origin_queue_count
 from .selectors import QUEUED
 from .services.inspection import OPEN
 
@@ -114,6 +116,13 @@ def _officer_todos(hub) -> list[Todo]:
             f"{workbench}?queue=audit",
         ),
     ]
+    queues.append(
+        (
+            origin_queue_count(hub=hub),
+            _("%(count)d origin declaration(s) wait for a certificate of origin."),
+            reverse("customs:origin_queue"),
+        )
+    )
     return [Todo(title % {"count": n}, _("Open the queue"), url) for n, title, url in queues if n]
 
 

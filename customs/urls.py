@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audits, declarations, lvg, permits, tariff, workbench
+from .views import audits, declarations, lvg, origin, permits, tariff, workbench
 
 app_name = "customs"
 
@@ -40,4 +40,20 @@ urlpatterns = [
         name="lvg_return",
     ),
     path("lvg/", lvg.LvgRegistrationListView.as_view(), name="lvg_registrations"),
+    path("origin/", origin.OriginDeclarationListView.as_view(), name="origin_declarations"),
+    path(
+        "origin/new/", origin.OriginDeclarationCreateView.as_view(), name="origin_declaration_new"
+    ),
+    path(
+        "origin/<uuid:public_id>/",
+        origin.OriginDeclarationDetailView.as_view(),
+        name="origin_declaration",
+    ),
+    path("origin/issue/", origin.OriginQueueView.as_view(), name="origin_queue"),
+    path("certificates/<str:number>/", origin.CertificateView.as_view(), name="certificate"),
+    path(
+        "certificates/<str:number>/certificate.pdf",
+        origin.CertificatePdfView.as_view(),
+        name="certificate_pdf",
+    ),
 ]

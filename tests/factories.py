@@ -140,3 +140,66 @@ class TariffLineFactory(DjangoModelFactory):
     description = factory.LazyAttribute(lambda line: f"HS {line.hs_code}")
     effective_from = "2022-01-01"
     legal_source = "Test tariff line"
+
+
+HUB_OF_COUNTRY = {"MY": "KUL", "CN": "HGH"}
+
+
+def certificate_of_origin(
+    number: str,
+    *,
+    origin: str = "CN",
+    importing: str = "MY",
+    hs_codes: tuple[str, ...] = ("090210",),
+    issued_on="2025-01-15",
+    valid_until="2026-01-14",
+    status: str = "issued",
+):
+    """A Form E in the register as its issuing authority issued it (its number as printed),
+    with a line of goods wholly obtained for each HS code, each from a passed origin
+    declaration of an exporter of ``origin``. The certificates the platform issues come from
+    customs.services.certificates.certificate_issue."""
+    from customs.models import CertificateLine, CertificateOfOrigin, OriginDeclaration
+
+    issuing_hub = hub(HUB_OF_COUNTRY[origin])
+    exporter = OrganizationFactory(country=origin, home_hub=issuing_hub)
+    officer = UserFactory(official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=issuing_hub)
+    certificate = CertificateOfOrigin.objects.create(
+        number=number,
+        agreement="ACFTA",
+        hub=issuing_hub,
+        issued_by=officer,
+        issued_at=f"{issued_on}T09:00:00Z",
+        issued_on=issued_on,
+        valid_until=valid_until,
+        exporter=exporter,
+        exporter_name=exporter.legal_name,
+        importer_name="Importer Co.",
+        importing_country=importing,
+        origin_country=origin,
+        status=status,
+        legal_source="ACFTA Operational Certification Procedures",
+    )
+    for line_no, hs_code in enumerate(hs_codes, start=1):
+        declaration = OriginDeclaration.objects.create(
+            organization=exporter,
+            hub=issuing_hub,
+            hs_code=hs_code,
+            description=f"HS {hs_code}",
+            origin_country=origin,
+            importing_country=importing,
+            importer_name=certificate.importer_name,
+            criterion="WO",
+            result="passed",
+            reason="Wholly obtained or produced in the exporting party.",
+            legal_source="ACFTA Rules of Origin, Rule 2(a) and Rule 3",
+        )
+        CertificateLine.objects.create(
+            certificate=certificate,
+            line_no=line_no,
+            origin_declaration=declaration,
+            hs_code=hs_code,
+            description=declaration.description,
+            origin_criterion="WO",
+        )
+    return certificate

@@ -13,7 +13,9 @@ from .declarations import (
     DeclarationTransition,
 )
 from .lvg import LvgRegistration, LvgThresholdNotice
+from .origin import CertificateLine, CertificateOfOrigin, OriginDeclaration
 from .permits import Agency, Permit, PermitDrawdown
+from .positive_list import PositiveListEntry
 from .rates import CustomsExchangeRate
 from .risk import Lane, LaneDecision, RiskRule, WatchListEntry
 from .tariff import (
@@ -28,6 +30,8 @@ __all__ = [
     "Agency",
     "AssessmentLine",
     "CbecAnnualTotal",
+    "CertificateLine",
+    "CertificateOfOrigin",
     "Classification",
     "CustomsExchangeRate",
     "Declaration",
@@ -39,8 +43,10 @@ __all__ = [
     "LaneDecision",
     "LvgRegistration",
     "LvgThresholdNotice",
+    "OriginDeclaration",
     "Permit",
     "PermitDrawdown",
+    "PositiveListEntry",
     "PostClearanceAudit",
     "PreferentialRate",
     "RegimeParameter",

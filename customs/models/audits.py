@@ -90,7 +90,8 @@ class PostClearanceAudit(BaseModel):
             models.Index(fields=["hub", "status", "created_at"], name="audit_worklist_idx"),
         ]
         constraints = [
-            # a finding carries its figures, and raises the value declared
+            # a finding carries its figures, and never lowers the value declared (it may
+            # keep it: a preference withdrawn after release is owed on the same value)
             models.CheckConstraint(
                 name="audit_finding_has_figures",
                 condition=Q(status__in=["to_audit", "no_finding"])
@@ -98,7 +99,7 @@ class PostClearanceAudit(BaseModel):
                     duty_owed__isnull=False,
                     tax_owed__isnull=False,
                     declared_value__isnull=False,
-                    corrected_value__gt=F("declared_value"),
+                    corrected_value__gte=F("declared_value"),
                 ),
             ),
             models.CheckConstraint(

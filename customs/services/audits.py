@@ -7,7 +7,10 @@ without a finding, or raises a finding: the value the goods should have been dec
 item by item, with the reason. The duty engine assesses the declaration again on the
 corrected values, with the tariff lines, exchange rate and date of the release; what that
 assessment asks beyond what the release assessed is the supplementary assessment, owed by
-the declarant's organisation under the law of the hub's country (SHORT_PAID_LAW).
+the declarant's organisation under the law of the hub's country (SHORT_PAID_LAW). A
+preferential claim whose certificate of origin no longer verifies (revoked since the
+release) is not granted in that assessment: the items pay the MFN duty and the taxes on it,
+and the finding says why.
 
 Customs does not bill: the finding records AuditFindingRaised in the outbox, and the
 pipeline bills the organisation through the ledger and reports the transaction back
@@ -196,8 +199,11 @@ def audit_finding_raise(
     reason the declarant reads. The supplementary assessment is the engine's duty and tax on
     the corrected values less what the release assessed; it is owed by the declarant's
     organisation (AuditFindingRaised, billed by the pipeline), or, when it is nothing, the
-    audit closes at once. Refused when the corrected values do not raise the customs value,
-    or would lower the duty and tax (a refund is the declarant's claim, not a finding)."""
+    audit closes at once. Items whose preferential claim no longer holds are assessed at the
+    MFN rate, and the finding ends with the register's reason for each. Refused when the
+    corrected values do not raise the customs value (a finding records goods declared below
+    their value: the audit_finding_has_figures constraint), or would lower the duty and tax
+    (a refund is the declarant's claim, not a finding)."""
     _officer_check(actor, audit)
     if not finding.strip():
         _invalid(_("Give the finding: the declarant reads it."), "finding")
@@ -205,14 +211,10 @@ def audit_finding_raise(
         locked = _locked(audit)
         declaration = locked.declaration
         figures = audit_reassess(declaration=declaration, values=values)
-        if figures.corrected_value <= figures.declared_value:
-            _invalid(
-                _(
-                    "The corrected values do not raise the customs value declared: record "
-                    "the audit without a finding instead."
-                ),
-                "values",
-            )
+        if figures.corrected_value <= figures.declared_value and not (
+            figures.preference_withdrawn and figures.corrected_value == figures.declared_value
+        ):
+            _not_raised()
         if figures.amount_owed < 0:
             _invalid(
                 _(
@@ -221,7 +223,7 @@ def audit_finding_raise(
                 ),
                 "values",
             )
-        _record_finding(locked, figures, finding.strip()[:1000], actor)
+        _record_finding(locked, figures, _finding_text(finding.strip(), figures), actor)
         country = REGIMES[declaration.regime]
         data = {"amount_owed": str(figures.amount_owed), "currency": figures.currency}
         _move(
@@ -255,6 +257,25 @@ def audit_finding_raise(
             )
         )
         return locked
+
+
+def _not_raised():
+    _invalid(
+        _(
+            "The corrected values do not raise the customs value declared: record "
+            "the audit without a finding instead."
+        ),
+        "values",
+    )
+
+
+def _finding_text(finding: str, figures: Reassessment) -> str:
+    """The officer's finding, then why items lost their preference: the notes are kept
+    whole (the declarant is billed the duty the preference relieved and reads why), the
+    finding shortened if both do not fit."""
+    notes = " ".join(figures.notes)
+    room = max(1000 - len(notes) - 1, 0)
+    return " ".join(text for text in (finding[:room], notes) if text)[:1000]
 
 
 def _record_finding(locked: PostClearanceAudit, figures: Reassessment, finding, actor) -> None:

@@ -9,15 +9,18 @@ declaration date picks what was in force.
 
 Regimes:
 - MY_IMPORT: import duty on the CIF value in MYR (ad valorem and/or specific per kg or unit,
-  an ACFTA rate when claimed with a Form E number); exempt by de minimis when the goods come by
-  air courier and the consignment's CIF is at most the threshold; sales tax on CIF plus duty.
+  an ACFTA rate when claimed with a Form E the register verifies for the item); exempt by
+  de minimis when the goods come by air courier and the consignment's CIF is at most the
+  threshold; sales tax on CIF plus duty.
   Goods sold online by a registered seller at a sale value up to the low-value-goods threshold
   (excluding freight and insurance) pay the LVG sales tax on the sale value instead of import
   sales tax, unless they are excluded goods (tobacco, liquor, e-cigarettes, pipes).
-- CN_CBEC_IMPORT: cross-border retail import within the per-transaction and annual limits:
+- CN_CBEC_IMPORT: cross-border retail import of goods on the positive list, within the
+  per-transaction and annual limits:
   duty 0, consumption tax and VAT at the set share (70 %) of what would otherwise be payable
   (consumption tax on price ÷ (1 − rate), VAT on price plus consumption tax). Over a limit, or
-  when the buyer's annual total would pass it, the whole transaction is general trade.
+  when the buyer's annual total would pass it, or when goods are not on the list, the whole
+  transaction is general trade.
 - CN_IMPORT: general trade: duty on CIF, consumption tax on (CIF + duty) ÷ (1 − rate), VAT on
   CIF + duty + consumption tax.
 - MY_EXPORT, CN_EXPORT: no duty on ordinary goods; prohibited goods and permits are checked
@@ -33,7 +36,13 @@ from django.db.models import Q
 
 from ewtp.common.errors import ApplicationError
 
+from ..errors import CustomsErrorCode
 from ..models import Classification, PreferentialRate, RegimeParameter, TariffLine
+
+# the register's verification; certificates.py imports nothing of this engine (origin.py,
+# the rules of origin, builds on its party list and is not imported here)
+from .certificates import certificate_verify
+from .positive_list import positive_list_check
 from .reference import cached
 
 CUSTOMS_CURRENCY = {"MY": "MYR", "CN": "CNY"}
@@ -73,6 +82,12 @@ class Consignment:
     sold_online_by_registered_seller: bool = False
     fta_agreement: str = ""
     fta_certificate: str = ""
+    # an item the agreement gives a rate whose certificate does not verify: False refuses the
+    # claim (a declaration being filed: the declarant files without it or obtains the
+    # certificate); True assesses the item at the MFN rate and keeps the register's reason
+    # (Assessment.fta_not_granted): a reassessment after release, the certificate having
+    # been revoked since
+    fta_unverified_at_mfn: bool = False
     buyer_annual_total: Decimal = Decimal(0)  # CBEC: the buyer's purchases this year, in CNY
 
 
@@ -97,6 +112,9 @@ class Assessment:
     # the tariff line each item was assessed under (None: an export item without one), so
     # that the declaration can keep the schedule version it was assessed with
     tariff_lines: list = field(default_factory=list)
+    # item index → why the claimed agreement's rate was not granted (the register's reason),
+    # for a consignment assessed with fta_unverified_at_mfn
+    fta_not_granted: dict[int, str] = field(default_factory=dict)
 
     @property
     def totals(self) -> dict[str, Decimal]:
@@ -326,7 +344,7 @@ def _cif_shares(consignment: Consignment) -> list[Decimal]:
 
 def _duty(consignment, index, item, line, cif, assessment, country) -> Decimal:
     rate, rule, source = line.duty_percent, "MFN ad valorem on CIF", line.legal_source
-    preferential = _preferential(consignment, item, country)
+    preferential = _preferential(consignment, index, item, country, assessment)
     # the agreement's rate replaces the whole MFN duty (ad valorem and specific) when lower
     preferential_applies = preferential is not None and preferential.duty_percent < rate
     if preferential_applies:
@@ -354,13 +372,20 @@ AGREEMENT_INSTRUMENTS = {
 }
 
 
-def origin_party_check(agreement: str, index: int, origin: str) -> None:
-    """Refuse a preferential claim for item ``index`` originating outside ``agreement``."""
+def agreement_parties(agreement: str) -> frozenset[str] | None:
+    """The ISO codes of the parties to ``agreement`` (None: an agreement without a list)."""
     partners = PreferentialRate.PARTNERS.get(agreement)
     if partners is None:
-        return
+        return None
     parties = {code for importer, origins in partners.items() for code in origins.split()}
-    parties |= set(partners) - {"*"}
+    return frozenset(parties | (set(partners) - {"*"}))
+
+
+def origin_party_check(agreement: str, index: int, origin: str) -> None:
+    """Refuse a preferential claim for item ``index`` originating outside ``agreement``."""
+    parties = agreement_parties(agreement)
+    if parties is None:
+        return
     if origin.upper() not in parties:
         raise TariffError(
             f"Item {index + 1} originates in {origin}, which is not a party to {agreement} "
@@ -371,7 +396,7 @@ def origin_party_check(agreement: str, index: int, origin: str) -> None:
         )
 
 
-def _preferential(consignment, item, country) -> PreferentialRate | None:
+def _preferential(consignment, index, item, country, assessment) -> PreferentialRate | None:
     if not consignment.fta_agreement:
         return None
     if not consignment.fta_certificate.strip():
@@ -380,7 +405,7 @@ def _preferential(consignment, item, country) -> PreferentialRate | None:
             "certificate_missing",
             extra={"field": "fta_certificate"},
         )
-    origin_party_check(consignment.fta_agreement, consignment.items.index(item), item.origin)
+    origin_party_check(consignment.fta_agreement, index, item.origin)
     candidates = [item.hs_code[:n] for n in range(len(item.hs_code), 5, -1)]
     rates = list(
         PreferentialRate.objects.in_force(consignment.on)
@@ -390,8 +415,38 @@ def _preferential(consignment, item, country) -> PreferentialRate | None:
     for code in candidates:  # the longest code first, then the newest rate
         for rate in rates:
             if rate.hs_code == code and item.origin in rate.origin_countries.split():
-                return rate
+                granted = _certificate_check(consignment, index, item, country, assessment)
+                return rate if granted else None
     return None
+
+
+def _certificate_check(consignment, index, item, country, assessment) -> bool:
+    """The agreement's rate is granted only against a certificate of origin in the register
+    (customs/services/certificates.py) that is in force on the declaration date, issued
+    under the agreement for goods of the item's origin imported into ``country``, and covers
+    the item's subheading. It is checked where it would give the rate: goods the agreement
+    gives no rate pay MFN whatever the certificate says. Where it does not verify, the claim
+    is refused, or (fta_unverified_at_mfn) the item is not granted the rate (False)."""
+    check = certificate_verify(
+        consignment.fta_certificate,
+        agreement=consignment.fta_agreement,
+        importing_country=country,
+        origin=item.origin,
+        hs_code=item.hs_code,
+        on=consignment.on,
+    )
+    if check.valid:
+        return True
+    if consignment.fta_unverified_at_mfn:
+        assessment.fta_not_granted[index] = check.reason
+        return False
+    raise TariffError(
+        f"Item {index + 1}: the {consignment.fta_agreement} rate cannot be granted: "
+        f"{check.reason} Declare the goods without the preferential claim, or obtain the "
+        "certificate of origin that covers them.",
+        CustomsErrorCode.CERTIFICATE_NOT_VALID,
+        extra={"field": "fta_certificate"},
+    )
 
 
 def _excluded(consignment, item, name: str) -> bool:
@@ -550,6 +605,12 @@ def _cn_cbec(consignment: Consignment, lines, assessment: Assessment) -> None:
     single = parameter("CN", "cbec_single_limit", consignment.on)
     annual = parameter("CN", "cbec_annual_limit", consignment.on)
     ratio = parameter("CN", "cbec_tax_ratio_percent", consignment.on)
+    unlisted = _off_the_positive_list(consignment)
+    if unlisted:
+        assessment.treatment = "general"
+        assessment.notes.append(unlisted)
+        _cn_general(consignment, lines, assessment)
+        return
     cifs = _cif_shares(consignment)
     value = sum(cifs)
     if value > Decimal(single.value) or consignment.buyer_annual_total + value > Decimal(
@@ -577,6 +638,26 @@ def _cn_cbec(consignment: Consignment, lines, assessment: Assessment) -> None:
             )
         )
         _cn_indirect(index, line, cif, assessment, share, "Cross-border retail: ")
+
+
+def _off_the_positive_list(consignment: Consignment) -> str:
+    """Why the goods cannot use the retail regime because some are not on the positive list
+    in force (empty when all are): a retail import declaration is refused for goods outside
+    it, so the transaction is taxed as general trade."""
+    refused = []
+    source = ""
+    for index, item in enumerate(consignment.items):
+        check = positive_list_check(item.hs_code, consignment.on)
+        source = check.legal_source
+        if not check.listed:
+            refused.append(f"item {index + 1} (HS {item.hs_code})")
+    if not refused:
+        return ""
+    return (
+        f"Not on the cross-border retail positive list ({source}): {', '.join(refused)}. "
+        "Goods outside the list cannot be imported under the retail regime: taxed in full as "
+        "general trade."
+    )
 
 
 def _export(consignment: Consignment, lines, assessment: Assessment) -> None:

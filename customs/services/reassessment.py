@@ -1,7 +1,13 @@
 """The figures of a post-clearance audit's finding: the declaration assessed again by the duty
 engine on the values its goods should have been declared at, under the tariff lines,
 exchange rate and date of its release, against what the release assessed. Reads only: the
-officer's preview and the finding itself both use it."""
+officer's preview and the finding itself both use it.
+
+A preferential claim (ACFTA) is verified again against the register of certificates of
+origin: an item whose certificate no longer supports the claim (revoked by the issuing
+authority since the release) is assessed at the MFN rate, and the register's reason is kept
+in the notes, so the supplementary assessment includes the duty the preference relieved and
+the taxes on it."""
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,6 +38,13 @@ class Reassessment:
     tax: Decimal
     items: list[dict] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
+    # why items lost the preferential rate they were released at: one per item, with the
+    # register's reason (empty when the claim still holds, or there was none)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def preference_withdrawn(self) -> bool:
+        return bool(self.notes)
 
     @property
     def under_declared_amount(self) -> Decimal:
@@ -91,22 +104,43 @@ def _split(amounts: list[tuple[str, Decimal]]) -> tuple[Decimal, Decimal]:
     return duty, sum((amount for _tax, amount in amounts), Decimal(0)) - duty
 
 
+def _buyer_annual_total(declaration: Declaration) -> Decimal:
+    """CBEC: the buyer's purchases of the declaration's year without this declaration."""
+    if declaration.regime != "CN_CBEC_IMPORT":
+        return Decimal(0)
+    total = CbecAnnualTotal.objects.filter(
+        buyer_key=buyer_key(declaration.importer_id_reference),
+        year=declaration.declared_on.year,
+    ).first()
+    annual = Decimal((total.total_minor if total else 0) - declaration.cbec_reserved_minor)
+    return max(annual, Decimal(0)) / 100
+
+
+def _withdrawn_notes(declaration: Declaration, items, not_granted: dict[int, str]) -> list[str]:
+    """One note per item the engine did not grant the claimed rate, with the register's
+    reason (the certificate of origin revoked since the release, most often)."""
+    return [
+        _("Item %(no)s is assessed without the %(agreement)s preference (MFN): %(reason)s")
+        % {
+            "no": items[index].line_no,
+            "agreement": declaration.fta_agreement,
+            "reason": reason,
+        }
+        for index, reason in sorted(not_granted.items())
+    ]
+
+
 def audit_reassess(*, declaration: Declaration, values: dict) -> Reassessment:
     """Assess ``declaration`` again with the duty engine on the corrected item values
     (``values``: line number → amount in the declaration currency; an item left out keeps
     its declared value), under the tariff lines, exchange rate and date of its release.
-    Reads only; the officer's preview and the finding both use it."""
+    A preferential claim is verified again on the declaration date: an item whose
+    certificate no longer verifies is assessed at the MFN rate, with the reason in
+    ``notes`` (where a filing would be refused, the release stands and the difference is
+    owed). Reads only; the officer's preview and the finding both use it."""
     items = list(declaration.items.select_related("tariff_line", "classification__tariff_line"))
     corrected = _corrected(items, values)
     country = REGIMES[declaration.regime]
-    annual = Decimal(0)
-    if declaration.regime == "CN_CBEC_IMPORT":  # the buyer's year without this declaration
-        total = CbecAnnualTotal.objects.filter(
-            buyer_key=buyer_key(declaration.importer_id_reference),
-            year=declaration.declared_on.year,
-        ).first()
-        annual = Decimal((total.total_minor if total else 0) - declaration.cbec_reserved_minor)
-        annual = max(annual, Decimal(0)) / 100
     assessment = assess(
         Consignment(
             regime=declaration.regime,
@@ -132,7 +166,8 @@ def audit_reassess(*, declaration: Declaration, values: dict) -> Reassessment:
             sold_online_by_registered_seller=declaration.sold_online_by_registered_seller,
             fta_agreement=declaration.fta_agreement,
             fta_certificate=declaration.fta_certificate,
-            buyer_annual_total=annual,
+            fta_unverified_at_mfn=True,
+            buyer_annual_total=_buyer_annual_total(declaration),
         )
     )
     assessed = AssessmentLine.objects.filter(declaration=declaration).values_list("tax", "amount")
@@ -168,4 +203,5 @@ def audit_reassess(*, declaration: Declaration, values: dict) -> Reassessment:
             }
             for line in assessment.lines
         ],
+        notes=_withdrawn_notes(declaration, items, assessment.fta_not_granted),
     )

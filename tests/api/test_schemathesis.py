@@ -22,6 +22,7 @@ cannot state (one value depending on another, a code that must exist), each name
 import uuid
 import zlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 from urllib.parse import parse_qs, urlparse
 
@@ -29,6 +30,7 @@ import pytest
 import schemathesis
 import schemathesis.engine
 from django.db import connections
+from django.utils import timezone
 from moneyed import Money
 from rest_framework.test import APIClient
 from schemathesis.engine import StopReason, events
@@ -79,6 +81,8 @@ TRADE_RECORD = TradeRecord(
 )
 # Subheadings of the demo catalogue lines of both countries (customs/data/schedules).
 HS_CODES = ["090121", "090210", "180690", "330410", "420221", "611020", "621410", "940360"]
+# a Form E in the register for Malaysian goods of each of them into China (trade_world)
+CERTIFICATE = "E2026MY0000123"
 HUB_OF_COUNTRY = {"MY": "KUL", "CN": "HGH"}
 EXAMPLES_PER_OPERATION = 10
 
@@ -158,6 +162,15 @@ def trade_world(hs_nomenclature, settings, monkeypatch) -> TradeWorld:
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
     journey = Journey(world_build(), AfterEachCommit)
     fx_rates_load()
+    today = timezone.localdate()
+    factories.certificate_of_origin(  # the Form E the generated claims name, in force today
+        CERTIFICATE,
+        origin="MY",
+        importing="CN",
+        hs_codes=HS_CODES,
+        issued_on=today,
+        valid_until=today + timedelta(days=364),
+    )
     world = journey.world
     api_client_update(client=world.bank, is_active=True, scopes=BANK_SCOPES)
     bank = api_client_secret_rotate(client=world.bank)
@@ -243,7 +256,7 @@ def _items(items: list) -> None:
 def _preferential_claim(body: dict) -> None:
     # a claim names its certificate, for goods originating in a party to the agreement
     if body.get("fta_agreement"):
-        body["fta_certificate"] = "E2026MY0000123"
+        body["fta_certificate"] = CERTIFICATE
         for item in body.get("items", []):
             if isinstance(item, dict):
                 item["origin"] = "MY"

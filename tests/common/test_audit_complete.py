@@ -33,7 +33,14 @@ from django.utils import timezone
 from moneyed import Money
 
 from customs.events import AuditFindingRaised
-from customs.models import Classification, Declaration, PostClearanceAudit, RiskRule, TariffLine
+from customs.models import (
+    CertificateOfOrigin,
+    Classification,
+    Declaration,
+    PostClearanceAudit,
+    RiskRule,
+    TariffLine,
+)
 from customs.models.lvg import LvgRegistration
 from customs.services.audits import (
     audit_close_without_finding,
@@ -129,6 +136,7 @@ STATE_MACHINES = {
     (Classification, "status"): Classification.TRANSITIONS,
     (LvgRegistration, "status"): LvgRegistration.TRANSITIONS,
     (PostClearanceAudit, "status"): PostClearanceAudit.TRANSITIONS,
+    (CertificateOfOrigin, "status"): CertificateOfOrigin.TRANSITIONS,
 }
 NOT_STATE = {
     ("hubs.ordertransition", "from_status"): "the history row of an audited order change",
@@ -151,6 +159,7 @@ STATUS_WRITERS = {
     ("customs/services/classification.py", "classification_decide"): "customs.classification",
     ("customs/services/lvg.py", "lvg_registration_cancel"): "customs.lvgregistration",
     ("customs/services/audits.py", "_move"): "customs.postclearanceaudit",
+    ("customs/services/certificates.py", "certificate_revoke"): "customs.certificateoforigin",
     ("hubs/services/imports.py", "_finish"): "hubs.productimport",
     ("hubs/services/imports.py", "_run"): "hubs.productimport",
     ("hubs/services/kyc.py", "_transition"): "hubs.organization",
@@ -286,6 +295,10 @@ AUDITED = {
         ("to_audit", "no_finding"): "customs.audit.closed_without_finding",
         ("to_audit", "finding"): "customs.audit.finding_raised",
         ("finding", "closed"): "customs.audit.billed",  # by the pipeline
+    },
+    (CertificateOfOrigin, "status"): {
+        (CREATED, "issued"): "customs.certificate_of_origin.issued",
+        ("issued", "revoked"): "customs.certificate_of_origin.revoked",
     },
 }
 
@@ -802,6 +815,40 @@ def drive_lvg_registration(fixture, before, after):
     return Expect(registration, actor=owner, reason="Sales fell.")
 
 
+def drive_certificate(fixture, before, after):
+    """The exporter declares its goods' origin, the origin hub's officer issues the Form E,
+    then revokes it."""
+    from decimal import Decimal
+
+    from customs.services.certificates import certificate_issue, certificate_revoke
+    from customs.services.origin import OriginDeclarationRequest, origin_declaration_file
+
+    kul = fixture("kul")
+    exporter = factories.SellerFactory(home_hub=kul)
+    owner = factories.member(exporter)
+    officer = factories.UserFactory(
+        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=kul
+    )
+    request = OriginDeclarationRequest(
+        hub=kul,
+        hs_code="621410",
+        description="Batik silk scarf",
+        origin_country="MY",
+        importing_country="CN",
+        importer_name="Hangzhou Tea House Co., Ltd.",
+        criterion="RVC",
+        currency="MYR",
+        fob_value=Decimal("1000.00"),
+        non_originating_value=Decimal("500.00"),
+    )
+    declared = origin_declaration_file(organization=exporter, request=request, actor=owner)
+    certificate = certificate_issue(declarations=[declared], officer=officer)
+    if before == CREATED:
+        return Expect(certificate, actor=officer)
+    certificate_revoke(certificate=certificate, reason="Issued in error.", officer=officer)
+    return Expect(certificate, actor=officer, reason="Issued in error.")
+
+
 DRIVERS = {
     Order: drive_order,
     Organization: drive_kyc,
@@ -818,6 +865,7 @@ DRIVERS = {
     Classification: drive_classification,
     LvgRegistration: drive_lvg_registration,
     PostClearanceAudit: drive_audit,
+    CertificateOfOrigin: drive_certificate,
 }
 CASES = [
     pytest.param(key, before, after, id=f"{key[0].__name__}:{before or 'new'}->{after}")

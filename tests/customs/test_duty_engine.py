@@ -9,8 +9,15 @@ from decimal import Decimal
 
 import pytest
 
-from customs.models import PreferentialRate, RegimeParameter, TariffLine, TariffSchedule
+from customs.models import (
+    PositiveListEntry,
+    PreferentialRate,
+    RegimeParameter,
+    TariffLine,
+    TariffSchedule,
+)
 from customs.services.duty import Consignment, Item, TariffError, assess, tariff_line
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -30,6 +37,8 @@ def tariff(db):
         ("CN", "330499", "1", "0", "kg", "13", "15", "2024-01-01"),
         ("CN", "090121", "8", "0", "kg", "13", "0", "2024-01-01"),
         ("CN", "62141000", "6", "0", "kg", "13", "0", "2024-01-01"),  # national 8-digit line
+        ("CN", "851762", "0", "0", "kg", "13", "0", "2024-01-01"),  # not on the positive list
+        ("MY", "640399", "5", "3.00", "kg", "10", "0", "2024-01-01"),  # compound duty
     ]
     schedules = {
         country: TariffSchedule.objects.create(
@@ -70,6 +79,11 @@ def tariff(db):
         effective_from="2010-01-01",
         legal_source="ACFTA Form E schedule",
     )
+    # the Form E the ACFTA cases claim under (ACFTA Operational Certification Procedures):
+    # Chinese tea for Malaysia, issued on 15 January 2025, valid for 12 months
+    factories.certificate_of_origin(
+        "E253000012345", origin="CN", importing="MY", hs_codes=["090210"]
+    )
     for country, name, value, since in [
         ("MY", "de_minimis_cif", "500", "2017-01-01"),
         ("MY", "lvg_threshold", "500", "2024-01-01"),
@@ -82,6 +96,14 @@ def tariff(db):
     ]:
         RegimeParameter.objects.create(
             country=country, name=name, value=value, effective_from=since, legal_source=name
+        )
+    for code in ("3304", "0901"):  # the positive list: beauty preparations and coffee
+        PositiveListEntry.objects.create(
+            edition="fixture",
+            hs_code=code,
+            description=code,
+            effective_from="2020-01-01",
+            legal_source="Positive list fixture (2019 list, MOF et al. Announcement 2019 No. 96)",
         )
 
 
@@ -248,6 +270,52 @@ CASES = [
         "general",
         {"duty": D("0.00"), "excise": D("80.00"), "sales_tax": D("18.00")},
     ),
+    (
+        "MY compound duty (Customs Duties Order 2022: ad valorem plus specific): leather shoes "
+        "CIF 200, 2 kg: 5% = 10.00 + 3.00/kg × 2 = 6.00 → 16.00; sales tax 10% of 216",
+        consignment("MY_IMPORT", [item("640399", "200", kg="2")], air_courier=False),
+        "general",
+        {"duty": D("16.00"), "sales_tax": D("21.60")},
+    ),
+    (
+        "MY LVG only for a registered seller (Sales Tax Act 2018 Part VA): the same RM300 sale "
+        "by an unregistered seller takes the courier de minimis; sales tax 5% of CIF 330",
+        consignment("MY_IMPORT", [item("090210", "300")], freight=D(30)),
+        "de_minimis",
+        {"duty": D("0.00"), "sales_tax": D("16.50")},
+    ),
+    (
+        "MY CIF from its parts (Customs Act 1967 s. 142, Customs (Rules of Valuation) "
+        "Regulations 1999): FOB 480 + freight 24.00 + insurance 2.52 = 506.52, over the "
+        "de minimis only with them: duty 10% = 50.65; sales tax 5% of 557.17 = 27.86",
+        consignment("MY_IMPORT", [item("090210", "480")], freight=D("24.00"), insurance=D("2.52")),
+        "general",
+        {"duty": D("50.65"), "sales_tax": D("27.86")},
+    ),
+    (
+        "CN positive list (2019 list, MOF et al. Announcement 2019 No. 96): a phone is not on "
+        "it, so no retail regime: general trade, duty 0%, VAT 13% of 1000",
+        consignment("CN_CBEC_IMPORT", [item("851762", "1000")]),
+        "general",
+        {"duty": D("0.00"), "vat": D("130.00")},
+    ),
+    (
+        "CN positive list: one unlisted item takes the whole transaction out of the retail "
+        "regime: coffee duty 8% = 80, VAT 13% of 1080; phone VAT 13% of 1000",
+        consignment("CN_CBEC_IMPORT", [item("090121", "1000"), item("851762", "1000")]),
+        "general",
+        {"duty": D("80.00"), "vat": D("270.40")},
+    ),
+    (
+        "Form E refused for a failed value-content test (ACFTA Rules of Origin, Rule 4: RVC = "
+        "(1000 − 650) ÷ 1000 = 35 % < 40 %, so no certificate): the Chinese tea declared "
+        "without the claim pays MFN 10% of CIF 860 = 86.00; sales tax 5% of 946",
+        consignment(
+            "MY_IMPORT", [item("090210", "800", origin="CN")], freight=D(50), insurance=D(10)
+        ),
+        "general",
+        {"duty": D("86.00"), "sales_tax": D("47.30")},
+    ),
 ]
 
 
@@ -291,6 +359,40 @@ def test_every_line_explains_itself():
             ),
             "origin_not_party",
             "items.0.origin",
+        ),
+        (  # Form E refused for a non-party origin: a real certificate cannot make Japanese
+            # tea ACFTA-originating (Agreement on Trade in Goods, 2004; ACFTA ROO Rule 1(a))
+            consignment(
+                "MY_IMPORT",
+                [item("090210", "800", origin="JP")],
+                fta_agreement="ACFTA",
+                fta_certificate="E253000012345",
+            ),
+            "origin_not_party",
+            "items.0.origin",
+        ),
+        (  # Form E refused for a failed value-content test: RVC 35 % < 40 % (ACFTA ROO
+            # Rule 4), so no certificate was issued and the number is not in the register
+            consignment(
+                "MY_IMPORT",
+                [item("090210", "800", origin="CN")],
+                fta_agreement="ACFTA",
+                fta_certificate="E25CN000099",
+            ),
+            "certificate_not_valid",
+            "fta_certificate",
+        ),
+        (  # Form E valid 12 months from issue (ACFTA Operational Certification Procedures):
+            # issued 15 January 2025, expired for goods declared on 15 January 2026
+            consignment(
+                "MY_IMPORT",
+                [item("090210", "800", origin="CN")],
+                on=date(2026, 1, 15),
+                fta_agreement="ACFTA",
+                fta_certificate="E253000012345",
+            ),
+            "certificate_not_valid",
+            "fta_certificate",
         ),
     ],
 )

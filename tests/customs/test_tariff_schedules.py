@@ -226,6 +226,14 @@ def test_a_preferential_rate_comes_with_its_line():
     load([national_line("CN", "62141000", duty_percent="6", preferential="ACFTA:0")])
     rate = PreferentialRate.objects.get()
     assert rate.origin_countries == "BN ID KH LA MM MY PH SG TH VN"
+    factories.certificate_of_origin(  # the Form E the claim names, in the register
+        "E24MY000123",
+        origin="MY",
+        importing="CN",
+        hs_codes=["621410"],
+        issued_on="2024-12-01",
+        valid_until="2025-11-30",
+    )
     assessment = assess(
         Consignment(
             regime="CN_IMPORT",
@@ -234,7 +242,7 @@ def test_a_preferential_rate_comes_with_its_line():
             exchange_rate=D(1),
             items=[Item("62141000", "scarf", "MY", 1, D("0.2"), D("100"))],
             fta_agreement="ACFTA",
-            fta_certificate="E123",
+            fta_certificate="E24MY000123",
         )
     )
     assert assessment.totals["duty"] == 0
