@@ -14,6 +14,11 @@ class RiskRule(models.Model):
     weight = models.PositiveSmallIntegerField()
     enabled = models.BooleanField(default=True)
     parameters = models.JSONField(default=dict, blank=True)
+    legal_source = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text=_("The law or announcement the rule applies, where it has one."),
+    )
 
     class Meta:
         ordering = ["code"]

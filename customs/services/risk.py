@@ -230,3 +230,7 @@ def risk_decide(declaration: Declaration) -> LaneDecision:
         rules_fired=fired,
         seed=_seed(declaration)[:40],
     )
+
+
+# the rules about who paid and where the goods go register themselves with RULES
+from . import risk_people  # noqa: E402, F401

@@ -15,6 +15,7 @@ from .orders import (
     orders_confirmation_due,
     orders_of_channel,
     orders_of_organization,
+    orders_troubled_count,
     orders_visible_to,
 )
 from .organizations import (
@@ -53,6 +54,7 @@ __all__ = [
     "orders_confirmation_due",
     "orders_of_channel",
     "orders_of_organization",
+    "orders_troubled_count",
     "orders_visible_to",
     "organization_list_for",
     "organization_members",

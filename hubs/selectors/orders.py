@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Order, OrderLine, Organization, User
+from ..models import Order, OrderLine, OrderTransition, Organization, User
 from ..roles import can_oversee, can_see_product, memberships_of
 from .catalogue import images_in_order
 
@@ -62,6 +62,21 @@ def orders_confirmation_due(*, now) -> QuerySet[Order]:
         confirmation_paused_at__isnull=True,
         confirmation_due_at__lte=now,
     ).order_by("confirmation_due_at")
+
+
+# What counts against a party's trade record: a dispute opened, or the money given back.
+TROUBLED = (Order.Status.DISPUTED, Order.Status.REFUNDED)
+
+
+def orders_troubled_count(*, order_ids) -> int:
+    """How many of these orders were ever disputed or refunded (their transitions, read by
+    the order's index: the caller bounds ``order_ids``)."""
+    return (
+        OrderTransition.objects.filter(order_id__in=list(order_ids), to_status__in=TROUBLED)
+        .values("order_id")
+        .distinct()
+        .count()
+    )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The partner-bank API: incoming-payment notifications."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
@@ -23,16 +24,44 @@ class IsBankClient(BasePermission):
         return request.auth.application.api_client.kind == ApiClient.Kind.BANK
 
 
-class IncomingPaymentInput(StrictInputSerializer):
+class ClosedInput(StrictInputSerializer):
+    # A bank's message with a field this API does not define is refused with a 400 naming
+    # it, not half read: a payer's identity sent under another name must not be dropped
+    # silently (customs would then see "not reported"). The schema states it
+    # (additionalProperties: false, ewtp.common.api.schema).
+    refuses_unknown_fields = True
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(str(name) for name in set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("This field is not part of the input.")] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class IncomingPaymentInput(ClosedInput):
     class Meta:
         ref_name = "IncomingPaymentInput"
 
-    class PayerInput(StrictInputSerializer):
+    class PayerInput(ClosedInput):
         class Meta:
             ref_name = "Payer"
 
         name = serializers.CharField(max_length=140)
         account = serializers.CharField(max_length=34, required=False, allow_blank=True)
+        id_reference = serializers.CharField(
+            max_length=40,
+            required=False,
+            allow_blank=True,
+            help_text=(
+                "The payer's identity document number (for a consumer in China, the resident "
+                "identity card number), for cross-border retail imports: customs checks that "
+                "the person who paid is the consumer on the order. Leave it out when the "
+                "payer is a business."
+            ),
+        )
 
     order_reference = serializers.CharField(
         max_length=20, help_text="The order reference the payer quoted."
@@ -92,13 +121,28 @@ class IncomingPaymentApi(APIView):
                         "account": "6222021234567890",
                     },
                 },
-            )
+            ),
+            OpenApiExample(
+                "A consumer's payment for a retail import into China",
+                value={
+                    "order_reference": "EW-3HT8PQ2C",
+                    "bank_reference": "CIMB-20261121-000124",
+                    "amount": {"amount": "90.00", "currency": "MYR"},
+                    "payer": {
+                        "name": "Chen Jing",
+                        "account": "6222020987654321",
+                        "id_reference": "11010519491231002X",
+                    },
+                },
+            ),
         ],
         description=(
             "Each bank reference is applied once: reporting it again returns the same payment. "
             "Partial payments leave the order awaiting the rest; an over-payment is credited to "
             "the buying organisation (returned for consumers); a payment for an order that can no "
-            "longer be paid is returned (outcome `refunded`)."
+            "longer be paid is returned (outcome `refunded`). For a consumer's order into "
+            "China's cross-border retail import, send the payer's `id_reference`: the order, "
+            "payment and waybill must name the same person before customs releases the goods."
         ),
     )
     @idempotent
@@ -114,6 +158,7 @@ class IncomingPaymentApi(APIView):
                 amount=values["amount"],
                 payer_name=values["payer"]["name"],
                 payer_account=values["payer"].get("account", ""),
+                payer_id_reference=values["payer"].get("id_reference", ""),
             ),
         )
         payment.intent.order.refresh_from_db()

@@ -44,18 +44,21 @@ class BankTransfer:
     amount: Money
     payer_name: str
     payer_account: str = ""
+    # the payer's identity document number, where the bank reports it (retail imports)
+    payer_id_reference: str = ""
 
 
 def payment_intent_open(*, order: Order, actor_label: str = "pipeline") -> PaymentIntent:
-    """The amount the buyer owes for an order (its goods, and a DDP order's quoted duties),
-    due when the order's payment window ends. A buyer paying in another currency owes it at
+    """The amount the buyer owes for an order (its goods, the origin hub's shipping and
+    insurance charges, and a DDP order's quoted duties), due when the order's payment window
+    ends. A buyer paying in another currency owes it at
     the day's reference rate, without the spread (the hub's margin is taken once, at
     settlement). Opening it twice returns the first (the pipeline step may run again)."""
     existing = PaymentIntent.objects.filter(order=order).first()
     if existing is not None:
         return existing
-    due = order.amount_due  # the goods, and a DDP order's quoted duties
-    duties = due - order.total
+    due = order.amount_due  # the goods, the hub's charges, and a DDP order's quoted duties
+    duties = order.duties_quoted if order.duties_quoted is not None else Money(0, due.currency)
     defaults = {
         "amount_minor": money_to_minor(due),
         "currency": due.currency.code,
@@ -207,6 +210,7 @@ def _apply(intent: PaymentIntent, transfer: BankTransfer) -> IncomingPayment:
         currency=intent.currency,
         payer_name=transfer.payer_name[:140],
         payer_account=transfer.payer_account[:34],
+        payer_id_reference=transfer.payer_id_reference.strip()[:40],
         outcome=IncomingPayment.Outcome.APPLIED
         if applied or credit_buyer
         else IncomingPayment.Outcome.REFUNDED,

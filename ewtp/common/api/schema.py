@@ -79,6 +79,8 @@ class HubAutoSchema(AutoSchema):
             for name, field in serializer.fields.items():
                 if name in schema.get("properties", {}):
                     _request_field_schema(field, schema["properties"][name])
+            if getattr(serializer, "refuses_unknown_fields", False):
+                schema["additionalProperties"] = False  # an input that refuses other fields
         return schema
 
 
