@@ -140,7 +140,11 @@ BUNDLED = (
 def tariff_load_bundled() -> int:
     """The regime parameters and the bundled (indicative) schedules in customs/data. Loading
     them again changes nothing. Returns the rows loaded: the parameters, and the lines of
-    the schedules not loaded before."""
+    the schedules not loaded before. China's positive list (its indicative excerpt) comes
+    with them: the retail regime is not assessed without it."""
+    from .positive_list import positive_list_load_bundled  # it reads CSV with _rows, here
+
+    positive_list_load_bundled()
     loaded = regime_parameters_load(
         text=(DATA / "regime-parameters.csv").read_text(encoding="utf-8")
     )

@@ -4,14 +4,17 @@
 [--chapters "61 62" | --chapters all] [--indicative] [--check]``: a national schedule in the
 format of customs/data/SOURCE.md, as the next version of its edition; every bad row is
 printed with its number and reason, and nothing is loaded if there is one (``--check``:
-report only). ``--parameters FILE``: regime parameters. ``--bundled``: the regime
-parameters and the indicative schedules shipped in customs/data."""
+report only). ``--parameters FILE``: regime parameters. ``--positive-list FILE --edition
+"2019 list"``: an edition of China's cross-border retail positive list (replacing the
+edition if loaded before). ``--bundled``: the regime parameters, the indicative schedules
+and the indicative positive-list excerpt shipped in customs/data."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from customs.services.positive_list import positive_list_load
 from customs.services.tariff import regime_parameters_load, tariff_load_bundled
 from customs.services.tariff_schedules import ScheduleReport, tariff_schedule_load
 from ewtp.common.errors import ApplicationError
@@ -30,6 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--indicative", action="store_true", help="not official rates")
         parser.add_argument("--check", action="store_true", help="report only, load nothing")
         parser.add_argument("--parameters", type=Path)
+        parser.add_argument("--positive-list", type=Path, help="China's retail positive list")
         parser.add_argument("--bundled", action="store_true")
 
     def handle(self, *args, **options):
@@ -40,6 +44,12 @@ class Command(BaseCommand):
                 text = options["parameters"].read_text(encoding="utf-8-sig")
                 count = regime_parameters_load(text=text)
                 self.stdout.write(f"{options['parameters']}: {count} rows loaded.")
+            if options["positive_list"] is not None:
+                text = options["positive_list"].read_text(encoding="utf-8-sig")
+                count = positive_list_load(
+                    text=text, edition=options["edition"], indicative=options["indicative"]
+                )
+                self.stdout.write(f"{options['positive_list']}: {count} entries loaded.")
             if options["schedule"] is not None:
                 with open(options["schedule"], "rb") as file:
                     report = tariff_schedule_load(
