@@ -225,8 +225,9 @@ class StageMonth(Rollup):
     origin_hub = models.CharField(max_length=3)
     destination_country = models.CharField(max_length=2)
     sector = models.CharField(max_length=20)
-    breakdown = models.CharField(max_length=8)  # "lane" or "chapter"
-    value = models.CharField(max_length=6)  # the lane (green, …) or the HS chapter
+    breakdown = models.CharField(max_length=8)  # "lane", "chapter" or "filing"
+    # the lane (green, …), the HS chapter, or when the import was lodged (pre/post arrival)
+    value = models.CharField(max_length=6)
     bucket = models.PositiveSmallIntegerField()
     count = models.BigIntegerField(default=0)
     minutes = models.BigIntegerField(default=0)

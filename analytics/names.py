@@ -23,6 +23,7 @@ SIZES = dict(Organization.Size.choices)
 LANES = dict(Lane.choices)
 DECISIONS = dict(Declaration.Status.choices)
 SIDES = {"export": _("Export"), "import": _("Import")}
+FILINGS = {"pre": _("Before arrival"), "post": _("After arrival")}
 
 
 def country_name(code: str) -> str:
@@ -75,3 +76,4 @@ size_name = _named(SIZES)
 lane_name = _named(LANES)
 decision_name = _named(DECISIONS)
 side_name = _named(SIDES)
+filing_name = _named(FILINGS)

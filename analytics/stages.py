@@ -47,6 +47,20 @@ STAGES = [
 STAGE_BY_NAME = {stage.name: stage for stage in STAGES}
 # the stages also broken down by HS chapter: the headline of each side and the whole
 CHAPTER_STAGES = ("export_assessment", "import_total", "door_to_door")
+# The import's headline also broken down by when the declaration was lodged: before the goods
+# arrived (pre-arrival processing, WCO Revised Kyoto Convention, General Annex Standards 3.25
+# and 3.26) or after. The TRS Guide measures the gain of pre-arrival processing this way.
+FILING_STAGES = ("import_total",)
+BEFORE_ARRIVAL, AFTER_ARRIVAL = "pre", "post"
+
+
+def filing_of(lodged_at, arrived_at) -> str:
+    """BEFORE_ARRIVAL when the import was lodged before the goods arrived, AFTER_ARRIVAL
+    otherwise (also when either time is unknown: nothing says it was lodged in advance)."""
+    if lodged_at is not None and arrived_at is not None and lodged_at < arrived_at:
+        return BEFORE_ARRIVAL
+    return AFTER_ARRIVAL
+
 
 # Quarter-octave buckets of minutes: bucket b holds [2^(b/4) - 1, 2^((b+1)/4) - 1), so an
 # estimate read from a bucket is within 19 % of the true value; 88 buckets reach 4 years.

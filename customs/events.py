@@ -11,7 +11,9 @@ class DeclarationDecided:
     declaration_id: int
     order_id: int | None
     regime: str
-    status: str  # released, held or rejected
+    # released, held or rejected; or accepted: decided for release while the goods were in
+    # the air (their release follows at the landing scan)
+    status: str
     lane: str
     reason: str
     # True when an officer decided; False for the engines (risk, duty, three-record match),

@@ -4,6 +4,7 @@ for the tariff pages (the HS 2022 nomenclature, and how much of it has a rate in
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
@@ -138,6 +139,21 @@ def declarations_of_order(*, order) -> QuerySet[Declaration]:
         Declaration.objects.filter(order=order)
         .exclude(status=Declaration.Status.CANCELLED)
         .select_related("hub")
+        .order_by("created_at", "id")
+    )
+
+
+def declarations_in_the_air(*, order, waybills: list[str]) -> QuerySet[Declaration]:
+    """The order's declarations lodged before arrival for goods under one of ``waybills``
+    that have not been presented yet (the landing scan presents them), oldest first."""
+    return (
+        Declaration.objects.filter(
+            order=order,
+            waybill__in=waybills,
+            arrival_expected_at__isnull=False,
+            goods_arrived_at__isnull=True,
+        )
+        .exclude(status__in=[Declaration.Status.CANCELLED, Declaration.Status.REJECTED])
         .order_by("created_at", "id")
     )
 
@@ -386,3 +402,25 @@ def permit_holders_for_hub(*, hub) -> QuerySet[Organization]:
     return Organization.objects.filter(
         Q(country=hub.country.code) | Exists(declared_here)
     ).order_by("legal_name", "id")
+
+
+@dataclass(frozen=True)
+class CustomsValue:
+    """A declaration's value in its currency: the goods (FOB, the items' values as sold),
+    the freight and insurance to the place of import, and their sum, the CIF an import's
+    duty and tax are assessed on (an export states no freight or insurance: FOB = CIF)."""
+
+    fob: Decimal  # in the declaration's currency
+    freight: Decimal
+    insurance: Decimal
+
+    @property
+    def cif(self) -> Decimal:
+        return self.fob + self.freight + self.insurance
+
+
+def declaration_customs_value(*, declaration: Declaration) -> CustomsValue:
+    """The declaration's FOB, freight, insurance and CIF (its items as loaded, prefetched or
+    not)."""
+    fob = sum((item.value for item in declaration.items.all()), Decimal(0))
+    return CustomsValue(fob=fob, freight=declaration.freight, insurance=declaration.insurance)

@@ -175,7 +175,9 @@ class Journey:
                 payment_currency=payment_currency,
                 consumer=Consumer(
                     name=f"Chen Jing {n}",
-                    address="18 Wensan Road, Hangzhou",
+                    # one address per consumer: several consumers at one address is a
+                    # risk rule of its own (splitting_by_address)
+                    address=f"{18 + n} Wensan Road, Hangzhou",
                     country="CN",
                     id_reference=resident_id(n),
                 ),
@@ -214,6 +216,8 @@ class Journey:
                 bank_reference=reference or f"B-{order.reference}",
                 amount=amount or intent.amount,
                 payer_name=order.buyer_label,
+                # a consumer pays in person: the bank reports the identity (retail imports)
+                payer_id_reference=order.consumer_id_reference,
             ),
         )
         return Order.objects.get(pk=order.pk)

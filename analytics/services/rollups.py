@@ -9,7 +9,7 @@ from datetime import date
 from django.db import connection
 
 from ..models import ExportDay, ExportMonth, ProductMonth, SellerMonth, StageMonth, TradeFact
-from ..stages import CHAPTER_STAGES, STAGES, bucket_of
+from ..stages import CHAPTER_STAGES, FILING_STAGES, STAGES, bucket_of, filing_of
 
 Contribution = tuple[type, tuple, dict]  # (rollup model, its key values, measures)
 
@@ -87,6 +87,8 @@ def _stage_rows(fact: TradeFact) -> list[Contribution]:
         breakdowns = [("lane", lane or "-")]
         if stage.name in CHAPTER_STAGES:
             breakdowns.append(("chapter", fact.hs_chapter))
+        if stage.name in FILING_STAGES:
+            breakdowns.append(("filing", filing_of(fact.import_lodged_at, fact.arrived_at)))
         for breakdown, value in breakdowns:
             key = (
                 _month(end.date()),

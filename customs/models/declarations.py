@@ -26,6 +26,9 @@ class Declaration(BaseModel):
         CLASSIFY = "classify", _("Classification needed")
         ASSESSED = "assessed", _("Assessed")
         LANE = "lane", _("In a lane")
+        # lodged before the goods arrived and decided for release while they were in the air
+        # (pre-arrival processing): released when they are presented at the landing scan
+        ACCEPTED = "accepted", _("Accepted, awaiting arrival")
         RELEASED = "released", _("Released")
         HELD = "held", _("Held")
         REJECTED = "rejected", _("Rejected")
@@ -44,8 +47,19 @@ class Declaration(BaseModel):
         # an amendment goes back to submitted and is assessed again
         # rejected: it cannot be routed as it stands (the risk engine refused its data)
         Status.ASSESSED: {Status.LANE, Status.SUBMITTED, Status.REJECTED, Status.CANCELLED},
-        Status.LANE: {Status.RELEASED, Status.HELD, Status.REJECTED, Status.SUBMITTED},
-        Status.HELD: {Status.RELEASED, Status.REJECTED, Status.SUBMITTED},
+        # a release of goods still in the air is an acceptance (declaration_goods_arrived
+        # releases it at the landing scan)
+        Status.LANE: {
+            Status.RELEASED,
+            Status.ACCEPTED,
+            Status.HELD,
+            Status.REJECTED,
+            Status.SUBMITTED,
+        },
+        Status.HELD: {Status.RELEASED, Status.ACCEPTED, Status.REJECTED, Status.SUBMITTED},
+        # decided as a release is (its permits are drawn): released when the goods land, or
+        # rejected by an officer before then (which gives the permits back)
+        Status.ACCEPTED: {Status.RELEASED, Status.REJECTED},
         Status.RELEASED: set(),
         Status.REJECTED: set(),
         Status.CANCELLED: set(),
@@ -105,11 +119,27 @@ class Declaration(BaseModel):
     # sent them, and the fields on which they disagree with the declaration
     match_records = models.JSONField(default=dict, blank=True)
     match_differences = models.JSONField(default=list, blank=True)
+    # Who paid, from the payment record (set when it is attached): the identity document
+    # number as the bank reported it (empty: not reported), and a keyed digest of the payer's
+    # account (customs.services.parties.account_key: customs needs "the same account as",
+    # never the account number). The delivery address of a consumer's consignment, as a digest
+    # of its normalised text (parties.address_key). The risk rules look them up by index.
+    payer_id_reference = models.CharField(max_length=40, blank=True)
+    payer_account_key = models.CharField(max_length=64, blank=True)
+    delivery_address_key = models.CharField(max_length=64, blank=True)
     # when the last state change happened (the stuck sweeper measures from it) and when the
     # sweeper last reported the declaration as stuck in that state
     status_changed_at = models.DateTimeField(null=True, blank=True)
     stuck_reported_at = models.DateTimeField(null=True, blank=True)
     redriven_at = models.DateTimeField(null=True, blank=True)
+    # Pre-arrival processing (WCO Revised Kyoto Convention, General Annex Standard 3.25 and
+    # Transitional Standard 3.26: the goods declaration may be lodged before the goods
+    # arrive): the import filed from the flight's manifest when it departed, with the
+    # flight's scheduled arrival; empty for a declaration lodged once the goods were there.
+    arrival_expected_at = models.DateTimeField(null=True, blank=True)
+    # when such a declaration's goods were presented at the destination's landing scan: it
+    # is not released before then
+    goods_arrived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -123,6 +153,17 @@ class Declaration(BaseModel):
                 fields=["importer_id_reference", "created_at"], name="declaration_buyer_id_idx"
             ),
             models.Index(fields=["importer", "created_at"], name="declaration_buyer_idx"),
+            # splitting by payer and by delivery address: the recent consignments paid from
+            # one account or identity, or sent to one address
+            models.Index(
+                fields=["payer_account_key", "created_at"], name="declaration_payer_acct_idx"
+            ),
+            models.Index(
+                fields=["payer_id_reference", "created_at"], name="declaration_payer_id_idx"
+            ),
+            models.Index(
+                fields=["delivery_address_key", "created_at"], name="declaration_address_idx"
+            ),
             # the LVG threshold sweep: Malaysian imports over 12 months (customs/lvg.py)
             models.Index(fields=["regime", "declared_on"], name="declaration_regime_day_idx"),
         ]
@@ -141,6 +182,15 @@ class Declaration(BaseModel):
 
     def can_become(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.Status(self.status)]
+
+    @property
+    def filed_before_arrival(self) -> bool:
+        return self.arrival_expected_at is not None
+
+    @property
+    def in_the_air(self) -> bool:
+        """Lodged before arrival and its goods not presented yet: a release waits for them."""
+        return self.arrival_expected_at is not None and self.goods_arrived_at is None
 
     @property
     def lane_label(self) -> str:

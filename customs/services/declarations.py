@@ -9,12 +9,12 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
@@ -50,6 +50,7 @@ from .duty import (
 )
 from .lvg import lvg_number_in_force, lvg_registration_check
 from .matching import REGIMES_MATCHED, match_differences, records_as_json
+from .parties import address_key
 from .permits import PERMIT_CHECK, permits_draw_at_release, permits_give_back
 from .rates import customs_rate
 from .reference import reference_cache
@@ -100,6 +101,11 @@ class DeclarationRequest:
     organization: object | None = None  # hubs.Organization declaring (or declared for)
     order: object | None = None
     paid_amount: Decimal | None = None  # what the buyer paid, from the payment record
+    # where a consumer's consignment is delivered (kept only as parties.address_key)
+    delivery_address: str = ""
+    # lodged before the goods arrive (from the departed flight's manifest): when they are due;
+    # the declaration is then released no earlier than declaration_goods_arrived
+    arrival_expected_at: datetime | None = None
 
 
 def declaration_request_of_organization(
@@ -283,6 +289,8 @@ def _insert(request, country, rate, rate_source, actor_label) -> Declaration:
             air_courier=request.air_courier,
             declared_on=request.declared_on,
             paid_amount=request.paid_amount,
+            delivery_address_key=address_key(request.delivery_address),
+            arrival_expected_at=request.arrival_expected_at,
         )
         _replace_items(declaration, request.items)
         _record(declaration, "", Declaration.Status.DRAFT, actor_label, "", Public())
@@ -417,6 +425,7 @@ SUBMITTED_OR_LATER = {
     Declaration.Status.CLASSIFY,
     Declaration.Status.ASSESSED,
     Declaration.Status.LANE,
+    Declaration.Status.ACCEPTED,
     Declaration.Status.HELD,
     Declaration.Status.RELEASED,
     Declaration.Status.REJECTED,
@@ -609,7 +618,12 @@ def declaration_records_attach(
         locked.match_records = (locked.match_records or {}) | records_as_json(
             order, payment, waybill
         )
-        locked.save(update_fields=["match_records"])
+        fields = ["match_records"]
+        if payment is not None:  # who paid, where the risk rules look it up by index
+            locked.payer_id_reference = payment.payer_id_reference.strip().upper()[:40]
+            locked.payer_account_key = payment.payer_account_key[:64]
+            fields += ["payer_id_reference", "payer_account_key"]
+        locked.save(update_fields=fields)
         last = locked.transitions.order_by("-created_at", "-id").first()
         held_by_match = locked.status == Declaration.Status.HELD and last.actor_label == MATCHER
         differences = _match(locked)
@@ -632,6 +646,11 @@ def _decide(
     by_officer: bool = False,
     actor=None,
 ) -> Declaration:
+    if to == Declaration.Status.RELEASED and declaration.in_the_air:
+        # Pre-arrival processing (RKC General Annex Standards 3.25/3.26): decided while the
+        # goods are in the air, released when they are presented (declaration_goods_arrived)
+        to = Declaration.Status.ACCEPTED
+        reason, public = _awaiting_arrival(declaration, reason, public)
     _move(declaration, to, actor_label, reason, public, actor)
     if to == Declaration.Status.REJECTED:
         _give_back_allowance(declaration)
@@ -648,6 +667,57 @@ def _decide(
         )
     )
     return declaration
+
+
+def _awaiting_arrival(declaration: Declaration, reason: str, public: Public):
+    """The reasons of a release decided before the goods arrived, saying it waits for them."""
+    waits = (
+        f" Accepted before arrival: released when the goods arrive (due "
+        f"{declaration.arrival_expected_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)."
+    )
+    # the declarant reads the decision as it was (a lane's name is shown in its language);
+    # its status says that it waits for the goods
+    shown = reason if public.reason is None else public.reason
+    return reason + waits, Public(actor=public.actor, reason=shown)
+
+
+def declaration_goods_arrived(
+    *, declaration: Declaration, actor_label: str, note: str = ""
+) -> Declaration | None:
+    """The goods of a declaration lodged before arrival were presented at the destination's
+    landing scan (``note``: the flight that brought them). Recorded once; one accepted while
+    they were in the air is released now, waiting for nothing else. One still with the
+    automatic steps or an officer is released as soon as it is decided. Returns it as it is
+    now; None when there was nothing to record: lodged after arrival, or recorded before (a
+    repeated scan)."""
+    with transaction.atomic():
+        locked = (
+            Declaration.objects.select_for_update().select_related("hub").get(pk=declaration.pk)
+        )
+        if not locked.in_the_air:
+            return None
+        locked.goods_arrived_at = timezone.now()
+        locked.save(update_fields=["goods_arrived_at", "updated_at"])
+        audit_record(
+            actor=None,
+            actor_label=actor_label,
+            action="customs.declaration.goods_arrived",
+            target=locked,
+            reason=note,
+            data={"status": locked.status},
+        )
+        if locked.status == Declaration.Status.ACCEPTED:
+            with translation.override("en"):  # as the risk engine records it: shown translated
+                lane = str(Lane(locked.lane).label) if locked.lane else None
+            _decide(
+                locked,
+                Declaration.Status.RELEASED,
+                actor_label,
+                "The goods arrived" + (f" ({note})" if note else "") + ": released as "
+                "accepted before arrival.",
+                Public(actor=f"Customs {locked.hub.code}", reason=lane),
+            )
+        return locked
 
 
 def _give_back_allowance(declaration: Declaration) -> None:
@@ -682,6 +752,12 @@ def declaration_decide(
         _invalid("Give the reason: the SME reads it.", "reason")
     with transaction.atomic():
         locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
+        if decision == "release" and locked.status == Declaration.Status.ACCEPTED:
+            raise ConflictError(
+                f"Declaration {locked.reference} is accepted already: it is released when "
+                "the goods arrive.",
+                CustomsErrorCode.AWAITING_ARRIVAL,
+            )
         if targets[decision] == Declaration.Status.RELEASED and locked.can_become(
             Declaration.Status.RELEASED
         ):

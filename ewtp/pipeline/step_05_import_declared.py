@@ -1,15 +1,29 @@
-"""Step 5: the flight landed → each order's import declaration is filed at the destination
-hub and submitted: general import for a business buyer, China's cross-border retail import
-for a channel's consumer, with the order, payment and waybill records of the three-record
-match as the platform, the payment and the parcels state them. As for the export, goods
-customs would refuse are not filed: seller and buyer are told why."""
+"""Step 5: each order's import declaration is filed at the destination hub and submitted:
+general import for a business buyer, China's cross-border retail import for a channel's
+consumer, with the order, payment and waybill records of the three-record match as the
+platform, the payment and the parcels state them. As for the export, goods customs would
+refuse are not filed: seller and buyer are told why.
+
+Clearance before arrival (the DFTZ's promise; pre-arrival lodgement as the WCO Revised Kyoto
+Convention allows it, General Annex Standard 3.25 and Transitional Standard 3.26):
+
+- the flight departed → its manifest files the declarations of the orders on board, and
+  customs assesses and lane-routes them while the goods are in the air. A release decided
+  then (green or blue, or an officer's) is an acceptance: the goods are not released before
+  they are there;
+- the flight landed → the landing scan presents the goods of those declarations, and an
+  accepted one is released there and then. What was not filed before arrival (a departure
+  event missed, a filing retried only after the landing) is filed now, as it always was."""
 
 import logging
 
 from django.db import transaction
 
+from customs.models import Declaration
+from customs.selectors import declarations_in_the_air
 from customs.services.declarations import (
     declaration_create,
+    declaration_goods_arrived,
     declaration_records_attach,
     declaration_submit,
 )
@@ -19,27 +33,46 @@ from ewtp.common.money import money_from_minor
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
 from hubs.models import Membership, Order
-from logistics.events import FlightArrived
-from logistics.models import ParcelItem
+from logistics.events import FlightArrived, FlightDeparted
+from logistics.models import Flight, ParcelItem
 
-from .customs_filing import import_request, match_records
+from .customs_filing import import_request, match_records, payer_identity
 from .notify import buyer_notify
 
 RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing", CommonErrorCode.FX_RATE_STALE}
 logger = logging.getLogger(__name__)
 
 
+# (the subscriber runs after step 4's, whose module sorts first: the orders are shipped)
+@subscribe("logistics.flight_departed", name="pipeline.import_declared_before_arrival")
+def import_declared_before_arrival(event: FlightDeparted) -> None:
+    flight = Flight.objects.get(pk=event.flight_id)
+    if flight.status != Flight.Status.DEPARTED:
+        return  # landed already (the event delivered late): the landing files them
+    _each_order(event.order_ids, lambda order: _declare(order, flight, before_arrival=True))
+
+
 @subscribe("logistics.flight_arrived", name="pipeline.import_declared")
 def import_declared(event: FlightArrived) -> None:
+    flight = Flight.objects.select_related("eroad__destination").get(pk=event.flight_id)
+
+    def arrived(order: Order) -> None:
+        if not _present(order, flight):
+            _declare(order, flight, before_arrival=False)
+
+    _each_order(event.order_ids, arrived)
+
+
+def _each_order(order_ids: list, step) -> None:
     orders = (
-        Order.objects.filter(pk__in=event.order_ids, status=Order.Status.SHIPPED)
+        Order.objects.filter(pk__in=order_ids, status=Order.Status.SHIPPED)
         .select_related("seller", "buyer", "destination_hub", "payment_intent")
         .prefetch_related("lines")
     )
     for order in orders:
         try:
             with transaction.atomic():  # one order's trouble is not the flight's
-                _declare(order, event.flight_id)
+                step(order)
         except ApplicationError as error:
             if error.code in RETRY_LATER:
                 raise  # hub data missing: the whole event is delivered again later
@@ -48,16 +81,47 @@ def import_declared(event: FlightArrived) -> None:
             logger.exception("pipeline: import declaration of %s failed", order.reference)
 
 
-def _declare(order: Order, flight_id: int) -> None:
-    # the parcels this flight brought (an order split over flights is declared with its
-    # first arrival; the carrier's record is what came on it)
-    parcels = list(order.parcels.filter(flight_id=flight_id).order_by("pk"))
+def _present(order: Order, flight: Flight) -> bool:
+    """The landing scan presents the goods of the order's declarations lodged before arrival
+    that came on ``flight`` (an accepted one is released now); False when there were none."""
+    waybills = list(order.parcels.filter(flight=flight).values_list("waybill", flat=True))
+    presented = [
+        declaration_goods_arrived(
+            declaration=declaration,
+            actor_label="pipeline",
+            note=f"flight {flight.number} at {flight.eroad.destination.code}",
+        )
+        for declaration in declarations_in_the_air(order=order, waybills=waybills)
+    ]
+    released = any(d is not None and d.status == Declaration.Status.RELEASED for d in presented)
+    if any(presented):
+        buyer_notify(
+            order,
+            "arrived",
+            f"At {order.destination_hub.code}."
+            + (" Customs cleared them before arrival: they are released." if released else ""),
+        )
+    return any(presented)
+
+
+def _declare(order: Order, flight: Flight, *, before_arrival: bool) -> None:
+    """File and submit the order's import declaration with the parcels on ``flight``: from
+    its manifest when it departed (``before_arrival``: customs decides while the goods are in
+    the air), or when it landed."""
+    # the parcels on this flight (an order split over flights is declared with its first
+    # flight; the carrier's record is what travels on it)
+    parcels = list(order.parcels.filter(flight=flight).order_by("pk"))
     if not parcels:
         return
-    request = import_request(order, waybill=parcels[0].waybill)
+    request = import_request(
+        order,
+        waybill=parcels[0].waybill,
+        arrival_expected_at=flight.arrives_at if before_arrival else None,
+    )
     if order.declarations.filter(regime=request.regime).exists():
         return  # filed already (a repeated event, a second flight; or rejected: no refiling)
-    buyer_notify(order, "arrived", f"At {order.destination_hub.code}.")
+    if not before_arrival:
+        buyer_notify(order, "arrived", f"At {order.destination_hub.code}.")
     try:
         declaration = declaration_create(request=request, actor_label="pipeline")
     except ApplicationError as error:
@@ -65,7 +129,7 @@ def _declare(order: Order, flight_id: int) -> None:
             raise
         if error.code == "declaration_exists":
             return
-        _tell_parties(order, error.message)
+        _tell_parties(order, error.message, before_arrival=before_arrival)
         return
     if declaration.regime in REGIMES_MATCHED:
         intent = order.payment_intent
@@ -74,7 +138,7 @@ def _declare(order: Order, flight_id: int) -> None:
             actor_label="pipeline",
             **match_records(
                 order,
-                payer_id_reference=order.consumer_id_reference,  # the consumer paid
+                payer_id_reference=payer_identity(order),  # as the bank reported it
                 paid=money_from_minor(intent.received_minor, intent.currency).amount,
                 paid_currency=intent.currency,
                 paid_taxes=intent.duties.amount,
@@ -95,7 +159,7 @@ def _shipped(parcels) -> dict:
     return shipped
 
 
-def _tell_parties(order: Order, reason: str) -> None:
+def _tell_parties(order: Order, reason: str, *, before_arrival: bool) -> None:
     organizations = [order.seller_id] + ([order.buyer_id] if order.buyer_id else [])
     emails = Membership.objects.filter(organization_id__in=organizations).values_list(
         "user__email", flat=True
@@ -104,8 +168,10 @@ def _tell_parties(order: Order, reason: str) -> None:
         to=list(emails),
         subject=f"eWTP Hub: import declaration for order {order.reference} not filed",
         body=(
-            f"Order {order.reference} arrived at {order.destination_hub.code}, but its import "
-            f"declaration could not be filed automatically: {reason}\n\nThe buyer or its "
-            "agent files it by hand under Declarations in the portal."
+            f"Order {order.reference} "
+            + ("is on its way to" if before_arrival else "arrived at")
+            + f" {order.destination_hub.code}, but its import declaration could not be filed "
+            f"automatically: {reason}\n\nThe buyer or its agent files it by hand under "
+            "Declarations in the portal."
         ),
     )

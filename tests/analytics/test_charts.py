@@ -27,6 +27,10 @@ AUDIT = {
     "active_sellers": ("Active sellers by month", "Active sellers by Month"),
     "by_size": ("Share of export value by seller size", "Share by Size"),
     "stages": ("Time release, stage by stage", "Median (p50) by Stage"),
+    "by_filing": (
+        "Arrival to release of imports lodged before or after arrival",
+        "Median (p50) by Declaration lodged",
+    ),
     "lane_mix": ("Lane mix", "Declarations by Export or import · Lane"),
     "eroads": ("Flights by e-road", "Flights flown by E-road"),
     "weeks": ("Parcels carried by week", "Parcels by Week (from Monday)"),

@@ -182,7 +182,11 @@ def test_a_consumers_order_is_declared_with_its_three_records(
         payment_receive,
         order_reference=order.reference,
         transfer=BankTransfer(
-            bank=network["bank"], bank_reference="B1", amount=intent.amount, payer_name="Chen"
+            bank=network["bank"],
+            bank_reference="B1",
+            amount=intent.amount,
+            payer_name="Chen",
+            payer_id_reference="11010519491231002X",
         ),
     )
     seller = factories.member(order.seller)

@@ -85,6 +85,13 @@ def orders_drive_the_real_journey_with_every_failure_path():
 def the_world_has_sellers_in_many_sectors_at_every_stage():
     assert sorted(Hub.objects.values_list("code", flat=True)) == ["HGH", "KUL"]
     assert {str(e) for e in ERoad.objects.all()} == {"KUL → HGH", "HGH → KUL"}
+    # every e-road carries at the hub's own tariff, labelled as the indicative figures it is,
+    # and its orders were charged shipping and insurance by it
+    for eroad in ERoad.objects.all():
+        rate = eroad.shipping_rates.in_force(date.today()).get()
+        assert "indicative" in rate.source and rate.legal_source
+        assert eroad.origin.insurance_rates.in_force(date.today()).exists()
+    assert not Order.objects.filter(shipping_charge__isnull=True).exists()
     sellers = Organization.objects.filter(kyc_status="approved", products__isnull=False)
     assert {"food", "beauty", "fashion", "electronics", "home"} <= set(
         sellers.values_list("sector", flat=True)

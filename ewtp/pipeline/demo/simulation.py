@@ -25,7 +25,7 @@ from decimal import Decimal
 
 import time_machine
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from moneyed import Money
 
 from customs.models import Declaration
@@ -204,9 +204,16 @@ class Simulation:
         for index, path in enumerate(GUARANTEED):
             if every and n == index * every:
                 fates.add(path)
+        shown = set(fates)  # the path this order is the demo's guaranteed case of
         for path in ("unpaid", "cancelled", "heavy", "lost"):
             if self.roll(path):
                 fates.add(path)
+        if shown & {"heavy", "lost", "dispute"}:
+            # the order that is to show one of these goes far enough to show it: it is paid
+            # and not cancelled (the dice are thrown all the same: the same world follows)
+            for path in fates & {"unpaid", "cancelled"}:
+                fates.discard(path)
+                self.counts[path] -= 1
         # a marketplace's consumer, or a business (only a business buyer opens disputes)
         consumer = "dispute" not in fates and self.random.random() < 0.45
         order = self._consumer_order(n) if consumer else self._business_order()
@@ -286,6 +293,8 @@ class Simulation:
                 bank_reference=f"DEMO-{order.reference}",
                 amount=intent.amount,
                 payer_name=order.buyer_label,
+                # a consumer pays in person: the bank reports the identity customs matches
+                payer_id_reference=order.consumer_id_reference,
             ),
         )
         self.later(4, 40, self.drop_off, order_id)
@@ -345,7 +354,11 @@ class Simulation:
             officer = self.officers[declaration.hub.code]
             if declaration.status == Declaration.Status.HELD:
                 decision, reason = "release", "Documents seen: as declared."
-            elif self.roll("reject", first=declaration.regime.endswith("_EXPORT")):
+            # rejections fall on orders with no other failure path to show (a rejected
+            # order's goods are never weighed, lost or disputed)
+            elif not self.fates.get(declaration.order_id) and self.roll(
+                "reject", first=declaration.regime.endswith("_EXPORT")
+            ):
                 decision, reason = "reject", "Goods do not match the description declared."
             elif self.roll("hold", first=True):
                 decision, reason = "hold", "Physical inspection before release."
@@ -362,15 +375,18 @@ class Simulation:
     # --- the destination's couriers and the buyers --------------------------------------------
 
     def last_mile(self) -> None:
-        """Cleared parcels go out for delivery and are delivered the next day; a few are lost."""
+        """Cleared parcels go out for delivery and are delivered the next day; a few are lost
+        at the delivery base, cleared or not (a customs hold that never ends, such as goods
+        without their permit, must not spare the demo its lost parcel)."""
         operator = self.operators["HGH"]
         cleared = Declaration.objects.filter(
             status=Declaration.Status.RELEASED, regime__endswith="_IMPORT"
         ).values("order_id")
+        lost = [order_id for order_id, fates in self.fates.items() if "lost" in fates]
         for parcel in (
             Parcel.objects.filter(
+                Q(order_id__in=cleared) | Q(order_id__in=lost),
                 status=Parcel.Status.ARRIVED,
-                order_id__in=cleared,
                 updated_at__lte=self.now - timedelta(hours=8),
             )
             .select_related("order", "eroad__destination")

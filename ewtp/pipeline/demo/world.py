@@ -27,6 +27,7 @@ from customs.services.tariff import tariff_load_bundled
 from ewtp.common.models import ApiClient
 from ewtp.common.services import api_client_create, api_client_secret_rotate, api_client_update
 from hubs.models import Hub, Membership, Organization, Product, User
+from hubs.services.carriage import cargo_insurance_rate_publish, shipping_rate_publish
 from hubs.services.network import eroad_open, hub_open
 from hubs.services.organizations import organization_create
 from hubs.validators import uscc_check_character
@@ -400,8 +401,11 @@ def world_build(*, first_day: date, days: int) -> World:
         code: Hub.objects.filter(code=code).first() or hub_open(iata_code=code)
         for code in ("KUL", "HGH")
     }
-    eroad_open(origin=hubs["KUL"], destination=hubs["HGH"], transit_days=3)
-    eroad_open(origin=hubs["HGH"], destination=hubs["KUL"], transit_days=3)
+    for origin, destination in (("KUL", "HGH"), ("HGH", "KUL")):
+        eroad = eroad_open(origin=hubs[origin], destination=hubs[destination], transit_days=3)
+        _shipping_rate(eroad)
+    for hub in hubs.values():
+        _cargo_insurance(hub)
     fx_rates_load()  # customs derives its rates of the day from them (pipeline step 0)
     tariff_load_bundled()  # regime thresholds and the demo catalogue's tariff
     _logistics_network(hubs, first_day, days)
@@ -437,6 +441,41 @@ def world_build(*, first_day: date, days: int) -> World:
         bank=clients[ApiClient.Kind.BANK],
         passwords=passwords,
         issued=issued,
+    )
+
+
+# The demo hubs' own tariffs of carriage and cargo insurance: indicative figures made up for
+# the demo, in the hub's currency, not any carrier's or insurer's official rates.
+DEMO_SHIPPING_RATES = {  # e-road: (rate per kg, minimum charge)
+    ("KUL", "HGH"): (Decimal("12.00"), Decimal("20.00")),  # MYR
+    ("HGH", "KUL"): (Decimal("20.00"), Decimal("35.00")),  # CNY
+}
+DEMO_INSURANCE_PERCENT = {"KUL": Decimal("0.500"), "HGH": Decimal("0.400")}
+INDICATIVE = "indicative demo figures, not an official tariff"
+
+
+def _shipping_rate(eroad) -> None:
+    per_kg, minimum = DEMO_SHIPPING_RATES[(eroad.origin.code, eroad.destination.code)]
+    shipping_rate_publish(
+        eroad=eroad,
+        currency=eroad.origin.currency,
+        per_kg=per_kg,
+        minimum=minimum,
+        effective_from=date(2024, 1, 1),
+        source=f"{eroad.origin.code} eHub published tariff of carriage ({INDICATIVE})",
+        legal_source="Contract of carriage under the hub's terms of trade; international "
+        "carriage by air: Montreal Convention 1999",
+    )
+
+
+def _cargo_insurance(hub) -> None:
+    cargo_insurance_rate_publish(
+        hub=hub,
+        percent=DEMO_INSURANCE_PERCENT[hub.code],
+        effective_from=date(2024, 1, 1),
+        source=f"{hub.code} eHub cargo insurance premium ({INDICATIVE})",
+        legal_source="The hub's open cover cargo policy on the consignments it carries "
+        "(Institute Cargo Clauses (Air))",
     )
 
 
@@ -518,7 +557,11 @@ def _permits_on_file(hubs, organizations, first_day: date, days: int) -> None:
                 line = line_in_force(regime, country, hs_code, first_day)
                 if line is None or not line.permit_required:
                     continue
-                buyers = [o for o in traders if o.country.code == country and not export]
+                # every business buyer there, its verification finished or not: a permit is
+                # the other agency's to issue, and the simulation's buyers import all the same
+                buyers = [
+                    o for o in organizations.values() if o.country.code == country and not export
+                ]
                 for holder in [seller, *buyers]:
                     _permit_on_file(officers[code], holder, line, hs_code, export, first_day, days)
 
