@@ -19,6 +19,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from .lvg import LvgReturn, LvgSale
 from .models import Declaration
+from .selectors import declaration_customs_value
 
 GRID = TableStyle(
     [
@@ -51,6 +52,7 @@ def declaration_pdf(declaration: Declaration, *, for_officer: bool = False) -> b
         title=f"Declaration {declaration.reference}",
     )
     d = declaration
+    value = declaration_customs_value(declaration=d)
     facts = [
         ("Reference", d.reference),
         ("Regime", d.get_regime_display()),
@@ -63,7 +65,10 @@ def declaration_pdf(declaration: Declaration, *, for_officer: bool = False) -> b
         ("Order", d.order.reference if d.order_id else "—"),
         ("House waybill", d.waybill or "—"),
         ("Incoterm", d.incoterm),
-        ("Freight / insurance", f"{d.freight} / {d.insurance} {d.currency}"),
+        ("Goods (FOB)", f"{value.fob} {d.currency}"),
+        ("Freight", f"{value.freight} {d.currency}"),
+        ("Insurance", f"{value.insurance} {d.currency}"),
+        ("Customs value (CIF)", f"{value.cif} {d.currency}"),
         (
             "Exchange rate",
             f"1 {d.currency} = {d.exchange_rate:.6f} {d.customs_currency} "

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ERoad, Hub, Membership, Organization, User
+from ewtp.common.admin import ReadOnlyAdmin
+
+from .models import CargoInsuranceRate, ERoad, Hub, Membership, Organization, ShippingRate, User
 
 
 @admin.register(User)
@@ -43,6 +45,19 @@ class HubAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # opened with `manage.py hub_open IATA` from the airport reference data
+
+
+@admin.register(ShippingRate)
+class ShippingRateAdmin(ReadOnlyAdmin):
+    """Published through hubs.services.carriage (audited); a new tariff is a new dated row."""
+
+    list_display = ["eroad", "currency", "per_kg", "minimum", "effective_from", "effective_to"]
+    list_filter = ["eroad__origin"]
+
+
+@admin.register(CargoInsuranceRate)
+class CargoInsuranceRateAdmin(ReadOnlyAdmin):
+    list_display = ["hub", "percent", "effective_from", "effective_to", "source"]
 
 
 class MembershipInline(admin.TabularInline):

@@ -23,6 +23,10 @@ class CartLine:
     def total(self):
         return self.product.unit_price * self.quantity
 
+    @property
+    def weight_kg(self):
+        return self.product.unit_weight_kg * self.quantity
+
 
 def cart_get(session) -> dict:
     return session.get(SESSION_KEY) or {"seller": None, "lines": {}}

@@ -30,3 +30,5 @@ class HubsErrorCode(StrEnum):
     ORDER_TRANSITION = "order_transition"
     OUT_OF_STOCK = "out_of_stock"
     NO_EROAD = "no_eroad"
+    # a shipping or cargo insurance rate the hub cannot publish (hubs.services.carriage)
+    RATE_INVALID = "rate_invalid"

@@ -98,6 +98,16 @@ def order_payment(*, order) -> tuple:
     return intent, payments
 
 
+def payment_applied_latest(*, order) -> IncomingPayment | None:
+    """The last payment received that was applied to the order (not one returned because the
+    order could no longer be paid): whose payer the order's payment record names."""
+    return (
+        IncomingPayment.objects.filter(intent__order=order, outcome=IncomingPayment.Outcome.APPLIED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def payment_intent_of(*, order) -> PaymentIntent | None:
     return PaymentIntent.objects.filter(order=order).first()
 

@@ -19,6 +19,7 @@ MEASURES = [
     ("payouts", gettext_lazy("Paid out to sellers' banks")),
     ("payouts_returned", gettext_lazy("Payouts returned by banks")),
     ("fees", gettext_lazy("Platform fees")),
+    ("hub_charges", gettext_lazy("Shipping and insurance charged by the hubs")),
 ]
 
 

@@ -41,6 +41,9 @@ def _measures(tx_kind: str, account_kind: str, amount: int) -> list[tuple[str, i
         return [("payouts_returned", amount)]
     if account_kind == Account.Kind.FEES:
         return [("fees", amount)]
+    if account_kind in (Account.Kind.CARRIAGE, Account.Kind.INSURANCE):
+        # the hub's income for carrying and insuring, apart from the platform fee
+        return [("hub_charges", amount)]
     return []
 
 

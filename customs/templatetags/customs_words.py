@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from ..models.declarations import reason_shown
 from ..models.risk import Lane
+from ..selectors import declaration_customs_value
 
 register = template.Library()
 
@@ -48,3 +49,9 @@ def officer_reason(reason: str):
         if reason.startswith(english):
             return f"{label}{reason[len(english) :]}"
     return reason
+
+
+@register.filter
+def customs_value(declaration):
+    """The declaration's FOB, freight, insurance and CIF (customs.selectors)."""
+    return declaration_customs_value(declaration=declaration)

@@ -3,6 +3,7 @@ the export declaration at the origin hub, the import declaration at the destinat
 order, payment and waybill records of China's three-record match. Used by the journey's steps
 (and the demo world, which files through the same functions)."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
@@ -10,8 +11,10 @@ from django.utils import timezone
 from customs.lvg import lvg_registration_in_force
 from customs.services.declarations import DeclarationRequest, ItemRequest
 from customs.services.matching import OrderRecord, PaymentRecord, WaybillRecord
+from customs.services.parties import account_key
 from customs.services.quotes import QuoteRequest
 from hubs.models import Order
+from payments.selectors import payment_applied_latest
 
 EXPORT_REGIMES = {"MY": "MY_EXPORT", "CN": "CN_EXPORT"}
 
@@ -30,9 +33,29 @@ def _items(order: Order) -> list[ItemRequest]:
     ]
 
 
+def _customs_value_additions(order: Order) -> dict:
+    """The freight and insurance an import's customs value adds to the goods, in the order's
+    currency (the declaration's): the origin hub's charges for carrying the goods to the
+    destination and insuring them. DAP and DDP both deliver at the buyer's place, so the
+    carriage to the place of import is part of the sale, and both countries value imports
+    on CIF: Malaysia by the Customs (Rules of Valuation) Regulations 1999 (made under
+    s. 142 of the Customs Act 1967), as the WTO Customs Valuation Agreement, Art. 8.2 lets
+    a member include the cost of transport and insurance to the place of importation; China
+    by GACC Order No. 213 (2013) on the valuation of imported goods, and for cross-border
+    e-commerce retail imports by Caishui [2016] No. 18, whose taxable price is the actual
+    transaction price including the retail price, freight and insurance. Zero when the
+    freight was arranged outside the platform (no shipping rate in force). Malaysia's
+    low-value-goods test stays on the sale value without them (the duty engine's rule)."""
+    return {
+        "freight": order.shipping_charge.amount if order.shipping_charge else Decimal(0),
+        "insurance": order.insurance_charge.amount if order.insurance_charge else Decimal(0),
+    }
+
+
 def export_request(order: Order, *, paid: Decimal) -> DeclarationRequest:
-    """``paid``: what the buyer paid, in the order's currency (the risk engine compares the
-    declared value with it)."""
+    """``paid``: what the buyer paid for the goods, in the order's currency (the risk engine
+    compares the declared value with it). An export is declared FOB: the goods' value at the
+    origin, without the carriage and insurance after it (no freight or insurance)."""
     hub = order.origin_hub
     return DeclarationRequest(
         regime=EXPORT_REGIMES[hub.country.code],
@@ -69,18 +92,23 @@ def lvg_seller_registration(order: Order, on):
 
 def import_quote_request(order: Order) -> QuoteRequest:
     """What the import would be assessed at today, for a DDP order's quote at placement: the
-    same goods, regime and terms as the import declaration filed on arrival."""
+    same goods, regime and terms as the import declaration filed when they fly."""
     today = timezone.localdate()
     return QuoteRequest(
         regime=import_regime(order),
         currency=order.total.currency.code,
         on=today,
         items=_items(order),
+        **_customs_value_additions(order),
         sold_online_by_registered_seller=lvg_seller_registration(order, today) is not None,
     )
 
 
-def import_request(order: Order, *, waybill: str) -> DeclarationRequest:
+def import_request(
+    order: Order, *, waybill: str, arrival_expected_at: datetime | None = None
+) -> DeclarationRequest:
+    """``arrival_expected_at``: lodged before the goods arrive (the departed flight's manifest),
+    when they are due; None once they are there."""
     hub = order.destination_hub
     today = timezone.localdate()
     registration = lvg_seller_registration(order, today)
@@ -94,15 +122,28 @@ def import_request(order: Order, *, waybill: str) -> DeclarationRequest:
         currency=order.total.currency.code,
         declared_on=today,
         items=_items(order),
+        **_customs_value_additions(order),
         incoterm=order.incoterm,
         sold_online_by_registered_seller=registration is not None,
         lvg_registration_number=registration.number if registration is not None else "",
         waybill=waybill,
+        # where a consumer's goods go (the risk engine looks for one address, many consumers)
+        delivery_address=order.consumer_address if order.is_b2c else "",
         # the importer declares: a business buyer itself; for a consumer, the seller's
         # cross-border e-commerce enterprise (as China's retail import rules have it)
         organization=order.buyer if order.buyer_id else order.seller,
         order=order,
+        arrival_expected_at=arrival_expected_at,
     )
+
+
+def payer_identity(order: Order) -> str:
+    """The payer's identity document number as the bank reported it with the order's latest
+    applied payment; empty when the bank sent none. Never the order's own consumer identity:
+    the payment record states what the bank says, so that the three-record match can
+    disagree with the order."""
+    payment = payment_applied_latest(order=order)
+    return payment.payer_id_reference if payment is not None else ""
 
 
 def match_records(
@@ -120,11 +161,13 @@ def match_records(
     import taxes; ``shipped`` HS code → quantity in the parcels under ``waybill``."""
     goods = tuple((line.hs_code, line.quantity) for line in order.lines.all())
     currency = order.total.currency.code
+    payment = payment_applied_latest(order=order)
     return {
         "order": OrderRecord(
             reference=order.reference,
             buyer_id_reference=order.consumer_id_reference,
-            amount=order.amount_due.amount,  # with a DDP order's duties, as the buyer paid
+            # as the buyer paid: the goods, their freight and insurance, a DDP order's duties
+            amount=order.amount_due.amount,
             currency=currency,
             goods=goods,
             taxes=order.duties_quoted.amount if order.duties_quoted is not None else Decimal(0),
@@ -135,6 +178,7 @@ def match_records(
             amount=paid,
             currency=paid_currency,
             taxes=paid_taxes,
+            payer_account_key=account_key(payment.payer_account) if payment is not None else "",
         ),
         "waybill": WaybillRecord(
             waybill=waybill,

@@ -28,9 +28,10 @@ RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing", CommonErrorCo
 
 def _paid_in_order_currency(order: Order, event: OrderPaid) -> Decimal:
     """What the buyer paid for the goods, in the order's currency: a payment in another
-    currency, or one that includes a DDP order's duties, is the share of the total it covers
-    (the intent stated what was due, at the day's rate)."""
-    if event.currency == order.total.currency.code and order.duties_quoted is None:
+    currency, or one that includes the hub's shipping and insurance charges or a DDP order's
+    duties, is the share of the goods' total it covers (the intent stated what was due, at
+    the day's rate). The export is declared FOB, so its value is compared with the goods'."""
+    if event.currency == order.total.currency.code and order.amount_due == order.total:
         return money_from_minor(event.amount_minor, event.currency).amount
     intent = PaymentIntent.objects.get(pk=event.intent_id)
     share = Decimal(event.amount_minor) / Decimal(intent.amount_minor)

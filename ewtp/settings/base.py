@@ -402,6 +402,9 @@ CUSTOMS_PCA_SAMPLE_PERCENT = Decimal(env("CUSTOMS_PCA_SAMPLE_PERCENT", default="
 CURRENCY_CHOICES = currencies.CURRENCY_CHOICES
 # What the layers above the catalogue say of a listing when it is saved (hubs.listing_checks)
 LISTING_CHECKS = ["customs.listing.listing_tariff_warnings"]
+# Today's reference rate for a hub's shipping rate published in another currency than the
+# seller's (hubs.services.carriage): the payments layer's rates, asked without depending on it
+CHARGES_FX_RATE = "payments.services.fx.fx_reference_rate"
 # Where each app tells what waits for a person (hubs.todo): home pages and order pages.
 TODO_SOURCES = [
     "hubs.todo.trade_todos",

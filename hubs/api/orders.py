@@ -71,7 +71,20 @@ class OrderOutput(serializers.Serializer):
     origin_hub = serializers.CharField(source="origin_hub.code")
     destination_hub = serializers.CharField(source="destination_hub.code")
     incoterm = serializers.CharField()
-    total = MoneyField(help_text="In the seller's currency.")
+    total = MoneyField(help_text="The goods, in the seller's currency.")
+    shipping_charge = MoneyField(
+        allow_null=True,
+        help_text="The origin hub's charge for carrying the goods on the e-road, at its "
+        "shipping rate in force when the order was placed (per kg of the order's weight, at "
+        "least the minimum). Null when the e-road had no rate in force: the freight is "
+        "arranged outside the platform and the import declares none.",
+    )
+    insurance_charge = MoneyField(
+        allow_null=True,
+        help_text="The origin hub's cargo insurance premium: its percentage of the goods plus "
+        "the shipping charge. Null when the hub does not carry the order or had no premium "
+        "in force.",
+    )
     duties_quoted = MoneyField(
         allow_null=True,
         help_text="DDP: the import duties and taxes quoted when the order was placed, paid "
@@ -80,8 +93,8 @@ class OrderOutput(serializers.Serializer):
         "difference: refunded to the buyer, or taken from the seller's part.",
     )
     amount_due = MoneyField(
-        help_text="What the buyer pays, in the seller's currency: the total, plus a DDP "
-        "order's quoted duties."
+        help_text="What the buyer pays, in the seller's currency: the total, the shipping "
+        "and insurance charges, and a DDP order's quoted duties."
     )
     payment_currency = serializers.CharField(
         help_text="The currency the buyer pays in. GET /api/v1/orders/{reference}/payment "

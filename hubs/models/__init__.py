@@ -1,5 +1,6 @@
 """Models of the hubs app, by sub-domain. Roles (who may do what) live in hubs/roles.py."""
 
+from .carriage import CargoInsuranceRate, ShippingRate
 from .catalogue import HsCode, Product, ProductImage, ProductImport, ProductImportError
 from .network import ERoad, Hub
 from .orders import Order, OrderLine, OrderTransition
@@ -7,6 +8,7 @@ from .organizations import Invitation, KycDocument, Membership, Organization, Or
 from .users import User
 
 __all__ = [
+    "CargoInsuranceRate",
     "ERoad",
     "HsCode",
     "Hub",
@@ -22,5 +24,6 @@ __all__ = [
     "ProductImage",
     "ProductImport",
     "ProductImportError",
+    "ShippingRate",
     "User",
 ]

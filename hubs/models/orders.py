@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from djmoney.models.fields import MoneyField
+from moneyed import Money
 
 from ewtp.common.models import BaseModel
 from ewtp.common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
@@ -81,6 +82,18 @@ class Order(BaseModel):
         max_length=3, help_text="The currency the buyer pays in and escrow holds."
     )
     total_weight_kg = models.DecimalField(max_digits=12, decimal_places=3)
+    # The origin hub's charges for carrying the goods on the e-road and insuring them, priced
+    # at placement from the rates in force (hubs.services.carriage), in the order's currency.
+    # ``total`` stays the goods' value (FOB: what customs, the risk engine, the fee and the
+    # trade record measure); the buyer pays these on top, and at settlement they go to the
+    # hub, not the seller. Empty when the e-road had no shipping rate in force: the freight
+    # is arranged outside the platform and declared as none.
+    shipping_charge = MoneyField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, null=True, blank=True
+    )
+    insurance_charge = MoneyField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, null=True, blank=True
+    )
     # DDP: the import duties and taxes the customs engine quoted when the order was placed, in
     # the order's currency; the buyer pays them with the goods into escrow (empty for DAP,
     # and until the quote is made)
@@ -141,9 +154,31 @@ class Order(BaseModel):
         return str(self.buyer) if self.buyer_id else self.consumer_name
 
     @property
+    def carried_by_hub(self) -> bool:
+        """Whether the hub prices the carriage (a shipping rate was in force at placement)."""
+        return self.shipping_charge is not None
+
+    @property
+    def hub_charges(self):
+        """The origin hub's shipping and insurance charges together (zero when none)."""
+        charges = Money(0, self.total.currency)
+        for charge in (self.shipping_charge, self.insurance_charge):
+            if charge is not None:
+                charges += charge
+        return charges
+
+    @property
+    def cif_value(self):
+        """The goods with their carriage and insurance to the destination: the customs value
+        the import is declared at."""
+        return self.total + self.hub_charges
+
+    @property
     def amount_due(self):
-        """What the buyer pays in the order's currency: the goods, and for DDP the duties."""
-        return self.total + self.duties_quoted if self.duties_quoted is not None else self.total
+        """What the buyer pays in the order's currency: the goods, the hub's shipping and
+        insurance charges, and for DDP the quoted duties."""
+        due = self.cif_value
+        return due + self.duties_quoted if self.duties_quoted is not None else due
 
     @property
     def confirmation_paused(self) -> bool:

@@ -26,6 +26,7 @@ from ..events import OrderPlaced, OrderStatusChanged
 from ..models import ERoad, Hub, Order, OrderLine, OrderTransition, Organization, Product, User
 from ..roles import Perm, can_act_for
 from ..validators import cn_resident_id_clean
+from .carriage import order_charges_quote
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +166,14 @@ def order_place(*, request: OrderRequest, actor: User | None, actor_label: str =
     with transaction.atomic():
         products = _lock_products(request)
         total, weight = _totals(request, products)
+        # the origin hub's carriage and insurance at today's rates: the buyer pays them with
+        # the goods, and the import is declared at goods + freight + insurance (CIF)
+        charges = order_charges_quote(
+            origin=request.seller.home_hub,
+            destination=request.destination_hub,
+            goods=total,
+            weight_kg=weight,
+        )
         order = Order.objects.create(
             seller=request.seller,
             buyer=request.buyer,
@@ -175,6 +184,8 @@ def order_place(*, request: OrderRequest, actor: User | None, actor_label: str =
             total=total,
             payment_currency=_payment_currency(request),
             total_weight_kg=weight,
+            shipping_charge=charges.shipping,
+            insurance_charge=charges.insurance,
             expires_at=timezone.now() + settings.ORDER_PAYMENT_WINDOW,
             placed_by=actor,
             **_consumer_fields(request.consumer),
@@ -193,7 +204,11 @@ def order_place(*, request: OrderRequest, actor: User | None, actor_label: str =
             actor_label=actor_label,
             action="hubs.order.placed",
             target=order,
-            data={"reference": order.reference, "total": str(order.total.amount)},
+            data={
+                "reference": order.reference,
+                "total": str(order.total.amount),
+                **charges.audit_data(),
+            },
         )
         event_record(
             OrderPlaced(

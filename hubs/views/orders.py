@@ -20,6 +20,7 @@ from ..roles import (
     can_act_for,
     can_oversee,
 )
+from ..services.carriage import order_charges_quote
 from ..services.orders import LineRequest, OrderRequest, order_cancel, order_place
 
 
@@ -59,8 +60,26 @@ class CartView(OrganizationMixin, TemplateView):
         lines = self._lines()
         total = sum((line.total for line in lines[1:]), lines[0].total) if lines else None
         return super().get_context_data(
-            lines=lines, total=total, form=form or self._form(lines), **kwargs
+            lines=lines,
+            total=total,
+            charges=self._charges(lines, total),
+            form=form or self._form(lines),
+            **kwargs,
         )
+
+    def _charges(self, lines, total):
+        """The shipping and insurance the order would be charged if placed now."""
+        if not lines:
+            return None
+        try:
+            return order_charges_quote(
+                origin=lines[0].product.seller.home_hub,
+                destination=self.organization.home_hub,
+                goods=total,
+                weight_kg=sum(line.weight_kg for line in lines),
+            )
+        except ApplicationError:
+            return None  # no rate to convert the tariff with: placing the order says so
 
     def _form(self, lines, data=None) -> PlaceOrderForm:
         """The buyer pays in its own currency where the hub takes it, or in the seller's."""

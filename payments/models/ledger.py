@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
@@ -22,6 +23,10 @@ class Account(BaseModel):
         CUSTOMER = "customer", _("Organisation balance")  # what an organisation holds with the hub
         ESCROW = "escrow", _("Escrow of an order")  # a buyer's payment held until release
         FEES = "fees", _("Platform fees")  # per hub
+        # per hub: what it charged for carrying orders on its e-roads, and the premiums of
+        # the cargo insurance it gave them (hubs.models.carriage)
+        CARRIAGE = "carriage", _("Shipping charges")
+        INSURANCE = "insurance", _("Cargo insurance premiums")
         DUTIES = "duties", _("Customs duties payable")  # per hub, owed to the customs authority
         FX = "fx", _("FX position")  # per currency: the other side of every conversion
         # per currency: what the hub made (or lost) on conversions once their positions were
@@ -66,7 +71,7 @@ class Account(BaseModel):
                 condition=(
                     Q(kind__in=["customer", "receivable"], organization__isnull=False)
                     | Q(kind="escrow", order__isnull=False)
-                    | Q(kind__in=["fees", "duties"], hub__isnull=False)
+                    | Q(kind__in=["fees", "duties", "carriage", "insurance"], hub__isnull=False)
                     | Q(kind__in=["fx", "fx_result"])
                     | Q(kind="bank_clearing", bank__isnull=False)
                 ),
@@ -259,6 +264,9 @@ class IncomingPayment(BaseModel):
     currency = models.CharField(max_length=3)
     payer_name = models.CharField(max_length=140)
     payer_account = models.CharField(max_length=34, blank=True)
+    # the payer's identity document number as the bank reported it (retail imports: the
+    # payment record of China's three-record match); empty when the bank sent none
+    payer_id_reference = models.CharField(max_length=40, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     overpaid_minor = models.BigIntegerField(default=0)
     ledger_transaction = models.ForeignKey(
@@ -372,6 +380,8 @@ class Settlement(BaseModel):
     )
     held_minor = models.BigIntegerField()
     held_currency = models.CharField(max_length=3)
+    # less the origin hub's shipping and insurance charges of the order, which go to the hub
+    # in the same transaction (``shipping``, ``insurance``): what is left is the seller's
     gross_minor = models.BigIntegerField(help_text="The held amount in the seller's currency.")
     fee_minor = models.BigIntegerField()
     net_minor = models.BigIntegerField()
@@ -413,6 +423,31 @@ class Settlement(BaseModel):
     @property
     def net(self) -> Money:
         return money_from_minor(self.net_minor, self.currency)
+
+    @cached_property
+    def _hub_charges_minor(self) -> dict[str, int]:
+        """The origin hub's charges taken in the release: the entries of its transaction on
+        the hub's carriage and insurance accounts (payments.services.accounts)."""
+        charges = {"carriage": 0, "insurance": 0}
+        entries = self.ledger_transaction.entries.filter(
+            Q(account__key__startswith="carriage:") | Q(account__key__startswith="insurance:")
+        ).values_list("account__key", "amount_minor")
+        for key, amount_minor in entries:
+            charges[key.split(":", 1)[0]] += amount_minor
+        return charges
+
+    @property
+    def shipping(self) -> Money:
+        return money_from_minor(self._hub_charges_minor["carriage"], self.currency)
+
+    @property
+    def insurance(self) -> Money:
+        return money_from_minor(self._hub_charges_minor["insurance"], self.currency)
+
+    @property
+    def converted(self) -> Money:
+        """The held amount in the seller's currency, before the hub's charges."""
+        return self.gross + self.shipping + self.insurance
 
 
 class PayoutBatch(BaseModel):

@@ -54,6 +54,22 @@ def fees_account(*, hub, currency: str) -> Account:
     return _account(f"fees:hub:{hub.code}:{currency}", kind=Kind.FEES, currency=currency, hub=hub)
 
 
+def carriage_account(*, hub, currency: str) -> Account:
+    """The hub's income from carrying orders on its e-roads (the shipping charges)."""
+    currency = currency_code(currency)
+    return _account(
+        f"carriage:hub:{hub.code}:{currency}", kind=Kind.CARRIAGE, currency=currency, hub=hub
+    )
+
+
+def insurance_account(*, hub, currency: str) -> Account:
+    """The cargo insurance premiums the hub collected on the consignments it carried."""
+    currency = currency_code(currency)
+    return _account(
+        f"insurance:hub:{hub.code}:{currency}", kind=Kind.INSURANCE, currency=currency, hub=hub
+    )
+
+
 def duties_account(*, hub, currency: str) -> Account:
     currency = currency_code(currency)
     return _account(

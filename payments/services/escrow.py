@@ -155,7 +155,8 @@ def escrow_claim_refund(
                 "claim_not_refundable",
             )
         intent = PaymentIntent.objects.get(order=locked)
-        # the goods' part only: a DDP order's duties follow the customs assessment
+        # the goods with the hub's charges for carrying and insuring them (a lost parcel's
+        # carriage is refunded with it); a DDP order's duties follow the customs assessment
         held = money_to_minor(seller_share_held(locked))
         goods_paid = intent.amount_minor - intent.duties_minor
         owed = int((goods_paid * share).to_integral_value(rounding=ROUND_HALF_UP))

@@ -147,6 +147,15 @@ def fx_quote(
     )
 
 
+def fx_reference_rate(*, source: str, to: str) -> tuple[Decimal, str, date]:
+    """Today's reference rate (``to`` units per ``source`` unit, without the spread), its
+    source and date: for a price the hub publishes in one currency and charges in another
+    (hubs' shipping rates, through settings.CHARGES_FX_RATE). Refuses a stale rate as
+    fx_quote does."""
+    quote = fx_quote(amount=Money(1, source), to=to, spread_percent=Decimal(0))
+    return quote.market_rate, quote.rate_source, quote.rate_as_of
+
+
 def fx_postings(*, quote: FxQuote, debit: Account, credit: Account) -> list[Posting]:
     """``quote.source`` out of ``debit`` and ``quote.target`` into ``credit``, through the FX
     position accounts of both currencies (each currency balances on its own)."""
