@@ -7,23 +7,25 @@ Form E is completed in English (ACFTA Operational Certification Procedures), so 
 are not translated."""
 
 import io
-from xml.sax.saxutils import escape
 
+from django.utils import translation
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .documents import GRID
+from .documents import GRID, paragraph
 from .models import CertificateOfOrigin
 from .models.origin import ORIGIN_RULES
 
 
-def _p(text, style) -> Paragraph:
-    return Paragraph(escape(str(text)), style)
-
-
 def certificate_pdf(certificate: CertificateOfOrigin) -> bytes:
+    """Form E is made out in English, whoever asks for it: country names too."""
+    with translation.override("en"):
+        return _certificate_pdf(certificate)
+
+
+def _certificate_pdf(certificate: CertificateOfOrigin) -> bytes:
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     buffer = io.BytesIO()
@@ -54,7 +56,7 @@ def certificate_pdf(certificate: CertificateOfOrigin) -> bytes:
             styles["Heading3"],
         ),
         Table(
-            [[_p(k, small), _p(v, small)] for k, v in facts],
+            [[paragraph(k, small), paragraph(v, small)] for k, v in facts],
             colWidths=[40 * mm, 140 * mm],
             style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]),
         ),
@@ -64,7 +66,7 @@ def certificate_pdf(certificate: CertificateOfOrigin) -> bytes:
             + [
                 [
                     line.line_no,
-                    _p(line.description, small),
+                    paragraph(line.description, small),
                     line.hs_code,
                     line.origin_criterion,
                     f"{line.fob_value} {line.currency}" if line.fob_value is not None else "",
@@ -76,7 +78,7 @@ def certificate_pdf(certificate: CertificateOfOrigin) -> bytes:
             repeatRows=1,
         ),
         Spacer(0, 5 * mm),
-        _p(
+        paragraph(
             "11. Declaration by the exporter: the undersigned declares that the above details "
             "and statements are correct, that all the goods were produced in "
             f"{c.origin_country.name} and that they comply with the origin requirements "
@@ -85,14 +87,14 @@ def certificate_pdf(certificate: CertificateOfOrigin) -> bytes:
             small,
         ),
         Spacer(0, 3 * mm),
-        _p(
+        paragraph(
             "12. Certification: it is hereby certified, on the basis of control carried out, "
             f"that the declaration by the exporter is correct. Issued by customs {c.hub.code} "
             f"on {c.issued_on.isoformat()}.",
             small,
         ),
         Spacer(0, 3 * mm),
-        _p(f"{ORIGIN_RULES}. {c.legal_source}.", small),
+        paragraph(f"{ORIGIN_RULES}. {c.legal_source}.", small),
     ]
     document.build(story)
     return buffer.getvalue()

@@ -15,6 +15,8 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .lvg import LvgReturn, LvgSale
@@ -32,8 +34,18 @@ GRID = TableStyle(
 )
 
 
-def _p(text, style) -> Paragraph:
-    return Paragraph(escape(str(text)), style)
+# Helvetica has no Chinese glyphs: text that holds any (a consignee, a description, a country
+# name in Chinese) is set in Adobe's Song CID font, which PDF readers carry, so nothing is
+# embedded and it prints everywhere.
+CJK_FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+
+
+def paragraph(text, style) -> Paragraph:
+    text = str(text)
+    if any(ord(char) >= 0x2E80 for char in text):
+        style = style.clone(f"{style.name}-cjk", fontName=CJK_FONT)
+    return Paragraph(escape(text), style)
 
 
 def declaration_pdf(declaration: Declaration, *, for_officer: bool = False) -> bytes:
@@ -82,7 +94,7 @@ def declaration_pdf(declaration: Declaration, *, for_officer: bool = False) -> b
     story = [
         Paragraph(f"Goods declaration {escape(d.reference)}", styles["Title"]),
         Table(
-            [[_p(k, small), _p(v, small)] for k, v in facts],
+            [[paragraph(k, small), paragraph(v, small)] for k, v in facts],
             colWidths=[40 * mm, 140 * mm],
             style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]),
         ),
@@ -94,7 +106,7 @@ def declaration_pdf(declaration: Declaration, *, for_officer: bool = False) -> b
                 [
                     i.line_no,
                     i.hs_code,
-                    _p(i.description, small),
+                    paragraph(i.description, small),
                     i.origin.code,
                     i.quantity,
                     i.net_weight_kg,
@@ -115,8 +127,8 @@ def declaration_pdf(declaration: Declaration, *, for_officer: bool = False) -> b
                     line.line_no,
                     line.tax,
                     line.base,
-                    _p(line.rate, small),
-                    _p(f"{line.rule} ({line.legal_source})", small),
+                    paragraph(line.rate, small),
+                    paragraph(f"{line.rule} ({line.legal_source})", small),
                     line.amount,
                 ]
                 for line in d.assessment_lines.all()
@@ -134,8 +146,8 @@ def declaration_pdf(declaration: Declaration, *, for_officer: bool = False) -> b
                 [
                     f"{t.created_at:%Y-%m-%d %H:%M}",
                     f"{t.from_status or '—'} → {t.to_status}",
-                    _p(t.actor_label if for_officer else t.public_actor, small),
-                    _p(t.reason if for_officer else t.public_reason, small),
+                    paragraph(t.actor_label if for_officer else t.public_actor, small),
+                    paragraph(t.reason if for_officer else t.public_reason, small),
                 ]
                 for t in d.transitions.all()
             ],

@@ -475,3 +475,20 @@ def test_the_import_declaration_shows_whether_its_certificate_verified(
     assert "No certificate of origin numbered E25MY999999" in page
     # the importing country's officers read the certificate itself too
     assert client.get(f"/customs/certificates/{issued.number}/").status_code == 200
+
+
+def test_the_pdf_is_in_english_and_sets_chinese_names_in_a_cjk_font(kul, exporter, customs_officer):
+    """Form E is made out in English whatever the reader's language; a consignee written in
+    Chinese is set in a font that has its characters (Helvetica has none)."""
+    from django.utils import translation
+
+    declaration = file(exporter, origin(kul, importer_name="杭州茶馆有限公司"))
+    certificate = certificate_issue(declarations=[declaration], officer=customs_officer)
+    with translation.override("zh-hans"):
+        pdf = certificate_pdf(certificate)
+    assert pdf.startswith(b"%PDF")
+    assert b"STSong-Light" in pdf  # the consignee's line
+    latin = certificate_issue(declarations=[file(exporter, origin(kul))], officer=customs_officer)
+    with translation.override("zh-hans"):
+        # the country names come out in English: nothing needs the CJK font
+        assert b"STSong-Light" not in certificate_pdf(latin)
