@@ -921,7 +921,7 @@ def _assess(declaration: Declaration, actor_label: str) -> Declaration:
         allowance.total_minor += declaration.cbec_reserved_minor
         allowance.save(update_fields=["total_minor"])
         declaration.save(update_fields=["cbec_reserved_minor"])
-    note = " ".join(assessment.notes)
+    note = " ".join(n if n.endswith(".") else f"{n}." for n in assessment.notes)
     return _move(declaration, Declaration.Status.ASSESSED, actor_label, note)
 
 

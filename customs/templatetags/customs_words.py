@@ -33,6 +33,21 @@ def tax_name(tax: str):
     return names.get(tax, tax)
 
 
+@register.filter
+def treatment_name(treatment: str):
+    """How the duty engine treated the goods (``Declaration.treatment``), in words: the
+    treatment applied, which may differ from the regime declared (retail goods over a limit or
+    off China's positive list are taxed as general trade)."""
+    names = {
+        "general": _("Duty and taxes in full (general trade)"),
+        "de_minimis": _("No import duty: air courier goods within the de minimis value"),
+        "lvg": _("Sales tax on low-value goods, no import duty"),
+        "cbec": _("Cross-border retail: within the limits, on the positive list"),
+        "export": _("Export"),
+    }
+    return names.get(treatment, treatment)
+
+
 @functools.cache
 def _lanes_in_english() -> tuple:
     with translation.override("en"):

@@ -179,3 +179,27 @@ def test_the_pdf_survives_markup_in_user_text(client, seller):
     reference = url.split("/")[-2]
     pdf = client.get(f"/customs/declarations/{reference}/declaration.pdf")
     assert pdf.status_code == 200
+
+
+def test_the_page_says_how_the_goods_were_taxed_and_names_each_tax(client, seller, hgh):
+    """A retail import of goods off China's positive list is taxed as general trade: the page
+    says so in words next to the regime declared, and names the taxes, not their keys."""
+    _organization, owner = seller
+    client.force_login(owner)
+    changes = {
+        "regime": "CN_CBEC_IMPORT",
+        "hub": "HGH",
+        "importer_id_reference": "330106199001011234",
+        "items-0-hs_code": "850440",  # a charger: not on the (indicative) list
+        "items-0-description": "USB-C charger",
+        "currency": "CNY",
+    }
+    response = client.post("/customs/mine/new/", form(**changes))
+    declaration = Declaration.objects.get()
+    client.post(response.url, {"action": "submit"})
+    declaration_process(declaration_id=declaration.pk)
+    declaration.refresh_from_db()
+    assert declaration.treatment == "general"
+    page = client.get(response.url).content.decode()
+    assert "Duty and taxes in full (general trade)" in page
+    assert "Import VAT" in page and "<td>vat</td>" not in page
