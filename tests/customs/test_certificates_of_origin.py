@@ -414,6 +414,8 @@ def test_the_exporter_files_and_the_origin_hub_issues_in_the_portal(
     client.force_login(owner)
     listing = client.get("/customs/origin/").content.decode()
     assert certificate.number in listing
+    page = client.get(f"/customs/certificates/{certificate.number}/").content.decode()
+    assert "Next step" in page and f"give the consignee the number {certificate.number}" in page
     pdf = client.get(f"/customs/certificates/{certificate.number}/certificate.pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     # another organisation sees neither the declaration nor the certificate
