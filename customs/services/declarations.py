@@ -850,6 +850,46 @@ def _classification_needed(declaration: Declaration, items: list[DeclarationItem
     return True
 
 
+def declaration_consignment(
+    declaration: Declaration,
+    items: list,
+    *,
+    values: dict,
+    lines: list,
+    buyer_annual_total: Decimal,
+    fta_unverified_at_mfn: bool = False,
+) -> Consignment:
+    """What the duty engine assesses of ``declaration``: its ``items`` at ``values`` (line
+    number → value in the declaration currency) under ``lines`` (one per item), with the
+    declaration's terms. Filing and the post-clearance reassessment both build it here."""
+    return Consignment(
+        regime=declaration.regime,
+        on=declaration.declared_on,
+        currency=declaration.currency,
+        exchange_rate=declaration.exchange_rate,
+        items=[
+            Item(
+                i.hs_code,
+                i.description,
+                i.origin.code,
+                i.quantity,
+                i.net_weight_kg,
+                values[i.line_no],
+                line=line,
+            )
+            for i, line in zip(items, lines, strict=True)
+        ],
+        freight=declaration.freight,
+        insurance=declaration.insurance,
+        air_courier=declaration.air_courier,
+        sold_online_by_registered_seller=declaration.sold_online_by_registered_seller,
+        fta_agreement=declaration.fta_agreement,
+        fta_certificate=declaration.fta_certificate,
+        fta_unverified_at_mfn=fta_unverified_at_mfn,
+        buyer_annual_total=buyer_annual_total,
+    )
+
+
 def _assess(declaration: Declaration, actor_label: str) -> Declaration:
     """Assess with the tariff in force on the declaration date; an import item without a
     line waits for the officers' classification instead (the declaration moves to CLASSIFY,
@@ -865,29 +905,11 @@ def _assess(declaration: Declaration, actor_label: str) -> Declaration:
         allowance = _allowance(declaration)
         annual = Decimal(allowance.total_minor) / 100
     assessment = assess(
-        Consignment(
-            regime=declaration.regime,
-            on=declaration.declared_on,
-            currency=declaration.currency,
-            exchange_rate=declaration.exchange_rate,
-            items=[
-                Item(
-                    i.hs_code,
-                    i.description,
-                    i.origin.code,
-                    i.quantity,
-                    i.net_weight_kg,
-                    i.value,
-                    line=classified_line(i, country, declaration.declared_on),
-                )
-                for i in items
-            ],
-            freight=declaration.freight,
-            insurance=declaration.insurance,
-            air_courier=declaration.air_courier,
-            sold_online_by_registered_seller=declaration.sold_online_by_registered_seller,
-            fta_agreement=declaration.fta_agreement,
-            fta_certificate=declaration.fta_certificate,
+        declaration_consignment(
+            declaration,
+            items,
+            values={i.line_no: i.value for i in items},
+            lines=[classified_line(i, country, declaration.declared_on) for i in items],
             buyer_annual_total=annual,
         )
     )

@@ -19,8 +19,8 @@ from ewtp.common.money import MoneyError, amount_parse
 
 from ..errors import CustomsErrorCode
 from ..models import AssessmentLine, CbecAnnualTotal, Declaration
-from .declarations import MAX_VALUE, buyer_key
-from .duty import REGIMES, Consignment, Item, assess, classified_line
+from .declarations import MAX_VALUE, buyer_key, declaration_consignment
+from .duty import REGIMES, assess, classified_line
 
 CENT = Decimal("0.01")
 
@@ -142,32 +142,16 @@ def audit_reassess(*, declaration: Declaration, values: dict) -> Reassessment:
     corrected = _corrected(items, values)
     country = REGIMES[declaration.regime]
     assessment = assess(
-        Consignment(
-            regime=declaration.regime,
-            on=declaration.declared_on,
-            currency=declaration.currency,
-            exchange_rate=declaration.exchange_rate,
-            items=[
-                Item(
-                    i.hs_code,
-                    i.description,
-                    i.origin.code,
-                    i.quantity,
-                    i.net_weight_kg,
-                    corrected[i.line_no],
-                    # the line the release was assessed under (its schedule version)
-                    line=i.tariff_line or classified_line(i, country, declaration.declared_on),
-                )
-                for i in items
+        declaration_consignment(
+            declaration,
+            items,
+            values=corrected,
+            # the lines the release was assessed under (their schedule version)
+            lines=[
+                i.tariff_line or classified_line(i, country, declaration.declared_on) for i in items
             ],
-            freight=declaration.freight,
-            insurance=declaration.insurance,
-            air_courier=declaration.air_courier,
-            sold_online_by_registered_seller=declaration.sold_online_by_registered_seller,
-            fta_agreement=declaration.fta_agreement,
-            fta_certificate=declaration.fta_certificate,
-            fta_unverified_at_mfn=True,
             buyer_annual_total=_buyer_annual_total(declaration),
+            fta_unverified_at_mfn=True,
         )
     )
     assessed = AssessmentLine.objects.filter(declaration=declaration).values_list("tax", "amount")
