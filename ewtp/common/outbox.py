@@ -1,12 +1,14 @@
 """The transactional outbox: how a domain app tells the layers above it what happened.
 
-A service records an event inside its own transaction (``event_record``); the event row
-commits or rolls back with the change. After commit a Celery task runs ``outbox_dispatch``,
-which hands the event to each subscriber exactly once: the subscriber's work and its
-``OutboxDelivery`` row share one transaction, and that row is unique per (event, subscriber).
-A retried, duplicated or concurrent dispatch therefore skips what is already done, and a
-subscriber that failed is tried again on the next run. A periodic sweep re-drives events
-whose first dispatch never happened (broker down, process killed after commit).
+A service records an event inside its own transaction (``event_record``, or
+``event_record_many`` for many at once); the event row commits or rolls back with the change.
+After commit one Celery message carries the transaction's events, and the task runs
+``outbox_dispatch_many``, which hands each event to each subscriber exactly once: a
+subscriber's work on a batch and its ``OutboxDelivery`` rows share one transaction, and a row
+is unique per (event, subscriber). A retried, duplicated or concurrent dispatch therefore
+skips what is already done, and a subscriber that failed is tried again on the next run
+(``outbox_dispatch`` does the same for one event). A periodic sweep re-drives events whose
+first dispatch never happened (broker down, process killed after commit).
 
 Event names are "<app>.<entity>_<past tense>"; each is declared once with a frozen dataclass
 of JSON-native fields (see ``event_type``), so the payload shape is part of the code.
@@ -15,10 +17,12 @@ of JSON-native fields (see ``event_type``), so the payload shape is part of the 
 import dataclasses
 import json
 import logging
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -34,6 +38,8 @@ logger = logging.getLogger(__name__)
 class Subscriber:
     name: str
     handler: Callable
+    # the handler takes a list of payloads (the events of one batch, oldest first)
+    many: bool = False
 
 
 _event_types: dict[str, type] = {}
@@ -55,8 +61,17 @@ def event_type(name: str):
     return register
 
 
-def subscribe(event_name: str, *, name: str | None = None):
+def subscribe(event_name: str, *, name: str | None = None, many: bool = False):
     """Function decorator: call the handler with the payload of every ``event_name``.
+
+    With ``many=True`` the handler is called with a list of payloads instead, the events of
+    one batch not delivered to it before (a list of one when a batch is retried event by
+    event): worth it where a batch costs less than its events one by one.
+
+    A batch is one transaction per subscriber; when it fails, its events are handled again
+    one at a time. A handler may so run twice for an event whose first run was rolled back:
+    its database writes went with it, and anything outside the database belongs after
+    commit (``transaction.on_commit``), as everywhere.
 
     The subscriber name is stored with each delivery, so renaming it re-delivers old events:
     keep names stable (the default is the handler's dotted path).
@@ -66,7 +81,7 @@ def subscribe(event_name: str, *, name: str | None = None):
         subscriber_name = name or f"{handler.__module__}.{handler.__qualname__}"
         subscribers = _subscribers.setdefault(event_name, [])
         if all(s.name != subscriber_name for s in subscribers):
-            subscribers.append(Subscriber(subscriber_name, handler))
+            subscribers.append(Subscriber(subscriber_name, handler, many))
         return handler
 
     return register
@@ -85,9 +100,28 @@ def subscribers_of(event_name: str) -> list[Subscriber]:
 def event_record(payload) -> OutboxEvent:
     """Record ``payload`` (an instance of a declared event type) in the current transaction.
 
-    Dispatch is enqueued after commit; if the broker is unreachable then, the sweep picks
-    the event up later, so nothing is lost.
+    Dispatch is enqueued after commit, one message for all the events the transaction
+    records; if the broker is unreachable then, the sweep picks them up later, so nothing is
+    lost.
     """
+    return event_record_many([payload])[0]
+
+
+def event_record_many(payloads: list) -> list[OutboxEvent]:
+    """Record several events (instances of declared event types) with one INSERT.
+
+    Each payload is checked as ``event_record`` checks it, all before anything is written.
+    After commit the events recorded in the transaction go to the worker as one message.
+    """
+    rows = [_event_row(payload) for payload in payloads]
+    if not rows:
+        return []
+    events = OutboxEvent.objects.bulk_create(rows)
+    _dispatch_after_commit([event.pk for event in events])
+    return events
+
+
+def _event_row(payload) -> OutboxEvent:
     name = getattr(type(payload), "event_name", None)
     if name is None or _event_types.get(name) is not type(payload):
         raise ApplicationError(
@@ -95,20 +129,87 @@ def event_record(payload) -> OutboxEvent:
         )
     data = dataclasses.asdict(payload)
     json.dumps(data)  # fails here, in the caller's transaction, if a field is not JSON-native
-    event = OutboxEvent.objects.create(
+    return OutboxEvent(
         name=name, payload=data, next_attempt_at=timezone.now() + settings.OUTBOX_REDRIVE_AFTER
     )
-    transaction.on_commit(lambda: _enqueue_dispatch(event.pk))
-    return event
 
 
-def _enqueue_dispatch(event_id: int) -> None:
+class _DispatchAfterCommit:
+    """The events of one transaction, enqueued as one message after commit.
+
+    Each recording registers an on-commit callback of its own (a part), so that the events
+    of a savepoint that rolls back lose theirs with it, as Django drops them. The first part
+    to run sends its events and those of every later part: after a commit the parts run in
+    the order they were registered, so that is the whole live batch, and the later parts
+    find their events sent. (A test that runs only the callbacks registered inside a block
+    sends what was recorded there, as before.)
+    """
+
+    def __init__(self):
+        self.parts: list[list[int]] = []
+        self.sent_from: int | None = None  # the part whose run sent it and the ones after it
+
+    def add(self, event_ids: list[int]) -> "_DispatchPart":
+        self.parts.append(list(event_ids))
+        return _DispatchPart(self, len(self.parts) - 1)
+
+    def send(self, part: int) -> None:
+        if self.sent_from is not None and part >= self.sent_from:
+            return  # went with the message of an earlier part
+        parts = self.parts[part:] if self.sent_from is None else [self.parts[part]]
+        if self.sent_from is None:
+            self.sent_from = part
+        _enqueue_dispatch([event_id for ids in parts for event_id in ids])
+
+
+@dataclass(frozen=True)
+class _DispatchPart:
+    batch: _DispatchAfterCommit
+    index: int
+
+    def __call__(self):
+        self.batch.send(self.index)
+
+
+# the open batch of each connection (a connection serves one thread)
+_open_batches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _dispatch_after_commit(event_ids: list[int]) -> None:
+    """Add ``event_ids`` to the transaction's dispatch message.
+
+    A batch stays open while its latest part is registered with the connection and none has
+    run: after a commit or a rollback (or if that part's savepoint rolled back) the next
+    event starts a new one. Ids of a rolled-back savepoint's events may still go out with
+    the batch; the dispatcher finds no such event and skips them.
+    """
+    connection = transaction.get_connection()
+    batch = _open_batches.get(connection)
+    if batch is None or batch.sent_from is not None or not _registered(connection, batch):
+        batch = _open_batches[connection] = _DispatchAfterCommit()
+    # outside a transaction on_commit runs the part at once: a batch of its own, sent
+    transaction.on_commit(batch.add(event_ids))
+
+
+def _registered(connection, batch: _DispatchAfterCommit) -> bool:
+    """Whether the batch's latest part is still among the connection's on-commit callbacks
+    (looked for from the end, where it usually is)."""
+    latest = _DispatchPart(batch, len(batch.parts) - 1)
+    return any(func == latest for _, func, _ in reversed(connection.run_on_commit))
+
+
+def _enqueue_dispatch(event_ids: list[int]) -> None:
     from .tasks import outbox_dispatch_task
 
     try:
-        outbox_dispatch_task.delay(event_id)
-    except Exception:  # the broker is down: the sweep re-drives the event
-        logger.warning("outbox: could not enqueue dispatch of event %s", event_id, exc_info=True)
+        outbox_dispatch_task.delay(list(event_ids))
+    except Exception:  # the broker is down: the sweep re-drives the events
+        logger.warning(
+            "outbox: could not enqueue dispatch of %s events from %s",
+            len(event_ids),
+            event_ids[0],
+            exc_info=True,
+        )
 
 
 class OutboxDispatchFailed(Exception):
@@ -172,8 +273,138 @@ def _deliver(event: OutboxEvent, subscriber: Subscriber, payload) -> int:
                 OutboxDelivery.objects.create(event=event, subscriber=subscriber.name)
         except IntegrityError:
             return 0
-        subscriber.handler(payload)
+        subscriber.handler([payload] if subscriber.many else payload)
     return 1
+
+
+# Events one dispatch message covers at most: a longer list is split, the rest sent on as a
+# message of its own, so that one task stays well inside CELERY_TASK_SOFT_TIME_LIMIT (a few
+# ms per event and subscriber, and a slow subscriber may take a batch twice: batch, then
+# event by event) and a worker's other queues are not held up behind it.
+OUTBOX_DISPATCH_BATCH = 100
+
+
+def outbox_dispatch_many(*, event_ids: list[int]) -> int:
+    """Deliver a batch of events: each subscriber takes its share in one transaction.
+
+    Exactly once per (event, subscriber) as in ``outbox_dispatch``: the delivery rows of a
+    batch are inserted together, skipping the pairs already there, and the subscriber
+    handles only the events whose row this transaction inserted. If its transaction fails,
+    the subscriber takes those events one at a time, so one bad event costs the others
+    nothing; each failing event is given its retry with backoff, and OutboxDispatchFailed is
+    raised once the rest is done. Ids of events dispatched already, or not there, are
+    skipped. Returns the number of deliveries made by this call.
+    """
+    events = _batch_claim(event_ids)
+    payloads, errors = {}, {}
+    for event in events:
+        try:
+            payloads[event.pk] = _event_types[event.name](**event.payload)
+        except Exception as exc:  # unknown name, or a payload that no longer fits
+            errors[event.pk] = [f"payload: {exc!r}"]
+    shares: dict[tuple[str, str], tuple[Subscriber, list[OutboxEvent]]] = {}
+    for event in events:  # oldest first, so each subscriber sees its events in order
+        if event.pk in payloads:
+            for subscriber in subscribers_of(event.name):
+                shares.setdefault((event.name, subscriber.name), (subscriber, []))[1].append(event)
+    delivered = 0
+    for subscriber, share in shares.values():
+        delivered += _deliver_share(subscriber, share, payloads, errors)
+    done = [event.pk for event in events if event.pk not in errors]
+    OutboxEvent.objects.filter(pk__in=done, dispatched_at__isnull=True).update(
+        dispatched_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+    )
+    for event in events:
+        if event.pk in errors:
+            _schedule_retry(event, errors[event.pk])
+    if errors:
+        raise OutboxDispatchFailed(
+            f"{len(errors)} of {len(events)} events failed, first {min(errors)}: "
+            + "; ".join(errors[min(errors)])
+        )
+    return delivered
+
+
+def _batch_claim(event_ids: list[int]) -> list[OutboxEvent]:
+    """The batch's events not dispatched yet, oldest first, moved one lease ahead so that
+    the sweep leaves them to this dispatch while it runs (a failure sets the backoff)."""
+    events = list(
+        OutboxEvent.objects.filter(pk__in=set(event_ids), dispatched_at__isnull=True).order_by("pk")
+    )
+    if events:
+        OutboxEvent.objects.filter(
+            pk__in=[event.pk for event in events], dispatched_at__isnull=True
+        ).update(next_attempt_at=timezone.now() + settings.OUTBOX_REDRIVE_AFTER)
+    return events
+
+
+def _deliver_share(
+    subscriber: Subscriber, share: list[OutboxEvent], payloads: dict, errors: dict
+) -> int:
+    try:
+        return _deliver_batch(subscriber, share, payloads)
+    except SoftTimeLimitExceeded:
+        raise  # the task is out of time: what is left stays due, and the sweep redrives it
+    except Exception:
+        logger.warning(
+            "outbox: %s failed on a batch of %s events; delivering them one at a time",
+            subscriber.name,
+            len(share),
+            exc_info=True,
+        )
+    delivered = 0
+    for event in share:
+        try:
+            delivered += _deliver(event, subscriber, payloads[event.pk])
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as exc:
+            logger.exception("outbox: %s failed on event %s", subscriber.name, event.pk)
+            errors.setdefault(event.pk, []).append(f"{subscriber.name}: {exc!r}")
+    return delivered
+
+
+def _deliver_batch(subscriber: Subscriber, share: list[OutboxEvent], payloads: dict) -> int:
+    with transaction.atomic():
+        fresh = _deliveries_insert(subscriber.name, [event.pk for event in share])
+        batch = [payloads[event.pk] for event in share if event.pk in fresh]
+        if subscriber.many:
+            if batch:
+                subscriber.handler(batch)
+        else:
+            for payload in batch:
+                subscriber.handler(payload)
+    return len(batch)
+
+
+def _deliveries_insert(subscriber_name: str, event_ids: list[int]) -> set[int]:
+    """Insert the delivery rows of ``event_ids`` for one subscriber, skipping pairs that
+    exist; returns the event ids whose row this statement inserted.
+
+    Raw SQL because ``bulk_create(ignore_conflicts=True)`` does not say which rows it
+    inserted. On PostgreSQL a row another transaction inserted but has not committed makes
+    this statement wait: it is skipped if that one commits, inserted if it rolls back. Rows
+    go in event order, as in every dispatcher, so two overlapping batches queue rather than
+    deadlock.
+    """
+    connection = transaction.get_connection()
+    meta = OutboxDelivery._meta
+    quote = connection.ops.quote_name
+    event_col, subscriber_col, at_col = (
+        quote(meta.get_field(name).column) for name in ("event", "subscriber", "delivered_at")
+    )
+    at = meta.get_field("delivered_at").get_db_prep_value(timezone.now(), connection)
+    ids = sorted(set(event_ids))
+    # only quoted names from the model and placeholders go into the text; values are params
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({event_col}, {subscriber_col}, {at_col}) "  # noqa: S608
+        f"VALUES {', '.join(['(%s, %s, %s)'] * len(ids))} "
+        f"ON CONFLICT ({event_col}, {subscriber_col}) DO NOTHING RETURNING {event_col}"
+    )
+    params = [value for event_id in ids for value in (event_id, subscriber_name, at)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
 
 
 def outbox_claim_due(*, limit: int = 500) -> list[int]:

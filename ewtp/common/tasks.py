@@ -7,25 +7,43 @@ from django.utils import timezone
 
 from .idempotency import idempotency_keys_expire
 from .notifications import email_send, emails_due
-from .outbox import OutboxDispatchFailed, outbox_claim_due, outbox_dispatch
+from .outbox import (
+    OUTBOX_DISPATCH_BATCH,
+    OutboxDispatchFailed,
+    outbox_claim_due,
+    outbox_dispatch,
+    outbox_dispatch_many,
+)
 from .webhooks import webhook_deliver, webhook_due_ids
 
 
 @shared_task
-def outbox_dispatch_task(event_id: int) -> int:
-    """Retries are the sweep's (with backoff, recorded on the event), not Celery's."""
+def outbox_dispatch_task(event_ids: list[int] | int) -> int:
+    """Deliver the events of one message: a list, the events of one transaction (a single
+    id is a message sent before batches, still in the queue after an upgrade).
+
+    A list longer than a batch is split: the rest goes back to the queue first, so that a
+    worker lost in this batch does not lose it. Retries are the sweep's (with backoff,
+    recorded on the event), not Celery's.
+    """
     try:
-        return outbox_dispatch(event_id=event_id)
+        if isinstance(event_ids, int):
+            return outbox_dispatch(event_id=event_ids)
+        batch, rest = event_ids[:OUTBOX_DISPATCH_BATCH], event_ids[OUTBOX_DISPATCH_BATCH:]
+        if rest:
+            outbox_dispatch_task.delay(rest)
+        return outbox_dispatch_many(event_ids=batch)
     except OutboxDispatchFailed:
         return -1  # logged with its cause; next_attempt_at says when the sweep tries again
 
 
 @shared_task
 def outbox_sweep_task() -> int:
-    """Re-drive events that are due: a lost first dispatch, or a failed one after backoff."""
+    """Re-drive events that are due, in batches: a lost first dispatch, or a failed one
+    after backoff."""
     due = outbox_claim_due()
-    for event_id in due:
-        outbox_dispatch_task.delay(event_id)
+    for start in range(0, len(due), OUTBOX_DISPATCH_BATCH):
+        outbox_dispatch_task.delay(due[start : start + OUTBOX_DISPATCH_BATCH])
     return len(due)
 
 

@@ -148,7 +148,7 @@ def test_sweep_redrives_events_that_are_due_once_per_lease(subscribers, settings
     monkeypatch.setattr("ewtp.common.tasks.outbox_dispatch_task.delay", enqueued.append)
     assert outbox_sweep_task() == 1
     assert outbox_sweep_task() == 0  # claimed: the next sweep leaves it to the first
-    assert enqueued == [lost.pk]
+    assert enqueued == [[lost.pk]]  # one message per batch of due events
     assert OutboxEvent.objects.get(pk=fresh.pk).dispatched_at is None
 
 
