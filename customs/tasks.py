@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .services.declarations import declaration_process, declarations_process
+from .services.clearance import declaration_process, declarations_process
 from .services.lvg import lvg_threshold_sweep
 from .services.sweeper import declarations_stuck_sweep
 

@@ -9,31 +9,27 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 
 from ewtp.common.audit import audit_record
+from ewtp.common.bulk import rows_update
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
-from ewtp.common.models import ApiClient
 from ewtp.common.outbox import event_record
-from ewtp.common.rate_age import RateStale
-from ewtp.common.webhooks import webhook_emit_to
 from hubs.hs import hs_subheadings
 from hubs.roles import Perm, has_permission
 
 from ..errors import CustomsErrorCode
-from ..events import ClassificationNeeded, DeclarationDecided
+from ..events import ClassificationNeeded
 from ..models import (
-    AssessmentLine,
     CbecAnnualTotal,
     Classification,
     Declaration,
     DeclarationItem,
-    DeclarationTransition,
     Lane,
 )
 from .duty import (
@@ -42,7 +38,6 @@ from .duty import (
     REGIMES,
     Consignment,
     Item,
-    assess,
     classified_line,
     line_in_force,
     origin_party_check,
@@ -50,11 +45,10 @@ from .duty import (
 )
 from .lvg import lvg_number_in_force, lvg_registration_check
 from .matching import REGIMES_MATCHED, match_differences, records_as_json
+from .moves import AS_RECORDED, MOVED_FIELDS, Moves, Public
 from .parties import address_key
-from .permits import PERMIT_CHECK, permits_draw_at_release, permits_give_back
+from .permits import permits_draw_at_release, permits_give_back
 from .rates import customs_rate
-from .reference import reference_cache
-from .risk import risk_decide
 
 logger = logging.getLogger(__name__)
 
@@ -293,7 +287,9 @@ def _insert(request, country, rate, rate_source, actor_label) -> Declaration:
             arrival_expected_at=request.arrival_expected_at,
         )
         _replace_items(declaration, request.items)
-        _record(declaration, "", Declaration.Status.DRAFT, actor_label, "", Public())
+        moves = Moves()
+        moves.record(declaration, "", Declaration.Status.DRAFT, actor_label)
+        moves.write()
         declaration.status_changed_at = timezone.now()
         declaration.save(update_fields=["status_changed_at"])
     return declaration
@@ -318,67 +314,19 @@ def _replace_items(declaration: Declaration, items: list[ItemRequest]) -> None:
     )
 
 
-def _record(declaration, before, after, actor_label, reason, public: "Public", actor=None):
-    DeclarationTransition.objects.create(
-        declaration=declaration,
-        from_status=before,
-        to_status=after,
-        actor_label=actor_label[:254],
-        reason=reason[:500],
-        public_actor=(public.actor or actor_label)[:100],
-        public_reason=(reason if public.reason is None else public.reason)[:500],
-    )
-    audit_record(
-        actor=actor,
-        actor_label=actor_label,
-        action=f"customs.declaration.{after}",
-        target=declaration,
-        reason=reason,
-        data={"from": before},
-    )
-
-
-@dataclass(frozen=True)
-class Public:
-    """What the declarant is told of a step, where it differs from the officers' record."""
-
-    actor: str = ""  # default: the actor's label
-    reason: str | None = None  # default: the reason
-
-
 def _move(
     declaration: Declaration,
     to: str,
     actor_label: str,
     reason: str = "",
-    public: Public = Public(),
+    public: Public = AS_RECORDED,
     actor=None,
 ) -> Declaration:
-    """``actor``: the officer whose decision it is (the audit row links the user); the
-    pipeline's and the declarant's steps are named by ``actor_label`` alone."""
-    if not declaration.can_become(to):
-        raise ConflictError(
-            f"Declaration {declaration.reference} is "
-            f"{declaration.get_status_display().lower()}; it cannot become "
-            f"{Declaration.Status(to).label.lower()}.",
-            "declaration_transition",
-        )
-    before = declaration.status
-    declaration.status = to
-    declaration.status_changed_at, declaration.stuck_reported_at = timezone.now(), None
-    declaration.save(
-        update_fields=[
-            "status",
-            "treatment",
-            "total_tax",
-            "lane",
-            "status_changed_at",
-            "stuck_reported_at",
-            "updated_at",
-        ]
-    )
-    _record(declaration, before, to, actor_label, reason, public, actor)
-    _tell_channels(declaration, reason if public.reason is None else public.reason)
+    """One declaration's change of state, saved and recorded (see moves.Moves.move)."""
+    moves = Moves()
+    moves.move(declaration, to, actor_label, reason, public, actor)
+    declaration.save(update_fields=MOVED_FIELDS)
+    moves.write()
     return declaration
 
 
@@ -388,31 +336,6 @@ def declaration_move(
     """Move a declaration the caller holds locked in its transaction (other customs services
     that change a state beside their own work)."""
     return _move(declaration, to, actor_label, reason, public, actor)
-
-
-def _tell_channels(declaration: Declaration, reason: str) -> None:
-    """A webhook to the SME's own API clients and to the channel its order came from."""
-    clients = Q(pk__in=[])
-    if declaration.organization_id:  # never "no organisation": that is every bank's client
-        clients |= Q(organization_link__organization_id=declaration.organization_id)
-    if declaration.order_id:
-        clients |= Q(orders__pk=declaration.order_id)
-    if declaration.organization_id is None and declaration.order_id is None:
-        return
-    webhook_emit_to(
-        clients=ApiClient.objects.filter(clients),
-        event="declaration.status",
-        data={
-            "reference": declaration.reference,
-            "regime": declaration.regime,
-            "order_reference": declaration.order.reference if declaration.order_id else None,
-            "status": declaration.status,
-            "lane": declaration.lane,
-            "reason": reason[:500],
-            "total_tax": str(declaration.total_tax),
-            "customs_currency": declaration.customs_currency,
-        },
-    )
 
 
 def buyer_key(id_reference: str) -> str:
@@ -453,7 +376,7 @@ def declaration_process_enqueue(declaration_id: int) -> None:
         logger.warning("customs: could not enqueue declaration %s", declaration_id)
 
 
-PROCESS_BATCH = 100
+PROCESS_BATCH = 500  # declarations to a task: one batch through clearance.declarations_process
 
 
 def declarations_process_enqueue(declaration_ids: list[int]) -> None:
@@ -470,120 +393,25 @@ def declarations_process_enqueue(declaration_ids: list[int]) -> None:
 
 def declarations_submit(*, declarations: list[Declaration], actor_label: str) -> int:
     """Submit many drafts at once (a platform's batch, up to a few hundred): all or none; the
-    automatic steps then run in batches that read the tariff and the risk rules once.
-    Returns how many were newly submitted (those already submitted are left as they are)."""
+    automatic steps then run in batches (clearance.declarations_process). Returns how many
+    were newly submitted (those already submitted are left as they are)."""
     with transaction.atomic():
         locked = list(
             Declaration.objects.select_for_update()
             .filter(pk__in=[d.pk for d in declarations])
             .order_by("pk")  # one lock order for every batch: no deadlock between two
         )
+        moves = Moves()
         moved = [
-            _move(d, Declaration.Status.SUBMITTED, actor_label)
+            moves.move(d, Declaration.Status.SUBMITTED, actor_label)
             for d in locked
             if d.status not in SUBMITTED_OR_LATER
         ]
+        rows_update(moved, MOVED_FIELDS)
+        moves.write()
         ids = [d.pk for d in moved]
         transaction.on_commit(lambda: declarations_process_enqueue(ids))
     return len(moved)
-
-
-def declarations_process(*, declaration_ids: list[int]) -> int:
-    """declaration_process for each, the reference data read once for the whole batch."""
-    done = 0
-    with reference_cache():
-        for pk in declaration_ids:
-            try:
-                done += _process(pk) is not None
-            except (OperationalError, InterfaceError):
-                raise  # transient: the task is retried, the finished ones are no-ops then
-            except Exception:
-                # one declaration's bug must not hold up the batch; the sweeper reports it
-                logger.exception("customs: declaration %s could not be processed", pk)
-    return done
-
-
-def declaration_process(*, declaration_id: int) -> Declaration | None:
-    """Carry a submitted declaration through the automatic steps: assessment, then risk and
-    lane (green and blue released at once). Each step is its own transaction on the locked
-    row and acts only from its own state, so a repeated or retried run resumes where the
-    last one stopped and never repeats an effect."""
-    with reference_cache():
-        return _process(declaration_id)
-
-
-def _process(declaration_id: int) -> Declaration | None:
-    locked = Declaration.objects.select_for_update().prefetch_related(
-        "items__classification__tariff_line"
-    )
-    for state, step, failure in (
-        (Declaration.Status.SUBMITTED, lambda d: _assess(d, "duty engine"), "assessed"),
-        # a declaration an officer had queued, amended and classified since, keeps its lane
-        (Declaration.Status.ASSESSED, lambda d: _route(d, at_least=d.lane), "routed"),
-    ):
-        with transaction.atomic():
-            declaration = locked.filter(pk=declaration_id).first()
-            if declaration is None:
-                return None
-            if declaration.status != state:
-                continue
-            try:
-                with transaction.atomic():
-                    step(declaration)
-            except RateStale:
-                raise  # the hub's rates are out of date: retried later, never rejected
-            except (ApplicationError, DataError) as error:
-                # not assessable as it stands (a tariff line withdrawn since it was filed,
-                # a value too large for any column): back to the declarant with the reason,
-                # never left waiting for a retry that would fail the same way
-                declaration = locked.get(pk=declaration_id)
-                message = getattr(error, "message", "a value is out of range")
-                _decide(
-                    declaration,
-                    Declaration.Status.REJECTED,
-                    "duty engine",
-                    f"Cannot be {failure}: {message}",
-                )
-    return declaration
-
-
-LANE_ORDER = [Lane.GREEN, Lane.BLUE, Lane.YELLOW, Lane.RED]
-
-
-def _route(declaration: Declaration, at_least: str = "") -> Declaration:
-    """Lane by risk; ``at_least``: an amended declaration that was waiting for an officer
-    keeps the stricter of its old and new lanes, and still waits for the officer."""
-    decision = risk_decide(declaration)
-    if at_least and LANE_ORDER.index(at_least) > LANE_ORDER.index(decision.lane):
-        decision.lane = at_least
-        decision.save(update_fields=["lane"])
-    if at_least and decision.lane in (Lane.GREEN, Lane.BLUE):
-        decision.lane = Lane.YELLOW
-        decision.save(update_fields=["lane"])
-    declaration.lane = decision.lane
-    reasons = "; ".join(f"{f['code']} (+{f['weight']})" for f in decision.rules_fired)
-    _move(
-        declaration,
-        Declaration.Status.LANE,
-        "risk engine",
-        f"{decision.get_lane_display()}, score {decision.score}"
-        + (f": {reasons}" if reasons else ""),
-        Public(reason=decision.get_lane_display()),
-    )
-    if decision.lane in (Lane.GREEN, Lane.BLUE):
-        differences = _match(declaration)
-        if differences:
-            _decide(declaration, Declaration.Status.HELD, MATCHER, _differ_reason(differences))
-        elif missing := permits_draw_at_release(declaration, actor_label="risk engine"):
-            _decide(declaration, Declaration.Status.HELD, PERMIT_CHECK, missing)
-        else:
-            _decide(
-                declaration,
-                Declaration.Status.RELEASED,
-                "risk engine",
-                decision.get_lane_display(),
-            )
-    return declaration
 
 
 MATCHER = "three-record match"
@@ -601,7 +429,7 @@ def _match(declaration: Declaration) -> list[dict]:
     return differences
 
 
-def _differ_reason(differences: list[dict]) -> str:
+def differ_reason(differences: list[dict]) -> str:
     return "Order, payment and waybill records do not agree: " + ", ".join(
         d["field"] for d in differences
     )
@@ -633,52 +461,27 @@ def declaration_records_attach(
             and not differences
             and not permits_draw_at_release(locked, actor_label=MATCHER)
         ):
-            _decide(locked, Declaration.Status.RELEASED, MATCHER, f"Records agree ({actor_label}).")
+            decide(locked, Declaration.Status.RELEASED, MATCHER, f"Records agree ({actor_label}).")
         return locked
 
 
-def _decide(
+def decide(
     declaration: Declaration,
     to: str,
     actor_label: str,
     reason: str,
-    public: Public = Public(),
+    public: Public = AS_RECORDED,
     by_officer: bool = False,
     actor=None,
 ) -> Declaration:
-    if to == Declaration.Status.RELEASED and declaration.in_the_air:
-        # Pre-arrival processing (RKC General Annex Standards 3.25/3.26): decided while the
-        # goods are in the air, released when they are presented (declaration_goods_arrived)
-        to = Declaration.Status.ACCEPTED
-        reason, public = _awaiting_arrival(declaration, reason, public)
-    _move(declaration, to, actor_label, reason, public, actor)
+    moves = Moves()
+    to = moves.decide(declaration, to, actor_label, reason, public, by_officer, actor)
+    declaration.save(update_fields=MOVED_FIELDS)
+    moves.write()
     if to == Declaration.Status.REJECTED:
         _give_back_allowance(declaration)
         permits_give_back(declaration, actor_label=actor_label, actor=actor)
-    event_record(
-        DeclarationDecided(
-            declaration_id=declaration.pk,
-            order_id=declaration.order_id,
-            regime=declaration.regime,
-            status=to,
-            lane=declaration.lane,
-            reason=(reason if public.reason is None else public.reason)[:300],
-            by_officer=by_officer,
-        )
-    )
     return declaration
-
-
-def _awaiting_arrival(declaration: Declaration, reason: str, public: Public):
-    """The reasons of a release decided before the goods arrived, saying it waits for them."""
-    waits = (
-        f" Accepted before arrival: released when the goods arrive (due "
-        f"{declaration.arrival_expected_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)."
-    )
-    # the declarant reads the decision as it was (a lane's name is shown in its language);
-    # its status says that it waits for the goods
-    shown = reason if public.reason is None else public.reason
-    return reason + waits, Public(actor=public.actor, reason=shown)
 
 
 def declaration_goods_arrived(
@@ -709,7 +512,7 @@ def declaration_goods_arrived(
         if locked.status == Declaration.Status.ACCEPTED:
             with translation.override("en"):  # as the risk engine records it: shown translated
                 lane = str(Lane(locked.lane).label) if locked.lane else None
-            _decide(
+            decide(
                 locked,
                 Declaration.Status.RELEASED,
                 actor_label,
@@ -764,7 +567,7 @@ def declaration_decide(
             differences = _match(locked)
             if differences:
                 raise ConflictError(
-                    _differ_reason(differences) + ". Hold it until they do, or reject it.",
+                    differ_reason(differences) + ". Hold it until they do, or reject it.",
                     "records_differ",
                 )
             # without the permits its goods need, the release becomes a hold saying so
@@ -772,7 +575,7 @@ def declaration_decide(
                 if locked.status == Declaration.Status.HELD:
                     raise ConflictError(missing, CustomsErrorCode.PERMIT_MISSING)
                 decision, reason = "hold", missing
-        return _decide(
+        return decide(
             locked,
             targets[decision],
             actor.email,
@@ -783,32 +586,13 @@ def declaration_decide(
         )
 
 
-def _allowance(declaration: Declaration) -> CbecAnnualTotal:
-    """The buyer's running total for the year, locked, with this declaration's own earlier
-    reservation given back (it is assessed again)."""
-    CbecAnnualTotal.objects.bulk_create(  # INSERT … ON CONFLICT DO NOTHING: no race
-        [
-            CbecAnnualTotal(
-                buyer_key=buyer_key(declaration.importer_id_reference),
-                year=declaration.declared_on.year,
-            )
-        ],
-        ignore_conflicts=True,
-    )
-    total = CbecAnnualTotal.objects.select_for_update().get(
-        buyer_key=buyer_key(declaration.importer_id_reference), year=declaration.declared_on.year
-    )
-    total.total_minor -= declaration.cbec_reserved_minor
-    declaration.cbec_reserved_minor = 0
-    return total
-
-
-def _classification_needed(declaration: Declaration, items: list[DeclarationItem]) -> bool:
-    """For an import, open a classification request for each item without a line in force
-    (decided by an officer or in the tariff) and move the declaration to CLASSIFY; False when
-    every item has its line."""
+def items_unclassified(declaration: Declaration, items: list[DeclarationItem]) -> list:
+    """The items of an import with no tariff line in force, decided by an officer or in the
+    tariff: they wait for the officers' classification."""
+    if declaration.regime in EXPORT_REGIMES:
+        return []
     country = REGIMES[declaration.regime]
-    missing = [
+    return [
         item
         for item in items
         # a code outside the nomenclature is not classified but refused (by the engine)
@@ -816,8 +600,12 @@ def _classification_needed(declaration: Declaration, items: list[DeclarationItem
         and classified_line(item, country, declaration.declared_on) is None
         and tariff_line_or_none(country, item.hs_code, declaration.declared_on) is None
     ]
-    if not missing:
-        return False
+
+
+def classification_request(declaration: Declaration, missing: list[DeclarationItem]) -> None:
+    """Open a classification request for each item of an import without a line in force
+    (items_unclassified) and move the declaration to CLASSIFY, for the officers."""
+    country = REGIMES[declaration.regime]
     reason = "; ".join(
         f"Item {item.line_no} (HS {item.hs_code}): no {country} tariff line in force on "
         f"{declaration.declared_on.isoformat()}"
@@ -847,7 +635,6 @@ def _classification_needed(declaration: Declaration, items: list[DeclarationItem
             reason=reason[:500],
         )
     )
-    return True
 
 
 def declaration_consignment(
@@ -890,63 +677,6 @@ def declaration_consignment(
     )
 
 
-def _assess(declaration: Declaration, actor_label: str) -> Declaration:
-    """Assess with the tariff in force on the declaration date; an import item without a
-    line waits for the officers' classification instead (the declaration moves to CLASSIFY,
-    not assessed)."""
-    # the officers' classifications with their lines, in one query (an amendment's new items
-    # are not prefetched)
-    items = list(declaration.items.select_related("classification__tariff_line"))
-    if declaration.regime not in EXPORT_REGIMES and _classification_needed(declaration, items):
-        return declaration
-    country = REGIMES[declaration.regime]
-    annual, allowance = Decimal(0), None
-    if declaration.regime == "CN_CBEC_IMPORT":
-        allowance = _allowance(declaration)
-        annual = Decimal(allowance.total_minor) / 100
-    assessment = assess(
-        declaration_consignment(
-            declaration,
-            items,
-            values={i.line_no: i.value for i in items},
-            lines=[classified_line(i, country, declaration.declared_on) for i in items],
-            buyer_annual_total=annual,
-        )
-    )
-    declaration.assessment_lines.all().delete()
-    AssessmentLine.objects.bulk_create(
-        [
-            AssessmentLine(
-                declaration=declaration,
-                line_no=line.item + 1,
-                tax=line.tax,
-                base=line.base,
-                rate=line.rate,
-                rule=line.rule[:200],
-                legal_source=line.legal_source[:200],
-                amount=line.amount,
-            )
-            for line in assessment.lines
-        ]
-    )
-    # the tariff lines (so the schedule versions) assessed with; an officer's own rates have
-    # no saved line
-    for item, line in zip(items, assessment.tariff_lines, strict=True):
-        item.tariff_line = line if line is not None and line.pk else None
-    DeclarationItem.objects.bulk_update(items, ["tariff_line"])
-    declaration.treatment, declaration.total_tax = assessment.treatment, assessment.total
-    if allowance is not None:
-        if assessment.treatment == "cbec":  # the CIF the limits were checked on
-            declaration.cbec_reserved_minor = int(
-                sum(line.base for line in assessment.lines if line.tax == "duty") * 100
-            )
-        allowance.total_minor += declaration.cbec_reserved_minor
-        allowance.save(update_fields=["total_minor"])
-        declaration.save(update_fields=["cbec_reserved_minor"])
-    note = " ".join(n if n.endswith(".") else f"{n}." for n in assessment.notes)
-    return _move(declaration, Declaration.Status.ASSESSED, actor_label, note)
-
-
 def declaration_amend(
     *, declaration: Declaration, items: list[ItemRequest], reason: str, actor_label: str
 ) -> Declaration:
@@ -972,14 +702,16 @@ def declaration_amend(
             )
             return locked
         # an amendment never lets goods an officer holds or queued slip out unseen
-        queued = locked.status in (Declaration.Status.LANE, Declaration.Status.HELD)
-        earlier_lane = locked.lane
+        # (its lane is kept: routing again never gives it a laxer one)
+        if locked.status not in (Declaration.Status.LANE, Declaration.Status.HELD):
+            locked.lane = ""
         _move(locked, Declaration.Status.SUBMITTED, actor_label, f"Amended: {reason.strip()}")
         _replace_items(locked, items)
-        assessed = _assess(locked, actor_label)
-        if assessed.status == Declaration.Status.CLASSIFY:
-            return assessed  # the officers classify first; routing follows (CLASSIFY)
-        return _route(assessed, at_least=earlier_lane if queued else "")
+        # assessed and routed now, in this transaction (the officers classify first where a
+        # line is missing); the pipeline's steps import this module, hence imported here
+        from .clearance import declaration_steps_now
+
+        return declaration_steps_now(locked.pk)
 
 
 def declaration_cancel(*, declaration: Declaration, reason: str, actor_label: str) -> Declaration:

@@ -14,14 +14,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Q, Sum
 
 from ..models import Declaration, DeclarationItem, Lane, LaneDecision, RiskRule, WatchListEntry
 from .duty import REGIMES, declared_item_line, parameter
 from .reference import cached
+from .risk_history import RiskHistory
 
 RULES = {}
-HISTORY = 200  # the latest declared unit prices of an HS code the undervaluation rule reads
 
 
 def rule(code: str):
@@ -41,24 +40,11 @@ def _value(declaration: Declaration, amount: Decimal) -> Decimal:
 
 
 @rule("undervaluation")
-def undervaluation(declaration: Declaration, params: dict) -> str | None:
+def undervaluation(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
     """An item's unit value far below what the same exporter declared for the same HS code."""
     ratio = Decimal(str(params.get("ratio", "0.5")))
-    items = _items(declaration)
-    history: dict[str, list[Decimal]] = {}
-    for hs_code in {item.hs_code for item in items}:  # one short index scan per HS code
-        history[hs_code] = [
-            value / quantity * rate
-            for value, quantity, rate in DeclarationItem.objects.filter(
-                hs_code=hs_code, declaration__exporter=declaration.exporter
-            )
-            .exclude(declaration=declaration)
-            .exclude(declaration__status=Declaration.Status.CANCELLED)
-            .order_by("-id")
-            .values_list("value", "quantity", "declaration__exchange_rate")[:HISTORY]
-        ]
-    for item in items:
-        prices = history[item.hs_code]
+    for item in _items(declaration):
+        prices = history.unit_prices(declaration, item.hs_code)
         if len(prices) < int(params.get("min_history", 3)):
             continue
         median = statistics.median(prices)
@@ -72,7 +58,7 @@ def undervaluation(declaration: Declaration, params: dict) -> str | None:
 
 
 @rule("below_paid")
-def below_paid(declaration: Declaration, params: dict) -> str | None:
+def below_paid(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
     """The declared value is below what the buyer actually paid (the payment record)."""
     if declaration.paid_amount is None:
         return None
@@ -93,26 +79,14 @@ def _threshold(declaration: Declaration) -> Decimal | None:
 
 
 @rule("splitting")
-def splitting(declaration: Declaration, params: dict) -> str | None:
+def splitting(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
     """Several consignments to the same buyer within a short window, each under the
     low-value threshold, together over it."""
     threshold = _threshold(declaration)
     if threshold is None:
         return None
     window = timedelta(hours=int(params.get("window_hours", 24)))
-    same_buyer = (
-        Q(importer_id_reference=declaration.importer_id_reference)
-        if declaration.importer_id_reference
-        else Q(importer=declaration.importer)
-    )
-    others = (
-        Declaration.objects.filter(same_buyer, regime=declaration.regime)
-        .filter(created_at__gte=declaration.created_at - window)
-        .exclude(pk=declaration.pk)
-        .exclude(status__in=[Declaration.Status.CANCELLED, Declaration.Status.REJECTED])
-        .annotate(total=Sum(F("items__value") * F("exchange_rate")))
-    )
-    totals = [t for t in others.values_list("total", flat=True) if t is not None]
+    totals = history.same_buyer_totals(declaration, window)
     mine = sum((_value(declaration, i.value) for i in _items(declaration)), Decimal(0))
     parts = [*totals, mine]
     if len(parts) > 1 and all(p <= threshold for p in parts) and sum(parts) > threshold:
@@ -124,7 +98,7 @@ def splitting(declaration: Declaration, params: dict) -> str | None:
 
 
 @rule("weight_value")
-def weight_value(declaration: Declaration, params: dict) -> str | None:
+def weight_value(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
     """Value per kg outside what goods plausibly weigh (customs currency per kg)."""
     low = Decimal(str(params.get("min_value_per_kg", "0.5")))
     high = Decimal(str(params.get("max_value_per_kg", "20000")))
@@ -136,7 +110,7 @@ def weight_value(declaration: Declaration, params: dict) -> str | None:
 
 
 @rule("restricted")
-def restricted(declaration: Declaration, params: dict) -> str | None:
+def restricted(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
     country = REGIMES[declaration.regime]
     for item in _items(declaration):
         line = declared_item_line(item, declaration.regime, country, declaration.declared_on)
@@ -146,22 +120,16 @@ def restricted(declaration: Declaration, params: dict) -> str | None:
 
 
 @rule("new_exporter")
-def new_exporter(declaration: Declaration, params: dict) -> str | None:
+def new_exporter(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
     minimum = int(params.get("min_released", 3))
-    released = (  # counted up to the minimum: an established exporter costs no full count
-        Declaration.objects.filter(
-            exporter=declaration.exporter, status=Declaration.Status.RELEASED
-        )
-        .values("pk")[:minimum]
-        .count()
-    )
+    released = history.released_count(declaration, minimum)
     if released < minimum:
         return f"{declaration.exporter} has {released} released declarations (under {minimum})."
     return None
 
 
 @rule("watch_list")
-def watch_list(declaration: Declaration, params: dict) -> str | None:
+def watch_list(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
     names = {declaration.exporter.lower(), declaration.importer.lower()}
     for entry in cached(("watch_list",), lambda: list(WatchListEntry.objects.all())):
         if entry.name.lower() in names:
@@ -170,14 +138,14 @@ def watch_list(declaration: Declaration, params: dict) -> str | None:
 
 
 @rule("route")
-def route(declaration: Declaration, params: dict) -> str | None:
+def route(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
     origins = set(params.get("origins", []))
     hits = sorted({i.origin.code for i in _items(declaration)} & origins)
     return f"Goods of origin {', '.join(hits)} on this route." if hits else None
 
 
 @rule("random")
-def random_selection(declaration: Declaration, params: dict) -> str | None:
+def random_selection(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
     rate = float(params.get("rate", 0.05))
     if _draw(declaration) < rate:
         return f"Selected at random ({rate:.0%} of declarations)."
@@ -204,15 +172,17 @@ def lane_for(score: int) -> str:
     return Lane.GREEN
 
 
-def risk_decide(declaration: Declaration) -> LaneDecision:
-    """Run every enabled rule and store the decision (the caller moves the declaration)."""
+def risk_decision(declaration: Declaration, history: RiskHistory) -> LaneDecision:
+    """Run every enabled rule; the decision, not saved (the caller stores it with its move;
+    a batch stores all of its decisions in one insert). ``history``: what the rules read of
+    other declarations, shared by the batch the declaration is routed with."""
     fired = []
     rules = cached(
         ("risk_rules",), lambda: list(RiskRule.objects.filter(enabled=True).order_by("code"))
     )
     for risk_rule in rules:
         check = RULES.get(risk_rule.code)
-        reason = check(declaration, risk_rule.parameters or {}) if check else None
+        reason = check(declaration, risk_rule.parameters or {}, history) if check else None
         if reason:
             fired.append(
                 {
@@ -223,7 +193,7 @@ def risk_decide(declaration: Declaration) -> LaneDecision:
                 }
             )
     score = min(sum(f["weight"] for f in fired), 100)
-    return LaneDecision.objects.create(
+    return LaneDecision(
         declaration=declaration,
         score=score,
         lane=lane_for(score),

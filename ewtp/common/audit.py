@@ -38,8 +38,26 @@ def audit_record(
     """Append one audit row. Call it inside the service's transaction, so that the row
     exists exactly when the change does. ``actor`` is a user, or None for the system or an
     API client (then ``actor_label`` names it)."""
+    entry = audit_entry(
+        actor=actor, action=action, target=target, reason=reason, data=data, actor_label=actor_label
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(
+    *,
+    actor,
+    action: str,
+    target: models.Model,
+    reason: str = "",
+    data: dict | None = None,
+    actor_label: str = "",
+) -> AuditEntry:
+    """The row audit_record appends, not saved yet: a batch of changes, each with its own
+    reason, collects its rows and writes them with audit_record_many in one insert."""
     user, label = _actor(actor, actor_label)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=user,
         actor_label=label,
         action=action,
@@ -48,6 +66,11 @@ def audit_record(
         reason=reason,
         data=data or {},
     )
+
+
+def audit_record_many(entries: list[AuditEntry]) -> None:
+    """Write rows made by audit_entry, inside the transaction of the changes they record."""
+    AuditEntry.objects.bulk_create(entries, batch_size=BULK_BATCH)
 
 
 def audit_record_bulk(

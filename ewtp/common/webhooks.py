@@ -132,6 +132,44 @@ def webhook_emit_to(*, clients: QuerySet, event: str, data: dict) -> int:
     return len(endpoints)
 
 
+def webhook_listeners_by(*, event: str, lookup: str, keys: set) -> dict:
+    """The endpoints listening to ``event`` of the clients found by ``lookup`` (a path from
+    the endpoint, e.g. ``api_client__orders__pk``) for each of ``keys``, in one query:
+    key → set of endpoint ids. For a batch whose members each go to their own clients."""
+    found: dict = {}
+    if not keys:
+        return found
+    rows = _listening(WebhookEndpoint.objects.filter(**{f"{lookup}__in": keys})).values_list(
+        "pk", "events", lookup
+    )
+    for pk, events, key in rows:
+        if event in events:
+            found.setdefault(key, set()).add(pk)
+    return found
+
+
+def webhook_emit_each(*, event: str, messages: list[tuple[set[int], dict]]) -> int:
+    """``event`` about many things, each (endpoint ids, data) to its own endpoints, in one
+    insert; sent after commit. Returns how many deliveries were queued."""
+    now = timezone.now()
+    rows = [
+        WebhookDelivery(
+            endpoint_id=endpoint_id,
+            event=event,
+            payload=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+            next_attempt_at=now,
+        )
+        for endpoint_ids, data in messages
+        for endpoint_id in sorted(endpoint_ids)
+    ]
+    if not rows:
+        return 0
+    deliveries = WebhookDelivery.objects.bulk_create(rows)
+    ids = [delivery.pk for delivery in deliveries if delivery.pk is not None]
+    enqueue_after_commit(ids)
+    return len(deliveries)
+
+
 def _listening(endpoints: QuerySet) -> QuerySet:
     """Endpoints that get events: enabled, of a client not revoked (a key revoked for a
     leak must not keep feeding an endpoint registered with it)."""

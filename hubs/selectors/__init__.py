@@ -15,7 +15,9 @@ from .orders import (
     orders_confirmation_due,
     orders_of_channel,
     orders_of_organization,
-    orders_troubled_count,
+    orders_references,
+    orders_sellers,
+    orders_troubled_ids,
     orders_visible_to,
 )
 from .organizations import (
@@ -54,7 +56,9 @@ __all__ = [
     "orders_confirmation_due",
     "orders_of_channel",
     "orders_of_organization",
-    "orders_troubled_count",
+    "orders_references",
+    "orders_sellers",
+    "orders_troubled_ids",
     "orders_visible_to",
     "organization_list_for",
     "organization_members",

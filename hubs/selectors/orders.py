@@ -68,15 +68,24 @@ def orders_confirmation_due(*, now) -> QuerySet[Order]:
 TROUBLED = (Order.Status.DISPUTED, Order.Status.REFUNDED)
 
 
-def orders_troubled_count(*, order_ids) -> int:
-    """How many of these orders were ever disputed or refunded (their transitions, read by
-    the order's index: the caller bounds ``order_ids``)."""
-    return (
+def orders_troubled_ids(*, order_ids) -> set[int]:
+    """Which of these orders were ever disputed or refunded (their transitions, read by the
+    order's index: the caller bounds ``order_ids``)."""
+    return set(
         OrderTransition.objects.filter(order_id__in=list(order_ids), to_status__in=TROUBLED)
-        .values("order_id")
+        .values_list("order_id", flat=True)
         .distinct()
-        .count()
     )
+
+
+def orders_references(*, order_ids) -> dict[int, str]:
+    """order id → its reference."""
+    return dict(Order.objects.filter(pk__in=list(order_ids)).values_list("pk", "reference"))
+
+
+def orders_sellers(*, order_ids) -> dict[int, int]:
+    """order id → the selling organisation's id."""
+    return dict(Order.objects.filter(pk__in=list(order_ids)).values_list("pk", "seller_id"))
 
 
 @dataclass(frozen=True)

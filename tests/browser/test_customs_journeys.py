@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from customs.models import Declaration, RiskRule, WatchListEntry
-from customs.services.declarations import declaration_create, declaration_process
+from customs.services.clearance import declaration_process
+from customs.services.declarations import declaration_create
 from customs.services.tariff import tariff_load_bundled
 from hubs.models import User
 from tests import factories

@@ -48,12 +48,12 @@ from customs.services.audits import (
     audit_finding_raise,
 )
 from customs.services.classification import classification_decide
+from customs.services.clearance import declaration_process
 from customs.services.declarations import (
     ItemRequest,
     Public,
     declaration_create,
     declaration_move,
-    declaration_process,
     declaration_submit,
 )
 from customs.services.lvg import (
@@ -155,7 +155,7 @@ NOT_STATE = {
 # --- 2. every place that writes a status ---------------------------------------------------
 
 STATUS_WRITERS = {
-    ("customs/services/declarations.py", "_move"): "customs.declaration",
+    ("customs/services/moves.py", "move"): "customs.declaration",
     ("customs/services/classification.py", "classification_decide"): "customs.classification",
     ("customs/services/lvg.py", "lvg_registration_cancel"): "customs.lvgregistration",
     ("customs/services/audits.py", "_move"): "customs.postclearanceaudit",

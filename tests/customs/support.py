@@ -4,8 +4,8 @@ records that agree with a declaration."""
 from decimal import Decimal
 
 from customs.models import Declaration
+from customs.services.clearance import declaration_process
 from customs.services.declarations import (
-    declaration_process,
     declaration_records_attach,
     declaration_submit,
 )

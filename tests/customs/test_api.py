@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customs.models import CustomsExchangeRate, Declaration, RiskRule, TariffLine
-from customs.services.declarations import declaration_process
+from customs.services.clearance import declaration_process
 from customs.services.tariff import tariff_load_bundled
 from ewtp.common.rate_age import target_business_day_latest
 from hubs.services.organizations import organization_api_client_create

@@ -86,7 +86,7 @@ def test_an_officer_assigns_a_national_line_and_the_declaration_goes_on(hgh, off
         reason="Knitted cotton T-shirts: heading 61.09, cotton subheading.",
         actor=officer,
     )
-    from customs.services.declarations import declaration_process
+    from customs.services.clearance import declaration_process
 
     declaration_process(declaration_id=declaration.pk)
     declaration.refresh_from_db()
@@ -114,7 +114,7 @@ def test_an_officer_enters_rates_with_their_legal_instrument(hgh, officer):
         reason="No national line loaded; rates of the heading applied.",
         actor=officer,
     )
-    from customs.services.declarations import declaration_process
+    from customs.services.clearance import declaration_process
 
     declaration_process(declaration_id=declaration.pk)
     declaration.refresh_from_db()
@@ -320,7 +320,7 @@ def test_national_lines_with_different_rates_under_the_code_are_the_officers_cho
 
 def test_goods_an_officer_queued_still_wait_for_an_officer_after_classification(hgh, officer):
     from customs.models import WatchListEntry
-    from customs.services.declarations import declaration_process
+    from customs.services.clearance import declaration_process
 
     WatchListEntry.objects.create(name="Chen Jing", reason="earlier seizure")
     queued = waiting(hgh, items=[scarf()])

@@ -14,12 +14,12 @@ from django.db.models import Sum
 
 from customs.models import Declaration, Permit, PermitDrawdown, RiskRule
 from customs.models.permits import permit_agency
+from customs.services.clearance import declaration_process
 from customs.services.declarations import (
     ItemRequest,
     declaration_cancel,
     declaration_create,
     declaration_decide,
-    declaration_process,
 )
 from customs.services.permits import (
     PermitRequest,

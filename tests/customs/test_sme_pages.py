@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from customs.models import Declaration, RiskRule, WatchListEntry
-from customs.services.declarations import declaration_process
+from customs.services.clearance import declaration_process
 from customs.services.tariff import tariff_load_bundled
 from hubs.models import User
 from tests import factories

@@ -10,10 +10,10 @@ from django.core import mail
 from django.utils import timezone
 
 from customs.models import CbecAnnualTotal, Declaration, RiskRule
+from customs.services.clearance import declaration_process
 from customs.services.declarations import (
     declaration_create,
     declaration_decide,
-    declaration_process,
     declaration_submit,
 )
 from customs.services.sweeper import declarations_stuck_sweep
@@ -69,7 +69,7 @@ def test_a_step_that_fails_midway_is_resumed_from_where_it_stopped(hgh, monkeypa
 
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("customs.services.declarations.risk_decide", lost_connection)
+    monkeypatch.setattr("customs.services.clearance.risk_decision", lost_connection)
     with pytest.raises(Exception):  # noqa: B017 - Celery's Retry wraps it eagerly
         declaration_process_task.apply(args=[declaration.pk], throw=True)
     declaration.refresh_from_db()
@@ -194,7 +194,7 @@ def test_each_change_is_a_webhook_to_the_smes_own_client_and_the_orders_channel(
 
 def test_a_declaration_that_cannot_be_assessed_is_rejected_and_the_batch_goes_on(hgh):
     from customs.models import TariffLine
-    from customs.services.declarations import declarations_process
+    from customs.services.clearance import declarations_process
 
     broken = with_agreeing_records(cbec(hgh))
     fine = with_agreeing_records(cbec(hgh, importer="Li Wei", importer_id_reference="X1"))
@@ -212,21 +212,22 @@ def test_a_declaration_that_cannot_be_assessed_is_rejected_and_the_batch_goes_on
 
 
 def test_a_bug_in_one_declaration_does_not_hold_up_the_others(hgh, monkeypatch):
-    from customs.services import declarations as service
+    from customs.services import clearance
 
     first = with_agreeing_records(cbec(hgh))
     second = with_agreeing_records(cbec(hgh, importer="Li Wei", importer_id_reference="X1"))
     for declaration in (first, second):
         declaration_submit(declaration=declaration, actor_label="t")
-    real = service._process
+    real = clearance.declaration_consignment
 
-    def flaky(pk):
-        if pk == first.pk:
+    def flaky(declaration, *args, **kwargs):
+        if declaration.pk == first.pk:
             raise KeyError("a bug")
-        return real(pk)
+        return real(declaration, *args, **kwargs)
 
-    monkeypatch.setattr(service, "_process", flaky)
-    assert service.declarations_process(declaration_ids=[first.pk, second.pk]) == 1
+    monkeypatch.setattr(clearance, "declaration_consignment", flaky)
+    # the batch fails as a whole, then goes one declaration at a time
+    assert clearance.declarations_process(declaration_ids=[first.pk, second.pk]) == 1
     assert Declaration.objects.get(pk=second.pk).status == "released"
     assert Declaration.objects.get(pk=first.pk).status == "submitted"  # the sweeper's now
 

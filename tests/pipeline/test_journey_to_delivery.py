@@ -289,7 +289,8 @@ def test_an_engine_rejection_moves_no_money(
     hgh, mdec_officer, network, django_capture_on_commit_callbacks
 ):
     from customs.models import TariffLine
-    from customs.services.declarations import declaration_submit, declarations_process
+    from customs.services.clearance import declarations_process
+    from customs.services.declarations import declaration_submit
 
     steps = django_capture_on_commit_callbacks
     with steps(execute=True):

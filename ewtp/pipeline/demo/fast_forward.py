@@ -39,7 +39,7 @@ from django.utils.translation import ngettext
 
 from customs.models import Declaration
 from customs.selectors import declarations_of_order
-from customs.services.declarations import declaration_process
+from customs.services.clearance import declaration_process
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.outbox import (
