@@ -10,7 +10,7 @@ from ewtp.common.outbox import subscribe
 from hubs.events import OrderStatusChanged
 from logistics.events import FlightArrived, ParcelDelivered
 
-from .services.customs import customs_decision_count
+from .services.customs import customs_decisions_count
 from .services.facts import trade_facts_refresh
 
 # statuses an order reaches only before it ships: it has no facts yet, nothing to rebuild
@@ -31,8 +31,8 @@ def order_moved(events: list[OrderStatusChanged]) -> None:
 
 @subscribe("customs.declaration_decided", name="analytics.declaration_decided", many=True)
 def declaration_decided(events: list[DeclarationDecided]) -> None:
-    for event in events:  # each decision counts, even two of one declaration
-        customs_decision_count(declaration_id=event.declaration_id, status=event.status)
+    # each decision counts, even two of one declaration
+    customs_decisions_count(decisions=[(event.declaration_id, event.status) for event in events])
     _refresh(event.order_id for event in events if event.order_id is not None)
 
 
