@@ -62,6 +62,14 @@ class Account(BaseModel):
     bank = models.ForeignKey(
         "common.ApiClient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What an account that must never go negative (NEVER_NEGATIVE) holds now, in minor units:
+    # ledger_post moves it in the statement that writes the entries, under the row lock that
+    # its non-negative check needs anyway, so neither the check nor account_balance sums the
+    # account's history. NULL until the first posting. The hub's own accounts leave it NULL
+    # and sum their entries: every flow through a bank, hub or currency posts to them, and a
+    # row lock there would serialise all of those flows and let multi-posting transactions
+    # deadlock. Balances as of a date always sum entries.
+    held_minor = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["key"]

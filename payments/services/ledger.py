@@ -1,18 +1,20 @@
 """Posting to the ledger: the one way money moves.
 
 ``ledger_post`` validates that the entries balance per currency and are at each currency's
-precision, locks the accounts it touches (in id order, so two postings never deadlock),
-refuses to take an account that must not go negative below zero, and writes the
-transaction with its entries. A posting with an idempotency key is recorded once: a retry
-returns the first transaction. ``ledger_reverse`` is the only correction.
+precision, then records the transaction, its entries and the balance on the row of every
+account it touches that must never go negative (customer, escrow), refusing the posting if
+one of those would go below zero. On PostgreSQL all of that is one statement. A posting with
+an idempotency key is recorded once: a retry returns the first transaction.
+``ledger_reverse`` is the only correction.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from moneyed import Money
 
@@ -64,6 +66,15 @@ def _validate(postings: list[Posting]) -> None:
 
 
 def account_balance(account: Account) -> Money:
+    """What the account holds now.
+
+    An account that must never go negative reads the balance its row keeps (read again here:
+    ``account`` may have been loaded before the last posting); the hub's own accounts sum
+    their entries (see ``Account.held_minor``).
+    """
+    if not account.may_go_negative:
+        held = Account.objects.filter(pk=account.pk).values_list("held_minor", flat=True).first()
+        return money_from_minor(held or 0, account.currency)
     total = Entry.objects.filter(account=account).aggregate(total=Sum("amount_minor"))["total"]
     return money_from_minor(total or 0, account.currency)
 
@@ -78,87 +89,196 @@ def ledger_post(
     reverses: LedgerTransaction | None = None,
     actor_label: str = "",
 ) -> LedgerTransaction:
-    _validate(postings)
-    if idempotency_key:
-        earlier = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier is not None:
-            return earlier
-    try:
-        with transaction.atomic():
-            _lock_and_check(postings)
-            ledger_transaction = LedgerTransaction.objects.create(
-                kind=kind,
-                description=description[:200],
-                reference=reference[:100],
-                idempotency_key=idempotency_key,
-                reverses=reverses,
-                actor_label=actor_label,
-            )
-            Entry.objects.bulk_create(
-                [
-                    Entry(
-                        transaction=ledger_transaction,
-                        account=p.account,
-                        amount_minor=money_to_minor(p.amount),
-                        currency=p.amount.currency.code,
-                    )
-                    for p in postings
-                ]
-            )
-    except IntegrityError:
-        # a concurrent retry with the same key, or a second reversal, got there first
-        if idempotency_key:
-            earlier = LedgerTransaction.objects.filter(idempotency_key=idempotency_key).first()
-            if earlier is not None:
-                return earlier
-        if reverses is not None and LedgerTransaction.objects.filter(reverses=reverses).exists():
-            raise ConflictError(
-                _("Transaction #%(number)s is already reversed.") % {"number": reverses.pk},
-                PaymentsErrorCode.ALREADY_REVERSED,
-            ) from None
-        raise
-    return ledger_transaction
+    """Record one balanced transaction and move the balances kept on account rows.
 
+    The accounts that must never go negative and are touched are locked (in id order, so two
+    postings never deadlock) by the statement that moves their balance; it returns the new
+    balances, and one below zero refuses the posting (InsufficientFunds) and rolls it all
+    back. Concurrent postings to such an account queue on its row, the next one seeing this
+    one's balance. The hub's own accounts are not locked (see ``Account.held_minor``).
 
-def _lock_and_check(postings: list[Posting]) -> None:
-    """Lock the accounts that are debited and must stay non-negative, then check them.
-
-    The lock is what makes "check the balance, then debit" safe: a concurrent posting to the
-    same account waits here until this one commits, then sees its entries. Only those
-    accounts are locked (in id order): credits and system accounts (bank clearing, FX, fees)
-    need no lock, and locking them would make flows that post several times in one
-    transaction (a split, a multi-bank refund) deadlock against payments and payouts.
+    Idempotent: the transaction row is inserted only if its idempotency key (and the
+    transaction it reverses) is not taken yet, so a retry, even one racing the first attempt,
+    writes nothing and returns the first transaction; a second reversal is a ConflictError.
     """
+    _validate(postings)
+    proposed = LedgerTransaction(
+        kind=kind,
+        description=description[:200],
+        reference=reference[:100],
+        idempotency_key=idempotency_key or None,  # a blank key is no key
+        reverses=reverses,
+        actor_label=actor_label,
+    )
+    deltas = _held_deltas(postings)
+    with transaction.atomic():
+        record = _record_in_one_statement if connection.vendor == "postgresql" else _record
+        held = record(proposed, postings, deltas)
+        if held is None:
+            return _recorded_before(proposed)
+        _refuse_below_zero(postings, deltas, held)
+    return proposed
+
+
+def _held_deltas(postings: list[Posting]) -> dict[int, int]:
+    """Account id → net movement of the accounts that keep their balance on the row, in id
+    order (the order their rows are locked in)."""
     deltas: dict[int, int] = defaultdict(int)
     for posting in postings:
-        deltas[posting.account.pk] += money_to_minor(posting.amount)
-    debited = sorted(
-        {
-            p.account.pk
+        if not posting.account.may_go_negative:
+            deltas[posting.account.pk] += money_to_minor(posting.amount)
+    return {pk: delta for pk, delta in sorted(deltas.items()) if delta}
+
+
+def _transaction_insert(proposed: LedgerTransaction) -> tuple[str, list]:
+    """The INSERT of the transaction row, built from the model's fields as ``save`` would.
+
+    ON CONFLICT DO NOTHING: when the idempotency key or the reversed transaction (both
+    unique) is taken, nothing is written and nothing returned. That replaces a look-up
+    before every posting, and a concurrent retry waits for the first attempt's commit
+    instead of failing.
+    """
+    fields = [f for f in LedgerTransaction._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # only names from the model and placeholders are formatted in
+    sql = (
+        f"INSERT INTO {quote(LedgerTransaction._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id"
+    )
+    params = [f.get_db_prep_save(f.pre_save(proposed, add=True), connection) for f in fields]
+    return sql, params
+
+
+def _saved(proposed: LedgerTransaction, pk: int) -> None:
+    proposed.pk = pk
+    proposed._state.adding = False
+    proposed._state.db = connection.alias
+
+
+# PostgreSQL: the transaction ({insert}), its entries ({legs}) and the balances on the rows
+# ({deltas}) in one statement, one round trip. Data-modifying CTEs all run to completion
+# whether or not the final SELECT reads them. ``locked`` takes the row locks in id order
+# before the UPDATE, which by itself would lock in whatever order its join produces; it
+# joins ``posted`` so that a retry, which inserts nothing, locks nothing. Under READ
+# COMMITTED the UPDATE of a row it had to wait for adds to its latest committed balance.
+# The deferred trigger of migration 0002 still checks at COMMIT that the entries balance.
+ONE_STATEMENT = """
+WITH posted AS ({insert}),
+leg (account_id, amount_minor, currency) AS (VALUES {legs}),
+written AS (
+    INSERT INTO payments_entry (transaction_id, account_id, amount_minor, currency, created_at)
+    SELECT posted.id, leg.account_id, leg.amount_minor, leg.currency, %s FROM posted, leg
+),
+delta (account_id, minor) AS (VALUES {deltas}),
+locked AS MATERIALIZED (
+    SELECT payments_account.id FROM payments_account, posted
+    WHERE payments_account.id IN (SELECT account_id FROM delta)
+    ORDER BY payments_account.id
+    FOR UPDATE OF payments_account
+),
+moved AS (
+    UPDATE payments_account
+    SET held_minor = COALESCE(payments_account.held_minor, 0) + delta.minor
+    FROM delta JOIN locked ON locked.id = delta.account_id
+    WHERE payments_account.id = delta.account_id
+    RETURNING payments_account.id, payments_account.held_minor
+)
+SELECT posted.id, moved.id, moved.held_minor FROM posted LEFT JOIN moved ON TRUE
+"""
+
+
+def _record_in_one_statement(
+    proposed: LedgerTransaction, postings: list[Posting], deltas: dict[int, int]
+) -> dict[int, int] | None:
+    """The balances after (account id → minor units), or None when nothing was written."""
+    insert, params = _transaction_insert(proposed)
+    for p in postings:
+        params += [p.account.pk, money_to_minor(p.amount), p.amount.currency.code]
+    created_at = Entry._meta.get_field("created_at")
+    params.append(created_at.get_db_prep_save(proposed.created_at, connection))
+    # a posting to the hub's accounts only moves no row: a delta of nothing on no account
+    moves = list(deltas.items()) or [(None, None)]
+    for pair in moves:
+        params += pair
+    sql = ONE_STATEMENT.format(
+        insert=insert,
+        legs=", ".join(["(%s::bigint, %s::bigint, %s::varchar)"] * len(postings)),
+        deltas=", ".join(["(%s::bigint, %s::bigint)"] * len(moves)),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    _saved(proposed, rows[0][0])
+    return {account_id: held for _, account_id, held in rows if account_id is not None}
+
+
+def _record(
+    proposed: LedgerTransaction, postings: list[Posting], deltas: dict[int, int]
+) -> dict[int, int] | None:
+    """The same as ``_record_in_one_statement``, a statement at a time (SQLite, where the
+    write lock is taken at BEGIN and no other writer can come in between)."""
+    insert, params = _transaction_insert(proposed)
+    with connection.cursor() as cursor:
+        cursor.execute(insert, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    _saved(proposed, row[0])
+    Entry.objects.bulk_create(
+        [
+            Entry(
+                transaction=proposed,
+                account=p.account,
+                amount_minor=money_to_minor(p.amount),
+                currency=p.amount.currency.code,
+            )
             for p in postings
-            if not p.account.may_go_negative and deltas[p.account.pk] < 0
-        }
+        ]
     )
-    if not debited:
-        return
-    guarded = list(Account.objects.select_for_update().filter(pk__in=debited).order_by("pk"))
-    balances = dict(
-        Entry.objects.filter(account__in=guarded)
-        .values("account")
-        .annotate(total=Sum("amount_minor"))
-        .values_list("account", "total")
-    )
-    for account in guarded:
-        held = balances.get(account.pk) or 0
-        if held + deltas[account.pk] < 0:
+    for pk, delta in deltas.items():
+        Account.objects.filter(pk=pk).update(held_minor=Coalesce(F("held_minor"), 0) + delta)
+    return dict(Account.objects.filter(pk__in=deltas).values_list("pk", "held_minor"))
+
+
+def _recorded_before(proposed: LedgerTransaction) -> LedgerTransaction:
+    """Nothing was written: the transaction of the same idempotency key, or a refusal of a
+    second reversal."""
+    if proposed.idempotency_key:
+        earlier = LedgerTransaction.objects.filter(idempotency_key=proposed.idempotency_key).first()
+        if earlier is not None:
+            return earlier
+    reverses = proposed.reverses
+    if reverses is not None and LedgerTransaction.objects.filter(reverses=reverses).exists():
+        raise ConflictError(
+            _("Transaction #%(number)s is already reversed.") % {"number": reverses.pk},
+            PaymentsErrorCode.ALREADY_REVERSED,
+        )
+    # the conflicting row went away in between (its transaction rolled back): not a state
+    # this posting can explain, so it is not passed off as recorded
+    raise IntegrityError(f"ledger transaction {proposed.idempotency_key!r} was not recorded")
+
+
+def _refuse_below_zero(
+    postings: list[Posting], deltas: dict[int, int], held: dict[int, int]
+) -> None:
+    """Refuse (InsufficientFunds, rolling the posting back) a debit that took an account that
+    must never go negative below zero, by the balance its row returned."""
+    accounts = {p.account.pk: p.account for p in postings}
+    for pk, after in held.items():
+        if deltas[pk] < 0 and after < 0:
+            account = accounts[pk]
             # in the words of whoever reads it: the account's kind, never its ledger key
             raise InsufficientFunds(
                 _("The %(account)s holds %(held)s in %(currency)s; this needs %(needed)s.")
                 % {
                     "account": account.get_kind_display(),
-                    "held": money_from_minor(held, account.currency).amount,
+                    "held": money_from_minor(after - deltas[pk], account.currency).amount,
                     "currency": account.currency,
-                    "needed": money_from_minor(-deltas[account.pk], account.currency).amount,
+                    "needed": money_from_minor(-deltas[pk], account.currency).amount,
                 },
                 PaymentsErrorCode.INSUFFICIENT_FUNDS,
             )

@@ -227,6 +227,13 @@ class LedgerMachine(RuleBasedStateMachine):
         for account in self.customers:
             assert account_balance(account).amount >= 0
 
+    @invariant()
+    def each_customer_row_holds_the_sum_of_its_entries(self):
+        for account in self.customers:
+            entries = Entry.objects.filter(account=account).aggregate(total=Sum("amount_minor"))
+            account.refresh_from_db(fields=["held_minor"])
+            assert (account.held_minor or 0) == (entries["total"] or 0)
+
 
 def test_random_sequences_keep_the_ledger_balanced(kul):
     run_state_machine_as_test(
