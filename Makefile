@@ -8,6 +8,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 DEMO_ORDERS ?= 150
+DEMO_DAYS ?= 90
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo serve test test-fast browsers lint fmt contracts migrations-check \
@@ -35,7 +36,7 @@ install: $(STAMP)
 demo: install
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --orders $(DEMO_ORDERS)
+	$(PY) manage.py seed_demo --orders $(DEMO_ORDERS) --days $(DEMO_DAYS)
 	@echo ""
 	@echo "  eWTP Hub is starting at http://127.0.0.1:$(PORT)/   (Ctrl-C stops web, worker and beat)"
 	@echo ""

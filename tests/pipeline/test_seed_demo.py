@@ -42,10 +42,18 @@ def test_the_demo_world_and_its_orders_through_the_real_journey(
 ):
     risk_rules_ensure()
     output = seed("--orders", "24", "--days", "21")
+    a_line_per_phase_when_not_on_a_terminal(output)
     orders_drive_the_real_journey_with_every_failure_path()
     the_world_has_sellers_in_many_sectors_at_every_stage()
     the_rates_are_the_recorded_ecb_ones_and_say_so(output, client)
     seeding_again_keeps_the_world_and_gives_working_passwords(client, api)
+
+
+def a_line_per_phase_when_not_on_a_terminal(output):
+    phases = ["Building the demo world…", "Simulating 24 orders over 21 days…"]
+    assert [line for line in output.splitlines() if line in phases] == phases
+    assert re.search(r"^Seeded in \d+ s\.$", output, re.MULTILINE)
+    assert "\x1b[" not in output  # no bar, no colour codes in a log
 
 
 def orders_drive_the_real_journey_with_every_failure_path():

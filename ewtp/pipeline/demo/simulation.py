@@ -32,7 +32,7 @@ from customs.models import Declaration
 from customs.services.declarations import declaration_decide
 from ewtp.common.errors import ApplicationError
 from ewtp.common.outbox import OutboxDispatchFailed, outbox_claim_due, outbox_dispatch
-from hubs.models import Order, Organization, Product, User
+from hubs.models import ERoad, Order, Organization, Product, User
 from hubs.services.orders import (
     Consumer,
     LineRequest,
@@ -135,6 +135,8 @@ class Simulation:
         self.random = random.Random(seed)  # noqa: S311
         self.queue: list[Moment] = []
         self.seq = itertools.count()
+        self.now = start
+        self.floor_moved = True  # parcels may have become ready to board since the last look
         self.fates: dict[int, set[str]] = {}  # order id → the failure paths it takes
         self.counts: dict[str, int] = dict.fromkeys(RATES, 0)
         self.officers = {
@@ -158,7 +160,12 @@ class Simulation:
             self.now + timedelta(hours=self.random.uniform(hours_from, hours_to)), action, *args
         )
 
-    def run(self, orders: int) -> dict[str, int]:
+    def run(
+        self, orders: int, progress: Callable[[datetime], None] | None = None
+    ) -> dict[str, int]:
+        """Simulate ``orders`` orders over the window; ``progress`` is told the simulated time
+        once per simulated hour. Returns how often each failure path happened."""
+        self._timetable()
         span = (self.end - self.start) / max(orders, 1)
         for n in range(orders):
             self.at(self.start + span * n + span * self.random.random(), self.place, n, orders)
@@ -174,16 +181,25 @@ class Simulation:
         self.at(self.end, self.treasury_close)
         while self.queue:
             moment = heapq.heappop(self.queue)
+            if progress is not None and moment.action == self.sweep_hourly:
+                progress(moment.at)
             self.now = moment.at
-            with time_machine.travel(moment.at, tick=False):
-                try:
-                    with transaction.atomic():
-                        moment.action(*moment.args)
-                except ApplicationError as error:  # the world moved on: a person would too
-                    logger.info("demo: %s at %s: %s", moment.action.__name__, moment.at, error)
-                except Exception:  # a fault in one moment must not leave half a world
-                    logger.exception("demo: %s at %s failed", moment.action.__name__, moment.at)
+            self._happen(moment)
+            # what people do, and the steps that follow, may make parcels ready to board
+            self.floor_moved |= moment.action != self.sweep_hourly
         return self.counts
+
+    def _happen(self, moment: Moment) -> None:
+        """One moment's action in a transaction of its own, at its time: the pipeline's steps
+        react to what it recorded once it commits."""
+        with time_machine.travel(moment.at, tick=False):
+            try:
+                with transaction.atomic():
+                    moment.action(*moment.args)
+            except ApplicationError as error:  # the world moved on: a person would too
+                logger.info("demo: %s at %s: %s", moment.action.__name__, moment.at, error)
+            except Exception:  # a fault in one moment must not leave half a world
+                logger.exception("demo: %s at %s failed", moment.action.__name__, moment.at)
 
     def fate(self, order: Order, path: str) -> bool:
         return path in self.fates.get(order.pk, ())
@@ -220,6 +236,7 @@ class Simulation:
         if order is None:
             return
         self.fates[order.pk] = fates
+        heapq.heappush(self.payment_windows, order.expires_at)  # unpaid by then, it expires
         if "cancelled" in fates:
             self.later(1, 10, self.cancel, order.pk)
         elif "unpaid" not in fates:
@@ -340,6 +357,7 @@ class Simulation:
     def customs_shift(self) -> None:
         """Each hub's officers work their queue: most are released after a look, some held
         for documents or an inspection and released later, a few rejected."""
+        self.floor_moved = True  # an export released: its parcel may board
         waiting = (
             Declaration.objects.filter(
                 status__in=[Declaration.Status.LANE, Declaration.Status.HELD],
@@ -378,6 +396,10 @@ class Simulation:
         """Cleared parcels go out for delivery and are delivered the next day; a few are lost
         at the delivery base, cleared or not (a customs hold that never ends, such as goods
         without their permit, must not spare the demo its lost parcel)."""
+        if not Parcel.objects.filter(
+            status__in=[Parcel.Status.ARRIVED, Parcel.Status.OUT_FOR_DELIVERY]
+        ).exists():
+            return  # nothing has landed for the couriers
         operator = self.operators["HGH"]
         cleared = Declaration.objects.filter(
             status=Declaration.Status.RELEASED, regime__endswith="_IMPORT"
@@ -505,19 +527,68 @@ class Simulation:
 
     # --- the beat ------------------------------------------------------------------------
 
+    # The beat runs its sweeps every hour of the window; most hours most of them find
+    # nothing to do. A sweep that cannot find work is not run: nothing is ready to board,
+    # no flight is due to move, no unpaid order's window has closed. What the sweeps do when
+    # they run, and the dice they throw, are the same; only the empty runs are spared (they
+    # were most of the time the demo took to seed).
+
+    def _timetable(self) -> None:
+        """When the flights of the window are due to leave and to land, and when each is
+        three to four hours from leaving (the carriers' word on a cancellation comes then)."""
+        times = Flight.objects.filter(
+            status=Flight.Status.SCHEDULED, departs_at__lte=self.end + timedelta(hours=4)
+        ).values_list("departs_at", "arrives_at")
+        # heaps (a sorted list is one)
+        self.flight_moves = sorted({moment for pair in times for moment in pair})
+        self.departures = sorted(departs for departs, _ in times)
+        self.payment_windows: list[datetime] = []  # when each order expires if still unpaid
+
     def sweep_hourly(self) -> None:
-        for event_id in outbox_claim_due():  # steps that failed are tried again
-            try:
-                outbox_dispatch(event_id=event_id)
-            except OutboxDispatchFailed:
-                logger.info("demo: event %s failed again; it waits for the next sweep", event_id)
-        consolidate(now=self.now)
-        flights_advance(now=self.now)
-        orders_expire(now=self.now)
+        self._redrive()
+        if self.floor_moved:
+            self._board()
+        if _due(self.flight_moves, self.now):
+            flights_advance(now=self.now)
+        if _due(self.payment_windows, self.now):
+            orders_expire(now=self.now)
         if self.now.hour % 4 == 1:
             self.customs_shift()
         if self.now.hour % 6 == 2:
             self.last_mile()
+        soon = _due(self.departures, self.now + timedelta(hours=4))
+        if any(departs > self.now + timedelta(hours=3) for departs in soon):
+            self.flights_at_risk()
+
+    def _redrive(self) -> None:
+        for event_id in outbox_claim_due():  # steps that failed are tried again
+            self.floor_moved = True
+            try:
+                outbox_dispatch(event_id=event_id)
+            except OutboxDispatchFailed:
+                logger.info("demo: event %s failed again; it waits for the next sweep", event_id)
+
+    def _board(self) -> None:
+        ready = self._ready_to_board()
+        for eroad_id in ready:
+            consolidate(eroad=ERoad.objects.get(pk=eroad_id), now=self.now)
+        self.floor_moved = bool(ready)  # any left behind by full flights: next hour again
+
+    def _ready_to_board(self) -> list[int]:
+        """The e-roads with parcels received, released for export and on no flight yet."""
+        return list(
+            Parcel.objects.filter(
+                status=Parcel.Status.RECEIVED,
+                flight__isnull=True,
+                export_released_at__isnull=False,
+            )
+            .values_list("eroad_id", flat=True)
+            .distinct()
+            .order_by("eroad_id")
+        )
+
+    def flights_at_risk(self) -> None:
+        """A few flights are cancelled by their carrier three to four hours before leaving."""
         upcoming = Flight.objects.filter(
             status=Flight.Status.SCHEDULED,
             departs_at__gt=self.now + timedelta(hours=3),
@@ -526,6 +597,7 @@ class Simulation:
         for flight in upcoming:
             if self.roll("flight_cancelled", first=flight.loaded_pieces > 0):
                 flight_cancel(flight=flight, reason="Aircraft unserviceable", actor_label="carrier")
+                self.floor_moved = True  # its parcels wait for the next flight with room
 
     def sweep_daily(self) -> None:
         escrow_release_due(now=self.now)
@@ -537,6 +609,14 @@ class Simulation:
 
     def treasury_close(self) -> None:
         treasury_settle_all(day=self.now.date(), actor_label="treasury")
+
+
+def _due(times: list[datetime], now: datetime) -> list[datetime]:
+    """Take the times up to ``now`` off the heap ``times``; returns them."""
+    taken = []
+    while times and times[0] <= now:
+        taken.append(heapq.heappop(times))
+    return taken
 
 
 def _owner(organization: Organization) -> User:

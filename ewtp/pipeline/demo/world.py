@@ -4,17 +4,19 @@ verification with catalogues under real HS codes, the permits of other agencies 
 need, fee schedules, a watch-listed buyer, and a partner bank and a sales channel on the API,
 and the hub's collection accounts at that bank (one per payment currency, fictitious and
 named so). ``world_build`` is idempotent: a second run keeps every row and renews each demo
-password and API secret (``passwords`` and ``issued``).
+password and API secret (``passwords``, set by ``passwords_save``, and ``issued``).
 
 The orders that move through it are the simulation's (``simulation.py``)."""
 
 import secrets
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django_countries import countries
 from moneyed import Money
 
@@ -390,13 +392,48 @@ class World:
     organizations: dict[str, Organization]
     channel: ApiClient
     bank: ApiClient
-    passwords: dict[str, str] = field(default_factory=dict)
+    renewal: "PasswordRenewal"
     issued: list = field(default_factory=list)  # API credentials, secrets renewed
+
+    @property
+    def passwords(self) -> dict[str, str]:
+        """Each demo user's new password by e-mail address (set by ``passwords_save``)."""
+        return self.renewal.passwords
+
+    def passwords_save(self) -> None:
+        self.renewal.save()
+
+
+class PasswordRenewal:
+    """New passwords for the demo users, hashed on a thread of their own while the seed goes
+    on.
+
+    Django hashes a password with PBKDF2 at 1,000,000 rounds, about half a second each: the
+    demo's 18 would keep the seed waiting that long. hashlib releases the interpreter while
+    it hashes, so they are hashed on another core while the world is built and its months
+    are simulated (one thread: the seed itself keeps a core busy), and ``save`` sets them
+    once they are all done (until then a new user has no usable password)."""
+
+    def __init__(self):
+        self.passwords: dict[str, str] = {}
+        self._hashes: dict[str, tuple[User, Future]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-passwords")
+
+    def renew(self, user: User) -> None:
+        password = f"demo-{secrets.token_urlsafe(9)}"
+        self.passwords[user.email] = password
+        self._hashes[user.email] = (user, self._pool.submit(make_password, password))
+
+    def save(self) -> None:
+        for user, hashed in self._hashes.values():
+            user.password = hashed.result()
+            user.save(update_fields=["password"])
+        self._pool.shutdown()
 
 
 def world_build(*, first_day: date, days: int) -> World:
     """Everything but the orders; flights from ``first_day`` for ``days`` days."""
-    passwords: dict[str, str] = {}
+    renewal = PasswordRenewal()
     hubs = {
         code: Hub.objects.filter(code=code).first() or hub_open(iata_code=code)
         for code in ("KUL", "HGH")
@@ -420,12 +457,12 @@ def world_build(*, first_day: date, days: int) -> World:
             },
         )
     for email, name, role, hub_code, superuser in OFFICIALS:
-        user = _user(passwords, email, name)
+        user = _user(renewal, email, name)
         user.official_role = role
         user.official_hub = hubs[hub_code] if hub_code else None
         user.is_staff = user.is_superuser = superuser
         user.save()
-    organizations = {row[0]: _organization(passwords, hubs, *row) for row in ORGANIZATIONS}
+    organizations = {row[0]: _organization(renewal, hubs, *row) for row in ORGANIZATIONS}
     _permits_on_file(hubs, organizations, first_day, days)
     WatchListEntry.objects.get_or_create(
         name=WATCH_LISTED,
@@ -439,7 +476,7 @@ def world_build(*, first_day: date, days: int) -> World:
         organizations=organizations,
         channel=clients[ApiClient.Kind.CHANNEL],
         bank=clients[ApiClient.Kind.BANK],
-        passwords=passwords,
+        renewal=renewal,
         issued=issued,
     )
 
@@ -479,19 +516,16 @@ def _cargo_insurance(hub) -> None:
     )
 
 
-def _user(passwords: dict, email: str, full_name: str) -> User:
+def _user(renewal: PasswordRenewal, email: str, full_name: str) -> User:
     user, _ = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
-    password = f"demo-{secrets.token_urlsafe(9)}"
-    user.set_password(password)
-    user.save()
-    passwords[email] = password
+    renewal.renew(user)
     return user
 
 
 def _organization(
-    passwords, hubs, legal_name, country, hub, number, sector, size, kyc, members, products
+    renewal, hubs, legal_name, country, hub, number, sector, size, kyc, members, products
 ):
-    owner = _user(passwords, members[0][0], members[0][1])
+    owner = _user(renewal, members[0][0], members[0][1])
     organization = Organization.objects.filter(legal_name=legal_name).first()
     if organization is None:
         organization = organization_create(
@@ -513,7 +547,7 @@ def _organization(
         )
     for email, name, role in members[1:]:
         Membership.objects.get_or_create(
-            user=_user(passwords, email, name),
+            user=_user(renewal, email, name),
             organization=organization,
             defaults={"role": role},
         )

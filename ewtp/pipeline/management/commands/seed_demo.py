@@ -10,10 +10,13 @@ working credentials.
 
 import logging
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -22,6 +25,7 @@ from hubs.models import Order, User
 from hubs.roles import ROLE_LABELS, roles_of
 from payments.selectors import fx_rates_latest_day
 
+from ...demo.progress import SeedProgress
 from ...demo.simulation import Simulation, simulation_window
 from ...demo.world import world_build
 
@@ -41,27 +45,44 @@ class Command(BaseCommand):
             raise CommandError("--orders is 0 to 100000 and --days 1 to 730.")
         start, end = simulation_window(days=days, now=timezone.now())
         # the pipeline's steps run inline, as a worker would run them, while the clock moves;
-        # the e-mails of the past months are kept in memory rather than printed
+        # the e-mails of the past months are kept in memory rather than printed; the queries
+        # are not kept for a debug page that will never show them (under DEBUG, SQLite's
+        # backend also runs a second query for each, to quote its parameters)
         eager = app.conf.task_always_eager
         app.conf.task_always_eager = True
         logging.disable(logging.INFO)  # months of routine steps: only trouble is worth a line
         try:
-            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            with (
+                override_settings(
+                    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", DEBUG=False
+                ),
+                sqlite_unsynced(),
+            ):
                 self._seed(start, end, days, orders, seed)
         finally:
             app.conf.task_always_eager = eager
             logging.disable(logging.NOTSET)
 
     def _seed(self, start, end, days, orders, seed) -> None:
-        with transaction.atomic():
-            world = world_build(first_day=start.date(), days=days + FLIGHTS_AHEAD_DAYS)
-        simulated = Order.objects.filter(seller__in=world.organizations.values()).exists()
-        if orders and not simulated:
-            self.stdout.write(f"Simulating {orders} orders over {days} days…")
-            counts = Simulation(world, start=start, end=end, seed=seed).run(orders)
+        counts = None
+        with SeedProgress(self.stdout) as progress:
+            with progress.phase("Building the demo world"), transaction.atomic():
+                world = world_build(first_day=start.date(), days=days + FLIGHTS_AHEAD_DAYS)
+            simulated = Order.objects.filter(seller__in=world.organizations.values()).exists()
+            if orders and not simulated:
+                simulation = Simulation(world, start=start, end=end, seed=seed)
+                title = f"Simulating {orders} orders over {days} days"
+                with progress.phase(title, total=days) as advance:
+                    counts = simulation.run(
+                        orders, progress=lambda now: advance((now - start) / timedelta(days=1))
+                    )
+            with progress.phase("Setting the new passwords"):
+                world.passwords_save()
+        if counts is not None:
             self._summary(counts)
         elif simulated:
             self.stdout.write("The demo world has its orders already: kept as they are.")
+        self.stdout.write(f"Seeded in {progress.elapsed():.0f} s.")
         self._print(world)
 
     def _summary(self, counts: dict) -> None:
@@ -104,3 +125,31 @@ class Command(BaseCommand):
                 f"{settings.FX_MAX_RATE_AGE_DAYS} TARGET business days old (elsewhere 4)."
             )
         )
+
+
+@contextmanager
+def sqlite_unsynced() -> Iterator[None]:
+    """On SQLite, the seed's thousands of small transactions commit without waiting for the
+    disk: write-ahead log, and no sync on each commit (PRAGMA synchronous=OFF, on the seed's
+    connection only). A crash of the machine meanwhile may cost the demo database, which is
+    seeded again from scratch (delete var/ewtp.sqlite3); a crash of the seed alone costs
+    nothing. The database's journal mode is put back afterwards: the pragmas are the seed's,
+    not the hub's."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield  # PostgreSQL's commits are another matter; a transaction cannot switch journal
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        (journal,) = cursor.fetchone()
+        cursor.execute("PRAGMA synchronous")
+        (synchronous,) = cursor.fetchone()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA synchronous={int(synchronous)}")
+            # another process with the file open keeps it in WAL: harmless, and it is left so
+            with suppress(OperationalError):
+                cursor.execute(f"PRAGMA journal_mode={journal}")  # sqlite's own word for it
