@@ -1,9 +1,17 @@
-"""Requests refused before any view sees them, and headers every response needs."""
+"""Requests refused before any view sees them, headers every response needs, and the portal's
+middleware that a call with a bearer token to the API passes by."""
 
 import re
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpResponseBadRequest
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
@@ -178,8 +186,82 @@ class NoStoreForCallersMiddleware:
 
 
 def _has_credentials(request) -> bool:
-    authorization = request.META.get("HTTP_AUTHORIZATION", "")
-    if authorization[:7].lower() == "bearer ":
+    if has_bearer_token(request):
         return True
     user = getattr(request, "user", None)  # absent when a middleware answered before auth
     return user is not None and user.is_authenticated
+
+
+API_PREFIX = "/api/v1/"
+
+
+def has_bearer_token(request) -> bool:
+    return request.META.get("HTTP_AUTHORIZATION", "")[:7].lower() == "bearer "
+
+
+def is_token_call(request) -> bool:
+    """A call to the API with a bearer token: it is authenticated by that token alone (DRF's
+    OAuth2 authentication), whatever cookies come with it."""
+    return request.path_info.startswith(API_PREFIX) and has_bearer_token(request)
+
+
+class PortalOnly:
+    """Mixin for a middleware of the portal's signed-in pages (the session, CSRF, the user
+    from the session, messages): a call with a bearer token to the API passes by it.
+
+    Such a call never reads the session, so a session cookie sent along with the token gains
+    it nothing, and there is nothing for CSRF to protect (the API's views are exempt from it
+    anyway). Every other request goes through as before: portal pages, the token endpoint
+    (HTTP Basic), and an API call with a cookie but no bearer token, which the API refuses
+    with 401 as it always did. For a token call these would only build a session, a lazy
+    user and a message store that its view never uses.
+    """
+
+    def __call__(self, request):
+        if is_token_call(request):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class PortalSessionMiddleware(PortalOnly, SessionMiddleware):
+    pass
+
+
+class PortalCsrfViewMiddleware(PortalOnly, CsrfViewMiddleware):
+    def process_view(self, request, callback, callback_args, callback_kwargs):
+        if is_token_call(request):
+            return None
+        return super().process_view(request, callback, callback_args, callback_kwargs)
+
+
+class PortalAuthenticationMiddleware(PortalOnly, AuthenticationMiddleware):
+    def __call__(self, request):
+        if is_token_call(request):
+            # nobody, until the token's authentication names the caller (DRF sets it)
+            request.user = AnonymousUser()
+        return super().__call__(request)
+
+
+class PortalMessageMiddleware(PortalOnly, MessageMiddleware):
+    pass
+
+
+# The policy of every answer to a call with a bearer token: JSON, or a file to download,
+# which loads nothing and is framed nowhere.
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy (CONTENT_SECURITY_POLICY) on the portal's pages; the strictest one,
+    fixed, on the API's answers to a bearer token, instead of building the portal's policy
+    anew from the settings for each call."""
+
+    def process_request(self, request):
+        if not is_token_call(request):
+            super().process_request(request)
+
+    def process_response(self, request, response):
+        if is_token_call(request):
+            response.headers.setdefault(CSP_HEADER, API_CONTENT_SECURITY_POLICY)
+            return response
+        return super().process_response(request, response)

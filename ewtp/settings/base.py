@@ -69,17 +69,20 @@ MIDDLEWARE = [
     "ewtp.common.middleware.NoStoreForCallersMiddleware",
     "ewtp.common.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # django-csp's, with a fixed strict policy for the API's answers to a bearer token
+    "ewtp.common.middleware.ContentSecurityPolicyMiddleware",
+    # "Portal…": Django's own, which a call to the API with a bearer token passes by (it
+    # never reads the session; ewtp.common.middleware.PortalOnly)
+    "ewtp.common.middleware.PortalSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ewtp.common.middleware.PortalCsrfViewMiddleware",
+    "ewtp.common.middleware.PortalAuthenticationMiddleware",
     "hubs.middleware.ViewerTimeZoneMiddleware",
     # Before anything reads the body (the CSRF check of a form, DRF's authentication, views),
     # and after the user and the language are known, for the portal's refusal page.
     "ewtp.common.middleware.RequestBodyGuardMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "ewtp.common.middleware.PortalMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so that it sees the outcome of authentication on the login form.
@@ -256,7 +259,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 REST_FRAMEWORK = {
     # OAuth2 first: its Bearer challenge decides that an anonymous call gets 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "oauth2_provider.contrib.rest_framework.OAuth2Authentication",
+        # django-oauth-toolkit's, with one oauthlib server per process
+        "ewtp.common.oauth.BearerTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ewtp.common.api.permissions.HasValidToken"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -14,6 +14,7 @@ from ewtp.common.idempotency import idempotent
 from ewtp.common.models import ApiClient
 from ewtp.common.money import money_from_minor
 
+from ..selectors import incoming_payment_as_recorded
 from ..services.intents import BankTransfer, payment_receive
 
 
@@ -161,5 +162,6 @@ class IncomingPaymentApi(APIView):
                 payer_id_reference=values["payer"].get("id_reference", ""),
             ),
         )
-        payment.intent.order.refresh_from_db()
+        # the order's status as the payment left it: it moved under another instance of it
+        payment = incoming_payment_as_recorded(pk=payment.pk)
         return Response(IncomingPaymentOutput(payment).data, status=status.HTTP_201_CREATED)

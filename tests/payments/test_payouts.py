@@ -267,4 +267,17 @@ def test_the_batch_list_reads_the_same_queries_for_one_batch_or_many(api, setup,
         payouts_batch(bank=setup["bank"])
     many = listed()
     assert many[1] == 4 and one[1] == 1
-    assert many[0] == one[0]
+    assert many[0] == one[0] == 2  # the page of batches, then all their payouts
+
+
+@pytest.mark.parametrize(
+    ("amount_minor", "currency"),
+    [(12000, "MYR"), (5, "MYR"), (0, "USD"), (-1999, "SGD"), (1500, "JPY"), (12345, "KWD")],
+)
+def test_a_listed_amount_reads_as_any_money_of_the_api(amount_minor, currency):
+    from ewtp.common.money import money_as_dict, money_from_minor
+    from payments.api.payouts import _amount
+
+    assert _amount(amount_minor, currency) == money_as_dict(
+        money_from_minor(amount_minor, currency)
+    )

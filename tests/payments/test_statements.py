@@ -177,6 +177,20 @@ def test_a_statement_costs_the_same_queries_whatever_its_length(api, bank, hgh):
     assert queries() == few
 
 
+def test_the_account_list_reads_one_query_for_one_account_or_many(
+    api, bank, hgh, django_assert_num_queries
+):
+    headers = bearer(api, bank)
+    ledger.paid_order(destination_hub=hgh, bank=bank.client, reference="A")
+    api.get("/api/v1/statements/", **headers)  # the token verified and cached
+    with django_assert_num_queries(1):
+        assert len(api.get("/api/v1/statements/", **headers).json()) == 1
+    for currency in ("SGD", "USD"):
+        bank_clearing_account(bank=bank.client, currency=currency)
+    with django_assert_num_queries(1):
+        assert len(api.get("/api/v1/statements/", **headers).json()) == 3
+
+
 def test_far_dates_and_control_characters_are_not_a_500(api, bank, hgh):
     order = ledger.placed_order(destination_hub=hgh)
     payment_receive(
