@@ -48,6 +48,15 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # first: a bank's call is resolved without trying every portal pattern before it
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
+    re_path(r"^api/", api_not_found),
     path("", include("hubs.urls")),
     path("payments/", include("payments.urls")),
     path("", include("logistics.urls")),
@@ -58,14 +67,6 @@ urlpatterns = [
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path(
-        "api/docs/",
-        docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
-        name="api-docs",
-    ),
-    re_path(r"^api/", api_not_found),
     path("healthz", healthz, name="healthz"),
 ]
 

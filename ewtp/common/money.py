@@ -4,6 +4,7 @@ The precision of each currency comes from ISO 4217 minor units (babel's CLDR dat
 one place so rounding is the same in the ledger, the API and the portal.
 """
 
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -43,7 +44,12 @@ def currency_code(code: str) -> str:
 
 def minor_units(currency: str) -> int:
     """Decimal places of the currency's minor unit (MYR 2, JPY 0, KWD 3)."""
-    return get_currency_precision(currency_code(currency))
+    return _precision(currency_code(currency))
+
+
+@functools.cache  # every amount shown or stored asks; valid codes are a few hundred at most
+def _precision(code: str) -> int:
+    return get_currency_precision(code)
 
 
 def money_quantize(money: Money) -> Money:
