@@ -11,7 +11,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpResponseBadRequest
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
@@ -206,15 +205,16 @@ def is_token_call(request) -> bool:
 
 
 class PortalOnly:
-    """Mixin for a middleware of the portal's signed-in pages (the session, CSRF, the user
-    from the session, messages): a call with a bearer token to the API passes by it.
+    """Mixin for a middleware of the portal's signed-in pages (the session, the user from
+    the session, messages): a call with a bearer token to the API passes by it.
 
     Such a call never reads the session, so a session cookie sent along with the token gains
-    it nothing, and there is nothing for CSRF to protect (the API's views are exempt from it
-    anyway). Every other request goes through as before: portal pages, the token endpoint
+    it nothing. Every other request goes through as before: portal pages, the token endpoint
     (HTTP Basic), and an API call with a cookie but no bearer token, which the API refuses
     with 401 as it always did. For a token call these would only build a session, a lazy
-    user and a message store that its view never uses.
+    user and a message store that its view never uses. CSRF stays Django's own middleware
+    (check --deploy looks for it by name): the API's views are exempt from it, and it reads
+    no more than a cookie a token call does not send.
     """
 
     def __call__(self, request):
@@ -225,13 +225,6 @@ class PortalOnly:
 
 class PortalSessionMiddleware(PortalOnly, SessionMiddleware):
     pass
-
-
-class PortalCsrfViewMiddleware(PortalOnly, CsrfViewMiddleware):
-    def process_view(self, request, callback, callback_args, callback_kwargs):
-        if is_token_call(request):
-            return None
-        return super().process_view(request, callback, callback_args, callback_kwargs)
 
 
 class PortalAuthenticationMiddleware(PortalOnly, AuthenticationMiddleware):

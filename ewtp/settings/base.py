@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "ewtp.common.middleware.PortalSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "ewtp.common.middleware.PortalCsrfViewMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "ewtp.common.middleware.PortalAuthenticationMiddleware",
     "hubs.middleware.ViewerTimeZoneMiddleware",
     # Before anything reads the body (the CSRF check of a form, DRF's authentication, views),
