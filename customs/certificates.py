@@ -9,12 +9,10 @@ are not translated."""
 import io
 
 from django.utils import translation
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from .documents import GRID, paragraph
+from .documents import GRID, a4_document, paragraph, pdf_styles
 from .models import CertificateOfOrigin
 from .models.origin import ORIGIN_RULES
 
@@ -26,18 +24,9 @@ def certificate_pdf(certificate: CertificateOfOrigin) -> bytes:
 
 
 def _certificate_pdf(certificate: CertificateOfOrigin) -> bytes:
-    styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    styles, small = pdf_styles()
     buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"Form E {certificate.number}",
-    )
+    document = a4_document(buffer, title=f"Form E {certificate.number}")
     c = certificate
     facts = [
         ("Reference No.", c.number),

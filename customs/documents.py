@@ -48,21 +48,32 @@ def paragraph(text, style) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
+def pdf_styles():
+    """reportlab's sample styles, and the small body text of tables."""
+    styles = getSampleStyleSheet()
+    return styles, styles["BodyText"].clone("small", fontSize=8, leading=10)
+
+
+def a4_document(buffer, *, title: str) -> SimpleDocTemplate:
+    """An A4 page with 15 mm margins, as the hub's customs documents are printed."""
+    margin = 15 * mm
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin,
+        title=title,
+    )
+
+
 def declaration_pdf(declaration: Declaration, *, for_officer: bool = False) -> bytes:
     """``for_officer``: the history with the risk engine's reasons and the officers' names;
     otherwise as the declarant sees it."""
-    styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    styles, small = pdf_styles()
     buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"Declaration {declaration.reference}",
-    )
+    document = a4_document(buffer, title=f"Declaration {declaration.reference}")
     d = declaration
     value = declaration_customs_value(declaration=d)
     facts = [
