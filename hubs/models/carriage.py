@@ -28,7 +28,31 @@ class InForceQuerySet(models.QuerySet):
         return self.filter(in_force_on(on)).order_by("-effective_from", "-id")
 
 
-class ShippingRate(BaseModel):
+class DatedRate(BaseModel):
+    """A rate in force from a date (to a date, or until a later one replaces it), with who
+    publishes its figures and the instrument it is charged under."""
+
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    # who publishes the figures (an official tariff, or the hub's own indicative ones)
+    source = models.CharField(_("source"), max_length=200)
+    # the instrument the charge is made under
+    legal_source = models.CharField(_("legal source"), max_length=200)
+
+    objects = InForceQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+def dates_in_order(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        name=name,
+        condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+    )
+
+
+class ShippingRate(DatedRate):
     """The origin hub's price for carrying goods on one e-road: per chargeable kilogram, with
     a minimum charge per order, in the tariff's currency. Without a rate in force the
     platform charges nothing for carriage: the parties arrange the freight outside it, and
@@ -38,14 +62,6 @@ class ShippingRate(BaseModel):
     currency = models.CharField(_("currency"), max_length=3)
     per_kg = models.DecimalField(_("rate per kg"), max_digits=12, decimal_places=4)
     minimum = models.DecimalField(_("minimum charge"), max_digits=12, decimal_places=4, default=0)
-    effective_from = models.DateField(_("effective from"))
-    effective_to = models.DateField(_("effective to"), null=True, blank=True)
-    # who publishes the figures (an official tariff, or the hub's own indicative ones)
-    source = models.CharField(_("source"), max_length=200)
-    # the instrument the charge is made under
-    legal_source = models.CharField(_("legal source"), max_length=200)
-
-    objects = InForceQuerySet.as_manager()
 
     class Meta:
         ordering = ["eroad_id", "-effective_from"]
@@ -58,17 +74,14 @@ class ShippingRate(BaseModel):
             models.CheckConstraint(
                 name="shipping_rate_not_negative", condition=Q(per_kg__gte=0) & Q(minimum__gte=0)
             ),
-            models.CheckConstraint(
-                name="shipping_rate_dates_in_order",
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
-            ),
+            dates_in_order("shipping_rate_dates_in_order"),
         ]
 
     def __str__(self):
         return f"{self.eroad_id}: {self.per_kg} {self.currency}/kg from {self.effective_from}"
 
 
-class CargoInsuranceRate(BaseModel):
+class CargoInsuranceRate(DatedRate):
     """The premium of the cargo insurance a hub places on every consignment it carries: a
     percentage of the goods' value plus the freight (the insured value), in the currency of
     the order."""
@@ -77,12 +90,6 @@ class CargoInsuranceRate(BaseModel):
     percent = models.DecimalField(
         _("premium percent"), max_digits=6, decimal_places=3, help_text=_("e.g. 0.500 for 0.5 %")
     )
-    effective_from = models.DateField(_("effective from"))
-    effective_to = models.DateField(_("effective to"), null=True, blank=True)
-    source = models.CharField(_("source"), max_length=200)
-    legal_source = models.CharField(_("legal source"), max_length=200)
-
-    objects = InForceQuerySet.as_manager()
 
     class Meta:
         ordering = ["hub_id", "-effective_from"]
@@ -94,10 +101,7 @@ class CargoInsuranceRate(BaseModel):
             models.CheckConstraint(
                 name="insurance_percent_range", condition=Q(percent__gte=0) & Q(percent__lte=10)
             ),
-            models.CheckConstraint(
-                name="insurance_rate_dates_in_order",
-                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
-            ),
+            dates_in_order("insurance_rate_dates_in_order"),
         ]
 
     def __str__(self):

@@ -166,35 +166,22 @@ def shipping_rate_publish(
             HubsErrorCode.RATE_INVALID,
             extra={"field": "per_kg"},
         )
-    _check_dates(effective_from, effective_to)
-    _check_sources(source, legal_source)
-    with transaction.atomic():
-        rate, created = ShippingRate.objects.get_or_create(
-            eroad=eroad,
-            effective_from=effective_from,
-            defaults={
-                "currency": currency,
-                "per_kg": per_kg,
-                "minimum": minimum,
-                "effective_to": effective_to,
-                "source": source,
-                "legal_source": legal_source,
-            },
-        )
-        if created:
-            audit_record(
-                actor=actor,
-                action="hubs.shipping_rate.published",
-                target=rate,
-                data={
-                    "eroad": str(eroad),
-                    "currency": currency,
-                    "per_kg": str(per_kg),
-                    "minimum": str(minimum),
-                    "effective_from": effective_from.isoformat(),
-                },
-            )
-    return rate
+    return _publish(
+        ShippingRate,
+        {"eroad": eroad, "effective_from": effective_from},
+        {"currency": currency, "per_kg": per_kg, "minimum": minimum},
+        effective_to=effective_to,
+        source=source,
+        legal_source=legal_source,
+        action="hubs.shipping_rate.published",
+        data={
+            "eroad": str(eroad),
+            "currency": currency,
+            "per_kg": str(per_kg),
+            "minimum": str(minimum),
+        },
+        actor=actor,
+    )
 
 
 def cargo_insurance_rate_publish(
@@ -215,14 +202,31 @@ def cargo_insurance_rate_publish(
             HubsErrorCode.RATE_INVALID,
             extra={"field": "percent"},
         )
-    _check_dates(effective_from, effective_to)
+    return _publish(
+        CargoInsuranceRate,
+        {"hub": hub, "effective_from": effective_from},
+        {"percent": percent},
+        effective_to=effective_to,
+        source=source,
+        legal_source=legal_source,
+        action="hubs.insurance_rate.published",
+        data={"hub": hub.code, "percent": str(percent)},
+        actor=actor,
+    )
+
+
+def _publish(
+    model, key: dict, figures: dict, *, effective_to, source, legal_source, action, data, actor
+):
+    """A dated rate from its date on: the same key (what it prices and the date) again returns
+    the rate already there, unchanged (a new tariff is a new date); a new one is audited."""
+    _check_dates(key["effective_from"], effective_to)
     _check_sources(source, legal_source)
     with transaction.atomic():
-        rate, created = CargoInsuranceRate.objects.get_or_create(
-            hub=hub,
-            effective_from=effective_from,
+        rate, created = model.objects.get_or_create(
+            **key,
             defaults={
-                "percent": percent,
+                **figures,
                 "effective_to": effective_to,
                 "source": source,
                 "legal_source": legal_source,
@@ -231,12 +235,8 @@ def cargo_insurance_rate_publish(
         if created:
             audit_record(
                 actor=actor,
-                action="hubs.insurance_rate.published",
+                action=action,
                 target=rate,
-                data={
-                    "hub": hub.code,
-                    "percent": str(percent),
-                    "effective_from": effective_from.isoformat(),
-                },
+                data={**data, "effective_from": key["effective_from"].isoformat()},
             )
     return rate
