@@ -42,6 +42,8 @@ class RiskHistory:
         self.declarations = declarations
         self._loaded: dict = {}
         self._released_since: Counter = Counter()  # released in this batch, not written yet
+        self._troubled: set[int] = set()  # orders ever disputed or refunded, of those asked
+        self._troubled_asked: set[int] = set()
 
     def _once(self, key: tuple, load: Callable):
         if key not in self._loaded:
@@ -299,21 +301,19 @@ class RiskHistory:
         """How many of these orders were ever disputed or refunded."""
         if not order_ids:
             return 0
-        wanted = set(order_ids)
-        known = self._loaded.setdefault(("troubled",), {"asked": set(), "ids": set()})
-        if not wanted <= known["asked"]:
-            # the batch's order sets are asked for one after the other: read them all at once
-            everything = set()
-            for declaration in self.declarations:
-                for party in ("seller", "consumer"):
-                    for days_key in [k for k in self._loaded if k[:2] == ("orders", party)]:
-                        everything |= {
-                            order_id
-                            for _created, order_id in self._loaded[days_key].get(
-                                self._party_key(declaration, party), []
-                            )
-                        }
-            everything |= wanted
-            known["ids"] |= orders_troubled_ids(order_ids=everything - known["asked"])
-            known["asked"] |= everything
-        return len(wanted & known["ids"])
+        if not order_ids <= self._troubled_asked:
+            # the batch's other declarations ask next about the orders scanned with these:
+            # read them all at once
+            wanted = order_ids | self._scanned_orders()
+            self._troubled |= orders_troubled_ids(order_ids=wanted - self._troubled_asked)
+            self._troubled_asked |= wanted
+        return len(order_ids & self._troubled)
+
+    def _scanned_orders(self) -> set[int]:
+        return {
+            order_id
+            for key, by_party in self._loaded.items()
+            if key[0] == "orders"
+            for rows in by_party.values()
+            for _created_at, order_id in rows
+        }
