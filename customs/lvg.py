@@ -167,7 +167,7 @@ def _sales_rows(since, until, organization=None):
         declaration__declared_on__range=(since, until),
     ).exclude(declaration__status__in=NOT_DECLARED)
     if organization is not None:
-        # the seller declares its consumers' imports (ewtp/pipeline/customs_filing.py)
+        # the seller declares its consumers' imports (pipeline/customs_filing.py)
         items = items.filter(
             declaration__organization=organization, declaration__order__seller=organization
         )

@@ -1,5 +1,6 @@
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
+from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.shortcuts import render
@@ -61,7 +62,8 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("", include("logistics.urls")),
     path("customs/", include("customs.urls")),
-    path("", include("ewtp.pipeline.urls")),
+    path("", include("pipeline.urls")),
+    *([path("", include("demo.urls"))] if apps.is_installed("demo") else []),
     path("", include("analytics.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),

@@ -55,7 +55,9 @@ INSTALLED_APPS = [
     "axes",
     # the hub
     "ewtp.common",
-    "ewtp.pipeline",
+    "pipeline",
+    # the demo world and its tools: development and demos (production leaves it out)
+    "demo",
     "hubs",
     "payments",
     "customs",
@@ -106,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "hubs.context_processors.portal",
                 "payments.context_processors.fx_rates_notice",
+                "demo.context_processors.demo_tools",
             ],
         },
     },
@@ -479,7 +482,7 @@ OUTBOUND_RESOLVE_TO = env("OUTBOUND_RESOLVE_TO", default="")
 # The demo's "test bank transfer" button pays an order without a bank (never in production).
 TEST_BANK_TRANSFERS = env.bool("TEST_BANK_TRANSFERS", default=False)
 # The demo's tools for officers showing the hub: the fast-forward of an order on its page
-# (ewtp/pipeline/demo/fast_forward.py) does now, through the same services, what would take
+# (demo/fast_forward.py) does now, through the same services, what would take
 # days, the carriers or the bank. Never in production; off, its page does not exist.
 DEMO_TOOLS = env.bool("DEMO_TOOLS", default=False)
 
@@ -535,7 +538,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=30),
     },
     "credit-scores-nightly": {
-        "task": "ewtp.pipeline.tasks.credit_scores_nightly_task",
+        "task": "pipeline.tasks.credit_scores_nightly_task",
         "schedule": crontab(hour=2, minute=0),
     },
     "instalments-overdue": {
@@ -584,7 +587,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=env.int("CONSOLIDATION_MINUTES", default=15)),
     },
     "orders-stuck-sweep": {
-        "task": "ewtp.pipeline.tasks.orders_stuck_sweep_task",
+        "task": "pipeline.tasks.orders_stuck_sweep_task",
         "schedule": timedelta(minutes=30),
     },
     "declarations-stuck-sweep": {

@@ -7,7 +7,7 @@ process at start-up instead of running with a guess.
 from ewtp.common.http import proxy_networks
 
 from .base import *  # noqa: F403
-from .base import STORAGES, env
+from .base import INSTALLED_APPS, STORAGES, TEMPLATES, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -71,6 +71,9 @@ TRUSTED_PROXIES = proxy_networks(
 
 TEST_BANK_TRANSFERS = False  # money arrives only through partner banks
 DEMO_TOOLS = False  # real orders move by their schedules and their people only
+# the demo world and its tools are not part of a production hub
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "demo"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].remove("demo.context_processors.demo_tools")
 # the ECB's live daily feed: today's conversions refuse rates older than FX_MAX_RATE_AGE_DAYS
 FX_RATE_SOURCE = env("FX_RATE_SOURCE", default="payments.services.fx_feeds.EcbDailyFeed")
 WEBHOOK_ALLOW_HTTP = False  # partners receive webhooks over TLS only

@@ -64,7 +64,6 @@ from customs.services.lvg import (
 from customs.services.tariff import tariff_load_bundled
 from ewtp.common.audit import SYSTEM_BEAT, audit_record_bulk
 from ewtp.common.models import AuditEntry, OutboxEvent
-from ewtp.pipeline.step_10_audit_billed import audit_billed
 from hubs.models import Order, Organization, ProductImport, User
 from hubs.services import kyc
 from hubs.services.imports import product_import_run, product_import_start
@@ -105,6 +104,7 @@ from payments.services.ledger import Posting, ledger_post
 from payments.services.loans import loan_draw, loan_repay_early
 from payments.services.payouts import payout_request, payout_status_report, payouts_batch
 from payments.tasks import instalments_overdue_task, payouts_batch_task, treasury_settle_task
+from pipeline.step_10_audit_billed import audit_billed
 from tests import factories, ledger
 from tests.conftest import issue_token
 from tests.customs.support import submit_and_process, with_agreeing_records

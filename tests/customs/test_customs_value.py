@@ -26,8 +26,6 @@ from customs.services.matching import match_differences, records_as_json
 from customs.services.quotes import duty_quote
 from customs.services.tariff import tariff_load_bundled
 from ewtp.common.models import AuditEntry
-from ewtp.pipeline.customs_filing import export_request, import_quote_request, import_request
-from ewtp.pipeline.step_02_export_declared import _paid_in_order_currency
 from hubs.models import ERoad
 from hubs.services.carriage import cargo_insurance_rate_publish, shipping_rate_publish
 from hubs.services.orders import LineRequest, OrderRequest, order_place
@@ -43,6 +41,8 @@ from payments.services.escrow import escrow_release
 from payments.services.fx import fx_quote, fx_rates_load
 from payments.services.intents import BankTransfer, payment_intent_open, payment_receive
 from payments.services.ledger import account_balance
+from pipeline.customs_filing import export_request, import_quote_request, import_request
+from pipeline.step_02_export_declared import _paid_in_order_currency
 from tests import factories, ledger
 from tests.api.test_trade_api import b2c, trade  # noqa: F401 - a fixture
 

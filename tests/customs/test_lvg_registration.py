@@ -55,8 +55,8 @@ from customs.services.tariff import tariff_load_bundled
 from customs.todo import declaration_todos
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.models import ApiClient, AuditEntry, OutgoingEmail
-from ewtp.pipeline.customs_filing import import_quote_request, import_request
 from hubs.models import Order, OrderLine, User
+from pipeline.customs_filing import import_quote_request, import_request
 from tests import factories
 
 from .support import submit_and_process

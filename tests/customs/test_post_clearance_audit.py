@@ -27,7 +27,6 @@ from customs.subscribers import audit_enrolled
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.models import AuditEntry, OutboxEvent
 from ewtp.common.outbox import outbox_dispatch
-from ewtp.pipeline.step_10_audit_billed import audit_billed
 from hubs.models import User
 from payments.models import LedgerTransaction
 from payments.services.accounts import (
@@ -37,6 +36,7 @@ from payments.services.accounts import (
     receivable_account,
 )
 from payments.services.ledger import Posting, account_balance, ledger_post
+from pipeline.step_10_audit_billed import audit_billed
 from tests import factories, ledger
 
 from .support import submit_and_process, with_agreeing_records

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from customs.models import RegimeParameter, TariffLine, TariffSchedule
 from customs.services.duty import Consignment, Item, assess, tariff_line
 from customs.services.tariff import regime_parameters_load, tariff_load_bundled
+from demo.world import ORGANIZATIONS
 from ewtp.common.errors import ApplicationError
-from ewtp.pipeline.demo.world import ORGANIZATIONS
 
 pytestmark = pytest.mark.django_db
 

@@ -148,7 +148,7 @@ def test_an_unpaid_instalment_becomes_overdue_and_lowers_the_next_score(
     assert instalments_overdue_sweep(today=timezone.localdate() + timedelta(days=31)) == 1
     assert instalments_overdue_sweep(today=timezone.localdate() + timedelta(days=31)) == 0
     assert loan.instalments.get(number=1).status == "overdue"
-    from ewtp.pipeline.credit_record import trade_record
+    from pipeline.credit_record import trade_record
 
     record = trade_record(organization=organization, now=timezone.now() + timedelta(days=31))
     assert record.instalments_overdue == 1 and record.debt_minor == 306_000
@@ -225,7 +225,7 @@ def test_no_offer_for_a_weak_record_and_no_second_open_application(seller, banks
 def test_repaying_at_once_earns_no_history_of_instalments_met(
     seller, banks, hgh, django_capture_on_commit_callbacks
 ):
-    from ewtp.pipeline.credit_record import trade_record
+    from pipeline.credit_record import trade_record
 
     organization, owner = seller
     payer, lender = banks

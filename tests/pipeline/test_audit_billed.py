@@ -14,7 +14,6 @@ from moneyed import Money
 
 from customs.models import Declaration
 from customs.services.audits import audit_finding_raise
-from ewtp.pipeline.step_08_paid_out import paid_out
 from hubs.models import Order
 from payments.events import EscrowReleased
 from payments.models import FxConversion, LedgerTransaction, Payout
@@ -27,6 +26,7 @@ from payments.services.accounts import (
 from payments.services.audit_duties import audit_duties_bill, owed_collected_minor
 from payments.services.escrow import escrow_release
 from payments.services.ledger import Posting, account_balance, ledger_post
+from pipeline.step_08_paid_out import paid_out
 from tests import factories, ledger
 
 pytestmark = pytest.mark.django_db

@@ -245,7 +245,7 @@ def test_a_customs_rejection_refunds_the_buyer_and_returns_the_parcels(
         official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=kul
     )
     # a failing notification never holds up the journey
-    monkeypatch.setattr("ewtp.pipeline.notify._notify", lambda *a: 1 / 0)
+    monkeypatch.setattr("pipeline.notify._notify", lambda *a: 1 / 0)
     run(
         steps,
         declaration_decide,
@@ -299,7 +299,7 @@ def test_an_engine_rejection_moves_no_money(
     export.status = "cancelled"  # filed again by hand later
     export.save()
     from customs.services.declarations import declaration_create
-    from ewtp.pipeline.customs_filing import export_request
+    from pipeline.customs_filing import export_request
 
     again = declaration_create(
         request=export_request(order, paid=order.total.amount), actor_label="seller"

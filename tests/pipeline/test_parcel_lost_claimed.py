@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 
 from ewtp.common.models import OutboxEvent
-from ewtp.pipeline.step_06_parcel_lost_claimed import parcel_lost_claimed
 from hubs.models import Order
 from logistics.events import ParcelLost
 from logistics.models import Parcel
@@ -15,6 +14,7 @@ from payments.models import LedgerTransaction
 from payments.services.accounts import escrow_account
 from payments.services.escrow import escrow_release
 from payments.services.ledger import account_balance
+from pipeline.step_06_parcel_lost_claimed import parcel_lost_claimed
 from tests import ledger
 
 pytestmark = pytest.mark.django_db

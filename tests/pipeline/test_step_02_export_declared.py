@@ -78,7 +78,7 @@ def test_a_missing_rate_is_retried_later_not_mailed(
     def no_rate(**kwargs):
         raise ApplicationError("No rate yet.", "customs_rate_missing")
 
-    monkeypatch.setattr("ewtp.pipeline.step_02_export_declared.declaration_create", no_rate)
+    monkeypatch.setattr("pipeline.step_02_export_declared.declaration_create", no_rate)
     with django_capture_on_commit_callbacks(execute=True):
         order = ledger.paid_order(destination_hub=hgh, bank=bank)
         factories.member(order.seller)
@@ -106,7 +106,7 @@ def test_a_payment_in_the_buyers_currency_is_declared_as_paid_in_the_orders(
 
 
 def test_a_business_buyer_owns_its_import_declaration(hgh, bank):
-    from ewtp.pipeline.customs_filing import import_request
+    from pipeline.customs_filing import import_request
 
     order = ledger.paid_order(destination_hub=hgh, bank=bank)
     request = import_request(order, waybill="KUL123")

@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from ewtp.pipeline.sweeper import orders_stuck_sweep
 from hubs.services.orders import order_transition
+from pipeline.sweeper import orders_stuck_sweep
 from tests import factories, ledger
 
 pytestmark = pytest.mark.django_db
@@ -24,9 +24,7 @@ def test_a_stuck_order_is_reported_once_per_status(
     hgh, mdec_officer, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
     # the export cannot be filed while the hub lacks its customs exchange rate
-    monkeypatch.setattr(
-        "ewtp.pipeline.step_02_export_declared.declaration_create", _no_customs_rate_yet
-    )
+    monkeypatch.setattr("pipeline.step_02_export_declared.declaration_create", _no_customs_rate_yet)
     bank = factories.api_client(kind="bank", name="Bank", scopes=["payments:write"]).client
     order = ledger.paid_order(destination_hub=hgh, bank=bank)
     fresh = ledger.paid_order(destination_hub=hgh, bank=bank, reference="R2")
@@ -97,7 +95,7 @@ def test_a_settlement_that_could_not_be_paid_out_is_reported_after_a_retry(
     # the owners add the account; the next retry pays it out and nobody is told again
     order.seller.payout_account_number = "514012345678"
     order.seller.save()
-    from ewtp.pipeline.sweeper import _redriven
+    from pipeline.sweeper import _redriven
 
     order.refresh_from_db()
     assert _redriven(order)

@@ -17,8 +17,7 @@ from logistics.models import Parcel
 from logistics.selectors import flight_boardable, parcels_of_order
 from payments.models import Payout
 from payments.selectors import order_payout_latest
-
-from ..customs_filing import EXPORT_REGIMES, import_regime
+from pipeline.customs_filing import EXPORT_REGIMES, import_regime
 
 Status = Parcel.Status
 GONE = (Status.RETURNED, Status.EXCEPTION)  # not coming: the pipeline settles these

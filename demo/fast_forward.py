@@ -65,7 +65,7 @@ from payments.selectors import order_payout_latest
 from payments.services.escrow import WINDOW_ENDED, escrow_release
 from payments.services.payouts import payout_status_report, payouts_batch
 
-from ..errors import PipelineErrorCode
+from .errors import DemoErrorCode
 from .fast_forward_plan import (
     GOODS,
     Leg,
@@ -100,11 +100,11 @@ def order_fast_forward(*, order: Order, actor, leg: str) -> Outcome:
     press with the reason, the legs before it stay done."""
     if not settings.DEMO_TOOLS:
         raise NotAllowedError(
-            _("The demo tools are off on this hub."), PipelineErrorCode.DEMO_TOOLS_OFF
+            _("The demo tools are off on this hub."), DemoErrorCode.DEMO_TOOLS_OFF
         )
     if not can_oversee(actor):
         raise NotAllowedError(
-            _("Only officers fast-forward an order."), PipelineErrorCode.NOT_AN_OFFICER
+            _("Only officers fast-forward an order."), DemoErrorCode.NOT_AN_OFFICER
         )
     done: list[str] = []
     expected: str | None = leg
@@ -213,7 +213,7 @@ def _fly(order: Order) -> str:
         )
     }
     if not flights:
-        raise ConflictError(no_flight_text(order), PipelineErrorCode.NO_FLIGHT)
+        raise ConflictError(no_flight_text(order), DemoErrorCode.NO_FLIGHT)
     sentences = []
     for flight in sorted(flights, key=lambda each: (each.departs_at, each.pk)):
         flight_depart(flight=flight, actor_label=LABEL)

@@ -68,8 +68,8 @@ from payments.services.intents import BankTransfer, payment_receive
 from payments.services.loans import loan_draw
 from payments.services.payouts import payout_status_report, payouts_batch
 from payments.services.treasury import treasury_settle_all
+from pipeline.credit_record import credit_score_refresh, credit_scores_nightly
 
-from ..credit_record import credit_score_refresh, credit_scores_nightly
 from .world import DEMO_DOMAIN, World
 
 logger = logging.getLogger(__name__)

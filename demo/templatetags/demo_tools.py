@@ -8,12 +8,12 @@ from django.conf import settings
 
 from hubs.roles import can_oversee
 
-from ..demo.fast_forward_plan import order_fast_forward_plan
+from ..fast_forward_plan import order_fast_forward_plan
 
 register = template.Library()
 
 
-@register.inclusion_tag("pipeline/includes/fast_forward.html", takes_context=True)
+@register.inclusion_tag("demo/includes/fast_forward.html", takes_context=True)
 def fast_forward(context, order) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)

@@ -5,7 +5,7 @@ from django.apps import AppConfig
 
 
 class PipelineConfig(AppConfig):
-    name = "ewtp.pipeline"
+    name = "pipeline"
     label = "pipeline"
 
     def ready(self):

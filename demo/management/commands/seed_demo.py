@@ -1,7 +1,7 @@
 """Seed the demo world: the hubs, their people, SMEs in several sectors with real HS codes,
-a partner bank and a sales channel (ewtp/pipeline/demo/world.py), then ``--orders`` orders
+a partner bank and a sales channel (demo/world.py), then ``--orders`` orders
 driven through the real journey over the last ``--days`` days, failure paths included
-(ewtp/pipeline/demo/simulation.py).
+(demo/simulation.py).
 
 Safe to run again: the world is kept and its orders are not simulated twice; every demo
 password and API secret is renewed and printed, so the person starting the demo always has
@@ -14,20 +14,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import timedelta
 
+from celery import current_app as app
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError, connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from ewtp.celery import app
 from hubs.models import Order, User
 from hubs.roles import ROLE_LABELS, roles_of
 from payments.selectors import fx_rates_latest_day
 
-from ...demo.progress import SeedProgress
-from ...demo.simulation import Simulation, simulation_window
-from ...demo.world import world_build
+from ...progress import SeedProgress
+from ...simulation import Simulation, simulation_window
+from ...world import world_build
 
 FLIGHTS_AHEAD_DAYS = 30
 

@@ -13,9 +13,9 @@ from django.test import Client, RequestFactory
 
 from customs.models import Declaration, WatchListEntry
 from customs.services.declarations import declaration_decide
+from demo.fast_forward import AUDIT_ACTION, order_fast_forward
+from demo.fast_forward_plan import order_fast_forward_plan
 from ewtp.common.models import AuditEntry
-from ewtp.pipeline.demo.fast_forward import AUDIT_ACTION, order_fast_forward
-from ewtp.pipeline.demo.fast_forward_plan import order_fast_forward_plan
 from hubs.models import Order, OrderTransition
 from logistics.models import Flight, Parcel, TrackingEvent
 from logistics.services.flights import flight_cancel
