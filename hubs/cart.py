@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from ewtp.common.errors import ApplicationError
 
+from .errors import HubsErrorCode
 from .models import Product
 
 SESSION_KEY = "cart"
@@ -40,7 +41,8 @@ def cart_add(session, product: Product, quantity: int) -> None:
             _(
                 "Your cart holds another seller's goods: place that order or empty the cart "
                 "first (one order, one seller)."
-            )
+            ),
+            HubsErrorCode.CART_OTHER_SELLER,
         )
     cart["seller"] = seller
     key = str(product.public_id)

@@ -1,5 +1,6 @@
 from .forms.accounts import LanguageForm
-from .roles import ROLE_LABELS, navigation_for, roles_of
+from .navigation import navigation_for
+from .roles import ROLE_LABELS, roles_of
 
 
 def portal(request):

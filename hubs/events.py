@@ -32,6 +32,18 @@ class OrderPlaced:
     currency: str
 
 
+def order_placed(order) -> OrderPlaced:
+    """The event of a placed order (``hubs.models.Order``), as placement records it and as
+    the pipeline's sweeper replays it to drive a stuck order's payment request again."""
+    return OrderPlaced(
+        order_id=order.pk,
+        reference=order.reference,
+        seller_id=order.seller_id,
+        total_amount=str(order.total.amount),
+        currency=order.total.currency.code,
+    )
+
+
 @event_type("hubs.order_status_changed")
 @dataclass(frozen=True)
 class OrderStatusChanged:

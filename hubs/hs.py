@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from .errors import HubsErrorCode
 from .models import HsCode, Product
 
 _CODE = re.compile(r"^[0-9]{6}([0-9]{2,4})?$")  # 6 digits, or a national line of 8 to 10
@@ -23,12 +24,12 @@ def hs_code_clean(raw: str) -> str:
     if not _CODE.match(code):
         raise ValidationError(
             _("An HS code has 6 digits, or 8 to 10 for a national line: 090111 or 0901.11.00."),
-            code="hs_format",
+            code=HubsErrorCode.HS_FORMAT,
         )
     if code[:6] not in hs_subheadings():
         raise ValidationError(
             _("%(code)s is not a subheading of the HS 2022 nomenclature."),
-            code="hs_unknown",
+            code=HubsErrorCode.HS_UNKNOWN,
             params={"code": code[:6]},
         )
     return code

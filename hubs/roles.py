@@ -1,18 +1,16 @@
 """Who may do what: the one place where roles become permissions.
 
 A user's roles are derived from data (memberships, official role, superuser flag), never
-stored twice. Views, API views and templates ask ``has_permission`` / ``navigation_for``;
-object-level scoping (own organisation, own hub) is done by the selectors of each app with
-the helpers below, so that a denial is a 404/403 and never a leak.
+stored twice. Views, API views, templates and the menu (hubs.navigation) ask
+``has_permission``; object-level scoping (own organisation, own hub) is done by the selectors
+of each app with the helpers below, so that a denial is a 404/403 and never a leak.
 """
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from django.contrib.auth.mixins import AccessMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -161,85 +159,6 @@ def can_see_product(user, product) -> bool:
 def can_see_hub_officials(user, hub) -> bool:
     """Who works at a hub is known to its own officials and to those who oversee."""
     return can_oversee(user) or (user.is_authenticated and user.official_hub_id == hub.pk)
-
-
-@dataclass(frozen=True)
-class NavItem:
-    label: str
-    url: str
-
-
-def navigation_for(user) -> list[NavItem]:
-    """The portal's menu for this user, in the order it is shown."""
-
-    def can(perm):
-        return has_permission(user, perm)
-
-    own_hub = [user.official_hub.code] if user.official_hub_id else None
-    menu = [
-        (True, _("Home"), "hubs:home", None),
-        (
-            can(Perm.ORGANIZATION_VIEW) and bool(memberships_of(user)),
-            _("My organisation"),
-            "hubs:my_organization",
-            None,
-        ),
-        (can(Perm.CATALOGUE_MANAGE), _("My products"), "hubs:product_list", None),
-        (can(Perm.ORDERS_TRADE), _("Catalogue"), "hubs:catalogue", None),
-        (
-            can(Perm.ORDERS_TRADE) or can(Perm.ORGANIZATIONS_OVERSEE),
-            _("Orders"),
-            "hubs:order_list",
-            None,
-        ),
-        (
-            can(Perm.ORDERS_TRADE) and bool(memberships_of(user)),
-            _("Declarations"),
-            "customs:my_declarations",
-            None,
-        ),
-        (
-            can_act_for(user, current_organization(user), Perm.FINANCES_READ),
-            _("Statement"),
-            "payments:statement",
-            None,
-        ),
-        (
-            can_act_for(user, current_organization(user), Perm.FINANCES_READ),
-            _("Insights"),
-            "analytics:insights",
-            None,
-        ),
-        (
-            can_act_for(user, current_organization(user), Perm.FINANCES_READ),
-            _("Credit"),
-            "pipeline:credit",
-            None,
-        ),
-        (can(Perm.ORGANIZATIONS_OVERSEE), _("Organisations"), "hubs:organization_list", None),
-        (can(Perm.DASHBOARDS_READ), _("Dashboards"), "analytics:dashboard", ["exports"]),
-        (can(Perm.ORGANIZATIONS_OVERSEE), _("Credit portfolio"), "payments:credit_portfolio", None),
-        (can(Perm.TREASURY_READ), _("Treasury"), "payments:treasury", None),
-        (
-            can(Perm.CUSTOMS_WORKBENCH) and own_hub,
-            _("Customs workbench"),
-            "customs:workbench",
-            None,
-        ),
-        (can(Perm.CUSTOMS_WORKBENCH), _("Tariff"), "customs:tariff_coverage", None),
-        (can(Perm.HUB_FLOOR) and own_hub, _("Hub floor"), "logistics:floor", None),
-        (
-            can(Perm.HUB_FLOOR) or can(Perm.ORGANIZATIONS_OVERSEE),
-            _("Flights"),
-            "logistics:flights",
-            None,
-        ),
-        (True, _("Hubs and e-roads"), "hubs:hub_list", None),
-        (can(Perm.ADMIN_SITE), _("Administration"), "admin:index", None),
-    ]
-    return [
-        NavItem(str(label), reverse(name, args=args)) for shown, label, name, args in menu if shown
-    ]
 
 
 class PermissionRequiredMixin(AccessMixin):

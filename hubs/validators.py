@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from .errors import HubsErrorCode
+
 # SSM (Companies Commission of Malaysia) registration numbers since 2019: YYYY TT NNNNNN.
 # The entity types of the new format (SSM, "New Registration Number Format", 2019).
 SSM_ENTITY_TYPES = {
@@ -41,13 +43,17 @@ _ACCOUNT_NUMBER = re.compile(r"^[A-Z0-9]{5,34}$")
 def registration_number_clean(country: str, raw: str) -> str:
     value = re.sub(r"\s+", "", raw or "").upper()
     if not value:
-        raise ValidationError(_("Enter the registration number."), code="required")
+        raise ValidationError(
+            _("Enter the registration number."), code=HubsErrorCode.REGISTRATION_NUMBER_REQUIRED
+        )
     if country == "MY":
         return _ssm_clean(value)
     if country == "CN":
         return _uscc_clean(value)
     if len(value) > 50:
-        raise ValidationError(_("At most 50 characters."), code="max_length")
+        raise ValidationError(
+            _("At most 50 characters."), code=HubsErrorCode.REGISTRATION_NUMBER_TOO_LONG
+        )
     return value
 
 
@@ -59,13 +65,13 @@ def _ssm_clean(value: str) -> str:
         if not 1800 <= int(year) <= date.today().year:
             raise ValidationError(
                 _("An SSM number starts with the year of registration; %(year)s is not one."),
-                code="ssm_year",
+                code=HubsErrorCode.SSM_YEAR,
                 params={"year": year},
             )
         if entity_type not in SSM_ENTITY_TYPES:
             raise ValidationError(
                 _("Digits 5–6 of an SSM number are the entity type (01–06); %(type)s is none."),
-                code="ssm_entity_type",
+                code=HubsErrorCode.SSM_ENTITY_TYPE,
                 params={"type": entity_type},
             )
         return value
@@ -76,7 +82,7 @@ def _ssm_clean(value: str) -> str:
             "Enter the SSM registration number: 12 digits (e.g. 201901012345) or the old "
             "format (e.g. 123456-X)."
         ),
-        code="ssm_format",
+        code=HubsErrorCode.SSM_FORMAT,
     )
 
 
@@ -92,12 +98,12 @@ def _uscc_clean(value: str) -> str:
                 "A unified social credit code has 18 characters: digits and capital letters "
                 "except I, O, S, V and Z."
             ),
-            code="uscc_format",
+            code=HubsErrorCode.USCC_FORMAT,
         )
     if uscc_check_character(value[:17]) != value[17]:
         raise ValidationError(
             _("This unified social credit code fails its check character: please re-type it."),
-            code="uscc_check",
+            code=HubsErrorCode.USCC_CHECK,
         )
     return value
 
@@ -108,12 +114,12 @@ def bic_clean(raw: str) -> str:
     if not match:
         raise ValidationError(
             _("A SWIFT/BIC code has 8 or 11 characters, e.g. MBBEMYKL or MBBEMYKLXXX."),
-            code="bic_format",
+            code=HubsErrorCode.BIC_FORMAT,
         )
     if match.group(2) not in dict(countries):
         raise ValidationError(
             _("Characters 5–6 of a SWIFT/BIC code are a country code; %(code)s is not one."),
-            code="bic_country",
+            code=HubsErrorCode.BIC_COUNTRY,
             params={"code": match.group(2)},
         )
     return value
@@ -124,7 +130,7 @@ def account_number_clean(raw: str) -> str:
     if not _ACCOUNT_NUMBER.match(value):
         raise ValidationError(
             _("An account number has 5 to 34 letters or digits (spaces and dashes are ignored)."),
-            code="account_number",
+            code=HubsErrorCode.ACCOUNT_NUMBER,
         )
     return value
 
@@ -146,12 +152,12 @@ def cn_resident_id_clean(raw: str) -> str:
     if not _CN_RESIDENT_ID.match(value):
         raise ValidationError(
             _("A resident identity card number has 17 digits and a check digit or X."),
-            code="cn_id_format",
+            code=HubsErrorCode.CN_ID_FORMAT,
         )
     if cn_resident_id_check_character(value[:17]) != value[17]:
         raise ValidationError(
             _("This identity card number fails its check digit: please re-type it."),
-            code="cn_id_check",
+            code=HubsErrorCode.CN_ID_CHECK,
         )
     return value
 

@@ -13,13 +13,15 @@ from ewtp.common.api.fields import MoneyField
 from ewtp.common.api.pagination import CursorPagination
 from ewtp.common.api.permissions import HasMethodScope
 from ewtp.common.api.strict import StrictInputSerializer, query_choice
-from ewtp.common.errors import NotAllowedError, NotFoundError
+from ewtp.common.errors import CommonErrorCode, NotAllowedError, NotFoundError
 from ewtp.common.idempotency import idempotent
 from ewtp.common.validators import no_bidi_controls
 
 from .. import selectors
+from ..errors import HubsErrorCode
 from ..models import Hub, Order, OrderLine, OrderTransition, Organization, Product
-from ..services.orders import Consumer, LineRequest, OrderRequest, order_cancel, order_place
+from ..services.orders import order_cancel
+from ..services.placement import Consumer, LineRequest, OrderRequest, order_place
 from .caller import IsChannelOrOrganizationClient, caller_of
 
 
@@ -263,7 +265,9 @@ def _order_request(caller, data) -> OrderRequest:
         Organization.objects.select_related("home_hub").filter(public_id=data["seller"]).first()
     )
     if seller is None:
-        raise NotFoundError("No such seller.", "seller_unknown", extra={"field": "seller"})
+        raise NotFoundError(
+            "No such seller.", HubsErrorCode.SELLER_UNKNOWN, extra={"field": "seller"}
+        )
     by_id = {
         p.public_id: p.pk
         for p in Product.objects.filter(
@@ -274,7 +278,7 @@ def _order_request(caller, data) -> OrderRequest:
         if line["product"] not in by_id:
             raise NotFoundError(
                 "Not a product of this seller.",
-                "product_unknown",
+                HubsErrorCode.PRODUCT_UNKNOWN,
                 extra={"field": f"lines.{i}.product"},
             )
     lines = [
@@ -295,7 +299,7 @@ def _order_request(caller, data) -> OrderRequest:
     if "consumer" in data:
         raise NotAllowedError(
             "Only sales channels order for a consumer; organisations buy for themselves.",
-            "consumer_not_allowed",
+            HubsErrorCode.CONSUMER_NOT_ALLOWED,
             extra={"field": "consumer"},
         )
     return OrderRequest(
@@ -316,13 +320,14 @@ def _b2c_destination_and_consumer(data):
                 name: ["Required for a channel's order."]
                 for name in ("destination_hub", "consumer")
                 if name not in data
-            }
+            },
+            code=CommonErrorCode.INVALID,
         )
     destination = Hub.objects.filter(code=data["destination_hub"].upper()[:3]).first()
     if destination is None:
         raise NotFoundError(
             f"No hub {data['destination_hub'][:10]}.",
-            "hub_unknown",
+            HubsErrorCode.HUB_UNKNOWN,
             extra={"field": "destination_hub"},
         )
     person = data["consumer"]

@@ -25,11 +25,12 @@ from ewtp.common.api.strict import (
     query_choice,
     query_match,
 )
-from ewtp.common.errors import ConflictError, NotFoundError
+from ewtp.common.errors import CommonErrorCode, ConflictError, NotFoundError
 from ewtp.common.idempotency import idempotent
 from ewtp.common.validators import no_bidi_controls
 
 from .. import selectors
+from ..errors import HubsErrorCode
 from ..forms.catalogue import (
     COUNTRY_CHOICES,
     COUNTRY_CODES,
@@ -199,9 +200,11 @@ def _form_for(seller, data: dict, product: Product | None = None) -> ProductForm
 
 def _valid(form: ProductForm) -> None:
     """The form's field errors as a 400; a SKU another product has is a 409."""
-    if form.has_error("sku", "sku_taken"):
+    if form.has_error("sku", HubsErrorCode.SKU_TAKEN):
         raise ConflictError(
-            "You already have a product with this SKU.", "sku_taken", extra={"field": "sku"}
+            "You already have a product with this SKU.",
+            HubsErrorCode.SKU_TAKEN,
+            extra={"field": "sku"},
         )
     validate_with_form(form)
 
@@ -226,7 +229,9 @@ class ProductListApi(APIView):
         active = request.query_params.get("active")
         if active is not None:
             if active not in ("true", "false"):
-                raise serializers.ValidationError({"active": ["true or false."]})
+                raise serializers.ValidationError(
+                    {"active": ["true or false."]}, code=CommonErrorCode.INVALID
+                )
             products = products.filter(is_active=active == "true")
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(products, request, view=self)
@@ -338,7 +343,7 @@ class ListingListApi(ListAPIView):
             destination = Hub.objects.filter(code=code.upper()).first()
             if destination is None:
                 raise NotFoundError(
-                    f"No hub {code}.", "hub_unknown", extra={"field": "destination"}
+                    f"No hub {code}.", HubsErrorCode.HUB_UNKNOWN, extra={"field": "destination"}
                 )
         facets = selectors.catalogue_facets(destination=destination)
         origins, currencies = facets.origins, facets.currencies

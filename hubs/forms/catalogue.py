@@ -13,6 +13,7 @@ from moneyed import Money
 
 from ewtp.common.money import minor_units
 
+from ..errors import HubsErrorCode
 from ..hs import hs_code_clean, hs_title
 from ..models import Organization, Product
 
@@ -21,6 +22,20 @@ MAX_UNIT_WEIGHT_KG = Decimal("500")  # one piece must fit a unit load device han
 MAX_SIDE_CM = Decimal("300")
 CHAPTER_CHOICE_CHARS = 70  # "62 Apparel and clothing accessories; not knitted or crocheted" fits
 
+
+# A listing's fields: what it is, and how much one piece weighs and measures.
+DESCRIPTION = [
+    "sku",
+    "title_en",
+    "title_ms",
+    "title_zh",
+    "description_en",
+    "description_ms",
+    "description_zh",
+    "hs_code",
+    "origin_country",
+]
+MEASURES = ["unit_weight_kg", "length_cm", "width_cm", "height_cm"]
 
 COUNTRY_CODES = frozenset(code for code, _name in countries)
 COUNTRY_CHOICES = sorted(COUNTRY_CODES)  # the API's enum (one name in the OpenAPI document)
@@ -41,7 +56,7 @@ class CountryCodeField(forms.CharField):
         if code and code not in COUNTRY_CODES:
             raise ValidationError(
                 _("Select a valid choice: %(code)s is not a country code."),
-                code="invalid_choice",
+                code=HubsErrorCode.COUNTRY_UNKNOWN,
                 params={"code": code},
             )
         return code
@@ -60,23 +75,7 @@ class ProductForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = [
-            "sku",
-            "title_en",
-            "title_ms",
-            "title_zh",
-            "description_en",
-            "description_ms",
-            "description_zh",
-            "hs_code",
-            "origin_country",
-            "unit_weight_kg",
-            "length_cm",
-            "width_cm",
-            "height_cm",
-            "stock",
-            "is_active",
-        ]
+        fields = [*DESCRIPTION, *MEASURES, "stock", "is_active"]
         widgets = {
             "description_en": forms.Textarea(attrs={"rows": 3}),
             "description_ms": forms.Textarea(attrs={"rows": 3}),
@@ -84,24 +83,8 @@ class ProductForm(forms.ModelForm):
             "hs_code": forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
         }
 
-    field_order = [
-        "sku",
-        "title_en",
-        "title_ms",
-        "title_zh",
-        "description_en",
-        "description_ms",
-        "description_zh",
-        "hs_code",
-        "origin_country",
-        "unit_price",
-        "stock",
-        "unit_weight_kg",
-        "length_cm",
-        "width_cm",
-        "height_cm",
-        "is_active",
-    ]
+    # also the columns of an import file (hubs.services.imports), in this order
+    field_order = [*DESCRIPTION, "unit_price", "stock", *MEASURES, "is_active"]
 
     def __init__(self, *args, seller: Organization, check_unique: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,7 +108,7 @@ class ProductForm(forms.ModelForm):
         sku = self.cleaned_data["sku"].strip()
         if not SKU.match(sku):
             raise ValidationError(
-                _("Use letters, digits and . _ / - only (up to 64)."), code="sku_format"
+                _("Use letters, digits and . _ / - only (up to 64)."), code=HubsErrorCode.SKU_FORMAT
             )
         if self.check_unique:
             others = Product.objects.filter(seller=self.seller, sku=sku).exclude(
@@ -133,7 +116,7 @@ class ProductForm(forms.ModelForm):
             )
             if others.exists():
                 raise ValidationError(
-                    _("You already have a product with this SKU."), code="sku_taken"
+                    _("You already have a product with this SKU."), code=HubsErrorCode.SKU_TAKEN
                 )
         return sku
 
@@ -147,7 +130,7 @@ class ProductForm(forms.ModelForm):
         if price != price.quantize(step):
             raise ValidationError(
                 _("%(currency)s prices have at most %(places)s decimal places."),
-                code="price_precision",
+                code=HubsErrorCode.PRICE_PRECISION,
                 params={"currency": self.seller.currency, "places": places},
             )
         return price.quantize(step)
@@ -157,7 +140,7 @@ class ProductForm(forms.ModelForm):
         if not Decimal("0.001") <= weight <= MAX_UNIT_WEIGHT_KG:
             raise ValidationError(
                 _("Between 0.001 and %(max)s kg per unit."),
-                code="weight_range",
+                code=HubsErrorCode.WEIGHT_RANGE,
                 params={"max": MAX_UNIT_WEIGHT_KG},
             )
         return weight
@@ -167,7 +150,7 @@ class ProductForm(forms.ModelForm):
         if not Decimal("0.1") <= side <= MAX_SIDE_CM:
             raise ValidationError(
                 _("Between 0.1 and %(max)s cm."),
-                code="dimension_range",
+                code=HubsErrorCode.DIMENSION_RANGE,
                 params={"max": MAX_SIDE_CM},
             )
         return side
@@ -184,7 +167,7 @@ class ProductForm(forms.ModelForm):
     def clean_stock(self):
         stock = self.cleaned_data["stock"]
         if stock > 1_000_000:
-            raise ValidationError(_("At most 1,000,000 units."), code="stock_range")
+            raise ValidationError(_("At most 1,000,000 units."), code=HubsErrorCode.STOCK_RANGE)
         return stock
 
     def changed_fields(self) -> set[str]:

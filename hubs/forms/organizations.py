@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ewtp.common.validators import no_bidi_controls
 
+from ..errors import HubsErrorCode
 from ..models import Hub, KycDocument, Membership, Organization, User
 from ..selectors import hub_in_country
 from ..services.organizations import IDENTITY_FIELDS, PAYOUT_FIELDS, PROFILE_FIELDS
@@ -85,7 +86,7 @@ class SignUpForm(PayoutCleaning, forms.ModelForm):
         if Organization.objects.filter(country=country, registration_number=number).exists():
             raise ValidationError(
                 _("An organisation with this registration number is already on the hub."),
-                code="organization_exists",
+                code=HubsErrorCode.ORGANIZATION_EXISTS,
             )
         return number
 
@@ -93,7 +94,8 @@ class SignUpForm(PayoutCleaning, forms.ModelForm):
         email = self.cleaned_data["owner_email"].strip().lower()
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError(
-                _("An account with this address exists: sign in instead."), code="email_taken"
+                _("An account with this address exists: sign in instead."),
+                code=HubsErrorCode.EMAIL_TAKEN,
             )
         return email
 
@@ -116,20 +118,8 @@ class SignUpForm(PayoutCleaning, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         self._home_hub_check(cleaned)
-        first, second = cleaned.get("password1"), cleaned.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", _("The two passwords differ."))
-        elif first:
-            try:
-                validate_password(
-                    first,
-                    User(
-                        email=cleaned.get("owner_email", ""),
-                        full_name=cleaned.get("owner_name", ""),
-                    ),
-                )
-            except ValidationError as error:
-                self.add_error("password1", error)
+        user = User(email=cleaned.get("owner_email", ""), full_name=cleaned.get("owner_name", ""))
+        _passwords_check(self, cleaned, user)
         return cleaned
 
 
@@ -157,7 +147,7 @@ class OrganizationForm(PayoutCleaning, forms.ModelForm):
         if taken.exclude(pk=instance.pk).exists():
             raise ValidationError(
                 _("An organisation with this registration number is already on the hub."),
-                code="organization_exists",
+                code=HubsErrorCode.ORGANIZATION_EXISTS,
             )
         return number
 
@@ -214,16 +204,9 @@ class AcceptInvitationForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        first, second = cleaned.get("password1"), cleaned.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", _("The two passwords differ."))
-        elif first:
-            try:
-                validate_password(
-                    first, User(email=self.email, full_name=cleaned.get("full_name", ""))
-                )
-            except ValidationError as error:
-                self.add_error("password1", error)
+        _passwords_check(
+            self, cleaned, User(email=self.email, full_name=cleaned.get("full_name", ""))
+        )
         return cleaned
 
 
@@ -233,6 +216,7 @@ class KycUploadForm(forms.Form):
 
 
 class KycDecisionForm(forms.Form):
+    REFUSALS = {"more_info", "reject"}  # the decisions that send the file back
     DECISIONS = [
         ("approve", _("Approve")),
         ("more_info", _("Ask for more information")),
@@ -250,11 +234,7 @@ class KycDecisionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            cleaned.get("decision") in ("more_info", "reject")
-            and not cleaned.get("reason", "").strip()
-        ):
-            self.add_error("reason", _("Give the reason: the organisation will read it."))
+        _reason_check(self, cleaned, decision="decision", reason="reason", against=self.REFUSALS)
         return cleaned
 
 
@@ -278,9 +258,26 @@ class PayoutAccountDecisionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            cleaned.get("payout_decision") == "decline"
-            and not cleaned.get("payout_reason", "").strip()
-        ):
-            self.add_error("payout_reason", _("Give the reason: the organisation will read it."))
+        _reason_check(
+            self, cleaned, decision="payout_decision", reason="payout_reason", against={"decline"}
+        )
         return cleaned
+
+
+def _passwords_check(form, cleaned: dict, user: User) -> None:
+    """The new password, typed twice, against the password rules (which compare it with the
+    person's name and e-mail address)."""
+    first, second = cleaned.get("password1"), cleaned.get("password2")
+    if first and second and first != second:
+        form.add_error("password2", _("The two passwords differ."))
+    elif first:
+        try:
+            validate_password(first, user)
+        except ValidationError as error:
+            form.add_error("password1", error)
+
+
+def _reason_check(form, cleaned: dict, *, decision: str, reason: str, against: set) -> None:
+    """An officer's decision against the organisation gives its reason: the owners read it."""
+    if cleaned.get(decision) in against and not cleaned.get(reason, "").strip():
+        form.add_error(reason, _("Give the reason: the organisation will read it."))

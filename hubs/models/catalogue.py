@@ -9,6 +9,7 @@ from djmoney.models.fields import MoneyField
 
 from ewtp.common.models import BaseModel
 from ewtp.common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from ewtp.common.states import StateMachine
 from ewtp.common.validators import no_bidi_controls
 
 from .organizations import Organization
@@ -117,7 +118,7 @@ class ProductImage(BaseModel):
         return f"image {self.position} of {self.product}"
 
 
-class ProductImport(BaseModel):
+class ProductImport(BaseModel, StateMachine):
     """A bulk upload of listings from CSV or XLSX, processed by a Celery task."""
 
     class Status(models.TextChoices):

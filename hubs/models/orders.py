@@ -11,6 +11,7 @@ from moneyed import Money
 
 from ewtp.common.models import BaseModel
 from ewtp.common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from ewtp.common.states import StateMachine
 
 from .catalogue import Product
 from .network import Hub
@@ -24,7 +25,7 @@ def order_reference() -> str:
     return "EW-" + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
-class Order(BaseModel):
+class Order(BaseModel, StateMachine):
     class Status(models.TextChoices):
         PLACED = "placed", _("Placed")  # stock reserved; payment not yet requested
         AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")  # payment intent open
@@ -183,9 +184,6 @@ class Order(BaseModel):
     @property
     def confirmation_paused(self) -> bool:
         return self.confirmation_paused_at is not None
-
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.Status(self.status)]
 
 
 class OrderLine(models.Model):

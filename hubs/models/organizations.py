@@ -8,13 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from ewtp.common.models import BaseModel
+from ewtp.common.states import StateMachine
 from ewtp.common.validators import no_bidi_controls
 
 from .network import Hub
 from .users import User
 
 
-class Organization(BaseModel):
+class Organization(BaseModel, StateMachine):
     """A business on the hub. Every organisation can buy; only KYC-approved ones can sell."""
 
     class Sector(models.TextChoices):
@@ -42,7 +43,10 @@ class Organization(BaseModel):
         APPROVED = "approved", _("Approved")  # may sell
         REJECTED = "rejected", _("Rejected")  # may fix and submit again
 
-    KYC_TRANSITIONS = {
+    # the verification is the organisation's state machine (hubs.services.kyc.kyc_transition)
+    STATE_FIELD = "kyc_status"
+    TRANSITION_NAME = "kyc"
+    TRANSITIONS = {
         KycStatus.DRAFT: {KycStatus.SUBMITTED},
         KycStatus.SUBMITTED: {KycStatus.APPROVED, KycStatus.REJECTED, KycStatus.MORE_INFO},
         KycStatus.MORE_INFO: {KycStatus.SUBMITTED},

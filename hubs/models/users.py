@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ewtp.common.validators import no_bidi_controls
 
+from ..errors import HubsErrorCode
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -112,12 +114,14 @@ class User(AbstractBaseUser, PermissionsMixin):
             self.OfficialRole.HUB_OPERATOR,
         )
         if posted and self.official_hub_id is None:
-            raise ValidationError(
-                {"official_hub": _("Customs officers and hub operators need a hub.")}
+            raise _official_hub_error(
+                _("Customs officers and hub operators need a hub."),
+                HubsErrorCode.OFFICIAL_HUB_REQUIRED,
             )
         if not posted and self.official_hub_id is not None:
-            raise ValidationError(
-                {"official_hub": _("Only customs officers and hub operators are posted to a hub.")}
+            raise _official_hub_error(
+                _("Only customs officers and hub operators are posted to a hub."),
+                HubsErrorCode.OFFICIAL_HUB_NOT_POSTED,
             )
 
     def save(self, *args, **kwargs):
@@ -129,3 +133,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+def _official_hub_error(message, code: HubsErrorCode) -> ValidationError:
+    """An error of the official_hub field with its code (the plain messages of a dict
+    carry none)."""
+    return ValidationError({"official_hub": ValidationError(message, code=code)})

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 
-from ..models import ERoad, Hub, Organization, Product, ProductImage, ProductImport
+from ..models import ERoad, HsCode, Hub, Organization, Product, ProductImage, ProductImport
 
 
 def images_in_order(lookup: str = "images") -> Prefetch:
@@ -100,3 +100,8 @@ def imports_of(*, seller: Organization) -> QuerySet[ProductImport]:
         .select_related("uploaded_by")
         .order_by("-created_at")
     )
+
+
+def hs_sections_of(*, chapters) -> dict[str, str]:
+    """HS chapter → its section (I to XXI) in the nomenclature, for those of ``chapters``."""
+    return dict(HsCode.objects.filter(code__in=list(chapters)).values_list("code", "section"))

@@ -2,8 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
+
+from ewtp.common.models import AuditEntry
 
 from ..models import Order, OrderLine, OrderTransition, Organization, User
 from ..roles import can_oversee, can_see_product, memberships_of
@@ -124,3 +127,105 @@ def order_progress(*, order: Order, transitions) -> list[ProgressStep]:
         )
         for n, (_status, label) in enumerate(JOURNEY)
     ]
+
+
+# The journey's steps and the reads over it (pipeline, analytics): an order by its id, the
+# orders an event names, the orders stuck in a step, a seller's trade record.
+
+
+def order_by_id(
+    *, order_id: int, with_lines: bool = False, with_transitions: bool = False
+) -> Order:
+    """The order with its parties and hubs in one query; its lines and its transitions, when
+    asked for, in one more each."""
+    orders = Order.objects.select_related("seller", "buyer", "origin_hub", "destination_hub")
+    if with_lines:
+        orders = orders.prefetch_related("lines")
+    if with_transitions:
+        orders = orders.prefetch_related("transitions")
+    return orders.get(pk=order_id)
+
+
+def order_locked(*, order_id: int) -> Order:
+    """The order's row, locked until the caller's transaction ends: two steps of one order
+    that must see each other's outcome take turns."""
+    return Order.objects.select_for_update().get(pk=order_id)
+
+
+def order_moved_on(*, order: Order) -> bool:
+    """Whether the order's stored status is no longer ``order.status``."""
+    return Order.objects.filter(pk=order.pk).exclude(status=order.status).exists()
+
+
+def orders_in_status(*, order_ids, status: str) -> QuerySet[Order]:
+    """Those of ``order_ids`` that are in ``status``."""
+    return Order.objects.filter(pk__in=list(order_ids), status=status)
+
+
+def orders_stuck(*, status: str, before, unreported: str, limit: int) -> QuerySet[Order]:
+    """Orders in ``status`` since before ``before`` (their latest transition, as ``since``),
+    the longest waiting first, with their hubs; those with an audit row ``unreported`` for
+    that status are left out before the batch is cut, so none starves behind them."""
+    since = OrderTransition.objects.filter(order=OuterRef("pk")).order_by("-created_at", "-id")
+    reported = AuditEntry.objects.filter(
+        action=unreported,
+        target_type="hubs.order",
+        target_id=Cast(OuterRef("pk"), CharField()),
+        data__status=status,
+    )
+    return (
+        Order.objects.filter(status=status)
+        .annotate(since=Subquery(since.values("created_at")[:1]))
+        .filter(since__lt=before)
+        .exclude(Exists(reported))
+        .select_related("origin_hub", "destination_hub")
+        .order_by("since")[:limit]
+    )
+
+
+def sales_of(*, seller: Organization, statuses=None, since=None) -> QuerySet[Order]:
+    """The seller's orders (in ``statuses``, placed since ``since``)."""
+    sales = Order.objects.filter(seller=seller)
+    if statuses is not None:
+        sales = sales.filter(status__in=statuses)
+    if since is not None:
+        sales = sales.filter(created_at__gte=since)
+    return sales
+
+
+def sales_first_at(*, seller: Organization):
+    """When the seller's first order was placed (None: it has none)."""
+    return sales_of(seller=seller).aggregate(first=Min("created_at"))["first"]
+
+
+def sales_volume(*, orders: QuerySet[Order], recent, before) -> dict:
+    """How many ``orders`` and their value (``orders``, ``value``), the same of those placed
+    since ``recent`` (``orders_recent``, ``value_recent``), and the value of those placed from
+    ``before`` up to ``recent`` (``value_before``): one query. A value is what ``total``
+    sums to, None when there is none."""
+    return orders.aggregate(
+        orders=Count("id"),
+        value=Sum("total"),
+        orders_recent=Count("id", filter=Q(created_at__gte=recent)),
+        value_recent=Sum("total", filter=Q(created_at__gte=recent)),
+        value_before=Sum("total", filter=Q(created_at__gte=before, created_at__lt=recent)),
+    )
+
+
+def orders_paid_at(*, orders: QuerySet[Order]) -> dict[int, object]:
+    """order id → when it was first paid, for those of ``orders`` that were (one query)."""
+    return dict(
+        OrderTransition.objects.filter(order__in=orders, to_status=Order.Status.PAID)
+        .values("order_id")
+        .annotate(at=Min("created_at"))
+        .values_list("order_id", "at")
+    )
+
+
+def sales_transitions_counted(*, seller: Organization, since, statuses) -> dict[str, int]:
+    """status → how many times the seller's orders moved to it since ``since`` (one query)."""
+    moves = OrderTransition.objects.filter(order__seller=seller, created_at__gte=since)
+    counts = moves.aggregate(
+        **{f"to_{status}": Count("id", filter=Q(to_status=status)) for status in statuses}
+    )
+    return {status: counts[f"to_{status}"] for status in statuses}

@@ -1,6 +1,6 @@
 """Reads of the hub network and organisations, scoped by who asks (hubs/roles.py)."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from ..models import ERoad, Hub, Membership, Organization, User
 from ..roles import Perm, has_permission
@@ -100,4 +100,57 @@ def organizations_with_members(*, user: User) -> QuerySet[Organization]:
             "memberships",
             queryset=Membership.objects.select_related("user").order_by("role", "user__email"),
         )
+    )
+
+
+def organization_by_id(*, organization_id: int) -> Organization:
+    return Organization.objects.get(pk=organization_id)
+
+
+def hub_by_id(*, hub_id: int) -> Hub:
+    return Hub.objects.get(pk=hub_id)
+
+
+def hub_countries() -> list[tuple[str, str]]:
+    """(code, country) of every hub, by code."""
+    return list(Hub.objects.order_by("code").values_list("code", "country"))
+
+
+def member_emails_of(*, organization_ids, role: str = "") -> list[str]:
+    """Where to write to the active members of these organisations (of one ``role``: the
+    owners); a deactivated member hears nothing more of them."""
+    members = Membership.objects.filter(
+        organization_id__in=list(organization_ids), user__is_active=True
+    )
+    if role:
+        members = members.filter(role=role)
+    return list(members.values_list("user__email", flat=True))
+
+
+def official_emails(*, role: str, hub_id: int | None = None) -> list[str]:
+    """Where to write to the active officials of ``role`` (posted to ``hub_id``, when given)."""
+    officials = User.objects.filter(official_role=role, is_active=True)
+    if hub_id is not None:
+        officials = officials.filter(official_hub_id=hub_id)
+    return list(officials.values_list("email", flat=True))
+
+
+def sellers_approved() -> QuerySet[Organization]:
+    """Verified organisations that have sold at least once."""
+    return Organization.objects.filter(
+        kyc_status=Organization.KycStatus.APPROVED, sales__isnull=False
+    ).distinct()
+
+
+def organizations_onboarded(*, until, hub_code: str = "", sector: str = "") -> dict[str, int]:
+    """How many organisations signed up by the day ``until`` (``onboarded``) and how many of
+    them are verified (``approved``), of one home hub and sector when given: one query."""
+    organizations = Organization.objects.filter(created_at__date__lte=until)
+    if hub_code:
+        organizations = organizations.filter(home_hub__code=hub_code)
+    if sector:
+        organizations = organizations.filter(sector=sector)
+    return organizations.aggregate(
+        onboarded=Count("id"),
+        approved=Count("id", filter=Q(kyc_status=Organization.KycStatus.APPROVED)),
     )

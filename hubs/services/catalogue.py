@@ -20,7 +20,9 @@ logger = logging.getLogger(__name__)
 
 def _require_seller_member(actor, seller):
     if not can_act_for(actor, seller, Perm.CATALOGUE_MANAGE):
-        raise NotAllowedError(_("Only members of the seller manage its listings."), "not_member")
+        raise NotAllowedError(
+            _("Only members of the seller manage its listings."), HubsErrorCode.NOT_MEMBER
+        )
 
 
 def product_save(
@@ -43,7 +45,7 @@ def product_save(
     if actor is not None:
         _require_seller_member(actor, seller)
     if product is not None and product.seller_id != seller.pk:
-        raise NotAllowedError(_("This product belongs to another seller."), "not_owner")
+        raise NotAllowedError(_("This product belongs to another seller."), HubsErrorCode.NOT_OWNER)
     if data["unit_price"].currency.code != seller.currency:
         raise ApplicationError(
             _("Prices are in %(currency)s, the seller's currency.") % {"currency": seller.currency},

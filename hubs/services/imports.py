@@ -1,7 +1,7 @@
 """Bulk import of listings from CSV or XLSX.
 
 The upload's header is checked while the seller waits; the file is stored and a Celery task
-processes it after commit. The task reads the file twice, as a stream (hubs/import_files.py):
+processes it after commit. The task reads the file twice, as a stream (hubs/import_files/):
 once to the end to refuse a damaged file, a wrong header or one over the row cap before
 anything is written, then to import. Rows are validated by the same ProductForm as the
 portal; good rows are upserted by SKU in batches (so a re-upload updates instead of
@@ -26,12 +26,13 @@ from django_countries import countries
 from openpyxl import Workbook
 
 from ewtp.common.audit import audit_record
-from ewtp.common.errors import ApplicationError, NotAllowedError
+from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.states import state_change
 
 from ..errors import HubsErrorCode
 from ..forms.catalogue import ProductForm
 from ..hs import hs_subheadings
-from ..import_files import listing_rows
+from ..import_files.rows import listing_rows
 from ..models import Organization, Product, ProductImport, ProductImportError, User
 from ..roles import Perm, can_act_for
 
@@ -55,11 +56,19 @@ REQUIRED_COLUMNS = {
 }
 UPDATABLE = [c for c in COLUMNS if c != "sku"] + ["unit_price_currency"]
 TRUE, FALSE = {"", "1", "true", "yes", "y", "active"}, {"0", "false", "no", "n", "inactive"}
+# the audit action of each move of an import
+ACTIONS = {
+    ProductImport.Status.RUNNING: "hubs.product_import.picked_up",
+    ProductImport.Status.DONE: "hubs.product_import.finished",
+    ProductImport.Status.FAILED: "hubs.product_import.failed",
+}
 
 
 def product_import_start(*, seller: Organization, actor: User, upload) -> ProductImport:
     if not can_act_for(actor, seller, Perm.CATALOGUE_MANAGE):
-        raise NotAllowedError(_("Only members of the seller import its listings."), "not_member")
+        raise NotAllowedError(
+            _("Only members of the seller import its listings."), HubsErrorCode.NOT_MEMBER
+        )
     suffix = Path(upload.name or "").suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ApplicationError(
@@ -116,26 +125,72 @@ def product_import_run(*, import_id: int) -> ProductImport:
         )
 
 
+def product_import_transition(
+    *,
+    product_import: ProductImport,
+    to: str,
+    actor: User | None = None,
+    actor_label: str = "",
+    reason: str = "",
+    data: dict | None = None,
+    failure: str = "",
+) -> tuple[ProductImport, bool]:
+    """Move an import along ProductImport.TRANSITIONS (ewtp.common.states); return the
+    locked import and whether it moved. Its end (done or failed) is stamped, with
+    ``failure`` as the reason a failed one gives the seller."""
+
+    def implied(locked: ProductImport, before: str) -> list[str]:
+        if to not in (ProductImport.Status.DONE, ProductImport.Status.FAILED):
+            return []
+        locked.failure, locked.finished_at = failure, timezone.now()
+        return ["failure", "finished_at"]
+
+    return state_change(
+        product_import,
+        to,
+        refusal=_refusal,
+        action=ACTIONS[ProductImport.Status(to)],
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+        data=data,
+        apply=implied,
+    )
+
+
+def _refusal(product_import: ProductImport, to: str) -> ConflictError:
+    return ConflictError(
+        _("The import is %(status)s; it cannot become %(to)s.")
+        % {
+            "status": product_import.get_status_display(),
+            "to": ProductImport.Status(to).label,
+        },
+        HubsErrorCode.PRODUCT_IMPORT_TRANSITION,
+    )
+
+
 def _run(job) -> ProductImport:
     with job.file.open("rb") as source:
         total = _count_rows(source, job.file.name)
         ProductImportError.objects.filter(product_import=job).delete()
         with transaction.atomic():
             ProductImport.objects.filter(pk=job.pk).update(
-                status=ProductImport.Status.RUNNING,
                 total_rows=total,
                 processed_rows=0,
                 created_count=0,
                 updated_count=0,
                 error_count=0,
             )
-            # a redelivered task starts the file again: a second row says so
-            audit_record(
-                actor=None,
-                action="hubs.product_import.picked_up",
-                target=job,
-                data={"from": job.status, "rows": total},
+            _job, moved = product_import_transition(
+                product_import=job, to=ProductImport.Status.RUNNING, data={"rows": total}
             )
+            if not moved:  # a redelivered task starts the file again: a second row says so
+                audit_record(
+                    actor=None,
+                    action=ACTIONS[ProductImport.Status.RUNNING],
+                    target=job,
+                    data={"from": job.status, "rows": total},
+                )
         job.refresh_from_db()
         seen: dict[str, int] = {}
         with closing(product_import_rows(source, name=job.file.name)) as rows:
@@ -145,23 +200,17 @@ def _run(job) -> ProductImport:
 
 
 def _finish(job, failure: str = "") -> ProductImport:
-    before = job.status
-    job.status = ProductImport.Status.FAILED if failure else ProductImport.Status.DONE
-    job.failure, job.finished_at = failure, timezone.now()
-    with transaction.atomic():
-        job.save(update_fields=["status", "failure", "finished_at", "updated_at"])
-        audit_record(
-            actor=None,
-            action="hubs.product_import.failed" if failure else "hubs.product_import.finished",
-            target=job,
-            reason=failure,
-            data={
-                "from": before,
-                "created": job.created_count,
-                "updated": job.updated_count,
-                "errors": job.error_count,
-            },
-        )
+    job, _moved = product_import_transition(
+        product_import=job,
+        to=ProductImport.Status.FAILED if failure else ProductImport.Status.DONE,
+        reason=failure,
+        failure=failure,
+        data={
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "errors": job.error_count,
+        },
+    )
     return job
 
 

@@ -1,12 +1,11 @@
 """KYC: an organisation's documents and the MDEC officers' review of them.
 
-The status moves only along Organization.KYC_TRANSITIONS; each step locks the row, writes
-the audit trail (actor, time, reason) and e-mails the owners after commit. A change of the
+The status moves only along Organization.TRANSITIONS, through ``kyc_transition``: each step
+locks the row, writes the audit trail (actor, time, reason) and e-mails the owners after
+commit. A change of the
 identity that was verified (legal name, country, registration number) sends the
 organisation back to the queue (``kyc_reopen``).
 """
-
-import hashlib
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +16,8 @@ from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import event_record
+from ewtp.common.states import state_change
+from ewtp.common.uploads import document_file_read, document_file_store
 
 from ..errors import HubsErrorCode
 from ..events import PayoutAccountChanged
@@ -27,17 +28,14 @@ from .payout_accounts import payout_account_name_check, review_seen_check
 
 Status = Organization.KycStatus
 
-# File signatures: the type is decided by the bytes, never by the name or the browser.
-SIGNATURES = {
-    b"%PDF-": "application/pdf",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-}
 REQUIRED_KINDS = {KycDocument.Kind.REGISTRATION, KycDocument.Kind.DIRECTOR_ID}
-
-
-def sniff_content_type(head: bytes) -> str | None:
-    return next((kind for magic, kind in SIGNATURES.items() if head.startswith(magic)), None)
+# the audit action of each move an officer or the owners make (kyc_reopen's is its own)
+ACTIONS = {
+    Status.SUBMITTED: "hubs.kyc.submitted",
+    Status.APPROVED: "hubs.kyc.approved",
+    Status.REJECTED: "hubs.kyc.rejected",
+    Status.MORE_INFO: "hubs.kyc.more_info_requested",
+}
 
 
 def kyc_document_upload(
@@ -46,7 +44,8 @@ def kyc_document_upload(
     """Store one document (PDF, JPEG or PNG up to KYC_MAX_UPLOAD_BYTES) for the organisation."""
     if not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
         raise NotAllowedError(
-            _("Only the organisation's owners upload verification documents."), "not_owner"
+            _("Only the organisation's owners upload verification documents."),
+            HubsErrorCode.NOT_OWNER,
         )
     if organization.kyc_status in (Status.SUBMITTED, Status.APPROVED):
         raise ConflictError(
@@ -66,31 +65,18 @@ def kyc_document_upload(
             HubsErrorCode.KYC_DOCUMENT_INVALID,
             extra={"field": "file"},
         )
-    upload.seek(0)
-    content_type = sniff_content_type(upload.read(16))
-    if content_type is None:
+    read = document_file_read(upload)
+    if read is None:
         raise ApplicationError(
             _("Upload a PDF, JPEG or PNG file (this file is none of them)."),
             HubsErrorCode.KYC_DOCUMENT_INVALID,
             extra={"field": "file"},
         )
-    upload.seek(0)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
     with transaction.atomic():
         document = KycDocument(
-            organization=organization,
-            kind=kind,
-            original_name=upload.name[:200],
-            content_type=content_type,
-            size=upload.size,
-            sha256=digest.hexdigest(),
-            uploaded_by=actor,
+            organization=organization, kind=kind, uploaded_by=actor, **read.fields()
         )
-        document.file.save("upload", upload, save=False)
-        document.save()
+        document_file_store(document, upload)
         audit_record(
             actor=actor,
             action="hubs.kyc.document_uploaded",
@@ -100,36 +86,49 @@ def kyc_document_upload(
     return document
 
 
-def _transition(
-    organization: Organization, to: str, *, actor: User, reason: str, action: str, seen=None
-):
-    with transaction.atomic():
-        locked = Organization.objects.select_for_update().get(pk=organization.pk)
-        if locked.kyc_status == to:
-            return locked, False  # already there (a double click): nothing to do
-        review_seen_check(locked, seen)
-        if to not in Organization.KYC_TRANSITIONS[Status(locked.kyc_status)]:
-            raise ConflictError(
-                _("Verification cannot go from “%(before)s” to “%(after)s”.")
-                % {"before": locked.get_kyc_status_display(), "after": Status(to).label},
-                HubsErrorCode.KYC_TRANSITION,
-            )
-        before = locked.kyc_status
-        locked.kyc_status, locked.kyc_reason = to, reason
-        fields = ["kyc_status", "kyc_reason", "kyc_decided_at", "updated_at"]
+def kyc_transition(
+    *,
+    organization: Organization,
+    to: str,
+    actor: User | None = None,
+    actor_label: str = "",
+    reason: str = "",
+    seen: str | None = None,
+) -> tuple[Organization, bool]:
+    """Move the verification along Organization.TRANSITIONS (ewtp.common.states); return the
+    locked organisation and whether it moved (a double click does not). ``reason`` becomes
+    the note the owners read; a decision on a page shown before the identity or the payout
+    account changed (``seen``, review_seen_check) is refused. Approval records the verified
+    legal name. The audit action is the move's (ACTIONS)."""
+
+    def implied(locked: Organization, before: str) -> list[str]:
+        locked.kyc_reason = reason
+        fields = ["kyc_reason", "kyc_decided_at"]
         if to in (Status.APPROVED, Status.REJECTED):
             locked.kyc_decided_at = timezone.now()
         if to == Status.APPROVED:
             fields += _verified(locked)
-        locked.save(update_fields=fields)
-        audit_record(
-            actor=actor,
-            action=action,
-            target=locked,
-            reason=reason,
-            data={"from": before, "to": to},
-        )
-    return locked, True
+        return fields
+
+    return state_change(
+        organization,
+        to,
+        refusal=_refusal,
+        action=ACTIONS[Status(to)],
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+        apply=implied,
+        guard=lambda locked: review_seen_check(locked, seen),
+    )
+
+
+def _refusal(organization: Organization, to: str) -> ConflictError:
+    return ConflictError(
+        _("Verification cannot go from “%(before)s” to “%(after)s”.")
+        % {"before": organization.get_kyc_status_display(), "after": Status(to).label},
+        HubsErrorCode.KYC_TRANSITION,
+    )
 
 
 def _verified(organization: Organization) -> list[str]:
@@ -213,7 +212,7 @@ def kyc_submit(*, organization: Organization, actor: User) -> Organization:
     and a complete payout account."""
     if not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
         raise NotAllowedError(
-            _("Only the organisation's owners submit for verification."), "not_owner"
+            _("Only the organisation's owners submit for verification."), HubsErrorCode.NOT_OWNER
         )
     missing = REQUIRED_KINDS - set(organization.kyc_documents.values_list("kind", flat=True))
     if missing:
@@ -226,25 +225,46 @@ def kyc_submit(*, organization: Organization, actor: User) -> Organization:
         raise ApplicationError(
             _("Enter the payout bank account first."), HubsErrorCode.KYC_INCOMPLETE
         )
-    organization, _changed = _transition(
-        organization, Status.SUBMITTED, actor=actor, reason="", action="hubs.kyc.submitted"
+    organization, _moved = kyc_transition(
+        organization=organization, to=Status.SUBMITTED, actor=actor
     )
     return organization
 
 
-def _review(organization, to, *, actor, reason, action, subject, message, seen=None):
+# what the owners are e-mailed of an officer's decision: the subject's end and the message
+DECISION_MAILS = {
+    Status.APPROVED: (
+        "approved",
+        "Your organisation is verified: you can now list products and sell abroad.",
+    ),
+    Status.REJECTED: (
+        "not approved",
+        "Your verification was not approved. You can correct it and submit again.",
+    ),
+    Status.MORE_INFO: (
+        "more information needed",
+        "The reviewer needs more information before deciding. Upload what is asked for and "
+        "submit again.",
+    ),
+}
+
+
+def _review(organization, to, *, actor, reason, seen=None):
     if not has_permission(actor, Perm.KYC_REVIEW):
-        raise NotAllowedError(_("Only MDEC officers review verifications."), "not_reviewer")
+        raise NotAllowedError(
+            _("Only MDEC officers review verifications."), HubsErrorCode.NOT_REVIEWER
+        )
     if to != Status.APPROVED and not reason.strip():
         raise ApplicationError(
             _("Give the reason: the organisation will read it."),
             HubsErrorCode.KYC_TRANSITION,
             extra={"field": "reason"},
         )
-    organization, changed = _transition(
-        organization, to, actor=actor, reason=reason.strip(), action=action, seen=seen
+    organization, moved = kyc_transition(
+        organization=organization, to=to, actor=actor, reason=reason.strip(), seen=seen
     )
-    if changed:
+    if moved:
+        subject, message = DECISION_MAILS[to]
         email_after_commit(
             to=owner_emails(organization),
             subject=f"eWTP Hub verification of {organization.legal_name}: {subject}",
@@ -256,44 +276,16 @@ def _review(organization, to, *, actor, reason, action, subject, message, seen=N
 def kyc_approve(
     *, organization: Organization, actor: User, reason: str = "", seen: str | None = None
 ) -> Organization:
-    return _review(
-        organization,
-        Status.APPROVED,
-        actor=actor,
-        reason=reason,
-        seen=seen,
-        action="hubs.kyc.approved",
-        subject="approved",
-        message="Your organisation is verified: you can now list products and sell abroad.",
-    )
+    return _review(organization, Status.APPROVED, actor=actor, reason=reason, seen=seen)
 
 
 def kyc_reject(
     *, organization: Organization, actor: User, reason: str, seen: str | None = None
 ) -> Organization:
-    return _review(
-        organization,
-        Status.REJECTED,
-        actor=actor,
-        reason=reason,
-        seen=seen,
-        action="hubs.kyc.rejected",
-        subject="not approved",
-        message="Your verification was not approved. You can correct it and submit again.",
-    )
+    return _review(organization, Status.REJECTED, actor=actor, reason=reason, seen=seen)
 
 
 def kyc_request_more(
     *, organization: Organization, actor: User, reason: str, seen: str | None = None
 ) -> Organization:
-    return _review(
-        organization,
-        Status.MORE_INFO,
-        actor=actor,
-        reason=reason,
-        seen=seen,
-        action="hubs.kyc.more_info_requested",
-        subject="more information needed",
-        message="The reviewer needs more information before deciding. Upload what is "
-        "asked for and submit again.",
-    )
+    return _review(organization, Status.MORE_INFO, actor=actor, reason=reason, seen=seen)

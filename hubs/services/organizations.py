@@ -9,17 +9,23 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ewtp.common.audit import audit_record
-from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError, NotFoundError
-from ewtp.common.models import ApiClient
-from ewtp.common.notifications import email_after_commit
-from ewtp.common.outbox import event_record
-from ewtp.common.services import (
+from ewtp.common.api_clients import (
     IssuedCredentials,
     api_client_create,
     api_client_secret_rotate,
     api_client_update,
 )
+from ewtp.common.audit import audit_record
+from ewtp.common.errors import (
+    ApplicationError,
+    CommonErrorCode,
+    ConflictError,
+    NotAllowedError,
+    NotFoundError,
+)
+from ewtp.common.models import ApiClient
+from ewtp.common.notifications import email_after_commit
+from ewtp.common.outbox import event_record
 
 from ..errors import HubsErrorCode
 from ..events import PayoutAccountChanged
@@ -120,7 +126,9 @@ def organization_create(
 
 def _require(actor, organization, perm):
     if not can_act_for(actor, organization, perm):
-        raise NotAllowedError(_("Only the organisation's owners may do this."), "not_owner")
+        raise NotAllowedError(
+            _("Only the organisation's owners may do this."), HubsErrorCode.NOT_OWNER
+        )
 
 
 def organization_update(
@@ -140,7 +148,8 @@ def organization_update(
     if unknown:
         raise ApplicationError(
             _("These fields cannot be changed here: %(fields)s.")
-            % {"fields": ", ".join(sorted(unknown))}
+            % {"fields": ", ".join(sorted(unknown))},
+            CommonErrorCode.INVALID,
         )
     try:
         with transaction.atomic():
@@ -234,6 +243,7 @@ def membership_add(*, organization: Organization, user: User, role: str, actor=N
     if role not in Membership.Role.values:
         raise ApplicationError(
             _("Role is one of %(roles)s.") % {"roles": ", ".join(Membership.Role.values)},
+            CommonErrorCode.INVALID,
             extra={"field": "role"},
         )
     try:

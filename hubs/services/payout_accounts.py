@@ -70,7 +70,9 @@ def payout_account_summary(organization: Organization) -> dict:
 
 def _decided(organization: Organization, *, actor: User, seen: str | None) -> Organization:
     if not has_permission(actor, Perm.KYC_REVIEW):
-        raise NotAllowedError(_("Only MDEC officers check payout accounts."), "not_reviewer")
+        raise NotAllowedError(
+            _("Only MDEC officers check payout accounts."), HubsErrorCode.NOT_REVIEWER
+        )
     locked = Organization.objects.select_for_update().get(pk=organization.pk)
     review_seen_check(locked, seen)
     if locked.payout_account_hold not in ("review", ""):

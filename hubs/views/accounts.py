@@ -23,7 +23,9 @@ from .. import selectors
 from ..authentication import normalise_email
 from ..forms.accounts import EmailAuthenticationForm, LanguageForm
 from ..forms.organizations import AcceptInvitationForm, SignUpForm
-from ..roles import Perm, can_act_for, current_organization, navigation_for, roles_of
+from ..navigation import navigation_for
+from ..portal import form_error_from
+from ..roles import Perm, can_act_for, current_organization, roles_of
 from ..services.organizations import (
     OrganizationDetails,
     invitation_accept,
@@ -31,7 +33,6 @@ from ..services.organizations import (
     organization_register,
 )
 from ..todo import onboarding_steps, todos_for
-from .helpers import form_error_from
 
 
 class LandingView(TemplateView):

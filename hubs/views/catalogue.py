@@ -18,10 +18,10 @@ from ..forms.orders import AddToCartForm
 from ..hs import hs_path, hs_search, hs_suggestions_for
 from ..listing_checks import listing_warnings
 from ..models import Product, ProductImage, ProductImport
+from ..portal import form_error_from
 from ..roles import OrganizationMixin, Perm, can_see_product
 from ..services.catalogue import product_image_add, product_save, product_set_active
 from ..services.imports import COLUMNS, import_template, product_import_start
-from .helpers import form_error_from
 
 
 class ProductListView(OrganizationMixin, ListView):

@@ -21,7 +21,8 @@ from ..roles import (
     can_oversee,
 )
 from ..services.carriage import order_charges_quote
-from ..services.orders import LineRequest, OrderRequest, order_cancel, order_place
+from ..services.orders import order_cancel
+from ..services.placement import LineRequest, OrderRequest, order_place
 
 
 class CartAddView(OrganizationMixin, View):

@@ -21,6 +21,7 @@ from ..forms.organizations import (
     PayoutAccountDecisionForm,
 )
 from ..models import KycDocument, Organization
+from ..portal import form_error_from
 from ..roles import (
     OrganizationMixin,
     Perm,
@@ -43,7 +44,6 @@ from ..services.payout_accounts import (
     organization_payout_account_decline,
 )
 from .accounts import invitation_url
-from .helpers import form_error_from
 
 
 class MyOrganizationView(OrganizationMixin, TemplateView):

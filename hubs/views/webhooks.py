@@ -15,8 +15,8 @@ from ewtp.common import webhook_endpoints as endpoints
 from ewtp.common.errors import ApplicationError
 from ewtp.common.webhooks import EVENTS
 
+from ..portal import form_error_from
 from ..roles import OrganizationMixin, Perm
-from .helpers import form_error_from
 
 LOG_LENGTH = 20
 

@@ -1,58 +1,33 @@
-"""Reading a listing file, CSV or XLSX, one row at a time in bounded memory.
+"""Reading the first worksheet of an XLSX workbook as a stream of rows: the zip's directory
+is checked before any part is unpacked, and the sheet is parsed by expat event handlers that
+keep only the row being read (the package's docstring says why)."""
 
-A seller's file is untrusted input: a 558 KiB XLSX can hold 4 million rows, a 20 MB one can
-unpack to gigabytes, and either may not be what its name says. So nothing here reads a file
-whole. Rows are handed over one at a time and the file is refused, with a message the seller
-can act on, as soon as it passes a limit:
-
-- the header (the first row with anything in it) is checked before any other row is read;
-- the row cap is counted while reading: a file of millions of rows is refused on the row
-  after the cap, and the rest of it is never unpacked;
-- an XLSX is a zip of XML parts. Its directory is checked before any part is read: the
-  size of the directory itself, the unpacked size every member declares, and, for the parts
-  held whole in memory (the shared strings, which cells refer to by index), their size and
-  packing ratio. Python's zipfile never unpacks more than a member declares, so the declared
-  sizes are the real ones. Only stored and deflated members are read: the other methods
-  unpack a whole block at once, however large.
-- the sheet is parsed by expat event handlers that keep only the row being read. A part
-  with a DOCTYPE is refused: XLSX parts have none, and entities are how an XML bomb grows.
-- reading has a budget (``_Budget``) that rows with something in them replenish, so a file
-  of blank rows, or of cells far to the right of the listings, is refused in bounded time,
-  and the header is reached, or the file refused, within 100,000 XML elements.
-
-openpyxl is not used to read: even in read-only mode it measures every sheet when the
-workbook opens by parsing it up to its ``<dimension>`` element, which is the whole sheet when
-the element is missing (17 s and 370 MB for the 558 KiB file above, before a row reaches
-us), and it builds every cell of a row, however many, before handing the row over.
-"""
-
-import csv
 import io
 import posixpath
 import struct
 import sys
 import zipfile
 import zlib
-from collections import Counter
 from collections.abc import Iterator
 from xml.parsers import expat
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from ewtp.common.errors import ApplicationError
 
-from .errors import HubsErrorCode
+from ..errors import HubsErrorCode
+from .limits import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MB,
+    SHEET_ELEMENTS_FIRST,
+    SHEET_ELEMENTS_PER_ROW,
+    Budget,
+    Row,
+    grouped,
+    refusal,
+)
 
-Row = tuple[int, list[str]]  # (line number as the seller sees it, cells as text)
-
-MB = 1024 * 1024
-# Cells read per row. A listing has 16 columns; cells further right are never looked at.
-MAX_COLUMNS = 64
-# The longest cell, as csv's own default field limit (Excel stops at 32,767 characters).
-MAX_CELL_CHARS = 131_072
-# The longest CSV line: every column of a row at its longest.
-MAX_LINE_CHARS = 16 * MAX_CELL_CHARS
 # zipfile reads the central directory whole and makes an object per member (110 MB for the
 # 200,000 empty members a 16 MB file can list); a workbook's directory is a few KB.
 MAX_ZIP_DIRECTORY_BYTES = 1 * MB
@@ -71,15 +46,6 @@ MAX_SHARED_STRINGS = 500_000
 # Text packs 5 to 20 times; a part held whole that packs far tighter is a zip bomb.
 MAX_PACKING_RATIO = 100
 RATIO_CHECKED_FROM = 1 * MB
-# The reading budget: the XML elements of a sheet, or the lines of a CSV file, read before
-# the first row with something in it (a sheet's preamble and a few title rows fit), and more
-# for each such row. A listing row is 30 to 50 elements (row, cells, values); 128 leave room
-# for styled empty cells. Expat with its handlers takes about 1 µs an element: a sheet can
-# cost at most about 6 s for its 50,000 rows, and 0.1 s before its header.
-SHEET_ELEMENTS_FIRST = 100_000
-SHEET_ELEMENTS_PER_ROW = 128
-CSV_LINES_FIRST = 10_000
-CSV_LINES_PER_ROW = 4
 CHUNK = 64 * 1024
 # the longest run of XML the parser may hold without an event (see _parse)
 MAX_UNFINISHED_TOKEN = 1024 * 1024
@@ -96,101 +62,10 @@ DAMAGED = (
 )
 
 
-def listing_rows(
-    source, *, kind: str, columns: list[str], required: set[str], max_rows: int
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, column → text) for every row with something in it after the header.
-
-    ``source`` is a seekable binary file, read from its start; ``kind`` is "csv" or "xlsx".
-    The header is checked when the first row is asked for; the rows are counted as they are
-    read and the file is refused on row ``max_rows + 1``. Refusals are ``ApplicationError``s
-    with the file as their field.
-    """
-    source.seek(0)
-    table = _csv_rows(source) if kind == "csv" else _xlsx_rows(source)
-    try:
-        first = next(table, None)
-        if first is None:
-            raise _refusal(_("The file is empty."), HubsErrorCode.IMPORT_FILE_UNREADABLE)
-        header = _header_check(first[1], columns=columns, required=required)
-        for count, (line, cells) in enumerate(table, start=1):
-            if count > max_rows:
-                raise _too_many_rows(max_rows)
-            yield line, {name: cell for name, cell in zip(header, cells, strict=False) if name}
-    finally:
-        table.close()
+# --- the zip ---------------------------------------------------------------------------
 
 
-def _header_check(cells: list[str], *, columns: list[str], required: set[str]) -> list[str]:
-    """The header's column names, lower-cased; refused when one is missing, unknown or
-    named twice, naming each, so the seller fixes the header once instead of row by row."""
-    names = [cell.strip().lower() for cell in cells]
-    present = [name for name in names if name]
-    missing = sorted(required - set(present))
-    unknown = [name[:40] for name in present if name not in columns]
-    twice = sorted(name for name, count in Counter(present).items() if count > 1)
-    if not (missing or unknown or twice):
-        return names
-    problems = []
-    if missing:
-        problems.append(_("Missing columns: %(names)s.") % {"names": ", ".join(missing)})
-    if unknown:
-        problems.append(_("Unknown columns: %(names)s.") % {"names": ", ".join(unknown[:10])})
-    if twice:
-        problems.append(_("Columns named twice: %(names)s.") % {"names": ", ".join(twice)})
-    problems.append(_("The first row names the columns: %(names)s.") % {"names": ",".join(columns)})
-    raise ApplicationError(
-        " ".join(problems), HubsErrorCode.IMPORT_COLUMNS, extra={"field": "file"}
-    )
-
-
-# --- CSV --------------------------------------------------------------------------------
-
-
-def _csv_rows(source) -> Iterator[Row]:
-    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
-    records = csv.reader(_bounded_lines(text))
-    budget = _Budget(CSV_LINES_FIRST, CSV_LINES_PER_ROW)
-    try:
-        for line, record in enumerate(records, start=1):
-            budget.spend()
-            cells = [cell.strip() for cell in record[:MAX_COLUMNS]]
-            if any(cells):
-                budget.earn()
-                yield line, cells
-    except UnicodeDecodeError:
-        raise _refusal(
-            _("The CSV file is not UTF-8 text. Save it as “CSV UTF-8”."),
-            HubsErrorCode.IMPORT_FILE_UNREADABLE,
-        ) from None
-    except csv.Error as exc:
-        raise _refusal(
-            _("The CSV file cannot be read at line %(line)s: %(reason)s.")
-            % {"line": records.line_num, "reason": exc},
-            HubsErrorCode.IMPORT_FILE_UNREADABLE,
-        ) from None
-    finally:
-        text.detach()  # the caller's file stays open: it reads it again to import
-
-
-def _bounded_lines(text) -> Iterator[str]:
-    """The file's lines, refusing one too long to be a listing before it is held whole."""
-    number = 0
-    while line := text.readline(MAX_LINE_CHARS + 1):
-        number += 1
-        if len(line) > MAX_LINE_CHARS:
-            raise _refusal(
-                _("Line %(line)s is longer than %(limit)s characters.")
-                % {"line": number, "limit": _count(MAX_LINE_CHARS)},
-                HubsErrorCode.IMPORT_TOO_LARGE,
-            )
-        yield line
-
-
-# --- XLSX: the zip ----------------------------------------------------------------------
-
-
-def _xlsx_rows(source) -> Iterator[Row]:
+def xlsx_rows(source) -> Iterator[Row]:
     archive = _open_workbook(source)
     try:
         with archive:
@@ -216,9 +91,9 @@ def _open_workbook(source) -> zipfile.ZipFile:
         raise _unreadable_workbook()  # encrypted, or packed in a way Excel never uses
     if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
         archive.close()
-        raise _refusal(
+        raise refusal(
             _("The workbook unpacks to more than %(size)s MB, far more than listings need.")
-            % {"size": _count(MAX_UNPACKED_BYTES // MB)},
+            % {"size": grouped(MAX_UNPACKED_BYTES // MB)},
             HubsErrorCode.IMPORT_TOO_LARGE,
         )
     return archive
@@ -250,15 +125,15 @@ def _check_part(archive: zipfile.ZipFile, name: str, limit: int) -> None:
     ratio = info.file_size / max(info.compress_size, 1)
     tight = info.file_size > RATIO_CHECKED_FROM and ratio > MAX_PACKING_RATIO
     if info.file_size > limit or tight:
-        raise _refusal(
+        raise refusal(
             _(
                 "The workbook's %(part)s unpacks to %(size)s MB (at most %(limit)s MB, packed "
                 "at most %(ratio)s to 1). Split the listings into smaller files."
             )
             % {
                 "part": posixpath.basename(name),
-                "size": _count(max(1, info.file_size // MB)),
-                "limit": _count(limit // MB),
+                "size": grouped(max(1, info.file_size // MB)),
+                "limit": grouped(limit // MB),
                 "ratio": MAX_PACKING_RATIO,
             },
             HubsErrorCode.IMPORT_TOO_LARGE,
@@ -277,7 +152,7 @@ def _workbook_parts(archive: zipfile.ZipFile) -> tuple[str, str | None]:
     sheets = (related.get(sheet.get("id", "")) for sheet in _elements(archive, workbook, "sheet"))
     sheet = next((r[1] for r in sheets if r and r[0].endswith("/worksheet")), None)
     if sheet is None or sheet not in archive.NameToInfo:
-        raise _refusal(_("The workbook has no worksheet."), HubsErrorCode.IMPORT_FILE_UNREADABLE)
+        raise refusal(_("The workbook has no worksheet."), HubsErrorCode.IMPORT_FILE_UNREADABLE)
     strings = next((t for kind, t in related.values() if kind.endswith("/sharedStrings")), None)
     return sheet, strings if strings in archive.NameToInfo else None
 
@@ -311,7 +186,7 @@ def _elements(archive: zipfile.ZipFile, name: str, tag: str) -> list[dict[str, s
     return found
 
 
-# --- XLSX: the XML ----------------------------------------------------------------------
+# --- the XML ---------------------------------------------------------------------------
 
 
 def _parser(start, end=None, text=None) -> expat.XMLParserType:
@@ -414,14 +289,14 @@ class _SharedStrings:
             self.strings.append((self.text.take() or "").strip())
             self.memory += sys.getsizeof(self.strings[-1]) + 8  # the str and its list slot
             if len(self.strings) > MAX_SHARED_STRINGS or self.memory > MAX_SHARED_STRINGS_MEMORY:
-                raise _refusal(
+                raise refusal(
                     _(
                         "The workbook holds more text than one import reads (%(count)s "
                         "different texts, %(size)s MB). Split the listings into smaller files."
                     )
                     % {
-                        "count": _count(MAX_SHARED_STRINGS),
-                        "size": _count(MAX_SHARED_STRINGS_MEMORY // MB),
+                        "count": grouped(MAX_SHARED_STRINGS),
+                        "size": grouped(MAX_SHARED_STRINGS_MEMORY // MB),
                     },
                     HubsErrorCode.IMPORT_TOO_LARGE,
                 )
@@ -441,7 +316,7 @@ class _SheetReader:
 
     def __init__(self, strings: list[str]):
         self.strings = strings
-        self.budget = _Budget(SHEET_ELEMENTS_FIRST, SHEET_ELEMENTS_PER_ROW)
+        self.budget = Budget(SHEET_ELEMENTS_FIRST, SHEET_ELEMENTS_PER_ROW)
         self.finished: list[Row] = []
         self.line = 0
         self.cells: dict[int, str] = {}
@@ -545,39 +420,11 @@ def _number_text(raw: str) -> str:
     return str(int(number)) if number.is_integer() else str(number)
 
 
-class _Budget:
-    """Work a reader may do: ``first`` units before the first row with something in it, and
-    ``per_row`` more for each such row. Blank rows and cells nobody reads spend it; when it
-    runs out the file is refused."""
-
-    def __init__(self, first: int, per_row: int):
-        self.left = first
-        self.per_row = per_row
-
-    def spend(self) -> None:
-        self.left -= 1
-        if self.left < 0:
-            raise _refusal(
-                _(
-                    "The file holds far more blank rows or cells than its listings need. Copy "
-                    "the listings into a new file and upload that."
-                ),
-                HubsErrorCode.IMPORT_TOO_LARGE,
-            )
-
-    def earn(self) -> None:
-        self.left += self.per_row
-
-
 # --- refusals ---------------------------------------------------------------------------
 
 
-def _refusal(message: str, code: HubsErrorCode, **extra) -> ApplicationError:
-    return ApplicationError(message, code, extra={"field": "file", **extra})
-
-
 def _cell_too_long(line: int | None) -> ApplicationError:
-    limit = _count(MAX_CELL_CHARS)
+    limit = grouped(MAX_CELL_CHARS)
     if line is None:
         message = _("A cell is longer than %(limit)s characters.") % {"limit": limit}
     else:
@@ -585,30 +432,14 @@ def _cell_too_long(line: int | None) -> ApplicationError:
             "line": line,
             "limit": limit,
         }
-    return _refusal(message, HubsErrorCode.IMPORT_TOO_LARGE)
+    return refusal(message, HubsErrorCode.IMPORT_TOO_LARGE)
 
 
 def _unreadable_workbook() -> ApplicationError:
-    return _refusal(
+    return refusal(
         _(
             "The file is not a readable .xlsx workbook. Save it again from your spreadsheet "
             "program as .xlsx, or as “CSV UTF-8”."
         ),
         HubsErrorCode.IMPORT_FILE_UNREADABLE,
     )
-
-
-def _too_many_rows(limit: int) -> ApplicationError:
-    return _refusal(
-        _(
-            "The file has more than %(limit)s rows: at most %(limit)s listings are imported "
-            "from one file. Split it into several files; nothing was imported."
-        )
-        % {"limit": _count(limit)},
-        HubsErrorCode.IMPORT_TOO_MANY_ROWS,
-        limit=limit,
-    )
-
-
-def _count(number: int) -> str:
-    return number_format(number, force_grouping=True)
