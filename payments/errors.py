@@ -34,6 +34,61 @@ class PaymentsErrorCode(StrEnum):
     COLLECTION_ACCOUNT_IN_USE = "collection_account_in_use"
     # duty and tax found short paid by a customs audit (payments/services/audit_duties.py)
     AUDIT_DUTIES_INVALID = "audit_duties_invalid"
+    # a DDP order's assessed duties given in another currency, or negative
+    DUTIES_INVALID = "duties_invalid"
+    FX_RATE_MISSING = "fx_rate_missing"
+
+    # a move its model's TRANSITIONS do not allow (409)
+    PAYMENT_INTENT_TRANSITION = "payment_intent_transition"
+    PAYOUT_TRANSITION = "payout_transition"
+    LOAN_TRANSITION = "loan_transition"
+    INSTALMENT_TRANSITION = "instalment_transition"
+    TREASURY_SETTLEMENT_TRANSITION = "treasury_settlement_transition"
+
+    # the caller acts for no one who may do this (403)
+    NOT_OWNER = "not_owner"  # not an owner of the organisation
+    NOT_BUYER = "not_buyer"
+    NOT_OFFICER = "not_officer"
+    NOT_YOUR_APPLICATION = "not_your_application"  # a bank deciding another bank's case
+
+    # escrow and disputes (payments/services/escrow.py)
+    ESCROW_NOT_RELEASABLE = "escrow_not_releasable"
+    ESCROW_EMPTY = "escrow_empty"
+    ESCROW_NOT_REFUNDABLE = "escrow_not_refundable"
+    CLAIM_SHARE = "claim_share"  # a claim's share of the goods is not within 0 to 1
+    CLAIM_NOT_REFUNDABLE = "claim_not_refundable"
+    DISPUTE_REASON = "dispute_reason"
+    DISPUTE_DECISION = "dispute_decision"
+    NOT_DISPUTED = "not_disputed"
+
+    # payouts (payments/services/payouts.py)
+    NO_PAYOUT_BANK = "no_payout_bank"  # no partner bank is granted payouts:write
+    PAYOUT_ACCOUNT_MISSING = "payout_account_missing"
+    # an MDEC officer is checking the account is in the organisation's legal name
+    PAYOUT_ACCOUNT_IN_REVIEW = "payout_account_in_review"
+    # the officer refused the account, or a bank rejected the last payout to it
+    PAYOUT_ACCOUNT_REJECTED = "payout_account_rejected"
+    PAYOUT_AMOUNT = "payout_amount"
+    PAYOUT_UNKNOWN = "payout_unknown"
+    PAYOUT_REASON = "payout_reason"  # a rejection without an ISO 20022 reason code
+
+    # credit (payments/services/credit.py, loans.py)
+    CREDIT_INVALID = "credit_invalid"
+    SCORE_STALE = "stale"  # the score an application names is over a day old
+    NO_OFFER = "no_offer"
+    LOAN_ACTIVE = "loan_active"
+    APPLICATION_OPEN = "application_open"
+    APPLICATION_DECIDED = "application_decided"
+    # drawn or decided against: it can no longer be withdrawn
+    APPLICATION_CLOSED = "closed"
+    NOT_APPROVED = "not_approved"  # drawn before the approval
+    LOAN_REPAID = "loan_repaid"
+    BALANCE_SHORT = "balance_short"  # an early repayment the balance cannot cover
+
+    # a bank's statement of the hub's account, asked over the API (statements.py)
+    NO_ACCOUNT = "no_account"
+    STATEMENT_PERIOD = "statement_period"
+    STATEMENT_PAGE = "statement_page"
 
 
 class InsufficientFunds(ConflictError):

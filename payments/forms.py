@@ -5,6 +5,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .errors import PaymentsErrorCode
+
 
 class BankChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
@@ -32,6 +34,7 @@ class StatementUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > settings.STATEMENT_MAX_BYTES:
             raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": _megabytes()}
+                _("The file is larger than %(mb)s MB.") % {"mb": _megabytes()},
+                code=PaymentsErrorCode.STATEMENT_TOO_LARGE,
             )
         return upload

@@ -13,8 +13,8 @@ from django.views.generic import FormView, TemplateView
 from ewtp.common.errors import ApplicationError
 from ewtp.common.http import attachment
 from ewtp.common.models import ApiClient
+from hubs.portal import form_error_from
 from hubs.roles import Perm, PermissionRequiredMixin, has_permission
-from hubs.views.helpers import form_error_from
 
 from . import selectors
 from .forms import StatementUploadForm

@@ -19,6 +19,7 @@ from hubs.roles import OrganizationMixin, Perm, can_act_for, has_permission
 from hubs.selectors import order_visible_to
 
 from . import selectors
+from .errors import PaymentsErrorCode
 from .services.escrow import dispute_open, dispute_resolve, escrow_release
 from .services.intents import BankTransfer, payment_receive, test_bank
 from .services.payouts import payout_request
@@ -188,7 +189,7 @@ class OrderPaymentView(TemplateView):
             return money_parse(raw, order.payment_currency)
         except MoneyError as error:
             raise ApplicationError(
-                str(error), "dispute_decision", extra={"field": "seller_share"}
+                str(error), PaymentsErrorCode.DISPUTE_DECISION, extra={"field": "seller_share"}
             ) from None
 
     def _act(self, order, action, success):

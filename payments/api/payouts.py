@@ -4,7 +4,6 @@ import functools
 from decimal import Decimal
 
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -19,7 +18,12 @@ from ewtp.common.money import minor_units
 
 from ..models import Payout, PayoutBatch
 from ..selectors import payout_rows_by_batch
-from ..services.payouts import REASONS, pain001_render, payout_status_report
+from ..services.payouts import (
+    REASONS,
+    pain001_render,
+    payout_batch_downloaded,
+    payout_status_report,
+)
 from .views import IsBankClient
 
 
@@ -133,9 +137,7 @@ class PayoutBatchFileApi(APIView):
         if batch is None:
             raise Http404
         xml = pain001_render(batch=batch)
-        PayoutBatch.objects.filter(pk=batch.pk, downloaded_at__isnull=True).update(
-            downloaded_at=timezone.now()
-        )
+        payout_batch_downloaded(batch=batch)
         return attachment(xml, content_type="application/xml", filename=f"{batch.message_id}.xml")
 
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from ewtp.common.api.fields import MoneyField
 from ewtp.common.api.permissions import HasMethodScope
+from ewtp.common.errors import CommonErrorCode
 from ewtp.common.http import attachment
 
 from ..services.statements import (
@@ -115,7 +116,9 @@ class StatementQuery(serializers.Serializer):
     def validate(self, attrs):
         for name in ("from", "to"):
             if name in attrs and not EARLIEST <= attrs[name] <= LATEST:
-                raise serializers.ValidationError({name: [f"A date from {EARLIEST} to {LATEST}."]})
+                raise serializers.ValidationError(
+                    {name: [f"A date from {EARLIEST} to {LATEST}."]}, code=CommonErrorCode.INVALID
+                )
         return attrs
 
 

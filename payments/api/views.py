@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from ewtp.common.api.fields import MoneyField, PositiveMoneyField
 from ewtp.common.api.permissions import HasMethodScope
 from ewtp.common.api.strict import StrictInputSerializer
+from ewtp.common.errors import CommonErrorCode
 from ewtp.common.idempotency import idempotent
 from ewtp.common.models import ApiClient
 from ewtp.common.money import money_from_minor
@@ -37,7 +38,8 @@ class ClosedInput(StrictInputSerializer):
             unknown = sorted(str(name) for name in set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError(
-                    {name: [_("This field is not part of the input.")] for name in unknown}
+                    {name: [_("This field is not part of the input.")] for name in unknown},
+                    code=CommonErrorCode.INVALID,
                 )
         return super().to_internal_value(data)
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ewtp.common.errors import CommonErrorCode
 from ewtp.common.models import ApiClient, BaseModel
 from ewtp.common.validators import no_bidi_controls
 from hubs.validators import account_number_clean, bic_clean
@@ -109,4 +110,4 @@ class CollectionAccount(BaseModel):
                 code=PaymentsErrorCode.COLLECTION_ACCOUNT_BANK,
             )
         if errors:
-            raise ValidationError(errors)
+            raise ValidationError(errors, code=CommonErrorCode.INVALID)  # each field keeps its code

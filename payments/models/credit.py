@@ -14,8 +14,10 @@ from moneyed import Money
 
 from ewtp.common.models import BaseModel
 from ewtp.common.money import money_from_minor
+from ewtp.common.states import StateMachine
 
-from .ledger import LedgerTransaction, Settlement
+from .ledger import LedgerTransaction
+from .orders import Settlement
 
 
 def application_reference() -> str:
@@ -56,7 +58,7 @@ class CreditScore(BaseModel):
         return f"{self.organization_id} {self.score} {self.band}"
 
 
-class CreditApplication(BaseModel):
+class CreditApplication(BaseModel, StateMachine):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for the bank")  # above the automatic limits
         APPROVED = "approved", _("Approved")  # may be drawn down
@@ -130,11 +132,8 @@ class CreditApplication(BaseModel):
     def total_cost(self) -> Money:
         return money_from_minor(self.total_cost_minor, self.currency)
 
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.Status(self.status)]
 
-
-class Loan(BaseModel):
+class Loan(BaseModel, StateMachine):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Being repaid")
         REPAID = "repaid", _("Repaid")
@@ -183,7 +182,7 @@ class Loan(BaseModel):
         return money_from_minor(self.principal_minor + self.interest_minor, self.currency)
 
 
-class Instalment(models.Model):
+class Instalment(StateMachine):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
         PAID = "paid", _("Paid")

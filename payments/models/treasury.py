@@ -9,11 +9,12 @@ from moneyed import Money
 
 from ewtp.common.models import BaseModel
 from ewtp.common.money import money_from_minor
+from ewtp.common.states import StateMachine
 
 from .ledger import Account, Entry, FxConversion, LedgerTransaction
 
 
-class TreasurySettlement(BaseModel):
+class TreasurySettlement(BaseModel, StateMachine):
     """One day's FX deals with one partner bank: the conversions of the day (and any booked
     too late for an earlier day's run) exchanged with the bank, one deal per currency pair.
     A conversion belongs to one settlement only (FxDealConversion); the (bank, day) pair is

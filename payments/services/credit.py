@@ -20,10 +20,12 @@ from ewtp.common.audit import audit_record, client_actor_label
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.models import ApiClient
 from ewtp.common.money import money_from_minor, money_to_minor
+from ewtp.common.states import state_change
 from ewtp.common.webhooks import webhook_emit
 from hubs.models import Organization
 from hubs.roles import Perm, can_act_for
 
+from ..errors import PaymentsErrorCode
 from ..models import CreditApplication, CreditScore, Loan
 from .scoring import Offer, Score, TradeRecord, credit_offer, credit_score
 
@@ -88,8 +90,10 @@ class CreditRequest:
     consent: bool
 
 
-def _invalid(message: str, field: str, code: str = "credit_invalid"):
-    raise ApplicationError(message, code, extra={"field": field})
+def _invalid(
+    message: str, field: str, code: PaymentsErrorCode = PaymentsErrorCode.CREDIT_INVALID
+) -> ApplicationError:
+    return ApplicationError(message, code, extra={"field": field})
 
 
 def credit_apply(
@@ -100,20 +104,29 @@ def credit_apply(
     overdue; otherwise it waits for the chosen bank."""
     started = time.perf_counter()
     if actor is not None and not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
-        raise NotAllowedError(_("Only the organisation's owners apply for credit."), "not_owner")
+        raise NotAllowedError(
+            _("Only the organisation's owners apply for credit."), PaymentsErrorCode.NOT_OWNER
+        )
     if stored.organization_id != organization.pk:
-        _invalid(_("That score is not your organisation's."), "score")
+        raise _invalid(_("That score is not your organisation's."), "score")
     if stored.created_at < timezone.now() - timedelta(days=1):
-        _invalid(_("The score is more than a day old: compute it again first."), "score", "stale")
+        raise _invalid(
+            _("The score is more than a day old: compute it again first."),
+            "score",
+            PaymentsErrorCode.SCORE_STALE,
+        )
     offer = credit_offer_of(stored=stored, organization=organization)
     if offer is None:
         raise ApplicationError(
-            _("There is no credit offer on this score yet: see what raises it."), "no_offer"
+            _("There is no credit offer on this score yet: see what raises it."),
+            PaymentsErrorCode.NO_OFFER,
         )
     minor, bank = _check_request(request, offer)
     amount = request.amount
     if Loan.objects.filter(organization=organization, status=Loan.Status.ACTIVE).exists():
-        raise ConflictError(_("Repay the loan you have before applying again."), "loan_active")
+        raise ConflictError(
+            _("Repay the loan you have before applying again."), PaymentsErrorCode.LOAN_ACTIVE
+        )
     interest, fee = offer.cost_minor(minor, request.tenor_months)
     with transaction.atomic():
         try:
@@ -134,7 +147,7 @@ def credit_apply(
         except IntegrityError:
             raise ConflictError(
                 _("You have an application open already: withdraw it or wait for its decision."),
-                "application_open",
+                PaymentsErrorCode.APPLICATION_OPEN,
             ) from None
         audit_record(
             actor=actor,
@@ -144,7 +157,12 @@ def credit_apply(
         )
         reasons = _standard_case(stored, minor)
         if reasons is not None:
-            _decide(application, CreditApplication.Status.APPROVED, reasons, "automatic")
+            application = credit_application_transition(
+                credit_application=application,
+                to=CreditApplication.Status.APPROVED,
+                reasons=reasons,
+                decided_by="automatic",
+            )
         application.decision_ms = round((time.perf_counter() - started) * 1000)
         application.save(update_fields=["decision_ms", "updated_at"])
         webhook_emit(
@@ -159,20 +177,24 @@ def _check_request(request: CreditRequest, offer: Offer) -> tuple[int, ApiClient
     """The amount in sen and the chosen bank, or a 400 naming the field."""
     amount = request.amount
     if amount.currency.code != CREDIT_CURRENCY or not amount.amount.is_finite():
-        _invalid(_("Credit lines are in %(currency)s.") % {"currency": CREDIT_CURRENCY}, "amount")
+        raise _invalid(
+            _("Credit lines are in %(currency)s.") % {"currency": CREDIT_CURRENCY}, "amount"
+        )
     minor = money_to_minor(amount)
     if not 100_000 <= minor <= offer.limit_minor:
         limit = money_from_minor(offer.limit_minor, CREDIT_CURRENCY)
-        _invalid(_("Ask for MYR 1,000.00 to %(limit)s.") % {"limit": limit}, "amount")
+        raise _invalid(_("Ask for MYR 1,000.00 to %(limit)s.") % {"limit": limit}, "amount")
     if not 1 <= request.tenor_months <= offer.tenor_months:
-        _invalid(
+        raise _invalid(
             _("Choose 1 to %(months)s months.") % {"months": offer.tenor_months}, "tenor_months"
         )
     bank = next((b for b in credit_banks() if b.pk == request.bank_id), None)
     if bank is None:
-        _invalid(_("Choose one of the partner banks that lend through the hub."), "bank")
+        raise _invalid(_("Choose one of the partner banks that lend through the hub."), "bank")
     if not request.consent:
-        _invalid(_("Give your consent for the bank to see your score and its factors."), "consent")
+        raise _invalid(
+            _("Give your consent for the bank to see your score and its factors."), "consent"
+        )
     return minor, bank
 
 
@@ -189,31 +211,69 @@ def _standard_case(stored: CreditScore, minor: int) -> list[str] | None:
     ]
 
 
-def _decide(
-    application: CreditApplication,
-    status: str,
-    reasons: list[str],
-    by: str,
+def credit_application_refusal(application: CreditApplication, to: str) -> ConflictError:
+    """The 409 of a move CreditApplication.TRANSITIONS do not allow, in the words of the one
+    who asked for it: the SME drawing or withdrawing, the bank deciding."""
+    if to == CreditApplication.Status.WITHDRAWN:
+        return ConflictError(
+            _("A drawn or decided-against line cannot be withdrawn."),
+            PaymentsErrorCode.APPLICATION_CLOSED,
+        )
+    code = (
+        PaymentsErrorCode.NOT_APPROVED
+        if to == CreditApplication.Status.DRAWN
+        else PaymentsErrorCode.APPLICATION_DECIDED
+    )
+    return ConflictError(
+        _("Application %(reference)s is %(status)s.")
+        % {"reference": application.reference, "status": application.get_status_display()},
+        code,
+    )
+
+
+def credit_application_transition(
     *,
+    credit_application: CreditApplication,
+    to: str,
     actor=None,
     actor_label: str = "",
-) -> None:
-    """``by`` is what the SME reads (a bank's name, "automatic"); the audit row names the
-    actor: the user, the bank's API client, or ``by``."""
-    before = application.status
-    application.status = status
-    application.reasons = reasons
-    application.decided_by = by[:140]
-    application.decided_at = timezone.now()
-    application.save(update_fields=["status", "reasons", "decided_by", "decided_at", "updated_at"])
-    audit_record(
+    reason: str = "",
+    data: dict | None = None,
+    reasons: list[str] | None = None,
+    decided_by: str = "",
+) -> CreditApplication:
+    """Move an application along CreditApplication.TRANSITIONS. A decision (approved,
+    declined, withdrawn) keeps its ``reasons`` and ``decided_by``, what the SME reads (a
+    bank's name, "automatic"); the audit row names the actor: the user, the bank's API
+    client, or ``decided_by``. Drawn is the loan's (loans.loan_draw). The audit row is
+    ``payments.credit.<to>``."""
+    data = dict(data or {})
+    if to != CreditApplication.Status.DRAWN:
+        reasons = reasons or []
+        decided_by = decided_by[:140]
+        actor_label = actor_label or decided_by
+        reason = reason or "; ".join(reasons)
+        data |= {"reasons": reasons, "decided_by": decided_by}
+
+    def decided(locked: CreditApplication, before: str) -> tuple[str, ...]:
+        if to == CreditApplication.Status.DRAWN:
+            return ()
+        locked.reasons, locked.decided_by = reasons, decided_by
+        locked.decided_at = timezone.now()
+        return ("reasons", "decided_by", "decided_at")
+
+    locked, _moved = state_change(
+        credit_application,
+        to,
+        refusal=credit_application_refusal,
+        action=f"payments.credit.{to}",
         actor=actor,
-        actor_label=actor_label or by,
-        action=f"payments.credit.{status}",
-        target=application,
-        reason="; ".join(reasons),
-        data={"from": before, "reasons": reasons, "decided_by": by[:140]},
+        actor_label=actor_label,
+        reason=reason,
+        data=data,
+        apply=decided,
     )
+    return locked
 
 
 def credit_decide(
@@ -223,42 +283,39 @@ def credit_decide(
     same answer; another one on a decided application is refused."""
     if application.bank_id != bank.pk:
         raise NotAllowedError(
-            _("This application was not shared with you."), "not_your_application"
+            _("This application was not shared with you."),
+            PaymentsErrorCode.NOT_YOUR_APPLICATION,
         )
     status = {"approve": CreditApplication.Status.APPROVED, "decline": "declined"}.get(decision)
     if status is None:
-        _invalid(_("Decide approve or decline."), "decision")
+        raise _invalid(_("Decide approve or decline."), "decision")
     clean = [str(reason).strip()[:300] for reason in reasons if str(reason).strip()][:10]
     if not clean:
-        _invalid(_("Give at least one reason: the SME reads it."), "reasons")
+        raise _invalid(_("Give at least one reason: the SME reads it."), "reasons")
     with transaction.atomic():
         locked = CreditApplication.objects.select_for_update().get(pk=application.pk)
         if locked.status == status and locked.decided_by == bank.application.name:
             return locked
-        if locked.status != CreditApplication.Status.PENDING:
-            raise ConflictError(
-                _("Application %(reference)s is %(status)s.")
-                % {"reference": locked.reference, "status": locked.get_status_display()},
-                "application_decided",
-            )
-        _decide(locked, status, clean, bank.application.name, actor_label=client_actor_label(bank))
-    return locked
+        if locked.status == status:  # decided so already, but not by this bank
+            raise credit_application_refusal(locked, status)
+        return credit_application_transition(
+            credit_application=locked,
+            to=status,
+            actor_label=client_actor_label(bank),
+            reasons=clean,
+            decided_by=bank.application.name,
+        )
 
 
 def credit_withdraw(*, application: CreditApplication, actor) -> CreditApplication:
     if not can_act_for(actor, application.organization, Perm.ORGANIZATION_MANAGE):
-        raise NotAllowedError(_("Only the organisation's owners withdraw it."), "not_owner")
-    with transaction.atomic():
-        locked = CreditApplication.objects.select_for_update().get(pk=application.pk)
-        if locked.status == CreditApplication.Status.WITHDRAWN:
-            return locked
-        if not locked.can_become(CreditApplication.Status.WITHDRAWN):
-            raise ConflictError(_("A drawn or decided-against line cannot be withdrawn."), "closed")
-        _decide(
-            locked,
-            CreditApplication.Status.WITHDRAWN,
-            ["Withdrawn by the SME."],
-            actor.email,
-            actor=actor,
+        raise NotAllowedError(
+            _("Only the organisation's owners withdraw it."), PaymentsErrorCode.NOT_OWNER
         )
-    return locked
+    return credit_application_transition(
+        credit_application=application,
+        to=CreditApplication.Status.WITHDRAWN,
+        actor=actor,
+        reasons=["Withdrawn by the SME."],
+        decided_by=actor.email,
+    )

@@ -21,6 +21,7 @@ from ewtp.common.errors import ApplicationError
 from ewtp.common.money import money_from_minor, money_to_minor
 from hubs.models import Order
 
+from ..errors import PaymentsErrorCode
 from ..models import LedgerTransaction, PaymentIntent
 from .accounts import duties_account, escrow_account
 from .escrow import escrow_refund_to_payers
@@ -57,7 +58,7 @@ def escrow_duties_settle(
     if assessed.currency != order.total.currency or assessed.amount < 0:
         raise ApplicationError(
             _("The assessment is a non-negative amount in the order's currency."),
-            "duties_invalid",
+            PaymentsErrorCode.DUTIES_INVALID,
         )
     with transaction.atomic():
         # the intent, then the order: the order in which a payment locks them

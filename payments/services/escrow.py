@@ -25,7 +25,9 @@ from hubs.roles import Perm, can_act_for, has_permission
 from hubs.selectors import orders_confirmation_due
 from hubs.services.orders import order_transition
 
+from ..errors import PaymentsErrorCode
 from ..models import IncomingPayment, LedgerTransaction, PaymentIntent
+from ..selectors import seller_share_held
 from .accounts import bank_clearing_account, escrow_account
 from .ledger import Posting, account_balance, ledger_post
 from .settlement import settlement_post
@@ -45,28 +47,19 @@ def escrow_release(*, order: Order, actor_label: str, reason: str) -> LedgerTran
             raise ConflictError(
                 _("Order %(reference)s is %(status)s: its escrow cannot be released.")
                 % {"reference": locked.reference, "status": locked.get_status_display()},
-                "escrow_not_releasable",
+                PaymentsErrorCode.ESCROW_NOT_RELEASABLE,
             )
         held = seller_share_held(locked)
         if held.amount <= 0:
             raise ConflictError(
                 _("Nothing is held in escrow for %(reference)s.") % {"reference": locked.reference},
-                "escrow_empty",
+                PaymentsErrorCode.ESCROW_EMPTY,
             )
         released = settlement_post(order=locked, amount=held, actor_label=actor_label)
         order_transition(
             order=locked, to=Order.Status.COMPLETED, actor_label=actor_label, reason=reason
         )
     return released
-
-
-def seller_share_held(order: Order) -> Money:
-    """What escrow holds for the seller: all of it, but for a DDP order's quoted duties that
-    customs has not assessed yet (they are the customs authority's, or the buyer's)."""
-    held = account_balance(escrow_account(order=order))
-    intent = PaymentIntent.objects.filter(order=order).first()
-    unsettled = intent.duties_unsettled_minor if intent else 0
-    return held - money_from_minor(min(unsettled, money_to_minor(held)), held.currency.code)
 
 
 def escrow_refund_to_payers(
@@ -122,7 +115,7 @@ def escrow_refund(*, order: Order, actor_label: str, reason: str) -> list[Ledger
             raise ConflictError(
                 _("Order %(reference)s is %(status)s: it cannot be refunded.")
                 % {"reference": locked.reference, "status": locked.get_status_display()},
-                "escrow_not_refundable",
+                PaymentsErrorCode.ESCROW_NOT_REFUNDABLE,
             )
         held = money_to_minor(account_balance(escrow_account(order=locked)))
         refunds = escrow_refund_to_payers(locked, held, actor_label, reason)
@@ -145,14 +138,16 @@ def escrow_claim_refund(
     escrow (a DDP order's quoted duties stay for customs); a disputed order is left to the
     officer deciding the dispute."""
     if not Decimal(0) < share <= Decimal(1):
-        raise ApplicationError(_("A claim is a share between 0 and 1."), "claim_share")
+        raise ApplicationError(
+            _("A claim is a share between 0 and 1."), PaymentsErrorCode.CLAIM_SHARE
+        )
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status not in CLAIMABLE:
             raise ConflictError(
                 _("Order %(reference)s is %(status)s: a claim is not refunded from it.")
                 % {"reference": locked.reference, "status": locked.get_status_display()},
-                "claim_not_refundable",
+                PaymentsErrorCode.CLAIM_NOT_REFUNDABLE,
             )
         intent = PaymentIntent.objects.get(order=locked)
         # the goods with the hub's charges for carrying and insuring them (a lost parcel's
@@ -169,11 +164,11 @@ def escrow_claim_refund(
 def dispute_open(*, order: Order, actor, reason: str) -> Order:
     """The buyer disputes an order before release: its escrow is frozen until an officer decides."""
     if not (order.buyer_id and can_act_for(actor, order.buyer, Perm.ORDERS_TRADE)):
-        raise NotAllowedError(_("Only the buyer opens a dispute."), "not_buyer")
+        raise NotAllowedError(_("Only the buyer opens a dispute."), PaymentsErrorCode.NOT_BUYER)
     if not reason.strip():
         raise ApplicationError(
             _("Say what is wrong: the seller and the officer read it."),
-            "dispute_reason",
+            PaymentsErrorCode.DISPUTE_REASON,
             extra={"field": "reason"},
         )
     return order_transition(
@@ -187,10 +182,12 @@ def dispute_resolve(
     """An officer decides a dispute: release (all to the seller), refund (all to the buyer), or
     split (``seller_share`` to the seller, the rest back to the buyer). Always with a reason."""
     if not has_permission(actor, Perm.DISPUTE_RESOLVE):
-        raise NotAllowedError(_("Only officers resolve disputes."), "not_officer")
+        raise NotAllowedError(_("Only officers resolve disputes."), PaymentsErrorCode.NOT_OFFICER)
     if not reason.strip():
         raise ApplicationError(
-            _("Give the reason for the decision."), "dispute_reason", extra={"field": "reason"}
+            _("Give the reason for the decision."),
+            PaymentsErrorCode.DISPUTE_REASON,
+            extra={"field": "reason"},
         )
     label = actor.email
     with transaction.atomic():
@@ -198,7 +195,7 @@ def dispute_resolve(
         if locked.status != Order.Status.DISPUTED:
             raise ConflictError(
                 _("Order %(reference)s is not disputed.") % {"reference": locked.reference},
-                "not_disputed",
+                PaymentsErrorCode.NOT_DISPUTED,
             )
         if decision == "refund":  # all of it, a DDP order's unassessed duties too
             held = account_balance(escrow_account(order=locked))
@@ -216,7 +213,7 @@ def dispute_resolve(
             raise ApplicationError(
                 _("Decide release, refund, or split with a seller share between 0 and %(held)s.")
                 % {"held": held},
-                "dispute_decision",
+                PaymentsErrorCode.DISPUTE_DECISION,
                 extra={"field": "seller_share"},
             )
         settlement_post(order=locked, amount=share, actor_label=label)

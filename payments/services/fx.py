@@ -28,6 +28,7 @@ from ewtp.common.money import minor_units, money_to_minor
 from ewtp.common.outbox import event_record
 from ewtp.common.rate_age import rate_age_check
 
+from ..errors import PaymentsErrorCode
 from ..events import FxRatesLoaded
 from ..models import Account, FxConversion, FxRate, LedgerTransaction
 from .accounts import fx_account
@@ -132,7 +133,7 @@ def fx_quote(
             raise ApplicationError(
                 _("No %(currency)s reference rate on or before %(day)s.")
                 % {"currency": currency, "day": on},
-                "fx_rate_missing",
+                PaymentsErrorCode.FX_RATE_MISSING,
             )
         rate_age_check(currency=currency, as_of=row.as_of, on=on)
         rates[currency] = row

@@ -15,12 +15,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from moneyed import Money
 
+from ewtp.common.api_clients import api_client_create
 from ewtp.common.audit import audit_record, client_actor_label
 from ewtp.common.errors import ApplicationError, CommonErrorCode, ConflictError, NotFoundError
 from ewtp.common.models import ApiClient
 from ewtp.common.money import money_from_minor, money_quantize, money_to_minor
 from ewtp.common.outbox import event_record
-from ewtp.common.services import api_client_create
+from ewtp.common.states import state_change
 from ewtp.common.webhooks import webhook_emit
 from hubs import order_words
 from hubs.models import Order
@@ -218,16 +219,14 @@ def _apply(intent: PaymentIntent, transfer: BankTransfer) -> IncomingPayment:
         ledger_transaction=ledger_transaction or _nothing_moved(reference, label),
     )
     intent.received_minor += applied
+    intent.save(update_fields=["received_minor", "updated_at"])
     if applied and intent.received_minor >= intent.amount_minor:
-        intent.status = PaymentIntent.Status.PAID
-        audit_record(
-            actor=None,
+        intent = payment_intent_transition(
+            payment_intent=intent,
+            to=PaymentIntent.Status.PAID,
             actor_label=client_actor_label(transfer.bank),
-            action="payments.payment_intent.paid",
-            target=intent,
             reason=order_words.HELD_IN_ESCROW,
             data={
-                "from": PaymentIntent.Status.PENDING,
                 "bank": transfer.bank.application.name,
                 "bank_reference": transfer.bank_reference,
             },
@@ -258,7 +257,6 @@ def _apply(intent: PaymentIntent, transfer: BankTransfer) -> IncomingPayment:
                 currency=intent.currency,
             )
         )
-    intent.save(update_fields=["received_minor", "status", "updated_at"])
     if payment.outcome == IncomingPayment.Outcome.REFUNDED:
         event_record(
             LatePaymentReturned(
@@ -301,17 +299,50 @@ def payment_intent_close(*, order: Order, actor_label: str = "pipeline") -> Paym
             return intent
         held = money_to_minor(account_balance(escrow_account(order=order)))
         escrow_refund_to_payers(order, held, actor_label, "the order ended unpaid")
-        intent.status = PaymentIntent.Status.CLOSED
-        intent.save(update_fields=["status", "updated_at"])
-        audit_record(
-            actor=None,
+        return payment_intent_transition(
+            payment_intent=intent,
+            to=PaymentIntent.Status.CLOSED,
             actor_label=actor_label,
-            action="payments.payment_intent.closed",
-            target=intent,
             reason="The order ended unpaid.",
-            data={"from": PaymentIntent.Status.PENDING, "refunded_minor": held},
+            data={"refunded_minor": held},
         )
-    return intent
+
+
+def payment_intent_transition(
+    *,
+    payment_intent: PaymentIntent,
+    to: str,
+    actor=None,
+    actor_label: str = "",
+    reason: str = "",
+    data: dict | None = None,
+) -> PaymentIntent:
+    """Move an intent along PaymentIntent.TRANSITIONS: paid once the full amount is held in
+    escrow, closed when the order ended unpaid (the callers move the money first, in the
+    same transaction). The audit row is ``payments.payment_intent.<to>``."""
+
+    def refusal(locked: PaymentIntent, to: str) -> ConflictError:
+        return ConflictError(
+            _("The payment of order %(reference)s is %(status)s; it cannot become %(to)s.")
+            % {
+                "reference": locked.order.reference,
+                "status": locked.get_status_display(),
+                "to": PaymentIntent.Status(to).label,
+            },
+            PaymentsErrorCode.PAYMENT_INTENT_TRANSITION,
+        )
+
+    locked, _moved = state_change(
+        payment_intent,
+        to,
+        refusal=refusal,
+        action=f"payments.payment_intent.{to}",
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+        data=data,
+    )
+    return locked
 
 
 def escrow_balance(*, order: Order) -> Money:

@@ -18,9 +18,11 @@ from ewtp.common.audit import audit_record, audit_record_bulk
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.money import money_from_minor, money_to_minor
 from ewtp.common.notifications import email_after_commit
+from ewtp.common.states import state_change
 from hubs.models import Membership
 from hubs.roles import Perm, can_act_for
 
+from ..errors import PaymentsErrorCode
 from ..models import (
     CreditApplication,
     Instalment,
@@ -30,6 +32,7 @@ from ..models import (
     Settlement,
 )
 from .accounts import bank_clearing_account, customer_account, fees_account
+from .credit import credit_application_refusal, credit_application_transition
 from .ledger import Posting, account_balance, ledger_post
 
 logger = logging.getLogger(__name__)
@@ -42,18 +45,16 @@ def loan_draw(*, application: CreditApplication, actor) -> Loan:
     the loan."""
     organization = application.organization
     if actor is not None and not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
-        raise NotAllowedError(_("Only the organisation's owners draw a line."), "not_owner")
+        raise NotAllowedError(
+            _("Only the organisation's owners draw a line."), PaymentsErrorCode.NOT_OWNER
+        )
     with transaction.atomic():
         locked = CreditApplication.objects.select_for_update().get(pk=application.pk)
         existing = Loan.objects.filter(application=locked).first()
         if existing is not None:
             return existing
-        if locked.status != CreditApplication.Status.APPROVED:
-            raise ConflictError(
-                _("Application %(reference)s is %(status)s.")
-                % {"reference": locked.reference, "status": locked.get_status_display()},
-                "not_approved",
-            )
+        if not locked.can_become(CreditApplication.Status.DRAWN):  # before any money moves
+            raise credit_application_refusal(locked, CreditApplication.Status.DRAWN)
         amount = locked.amount
         fee = locked.fee
         currency = locked.currency
@@ -100,13 +101,11 @@ def loan_draw(*, application: CreditApplication, actor) -> Loan:
         for instalment in schedule:
             instalment.loan = loan
             instalment.save()
-        locked.status = CreditApplication.Status.DRAWN
-        locked.save(update_fields=["status", "updated_at"])
-        audit_record(
+        credit_application_transition(
+            credit_application=locked,
+            to=CreditApplication.Status.DRAWN,
             actor=actor,
-            action="payments.credit.drawn",
-            target=locked,
-            data={"from": CreditApplication.Status.APPROVED, "loan": loan.pk},
+            data={"loan": loan.pk},
         )
         audit_record(
             actor=actor,
@@ -164,7 +163,6 @@ def _allocate(
 ) -> None:
     """Apply a repayment to the instalments in order; close the loan when all are paid. Each
     instalment met, and the loan repaid, is an audit row of ``actor``."""
-    now = timezone.now()
     for instalment in instalments:
         if amount_minor <= 0:
             break
@@ -172,33 +170,100 @@ def _allocate(
         instalment.paid_minor += paid
         amount_minor -= paid
         if instalment.outstanding_minor == 0:
-            # late when met after its day, whether or not the overdue sweep ran meanwhile
-            instalment.late = (
-                instalment.late
-                or instalment.status == Instalment.Status.OVERDUE
-                or timezone.localdate() > instalment.due_on
-            )
-            before = instalment.status
-            instalment.status = Instalment.Status.PAID
-            instalment.paid_at = now
-            audit_record(
+            instalment_transition(
+                instalment=instalment,
+                to=Instalment.Status.PAID,
                 actor=actor,
                 actor_label=actor_label,
-                action="payments.instalment.paid",
-                target=instalment,
-                data={"from": before, "late": instalment.late},
             )
-        instalment.save(update_fields=["paid_minor", "status", "paid_at", "late"])
+        else:
+            instalment.save(update_fields=["paid_minor"])
     if not loan.instalments.exclude(status=Instalment.Status.PAID).exists():
-        loan.status, loan.repaid_at = Loan.Status.REPAID, now
-        loan.save(update_fields=["status", "repaid_at", "updated_at"])
-        audit_record(
-            actor=actor,
-            actor_label=actor_label,
-            action="payments.loan.repaid",
-            target=loan,
-            data={"from": Loan.Status.ACTIVE},
+        loan_transition(loan=loan, to=Loan.Status.REPAID, actor=actor, actor_label=actor_label)
+
+
+def instalment_transition(
+    *,
+    instalment: Instalment,
+    to: str,
+    actor=None,
+    actor_label: str = "",
+    reason: str = "",
+    data: dict | None = None,
+) -> Instalment:
+    """Move an instalment along Instalment.TRANSITIONS. Paid is met in full (what is paid
+    towards it before then stays scheduled or overdue), and late when met after its day,
+    whether or not the overdue sweep ran meanwhile; the audit row says which. The audit row
+    is ``payments.instalment.paid`` or ``payments.instalment.fell_overdue``."""
+    facts = dict(data or {})
+
+    def met(locked: Instalment, before: str) -> tuple[str, ...]:
+        if to != Instalment.Status.PAID:
+            return ()
+        locked.paid_minor = locked.amount_minor
+        locked.paid_at = timezone.now()
+        locked.late = (
+            locked.late
+            or before == Instalment.Status.OVERDUE
+            or timezone.localdate() > locked.due_on
         )
+        facts["late"] = locked.late  # read by the audit row, written after this
+        return ("paid_minor", "paid_at", "late")
+
+    def refusal(locked: Instalment, to: str) -> ConflictError:
+        return ConflictError(
+            _("Instalment %(number)s is %(status)s; it cannot become %(to)s.")
+            % {
+                "number": locked.number,
+                "status": locked.get_status_display(),
+                "to": Instalment.Status(to).label,
+            },
+            PaymentsErrorCode.INSTALMENT_TRANSITION,
+        )
+
+    action = "fell_overdue" if to == Instalment.Status.OVERDUE else to
+    locked, _moved = state_change(
+        instalment,
+        to,
+        refusal=refusal,
+        action=f"payments.instalment.{action}",
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+        data=facts,
+        apply=met,
+    )
+    return locked
+
+
+def loan_transition(
+    *, loan: Loan, to: str, actor=None, actor_label: str = "", reason: str = ""
+) -> Loan:
+    """Move a loan along Loan.TRANSITIONS: repaid once every instalment is paid (its caller
+    checks that). The audit row is ``payments.loan.<to>``."""
+
+    def repaid(locked: Loan, before: str) -> tuple[str, ...]:
+        locked.repaid_at = timezone.now()
+        return ("repaid_at",)
+
+    def refusal(locked: Loan, to: str) -> ConflictError:
+        return ConflictError(
+            _("This loan is %(status)s; it cannot become %(to)s.")
+            % {"status": locked.get_status_display(), "to": Loan.Status(to).label},
+            PaymentsErrorCode.LOAN_TRANSITION,
+        )
+
+    locked, _moved = state_change(
+        loan,
+        to,
+        refusal=refusal,
+        action=f"payments.loan.{to}",
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+        apply=repaid if to == Loan.Status.REPAID else None,
+    )
+    return locked
 
 
 def _repay(loan: Loan, amount_minor: int, *, key: str, source: str, settlement=None, label=""):
@@ -274,12 +339,14 @@ def loan_repay_early(*, loan: Loan, actor) -> LoanRepayment:
     """Repay everything left from the balance: the principal still owed and the interest of
     the instalments already started (the interest of months not yet begun is waived)."""
     if not can_act_for(actor, loan.organization, Perm.ORGANIZATION_MANAGE):
-        raise NotAllowedError(_("Only the organisation's owners repay a loan."), "not_owner")
+        raise NotAllowedError(
+            _("Only the organisation's owners repay a loan."), PaymentsErrorCode.NOT_OWNER
+        )
     today = timezone.localdate()
     with transaction.atomic():
         locked = Loan.objects.select_for_update().select_related("application").get(pk=loan.pk)
         if locked.status != Loan.Status.ACTIVE:
-            raise ConflictError(_("This loan is repaid."), "loan_repaid")
+            raise ConflictError(_("This loan is repaid."), PaymentsErrorCode.LOAN_REPAID)
         unpaid = list(
             locked.instalments.select_for_update()
             .exclude(status=Instalment.Status.PAID)
@@ -300,7 +367,7 @@ def loan_repay_early(*, loan: Loan, actor) -> LoanRepayment:
             raise ApplicationError(
                 _("Your balance holds %(held)s; %(owed)s is needed to repay the loan.")
                 % {"held": held, "owed": money_from_minor(owed, locked.currency)},
-                "balance_short",
+                PaymentsErrorCode.BALANCE_SHORT,
             )
         count = locked.repayments.count()
         repayment, created = _repay(
@@ -328,19 +395,20 @@ def instalments_overdue_sweep(*, today=None, actor_label: str = "system") -> int
     )
     for instalment in due:
         with transaction.atomic():
-            # claimed by a conditional UPDATE: a repayment meanwhile leaves it paid
-            updated = Instalment.objects.filter(
-                pk=instalment.pk, status=Instalment.Status.SCHEDULED
-            ).update(status=Instalment.Status.OVERDUE)
-            if not updated:
+            # a repayment (or another sweep) meanwhile leaves it paid (or told): skipped
+            scheduled = (
+                Instalment.objects.select_for_update()
+                .filter(pk=instalment.pk, status=Instalment.Status.SCHEDULED)
+                .first()
+            )
+            if scheduled is None:
                 continue
-            audit_record(
-                actor=None,
+            instalment_transition(
+                instalment=scheduled,
+                to=Instalment.Status.OVERDUE,
                 actor_label=actor_label,
-                action="payments.instalment.fell_overdue",
-                target=instalment,
                 reason=f"Due on {instalment.due_on}, not met.",
-                data={"from": Instalment.Status.SCHEDULED, "loan": instalment.loan_id},
+                data={"loan": instalment.loan_id},
             )
         loan = instalment.loan
         owners = Membership.objects.filter(

@@ -12,11 +12,7 @@ import logging
 import secrets
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
-from xml.etree import ElementTree as ET
 
-import xmlschema
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +23,7 @@ from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError,
 from ewtp.common.models import ApiClient
 from ewtp.common.money import minor_units, money_from_minor, money_to_minor
 from ewtp.common.notifications import email_after_commit
-from ewtp.common.outbox import event_record
+from ewtp.common.states import state_change
 from ewtp.common.webhooks import webhook_emit
 from hubs.models import Membership, Organization
 from hubs.roles import Perm, can_act_for
@@ -39,10 +35,9 @@ from ..models import LedgerTransaction, LoanRepayment, Payout, PayoutBatch, Sett
 from .accounts import bank_clearing_account, customer_account
 from .audit_duties import owed_collected_minor
 from .ledger import Posting, ledger_post, ledger_reverse
+from .pain001 import pain001_add, pain001_bytes, pain001_initiation, pain001_payment_information
 
 logger = logging.getLogger(__name__)
-PAIN_001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "data" / "iso20022" / "pain.001.001.09.xsd"
 REASONS = {  # ISO 20022 external status reason codes a bank may report on a rejection
     "AC01": "Incorrect account number",
     "AC04": "Closed account number",
@@ -68,7 +63,7 @@ def payout_bank() -> ApiClient:
             return client
     raise ApplicationError(
         _("No partner bank routes payouts yet; the hub will pay out once one is connected."),
-        "no_payout_bank",
+        PaymentsErrorCode.NO_PAYOUT_BANK,
     )
 
 
@@ -84,17 +79,23 @@ def payout_request(
     """``request_key`` (the form's one-time token) makes a double-submitted request one payout.
     ``settlement``: the order settlement this pays out, when the journey requests it."""
     if actor is not None and not can_act_for(actor, organization, Perm.ORGANIZATION_MANAGE):
-        raise NotAllowedError(_("Only the organisation's owners request payouts."), "not_owner")
+        raise NotAllowedError(
+            _("Only the organisation's owners request payouts."), PaymentsErrorCode.NOT_OWNER
+        )
     if not (
         organization.payout_bic
         and organization.payout_account_number
         and organization.payout_account_name
     ):
-        raise ApplicationError(_("Enter the payout bank account first."), "payout_account_missing")
+        raise ApplicationError(
+            _("Enter the payout bank account first."), PaymentsErrorCode.PAYOUT_ACCOUNT_MISSING
+        )
     _check_payout_account_hold(organization)
     if amount.amount <= 0:
         raise ApplicationError(
-            _("The amount must be positive."), "payout_amount", extra={"field": "amount"}
+            _("The amount must be positive."),
+            PaymentsErrorCode.PAYOUT_AMOUNT,
+            extra={"field": "amount"},
         )
     bank = payout_bank()
     currency = amount.currency.code
@@ -151,7 +152,7 @@ def _check_payout_account_hold(organization: Organization) -> None:
                 "The payout account is not in the organisation's verified legal name: it is "
                 "used once an MDEC officer has checked it."
             ),
-            "payout_account_in_review",
+            PaymentsErrorCode.PAYOUT_ACCOUNT_IN_REVIEW,
         )
     if hold == "declined":
         raise ApplicationError(
@@ -160,7 +161,7 @@ def _check_payout_account_hold(organization: Organization) -> None:
                 "account in the organisation's legal name under My organisation first."
             )
             % {"note": organization.payout_account_hold_note},
-            "payout_account_rejected",
+            PaymentsErrorCode.PAYOUT_ACCOUNT_REJECTED,
         )
     if hold:
         raise ApplicationError(
@@ -169,7 +170,7 @@ def _check_payout_account_hold(organization: Organization) -> None:
                 "payout account under My organisation first."
             )
             % {"problem": organization.payout_account_problem},
-            "payout_account_rejected",
+            PaymentsErrorCode.PAYOUT_ACCOUNT_REJECTED,
         )
 
 
@@ -187,6 +188,11 @@ def payouts_batch(*, bank: ApiClient, actor_label: str = "system") -> PayoutBatc
         batch = PayoutBatch.objects.create(
             bank=bank, message_id=f"EWB{timezone.now():%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
         )
+        # One UPDATE for the whole batch (a bank's day can hold thousands of payouts) rather
+        # than payout_transition per row; the move is still the one Payout.TRANSITIONS allows.
+        for payout in payouts:
+            if not payout.can_become(Payout.Status.BATCHED):
+                raise _payout_refusal(payout, Payout.Status.BATCHED)
         ids = [p.pk for p in payouts]
         Payout.objects.filter(pk__in=ids).update(batch=batch, status=Payout.Status.BATCHED)
         audit_record_bulk(
@@ -226,55 +232,39 @@ def pain001_render(*, batch: PayoutBatch) -> bytes:
     """The batch as a pain.001.001.09 CustomerCreditTransferInitiation, one payment information
     block per currency, validated against the ISO schema before anyone gets it."""
     payouts = list(batch.payouts.order_by("currency", "id"))
-    ET.register_namespace("", PAIN_001)
-
-    def add(parent, tag, text=None):
-        element = ET.SubElement(parent, f"{{{PAIN_001}}}{tag}")
-        if text is not None:
-            element.text = text
-        return element
-
-    document = ET.Element(f"{{{PAIN_001}}}Document")
-    initiation = add(document, "CstmrCdtTrfInitn")
-    header = add(initiation, "GrpHdr")
-    add(header, "MsgId", batch.message_id)
-    add(header, "CreDtTm", batch.created_at.replace(microsecond=0).isoformat())
-    add(header, "NbOfTxs", str(len(payouts)))
-    add(header, "CtrlSum", str(sum(Decimal(_amount_text(p)) for p in payouts)))
-    add(add(header, "InitgPty"), "Nm", settings.PAYOUT_DEBTOR_NAME)
+    add = pain001_add
+    document, initiation = pain001_initiation(
+        message_id=batch.message_id,
+        created=batch.created_at,
+        transactions=len(payouts),
+        control_sum=str(sum(Decimal(_amount_text(p)) for p in payouts)),
+    )
     for currency in sorted({p.currency for p in payouts}):
         group = [p for p in payouts if p.currency == currency]
-        info = add(initiation, "PmtInf")
-        add(info, "PmtInfId", f"{batch.message_id}-{currency}")
-        add(info, "PmtMtd", "TRF")
-        add(info, "NbOfTxs", str(len(group)))
-        add(info, "CtrlSum", str(sum(Decimal(_amount_text(p)) for p in group)))
-        add(add(info, "ReqdExctnDt"), "Dt", date.today().isoformat())
-        add(add(info, "Dbtr"), "Nm", settings.PAYOUT_DEBTOR_NAME)
-        add(add(add(add(info, "DbtrAcct"), "Id"), "Othr"), "Id", f"EWTP-CLEARING-{currency}")
-        add(add(add(info, "DbtrAgt"), "FinInstnId"), "BICFI", settings.PAYOUT_DEBTOR_BIC)
+        info = pain001_payment_information(
+            initiation,
+            message_id=batch.message_id,
+            currency=currency,
+            transactions=len(group),
+            control_sum=str(sum(Decimal(_amount_text(p)) for p in group)),
+            day=date.today(),
+        )
         for payout in group:
             transfer = add(info, "CdtTrfTxInf")
             add(add(transfer, "PmtId"), "EndToEndId", payout.end_to_end_id)
-            amount = add(add(transfer, "Amt"), "InstdAmt", _amount_text(payout))
-            amount.set("Ccy", currency)
+            add(add(transfer, "Amt"), "InstdAmt", _amount_text(payout), Ccy=currency)
             add(add(add(transfer, "CdtrAgt"), "FinInstnId"), "BICFI", payout.creditor_bic)
             add(add(transfer, "Cdtr"), "Nm", payout.creditor_name[:140])
             add(add(add(add(transfer, "CdtrAcct"), "Id"), "Othr"), "Id", payout.creditor_account)
             add(add(transfer, "RmtInf"), "Ustrd", f"eWTP Hub payout {payout.end_to_end_id}")
-    xml = ET.tostring(document, encoding="utf-8", xml_declaration=True)
-    pain001_schema().validate(xml.decode())  # raises if the hub ever produces an invalid file
-    return xml
+    return pain001_bytes(document)
 
 
-_schema = None
-
-
-def pain001_schema() -> xmlschema.XMLSchema:
-    global _schema
-    if _schema is None:
-        _schema = xmlschema.XMLSchema(str(SCHEMA_FILE))
-    return _schema
+def payout_batch_downloaded(*, batch: PayoutBatch) -> None:
+    """The bank fetched the batch's pain.001: the first time is kept."""
+    PayoutBatch.objects.filter(pk=batch.pk, downloaded_at__isnull=True).update(
+        downloaded_at=timezone.now()
+    )
 
 
 def payout_status_report(
@@ -293,73 +283,104 @@ def payout_status_report(
         if payout is None:
             raise NotFoundError(
                 _("No payout %(payout)s was sent to you.") % {"payout": end_to_end_id[:40]},
-                "payout_unknown",
+                PaymentsErrorCode.PAYOUT_UNKNOWN,
                 extra={"field": "end_to_end_id"},
             )
-        if payout.status == status:
-            return payout
-        if status not in Payout.TRANSITIONS[Payout.Status(payout.status)]:
-            raise ConflictError(
-                _("Payout %(payout)s is %(status)s; it cannot become %(to)s.")
-                % {
-                    "payout": end_to_end_id,
-                    "status": payout.get_status_display(),
-                    "to": status,
-                },
-                "payout_transition",
-            )
-        if status == Payout.Status.REJECTED:
-            if reason_code not in REASONS:
-                raise ApplicationError(
-                    _("A rejection needs an ISO 20022 reason code: %(codes)s.")
-                    % {"codes": ", ".join(REASONS)},
-                    "payout_reason",
-                    extra={"field": "reason_code"},
-                )
-            ledger_reverse(
-                original=payout.ledger_transaction,
-                reason=f"payout rejected {reason_code}",
-                actor_label=f"bank {bank.application.name}",
-            )
-            _tell_owners_to_fix(payout, reason_code)
-            organization = payout.organization
-            if reason_code in ACCOUNT_REASONS and (
-                organization.payout_bic,
-                organization.payout_account_number,
-            ) == (payout.creditor_bic, payout.creditor_account):
-                # the account itself is wrong (and still the one on file): flag it
-                organization_payout_account_flag(
-                    organization=organization, problem=f"{reason_code}: {REASONS[reason_code]}"
-                )
-        before = payout.status
-        payout.status, payout.reason_code = status, reason_code
-        payout.save(update_fields=["status", "reason_code", "updated_at"])
-        audit_record(
-            actor=None,
+        if status == Payout.Status.REJECTED and payout.can_become(status):
+            _payout_rejected(payout, bank, reason_code)
+        return payout_transition(
+            payout=payout,
+            to=status,
             actor_label=client_actor_label(bank),
-            action=f"payments.payout.{status}",
-            target=payout,
             reason=f"{reason_code}: {REASONS[reason_code]}" if reason_code in REASONS else "",
-            data={"from": before, "bank": bank.application.name},
+            reason_code=reason_code,
+            data={"bank": bank.application.name},
         )
-        event_record(
-            PayoutReported(
-                payout_id=payout.pk,
-                organization_id=payout.organization_id,
-                settlement_id=payout.settlement_id,
-                status=status,
-                reason_code=reason_code,
-            )
+
+
+def _payout_rejected(payout: Payout, bank: ApiClient, reason_code: str) -> None:
+    """The funds go back to the balance and the owners are told; an account the bank says is
+    wrong (and still the one on file) is flagged."""
+    if reason_code not in REASONS:
+        raise ApplicationError(
+            _("A rejection needs an ISO 20022 reason code: %(codes)s.")
+            % {"codes": ", ".join(REASONS)},
+            PaymentsErrorCode.PAYOUT_REASON,
+            extra={"field": "reason_code"},
         )
-    return payout
+    ledger_reverse(
+        original=payout.ledger_transaction,
+        reason=f"payout rejected {reason_code}",
+        actor_label=f"bank {bank.application.name}",
+    )
+    _tell_owners_to_fix(payout, reason_code)
+    organization = payout.organization
+    if reason_code in ACCOUNT_REASONS and (
+        organization.payout_bic,
+        organization.payout_account_number,
+    ) == (payout.creditor_bic, payout.creditor_account):
+        organization_payout_account_flag(
+            organization=organization, problem=f"{reason_code}: {REASONS[reason_code]}"
+        )
+
+
+def _payout_refusal(payout: Payout, to: str) -> ConflictError:
+    return ConflictError(
+        _("Payout %(payout)s is %(status)s; it cannot become %(to)s.")
+        % {"payout": payout.end_to_end_id, "status": payout.get_status_display(), "to": to},
+        PaymentsErrorCode.PAYOUT_TRANSITION,
+    )
+
+
+def payout_transition(
+    *,
+    payout: Payout,
+    to: str,
+    actor=None,
+    actor_label: str = "",
+    reason: str = "",
+    reason_code: str = "",
+    data: dict | None = None,
+) -> Payout:
+    """Move a payout along Payout.TRANSITIONS with the bank's ISO 20022 ``reason_code``, and
+    record ``payments.payout_reported`` for the journey. A rejection's consequences (the funds
+    back, the owners told) are payout_status_report's; batching is payouts_batch's, one
+    UPDATE for many. The audit row is ``payments.payout.<to>``."""
+
+    def reported(locked: Payout, before: str) -> tuple[str, ...]:
+        locked.reason_code = reason_code
+        return ("reason_code",)
+
+    def event(locked: Payout, before: str) -> PayoutReported:
+        return PayoutReported(
+            payout_id=locked.pk,
+            organization_id=locked.organization_id,
+            settlement_id=locked.settlement_id,
+            status=to,
+            reason_code=reason_code,
+        )
+
+    locked, _moved = state_change(
+        payout,
+        to,
+        refusal=_payout_refusal,
+        action=f"payments.payout.{to}",
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+        data=data,
+        apply=reported,
+        event=event,
+    )
+    return locked
 
 
 # why a settlement's payout cannot go now; the money waits in the seller's balance
 PAYOUT_NOT_NOW = {
-    "payout_account_missing",
-    "payout_account_rejected",
-    "payout_account_in_review",
-    "no_payout_bank",
+    PaymentsErrorCode.PAYOUT_ACCOUNT_MISSING,
+    PaymentsErrorCode.PAYOUT_ACCOUNT_REJECTED,
+    PaymentsErrorCode.PAYOUT_ACCOUNT_IN_REVIEW,
+    PaymentsErrorCode.NO_PAYOUT_BANK,
     PaymentsErrorCode.INSUFFICIENT_FUNDS,
 }
 

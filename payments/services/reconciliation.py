@@ -30,8 +30,7 @@ from ewtp.common.errors import ConflictError
 from ewtp.common.models import ApiClient
 from ewtp.common.outbox import event_record
 
-from ..errors import PaymentsErrorCode as Code
-from ..errors import StatementTooLarge
+from ..errors import PaymentsErrorCode, StatementTooLarge
 from ..events import StatementReconciled
 from ..models import Account, Entry, StatementLine, StatementReconciliation
 from .camt053 import EntryIn, StatementIn, camt053_parse, refuse
@@ -103,12 +102,12 @@ def statement_reconcile(
         raise StatementTooLarge(
             _("The file is larger than %(size)s MB.")
             % {"size": settings.STATEMENT_MAX_BYTES // (1024 * 1024)},
-            Code.STATEMENT_TOO_LARGE,
+            PaymentsErrorCode.STATEMENT_TOO_LARGE,
             extra={"field": "file"},
         )
     message = camt053_parse(data)
     if not message.statements:
-        raise refuse(_("The message holds no statement."), Code.STATEMENT_CONTENT)
+        raise refuse(_("The message holds no statement."), PaymentsErrorCode.STATEMENT_CONTENT)
     accounts = [_account(bank, statement) for statement in message.statements]
     who = (actor, actor_label or (actor.email if actor else "system"))
     try:
@@ -139,7 +138,7 @@ def _store_all(bank, message, accounts, who):
                         "statement": statement.statement_id,
                         "received": f"{earlier.created_at:%Y-%m-%d %H:%M}",
                     },
-                    Code.STATEMENT_CONFLICT,
+                    PaymentsErrorCode.STATEMENT_CONFLICT,
                     extra={"field": "file"},
                 )
     return results, created
@@ -160,7 +159,7 @@ def _account(bank: ApiClient, statement: StatementIn) -> Account:
                 "currency": statement.currency,
                 "bank": bank.application.name,
             },
-            Code.STATEMENT_ACCOUNT,
+            PaymentsErrorCode.STATEMENT_ACCOUNT,
         )
     return account
 

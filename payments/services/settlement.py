@@ -23,6 +23,7 @@ from hubs.models import Order
 
 from ..events import EscrowReleased
 from ..models import FeeSchedule, LedgerTransaction, PaymentIntent, Settlement
+from ..selectors import seller_share_held
 from .accounts import (
     carriage_account,
     customer_account,
@@ -113,8 +114,6 @@ def settlement_preview(*, order: Order) -> SettlementFigures | None:
     """What releasing everything escrow holds for the order would pay the seller today, or
     None when nothing is held. Raises the ApplicationError that releasing today would (no
     reference rate, or only a stale one), so the page can say why there is no preview."""
-    from .escrow import seller_share_held  # escrow imports this module
-
     held = seller_share_held(order)
     if held.amount <= 0:
         return None

@@ -27,6 +27,7 @@ from ewtp.common.errors import ApplicationError, NotFoundError
 from ewtp.common.models import ApiClient
 from ewtp.common.money import money_from_minor
 
+from ..errors import PaymentsErrorCode
 from ..models import Account, Entry, LedgerTransaction
 from .camt053 import camt053_schema as camt053_schema_of
 
@@ -106,7 +107,7 @@ def bank_statement(
     if account is None:
         raise NotFoundError(
             _("The hub holds no %(currency)s account with you.") % {"currency": currency[:3]},
-            "no_account",
+            PaymentsErrorCode.NO_ACCOUNT,
         )
     start, end = _utc_midnight(date_from), _utc_midnight(date_to + timedelta(days=1))
     entries = Entry.objects.filter(account=account)
@@ -140,17 +141,21 @@ def bank_statement(
 def _check_period(date_from: date, date_to: date, page: int) -> None:
     if date_to < date_from:
         raise ApplicationError(
-            _("The period ends before it starts."), "statement_period", extra={"field": "to"}
+            _("The period ends before it starts."),
+            PaymentsErrorCode.STATEMENT_PERIOD,
+            extra={"field": "to"},
         )
     if (date_to - date_from).days >= STATEMENT_MAX_DAYS:
         raise ApplicationError(
             _("A statement covers at most %(days)s days; ask for several.")
             % {"days": STATEMENT_MAX_DAYS},
-            "statement_period",
+            PaymentsErrorCode.STATEMENT_PERIOD,
             extra={"field": "to"},
         )
     if not 1 <= page <= 1_000_000:
-        raise ApplicationError(_("Pages start at 1."), "statement_page", extra={"field": "page"})
+        raise ApplicationError(
+            _("Pages start at 1."), PaymentsErrorCode.STATEMENT_PAGE, extra={"field": "page"}
+        )
 
 
 def _utc_midnight(day: date) -> datetime:

@@ -19,8 +19,8 @@ that amount at the rate, rounded in the bank's favour.
 
 Exactly once: the (bank, day) settlement is unique and each conversion is linked to one
 deal (one-to-one), and the booking is one database transaction, so a crash books nothing.
-The instruction is written after it by a conditional update: a crash in between leaves the
-settlement booked, and the next run writes the instruction without booking again.
+The instruction is written after it, under the settlement's row lock: a crash in between
+leaves the settlement booked, and the next run writes the instruction without booking again.
 """
 
 import logging
@@ -38,7 +38,7 @@ from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError
 from ewtp.common.models import ApiClient
 from ewtp.common.money import minor_units, money_from_minor, money_to_minor
-from ewtp.common.outbox import event_record
+from ewtp.common.states import state_change
 
 from .. import selectors
 from ..errors import PaymentsErrorCode
@@ -245,34 +245,76 @@ def _deal_book(settlement, pair, net, conversion_ids, *, actor_label: str) -> Fx
 
 def _instruct(settlement: TreasurySettlement, *, actor_label: str) -> TreasurySettlement:
     """Write the settlement's pain.001 (nothing for the bank to do: none) and mark it
-    instructed, once: a conditional update, so two runs never both do it."""
+    instructed, once: two runs never both do it (treasury_settlement_transition)."""
     deals = list(settlement.deals.order_by("sold_currency", "id"))
     moving = [deal for deal in deals if deal.moves_money]
     now = timezone.now()
     xml = pain001_fx_render(settlement=settlement, deals=moving, now=now) if moving else b""
-    with transaction.atomic():
-        updated = TreasurySettlement.objects.filter(pk=settlement.pk, status=Status.BOOKED).update(
-            status=Status.INSTRUCTED, instruction=xml.decode(), instructed_at=now, updated_at=now
-        )
-        if updated:
-            audit_record(
-                actor=None,
-                actor_label=actor_label,
-                action="payments.treasury.instructed",
-                target=settlement,
-                data={"from": Status.BOOKED, "deals": len(deals), "instructions": len(moving)},
-            )
-            event_record(
-                TreasurySettled(
-                    settlement_id=settlement.pk,
-                    bank_id=settlement.bank_id,
-                    day=settlement.day.isoformat(),
-                    deals=len(deals),
-                )
-            )
-    settlement.refresh_from_db()
+    settlement = treasury_settlement_transition(
+        treasury_settlement=settlement,
+        to=Status.INSTRUCTED,
+        actor_label=actor_label,
+        instruction=xml.decode(),
+        instructed_at=now,
+        data={"deals": len(deals), "instructions": len(moving)},
+    )
     logger.info("treasury: settlement %s instructed (%s deals)", settlement.pk, len(deals))
     return settlement
+
+
+def treasury_settlement_transition(
+    *,
+    treasury_settlement: TreasurySettlement,
+    to: str,
+    actor=None,
+    actor_label: str = "",
+    reason: str = "",
+    instruction: str = "",
+    instructed_at=None,
+    data: dict | None = None,
+) -> TreasurySettlement:
+    """Move a settlement along TreasurySettlement.TRANSITIONS: instructed with its pain.001
+    ``instruction`` written at ``instructed_at``, and ``payments.treasury_settled`` recorded.
+    Under the row lock, a second run finds it instructed and changes nothing. The audit row
+    is ``payments.treasury.<to>``."""
+
+    def instructed(locked: TreasurySettlement, before: str) -> tuple[str, ...]:
+        locked.instruction = instruction
+        locked.instructed_at = instructed_at or timezone.now()
+        return ("instruction", "instructed_at")
+
+    def refusal(locked: TreasurySettlement, to: str) -> ConflictError:
+        return ConflictError(
+            _("FX settlement %(settlement)s is %(status)s; it cannot become %(to)s.")
+            % {
+                "settlement": locked.message_id,
+                "status": locked.get_status_display(),
+                "to": Status(to).label,
+            },
+            PaymentsErrorCode.TREASURY_SETTLEMENT_TRANSITION,
+        )
+
+    def event(locked: TreasurySettlement, before: str) -> TreasurySettled:
+        return TreasurySettled(
+            settlement_id=locked.pk,
+            bank_id=locked.bank_id,
+            day=locked.day.isoformat(),
+            deals=locked.deals.count(),
+        )
+
+    locked, _moved = state_change(
+        treasury_settlement,
+        to,
+        refusal=refusal,
+        action=f"payments.treasury.{to}",
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+        data=data,
+        apply=instructed if to == Status.INSTRUCTED else None,
+        event=event if to == Status.INSTRUCTED else None,
+    )
+    return locked
 
 
 def treasury_instruction_downloaded(*, settlement: TreasurySettlement) -> None:

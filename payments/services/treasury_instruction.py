@@ -11,15 +11,19 @@ validated against the ISO schema before anyone gets it.
 
 from datetime import datetime
 from decimal import Decimal
-from xml.etree import ElementTree as ET
 
 from django.conf import settings
 
 from ewtp.common.money import money_from_minor
 
 from ..models import FxDeal, TreasurySettlement
-from .payouts import PAIN_001, pain001_schema
-from .statements import account_identifier_of
+from .pain001 import (
+    pain001_account,
+    pain001_add,
+    pain001_bytes,
+    pain001_initiation,
+    pain001_payment_information,
+)
 
 
 def _amount(minor: int, currency: str) -> str:
@@ -36,50 +40,34 @@ def _named(deal: FxDeal) -> tuple[int, str]:
 def pain001_fx_render(
     *, settlement: TreasurySettlement, deals: list[FxDeal], now: datetime
 ) -> bytes:
-    ET.register_namespace("", PAIN_001)
-
-    def add(parent, tag, text=None, **attributes):
-        element = ET.SubElement(parent, f"{{{PAIN_001}}}{tag}", attributes)
-        if text is not None:
-            element.text = text
-        return element
-
     def total(group) -> str:
         return str(sum(Decimal(_amount(*_named(deal))) for deal in group))
 
-    document = ET.Element(f"{{{PAIN_001}}}Document")
-    initiation = add(document, "CstmrCdtTrfInitn")
-    header = add(initiation, "GrpHdr")
-    add(header, "MsgId", settlement.message_id)
-    add(header, "CreDtTm", now.replace(microsecond=0).isoformat())
-    add(header, "NbOfTxs", str(len(deals)))
-    add(header, "CtrlSum", total(deals))
-    add(add(header, "InitgPty"), "Nm", settings.PAYOUT_DEBTOR_NAME)
+    document, initiation = pain001_initiation(
+        message_id=settlement.message_id,
+        created=now,
+        transactions=len(deals),
+        control_sum=total(deals),
+    )
     for currency in sorted({deal.sold_currency for deal in deals}):
         group = [deal for deal in deals if deal.sold_currency == currency]
-        info = add(initiation, "PmtInf")
-        add(info, "PmtInfId", f"{settlement.message_id}-{currency}")
-        add(info, "PmtMtd", "TRF")
-        add(info, "NbOfTxs", str(len(group)))
-        add(info, "CtrlSum", total(group))
-        add(add(add(info, "PmtTpInf"), "CtgyPurp"), "Cd", "TREA")
-        add(add(info, "ReqdExctnDt"), "Dt", now.date().isoformat())
-        add(add(info, "Dbtr"), "Nm", settings.PAYOUT_DEBTOR_NAME)
-        _account(add, add(info, "DbtrAcct"), currency)
-        add(add(add(info, "DbtrAgt"), "FinInstnId"), "BICFI", settings.PAYOUT_DEBTOR_BIC)
+        info = pain001_payment_information(
+            initiation,
+            message_id=settlement.message_id,
+            currency=currency,
+            transactions=len(group),
+            control_sum=total(group),
+            day=now.date(),
+            category_purpose="TREA",
+            account_currency=True,
+        )
         for deal in group:
-            _transfer(add, add(info, "CdtTrfTxInf"), deal)
-    xml = ET.tostring(document, encoding="utf-8", xml_declaration=True)
-    pain001_schema().validate(xml.decode())  # raises if the hub ever produces an invalid file
-    return xml
+            _transfer(pain001_add(info, "CdtTrfTxInf"), deal)
+    return pain001_bytes(document)
 
 
-def _account(add, parent, currency: str) -> None:
-    add(add(add(parent, "Id"), "Othr"), "Id", account_identifier_of(currency))
-    add(parent, "Ccy", currency)
-
-
-def _transfer(add, transfer, deal: FxDeal) -> None:
+def _transfer(transfer, deal: FxDeal) -> None:
+    add = pain001_add
     add(add(transfer, "PmtId"), "EndToEndId", deal.end_to_end_id)
     minor, currency = _named(deal)
     amount = add(transfer, "Amt")
@@ -96,7 +84,7 @@ def _transfer(add, transfer, deal: FxDeal) -> None:
     add(rate, "CtrctId", deal.end_to_end_id)
     add(add(add(transfer, "CdtrAgt"), "FinInstnId"), "BICFI", settings.PAYOUT_DEBTOR_BIC)
     add(add(transfer, "Cdtr"), "Nm", settings.PAYOUT_DEBTOR_NAME)
-    _account(add, add(transfer, "CdtrAcct"), deal.bought_currency)
+    pain001_account(add(transfer, "CdtrAcct"), deal.bought_currency)
     add(
         add(transfer, "RmtInf"),
         "Ustrd",

@@ -1,0 +1,131 @@
+"""Reads of settlements and payouts: what a seller is owed, paid and refused."""
+
+from collections import defaultdict
+
+from django.db.models import (
+    QuerySet,
+)
+
+from hubs.models import Order
+
+from ..models import (
+    Payout,
+    Settlement,
+)
+
+
+def payouts_of(*, organization):
+    return Payout.objects.filter(organization=organization).order_by("-created_at", "-id")
+
+
+# what a bank's batch list shows of each payout (payments.api.payouts.PayoutOutput)
+PAYOUT_LISTED = (
+    "batch_id",
+    "end_to_end_id",
+    "amount_minor",
+    "currency",
+    "creditor_name",
+    "creditor_bic",
+    "status",
+    "reason_code",
+)
+
+
+def payout_rows_by_batch(batches) -> dict[int, list[tuple]]:
+    """The payouts of ``batches`` as plain rows by batch id, newest first, in one query: a
+    page of a bank's batch list holds a thousand payouts and more, and building a model
+    instance for each was most of its time. Each row is a named tuple of PAYOUT_LISTED, read
+    by attribute like a Payout (cheaper to build than a dict per row)."""
+    rows: dict[int, list[tuple]] = defaultdict(list)
+    for row in (
+        Payout.objects.filter(batch__in=[batch.pk for batch in batches])
+        .order_by("-created_at", "-id")
+        .values_list(*PAYOUT_LISTED, named=True)
+    ):
+        rows[row.batch_id].append(row)
+    return rows
+
+
+def order_settlement(*, order) -> Settlement | None:
+    """The order's settlement with the rate it converted at (``ledger_transaction.fx``)."""
+    return Settlement.objects.filter(order=order).select_related("ledger_transaction__fx").first()
+
+
+def order_payout_latest(*, order) -> Payout | None:
+    """The latest payout of the order's settlement (a rejected one is followed by another),
+    with its bank."""
+    return (
+        Payout.objects.filter(settlement__order=order)
+        .select_related("bank__application")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def settlements_of(*, organization):
+    """The seller's settlements, newest first, each with its conversion (one query)."""
+    return (
+        Settlement.objects.filter(organization=organization)
+        .select_related("order", "ledger_transaction__fx")
+        .order_by("-created_at", "-id")
+    )
+
+
+def settlement_by_id(*, settlement_id: int) -> Settlement:
+    """The settlement with its order."""
+    return Settlement.objects.select_related("order").get(pk=settlement_id)
+
+
+def order_of_settlement(*, settlement_id: int) -> Order:
+    return Order.objects.get(settlement__pk=settlement_id)
+
+
+def payout_by_id(*, payout_id: int) -> Payout:
+    return Payout.objects.get(pk=payout_id)
+
+
+def settlement_payouts_rejected(*, settlement: Settlement) -> int:
+    """How many payouts of the settlement the bank rejected."""
+    return settlement.payouts.filter(status=Payout.Status.REJECTED).count()
+
+
+def settlements_awaiting_payout(*, organization_id: int) -> QuerySet[Settlement]:
+    """The organisation's settlements of completed orders with no payout on its way or paid
+    (rejected, or never sent), oldest first."""
+    return (
+        Settlement.objects.filter(
+            organization_id=organization_id, order__status=Order.Status.COMPLETED
+        )
+        .exclude(payouts__status__in=Payout.LIVE)
+        .order_by("id")
+    )
+
+
+def payouts_live_since(*, order, since) -> bool:
+    """Whether a payout of the order's settlement requested since ``since`` is on its way or
+    paid."""
+    return Payout.objects.filter(
+        settlement__order=order, status__in=Payout.LIVE, created_at__gte=since
+    ).exists()
+
+
+def payouts_of_order(*, order) -> QuerySet[Payout]:
+    """Every payout of the order's settlement (a rejected one is followed by another)."""
+    return Payout.objects.filter(settlement__order=order)
+
+
+def payouts_rejected_since(*, organization, since) -> int:
+    """How many of the organisation's payouts the bank rejected since ``since``."""
+    return Payout.objects.filter(
+        organization=organization, status=Payout.Status.REJECTED, updated_at__gte=since
+    ).count()
+
+
+def settlements_of_period(*, organization, first_day, last_day) -> QuerySet[Settlement]:
+    """The organisation's settlements made from ``first_day`` to ``last_day``, each with its
+    conversion (one query)."""
+    return Settlement.objects.filter(
+        organization=organization,
+        created_at__date__gte=first_day,
+        created_at__date__lte=last_day,
+    ).select_related("ledger_transaction__fx")
