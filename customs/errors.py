@@ -2,6 +2,30 @@ from enum import StrEnum
 
 
 class CustomsErrorCode(StrEnum):
+    # goods declarations: filing, the officers' work, the API (customs/services/filing.py,
+    # decisions.py, inspection.py, customs/api/)
+    DECLARATION_INVALID = "declaration_invalid"  # a field is wrong: extra["field"] says which
+    # the order has a live (not cancelled or rejected) declaration under the regime already
+    DECLARATION_EXISTS = "declaration_exists"
+    # the declaration's status does not allow it (an illegal move, or work on a closed one)
+    DECLARATION_TRANSITION = "declaration_transition"
+    DECLARATION_UNKNOWN = "declaration_unknown"  # not a declaration of the caller's
+    # the order, payment and waybill records disagree (three-record match): no release
+    RECORDS_DIFFER = "records_differ"
+    DECLARATION_NOTE_INVALID = "declaration_note_invalid"  # an officer's request or finding
+    DECLARATION_DOCUMENT_INVALID = "declaration_document_invalid"  # a declarant's upload
+    NOT_DECLARANT = "not_declarant"  # only the declarant's members supply its documents
+    HUB_UNKNOWN = "hub_unknown"
+    ORDER_UNKNOWN = "order_unknown"  # not one of the declaring organisation's sales
+    QUOTE_INVALID = "quote_invalid"  # a field of a duty quote is wrong
+    # refusals of the tariff shared by filing and the duty engine
+    HS_UNKNOWN = "hs_unknown"  # not an HS 2022 code, or no tariff line for it
+    GOODS_PROHIBITED = "goods_prohibited"  # the tariff line prohibits the goods
+    CERTIFICATE_MISSING = "certificate_missing"  # a preferential claim names no certificate
+    # a regime's dated parameter (or the CBEC positive list) is not in force on the date
+    REGIME_PARAMETER_MISSING = "regime_parameter_missing"
+    # customs has no exchange rate of its own for the currency on or before the date
+    CUSTOMS_RATE_MISSING = "customs_rate_missing"
     # tariff schedules (customs/services/tariff_schedules.py)
     TARIFF_INVALID = "tariff_invalid"  # the request or a bundled file is wrong
     # customs officers load their own country's schedules; administrators any
@@ -46,3 +70,8 @@ class CustomsErrorCode(StrEnum):
     CERTIFICATE_NOT_VALID = "certificate_not_valid"
     # accepted before arrival: the landing scan releases it, not an officer's release
     AWAITING_ARRIVAL = "awaiting_arrival"
+    # the duty engine (customs/services/duty.py) and the tariff in force
+    # an HS code split into national lines with different rates: declare the national line
+    HS_AMBIGUOUS = "hs_ambiguous"
+    REGIME_UNKNOWN = "regime_unknown"
+    ITEMS_MISSING = "items_missing"  # a consignment without items

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import Agency, Declaration, Permit
 from .models.lvg import LvgRegistration
 from .models.origin import OriginDeclaration
-from .services.declarations import MAX_ITEMS, ItemRequest
+from .services.filing import MAX_ITEMS, ItemRequest
 from .services.origin import OriginDeclarationRequest
 from .services.permits import PermitRequest, direction_of
 

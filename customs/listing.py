@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 from hubs.selectors import eroads_out_of
 
-from .services.duty import CUSTOMS_CURRENCY, tariff_line_or_none
+from .services.duty import CUSTOMS_CURRENCY
+from .services.tariff_in_force import tariff_line_or_none
 
 
 def listing_tariff_warnings(product) -> list[str]:

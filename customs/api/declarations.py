@@ -10,7 +10,7 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     extend_schema,
-    extend_schema_field,
+    extend_schema_view,
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -26,8 +26,10 @@ from hubs.api.caller import IsChannelOrOrganizationClient, IsOrganizationClient,
 from hubs.models import Hub
 
 from .. import selectors
+from ..errors import CustomsErrorCode
 from ..models import Declaration
-from ..services.declarations import (
+from ..services.duty import REGIMES
+from ..services.filing import (
     MAX_VALUE,
     ItemRequest,
     declaration_amend,
@@ -37,107 +39,10 @@ from ..services.declarations import (
     declaration_submit,
     declarations_submit,
 )
-from ..services.duty import REGIMES
+from .declaration_outputs import DeclarationOutput
 
 HUB_CODE = r"^[A-Za-z]{3}$"
 ORDER_REFERENCE = r"^EW-[0-9A-Z]{8}$"
-
-
-class ItemOutput(serializers.Serializer):
-    class Meta:
-        ref_name = "DeclarationItem"
-
-    line_no = serializers.IntegerField()
-    hs_code = serializers.CharField()
-    description = serializers.CharField()
-    origin = serializers.CharField(source="origin.code")
-    quantity = serializers.IntegerField()
-    net_weight_kg = serializers.DecimalField(max_digits=10, decimal_places=3)
-    value = serializers.DecimalField(max_digits=14, decimal_places=2)
-
-
-class AssessmentLineOutput(serializers.Serializer):
-    class Meta:
-        ref_name = "AssessmentLine"
-
-    line_no = serializers.IntegerField(help_text="The item this duty or tax is on")
-    tax = serializers.CharField(help_text="duty, sales_tax, lvg_sales_tax, consumption_tax, vat")
-    base = serializers.DecimalField(max_digits=14, decimal_places=2)
-    rate = serializers.CharField()
-    rule = serializers.CharField()
-    legal_source = serializers.CharField()
-    amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text="In the customs currency"
-    )
-
-
-class TransitionOutput(serializers.Serializer):
-    class Meta:
-        ref_name = "DeclarationTransition"
-
-    from_status = serializers.CharField()
-    to_status = serializers.CharField()
-    at = serializers.DateTimeField(source="created_at")
-    by = serializers.CharField(source="public_actor", help_text='e.g. "Customs KUL"')
-    reason = serializers.CharField(source="public_reason")
-
-
-class DocumentRequestOutput(serializers.Serializer):
-    class Meta:
-        ref_name = "DocumentRequest"
-
-    at = serializers.DateTimeField(source="created_at")
-    by = serializers.CharField(source="public_actor")
-    documents = serializers.CharField(source="text")
-
-
-class DeclarationOutput(serializers.Serializer):
-    class Meta:
-        ref_name = "Declaration"
-
-    reference = serializers.CharField()
-    regime = serializers.CharField()
-    hub = serializers.CharField(source="hub.code")
-    order_reference = serializers.CharField(source="order.reference", default=None, allow_null=True)
-    status = serializers.CharField()
-    lane = serializers.CharField(help_text="green, blue, yellow, red; empty before risk")
-    treatment = serializers.CharField(help_text="general, lvg, de_minimis, cbec, export")
-    exporter = serializers.CharField()
-    importer = serializers.CharField()
-    declarant = serializers.CharField()
-    incoterm = serializers.CharField()
-    waybill = serializers.CharField()
-    currency = serializers.CharField()
-    freight = serializers.DecimalField(max_digits=14, decimal_places=2)
-    insurance = serializers.DecimalField(max_digits=14, decimal_places=2)
-    customs_currency = serializers.CharField()
-    exchange_rate = serializers.DecimalField(max_digits=20, decimal_places=10)
-    exchange_rate_source = serializers.CharField()
-    fta_agreement = serializers.CharField()
-    fta_certificate = serializers.CharField()
-    lvg_registration_number = serializers.CharField(
-        help_text="MY import sold online by a registered seller of low value goods: the "
-        "seller's LVG registration in force on the declaration date; empty otherwise"
-    )
-    declared_on = serializers.DateField()
-    total_tax = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text="In the customs currency"
-    )
-    match_differences = serializers.JSONField(
-        help_text="CN CBEC: fields on which the order, payment and waybill records differ"
-    )
-    items = ItemOutput(many=True)
-    assessment = AssessmentLineOutput(many=True, source="assessment_lines")
-    transitions = TransitionOutput(many=True)
-    documents_requested = serializers.SerializerMethodField(
-        help_text="What customs asked the declarant to supply (upload it in the portal)"
-    )
-
-    @extend_schema_field(DocumentRequestOutput(many=True))
-    def get_documents_requested(self, declaration):
-        return DocumentRequestOutput(
-            [note for note in declaration.notes.all() if note.is_public], many=True
-        ).data
 
 
 class ItemInput(StrictInputSerializer):
@@ -341,12 +246,16 @@ class DeclarationListApi(APIView):
 def _declaration_request(organization, data):
     hub = Hub.objects.filter(code=data["hub"].upper()).first()
     if hub is None:
-        raise NotFoundError(f"No hub {data['hub']}.", "hub_unknown", extra={"field": "hub"})
+        raise NotFoundError(
+            f"No hub {data['hub']}.", CustomsErrorCode.HUB_UNKNOWN, extra={"field": "hub"}
+        )
     order = None
     if data.get("order"):
         order = organization.sales.filter(reference=data["order"]).first()
         if order is None:
-            raise NotFoundError("Not one of your sales.", "order_unknown", extra={"field": "order"})
+            raise NotFoundError(
+                "Not one of your sales.", CustomsErrorCode.ORDER_UNKNOWN, extra={"field": "order"}
+            )
     return declaration_request_of_organization(
         organization=organization, hub=hub, order=order, data=data, items=_items(data["items"])
     )
@@ -429,7 +338,7 @@ class DeclarationBatchSubmitApi(APIView):
             if reference not in found:
                 raise NotFoundError(
                     "Not a declaration of yours.",
-                    "declaration_unknown",
+                    CustomsErrorCode.DECLARATION_UNKNOWN,
                     extra={"field": f"references.{i}"},
                 )
         submitted = declarations_submit(declarations=list(found.values()), actor_label=caller.label)
@@ -439,51 +348,64 @@ class DeclarationBatchSubmitApi(APIView):
         )
 
 
-class DeclarationAmendApi(APIView):
-    """Replace the items (a corrected weight or value): assessed again at once. A declaration
-    waiting for an officer stays with the officer."""
+class _DeclarationChangeApi(APIView):
+    """A change the declarant's own system makes to one of its declarations: the input
+    (``Input``) checked, the change made (``change``), the declaration as it is now."""
 
     permission_classes = [HasMethodScope, IsOrganizationClient]
     scopes = {"POST": ["customs:write"]}
+    Input: type[StrictInputSerializer]
 
-    @extend_schema(
+    @idempotent
+    def post(self, request, reference):
+        caller = caller_of(request)
+        declaration = _one(caller, reference)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _answer(caller, self.change(caller, declaration, data.validated_data))
+
+    def change(self, caller, declaration: Declaration, data: dict) -> Declaration:
+        raise NotImplementedError
+
+
+@extend_schema_view(
+    post=extend_schema(
         operation_id="declarations_amend",
         request=AmendInput,
         responses=DeclarationOutput,
         tags=["customs"],
     )
-    @idempotent
-    def post(self, request, reference):
-        caller = caller_of(request)
-        declaration = _one(caller, reference)
-        data = AmendInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        declaration = declaration_amend(
+)
+class DeclarationAmendApi(_DeclarationChangeApi):
+    """Replace the items (a corrected weight or value): assessed again at once. A declaration
+    waiting for an officer stays with the officer."""
+
+    Input = AmendInput
+
+    def change(self, caller, declaration, data):
+        return declaration_amend(
             declaration=declaration,
-            items=_items(data.validated_data["items"]),
-            reason=data.validated_data["reason"],
+            items=_items(data["items"]),
+            reason=data["reason"],
             actor_label=caller.label,
         )
-        return _answer(caller, declaration)
 
 
-class DeclarationCancelApi(APIView):
-    permission_classes = [HasMethodScope, IsOrganizationClient]
-    scopes = {"POST": ["customs:write"]}
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="declarations_cancel",
         request=ReasonInput,
         responses=DeclarationOutput,
         tags=["customs"],
     )
-    @idempotent
-    def post(self, request, reference):
-        caller = caller_of(request)
-        declaration = _one(caller, reference)
-        data = ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        declaration = declaration_cancel(
-            declaration=declaration, reason=data.validated_data["reason"], actor_label=caller.label
+)
+class DeclarationCancelApi(_DeclarationChangeApi):
+    """Cancel a draft, or a declaration not yet in a lane: what it held (its share of the
+    buyer's annual CBEC allowance) is given back."""
+
+    Input = ReasonInput
+
+    def change(self, caller, declaration, data):
+        return declaration_cancel(
+            declaration=declaration, reason=data["reason"], actor_label=caller.label
         )
-        return _answer(caller, declaration)

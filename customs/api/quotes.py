@@ -9,11 +9,12 @@ from rest_framework.views import APIView
 
 from ewtp.common.api.permissions import HasMethodScope
 from ewtp.common.api.strict import StrictInputSerializer
-from ewtp.common.errors import NotFoundError
+from ewtp.common.errors import CommonErrorCode, NotFoundError
 from ewtp.common.idempotency import idempotent
 from hubs.api.caller import IsChannelOrOrganizationClient, caller_of
 from hubs.models import Hub
 
+from ..errors import CustomsErrorCode
 from ..services.quotes import QuoteRequest, duty_quote
 from .declarations import HUB_CODE, ItemInput, _items, money_amount
 
@@ -119,7 +120,7 @@ class DutyQuoteApi(APIView):
         if hub is None:
             raise NotFoundError(
                 f"No hub {data['destination_hub']}.",
-                "hub_unknown",
+                CustomsErrorCode.HUB_UNKNOWN,
                 extra={"field": "destination_hub"},
             )
         country = hub.country.code
@@ -128,7 +129,8 @@ class DutyQuoteApi(APIView):
         )
         if not regime.startswith(country):
             raise serializers.ValidationError(
-                {"regime": [f"{hub.code} is in {country}: choose a {country} regime."]}
+                {"regime": [f"{hub.code} is in {country}: choose a {country} regime."]},
+                code=CommonErrorCode.INVALID,
             )
         quote = duty_quote(
             request=QuoteRequest(

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.common.models import BaseModel
+from ewtp.common.states import StateMachine
 
 # The law under which duty found short paid after release is demanded of the declarant, per
 # the hub's country (shown on the finding and to the declarant).
@@ -21,7 +22,7 @@ SHORT_PAID_LAW = {
 }
 
 
-class PostClearanceAudit(BaseModel):
+class PostClearanceAudit(StateMachine, BaseModel):
     class Selection(models.TextChoices):
         BLUE_LANE = "blue_lane", _("Released in the blue lane")
         RANDOM_SAMPLE = "sample", _("Drawn at random from green-lane releases")
@@ -112,9 +113,6 @@ class PostClearanceAudit(BaseModel):
 
     def __str__(self):
         return f"{self.declaration_id} {self.status}"
-
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.Status(self.status)]
 
     @property
     def amount_owed(self):

@@ -9,9 +9,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.common.models import BaseModel
+from ewtp.common.states import StateMachine
 
 
-class Classification(BaseModel):
+class Classification(StateMachine, BaseModel):
     class Status(models.TextChoices):
         OPEN = "open", _("Classification needed")
         DECIDED = "decided", _("Classified")

@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from ewtp.common.models import BaseModel
+from ewtp.common.states import StateMachine
 
 
-class Declaration(BaseModel):
+class Declaration(StateMachine, BaseModel):
     class Regime(models.TextChoices):
         MY_EXPORT = "MY_EXPORT", _("Malaysia export")
         MY_IMPORT = "MY_IMPORT", _("Malaysia import")
@@ -179,9 +180,6 @@ class Declaration(BaseModel):
 
     def __str__(self):
         return self.reference
-
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.Status(self.status)]
 
     @property
     def filed_before_arrival(self) -> bool:

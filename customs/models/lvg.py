@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.common.models import BaseModel
+from ewtp.common.states import StateMachine
 
 # The number on the Royal Malaysian Customs Department's notice of registration: its format
 # is not published in the instruments, so it is held as 5 to 20 letters and digits, hyphens
@@ -28,7 +29,7 @@ LVG_NUMBER_PATTERN = r"^[A-Z0-9][A-Z0-9-]{3,18}[A-Z0-9]$"
 LVG_NUMBER_MAX = 20
 
 
-class LvgRegistration(BaseModel):
+class LvgRegistration(StateMachine, BaseModel):
     """One registration of a seller (hubs.Organization) as a registered seller of low value
     goods. Only one is in force at a time; a cancelled one keeps its dates, so a past
     period's return and a past declaration still name the registration they were under."""
@@ -99,9 +100,6 @@ class LvgRegistration(BaseModel):
 
     def __str__(self):
         return f"{self.number} ({self.organization_id}) from {self.effective_from}"
-
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.Status(self.status)]
 
     def applies_on(self, on: datetime.date) -> bool:
         return self.effective_from <= on and (

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from ewtp.common.models import BaseModel
+from ewtp.common.states import StateMachine
 
 from .tariff import PreferentialRate
 
@@ -125,7 +126,7 @@ class OriginDeclaration(BaseModel):
         return self.criterion
 
 
-class CertificateOfOrigin(BaseModel):
+class CertificateOfOrigin(StateMachine, BaseModel):
     """A Form E: issued by the customs officers of the exporter's hub (the platform's
     issuing authority), for the goods of one or more passed origin declarations of one
     exporter to one consignee. Verified at import against this register."""
@@ -181,9 +182,6 @@ class CertificateOfOrigin(BaseModel):
 
     def __str__(self):
         return self.number
-
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.Status(self.status)]
 
 
 class CertificateLine(models.Model):

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.outbox import event_record
+from ewtp.common.states import state_change
 from hubs.roles import Perm, has_permission
 
 from ..errors import CustomsErrorCode
@@ -102,58 +103,62 @@ def _officer_check(actor, audit: PostClearanceAudit) -> None:
         )
 
 
-# what the services change with a status (the finding's figures, the billing)
-SAVED_ON_MOVE = [
-    "status",
-    "closed_at",
-    "officer",
-    "audited_at",
-    "finding",
-    "currency",
-    "declared_value",
-    "corrected_value",
-    "under_declared_amount",
-    "assessed_total",
-    "duty_owed",
-    "tax_owed",
-    "corrected_items",
-    "reassessment",
-    "legal_source",
-    "ledger_transaction_id",
-    "billed_from_balance",
-    "billed_as_owed",
-    "updated_at",
-]
+# the audit action of each move
+ACTIONS = {
+    Status.NO_FINDING: "customs.audit.closed_without_finding",
+    Status.FINDING: "customs.audit.finding_raised",
+    Status.CLOSED: "customs.audit.billed",
+}
 
 
-def _move(
-    audit: PostClearanceAudit, to: str, action: str, reason: str, data: dict, *, actor=None
-) -> PostClearanceAudit:
-    """Change the status of an audit the caller holds locked, with its audit row."""
-    if not audit.can_become(to):
-        raise ConflictError(
-            _("The audit of %(reference)s is %(status)s: it cannot become %(to)s.")
-            % {
-                "reference": audit.declaration.reference,
-                "status": audit.get_status_display(),
-                "to": Status(to).label,
-            },
-            CustomsErrorCode.AUDIT_DONE,
-        )
-    before = audit.status
-    audit.status = to
-    if to == Status.CLOSED:
-        audit.closed_at = timezone.now()
-    audit.save(update_fields=SAVED_ON_MOVE)
-    audit_record(
-        actor=actor,
-        actor_label="" if actor else "pipeline",
-        action=action,
-        target=audit,
-        reason=reason,
-        data={"from": before, "declaration": audit.declaration.reference} | data,
+def _refusal(audit: PostClearanceAudit, to: str) -> ConflictError:
+    return ConflictError(
+        _("The audit of %(reference)s is %(status)s: it cannot become %(to)s.")
+        % {
+            "reference": audit.declaration.reference,
+            "status": audit.get_status_display(),
+            "to": Status(to).label,
+        },
+        CustomsErrorCode.AUDIT_DONE,
     )
-    return audit
+
+
+def post_clearance_audit_transition(
+    *,
+    audit: PostClearanceAudit,
+    to: str,
+    actor=None,
+    actor_label: str = "",
+    reason: str = "",
+    changes: dict | None = None,
+    data: dict | None = None,
+) -> PostClearanceAudit:
+    """Move an audit along PostClearanceAudit.TRANSITIONS with ``changes`` (the officer's
+    finding and its figures, the billing), stamping ``closed_at`` when it closes; audited
+    under ACTIONS with the declaration's reference and ``data``, by the officer or else the
+    pipeline. Returns the locked row; unchanged when it is there already."""
+    changes = changes or {}
+
+    def apply(locked: PostClearanceAudit, _before: str) -> list[str]:
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        if to == Status.CLOSED:
+            locked.closed_at = timezone.now()
+            return [*changes, "closed_at"]
+        return list(changes)
+
+    locked, _moved = state_change(
+        audit,
+        to,
+        refusal=_refusal,
+        action=ACTIONS.get(to, f"customs.audit.{to}"),  # no move leads to to_audit
+        actor=actor,
+        actor_label=actor_label or ("" if actor else "pipeline"),
+        reason=reason,
+        data={"declaration": audit.declaration.reference, **(data or {})},
+        apply=apply,
+    )
+    return locked
 
 
 def _locked(audit: PostClearanceAudit) -> PostClearanceAudit:
@@ -177,17 +182,14 @@ def audit_close_without_finding(
     """The officer found the declaration right: the audit closes, nothing is owed. ``note``
     (optional) says what was checked."""
     _officer_check(actor, audit)
+    finding = note.strip()[:1000]
     with transaction.atomic():
-        locked = _locked(audit)
-        locked.officer, locked.audited_at = actor, timezone.now()
-        locked.finding = note.strip()[:1000]
-        return _move(
-            locked,
-            Status.NO_FINDING,
-            "customs.audit.closed_without_finding",
-            locked.finding,
-            {},
+        return post_clearance_audit_transition(
+            audit=_locked(audit),
+            to=Status.NO_FINDING,
             actor=actor,
+            reason=finding,
+            changes={"officer": actor, "audited_at": timezone.now(), "finding": finding},
         )
 
 
@@ -223,40 +225,38 @@ def audit_finding_raise(
                 ),
                 "values",
             )
-        _record_finding(locked, figures, _finding_text(finding.strip(), figures), actor)
         country = REGIMES[declaration.regime]
-        data = {"amount_owed": str(figures.amount_owed), "currency": figures.currency}
-        _move(
-            locked,
-            Status.FINDING,
-            "customs.audit.finding_raised",
-            locked.finding,
-            data,
+        text = _finding_text(finding.strip(), figures)
+        raised = post_clearance_audit_transition(
+            audit=locked,
+            to=Status.FINDING,
             actor=actor,
+            reason=text,
+            changes=_finding_changes(figures, text, actor, country),
+            data={"amount_owed": str(figures.amount_owed), "currency": figures.currency},
         )
         if figures.amount_owed == 0:
-            return _move(
-                locked,
-                Status.CLOSED,
-                "customs.audit.billed",
-                "Nothing to bill: the corrected values change no duty or tax.",
-                {"amount_owed": "0"},
+            return post_clearance_audit_transition(
+                audit=raised,
+                to=Status.CLOSED,
                 actor=actor,
+                reason="Nothing to bill: the corrected values change no duty or tax.",
+                data={"amount_owed": "0"},
             )
         event_record(
             AuditFindingRaised(
-                audit_id=locked.pk,
+                audit_id=raised.pk,
                 declaration_id=declaration.pk,
                 declaration_reference=declaration.reference,
                 order_id=declaration.order_id,
                 organization_id=declaration.organization_id,
-                hub_id=locked.hub_id,
+                hub_id=raised.hub_id,
                 currency=figures.currency,
                 amount=str(figures.amount_owed),
-                finding=f"{locked.finding[:400]} ({SHORT_PAID_LAW.get(country, '')})"[:500],
+                finding=f"{raised.finding[:400]} ({SHORT_PAID_LAW.get(country, '')})"[:500],
             )
         )
-        return locked
+        return raised
 
 
 def _not_raised():
@@ -278,16 +278,23 @@ def _finding_text(finding: str, figures: Reassessment) -> str:
     return " ".join(text for text in (finding[:room], notes) if text)[:1000]
 
 
-def _record_finding(locked: PostClearanceAudit, figures: Reassessment, finding, actor) -> None:
-    locked.officer, locked.audited_at, locked.finding = actor, timezone.now(), finding
-    locked.currency = figures.currency
-    locked.declared_value = figures.declared_value
-    locked.corrected_value = figures.corrected_value
-    locked.under_declared_amount = figures.under_declared_amount
-    locked.assessed_total = figures.assessed_total
-    locked.duty_owed, locked.tax_owed = figures.duty_owed, figures.tax_owed
-    locked.corrected_items, locked.reassessment = figures.items, figures.lines
-    locked.legal_source = SHORT_PAID_LAW.get(REGIMES[locked.declaration.regime], "")[:200]
+def _finding_changes(figures: Reassessment, finding: str, actor, country: str) -> dict:
+    """What a finding records on the audit: the officer, the finding and its figures."""
+    return {
+        "officer": actor,
+        "audited_at": timezone.now(),
+        "finding": finding,
+        "currency": figures.currency,
+        "declared_value": figures.declared_value,
+        "corrected_value": figures.corrected_value,
+        "under_declared_amount": figures.under_declared_amount,
+        "assessed_total": figures.assessed_total,
+        "duty_owed": figures.duty_owed,
+        "tax_owed": figures.tax_owed,
+        "corrected_items": figures.items,
+        "reassessment": figures.lines,
+        "legal_source": SHORT_PAID_LAW.get(country, "")[:200],
+    }
 
 
 def audit_billing_record(
@@ -314,14 +321,18 @@ def audit_billing_record(
                 % {"reference": locked.declaration.reference},
                 CustomsErrorCode.AUDIT_INVALID,
             )
-        locked.ledger_transaction_id = ledger_transaction_id
-        locked.billed_from_balance, locked.billed_as_owed = from_balance, owed
-        return _move(
-            locked,
-            Status.CLOSED,
-            "customs.audit.billed",
-            f"{locked.amount_owed} {locked.currency} billed to the declarant",
-            {
+        if locked.status == Status.CLOSED:  # closed by another transaction: never billed twice
+            raise _refusal(locked, Status.CLOSED)
+        return post_clearance_audit_transition(
+            audit=locked,
+            to=Status.CLOSED,
+            reason=f"{locked.amount_owed} {locked.currency} billed to the declarant",
+            changes={
+                "ledger_transaction_id": ledger_transaction_id,
+                "billed_from_balance": from_balance,
+                "billed_as_owed": owed,
+            },
+            data={
                 "ledger_transaction": ledger_transaction_id,
                 "from_balance": str(from_balance),
                 "owed": str(owed),

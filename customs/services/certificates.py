@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
+from ewtp.common.states import state_change
 from hubs.roles import Perm, has_permission
 
 from ..errors import CustomsErrorCode
@@ -33,8 +34,8 @@ VALIDITY_SOURCE = f"{CERTIFICATION_PROCEDURES}: valid for 12 months from the dat
 MAX_LINES = 20  # lines of goods on one certificate
 
 
-def _invalid(message: str, field: str, code=CustomsErrorCode.ORIGIN_INVALID):
-    raise ApplicationError(message, code, extra={"field": field})
+def _invalid(message: str, field: str):
+    raise ApplicationError(message, CustomsErrorCode.CERTIFICATE_INVALID, extra={"field": field})
 
 
 # --- issue and revoke ----------------------------------------------------------------------
@@ -58,7 +59,6 @@ def certificate_issue(*, declarations: list[OriginDeclaration], officer) -> Cert
         _invalid(
             _("A certificate covers 1 to %(count)d lines of goods.") % {"count": MAX_LINES},
             "origin_declaration",
-            CustomsErrorCode.CERTIFICATE_INVALID,
         )
     first = declarations[0]
     _officer_of(officer, first.hub)
@@ -123,7 +123,6 @@ def _issuable(declarations: list[OriginDeclaration]) -> None:
                     "consignee in one importing country."
                 ),
                 "origin_declaration",
-                CustomsErrorCode.CERTIFICATE_INVALID,
             )
 
 
@@ -193,22 +192,56 @@ def certificate_revoke(*, certificate: CertificateOfOrigin, reason: str, officer
     revoked certificate changes nothing. Audited."""
     _officer_of(officer, certificate.hub)
     if not reason.strip():
-        _invalid(_("Give the reason for the revocation."), "reason")
-    with transaction.atomic():
-        locked = CertificateOfOrigin.objects.select_for_update().get(pk=certificate.pk)
-        if not locked.can_become(CertificateOfOrigin.Status.REVOKED):
-            return locked
-        locked.status = CertificateOfOrigin.Status.REVOKED
-        locked.revoked_at = timezone.now()
-        locked.revoke_reason = reason.strip()[:500]
-        locked.save(update_fields=["status", "revoked_at", "revoke_reason", "updated_at"])
-        audit_record(
-            actor=officer,
-            action="customs.certificate_of_origin.revoked",
-            target=locked,
-            reason=locked.revoke_reason,
-            data={"from": CertificateOfOrigin.Status.ISSUED, "number": locked.number},
+        raise ApplicationError(
+            _("Give the reason for the revocation."),
+            CustomsErrorCode.ORIGIN_INVALID,
+            extra={"field": "reason"},
         )
+    return certificate_of_origin_transition(
+        certificate=certificate, to=CertificateOfOrigin.Status.REVOKED, actor=officer, reason=reason
+    )
+
+
+def _refusal(certificate: CertificateOfOrigin, to: str) -> ConflictError:
+    return ConflictError(
+        _("Certificate %(number)s is %(status)s: it cannot become %(to)s.")
+        % {
+            "number": certificate.number,
+            "status": certificate.get_status_display(),
+            "to": CertificateOfOrigin.Status(to).label,
+        },
+        CustomsErrorCode.CERTIFICATE_INVALID,
+    )
+
+
+def certificate_of_origin_transition(
+    *,
+    certificate: CertificateOfOrigin,
+    to: str,
+    actor=None,
+    actor_label: str = "",
+    reason: str = "",
+) -> CertificateOfOrigin:
+    """Move a certificate along CertificateOfOrigin.TRANSITIONS, audited as
+    ``customs.certificate_of_origin.<to>`` with its number; a revocation keeps when and why.
+    Returns the locked row; unchanged when it is there already."""
+    reason = reason.strip()[:500]
+
+    def revoke(locked: CertificateOfOrigin, _before: str) -> list[str]:
+        locked.revoked_at, locked.revoke_reason = timezone.now(), reason
+        return ["revoked_at", "revoke_reason"]
+
+    locked, _moved = state_change(
+        certificate,
+        to,
+        refusal=_refusal,
+        action=f"customs.certificate_of_origin.{to}",
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+        data={"number": certificate.number},
+        apply=revoke if to == CertificateOfOrigin.Status.REVOKED else None,
+    )
     return locked
 
 

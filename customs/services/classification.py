@@ -10,16 +10,17 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.outbox import event_record
+from ewtp.common.states import state_change
 from hubs.roles import Perm, has_permission
 
 from ..errors import CustomsErrorCode
 from ..events import ClassificationDecided
 from ..models import Classification, Declaration, TariffLine
-from .declarations import Public, declaration_move, declaration_process_enqueue
 from .duty import REGIMES
+from .filing import declaration_process_enqueue
+from .moves import PublicNotice, declaration_transition
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,54 @@ class Rates:
     legal_source: str
 
 
-def _invalid(message: str, field_name: str, code: str = CustomsErrorCode.CLASSIFICATION_INVALID):
-    raise ApplicationError(message, code, extra={"field": field_name})
+def _invalid(message: str, field_name: str):
+    raise ApplicationError(
+        message, CustomsErrorCode.CLASSIFICATION_INVALID, extra={"field": field_name}
+    )
+
+
+def _refusal(classification: Classification, to: str) -> ConflictError:
+    return ConflictError(
+        f"Item {classification.item.line_no} of {classification.declaration.reference} is "
+        "not waiting for classification.",
+        CustomsErrorCode.CLASSIFICATION_CLOSED,
+    )
+
+
+def classification_transition(
+    *,
+    classification: Classification,
+    to: str,
+    actor=None,
+    actor_label: str = "",
+    reason: str = "",
+    basis: dict | None = None,
+    data: dict | None = None,
+) -> Classification:
+    """Move a classification request along Classification.TRANSITIONS (open → decided),
+    audited as ``customs.classification.<to>`` with ``data``. Decided, it keeps ``basis``
+    (a national line, or rates with their legal source), the reason the declarant reads, and
+    who decided when. Returns the locked row; unchanged when it is there already."""
+
+    def decide(locked: Classification, _before: str) -> list[str]:
+        decided = {**(basis or {}), "reason": reason, "decided_by": actor}
+        for name, value in decided.items():
+            setattr(locked, name, value)
+        locked.decided_at = timezone.now()
+        return [*decided, "decided_at"]
+
+    locked, _moved = state_change(
+        classification,
+        to,
+        refusal=_refusal,
+        action=f"customs.classification.{to}",
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+        data=data,
+        apply=decide if to == Classification.Status.DECIDED else None,
+    )
+    return locked
 
 
 def _percent(text: str, field_name: str, maximum: Decimal) -> Decimal:
@@ -83,15 +130,14 @@ def classification_decide(
     if not reason.strip():
         _invalid("Give the reason: the declarant reads it.", "reason")
     country = REGIMES[declaration.regime]
-    fields = {"reason": reason.strip()[:500]}
     if rates is None:
         line = _line(country, line_code, declaration.declared_on)
-        fields |= {"basis": Classification.Basis.LINE, "tariff_line": line}
-        fields |= {"legal_source": line.legal_source}
+        basis = {"basis": Classification.Basis.LINE, "tariff_line": line}
+        basis |= {"legal_source": line.legal_source}
     else:
         if not rates.legal_source.strip():
             _invalid("Name the legal instrument the rates come from.", "legal_source")
-        fields |= {
+        basis = {
             "basis": Classification.Basis.RATES,
             "duty_percent": _percent(rates.duty_percent, "duty_percent", Decimal("999.99")),
             "sales_tax_percent": _percent(rates.sales_tax_percent, "sales_tax_percent", 100),
@@ -105,33 +151,24 @@ def classification_decide(
             locked.status != Classification.Status.OPEN
             or locked_declaration.status != Declaration.Status.CLASSIFY
         ):
-            raise ConflictError(
-                f"Item {locked.item.line_no} of {locked_declaration.reference} is not waiting "
-                "for classification.",
-                CustomsErrorCode.CLASSIFICATION_CLOSED,
-            )
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.status = Classification.Status.DECIDED
-        locked.decided_by, locked.decided_at = actor, timezone.now()
-        locked.save()
-        audit_record(
+            raise _refusal(locked, Classification.Status.DECIDED)
+        decided = classification_transition(
+            classification=locked,
+            to=Classification.Status.DECIDED,
             actor=actor,
-            action="customs.classification.decided",
-            target=locked,
-            reason=locked.reason,
+            reason=reason.strip()[:500],
+            basis=basis,
             data={
-                "from": Classification.Status.OPEN,
                 "declaration": locked_declaration.reference,
                 "item": locked.item.line_no,
                 "hs_code": locked.hs_code,
-                "basis": locked.basis,
+                "basis": basis["basis"],
                 "tariff_line": line_code.strip() or None,
-                "legal_source": locked.legal_source,
+                "legal_source": basis["legal_source"],
             },
         )
         _resume_when_classified(locked_declaration, actor)
-    return locked
+    return decided
 
 
 def _resume_when_classified(declaration: Declaration, actor) -> None:
@@ -149,13 +186,13 @@ def _resume_when_classified(declaration: Declaration, actor) -> None:
         + f": {c.reason}"
         for c in decided
     )
-    declaration_move(
-        declaration,
-        Declaration.Status.SUBMITTED,
-        f"{actor.email} (customs {declaration.hub.code})",
-        reason,
-        Public(actor=f"Customs {declaration.hub.code}"),
+    declaration_transition(
+        declaration=declaration,
+        to=Declaration.Status.SUBMITTED,
         actor=actor,
+        actor_label=f"{actor.email} (customs {declaration.hub.code})",
+        reason=reason,
+        public=PublicNotice(actor=f"Customs {declaration.hub.code}"),
     )
     event_record(
         ClassificationDecided(

@@ -30,22 +30,24 @@ from ewtp.common.errors import ApplicationError
 from ewtp.common.rate_age import RateStale
 
 from ..models import AssessmentLine, CbecAnnualTotal, Declaration, Lane, LaneDecision
-from .declarations import (
-    MATCHER,
-    buyer_key,
-    classification_request,
-    decide,
-    declaration_consignment,
-    differ_reason,
-    items_unclassified,
-)
-from .duty import REGIMES, assess, classified_line
+from .decisions import MATCHER, differ_reason
+from .duty import REGIMES
+from .duty_assessment import assess
 from .matching import REGIMES_MATCHED, match_differences
-from .moves import MOVED_FIELDS, Moves, Public
+from .moves import (
+    MOVED_FIELDS,
+    Moves,
+    PublicNotice,
+    TransitionNote,
+    declaration_transition,
+)
+from .parties import buyer_key
 from .permits import PERMIT_CHECK, permits_draw_at_release, permits_give_back
-from .reference import reference_cache
+from .processing import classification_request, declaration_consignment, items_unclassified
+from .reference_cache import reference_cache
 from .risk import risk_decision
 from .risk_history import RiskHistory
+from .tariff_in_force import classified_line
 
 logger = logging.getLogger(__name__)
 
@@ -113,11 +115,12 @@ def _failed_alone(pk: int, error: Exception) -> int:
             Declaration.Status.ASSESSED: "routed",
         }.get(declaration.status)
         if step:
-            decide(
-                declaration,
-                Declaration.Status.REJECTED,
-                ENGINE,
-                f"Cannot be {step}: a value is out of range",
+            declaration_transition(
+                declaration=declaration,
+                to=Declaration.Status.REJECTED,
+                actor_label=ENGINE,
+                reason=f"Cannot be {step}: a value is out of range",
+                decision=True,
             )
     return 1
 
@@ -163,8 +166,7 @@ def _assess_step(ids: list[int], *, refusal_raised: bool = False) -> None:
                 moves.decide(
                     declaration,
                     Declaration.Status.REJECTED,
-                    ENGINE,
-                    f"Cannot be assessed: {error.message}",
+                    TransitionNote(ENGINE, f"Cannot be assessed: {error.message}"),
                 )
                 if total is not None:  # its reservation from an earlier assessment
                     total.total_minor -= declaration.cbec_reserved_minor
@@ -172,7 +174,7 @@ def _assess_step(ids: list[int], *, refusal_raised: bool = False) -> None:
                 permits_give_back(declaration, actor_label=ENGINE)
                 assessed.append(declaration)
                 continue
-            moves.move(declaration, Declaration.Status.ASSESSED, ENGINE, note)
+            moves.move(declaration, Declaration.Status.ASSESSED, TransitionNote(ENGINE, note))
             assessed.append(declaration)
             lines += assessment_lines
             items += declaration_items
@@ -297,9 +299,11 @@ def _route(declaration: Declaration, decision: LaneDecision, moves: Moves, histo
     moves.move(
         declaration,
         Declaration.Status.LANE,
-        RISK,
-        f"{lane}, score {decision.score}" + (f": {reasons}" if reasons else ""),
-        Public(reason=lane),
+        TransitionNote(
+            RISK,
+            f"{lane}, score {decision.score}" + (f": {reasons}" if reasons else ""),
+            PublicNotice(reason=lane),
+        ),
     )
     if decision.lane not in (Lane.GREEN, Lane.BLUE):
         return  # waits for an officer
@@ -311,18 +315,17 @@ def _route(declaration: Declaration, decision: LaneDecision, moves: Moves, histo
             moves.decide(
                 declaration,
                 Declaration.Status.HELD,
-                MATCHER,
-                differ_reason(declaration.match_differences),
+                TransitionNote(MATCHER, differ_reason(declaration.match_differences)),
             )
             return
     under_permit = any(
         item.tariff_line and item.tariff_line.permit_required for item in declaration.items.all()
     )
     if under_permit and (missing := permits_draw_at_release(declaration, actor_label=RISK)):
-        moves.decide(declaration, Declaration.Status.HELD, PERMIT_CHECK, missing)
+        moves.decide(declaration, Declaration.Status.HELD, TransitionNote(PERMIT_CHECK, missing))
         return
     if (
-        moves.decide(declaration, Declaration.Status.RELEASED, RISK, lane)
+        moves.decide(declaration, Declaration.Status.RELEASED, TransitionNote(RISK, lane))
         == Declaration.Status.RELEASED
     ):
         history.note_released(declaration)

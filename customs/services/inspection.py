@@ -3,21 +3,20 @@ for documents (the declaration is held until the officer has seen them) and reco
 inspection found; and the declarant's documents in answer. The declarant is e-mailed the
 request, the hub's officers the answer."""
 
-import hashlib
-
 from django.conf import settings
 from django.db import transaction
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, CommonErrorCode, ConflictError, NotAllowedError
 from ewtp.common.notifications import email_after_commit
+from ewtp.common.uploads import document_file_read, document_file_store
 from ewtp.common.validators import BIDI_CONTROLS_MESSAGE, has_bidi_controls
 from hubs.models import Membership, User
 from hubs.roles import Perm, can_act_for, has_permission
-from hubs.services.kyc import sniff_content_type
 
+from ..errors import CustomsErrorCode
 from ..models import Declaration, DeclarationDocument, DeclarationNote
-from .declarations import Public, declaration_move
+from .moves import PublicNotice, declaration_transition
 
 WITH_OFFICER = (Declaration.Status.LANE, Declaration.Status.HELD)
 OPEN = (
@@ -35,14 +34,17 @@ def _officer_check(actor, declaration: Declaration) -> None:
         and actor.official_hub_id == declaration.hub_id
     ):
         raise NotAllowedError(
-            "Only the customs officers of this hub work its declarations.", "not_your_hub"
+            "Only the customs officers of this hub work its declarations.",
+            CustomsErrorCode.NOT_YOUR_HUB,
         )
 
 
 def _text(text: str, field: str, message: str) -> str:
     text = text.strip()
     if not text:
-        raise ApplicationError(message, "declaration_note_invalid", extra={"field": field})
+        raise ApplicationError(
+            message, CustomsErrorCode.DECLARATION_NOTE_INVALID, extra={"field": field}
+        )
     return text[:1000]
 
 
@@ -57,9 +59,9 @@ def documents_request(*, declaration: Declaration, documents: str, actor) -> Dec
         if locked.status not in WITH_OFFICER:
             raise ConflictError(
                 "Documents are requested of a declaration waiting for an officer.",
-                "declaration_transition",
+                CustomsErrorCode.DECLARATION_TRANSITION,
             )
-        public = Public(actor=f"Customs {locked.hub.code}")
+        public = PublicNotice(actor=f"Customs {locked.hub.code}")
         DeclarationNote.objects.create(
             declaration=locked,
             kind=DeclarationNote.Kind.DOCUMENTS_REQUESTED,
@@ -68,13 +70,13 @@ def documents_request(*, declaration: Declaration, documents: str, actor) -> Dec
             public_actor=public.actor,
         )
         if locked.status == Declaration.Status.LANE:
-            declaration_move(
-                locked,
-                Declaration.Status.HELD,
-                actor.email,
-                f"Documents requested: {documents}",
-                public,
-                actor,
+            locked = declaration_transition(
+                declaration=locked,
+                to=Declaration.Status.HELD,
+                actor=actor,
+                actor_label=actor.email,
+                reason=f"Documents requested: {documents}",
+                public=public,
             )
         _tell_declarant(
             locked,
@@ -93,7 +95,7 @@ def inspection_record(*, declaration: Declaration, findings: str, actor) -> Decl
     if declaration.status not in WITH_OFFICER:
         raise ConflictError(
             "Findings are recorded on a declaration waiting for an officer.",
-            "declaration_transition",
+            CustomsErrorCode.DECLARATION_TRANSITION,
         )
     with transaction.atomic():
         note = DeclarationNote.objects.create(
@@ -119,10 +121,13 @@ def declaration_document_upload(
     if declaration.organization is None or not can_act_for(
         actor, declaration.organization, Perm.ORDERS_TRADE
     ):
-        raise NotAllowedError("Only the declarant supplies its documents.", "not_declarant")
+        raise NotAllowedError(
+            "Only the declarant supplies its documents.", CustomsErrorCode.NOT_DECLARANT
+        )
     if declaration.status not in OPEN:
         raise ConflictError(
-            "Documents are supplied while the declaration is open.", "declaration_transition"
+            "Documents are supplied while the declaration is open.",
+            CustomsErrorCode.DECLARATION_TRANSITION,
         )
     title = _text(title, "title", "Say what the document is.")[:200]
     if has_bidi_controls(title):  # officers read it
@@ -134,34 +139,24 @@ def declaration_document_upload(
     if upload is None or upload.size > settings.CUSTOMS_DOCUMENT_MAX_BYTES:
         raise ApplicationError(
             f"Choose a file of at most {settings.CUSTOMS_DOCUMENT_MAX_BYTES // (1024 * 1024)} MB.",
-            "declaration_document_invalid",
+            CustomsErrorCode.DECLARATION_DOCUMENT_INVALID,
             extra={"field": "file"},
         )
-    upload.seek(0)
-    content_type = sniff_content_type(upload.read(16))
-    if content_type is None:
+    read = document_file_read(upload)
+    if read is None:
         raise ApplicationError(
             "Upload a PDF, JPEG or PNG file (this file is none of them).",
-            "declaration_document_invalid",
+            CustomsErrorCode.DECLARATION_DOCUMENT_INVALID,
             extra={"field": "file"},
         )
-    upload.seek(0)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
     with transaction.atomic():
         document = DeclarationDocument(
             declaration=declaration,
             title=title,
-            original_name=upload.name[:200],
-            content_type=content_type,
-            size=upload.size,
-            sha256=digest.hexdigest(),
             uploaded_by_label=actor.email,
+            **read.fields(),
         )
-        document.file.save("upload", upload, save=False)
-        document.save()
+        document_file_store(document, upload)
         audit_record(
             actor=actor,
             action="customs.declaration.document_supplied",

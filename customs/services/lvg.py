@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.notifications import email_after_commit
+from ewtp.common.states import state_change
 from hubs.models import Organization
 from hubs.roles import Perm, can_act_for
 from hubs.selectors.organizations import owner_emails
@@ -201,28 +202,67 @@ def lvg_registration_cancel(
         )
     if not reason.strip():
         _invalid(_("Give the reason for the cancellation."), "reason")
-    with transaction.atomic():
-        locked = LvgRegistration.objects.select_for_update().get(pk=registration.pk)
-        if locked.status == LvgRegistration.Status.CANCELLED:
-            return locked
-        if cancelled_from < locked.effective_from:
+    return lvg_registration_transition(
+        registration=registration,
+        to=LvgRegistration.Status.CANCELLED,
+        actor=actor,
+        reason=reason,
+        cancelled_from=cancelled_from,
+    )
+
+
+def _refusal(registration: LvgRegistration, to: str) -> ConflictError:
+    return ConflictError(
+        _("The LVG registration %(number)s is %(status)s: it cannot become %(to)s.")
+        % {
+            "number": registration.number,
+            "status": registration.get_status_display(),
+            "to": LvgRegistration.Status(to).label,
+        },
+        CustomsErrorCode.LVG_CANCELLED,
+    )
+
+
+def lvg_registration_transition(
+    *,
+    registration: LvgRegistration,
+    to: str,
+    actor=None,
+    actor_label: str = "",
+    reason: str = "",
+    cancelled_from: datetime.date | None = None,
+) -> LvgRegistration:
+    """Move a registration along LvgRegistration.TRANSITIONS, audited as
+    ``customs.lvg_registration.<to>``. Cancelled from ``cancelled_from`` (its effective date
+    or later: the days before keep the registration) for ``reason``. Returns the locked row;
+    unchanged when it is there already."""
+    reason = reason.strip()[:500]
+
+    def from_its_effective_date(locked: LvgRegistration) -> None:
+        if cancelled_from is None or cancelled_from < locked.effective_from:
             _invalid(
                 _("A registration is cancelled from its effective date (%(day)s) or later.")
                 % {"day": locked.effective_from.isoformat()},
                 "cancelled_from",
             )
-        before = locked.status
-        locked.status = LvgRegistration.Status.CANCELLED
-        locked.cancelled_from = cancelled_from
-        locked.cancel_reason = reason.strip()[:500]
-        locked.save(update_fields=["status", "cancelled_from", "cancel_reason", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="customs.lvg_registration.cancelled",
-            target=locked,
-            reason=locked.cancel_reason,
-            data={"from": before, "cancelled_from": cancelled_from.isoformat()},
-        )
+
+    def cancel(locked: LvgRegistration, _before: str) -> list[str]:
+        locked.cancelled_from, locked.cancel_reason = cancelled_from, reason
+        return ["cancelled_from", "cancel_reason"]
+
+    cancelling = to == LvgRegistration.Status.CANCELLED
+    locked, _moved = state_change(
+        registration,
+        to,
+        refusal=_refusal,
+        action=f"customs.lvg_registration.{to}",
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+        data={"cancelled_from": cancelled_from.isoformat()} if cancelling else None,
+        apply=cancel if cancelling else None,
+        guard=from_its_effective_date if cancelling else None,
+    )
     return locked
 
 

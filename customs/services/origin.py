@@ -35,7 +35,8 @@ from hubs.roles import Perm, can_act_for
 from ..errors import CustomsErrorCode
 from ..models import OriginDeclaration, PreferentialRate
 from ..models.origin import ORIGIN_RULES
-from .duty import AGREEMENT_INSTRUMENTS, agreement_parties
+from .agreements import agreement_parties
+from .duty import AGREEMENT_INSTRUMENTS
 
 Criterion = OriginDeclaration.Criterion
 
@@ -79,8 +80,8 @@ class RuleCheck:
     rvc_percent: Decimal | None = None
 
 
-def _invalid(message: str, field: str, code=CustomsErrorCode.ORIGIN_INVALID):
-    raise ApplicationError(message, code, extra={"field": field})
+def _invalid(message: str, field: str):
+    raise ApplicationError(message, CustomsErrorCode.ORIGIN_INVALID, extra={"field": field})
 
 
 # --- the rules -----------------------------------------------------------------------------
@@ -158,34 +159,34 @@ def origin_parties_check(*, agreement: str, origin: str, importing_country: str)
         _invalid(_("Choose the agreement under which origin is declared."), "agreement")
     instrument = AGREEMENT_INSTRUMENTS.get(agreement, agreement)
     if origin not in parties:
-        _invalid(
+        raise ApplicationError(
             _(
                 "%(origin)s is not a party to %(agreement)s (%(instrument)s): goods originating "
                 "there cannot have its certificate of origin."
             )
             % {"origin": origin, "agreement": agreement, "instrument": instrument},
-            "origin_country",
             CustomsErrorCode.ORIGIN_NOT_PARTY,
+            extra={"field": "origin_country"},
         )
     if importing_country not in parties:
-        _invalid(
+        raise ApplicationError(
             _(
                 "%(country)s is not a party to %(agreement)s: it grants no rate under the "
                 "agreement's certificate of origin."
             )
             % {"country": importing_country, "agreement": agreement},
-            "importing_country",
             CustomsErrorCode.IMPORTING_NOT_PARTY,
+            extra={"field": "importing_country"},
         )
     if origin not in PreferentialRate.partners_of(agreement, importing_country).split():
-        _invalid(
+        raise ApplicationError(
             _(
                 "%(agreement)s gives goods of %(origin)s no preference in %(country)s: between "
                 "ASEAN members the ASEAN Trade in Goods Agreement applies (Form D)."
             )
             % {"agreement": agreement, "origin": origin, "country": importing_country},
-            "importing_country",
             CustomsErrorCode.ORIGIN_NOT_PARTNER,
+            extra={"field": "importing_country"},
         )
 
 

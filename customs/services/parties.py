@@ -42,3 +42,8 @@ def account_key(account: str) -> str:
     return hmac.new(
         settings.SECRET_KEY.encode(), f"payer-account:{normalised}".encode(), hashlib.sha256
     ).hexdigest()
+
+
+def buyer_key(id_reference: str) -> str:
+    """The key of a consumer's CBEC running total: a hash, so the ID is not copied around."""
+    return hashlib.sha256(id_reference.strip().upper().encode()).hexdigest()

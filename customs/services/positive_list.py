@@ -17,7 +17,7 @@ from ewtp.common.errors import ApplicationError
 
 from ..errors import CustomsErrorCode
 from ..models import PositiveListEntry
-from .reference import cached
+from .reference_cache import cached
 from .tariff import DATA, _rows
 
 BUNDLED_FILE = DATA / "positive-list" / "CN-indicative-excerpt.csv"
@@ -127,6 +127,6 @@ def positive_list_check(hs_code: str, on: date) -> ListCheck:
     if any_entry is None:
         raise ApplicationError(
             f"No cross-border retail positive list is in force on {on}.",
-            "regime_parameter_missing",
+            CustomsErrorCode.REGIME_PARAMETER_MISSING,
         )
     return ListCheck(False, None, any_entry.legal_source)

@@ -12,9 +12,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from ewtp.common.errors import ApplicationError
 
 from ..errors import CustomsErrorCode
-from .declarations import MAX_ITEMS, MAX_VALUE, ItemRequest, item_check
-from .duty import REGIMES, Assessment, Consignment, Item, assess, tariff_line_or_none
+from .duty import REGIMES, Assessment, Consignment, Item
+from .duty_assessment import assess
+from .filing import MAX_ITEMS, MAX_VALUE, ItemRequest, item_check
 from .rates import customs_rate
+from .tariff_in_force import tariff_line_or_none
 
 IMPORT_REGIMES = ("MY_IMPORT", "CN_IMPORT", "CN_CBEC_IMPORT")
 
@@ -48,8 +50,8 @@ class DutyQuote:
         )
 
 
-def _invalid(message: str, field_name: str, code: str = "quote_invalid"):
-    raise ApplicationError(message, code, extra={"field": field_name})
+def _invalid(message: str, field_name: str):
+    raise ApplicationError(message, CustomsErrorCode.QUOTE_INVALID, extra={"field": field_name})
 
 
 def duty_quote(*, request: QuoteRequest) -> DutyQuote:
@@ -65,10 +67,10 @@ def duty_quote(*, request: QuoteRequest) -> DutyQuote:
         if not value.is_finite() or not Decimal(0) <= value <= MAX_VALUE:
             _invalid("Freight and insurance are 0 or more.", name)
     if request.fta_agreement and not request.fta_certificate.strip():
-        _invalid(
+        raise ApplicationError(
             "A preferential claim needs the certificate of origin number.",
-            "fta_certificate",
-            "certificate_missing",
+            CustomsErrorCode.CERTIFICATE_MISSING,
+            extra={"field": "fta_certificate"},
         )
     for index, item in enumerate(request.items):
         if tariff_line_or_none(country, item.hs_code, request.on) is None:

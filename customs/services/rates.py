@@ -7,6 +7,7 @@ from decimal import Decimal
 from ewtp.common.errors import ApplicationError
 from ewtp.common.rate_age import rate_age_check
 
+from ..errors import CustomsErrorCode
 from ..models import CustomsExchangeRate
 from .duty import CUSTOMS_CURRENCY
 
@@ -26,7 +27,7 @@ def customs_rate(*, country: str, currency: str, on: date) -> tuple[Decimal, str
     if row is None:
         raise ApplicationError(
             f"Customs in {country} has no exchange rate for {currency} on or before {on}.",
-            "customs_rate_missing",
+            CustomsErrorCode.CUSTOMS_RATE_MISSING,
             extra={"field": "currency"},
         )
     rate_age_check(currency=currency, as_of=row.valid_from, on=on)

@@ -19,8 +19,12 @@ from ewtp.common.money import MoneyError, amount_parse
 
 from ..errors import CustomsErrorCode
 from ..models import AssessmentLine, CbecAnnualTotal, Declaration
-from .declarations import MAX_VALUE, buyer_key, declaration_consignment
-from .duty import REGIMES, assess, classified_line
+from .duty import REGIMES
+from .duty_assessment import assess
+from .filing import MAX_VALUE
+from .parties import buyer_key
+from .processing import declaration_consignment
+from .tariff_in_force import classified_line
 
 CENT = Decimal("0.01")
 

@@ -6,19 +6,25 @@ at 100; CUSTOMS_LANE_THRESHOLDS turn it into green (release), blue (release now,
 after clearance), yellow (document check) or red (physical inspection). Random selection is
 seeded (CUSTOMS_RISK_SEED and the declaration's reference), so the same declaration always
 gets the same lane. Every decision stores the rules that fired with their weights.
+
+The rules read the declaration and what its batch's RiskHistory loads (other declarations,
+the tariff lines, the regime's thresholds, the watch list): none of them queries the
+database itself.
 """
 
 import hashlib
+import logging
 import statistics
 from datetime import timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
-from ..models import Declaration, DeclarationItem, Lane, LaneDecision, RiskRule, WatchListEntry
-from .duty import REGIMES, declared_item_line, parameter
-from .reference import cached
+from ..models import Declaration, Lane, LaneDecision
+from .duty import REGIMES
 from .risk_history import RiskHistory
+
+logger = logging.getLogger(__name__)
 
 RULES = {}
 
@@ -31,10 +37,6 @@ def rule(code: str):
     return register
 
 
-def _items(declaration: Declaration) -> list[DeclarationItem]:
-    return list(declaration.items.all())
-
-
 def _value(declaration: Declaration, amount: Decimal) -> Decimal:
     return amount * declaration.exchange_rate
 
@@ -43,7 +45,7 @@ def _value(declaration: Declaration, amount: Decimal) -> Decimal:
 def undervaluation(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
     """An item's unit value far below what the same exporter declared for the same HS code."""
     ratio = Decimal(str(params.get("ratio", "0.5")))
-    for item in _items(declaration):
+    for item in history.items(declaration):
         prices = history.unit_prices(declaration, item.hs_code)
         if len(prices) < int(params.get("min_history", 3)):
             continue
@@ -62,19 +64,24 @@ def below_paid(declaration: Declaration, params: dict, history: RiskHistory) -> 
     """The declared value is below what the buyer actually paid (the payment record)."""
     if declaration.paid_amount is None:
         return None
-    declared = sum((i.value for i in _items(declaration)), Decimal(0))
+    declared = sum((i.value for i in history.items(declaration)), Decimal(0))
     tolerance = Decimal(str(params.get("tolerance_percent", "5"))) / 100
     if declared < declaration.paid_amount * (1 - tolerance):
         return f"Declared {declared} but {declaration.paid_amount} was paid for the order."
     return None
 
 
-def _threshold(declaration: Declaration) -> Decimal | None:
-    country = REGIMES[declaration.regime]
-    name = {"MY": "lvg_threshold", "CN": "cbec_single_limit"}[country]
+def _threshold(declaration: Declaration, history: RiskHistory) -> Decimal | None:
+    name = {"MY": "lvg_threshold", "CN": "cbec_single_limit"}[REGIMES[declaration.regime]]
+    found = history.parameter(declaration, name)
+    if found is None:  # no threshold in force: nothing to split around
+        return None
     try:
-        return Decimal(parameter(country, name, declaration.declared_on).value)
-    except Exception:  # no threshold in force: nothing to split around
+        return Decimal(found.value)
+    except InvalidOperation:
+        # an officer's typo in the parameter must not stop clearance: the rule stands
+        # aside, loudly, until the parameter is mended
+        logger.error("Regime parameter %s is not a number: %r", name, found.value)
         return None
 
 
@@ -82,12 +89,12 @@ def _threshold(declaration: Declaration) -> Decimal | None:
 def splitting(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
     """Several consignments to the same buyer within a short window, each under the
     low-value threshold, together over it."""
-    threshold = _threshold(declaration)
+    threshold = _threshold(declaration, history)
     if threshold is None:
         return None
     window = timedelta(hours=int(params.get("window_hours", 24)))
     totals = history.same_buyer_totals(declaration, window)
-    mine = sum((_value(declaration, i.value) for i in _items(declaration)), Decimal(0))
+    mine = sum((_value(declaration, i.value) for i in history.items(declaration)), Decimal(0))
     parts = [*totals, mine]
     if len(parts) > 1 and all(p <= threshold for p in parts) and sum(parts) > threshold:
         return (
@@ -102,7 +109,7 @@ def weight_value(declaration: Declaration, params: dict, history: RiskHistory) -
     """Value per kg outside what goods plausibly weigh (customs currency per kg)."""
     low = Decimal(str(params.get("min_value_per_kg", "0.5")))
     high = Decimal(str(params.get("max_value_per_kg", "20000")))
-    for item in _items(declaration):
+    for item in history.items(declaration):
         per_kg = _value(declaration, item.value) / item.net_weight_kg
         if not low <= per_kg <= high:
             return f"Item {item.line_no}: {per_kg:.2f} per kg is outside {low}–{high}."
@@ -111,9 +118,8 @@ def weight_value(declaration: Declaration, params: dict, history: RiskHistory) -
 
 @rule("restricted")
 def restricted(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
-    country = REGIMES[declaration.regime]
-    for item in _items(declaration):
-        line = declared_item_line(item, declaration.regime, country, declaration.declared_on)
+    for item in history.items(declaration):
+        line = history.item_line(declaration, item)
         if line is not None and line.permit_required:
             return f"Item {item.line_no}: needs {line.permit_required}."
     return None
@@ -131,7 +137,7 @@ def new_exporter(declaration: Declaration, params: dict, history: RiskHistory) -
 @rule("watch_list")
 def watch_list(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
     names = {declaration.exporter.lower(), declaration.importer.lower()}
-    for entry in cached(("watch_list",), lambda: list(WatchListEntry.objects.all())):
+    for entry in history.watch_list():
         if entry.name.lower() in names:
             return f"{entry.name} is on the watch list: {entry.reason}."
     return None
@@ -140,7 +146,7 @@ def watch_list(declaration: Declaration, params: dict, history: RiskHistory) -> 
 @rule("route")
 def route(declaration: Declaration, params: dict, history: RiskHistory) -> str | None:
     origins = set(params.get("origins", []))
-    hits = sorted({i.origin.code for i in _items(declaration)} & origins)
+    hits = sorted({i.origin.code for i in history.items(declaration)} & origins)
     return f"Goods of origin {', '.join(hits)} on this route." if hits else None
 
 
@@ -174,13 +180,10 @@ def lane_for(score: int) -> str:
 
 def risk_decision(declaration: Declaration, history: RiskHistory) -> LaneDecision:
     """Run every enabled rule; the decision, not saved (the caller stores it with its move;
-    a batch stores all of its decisions in one insert). ``history``: what the rules read of
-    other declarations, shared by the batch the declaration is routed with."""
+    a batch stores all of its decisions in one insert). ``history``: the enabled rules and
+    everything they read, shared by the batch the declaration is routed with."""
     fired = []
-    rules = cached(
-        ("risk_rules",), lambda: list(RiskRule.objects.filter(enabled=True).order_by("code"))
-    )
-    for risk_rule in rules:
+    for risk_rule in history.rules():
         check = RULES.get(risk_rule.code)
         reason = check(declaration, risk_rule.parameters or {}, history) if check else None
         if reason:

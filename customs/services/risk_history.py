@@ -1,4 +1,5 @@
-"""What the risk rules read of other declarations and orders, for a whole batch at once.
+"""What the risk rules read, for a whole batch at once: other declarations and orders, and the
+reference data they weigh a declaration against (the rules themselves read nothing else).
 
 Routing a batch of declarations asks the same questions of each one: the exporter's latest
 prices for an HS code, the buyer's consignments of the last day, the exporter's released
@@ -22,7 +23,17 @@ from django.db.models import F, Q, Sum
 
 from hubs.selectors import orders_sellers, orders_troubled_ids
 
-from ..models import Declaration, DeclarationItem
+from ..models import (
+    Declaration,
+    DeclarationItem,
+    RegimeParameter,
+    RiskRule,
+    TariffLine,
+    WatchListEntry,
+)
+from .duty import REGIMES
+from .reference_cache import cached
+from .tariff_in_force import declared_item_line, regime_parameters
 
 HISTORY = 200  # the latest declared unit prices of an HS code the undervaluation rule reads
 SCAN = 500  # at most this many recent declarations of one party are read by a rule
@@ -50,8 +61,38 @@ class RiskHistory:
             self._loaded[key] = load()
         return self._loaded[key]
 
-    def _items(self, declaration: Declaration) -> list[DeclarationItem]:
+    # -- the declaration itself and the reference data ------------------------------------
+
+    def items(self, declaration: Declaration) -> list[DeclarationItem]:
+        """The declaration's items (the routing step reads them with the batch)."""
         return list(declaration.items.all())
+
+    def item_line(self, declaration: Declaration, item: DeclarationItem) -> TariffLine | None:
+        """The line the item is treated under: the officers' classification, else the
+        tariff's line in force (None where there is neither)."""
+        country = REGIMES[declaration.regime]
+        return declared_item_line(item, declaration.regime, country, declaration.declared_on)
+
+    def parameter(self, declaration: Declaration, name: str) -> RegimeParameter | None:
+        """The regime's parameter ``name`` in force on the declaration date (None: none)."""
+        country = REGIMES[declaration.regime]
+        return regime_parameters(country, declaration.declared_on).get(name)
+
+    def rules(self) -> list[RiskRule]:
+        """The enabled rules, by code."""
+        return self._once(
+            ("rules",),
+            lambda: cached(
+                ("risk_rules",),
+                lambda: list(RiskRule.objects.filter(enabled=True).order_by("code")),
+            ),
+        )
+
+    def watch_list(self) -> list[WatchListEntry]:
+        return self._once(
+            ("watch_list",),
+            lambda: cached(("watch_list",), lambda: list(WatchListEntry.objects.all())),
+        )
 
     # -- the exporter's prices (undervaluation) -------------------------------------------
 
@@ -72,7 +113,7 @@ class RiskHistory:
     def _prices(self) -> dict:
         own: dict[tuple, int] = defaultdict(int)  # the most items one declaration has of a pair
         for declaration in self.declarations:
-            counts = Counter(item.hs_code for item in self._items(declaration))
+            counts = Counter(item.hs_code for item in self.items(declaration))
             for hs_code, count in counts.items():
                 key = (declaration.exporter, hs_code)
                 own[key] = max(own[key], count)

@@ -20,7 +20,7 @@ from ewtp.common.notifications import email_after_commit
 from hubs.models import User
 
 from ..models import Declaration
-from .declarations import declarations_process_enqueue
+from .filing import declarations_process_enqueue
 
 logger = logging.getLogger(__name__)
 AUTOMATIC = (Declaration.Status.SUBMITTED, Declaration.Status.ASSESSED)

@@ -19,7 +19,7 @@ from .. import selectors
 from ..documents import declaration_pdf
 from ..forms import DeclarationForm, ItemFormSet, errors_to_forms, filled_items
 from ..models import Declaration
-from ..services.declarations import (
+from ..services.filing import (
     declaration_amend,
     declaration_cancel,
     declaration_create,

@@ -25,8 +25,8 @@ from .. import origin as reads
 from ..certificates import certificate_pdf
 from ..forms import OriginDeclarationForm, errors_to_forms
 from ..models import PreferentialRate
+from ..services.agreements import agreement_parties
 from ..services.certificates import certificate_issue, certificate_revoke
-from ..services.duty import agreement_parties
 from ..services.origin import RVC_MINIMUM, origin_declaration_file
 from .workbench import WorkbenchMixin
 

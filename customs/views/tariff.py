@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
 from ewtp.common.errors import ApplicationError
+from hubs.portal import form_error_from
 from hubs.roles import Perm, PermissionRequiredMixin
-from hubs.views.helpers import form_error_from
 
 from .. import selectors
 from ..forms import TariffScheduleForm

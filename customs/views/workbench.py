@@ -13,30 +13,22 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from ewtp.common.errors import ApplicationError
-from hubs.roles import Perm, PermissionRequiredMixin, has_permission
+from hubs.portal import HubOfficialMixin
+from hubs.roles import Perm
 
 from .. import selectors
 from ..errors import CustomsErrorCode
 from ..forms import PermitForm, errors_to_forms
 from ..models import Lane
 from ..services.classification import Rates, classification_decide
-from ..services.declarations import declaration_decide
+from ..services.decisions import declaration_decide
 from ..services.inspection import documents_request, inspection_record
 from ..services.permits import permit_coverage, permit_register
 
 
-class WorkbenchMixin(PermissionRequiredMixin):
+class WorkbenchMixin(HubOfficialMixin):
     permission = Perm.CUSTOMS_WORKBENCH
-
-    def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if (
-            user.is_authenticated
-            and has_permission(user, Perm.CUSTOMS_WORKBENCH)
-            and user.official_hub_id is None
-        ):
-            raise Http404("The workbench belongs to a hub's officers.")
-        return super().dispatch(request, *args, **kwargs)
+    not_posted = "The workbench belongs to a hub's officers."
 
 
 class WorkbenchView(WorkbenchMixin, TemplateView):

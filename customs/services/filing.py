@@ -1,11 +1,12 @@
-"""Goods declarations: created from plain data (by the pipeline from an order, or by hand),
-validated with a reason per field, submitted and assessed by the duty engine, amended (and
-assessed again) or cancelled. Every change of state is recorded with who, when and why.
+"""Goods declarations as the declarant files them: created from plain data (by the pipeline
+from an order, or by hand), validated with a reason per field, submitted (one, or a
+platform's batch) for the automatic steps (customs/services/clearance.py), amended (and
+assessed again) or cancelled. Every change of state is recorded with who, when and why
+(customs/services/moves.py).
 
-Risk lanes, release and the officers' workbench build on the assessed declaration.
+The officers' decisions build on the assessed declaration (customs/services/decisions.py).
 """
 
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -13,42 +14,23 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from ewtp.common.audit import audit_record
 from ewtp.common.bulk import rows_update
-from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
-from ewtp.common.outbox import event_record
+from ewtp.common.errors import ApplicationError, ConflictError
 from hubs.hs import hs_subheadings
-from hubs.roles import Perm, has_permission
 
 from ..errors import CustomsErrorCode
-from ..events import ClassificationNeeded
-from ..models import (
-    CbecAnnualTotal,
-    Classification,
-    Declaration,
-    DeclarationItem,
-    Lane,
-)
-from .duty import (
-    CUSTOMS_CURRENCY,
-    EXPORT_REGIMES,
-    REGIMES,
-    Consignment,
-    Item,
-    classified_line,
-    line_in_force,
-    origin_party_check,
-    tariff_line_or_none,
-)
+from ..models import Declaration, DeclarationItem
+from .agreements import origin_party_check
+from .clearance import declaration_steps_now
+from .duty import CUSTOMS_CURRENCY, REGIMES
 from .lvg import lvg_number_in_force, lvg_registration_check
-from .matching import REGIMES_MATCHED, match_differences, records_as_json
-from .moves import AS_RECORDED, MOVED_FIELDS, Moves, Public
+from .moves import MOVED_FIELDS, Moves, TransitionNote, declaration_transition
 from .parties import address_key
-from .permits import permits_draw_at_release, permits_give_back
 from .rates import customs_rate
+from .tariff_in_force import line_in_force
 
 logger = logging.getLogger(__name__)
 
@@ -136,8 +118,10 @@ def declaration_request_of_organization(
     )
 
 
-def _invalid(message: str, field_name: str, code: str = "declaration_invalid"):
-    raise ApplicationError(message, code, extra={"field": field_name})
+def _invalid(message: str, field_name: str):
+    raise ApplicationError(
+        message, CustomsErrorCode.DECLARATION_INVALID, extra={"field": field_name}
+    )
 
 
 def _check(request: DeclarationRequest) -> None:
@@ -148,10 +132,10 @@ def _check(request: DeclarationRequest) -> None:
         _invalid(f"{request.regime} is declared at a hub in {country}.", "hub")
     _check_parties_and_money(request)
     if request.fta_agreement and not request.fta_certificate.strip():
-        _invalid(
+        raise ApplicationError(
             "A preferential claim needs the certificate of origin number.",
-            "fta_certificate",
-            "certificate_missing",
+            CustomsErrorCode.CERTIFICATE_MISSING,
+            extra={"field": "fta_certificate"},
         )
     for index, item in enumerate(request.items if request.fta_agreement else []):
         origin_party_check(request.fta_agreement, index, item.origin)
@@ -186,25 +170,29 @@ def _check_parties_and_money(request: DeclarationRequest) -> None:
 
 def item_check(index: int, item: ItemRequest, country: str, on: date, *, regime: str) -> None:
     prefix = f"items.{index}"
+    on_hs_code = {"field": f"{prefix}.hs_code"}
     if not (item.hs_code.isascii() and item.hs_code.isdigit() and 6 <= len(item.hs_code) <= 10):
-        _invalid("The HS code is 6 to 10 digits.", f"{prefix}.hs_code", "hs_unknown")
+        raise ApplicationError(
+            "The HS code is 6 to 10 digits.", CustomsErrorCode.HS_UNKNOWN, extra=on_hs_code
+        )
     if item.hs_code[:6] not in hs_subheadings():
-        _invalid(
+        raise ApplicationError(
             f"HS {item.hs_code[:6]} is not a subheading of the HS 2022 nomenclature.",
-            f"{prefix}.hs_code",
-            "hs_unknown",
+            CustomsErrorCode.HS_UNKNOWN,
+            extra=on_hs_code,
         )
     # A code without a line in force is declared all the same: an export needs no rate, and
     # an import item waits for the destination's officers to classify it (CLASSIFY).
     try:
         line = line_in_force(regime, country, item.hs_code, on)
     except ApplicationError as refused:  # an export under a prohibited national line
-        _invalid(refused.message, f"{prefix}.hs_code", refused.code)
+        refused.extra = {**refused.extra, **on_hs_code}  # the engine's refusal, on the item
+        raise
     if line is not None and line.prohibited:
-        _invalid(
+        raise ApplicationError(
             f"HS {item.hs_code} is prohibited ({line.legal_source}).",
-            f"{prefix}.hs_code",
-            "goods_prohibited",
+            CustomsErrorCode.GOODS_PROHIBITED,
+            extra=on_hs_code,
         )
     if len(item.origin) != 2 or not item.origin.isalpha():
         _invalid("Give the country of origin (ISO code).", f"{prefix}.origin")
@@ -249,7 +237,7 @@ def declaration_create(*, request: DeclarationRequest, actor_label: str) -> Decl
         raise ConflictError(
             f"Order {request.order.reference} already has a {request.regime} declaration "
             "that is not cancelled or rejected.",
-            "declaration_exists",
+            CustomsErrorCode.DECLARATION_EXISTS,
             extra={"field": "order"},
         ) from None
 
@@ -288,7 +276,7 @@ def _insert(request, country, rate, rate_source, actor_label) -> Declaration:
         )
         _replace_items(declaration, request.items)
         moves = Moves()
-        moves.record(declaration, "", Declaration.Status.DRAFT, actor_label)
+        moves.record(declaration, "", TransitionNote(actor_label))
         moves.write()
         declaration.status_changed_at = timezone.now()
         declaration.save(update_fields=["status_changed_at"])
@@ -314,35 +302,6 @@ def _replace_items(declaration: Declaration, items: list[ItemRequest]) -> None:
     )
 
 
-def _move(
-    declaration: Declaration,
-    to: str,
-    actor_label: str,
-    reason: str = "",
-    public: Public = AS_RECORDED,
-    actor=None,
-) -> Declaration:
-    """One declaration's change of state, saved and recorded (see moves.Moves.move)."""
-    moves = Moves()
-    moves.move(declaration, to, actor_label, reason, public, actor)
-    declaration.save(update_fields=MOVED_FIELDS)
-    moves.write()
-    return declaration
-
-
-def declaration_move(
-    declaration: Declaration, to: str, actor_label: str, reason: str, public: Public, actor=None
-) -> Declaration:
-    """Move a declaration the caller holds locked in its transaction (other customs services
-    that change a state beside their own work)."""
-    return _move(declaration, to, actor_label, reason, public, actor)
-
-
-def buyer_key(id_reference: str) -> str:
-    """The key of a consumer's CBEC running total: a hash, so the ID is not copied around."""
-    return hashlib.sha256(id_reference.strip().upper().encode()).hexdigest()
-
-
 SUBMITTED_OR_LATER = {
     Declaration.Status.SUBMITTED,
     Declaration.Status.CLASSIFY,
@@ -362,9 +321,11 @@ def declaration_submit(*, declaration: Declaration, actor_label: str) -> Declara
         locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
         if locked.status in SUBMITTED_OR_LATER:
             return locked  # a repeated submission: it is on its way, or through
-        _move(locked, Declaration.Status.SUBMITTED, actor_label)
-        transaction.on_commit(lambda: declaration_process_enqueue(locked.pk))
-        return locked
+        submitted = declaration_transition(
+            declaration=locked, to=Declaration.Status.SUBMITTED, actor_label=actor_label
+        )
+        transaction.on_commit(lambda: declaration_process_enqueue(submitted.pk))
+        return submitted
 
 
 def declaration_process_enqueue(declaration_id: int) -> None:
@@ -403,7 +364,7 @@ def declarations_submit(*, declarations: list[Declaration], actor_label: str) ->
         )
         moves = Moves()
         moved = [
-            moves.move(d, Declaration.Status.SUBMITTED, actor_label)
+            moves.move(d, Declaration.Status.SUBMITTED, TransitionNote(actor_label))
             for d in locked
             if d.status not in SUBMITTED_OR_LATER
         ]
@@ -412,269 +373,6 @@ def declarations_submit(*, declarations: list[Declaration], actor_label: str) ->
         ids = [d.pk for d in moved]
         transaction.on_commit(lambda: declarations_process_enqueue(ids))
     return len(moved)
-
-
-MATCHER = "three-record match"
-
-
-def _match(declaration: Declaration) -> list[dict]:
-    """The three-record differences where the regime requires the match (stored on the
-    declaration for the officer and the SME), [] elsewhere."""
-    if declaration.regime not in REGIMES_MATCHED:
-        return []
-    differences = match_differences(declaration, list(declaration.items.all()))
-    if differences != declaration.match_differences:
-        declaration.match_differences = differences
-        declaration.save(update_fields=["match_differences"])
-    return differences
-
-
-def differ_reason(differences: list[dict]) -> str:
-    return "Order, payment and waybill records do not agree: " + ", ".join(
-        d["field"] for d in differences
-    )
-
-
-def declaration_records_attach(
-    *, declaration: Declaration, order=None, payment=None, waybill=None, actor_label: str
-) -> Declaration:
-    """Store the order, payment and/or waybill record (matching.OrderRecord, …) as the other
-    apps sent them. A declaration held only because the records disagreed is released as
-    soon as they agree; one waiting for an officer stays with the officer."""
-    with transaction.atomic():
-        locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
-        locked.match_records = (locked.match_records or {}) | records_as_json(
-            order, payment, waybill
-        )
-        fields = ["match_records"]
-        if payment is not None:  # who paid, where the risk rules look it up by index
-            locked.payer_id_reference = payment.payer_id_reference.strip().upper()[:40]
-            locked.payer_account_key = payment.payer_account_key[:64]
-            fields += ["payer_id_reference", "payer_account_key"]
-        locked.save(update_fields=fields)
-        last = locked.transitions.order_by("-created_at", "-id").first()
-        held_by_match = locked.status == Declaration.Status.HELD and last.actor_label == MATCHER
-        differences = _match(locked)
-        # without the permits its goods need, it stays held (the officers release it)
-        if (
-            held_by_match
-            and not differences
-            and not permits_draw_at_release(locked, actor_label=MATCHER)
-        ):
-            decide(locked, Declaration.Status.RELEASED, MATCHER, f"Records agree ({actor_label}).")
-        return locked
-
-
-def decide(
-    declaration: Declaration,
-    to: str,
-    actor_label: str,
-    reason: str,
-    public: Public = AS_RECORDED,
-    by_officer: bool = False,
-    actor=None,
-) -> Declaration:
-    moves = Moves()
-    to = moves.decide(declaration, to, actor_label, reason, public, by_officer, actor)
-    declaration.save(update_fields=MOVED_FIELDS)
-    moves.write()
-    if to == Declaration.Status.REJECTED:
-        _give_back_allowance(declaration)
-        permits_give_back(declaration, actor_label=actor_label, actor=actor)
-    return declaration
-
-
-def declaration_goods_arrived(
-    *, declaration: Declaration, actor_label: str, note: str = ""
-) -> Declaration | None:
-    """The goods of a declaration lodged before arrival were presented at the destination's
-    landing scan (``note``: the flight that brought them). Recorded once; one accepted while
-    they were in the air is released now, waiting for nothing else. One still with the
-    automatic steps or an officer is released as soon as it is decided. Returns it as it is
-    now; None when there was nothing to record: lodged after arrival, or recorded before (a
-    repeated scan)."""
-    with transaction.atomic():
-        locked = (
-            Declaration.objects.select_for_update().select_related("hub").get(pk=declaration.pk)
-        )
-        if not locked.in_the_air:
-            return None
-        locked.goods_arrived_at = timezone.now()
-        locked.save(update_fields=["goods_arrived_at", "updated_at"])
-        audit_record(
-            actor=None,
-            actor_label=actor_label,
-            action="customs.declaration.goods_arrived",
-            target=locked,
-            reason=note,
-            data={"status": locked.status},
-        )
-        if locked.status == Declaration.Status.ACCEPTED:
-            with translation.override("en"):  # as the risk engine records it: shown translated
-                lane = str(Lane(locked.lane).label) if locked.lane else None
-            decide(
-                locked,
-                Declaration.Status.RELEASED,
-                actor_label,
-                "The goods arrived" + (f" ({note})" if note else "") + ": released as "
-                "accepted before arrival.",
-                Public(actor=f"Customs {locked.hub.code}", reason=lane),
-            )
-        return locked
-
-
-def _give_back_allowance(declaration: Declaration) -> None:
-    if declaration.cbec_reserved_minor:
-        CbecAnnualTotal.objects.filter(
-            buyer_key=buyer_key(declaration.importer_id_reference),
-            year=declaration.declared_on.year,
-        ).update(total_minor=F("total_minor") - declaration.cbec_reserved_minor)
-        declaration.cbec_reserved_minor = 0
-        declaration.save(update_fields=["cbec_reserved_minor"])
-
-
-def declaration_decide(
-    *, declaration: Declaration, decision: str, reason: str, actor
-) -> Declaration:
-    """An officer of the declaration's hub releases, holds or rejects it, with a reason."""
-    if not (
-        has_permission(actor, Perm.CUSTOMS_WORKBENCH)
-        and actor.official_hub_id == declaration.hub_id
-    ):
-        raise NotAllowedError(
-            "Only the customs officers of this hub decide its declarations.", "not_your_hub"
-        )
-    targets = {
-        "release": Declaration.Status.RELEASED,
-        "hold": Declaration.Status.HELD,
-        "reject": Declaration.Status.REJECTED,
-    }
-    if decision not in targets:
-        _invalid("Decide release, hold or reject.", "decision")
-    if not reason.strip():
-        _invalid("Give the reason: the SME reads it.", "reason")
-    with transaction.atomic():
-        locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
-        if decision == "release" and locked.status == Declaration.Status.ACCEPTED:
-            raise ConflictError(
-                f"Declaration {locked.reference} is accepted already: it is released when "
-                "the goods arrive.",
-                CustomsErrorCode.AWAITING_ARRIVAL,
-            )
-        if targets[decision] == Declaration.Status.RELEASED and locked.can_become(
-            Declaration.Status.RELEASED
-        ):
-            differences = _match(locked)
-            if differences:
-                raise ConflictError(
-                    differ_reason(differences) + ". Hold it until they do, or reject it.",
-                    "records_differ",
-                )
-            # without the permits its goods need, the release becomes a hold saying so
-            if missing := permits_draw_at_release(locked, actor_label=actor.email, actor=actor):
-                if locked.status == Declaration.Status.HELD:
-                    raise ConflictError(missing, CustomsErrorCode.PERMIT_MISSING)
-                decision, reason = "hold", missing
-        return decide(
-            locked,
-            targets[decision],
-            actor.email,
-            reason.strip(),
-            Public(actor=f"Customs {locked.hub.code}"),
-            by_officer=True,
-            actor=actor,
-        )
-
-
-def items_unclassified(declaration: Declaration, items: list[DeclarationItem]) -> list:
-    """The items of an import with no tariff line in force, decided by an officer or in the
-    tariff: they wait for the officers' classification."""
-    if declaration.regime in EXPORT_REGIMES:
-        return []
-    country = REGIMES[declaration.regime]
-    return [
-        item
-        for item in items
-        # a code outside the nomenclature is not classified but refused (by the engine)
-        if item.hs_code[:6] in hs_subheadings()
-        and classified_line(item, country, declaration.declared_on) is None
-        and tariff_line_or_none(country, item.hs_code, declaration.declared_on) is None
-    ]
-
-
-def classification_request(declaration: Declaration, missing: list[DeclarationItem]) -> None:
-    """Open a classification request for each item of an import without a line in force
-    (items_unclassified) and move the declaration to CLASSIFY, for the officers."""
-    country = REGIMES[declaration.regime]
-    reason = "; ".join(
-        f"Item {item.line_no} (HS {item.hs_code}): no {country} tariff line in force on "
-        f"{declaration.declared_on.isoformat()}"
-        for item in missing
-    ) + (
-        f". The customs officers at {declaration.hub.code} classify the goods; the "
-        "declaration continues as soon as they have."
-    )
-    for item in missing:
-        request, created = Classification.objects.get_or_create(
-            item=item, defaults={"declaration": declaration, "hs_code": item.hs_code}
-        )
-        if created:
-            audit_record(
-                actor=None,
-                actor_label="duty engine",
-                action="customs.classification.opened",
-                target=request,
-                reason=f"No {country} tariff line in force for HS {item.hs_code}",
-                data={"declaration": declaration.reference, "item": item.line_no},
-            )
-    _move(declaration, Declaration.Status.CLASSIFY, "duty engine", reason)
-    event_record(
-        ClassificationNeeded(
-            declaration_id=declaration.pk,
-            order_id=declaration.order_id,
-            reason=reason[:500],
-        )
-    )
-
-
-def declaration_consignment(
-    declaration: Declaration,
-    items: list,
-    *,
-    values: dict,
-    lines: list,
-    buyer_annual_total: Decimal,
-    fta_unverified_at_mfn: bool = False,
-) -> Consignment:
-    """What the duty engine assesses of ``declaration``: its ``items`` at ``values`` (line
-    number → value in the declaration currency) under ``lines`` (one per item), with the
-    declaration's terms. Filing and the post-clearance reassessment both build it here."""
-    return Consignment(
-        regime=declaration.regime,
-        on=declaration.declared_on,
-        currency=declaration.currency,
-        exchange_rate=declaration.exchange_rate,
-        items=[
-            Item(
-                i.hs_code,
-                i.description,
-                i.origin.code,
-                i.quantity,
-                i.net_weight_kg,
-                values[i.line_no],
-                line=line,
-            )
-            for i, line in zip(items, lines, strict=True)
-        ],
-        freight=declaration.freight,
-        insurance=declaration.insurance,
-        air_courier=declaration.air_courier,
-        sold_online_by_registered_seller=declaration.sold_online_by_registered_seller,
-        fta_agreement=declaration.fta_agreement,
-        fta_certificate=declaration.fta_certificate,
-        fta_unverified_at_mfn=fta_unverified_at_mfn,
-        buyer_annual_total=buyer_annual_total,
-    )
 
 
 def declaration_amend(
@@ -705,19 +403,25 @@ def declaration_amend(
         # (its lane is kept: routing again never gives it a laxer one)
         if locked.status not in (Declaration.Status.LANE, Declaration.Status.HELD):
             locked.lane = ""
-        _move(locked, Declaration.Status.SUBMITTED, actor_label, f"Amended: {reason.strip()}")
+            locked.save(update_fields=["lane"])
+        declaration_transition(
+            declaration=locked,
+            to=Declaration.Status.SUBMITTED,
+            actor_label=actor_label,
+            reason=f"Amended: {reason.strip()}",
+        )
         _replace_items(locked, items)
         # assessed and routed now, in this transaction (the officers classify first where a
-        # line is missing); the pipeline's steps import this module, hence imported here
-        from .clearance import declaration_steps_now
-
+        # line is missing)
         return declaration_steps_now(locked.pk)
 
 
 def declaration_cancel(*, declaration: Declaration, reason: str, actor_label: str) -> Declaration:
-    with transaction.atomic():
-        locked = Declaration.objects.select_for_update().get(pk=declaration.pk)
-        _move(locked, Declaration.Status.CANCELLED, actor_label, reason or "Cancelled")
-        _give_back_allowance(locked)
-        permits_give_back(locked, actor_label=actor_label)
-        return locked
+    """Withdraw the declaration: what it held (the buyer's CBEC allowance, permits) is given
+    back (declaration_transition)."""
+    return declaration_transition(
+        declaration=declaration,
+        to=Declaration.Status.CANCELLED,
+        actor_label=actor_label,
+        reason=reason or "Cancelled",
+    )

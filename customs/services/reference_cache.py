@@ -1,6 +1,7 @@
-"""A short-lived cache of customs reference data (tariff lines, regime parameters, risk rules,
-the watch list) for one unit of work: assessing and routing a declaration, or a batch of
-them, reads each line once instead of once per item and rule. Outside a ``reference_cache``
+"""A short-lived cache of customs reference data (tariff lines, preferential rates, regime
+parameters, the positive list, risk rules, the watch list) for one unit of work: assessing and
+routing a declaration, or a batch of them, reads each line once instead of once per item and
+rule. Outside a ``reference_cache``
 block nothing is cached, so an edit in the admin is seen by the next unit of work."""
 
 from collections.abc import Callable
