@@ -2,13 +2,25 @@
 
 import hmac
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncWeek
 
 from hubs.models import Hub, Order, OrderLine
 from hubs.roles import Perm, can_act_for, can_oversee, has_permission
@@ -198,3 +210,147 @@ def weight_mismatches_at(*, hub) -> QuerySet[Parcel]:
         .select_related("order__seller")
         .order_by("received_at", "pk")
     )
+
+
+# The journey's steps, the order's timeline and the trade figures (pipeline, analytics)
+
+# not loaded on a flight yet: on the way to the origin hub or on its floor
+AT_ORIGIN = (*Parcel.BEFORE_HUB, Parcel.Status.RECEIVED, Parcel.Status.HELD)
+# a returned or lost parcel is not coming: an order is delivered when the rest are
+NOT_COMING = (Parcel.Status.RETURNED, Parcel.Status.EXCEPTION)
+
+
+def parcel_by_id(*, parcel_id: int) -> Parcel:
+    """The parcel with its order and the hub of its facility."""
+    return Parcel.objects.select_related("facility__hub", "order").get(pk=parcel_id)
+
+
+def flight_by_id(*, flight_id: int) -> Flight:
+    """The flight with its e-road's destination."""
+    return Flight.objects.select_related("eroad__destination").get(pk=flight_id)
+
+
+def parcels_at_origin(*, order_id: int) -> QuerySet[Parcel]:
+    """The order's parcels not loaded on a flight yet, with their facilities' hubs."""
+    return Parcel.objects.filter(order_id=order_id, status__in=AT_ORIGIN).select_related(
+        "facility__hub"
+    )
+
+
+def parcels_awaiting_export_release(*, order_id: int) -> QuerySet[Parcel]:
+    """The order's parcels at the origin not released for export yet, but for those whose
+    weight customs has not seen (outside the tolerance: the officers decide)."""
+    return parcels_at_origin(order_id=order_id).filter(
+        export_released_at__isnull=True, weight_flagged=False
+    )
+
+
+def parcels_on_flight(*, order: Order, flight: Flight) -> list[Parcel]:
+    """The order's parcels on ``flight``, in the order they were made."""
+    return list(Parcel.objects.filter(order=order, flight=flight).order_by("pk"))
+
+
+def parcel_items_of(*, parcel_ids) -> list[ParcelItem]:
+    """What these parcels hold, each item with its order line (one query)."""
+    return list(ParcelItem.objects.filter(parcel__in=list(parcel_ids)).select_related("order_line"))
+
+
+def parcels_coming_any(*, order: Order) -> bool:
+    """Whether any of the order's parcels is still coming (not returned, not lost)."""
+    return Parcel.objects.filter(order=order).exclude(status__in=NOT_COMING).exists()
+
+
+def parcels_coming_all_delivered(*, order: Order) -> bool:
+    """Whether the order has parcels coming and every one of them is delivered."""
+    coming = Parcel.objects.filter(order=order).exclude(status__in=NOT_COMING)
+    return coming.exists() and not coming.exclude(status=Parcel.Status.DELIVERED).exists()
+
+
+def tracking_events_of_order(*, order: Order) -> QuerySet[TrackingEvent]:
+    """Every tracking event of the order's parcels, with its parcel and flight (one query)."""
+    return TrackingEvent.objects.filter(parcel__order=order).select_related("parcel", "flight")
+
+
+def tracking_codes_of_order(*, order: Order, codes) -> list[tuple[str, datetime]]:
+    """(code, when) of the order's parcels' events with one of ``codes``, earliest first."""
+    return list(
+        TrackingEvent.objects.filter(parcel__order=order, code__in=list(codes))
+        .order_by("occurred_at")
+        .values_list("code", "occurred_at")
+    )
+
+
+def orders_received_at(*, orders) -> dict[int, datetime]:
+    """order id → when its first parcel was received at the origin hub, for those of
+    ``orders`` that had one received (one query)."""
+    return dict(
+        TrackingEvent.objects.filter(parcel__order__in=orders, code=TrackingEvent.Code.RCS)
+        .values("parcel__order_id")
+        .annotate(at=Min("occurred_at"))
+        .values_list("parcel__order_id", "at")
+    )
+
+
+def parcels_weight_mismatched(*, seller, since) -> int:
+    """How many of the seller's parcels made since ``since`` weighed outside the tolerance
+    (PARCEL_WEIGHT_TOLERANCE_PERCENT) of their declared weight."""
+    tolerance = settings.PARCEL_WEIGHT_TOLERANCE_PERCENT / 100
+    return (
+        Parcel.objects.filter(
+            order__seller=seller, created_at__gte=since, measured_weight_kg__isnull=False
+        )
+        .filter(
+            Q(measured_weight_kg__gt=F("declared_weight_kg") * (1 + tolerance))
+            | Q(measured_weight_kg__lt=F("declared_weight_kg") * (1 - tolerance))
+        )
+        .count()
+    )
+
+
+@dataclass(frozen=True)
+class FlightsFlown:
+    """Flights of a period: per e-road (``eroad__origin__code``, ``eroad__destination__code``,
+    ``scheduled``, ``flown``, ``parcels``, ``kg``, ``capacity``), per week flown (``week``,
+    ``n``, ``parcels``, ``kg``), and the latest flown with their e-roads."""
+
+    per_eroad: list[dict]
+    weeks: list[dict]
+    latest: list[Flight]
+
+
+def flights_flown(
+    *, first_day, last_day, origin_hub: str = "", destination_country: str = "", latest: int
+) -> FlightsFlown:
+    """The flights departing from ``first_day`` to ``last_day`` (from one hub, to one
+    country), counted: three queries, whatever their number. A cancelled flight counts as
+    scheduled, not flown."""
+    flights = Flight.objects.filter(departs_at__date__gte=first_day, departs_at__date__lte=last_day)
+    if origin_hub:
+        flights = flights.filter(eroad__origin__code=origin_hub)
+    if destination_country:
+        flights = flights.filter(eroad__destination__country=destination_country)
+    flown = Q(status__in=[Flight.Status.DEPARTED, Flight.Status.ARRIVED])
+    per_eroad = (
+        flights.values("eroad__origin__code", "eroad__destination__code")
+        .annotate(
+            scheduled=Count("id", filter=flown | Q(status=Flight.Status.CANCELLED)),
+            flown=Count("id", filter=flown),
+            parcels=Sum("loaded_pieces", filter=flown),
+            kg=Sum("loaded_kg", filter=flown),
+            capacity=Sum("capacity_kg", filter=flown),
+        )
+        .order_by("eroad__origin__code", "eroad__destination__code")
+    )
+    weeks = (
+        flights.filter(flown)
+        .annotate(week=TruncWeek("departs_at"))
+        .values("week")
+        .annotate(n=Count("id"), parcels=Sum("loaded_pieces"), kg=Sum("loaded_kg"))
+        .order_by("week")
+    )
+    last = (
+        flights.filter(flown)
+        .select_related("eroad__origin", "eroad__destination")
+        .order_by("-departs_at")[:latest]
+    )
+    return FlightsFlown(per_eroad=list(per_eroad), weeks=list(weeks), latest=list(last))

@@ -4,13 +4,13 @@ from celery import shared_task
 
 from ewtp.common.audit import SYSTEM_BEAT
 
-from .services.consolidation import consolidate
+from .services.consolidation import consolidations_build
 from .services.flights import flights_advance
 
 
 @shared_task
 def consolidate_task() -> int:
-    return consolidate(actor_label=SYSTEM_BEAT)
+    return consolidations_build(actor_label=SYSTEM_BEAT)
 
 
 @shared_task

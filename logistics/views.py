@@ -17,11 +17,12 @@ from ewtp.common.errors import ApplicationError
 from ewtp.common.http import attachment, client_network
 from ewtp.common.throttles import KeyedThrottle, retry_after_minutes, throttle_check
 from hubs.models import Order
+from hubs.portal import HubOfficialMixin, form_error_from
 from hubs.roles import Perm, PermissionRequiredMixin, can_act_for, can_oversee, has_permission
 from hubs.selectors import order_visible_to
-from hubs.views.helpers import form_error_from
 
 from . import documents, selectors
+from .errors import LogisticsErrorCode
 from .forms import (
     DropOffForm,
     FlightScheduleForm,
@@ -33,7 +34,7 @@ from .forms import (
 )
 from .models import Flight, Parcel
 from .services import floor
-from .services.consolidation import consolidate
+from .services.consolidation import consolidations_build
 from .services.flights import flight_cancel, flights_import
 from .services.parcels import ParcelRequest, parcel_create, parcel_drop_off_book
 
@@ -206,7 +207,9 @@ class FloorView(PermissionRequiredMixin, TemplateView):
             if action == "weigh":
                 form = WeighForm(request.POST)
                 if not form.is_valid():
-                    raise ApplicationError(_("Enter the scale reading in kg."), "invalid")
+                    raise ApplicationError(
+                        _("Enter the scale reading in kg."), LogisticsErrorCode.FORM_INVALID
+                    )
                 parcel = floor.parcel_weigh(
                     parcel=parcel, measured_kg=form.cleaned_data["measured_kg"], actor=request.user
                 )
@@ -217,7 +220,7 @@ class FloorView(PermissionRequiredMixin, TemplateView):
             elif action in self.ACTIONS:
                 self.ACTIONS[action](parcel, request.POST, request.user)
             else:
-                raise ApplicationError(_("Unknown action."), "invalid")
+                raise ApplicationError(_("Unknown action."), LogisticsErrorCode.FORM_INVALID)
             messages.success(request, _("Done: %(waybill)s.") % {"waybill": parcel.waybill})
             return redirect(f"{request.path}?waybill={parcel.waybill}")
         except ApplicationError as error:
@@ -269,7 +272,9 @@ class FlightListView(PermissionRequiredMixin, TemplateView):
         try:
             if "consolidate" in request.POST:
                 # an operator consolidates its own hub's departures (an administrator all)
-                boarded = consolidate(origin_hub=request.user.official_hub, actor=request.user)
+                boarded = consolidations_build(
+                    origin_hub=request.user.official_hub, actor=request.user
+                )
                 messages.success(
                     request,
                     ngettext("%(count)s parcel loaded.", "%(count)s parcels loaded.", boarded)
@@ -307,14 +312,18 @@ class FlightListView(PermissionRequiredMixin, TemplateView):
     def _upload(self, request):
         form = FlightScheduleForm(request.POST, request.FILES)
         if not form.is_valid():
-            raise ApplicationError(_("Choose a CSV file."), "invalid")
+            raise ApplicationError(_("Choose a CSV file."), LogisticsErrorCode.FORM_INVALID)
         upload = form.cleaned_data["file"]
         if upload.size > MAX_SCHEDULE_BYTES:
-            raise ApplicationError(_("A schedule file is at most 5 MB."), "invalid")
+            raise ApplicationError(
+                _("A schedule file is at most 5 MB."), LogisticsErrorCode.FORM_INVALID
+            )
         try:
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ApplicationError(_("The file is not UTF-8 text (CSV)."), "invalid") from None
+            raise ApplicationError(
+                _("The file is not UTF-8 text (CSV)."), LogisticsErrorCode.FORM_INVALID
+            ) from None
         created = flights_import(
             text=text, origin_hub=request.user.official_hub, actor=request.user
         )
@@ -346,22 +355,13 @@ class ManifestView(PermissionRequiredMixin, TemplateView):
         return attachment(body, content_type=content_type, filename=f"{name}.{kind}")
 
 
-class WeightMismatchView(PermissionRequiredMixin, TemplateView):
+class WeightMismatchView(HubOfficialMixin, TemplateView):
     """Customs officers of a hub: the parcels weighed outside the tolerance, to accept the
     measured weight (the parcel may board) or to reject the export on the workbench."""
 
     permission = Perm.CUSTOMS_WORKBENCH
+    not_posted = "This list belongs to a hub's customs officers."
     template_name = "logistics/weight_mismatches.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if (
-            user.is_authenticated
-            and has_permission(user, Perm.CUSTOMS_WORKBENCH)
-            and user.official_hub_id is None
-        ):
-            raise Http404("This list belongs to a hub's customs officers.")
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         hub = self.request.user.official_hub

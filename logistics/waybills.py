@@ -12,6 +12,11 @@ import re
 
 HOUSE = re.compile(r"^([A-Z]{3})(\d{8})(\d)$", re.ASCII)
 MASTER = re.compile(r"^(\d{3})-?(\d{7})(\d)$", re.ASCII)
+# How many serials a series has. The services refuse a serial past them before numbering
+# (a series that ran out is a refusal the hub acts on); the ValueErrors below are for a
+# caller that forgot.
+HOUSE_SERIALS = 10**8
+MASTER_SERIALS = 10**7
 
 
 def luhn_check_digit(digits: str) -> int:
@@ -26,7 +31,7 @@ def luhn_check_digit(digits: str) -> int:
 
 
 def house_waybill(hub_code: str, serial: int) -> str:
-    if not 0 < serial < 10**8:
+    if not 0 < serial < HOUSE_SERIALS:
         raise ValueError("House waybill serials run from 1 to 99,999,999.")
     digits = f"{serial:08d}"
     return f"{hub_code}{digits}{luhn_check_digit(digits)}"
@@ -39,7 +44,7 @@ def house_waybill_valid(text: str) -> bool:
 
 def master_waybill(prefix: str, serial: int) -> str:
     """``serial`` is the seven-digit part; the eighth digit is its remainder mod 7."""
-    if not (len(prefix) == 3 and prefix.isdigit()) or not 0 <= serial < 10**7:
+    if not (len(prefix) == 3 and prefix.isdigit()) or not 0 <= serial < MASTER_SERIALS:
         raise ValueError("A master waybill is a 3-digit prefix and a 7-digit serial.")
     return f"{prefix}{serial:07d}{serial % 7}"
 

@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.common.models import BaseModel
+from ewtp.common.states import StateMachine
 
 
 class Carrier(BaseModel):
@@ -26,7 +27,7 @@ class Carrier(BaseModel):
         return f"{self.iata_code} {self.name}"
 
 
-class Flight(BaseModel):
+class Flight(BaseModel, StateMachine):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
         DEPARTED = "departed", _("Departed")
@@ -34,7 +35,7 @@ class Flight(BaseModel):
         CANCELLED = "cancelled", _("Cancelled")
 
     # departs and lands by the schedule (or a carrier feed); only a flight not yet gone is
-    # cancelled
+    # cancelled. Its parcels move with it (logistics.services.moves.flight_transition).
     TRANSITIONS = {
         Status.SCHEDULED: {Status.DEPARTED, Status.CANCELLED},
         Status.DEPARTED: {Status.ARRIVED},

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.common.models import BaseModel
+from ewtp.common.states import StateMachine
 
 
 class Facility(BaseModel):
@@ -59,7 +60,7 @@ class WaybillSequence(models.Model):
         return f"{self.name} → {self.next_value}"
 
 
-class Parcel(BaseModel):
+class Parcel(BaseModel, StateMachine):
     class Status(models.TextChoices):
         CREATED = "created", _("Label printed")
         BOOKED = "booked", _("Drop-off booked")
@@ -75,9 +76,10 @@ class Parcel(BaseModel):
 
     # before the hub has it, the seller may still change its mind
     BEFORE_HUB = (Status.CREATED, Status.BOOKED)
-    # The services that make each move: logistics.services.parcels (booked), .floor (the
-    # operators' scans), .consolidation (manifested) and .flights (offloaded back to received
-    # when its flight is cancelled; departed and arrived with the flight).
+    # One parcel moves through logistics.services.moves.parcel_transition (the seller's
+    # booking, the operators' scans); a batch moves in one statement with its flight
+    # (.consolidation: manifested; .flights: departed, arrived, or offloaded back to received
+    # when the flight is cancelled). What each move is called: moves.PARCEL_MOVES.
     TRANSITIONS = {
         Status.CREATED: {Status.BOOKED, Status.RECEIVED, Status.RETURNED},
         Status.BOOKED: {Status.RECEIVED, Status.RETURNED},

@@ -22,9 +22,11 @@ from ewtp.common.audit import audit_record_bulk
 from ewtp.common.errors import ConflictError
 from hubs.models import ERoad
 
-from ..models import Flight, Parcel, TrackingEvent
+from ..errors import LogisticsErrorCode
+from ..models import Flight, Parcel
 from ..selectors import loading_cutoff
-from ..waybills import master_waybill
+from ..waybills import MASTER_SERIALS, master_waybill
+from .moves import parcels_batch_move
 from .parcels import _next_serial
 from .tracking import tracking_record
 
@@ -41,7 +43,7 @@ class Load:
     weights: dict = field(default_factory=dict)
 
 
-def consolidate(
+def consolidations_build(
     *,
     eroad: ERoad | None = None,
     origin_hub=None,
@@ -49,9 +51,10 @@ def consolidate(
     actor=None,
     actor_label: str = "system",
 ) -> int:
-    """Load what is ready on every active e-road (or one, or those leaving ``origin_hub``);
-    returns how many parcels boarded. ``actor``: the operator who asked for the run (None for
-    the beat's, named by ``actor_label``)."""
+    """Build each flight's consolidation: load what is ready on every active e-road (or one,
+    or those leaving ``origin_hub``) under the flights' master air waybills; returns how many
+    parcels boarded. ``actor``: the operator who asked for the run (None for the beat's,
+    named by ``actor_label``)."""
     eroads = ERoad.objects.filter(is_active=True).order_by("pk")
     if origin_hub is not None:
         eroads = eroads.filter(origin=origin_hub)
@@ -59,7 +62,7 @@ def consolidate(
     boarded = 0
     for each in eroads:
         try:
-            boarded += _consolidate(
+            boarded += _eroad_consolidate(
                 each, now or timezone.now(), actor=actor, actor_label=actor_label
             )
         except IntegrityError:
@@ -69,7 +72,7 @@ def consolidate(
     return boarded
 
 
-def _consolidate(eroad: ERoad, now: datetime, *, actor, actor_label: str) -> int:
+def _eroad_consolidate(eroad: ERoad, now: datetime, *, actor, actor_label: str) -> int:
     cutoff = loading_cutoff(now)
     with transaction.atomic():
         # FOR NO KEY UPDATE: serialises runs on the e-road without blocking (or slowing)
@@ -113,14 +116,14 @@ def _number_masters(flights: list[Flight]) -> None:
         if flight.master_waybill is None:
             prefix = flight.carrier.awb_prefix
             serial = _next_serial(f"MAWB-{prefix}")
-            if serial >= 10**7:
+            if serial >= MASTER_SERIALS:
                 raise ConflictError(
                     _(
                         "Carrier %(prefix)s has used its 10 million master waybill serials "
                         "here; start a new block."
                     )
                     % {"prefix": prefix},
-                    "mawb_exhausted",
+                    LogisticsErrorCode.MAWB_EXHAUSTED,
                 )
             flight.master_waybill = master_waybill(prefix, serial)
 
@@ -186,6 +189,8 @@ def _write(
     load: Load, eroad: ERoad, spilled: set[int], of_channels: set[int], *, actor, actor_label
 ) -> int:
     flight = load.flight
+    # one UPDATE per chunk of the whole load, not a parcel_transition each (parcels_batch_move)
+    move = parcels_batch_move(before=Parcel.Status.RECEIVED, to=Parcel.Status.MANIFESTED)
     boarded = {}
     for start in range(0, len(load.parcel_ids), CHUNK):
         boarded.update(_board(flight, load.parcel_ids[start : start + CHUNK]))
@@ -199,7 +204,7 @@ def _write(
     audit_record_bulk(
         actor=actor,
         actor_label=actor_label,
-        action="logistics.parcel.manifested",
+        action=move.action,
         model=Parcel,
         ids=boarded,
         data={"from": Parcel.Status.RECEIVED, "flight": flight.pk},
@@ -210,7 +215,7 @@ def _write(
         if ids:
             tracking_record(
                 ids,
-                TrackingEvent.Code.MAN,
+                move.code,
                 place=place,
                 actor_label="consolidation",
                 flight=flight,

@@ -1,5 +1,6 @@
 """Flights on e-roads: carriers, schedules (from CSV or a daily pattern), cancellation, and the
-clock that departs and lands them (a beat task in the demo; a carrier feed in production)."""
+clock that departs and lands them (a beat task in the demo; a carrier feed in production).
+Each of those moves is a flight_transition (logistics/services/moves.py)."""
 
 import csv
 import io
@@ -12,15 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ewtp.common.audit import audit_record, audit_record_bulk
+from ewtp.common.audit import audit_record_bulk
 from ewtp.common.errors import ApplicationError, ConflictError
-from ewtp.common.outbox import event_record
 from hubs.models import ERoad
 
 from ..errors import LogisticsErrorCode
-from ..events import FlightArrived, FlightDeparted
-from ..models import Carrier, Flight, Parcel, TrackingEvent
-from .tracking import tracking_record
+from ..models import Carrier, Flight
+from .moves import flight_transition
 
 CARRIERS_FILE = Path(__file__).resolve().parent.parent / "data" / "carriers.csv"
 FLIGHT_COLUMNS = [
@@ -33,7 +32,6 @@ FLIGHT_COLUMNS = [
     "capacity_kg",
     "capacity_pieces",
 ]
-Code = TrackingEvent.Code
 
 
 def carriers_load() -> int:
@@ -221,7 +219,7 @@ def flight_cancel(*, flight: Flight, reason: str, actor_label: str, actor=None) 
     """The flight will not fly: its parcels are offloaded (recorded with the reason) and
     loaded onto the next flights with room. Returns how many parcels moved. ``actor``: the
     operator who cancels it (None for a carrier's word, named by ``actor_label``)."""
-    from .consolidation import consolidate  # the next step of the same story
+    from .consolidation import consolidations_build  # the next step of the same story
 
     if not reason.strip():
         raise ApplicationError(
@@ -229,58 +227,16 @@ def flight_cancel(*, flight: Flight, reason: str, actor_label: str, actor=None) 
             LogisticsErrorCode.FLIGHT_INVALID,
             extra={"field": "reason"},
         )
-    with transaction.atomic():
-        locked = (
-            Flight.objects.select_for_update().select_related("eroad__origin").get(pk=flight.pk)
-        )
-        if locked.status != Flight.Status.SCHEDULED:
-            raise ConflictError(
-                _("Flight %(number)s has %(status)s.")
-                % {"number": locked.number, "status": locked.get_status_display()},
-                LogisticsErrorCode.FLIGHT_STATE,
-            )
-        # the parcels still waiting to board (locked: nothing else moves them meanwhile)
-        ids = list(
-            locked.parcels.select_for_update()
-            .filter(status=Parcel.Status.MANIFESTED)
-            .values_list("pk", flat=True)
-        )
-        Parcel.objects.filter(pk__in=ids).update(
-            flight=None, status=Parcel.Status.RECEIVED, updated_at=timezone.now()
-        )
-        note = f"Flight {locked.number} cancelled: {reason.strip()}"
-        tracking_record(
-            ids,
-            Code.OFLD,
-            place=locked.eroad.origin.code,
-            actor_label=actor_label,
-            flight=locked,
-            note=note,
-        )
-        audit_record_bulk(
-            actor=actor,
-            actor_label=actor_label,
-            action="logistics.parcel.offloaded",
-            model=Parcel,
-            ids=ids,
-            reason=note,
-            data={"from": Parcel.Status.MANIFESTED, "flight": locked.pk},
-        )
-        locked.status, locked.status_reason = Flight.Status.CANCELLED, reason.strip()[:200]
-        locked.loaded_kg, locked.loaded_pieces = 0, 0
-        locked.save(
-            update_fields=["status", "status_reason", "loaded_kg", "loaded_pieces", "updated_at"]
-        )
-        audit_record(
-            actor=actor,
-            actor_label=actor_label,
-            action="logistics.flight.cancelled",
-            target=locked,
-            reason=reason.strip(),
-            data={"from": Flight.Status.SCHEDULED, "parcels_offloaded": len(ids)},
-        )
-    consolidate(eroad=locked.eroad, actor=actor, actor_label=actor_label)
-    return len(ids)
+    cancelled = flight_transition(
+        flight=flight,
+        to=Flight.Status.CANCELLED,
+        sources=[Flight.Status.SCHEDULED],
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason.strip(),
+    )
+    consolidations_build(eroad=cancelled.eroad, actor=actor, actor_label=actor_label)
+    return cancelled.parcels_moved
 
 
 def flights_advance(*, now: datetime | None = None, actor_label: str = "system") -> tuple[int, int]:
@@ -288,17 +244,12 @@ def flights_advance(*, now: datetime | None = None, actor_label: str = "system")
     in its own transaction, audited with its parcels as ``actor_label`` (the beat's clock);
     returns (departed, arrived)."""
     now = now or timezone.now()
+    flights = Flight.objects.select_related("eroad__origin", "eroad__destination")
     departed = arrived = 0
-    for flight_id in Flight.objects.filter(
-        status=Flight.Status.SCHEDULED, departs_at__lte=now
-    ).values_list("pk", flat=True)[:200]:
-        departed += _advance(
-            flight_id, Flight.Status.SCHEDULED, Flight.Status.DEPARTED, actor_label
-        )
-    for flight_id in Flight.objects.filter(
-        status=Flight.Status.DEPARTED, arrives_at__lte=now
-    ).values_list("pk", flat=True)[:200]:
-        arrived += _advance(flight_id, Flight.Status.DEPARTED, Flight.Status.ARRIVED, actor_label)
+    for flight in flights.filter(status=Flight.Status.SCHEDULED, departs_at__lte=now)[:200]:
+        departed += _advance(flight, Flight.Status.DEPARTED, actor_label)
+    for flight in flights.filter(status=Flight.Status.DEPARTED, arrives_at__lte=now)[:200]:
+        arrived += _advance(flight, Flight.Status.ARRIVED, actor_label)
     return departed, arrived
 
 
@@ -306,81 +257,23 @@ def flight_depart(*, flight: Flight, actor_label: str) -> bool:
     """The flight is off now, ahead of the schedule the beat departs it by (the demo's
     fast-forward; a carrier's word that it left early): its parcels depart with it, as
     ``flights_advance`` departs them. False when it was no longer scheduled."""
-    now = timezone.now()
-    return bool(
-        _advance(flight.pk, Flight.Status.SCHEDULED, Flight.Status.DEPARTED, actor_label, now=now)
-    )
+    return bool(_advance(flight, Flight.Status.DEPARTED, actor_label, now=timezone.now()))
 
 
 def flight_land(*, flight: Flight, actor_label: str) -> bool:
     """The flight is on the ground now, ahead of its schedule (as ``flight_depart``). False
     when it was not in the air."""
-    now = timezone.now()
-    return bool(
-        _advance(flight.pk, Flight.Status.DEPARTED, Flight.Status.ARRIVED, actor_label, now=now)
-    )
+    return bool(_advance(flight, Flight.Status.ARRIVED, actor_label, now=timezone.now()))
 
 
-def _advance(
-    flight_id: int, before: str, after: str, actor_label: str, *, now: datetime | None = None
-) -> int:
-    """Move one flight and the parcels on it. Tracking says it moved at its scheduled time
-    (the beat runs after it), or at ``now`` when that is earlier (ahead of the schedule)."""
-    with transaction.atomic():
-        flight = (
-            Flight.objects.select_for_update()
-            .select_related("eroad__origin", "eroad__destination")
-            .get(pk=flight_id)
-        )
-        if flight.status != before:
-            return 0  # another run moved it
-        departing = after == Flight.Status.DEPARTED
-        parcels = flight.parcels.filter(
-            status=Parcel.Status.MANIFESTED if departing else Parcel.Status.DEPARTED
-        )
-        # locked, so the ids, the orders and the update agree
-        moving = list(parcels.select_for_update().values_list("pk", "order_id"))
-        ids = [pk for pk, _order in moving]
-        order_ids = sorted({order for _pk, order in moving})
-        parcels_before = Parcel.Status.MANIFESTED if departing else Parcel.Status.DEPARTED
-        parcels_after = Parcel.Status.DEPARTED if departing else Parcel.Status.ARRIVED
-        Parcel.objects.filter(pk__in=ids).update(status=parcels_after, updated_at=timezone.now())
-        audit_record_bulk(
-            actor=None,
-            actor_label=actor_label,
-            action=f"logistics.parcel.{parcels_after}",
-            model=Parcel,
-            ids=ids,
-            data={"from": parcels_before, "flight": flight.pk},
-        )
-        if departing:
-            tracking_record(
-                ids,
-                Code.DEP,
-                place=flight.eroad.origin.code,
-                actor_label="carrier",
-                flight=flight,
-                at=min(flight.departs_at, now or flight.departs_at),
-            )
-            event_record(FlightDeparted(flight_id=flight.pk, order_ids=order_ids))
-        else:
-            for code in (Code.ARR, Code.RCF):  # landed, then on the destination's floor
-                tracking_record(
-                    ids,
-                    code,
-                    place=flight.eroad.destination.code,
-                    actor_label="carrier",
-                    flight=flight,
-                    at=min(flight.arrives_at, now or flight.arrives_at),
-                )
-            event_record(FlightArrived(flight_id=flight.pk, order_ids=order_ids))
-        flight.status = after
-        flight.save(update_fields=["status", "updated_at"])
-        audit_record(
-            actor=None,
-            actor_label=actor_label,
-            action=f"logistics.flight.{after}",
-            target=flight,
-            data={"from": before, "parcels": len(ids)},
-        )
+def _advance(flight: Flight, to: str, actor_label: str, *, now: datetime | None = None) -> int:
+    """Depart or land one flight by the clock; 0 when another run moved it first, or it was
+    cancelled meanwhile."""
+    before = Flight.Status.SCHEDULED if to == Flight.Status.DEPARTED else Flight.Status.DEPARTED
+    try:
+        flight_transition(flight=flight, to=to, sources=[before], actor_label=actor_label, now=now)
+    except ConflictError as refused:
+        if refused.code != LogisticsErrorCode.FLIGHT_STATE:
+            raise
+        return 0
     return 1

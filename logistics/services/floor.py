@@ -1,7 +1,8 @@
 """The hub floor: what operators do with a parcel in their hands (scan, receive, weigh, hold,
 return) at the origin, and the destination's handling after the flight (out for delivery,
 delivered, exception). Each step is one transaction with its tracking event and its audit
-row (the operator, or the system, and the reason where there is one).
+row (the operator, or the system, and the reason where there is one); a step that moves the
+parcel is a parcel_transition from the states it starts from (logistics/services/moves.py).
 
 A measured weight outside PARCEL_WEIGHT_TOLERANCE_PERCENT of the declared weight flags the
 parcel and reports it to customs through the outbox (the declaration may need amending).
@@ -14,21 +15,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.outbox import event_record
 from hubs.roles import Perm, has_permission
 
 from ..errors import LogisticsErrorCode
-from ..events import (
-    ParcelDelivered,
-    ParcelLost,
-    ParcelReceived,
-    ParcelReturned,
-    ParcelWeightMismatch,
-)
+from ..events import ParcelWeightMismatch
 from ..models import Parcel, TrackingEvent
 from ..waybills import house_waybill_valid
+from .moves import parcel_transition
 from .tracking import tracking_record
 
 Code, Status = TrackingEvent.Code, Parcel.Status
@@ -75,59 +70,15 @@ def _at_hub(actor, hub_id: int) -> str:
     return actor.email
 
 
-def _move(
-    parcel: Parcel,
-    allowed,
-    to: str,
-    code: str,
-    actor_label: str,
-    place: str,
-    note="",
-    *,
-    actor,
-    action: str,
-):
-    """Lock, check, set the status (the caller saves it with its own fields), and record the
-    tracking event and the audit row ``action``."""
-    locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
-    if locked.status not in allowed:
-        raise ConflictError(
-            _("Parcel %(waybill)s is %(status)s.")
-            % {"waybill": locked.waybill, "status": locked.get_status_display()},
-            LogisticsErrorCode.PARCEL_STATE,
-        )
-    before, locked.status = locked.status, to
-    tracking_record([locked.pk], code, place=place, actor_label=actor_label, note=note)
-    audit_record(
-        actor=actor,
-        actor_label=actor_label,
-        action=action,
-        target=locked,
-        reason=note,
-        data={"from": before, "waybill": locked.waybill},
-    )
-    return locked
-
-
 def parcel_receive(*, parcel: Parcel, actor) -> Parcel:
     label = _at_hub(actor, parcel.facility.hub_id)
-    with transaction.atomic():
-        locked = _move(
-            parcel,
-            Parcel.BEFORE_HUB,
-            Status.RECEIVED,
-            Code.RCS,
-            label,
-            parcel.facility.hub.code,
-            actor=actor,
-            action="logistics.parcel.received",
-        )
-        locked.received_at = timezone.now()
-        locked.save(update_fields=["status", "received_at", "updated_at"])
-        event_record(
-            ParcelReceived(parcel_id=locked.pk, order_id=locked.order_id, waybill=locked.waybill)
-        )
-    return locked
+    return parcel_transition(
+        parcel=parcel,
+        to=Status.RECEIVED,
+        sources=Parcel.BEFORE_HUB,
+        actor=actor,
+        actor_label=label,
+    )
 
 
 def parcel_weigh(*, parcel: Parcel, measured_kg: Decimal, actor) -> Parcel:
@@ -191,66 +142,34 @@ def parcel_hold(*, parcel: Parcel, reason: str, actor) -> Parcel:
             LogisticsErrorCode.PARCEL_INVALID,
             extra={"field": "reason"},
         )
-    with transaction.atomic():
-        locked = _move(
-            parcel,
-            (Status.RECEIVED,),
-            Status.HELD,
-            Code.HLD,
-            label,
-            parcel.facility.hub.code,
-            reason,
-            actor=actor,
-            action="logistics.parcel.held",
-        )
-        locked.hold_reason = reason.strip()[:200]
-        locked.save(update_fields=["status", "hold_reason", "updated_at"])
-    return locked
+    return parcel_transition(
+        parcel=parcel,
+        to=Status.HELD,
+        sources=[Status.RECEIVED],
+        actor=actor,
+        actor_label=label,
+        reason=reason,
+    )
 
 
 def parcel_hold_release(*, parcel: Parcel, actor) -> Parcel:
     label = _at_hub(actor, parcel.facility.hub_id)
-    with transaction.atomic():
-        locked = _move(
-            parcel,
-            (Status.HELD,),
-            Status.RECEIVED,
-            Code.HRL,
-            label,
-            parcel.facility.hub.code,
-            actor=actor,
-            action="logistics.parcel.hold_released",
-        )
-        locked.hold_reason = ""
-        locked.save(update_fields=["status", "hold_reason", "updated_at"])
-    return locked
+    return parcel_transition(
+        parcel=parcel, to=Status.RECEIVED, sources=[Status.HELD], actor=actor, actor_label=label
+    )
 
 
 def parcel_return(*, parcel: Parcel, reason: str, actor) -> Parcel:
     """Back to the seller from the origin hub (customs rejection, refused goods)."""
     label = _at_hub(actor, parcel.facility.hub_id)
-    with transaction.atomic():
-        locked = _move(
-            parcel,
-            (*Parcel.BEFORE_HUB, Status.RECEIVED, Status.HELD),
-            Status.RETURNED,
-            Code.RTS,
-            label,
-            parcel.facility.hub.code,
-            reason,
-            actor=actor,
-            action="logistics.parcel.returned",
-        )
-        locked.save(update_fields=["status", "updated_at"])
-        event_record(
-            ParcelReturned(
-                parcel_id=locked.pk,
-                order_id=locked.order_id,
-                waybill=locked.waybill,
-                reason=reason[:200],
-            )
-        )
-    return locked
+    return parcel_transition(
+        parcel=parcel,
+        to=Status.RETURNED,
+        sources=[*Parcel.BEFORE_HUB, Status.RECEIVED, Status.HELD],
+        actor=actor,
+        actor_label=label,
+        reason=reason,
+    )
 
 
 def parcel_export_release(*, parcel: Parcel, actor_label: str = "customs") -> Parcel:
@@ -267,76 +186,32 @@ def parcel_export_release(*, parcel: Parcel, actor_label: str = "customs") -> Pa
     return locked
 
 
-def _at_destination(
-    parcel: Parcel, allowed, to: str, code: str, actor, note="", *, action: str
-) -> Parcel:
+def _at_destination(parcel: Parcel, to: str, sources, actor, reason: str = "") -> Parcel:
     """A step of the destination's handling, by an operator of the destination hub."""
     label = _at_hub(actor, parcel.eroad.destination_id)
-    locked = _move(
-        parcel,
-        allowed,
-        to,
-        code,
-        label,
-        parcel.eroad.destination.code,
-        note,
-        actor=actor,
-        action=action,
+    return parcel_transition(
+        parcel=parcel, to=to, sources=sources, actor=actor, actor_label=label, reason=reason
     )
-    locked.save(update_fields=["status", "updated_at"])
-    return locked
 
 
 def parcel_out_for_delivery(*, parcel: Parcel, actor) -> Parcel:
-    with transaction.atomic():
-        return _at_destination(
-            parcel,
-            (Status.ARRIVED,),
-            Status.OUT_FOR_DELIVERY,
-            Code.NFD,
-            actor,
-            action="logistics.parcel.out_for_delivery",
-        )
+    return _at_destination(parcel, Status.OUT_FOR_DELIVERY, [Status.ARRIVED], actor)
 
 
 def parcel_deliver(*, parcel: Parcel, actor) -> Parcel:
-    with transaction.atomic():
-        locked = _at_destination(
-            parcel,
-            (Status.OUT_FOR_DELIVERY,),
-            Status.DELIVERED,
-            Code.DLV,
-            actor,
-            action="logistics.parcel.delivered",
-        )
-        event_record(
-            ParcelDelivered(parcel_id=locked.pk, order_id=locked.order_id, waybill=locked.waybill)
-        )
-    return locked
+    return _at_destination(parcel, Status.DELIVERED, [Status.OUT_FOR_DELIVERY], actor)
 
 
 def parcel_exception(*, parcel: Parcel, reason: str, actor) -> Parcel:
     """Lost or damaged after it left the origin floor (before that, the origin holds or
     returns it): recorded, and ``logistics.parcel_lost`` starts the buyer's claim."""
-    with transaction.atomic():
-        locked = _at_destination(
-            parcel,
-            (Status.DEPARTED, Status.ARRIVED, Status.OUT_FOR_DELIVERY),
-            Status.EXCEPTION,
-            Code.EXC,
-            actor,
-            reason,
-            action="logistics.parcel.lost",
-        )
-        event_record(
-            ParcelLost(
-                parcel_id=locked.pk,
-                order_id=locked.order_id,
-                waybill=locked.waybill,
-                reason=reason[:200],
-            )
-        )
-    return locked
+    return _at_destination(
+        parcel,
+        Status.EXCEPTION,
+        [Status.DEPARTED, Status.ARRIVED, Status.OUT_FOR_DELIVERY],
+        actor,
+        reason,
+    )
 
 
 def parcel_weight_accept(*, parcel: Parcel, actor) -> Parcel:

@@ -2,7 +2,7 @@
 with a printable label, and books a drop-off at the hub's eFulfilment centre."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -15,10 +15,11 @@ from hubs.models import ERoad, Order
 from hubs.roles import Perm, can_act_for
 
 from ..errors import LogisticsErrorCode
-from ..models import Facility, Parcel, ParcelItem, TrackingEvent, WaybillSequence
+from ..models import Facility, Parcel, ParcelItem, WaybillSequence
 from ..opening_hours import opening_hours_text
 from ..selectors import PACKABLE, quantities_left_to_pack
-from ..waybills import house_waybill
+from ..waybills import HOUSE_SERIALS, house_waybill
+from .moves import PARCEL_MOVES, drop_off_note, parcel_transition
 from .tracking import tracking_record
 
 MAX_WEIGHT_KG = Decimal("500")  # a parcel, not a pallet: heavier goes as cargo
@@ -55,7 +56,7 @@ def parcel_create(*, order: Order, request: ParcelRequest, actor) -> Parcel:
     """A parcel of (part of) a paid order, under a new house waybill of the origin hub. The
     quantities packed never exceed what was ordered, across all of the order's parcels."""
     if actor is not None and not can_act_for(actor, order.seller, Perm.ORDERS_TRADE):
-        raise NotAllowedError(_("Only the seller packs its orders."), "not_seller")
+        raise NotAllowedError(_("Only the seller packs its orders."), LogisticsErrorCode.NOT_SELLER)
     _check(request)
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
@@ -77,7 +78,7 @@ def parcel_create(*, order: Order, request: ParcelRequest, actor) -> Parcel:
                 origin_id=locked.origin_hub_id, destination_id=locked.destination_hub_id
             ),
             facility=facility,
-            waybill=house_waybill(facility.hub.code, _next_serial(f"HAWB-{facility.hub.code}")),
+            waybill=_house_waybill_next(facility.hub.code),
             declared_weight_kg=request.weight_kg,
             length_cm=request.length_cm,
             width_cm=request.width_cm,
@@ -121,10 +122,25 @@ def _next_serial(name: str) -> int:
     return value
 
 
+def _house_waybill_next(hub_code: str) -> str:
+    """The hub's next house waybill; its eight digits of serial run out after 99,999,999
+    parcels, and the hub then starts a new block (a new series) before packing more."""
+    serial = _next_serial(f"HAWB-{hub_code}")
+    if serial >= HOUSE_SERIALS:
+        raise ConflictError(
+            _("Hub %(hub)s has used its 100 million house waybill serials; start a new block.")
+            % {"hub": hub_code},
+            LogisticsErrorCode.HAWB_EXHAUSTED,
+        )
+    return house_waybill(hub_code, serial)
+
+
 def parcel_drop_off_book(*, parcel: Parcel, at: datetime, actor) -> Parcel:
     """The seller says when it brings the parcel to the centre (the hub plans its floor)."""
     if actor is not None and not can_act_for(actor, parcel.order.seller, Perm.ORDERS_TRADE):
-        raise NotAllowedError(_("Only the seller books its drop-offs."), "not_seller")
+        raise NotAllowedError(
+            _("Only the seller books its drop-offs."), LogisticsErrorCode.NOT_SELLER
+        )
     if at < timezone.now():
         _invalid(_("Choose a time from now on."), "drop_off_at")
     if not parcel.facility.takes_parcels_at(at):
@@ -135,26 +151,29 @@ def parcel_drop_off_book(*, parcel: Parcel, at: datetime, actor) -> Parcel:
         )
     with transaction.atomic():
         locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
-        if locked.status not in Parcel.BEFORE_HUB:
-            raise ConflictError(
-                _("The hub already has this parcel."), LogisticsErrorCode.PARCEL_STATE
+        if locked.status != Parcel.Status.BOOKED:
+            return parcel_transition(
+                parcel=parcel,
+                to=Parcel.Status.BOOKED,
+                sources=[Parcel.Status.CREATED],
+                actor=actor,
+                drop_off_at=at,
             )
-        before = locked.status
-        locked.status, locked.drop_off_at = Parcel.Status.BOOKED, at
-        locked.save(update_fields=["status", "drop_off_at", "updated_at"])
-        note = f"Drop-off {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        # booked again: the drop-off moved (the status stays, the audit row says when to)
+        locked.drop_off_at = at
+        locked.save(update_fields=["drop_off_at", "updated_at"])
+        move = PARCEL_MOVES[(Parcel.Status.CREATED, Parcel.Status.BOOKED)]
         tracking_record(
             [locked.pk],
-            TrackingEvent.Code.BKD,
-            place=locked.facility.hub.code,
+            move.code,
+            place=parcel.facility.hub.code,
             actor_label=actor.email if actor else "system",
-            note=note,
+            note=drop_off_note(at),
         )
-        # booked again: the drop-off moved (the status stays, the audit row says when to)
         audit_record(
             actor=actor,
-            action="logistics.parcel.booked",
+            action=move.action,
             target=locked,
-            data={"from": before, "drop_off_at": at.isoformat()},
+            data={"from": locked.status, "drop_off_at": at.isoformat()},
         )
     return locked
