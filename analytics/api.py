@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ewtp.common.api.permissions import HasScope
+from ewtp.common.errors import CommonErrorCode
 from hubs.models import Organization
 
 from .filters import FilterForm
@@ -63,7 +64,8 @@ class DashboardApi(APIView):
         form = FilterForm(request.query_params)
         if not form.is_valid():
             raise serializers.ValidationError(
-                {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+                {name: [str(e) for e in errors] for name, errors in form.errors.items()},
+                code=CommonErrorCode.INVALID,
             )
         filters = form.filters()
         dashboard = build(filters)

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from hubs.models import Hub, Organization
+from hubs.models import Organization
+from hubs.selectors import hub_countries
 
+from .errors import AnalyticsErrorCode
 from .names import COUNTRY_CODES, country_choices
 
 MAX_DAYS = 366 * 5
@@ -107,7 +109,9 @@ class DestinationField(forms.ChoiceField):
     def validate(self, value):
         forms.Field.validate(self, value)  # required or not; the code is checked against all
         if value and value not in COUNTRY_CODES:
-            raise forms.ValidationError(self.error_messages["invalid_choice"], "invalid_choice")
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code=AnalyticsErrorCode.DESTINATION_UNKNOWN
+            )
 
 
 class PeriodForm(forms.Form):
@@ -122,11 +126,19 @@ class PeriodForm(forms.Form):
         start = data.get("date_from") or defaults.date_from
         end = data.get("date_to") or defaults.date_to
         if not (EARLIEST <= start <= LATEST and EARLIEST <= end <= LATEST):
-            raise forms.ValidationError(_("Choose dates between 2000 and 2100."))
+            raise forms.ValidationError(
+                _("Choose dates between 2000 and 2100."),
+                code=AnalyticsErrorCode.PERIOD_OUT_OF_RANGE,
+            )
         if start > end:
-            raise forms.ValidationError(_("The period starts after it ends."))
+            raise forms.ValidationError(
+                _("The period starts after it ends."), code=AnalyticsErrorCode.PERIOD_REVERSED
+            )
         if (end - start).days > MAX_DAYS:
-            raise forms.ValidationError(_("Choose a period of five years at most."))
+            raise forms.ValidationError(
+                _("Choose a period of five years at most."),
+                code=AnalyticsErrorCode.PERIOD_TOO_LONG,
+            )
         data["date_from"], data["date_to"] = start, end
         return data
 
@@ -158,7 +170,7 @@ class FilterForm(PeriodForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        hubs = list(Hub.objects.order_by("code").values_list("code", "country"))
+        hubs = hub_countries()
         self.fields["hub"].choices = [("", _("All hubs"))] + [(code, code) for code, _c in hubs]
         offered = {country for _code, country in hubs}
         asked = str(self.data.get("destination", "")).strip().upper()

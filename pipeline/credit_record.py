@@ -9,14 +9,20 @@ MYR; credit lines are in MYR)."""
 
 from datetime import timedelta
 
-from django.conf import settings
-from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
-from customs.models import DeclarationTransition
-from hubs.models import Order, OrderTransition, Organization
-from logistics.models import Parcel, TrackingEvent
-from payments.models import Instalment, Payout
+from customs.selectors import declaration_holds_and_rejections
+from hubs.models import Order, Organization
+from hubs.selectors import (
+    orders_paid_at,
+    sales_first_at,
+    sales_of,
+    sales_transitions_counted,
+    sales_volume,
+    sellers_approved,
+)
+from logistics.selectors import orders_received_at, parcels_weight_mismatched
+from payments.selectors import instalments_record, payouts_rejected_since
 from payments.services.credit import credit_score_record
 from payments.services.scoring import TradeRecord
 
@@ -35,68 +41,31 @@ EXPORTED = (
 def trade_record(*, organization: Organization, now=None) -> TradeRecord:
     now = now or timezone.now()
     year, quarter, half = (now - timedelta(days=days) for days in (365, 91, 182))
-    sales = Order.objects.filter(seller=organization)
-    first = sales.aggregate(first=Min("created_at"))["first"]
+    first = sales_first_at(seller=organization)
     months_active = (now - first).days // 30 if first else 0
-    traded = sales.filter(status__in=EXPORTED, created_at__gte=year)
-    volume = traded.aggregate(
-        orders_12m=Count("id"),
-        value_12m=Sum("total"),
-        orders_3m=Count("id", filter=Q(created_at__gte=quarter)),
-        value_3m=Sum("total", filter=Q(created_at__gte=quarter)),
-        value_prev=Sum("total", filter=Q(created_at__gte=half, created_at__lt=quarter)),
-    )
+    traded = sales_of(seller=organization, statuses=EXPORTED, since=year)
+    volume = sales_volume(orders=traded, recent=quarter, before=half)
     shipped, on_time = _shipping(traded)
-    steps = OrderTransition.objects.filter(order__seller=organization, created_at__gte=year)
-    troubles = steps.aggregate(
-        disputes=Count("id", filter=Q(to_status=Order.Status.DISPUTED)),
-        refunds=Count("id", filter=Q(to_status=Order.Status.REFUNDED)),
+    troubles = sales_transitions_counted(
+        seller=organization, since=year, statuses=(Order.Status.DISPUTED, Order.Status.REFUNDED)
     )
-    customs = DeclarationTransition.objects.filter(
-        declaration__organization=organization, created_at__gte=year
-    ).aggregate(
-        holds=Count("id", filter=Q(to_status="held")),
-        rejections=Count("id", filter=Q(to_status="rejected")),
-    )
-    tolerance = settings.PARCEL_WEIGHT_TOLERANCE_PERCENT / 100
-    mismatches = Parcel.objects.filter(
-        order__seller=organization,
-        created_at__gte=year,
-        measured_weight_kg__isnull=False,
-    ).filter(
-        Q(measured_weight_kg__gt=F("declared_weight_kg") * (1 + tolerance))
-        | Q(measured_weight_kg__lt=F("declared_weight_kg") * (1 - tolerance))
-    )
-    # only instalments whose day has come count for or against: repaying a loan early does
-    # not earn a history of instalments met
-    today = now.date()
-    fell_due = Q(due_on__lte=today)
-    instalments = Instalment.objects.filter(loan__organization=organization).aggregate(
-        on_time=Count("id", filter=fell_due & Q(status=Instalment.Status.PAID, late=False)),
-        late=Count("id", filter=fell_due & Q(status=Instalment.Status.PAID, late=True)),
-        overdue=Count("id", filter=Q(due_on__lt=today) & ~Q(status=Instalment.Status.PAID)),
-        owed=Sum(
-            F("principal_minor") + F("interest_minor") - F("paid_minor"),
-            filter=~Q(status=Instalment.Status.PAID),
-        ),
-    )
+    customs = declaration_holds_and_rejections(organization=organization, since=year)
+    instalments = instalments_record(organization=organization, today=now.date())
     return TradeRecord(
         months_active=months_active,
-        orders_3m=volume["orders_3m"],
-        value_3m_minor=_sen(volume["value_3m"]),
-        value_prev_3m_minor=_sen(volume["value_prev"]),
-        orders_12m=volume["orders_12m"],
-        value_12m_minor=_sen(volume["value_12m"]),
+        orders_3m=volume["orders_recent"],
+        value_3m_minor=_sen(volume["value_recent"]),
+        value_prev_3m_minor=_sen(volume["value_before"]),
+        orders_12m=volume["orders"],
+        value_12m_minor=_sen(volume["value"]),
         shipped=shipped,
         shipped_on_time=on_time,
-        disputes=troubles["disputes"],
-        refunds=troubles["refunds"],
+        disputes=troubles[Order.Status.DISPUTED],
+        refunds=troubles[Order.Status.REFUNDED],
         customs_holds=customs["holds"],
         customs_rejections=customs["rejections"],
-        weight_mismatches=mismatches.count(),
-        payout_rejections=Payout.objects.filter(
-            organization=organization, status=Payout.Status.REJECTED, updated_at__gte=year
-        ).count(),
+        weight_mismatches=parcels_weight_mismatched(seller=organization, since=year),
+        payout_rejections=payouts_rejected_since(organization=organization, since=year),
         debt_minor=instalments["owed"] or 0,
         instalments_on_time=instalments["on_time"],
         instalments_late=instalments["late"],
@@ -111,18 +80,8 @@ def _sen(amount) -> int:
 
 def _shipping(traded) -> tuple[int, int]:
     """(orders that reached the hub's floor, those within the shipping promise of payment)."""
-    paid = dict(
-        OrderTransition.objects.filter(order__in=traded, to_status=Order.Status.PAID)
-        .values("order_id")
-        .annotate(at=Min("created_at"))
-        .values_list("order_id", "at")
-    )
-    received = dict(
-        TrackingEvent.objects.filter(parcel__order__in=traded, code="RCS")
-        .values("parcel__order_id")
-        .annotate(at=Min("occurred_at"))
-        .values_list("parcel__order_id", "at")
-    )
+    paid = orders_paid_at(orders=traded)
+    received = orders_received_at(orders=traded)
     on_time = sum(
         1
         for order_id, at in received.items()
@@ -140,9 +99,8 @@ def credit_score_refresh(*, organization: Organization, trigger: str):
 
 def credit_scores_nightly() -> int:
     """Every verified seller's score, again (beat, nightly): the history grows by one a day."""
-    sellers = Organization.objects.filter(kyc_status="approved", sales__isnull=False).distinct()
     count = 0
-    for organization in sellers.iterator():
+    for organization in sellers_approved().iterator():
         credit_score_refresh(organization=organization, trigger="nightly")
         count += 1
     return count

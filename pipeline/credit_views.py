@@ -14,9 +14,17 @@ from django.views.generic import TemplateView
 from moneyed import Money
 
 from ewtp.common.errors import ApplicationError
+from ewtp.common.money import money_from_minor
 from hubs.roles import OrganizationMixin, Perm, can_act_for
-from payments.models import CreditApplication, CreditScore, Loan
+from payments.models import CreditApplication, CreditScore
+from payments.selectors import (
+    credit_application_of,
+    credit_applications_of,
+    credit_scores_of,
+    loan_active_of,
+)
 from payments.services.credit import (
+    CREDIT_CURRENCY,
     CreditRequest,
     credit_apply,
     credit_banks,
@@ -27,6 +35,7 @@ from payments.services.credit import (
 from payments.services.loans import loan_draw
 
 from .credit_record import credit_score_refresh
+from .errors import PipelineErrorCode
 
 FRESH = timedelta(hours=12)  # older than this, the page computes the score again
 
@@ -95,7 +104,7 @@ class CreditView(OrganizationMixin, TemplateView):
                 organization=self.organization,
                 stored=stored,
                 request=CreditRequest(
-                    Money(data["amount"], "MYR"),
+                    Money(data["amount"], CREDIT_CURRENCY),
                     data["tenor_months"],
                     data["bank"],
                     data["consent"],
@@ -119,11 +128,13 @@ class CreditView(OrganizationMixin, TemplateView):
         return redirect("pipeline:credit")
 
     def _act_on_application(self, request, action: str) -> None:
-        application = CreditApplication.objects.filter(
+        application = credit_application_of(
             organization=self.organization, reference=request.POST.get("reference", "")[:12]
-        ).first()
+        )
         if application is None:
-            raise ApplicationError(_("No such application."), "unknown")
+            raise ApplicationError(
+                _("No such application."), PipelineErrorCode.CREDIT_APPLICATION_UNKNOWN
+            )
         if action == "draw":
             loan_draw(application=application, actor=request.user)
             messages.success(request, _("Drawn: the amount is in your balance."))
@@ -141,16 +152,14 @@ class CreditView(OrganizationMixin, TemplateView):
         return super().get_context_data(
             stored=stored,
             factors=factors,
-            history=CreditScore.objects.filter(organization=self.organization)[:10],
+            history=credit_scores_of(organization=self.organization, limit=10),
             offer=offer,
-            limit=Money(offer.limit_minor, "MYR") / 100 if offer else None,
-            example_cost=Money(sum(example), "MYR") / 100 if example else None,
+            limit=money_from_minor(offer.limit_minor, CREDIT_CURRENCY) if offer else None,
+            example_cost=money_from_minor(sum(example), CREDIT_CURRENCY) if example else None,
             form=form,
             banks=banks,
-            applications=CreditApplication.objects.filter(
-                organization=self.organization
-            ).select_related("bank__application")[:5],
-            loan=Loan.objects.filter(organization=self.organization, status="active").first(),
+            applications=credit_applications_of(organization=self.organization, limit=5),
+            loan=loan_active_of(organization=self.organization),
             may_apply=can_act_for(self.request.user, self.organization, Perm.ORGANIZATION_MANAGE),
             **kwargs,
         )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from customs.lvg import lvg_registration_in_force
-from customs.services.declarations import DeclarationRequest, ItemRequest
+from customs.services.filing import DeclarationRequest, ItemRequest
 from customs.services.matching import OrderRecord, PaymentRecord, WaybillRecord
 from customs.services.parties import account_key
 from customs.services.quotes import QuoteRequest
@@ -52,24 +52,35 @@ def _customs_value_additions(order: Order) -> dict:
     }
 
 
+def _declaration_request(order: Order, *, hub, declared_for: str, **terms) -> DeclarationRequest:
+    """What each of the order's declarations states alike: the parties, the currency, the
+    goods and the incoterm; ``terms``: what the export and the import state apart."""
+    return DeclarationRequest(
+        hub=hub,
+        exporter=order.seller.legal_name,
+        importer=order.buyer_label,
+        importer_id_reference=order.consumer_id_reference,
+        declarant=f"eWTP Hub {hub.code} for {declared_for}",
+        currency=order.total.currency.code,
+        items=_items(order),
+        incoterm=order.incoterm,
+        order=order,
+        **terms,
+    )
+
+
 def export_request(order: Order, *, paid: Decimal) -> DeclarationRequest:
     """``paid``: what the buyer paid for the goods, in the order's currency (the risk engine
     compares the declared value with it). An export is declared FOB: the goods' value at the
     origin, without the carriage and insurance after it (no freight or insurance)."""
     hub = order.origin_hub
-    return DeclarationRequest(
-        regime=EXPORT_REGIMES[hub.country.code],
+    return _declaration_request(
+        order,
         hub=hub,
-        exporter=order.seller.legal_name,
-        importer=order.buyer_label,
-        importer_id_reference=order.consumer_id_reference,
-        declarant=f"eWTP Hub {hub.code} for {order.seller.legal_name}",
-        currency=order.total.currency.code,
+        declared_for=order.seller.legal_name,
+        regime=EXPORT_REGIMES[hub.country.code],
         declared_on=timezone.localdate(),
-        items=_items(order),
-        incoterm=order.incoterm,
         organization=order.seller,
-        order=order,
         paid_amount=paid,
     )
 
@@ -112,18 +123,13 @@ def import_request(
     hub = order.destination_hub
     today = timezone.localdate()
     registration = lvg_seller_registration(order, today)
-    return DeclarationRequest(
-        regime=import_regime(order),
+    return _declaration_request(
+        order,
         hub=hub,
-        exporter=order.seller.legal_name,
-        importer=order.buyer_label,
-        importer_id_reference=order.consumer_id_reference,
-        declarant=f"eWTP Hub {hub.code} for {order.buyer_label}",
-        currency=order.total.currency.code,
+        declared_for=order.buyer_label,
+        regime=import_regime(order),
         declared_on=today,
-        items=_items(order),
         **_customs_value_additions(order),
-        incoterm=order.incoterm,
         sold_online_by_registered_seller=registration is not None,
         lvg_registration_number=registration.number if registration is not None else "",
         waybill=waybill,
@@ -132,7 +138,6 @@ def import_request(
         # the importer declares: a business buyer itself; for a consumer, the seller's
         # cross-border e-commerce enterprise (as China's retail import rules have it)
         organization=order.buyer if order.buyer_id else order.seller,
-        order=order,
         arrival_expected_at=arrival_expected_at,
     )
 

@@ -11,7 +11,8 @@ from django.db.models import Q
 from ewtp.common.models import ApiClient
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.webhooks import webhook_emit_to
-from hubs.models import Membership, Order
+from hubs.models import Order
+from hubs.selectors import member_emails
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +40,7 @@ def buyer_notify(order: Order, milestone: str, detail: str = "") -> None:
 def _notify(order: Order, milestone: str, detail: str) -> None:
     summary = MILESTONES[milestone]
     if order.buyer_id:
-        recipients = list(
-            Membership.objects.filter(
-                organization_id=order.buyer_id, user__is_active=True
-            ).values_list("user__email", flat=True)
-        )
+        recipients = member_emails(organization_id=order.buyer_id)
     else:
         recipients = [order.consumer_email] if order.consumer_email else []
     email_after_commit(

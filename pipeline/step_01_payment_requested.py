@@ -14,24 +14,24 @@ import logging
 from moneyed import Money
 
 from customs.services.quotes import duty_quote
-from ewtp.common.errors import ApplicationError, CommonErrorCode
+from ewtp.common.errors import ApplicationError
 from ewtp.common.outbox import subscribe
 from hubs import order_words
 from hubs.events import OrderPlaced
 from hubs.models import Order
+from hubs.selectors import order_by_id
 from hubs.services.orders import order_duties_quote_record, order_transition
 from payments.services.intents import payment_intent_open
 
 from .customs_filing import import_quote_request
+from .errors import RETRY_LATER
 
 logger = logging.getLogger(__name__)
-# the hub's data, not the goods: the step is tried again later
-RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing", CommonErrorCode.FX_RATE_STALE}
 
 
 @subscribe("hubs.order_placed", name="pipeline.payment_requested")
 def payment_requested(event: OrderPlaced) -> None:
-    order = Order.objects.select_related("destination_hub").get(pk=event.order_id)
+    order = order_by_id(order_id=event.order_id)
     if order.status != Order.Status.PLACED:
         return  # cancelled or expired before this step ran, or already past it
     note = ""

@@ -4,10 +4,11 @@ the payment arrived goes back to the payer's bank, and nothing more is accepted.
 from ewtp.common.outbox import subscribe
 from hubs.events import OrderStatusChanged
 from hubs.models import Order
+from hubs.selectors import order_by_id
 from payments.services.intents import payment_intent_close
 
 
 @subscribe("hubs.order_status_changed", name="pipeline.unpaid_order_closed")
 def unpaid_order_closed(event: OrderStatusChanged) -> None:
     if event.to_status in Order.RELEASES_STOCK:
-        payment_intent_close(order=Order.objects.get(pk=event.order_id))
+        payment_intent_close(order=order_by_id(order_id=event.order_id))

@@ -8,22 +8,27 @@ by hand once corrected."""
 
 from decimal import Decimal
 
-from customs.services.declarations import declaration_create, declaration_submit
-from ewtp.common.errors import ApplicationError, CommonErrorCode
+from customs.errors import CustomsErrorCode
+from customs.models import Declaration
+from customs.selectors import declaration_filed
+from customs.services.filing import declaration_create, declaration_submit
+from ewtp.common.errors import ApplicationError
 from ewtp.common.money import money_from_minor
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
 from hubs import order_words
-from hubs.models import Membership, Order
+from hubs.models import Order
+from hubs.selectors import member_emails_of, order_by_id
 from hubs.services.orders import order_transition
 from payments.events import OrderPaid
-from payments.models import PaymentIntent
+from payments.selectors import payment_intent_by_id
 
 from .customs_filing import EXPORT_REGIMES, export_request
+from .errors import RETRY_LATER
 from .notify import buyer_notify
 
-# refusals that are about the hub's data, not the goods: worth another try, not an e-mail
-RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing", CommonErrorCode.FX_RATE_STALE}
+# a cancelled or rejected declaration counts as none: the step files another
+NOT_FILED = (Declaration.Status.CANCELLED, Declaration.Status.REJECTED)
 
 
 def _paid_in_order_currency(order: Order, event: OrderPaid) -> Decimal:
@@ -33,26 +38,18 @@ def _paid_in_order_currency(order: Order, event: OrderPaid) -> Decimal:
     the day's rate). The export is declared FOB, so its value is compared with the goods'."""
     if event.currency == order.total.currency.code and order.amount_due == order.total:
         return money_from_minor(event.amount_minor, event.currency).amount
-    intent = PaymentIntent.objects.get(pk=event.intent_id)
+    intent = payment_intent_by_id(intent_id=event.intent_id)
     share = Decimal(event.amount_minor) / Decimal(intent.amount_minor)
     return (order.total.amount * share).quantize(Decimal("0.01"))
 
 
 @subscribe("payments.order_paid", name="pipeline.export_declared")
 def export_declared(event: OrderPaid) -> None:
-    order = (
-        Order.objects.select_related("seller", "buyer", "origin_hub")
-        .prefetch_related("lines")
-        .get(pk=event.order_id)
-    )
+    order = order_by_id(order_id=event.order_id, with_lines=True)
     regime = EXPORT_REGIMES.get(order.origin_hub.country.code)
     if regime is None:
         return  # no export regime at this hub
-    if (
-        order.declarations.filter(regime=regime)
-        .exclude(status__in=["cancelled", "rejected"])
-        .exists()
-    ):
+    if declaration_filed(order=order, regime=regime, ignoring=NOT_FILED):
         _in_customs(order, order_words.EXPORT_FILED)
         return  # filed already (by hand, or a repeated event)
     buyer_notify(order, "paid")
@@ -64,14 +61,11 @@ def export_declared(event: OrderPaid) -> None:
     except ApplicationError as error:
         if error.code in RETRY_LATER:
             raise  # the outbox delivers the event again later
-        if error.code == "declaration_exists":
+        if error.code == CustomsErrorCode.DECLARATION_EXISTS:
             _in_customs(order, order_words.EXPORT_FILED)
             return  # filed by a concurrent delivery or by hand meanwhile
-        owners = Membership.objects.filter(organization=order.seller).values_list(
-            "user__email", flat=True
-        )
         email_after_commit(
-            to=list(owners),
+            to=member_emails_of(organization_ids=[order.seller_id]),
             subject=f"eWTP Hub: export declaration for order {order.reference} not filed",
             body=(
                 f"Order {order.reference} is paid, but its export declaration could not be "
@@ -92,8 +86,7 @@ def export_declared(event: OrderPaid) -> None:
 
 
 def _in_customs(order: Order, reason: str) -> None:
-    order.refresh_from_db(fields=["status"])
-    if order.status == Order.Status.PAID:
+    if order_by_id(order_id=order.pk).status == Order.Status.PAID:  # as it stands now
         order_transition(
             order=order, to=Order.Status.IN_CUSTOMS, actor_label="pipeline", reason=reason
         )

@@ -5,19 +5,17 @@ weight (they amend it or hold the parcel on their workbench)."""
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
 from hubs.models import User
+from hubs.selectors import official_emails
 from logistics.events import ParcelWeightMismatch
-from logistics.models import Parcel
+from logistics.selectors import parcel_by_id
 
 
 @subscribe("logistics.parcel_weight_mismatch", name="pipeline.weight_mismatch_reported")
 def weight_mismatch_reported(event: ParcelWeightMismatch) -> None:
-    parcel = Parcel.objects.select_related("facility__hub", "order").get(pk=event.parcel_id)
+    parcel = parcel_by_id(parcel_id=event.parcel_id)
     hub = parcel.facility.hub
-    officers = User.objects.filter(
-        official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=hub, is_active=True
-    )
     email_after_commit(
-        to=list(officers.values_list("email", flat=True)),
+        to=official_emails(role=User.OfficialRole.CUSTOMS_OFFICER, hub_id=hub.pk),
         subject=f"eWTP Hub {hub.code}: weight mismatch on parcel {event.waybill}",
         body=(
             f"Parcel {event.waybill} of order {parcel.order.reference} was declared at "

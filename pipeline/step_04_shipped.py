@@ -3,9 +3,10 @@
 from ewtp.common.outbox import subscribe
 from hubs import order_words
 from hubs.models import Order
+from hubs.selectors import orders_in_status
 from hubs.services.orders import order_transition
 from logistics.events import FlightDeparted
-from logistics.models import Flight
+from logistics.selectors import flight_by_id
 
 from .notify import buyer_notify
 from .step_06_delivered import all_delivered_already
@@ -13,8 +14,8 @@ from .step_06_delivered import all_delivered_already
 
 @subscribe("logistics.flight_departed", name="pipeline.shipped")
 def shipped(event: FlightDeparted) -> None:
-    flight = Flight.objects.select_related("eroad__destination").get(pk=event.flight_id)
-    for order in Order.objects.filter(pk__in=event.order_ids, status=Order.Status.IN_CUSTOMS):
+    flight = flight_by_id(flight_id=event.flight_id)
+    for order in orders_in_status(order_ids=event.order_ids, status=Order.Status.IN_CUSTOMS):
         order = order_transition(
             order=order,
             to=Order.Status.SHIPPED,

@@ -6,33 +6,34 @@ from customs.events import ClassificationDecided, ClassificationNeeded
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
 from hubs.models import Order
-from hubs.selectors import member_emails
+from hubs.selectors import member_emails, order_by_id
 
 from .notify import buyer_notify
 
 
 @subscribe("customs.classification_needed", name="pipeline.classification_needed")
 def classification_needed(event: ClassificationNeeded) -> None:
-    order = _order(event.order_id)
-    if order is None:
-        return
-    buyer_notify(order, "classifying", event.reason)
-    _tell_seller(order, "waits for customs classification", event.reason)
+    _tell_parties(event, "classifying", "waits for customs classification")
 
 
 @subscribe("customs.classification_decided", name="pipeline.classification_decided")
 def classification_decided(event: ClassificationDecided) -> None:
-    order = _order(event.order_id)
-    if order is None:
+    _tell_parties(event, "classified", "classified by customs")
+
+
+def _tell_parties(
+    event: ClassificationNeeded | ClassificationDecided, milestone: str, what: str
+) -> None:
+    """The buyer hears of the ``milestone``, the seller that the import declaration is
+    ``what``: both with customs' reason. A declaration filed for no order tells nobody."""
+    if event.order_id is None:
         return
-    buyer_notify(order, "classified", event.reason)
-    _tell_seller(order, "classified by customs", event.reason)
-
-
-def _order(order_id: int | None) -> Order | None:
-    if order_id is None:
-        return None
-    return Order.objects.select_related("destination_hub").filter(pk=order_id).first()
+    try:
+        order = order_by_id(order_id=event.order_id)
+    except Order.DoesNotExist:
+        return
+    buyer_notify(order, milestone, event.reason)
+    _tell_seller(order, what, event.reason)
 
 
 def _tell_seller(order: Order, what: str, reason: str) -> None:

@@ -12,10 +12,12 @@ from moneyed import Money
 
 from customs.events import DeclarationDecided
 from customs.models import Declaration
+from customs.selectors import declaration_by_id
 from customs.services.quotes import IMPORT_REGIMES
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
-from hubs.models import Membership, Order, User
+from hubs.models import Order, User
+from hubs.selectors import member_emails, official_emails, order_by_id
 from payments.services.duties import escrow_duties_settle
 
 from .notify import buyer_notify
@@ -29,10 +31,10 @@ def duties_settled(event: DeclarationDecided) -> None:
         or event.status != Declaration.Status.RELEASED
     ):
         return
-    order = Order.objects.get(pk=event.order_id)
+    order = order_by_id(order_id=event.order_id)
     if order.incoterm != Order.Incoterm.DDP:
         return  # DAP: the buyer pays customs
-    declaration = Declaration.objects.get(pk=event.declaration_id)
+    declaration = declaration_by_id(declaration_id=event.declaration_id)
     settled = escrow_duties_settle(
         order=order,
         assessed=Money(_in_order_currency(declaration), order.total.currency),
@@ -46,11 +48,8 @@ def duties_settled(event: DeclarationDecided) -> None:
     buyer_notify(order, "duties", detail)
     if settled.shortfall.amount:
         _tell_officers(order, declaration.reference, settled)
-    owners = Membership.objects.filter(
-        organization_id=order.seller_id, user__is_active=True
-    ).values_list("user__email", flat=True)
     email_after_commit(
-        to=list(owners),
+        to=member_emails(organization_id=order.seller_id),
         subject=f"eWTP Hub: order {order.reference}: import duties paid from escrow",
         body=f"{detail}"
         + (
@@ -65,9 +64,8 @@ def duties_settled(event: DeclarationDecided) -> None:
 def _tell_officers(order: Order, reference: str, settled) -> None:
     """Escrow was released before customs assessed the import (the buyer confirmed early):
     what the assessment asks beyond what escrow held is for a person to collect."""
-    officers = User.objects.filter(official_role=User.OfficialRole.MDEC_OFFICER, is_active=True)
     email_after_commit(
-        to=list(officers.values_list("email", flat=True)),
+        to=official_emails(role=User.OfficialRole.MDEC_OFFICER),
         subject=f"eWTP Hub: order {order.reference}: import duties short by {settled.shortfall}",
         body=(
             f"Declaration {reference} of DDP order {order.reference} was assessed at "

@@ -19,34 +19,34 @@ import logging
 
 from django.db import transaction
 
+from customs.errors import CustomsErrorCode
 from customs.models import Declaration
-from customs.selectors import declarations_in_the_air
-from customs.services.declarations import (
-    declaration_create,
-    declaration_goods_arrived,
-    declaration_records_attach,
-    declaration_submit,
-)
+from customs.selectors import declaration_filed, declarations_in_the_air
+from customs.services.decisions import declaration_goods_arrived, declaration_records_attach
+from customs.services.filing import declaration_create, declaration_submit
 from customs.services.matching import REGIMES_MATCHED
-from ewtp.common.errors import ApplicationError, CommonErrorCode
+from ewtp.common.errors import ApplicationError
 from ewtp.common.money import money_from_minor
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
-from hubs.models import Membership, Order
+from hubs.models import Order
+from hubs.selectors import member_emails_of
 from logistics.events import FlightArrived, FlightDeparted
-from logistics.models import Flight, ParcelItem
+from logistics.models import Flight
+from logistics.selectors import flight_by_id, parcel_items_of, parcels_on_flight
+from payments.selectors import orders_with_intents
 
 from .customs_filing import import_request, match_records, payer_identity
+from .errors import RETRY_LATER
 from .notify import buyer_notify
 
-RETRY_LATER = {"customs_rate_missing", "regime_parameter_missing", CommonErrorCode.FX_RATE_STALE}
 logger = logging.getLogger(__name__)
 
 
 # (the subscriber runs after step 4's, whose module sorts first: the orders are shipped)
 @subscribe("logistics.flight_departed", name="pipeline.import_declared_before_arrival")
 def import_declared_before_arrival(event: FlightDeparted) -> None:
-    flight = Flight.objects.get(pk=event.flight_id)
+    flight = flight_by_id(flight_id=event.flight_id)
     if flight.status != Flight.Status.DEPARTED:
         return  # landed already (the event delivered late): the landing files them
     _each_order(event.order_ids, lambda order: _declare(order, flight, before_arrival=True))
@@ -54,7 +54,7 @@ def import_declared_before_arrival(event: FlightDeparted) -> None:
 
 @subscribe("logistics.flight_arrived", name="pipeline.import_declared")
 def import_declared(event: FlightArrived) -> None:
-    flight = Flight.objects.select_related("eroad__destination").get(pk=event.flight_id)
+    flight = flight_by_id(flight_id=event.flight_id)
 
     def arrived(order: Order) -> None:
         if not _present(order, flight):
@@ -64,12 +64,7 @@ def import_declared(event: FlightArrived) -> None:
 
 
 def _each_order(order_ids: list, step) -> None:
-    orders = (
-        Order.objects.filter(pk__in=order_ids, status=Order.Status.SHIPPED)
-        .select_related("seller", "buyer", "destination_hub", "payment_intent")
-        .prefetch_related("lines")
-    )
-    for order in orders:
+    for order in orders_with_intents(order_ids=order_ids, status=Order.Status.SHIPPED):
         try:
             with transaction.atomic():  # one order's trouble is not the flight's
                 step(order)
@@ -84,7 +79,7 @@ def _each_order(order_ids: list, step) -> None:
 def _present(order: Order, flight: Flight) -> bool:
     """The landing scan presents the goods of the order's declarations lodged before arrival
     that came on ``flight`` (an accepted one is released now); False when there were none."""
-    waybills = list(order.parcels.filter(flight=flight).values_list("waybill", flat=True))
+    waybills = [parcel.waybill for parcel in parcels_on_flight(order=order, flight=flight)]
     presented = [
         declaration_goods_arrived(
             declaration=declaration,
@@ -110,7 +105,7 @@ def _declare(order: Order, flight: Flight, *, before_arrival: bool) -> None:
     the air), or when it landed."""
     # the parcels on this flight (an order split over flights is declared with its first
     # flight; the carrier's record is what travels on it)
-    parcels = list(order.parcels.filter(flight=flight).order_by("pk"))
+    parcels = parcels_on_flight(order=order, flight=flight)
     if not parcels:
         return
     request = import_request(
@@ -118,7 +113,7 @@ def _declare(order: Order, flight: Flight, *, before_arrival: bool) -> None:
         waybill=parcels[0].waybill,
         arrival_expected_at=flight.arrives_at if before_arrival else None,
     )
-    if order.declarations.filter(regime=request.regime).exists():
+    if declaration_filed(order=order, regime=request.regime):
         return  # filed already (a repeated event, a second flight; or rejected: no refiling)
     if not before_arrival:
         buyer_notify(order, "arrived", f"At {order.destination_hub.code}.")
@@ -127,7 +122,7 @@ def _declare(order: Order, flight: Flight, *, before_arrival: bool) -> None:
     except ApplicationError as error:
         if error.code in RETRY_LATER:
             raise
-        if error.code == "declaration_exists":
+        if error.code == CustomsErrorCode.DECLARATION_EXISTS:  # filed meanwhile
             return
         _tell_parties(order, error.message, before_arrival=before_arrival)
         return
@@ -152,8 +147,7 @@ def _declare(order: Order, flight: Flight, *, before_arrival: bool) -> None:
 def _shipped(parcels) -> dict:
     """HS code → quantity in the order's parcels, as the carrier's manifest states them."""
     shipped: dict = {}
-    items = ParcelItem.objects.filter(parcel__in=parcels).select_related("order_line")
-    for item in items:
+    for item in parcel_items_of(parcel_ids=[parcel.pk for parcel in parcels]):
         hs_code = item.order_line.hs_code
         shipped[hs_code] = shipped.get(hs_code, 0) + item.quantity
     return shipped
@@ -161,11 +155,8 @@ def _shipped(parcels) -> dict:
 
 def _tell_parties(order: Order, reason: str, *, before_arrival: bool) -> None:
     organizations = [order.seller_id] + ([order.buyer_id] if order.buyer_id else [])
-    emails = Membership.objects.filter(organization_id__in=organizations).values_list(
-        "user__email", flat=True
-    )
     email_after_commit(
-        to=list(emails),
+        to=member_emails_of(organization_ids=organizations),
         subject=f"eWTP Hub: import declaration for order {order.reference} not filed",
         body=(
             f"Order {order.reference} "

@@ -4,20 +4,18 @@ the buyer's confirmation window (payments releases escrow when it ends without a
 from ewtp.common.outbox import subscribe
 from hubs import order_words
 from hubs.models import Order
+from hubs.selectors import order_by_id
 from hubs.services.orders import order_transition
 from logistics.events import ParcelDelivered
-from logistics.models import Parcel
+from logistics.selectors import parcels_coming_all_delivered
 
 from .notify import buyer_notify
 from .step_06_window_paused_on_hold import window_follow_holds
 
-# a returned or lost parcel is not coming: the order is delivered when the rest are
-NOT_COMING = (Parcel.Status.RETURNED, Parcel.Status.EXCEPTION)
-
 
 @subscribe("logistics.parcel_delivered", name="pipeline.delivered")
 def delivered(event: ParcelDelivered) -> None:
-    all_delivered_already(Order.objects.get(pk=event.order_id))
+    all_delivered_already(order_by_id(order_id=event.order_id))
 
 
 def all_delivered_already(order: Order) -> None:
@@ -25,9 +23,8 @@ def all_delivered_already(order: Order) -> None:
     called when the order ships, in case a delivery's event came first)."""
     if order.status != Order.Status.SHIPPED:
         return  # disputed, refunded, not shipped yet, or delivered already (a repeat)
-    parcels = Parcel.objects.filter(order=order).exclude(status__in=NOT_COMING)
-    if not parcels.exists() or parcels.exclude(status=Parcel.Status.DELIVERED).exists():
-        return  # the others are still on their way
+    if not parcels_coming_all_delivered(order=order):
+        return  # the others are still on their way (a returned or lost one is not coming)
     order = order_transition(
         order=order,
         to=Order.Status.DELIVERED,

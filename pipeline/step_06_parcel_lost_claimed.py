@@ -9,25 +9,26 @@ from decimal import Decimal
 from ewtp.common.outbox import subscribe
 from hubs import order_words
 from hubs.models import Order
+from hubs.selectors import order_by_id, order_locked
 from logistics.events import ParcelLost
-from logistics.models import Parcel, ParcelItem
+from logistics.selectors import parcel_items_of, parcels_coming_any
 from payments.services.escrow import CLAIMABLE, escrow_claim_refund, escrow_refund
 
 from .notify import buyer_notify
-from .step_06_delivered import NOT_COMING, all_delivered_already
+from .step_06_delivered import all_delivered_already
 
 
 @subscribe("logistics.parcel_lost", name="pipeline.parcel_lost_claimed")
 def parcel_lost_claimed(event: ParcelLost) -> None:
     # locked first: two parcels of the order lost at once count each other's loss
-    order = Order.objects.select_for_update().get(pk=event.order_id)
+    order = order_locked(order_id=event.order_id)
     if order.status not in CLAIMABLE:
         return  # disputed, refunded already, or settled: nothing to take back here
     reason = order_words.reason_record(
         order_words.CLAIM, waybill=event.waybill, detail=event.reason
     )[:200]
-    coming = Parcel.objects.filter(order=order).exclude(status__in=NOT_COMING)
-    if order.status == Order.Status.SHIPPED and not coming.exists():  # nothing left: all back
+    # nothing left coming (the others returned or lost too): all back
+    if order.status == Order.Status.SHIPPED and not parcels_coming_any(order=order):
         escrow_refund(order=order, actor_label="pipeline", reason=reason)
         buyer_notify(order, "refunded", reason)
         return
@@ -42,7 +43,7 @@ def parcel_lost_claimed(event: ParcelLost) -> None:
         reason=reason,
     )
     buyer_notify(order, "refunded", reason)
-    all_delivered_already(Order.objects.get(pk=order.pk))  # the rest may all be delivered
+    all_delivered_already(order_by_id(order_id=order.pk))  # the rest may all be delivered
 
 
 def _share_of_order(order: Order, parcel_id: int) -> Decimal:
@@ -51,7 +52,7 @@ def _share_of_order(order: Order, parcel_id: int) -> Decimal:
     value = sum(
         (
             item.order_line.unit_price.amount * item.quantity
-            for item in ParcelItem.objects.filter(parcel_id=parcel_id).select_related("order_line")
+            for item in parcel_items_of(parcel_ids=[parcel_id])
         ),
         Decimal(0),
     )

@@ -4,9 +4,10 @@ so escrow is not released by time while the buyer cannot have the goods; the rel
 rejection, which ends the hold) runs it on, its deadline moved by the time it was paused."""
 
 from customs.events import DeclarationDecided
-from customs.models import Declaration
+from customs.selectors import declaration_held_of
 from ewtp.common.outbox import subscribe
 from hubs.models import Order
+from hubs.selectors import order_by_id
 from hubs.services.orders import order_confirmation_pause, order_confirmation_resume
 
 
@@ -14,7 +15,7 @@ from hubs.services.orders import order_confirmation_pause, order_confirmation_re
 def window_paused_on_hold(event: DeclarationDecided) -> None:
     if event.order_id is None:
         return
-    order = Order.objects.get(pk=event.order_id)
+    order = order_by_id(order_id=event.order_id)
     if order.status != Order.Status.DELIVERED:
         return  # the window is not running
     window_follow_holds(order)
@@ -23,7 +24,7 @@ def window_paused_on_hold(event: DeclarationDecided) -> None:
 def window_follow_holds(order: Order) -> None:
     """Pause the window while any declaration of the order is held, run it otherwise (also
     called at the delivered scan, for goods delivered while a hold was open)."""
-    held = order.declarations.filter(status=Declaration.Status.HELD).first()
+    held = declaration_held_of(order=order)
     if held is not None:
         order_confirmation_pause(
             order=order,

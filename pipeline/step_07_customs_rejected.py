@@ -10,17 +10,18 @@ refunded; the seller and the MDEC officers are told, and the declaration is file
 
 from customs.events import DeclarationDecided
 from customs.models import Declaration
+from customs.selectors import declaration_by_id
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
 from hubs import order_words
-from hubs.models import Membership, Order, User
-from logistics.models import Parcel
+from hubs.models import Order, User
+from hubs.selectors import member_emails, official_emails, order_by_id
+from logistics.selectors import parcels_at_origin
 from logistics.services.floor import parcel_return
 from payments.services.escrow import escrow_refund
 
 from .notify import buyer_notify
 
-AT_ORIGIN = (*Parcel.BEFORE_HUB, Parcel.Status.RECEIVED, Parcel.Status.HELD)
 REFUNDABLE = (Order.Status.PAID, Order.Status.IN_CUSTOMS, Order.Status.SHIPPED)
 
 
@@ -28,8 +29,8 @@ REFUNDABLE = (Order.Status.PAID, Order.Status.IN_CUSTOMS, Order.Status.SHIPPED)
 def customs_rejected(event: DeclarationDecided) -> None:
     if event.order_id is None or event.status != Declaration.Status.REJECTED:
         return
-    order = Order.objects.get(pk=event.order_id)
-    reference = Declaration.objects.values_list("reference", flat=True).get(pk=event.declaration_id)
+    order = order_by_id(order_id=event.order_id)
+    reference = declaration_by_id(declaration_id=event.declaration_id).reference
     reason = order_words.reason_record(
         order_words.CUSTOMS_REJECTED, reference=reference, detail=event.reason
     )[:500]
@@ -40,24 +41,14 @@ def customs_rejected(event: DeclarationDecided) -> None:
     if order.status in REFUNDABLE:
         escrow_refund(order=order, actor_label="pipeline", reason=reason)
         buyer_notify(order, "refunded", reason)
-    for parcel in Parcel.objects.filter(order=order, status__in=AT_ORIGIN).select_related(
-        "facility__hub"
-    ):
+    for parcel in parcels_at_origin(order_id=order.pk):
         parcel_return(parcel=parcel, reason=reason[:200], actor=None)
 
 
 def _tell_seller_and_officers(order: Order, reason: str) -> None:
-    recipients = list(
-        Membership.objects.filter(
-            organization_id=order.seller_id, user__is_active=True
-        ).values_list("user__email", flat=True)
-    ) + list(
-        User.objects.filter(
-            official_role=User.OfficialRole.MDEC_OFFICER, is_active=True
-        ).values_list("email", flat=True)
-    )
     email_after_commit(
-        to=recipients,
+        to=member_emails(organization_id=order.seller_id)
+        + official_emails(role=User.OfficialRole.MDEC_OFFICER),
         subject=f"eWTP Hub: order {order.reference}: a declaration could not be assessed",
         body=f"{reason}\n\nThe hub's customs data needs attention; then file the "
         "declaration again (Declarations in the portal). No money has moved.",

@@ -10,7 +10,7 @@ the account (step 9 then sends it)."""
 
 from ewtp.common.outbox import subscribe
 from payments.events import EscrowReleased
-from payments.models import Settlement
+from payments.selectors import settlement_by_id
 from payments.services.audit_duties import owed_collect_from_settlement
 from payments.services.loans import loan_deduct_from_settlement
 from payments.services.payouts import settlement_pay_out
@@ -18,7 +18,7 @@ from payments.services.payouts import settlement_pay_out
 
 @subscribe("payments.escrow_released", name="pipeline.paid_out")
 def paid_out(event: EscrowReleased) -> None:
-    settlement = Settlement.objects.get(pk=event.settlement_id)
+    settlement = settlement_by_id(settlement_id=event.settlement_id)
     loan_deduct_from_settlement(settlement=settlement)  # the loan's share first, if one runs
     owed_collect_from_settlement(settlement=settlement)  # then what the seller owes the hub
     settlement_pay_out(settlement=settlement)

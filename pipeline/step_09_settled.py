@@ -14,9 +14,17 @@ from ewtp.common.outbox import subscribe
 from hubs import order_words
 from hubs.events import PayoutAccountChanged
 from hubs.models import Order, User
+from hubs.selectors import official_emails
 from hubs.services.orders import order_transition
 from payments.events import PayoutReported
 from payments.models import Payout, Settlement
+from payments.selectors import (
+    order_of_settlement,
+    payout_by_id,
+    settlement_by_id,
+    settlement_payouts_rejected,
+    settlements_awaiting_payout,
+)
 from payments.services.payouts import ACCOUNT_REASONS, settlement_pay_out
 
 logger = logging.getLogger(__name__)
@@ -28,14 +36,14 @@ def settled(event: PayoutReported) -> None:
     if event.settlement_id is None:
         return  # the owners' own payout of their balance
     if event.status == Payout.Status.REJECTED and event.reason_code not in ACCOUNT_REASONS:
-        _paid_out_again(Settlement.objects.select_related("order").get(pk=event.settlement_id))
+        _paid_out_again(settlement_by_id(settlement_id=event.settlement_id))
         return
     if event.status != Payout.Status.SETTLED:
         return
-    order = Order.objects.get(settlement__pk=event.settlement_id)
+    order = order_of_settlement(settlement_id=event.settlement_id)
     if order.status != Order.Status.COMPLETED:
         return  # settled already (a repeated report)
-    payout = Payout.objects.get(pk=event.payout_id)
+    payout = payout_by_id(payout_id=event.payout_id)
     order_transition(
         order=order,
         to=Order.Status.SETTLED,
@@ -47,13 +55,12 @@ def settled(event: PayoutReported) -> None:
 
 
 def _paid_out_again(settlement: Settlement) -> None:
-    rejected = settlement.payouts.filter(status=Payout.Status.REJECTED).count()
+    rejected = settlement_payouts_rejected(settlement=settlement)
     if rejected < PAYOUT_ATTEMPTS:
         settlement_pay_out(settlement=settlement)
         return
-    officers = User.objects.filter(official_role=User.OfficialRole.MDEC_OFFICER, is_active=True)
     email_after_commit(
-        to=list(officers.values_list("email", flat=True)),
+        to=official_emails(role=User.OfficialRole.MDEC_OFFICER),
         subject=f"eWTP Hub: payout of order {settlement.order.reference} held",
         body=(
             f"The partner bank rejected the payout of {settlement.net} for order "
@@ -65,10 +72,7 @@ def _paid_out_again(settlement: Settlement) -> None:
 
 @subscribe("hubs.payout_account_changed", name="pipeline.payouts_retried")
 def payouts_retried(event: PayoutAccountChanged) -> None:
-    waiting = Settlement.objects.filter(
-        organization_id=event.organization_id, order__status=Order.Status.COMPLETED
-    ).exclude(payouts__status__in=Payout.LIVE)
-    for settlement in waiting.order_by("id"):
+    for settlement in settlements_awaiting_payout(organization_id=event.organization_id):
         try:
             with transaction.atomic():  # one settlement's trouble is not the others'
                 settlement_pay_out(settlement=settlement)

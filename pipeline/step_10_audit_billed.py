@@ -23,7 +23,8 @@ from customs.selectors import audit_of
 from customs.services.audits import audit_billing_record
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
-from hubs.models import Hub, Membership, Organization, User
+from hubs.models import Membership, Organization, User
+from hubs.selectors import hub_by_id, member_emails_of, official_emails, organization_by_id
 from payments.services.audit_duties import AuditDutiesBilled, audit_duties_bill
 
 
@@ -35,10 +36,10 @@ def audit_billed(event: AuditFindingRaised) -> None:
     if event.organization_id is None:
         _tell_officers(event)
         return
-    organization = Organization.objects.get(pk=event.organization_id)
+    organization = organization_by_id(organization_id=event.organization_id)
     billed = audit_duties_bill(
         organization=organization,
-        hub=Hub.objects.get(pk=event.hub_id),
+        hub=hub_by_id(hub_id=event.hub_id),
         amount=Money(Decimal(event.amount), event.currency),
         audit_key=str(event.audit_id),
         declaration_reference=event.declaration_reference,
@@ -53,11 +54,8 @@ def audit_billed(event: AuditFindingRaised) -> None:
 
 
 def _tell_owners(organization: Organization, event: AuditFindingRaised, billed) -> None:
-    owners = Membership.objects.filter(
-        organization=organization, role=Membership.Role.OWNER, user__is_active=True
-    ).values_list("user__email", flat=True)
     email_after_commit(
-        to=list(owners),
+        to=member_emails_of(organization_ids=[organization.pk], role=Membership.Role.OWNER),
         subject=_("eWTP Hub: declaration %(reference)s: customs audit found %(amount)s owed")
         % {"reference": event.declaration_reference, "amount": billed.amount},
         body=_billing_words(event, billed),
@@ -89,13 +87,8 @@ def _billing_words(event: AuditFindingRaised, billed: AuditDutiesBilled) -> str:
 
 
 def _tell_officers(event: AuditFindingRaised) -> None:
-    officers = User.objects.filter(
-        official_role=User.OfficialRole.CUSTOMS_OFFICER,
-        official_hub_id=event.hub_id,
-        is_active=True,
-    )
     email_after_commit(
-        to=list(officers.values_list("email", flat=True)),
+        to=official_emails(role=User.OfficialRole.CUSTOMS_OFFICER, hub_id=event.hub_id),
         subject=_("eWTP Hub: declaration %(reference)s: the audit finding is not billed")
         % {"reference": event.declaration_reference},
         body=_(

@@ -11,17 +11,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Subquery
-from django.db.models.functions import Cast
 from django.utils import timezone
 
 from ewtp.common.audit import audit_record
-from ewtp.common.models import AuditEntry
 from ewtp.common.notifications import email_after_commit
-from hubs.events import OrderPlaced
-from hubs.models import Order, OrderTransition, User
+from hubs.events import order_placed
+from hubs.models import Order, User
+from hubs.selectors import official_emails, order_moved_on, orders_stuck
 from payments.events import OrderPaid
-from payments.models import PaymentIntent, Payout, Settlement
+from payments.selectors import order_settlement, payment_intent_of, payouts_live_since
 from payments.services.loans import loan_deduct_from_settlement
 from payments.services.payouts import settlement_pay_out
 
@@ -33,23 +31,11 @@ BATCH = 500
 def orders_stuck_sweep(*, now=None) -> int:
     """Returns how many orders were newly reported."""
     now = now or timezone.now()
-    since = OrderTransition.objects.filter(order=OuterRef("pk")).order_by("-created_at", "-id")
     reported = []
     with transaction.atomic():
         for status, hours in settings.PIPELINE_STUCK_HOURS.items():
-            reported_before = AuditEntry.objects.filter(
-                action=ACTION,
-                target_type="hubs.order",
-                target_id=Cast(OuterRef("pk"), CharField()),
-                data__status=status,
-            )
-            orders = (
-                Order.objects.filter(status=status)
-                .annotate(since=Subquery(since.values("created_at")[:1]))
-                .filter(since__lt=now - timedelta(hours=hours))
-                .exclude(Exists(reported_before))  # before the batch is cut: none starve
-                .select_related("origin_hub", "destination_hub")
-                .order_by("since")[:BATCH]
+            orders = orders_stuck(
+                status=status, before=now - timedelta(hours=hours), unreported=ACTION, limit=BATCH
             )
             for order in orders:
                 if status in REDRIVEN and _redriven(order):
@@ -70,21 +56,13 @@ def orders_stuck_sweep(*, now=None) -> int:
 def _redrive_payment_request(order: Order) -> None:
     from .step_01_payment_requested import payment_requested
 
-    payment_requested(
-        OrderPlaced(
-            order_id=order.pk,
-            reference=order.reference,
-            seller_id=order.seller_id,
-            total_amount=str(order.total.amount),
-            currency=order.total.currency.code,
-        )
-    )
+    payment_requested(order_placed(order))
 
 
 def _redrive_export_declaration(order: Order) -> None:
     from .step_02_export_declared import export_declared
 
-    intent = PaymentIntent.objects.get(order=order)
+    intent = payment_intent_of(order=order)
     export_declared(
         OrderPaid(
             order_id=order.pk,
@@ -96,7 +74,7 @@ def _redrive_export_declaration(order: Order) -> None:
 
 
 def _redrive_payout(order: Order) -> None:
-    settlement = Settlement.objects.filter(order=order).first()
+    settlement = order_settlement(order=order)
     if settlement is not None:  # step 8 as a whole: the loan's share first, then the rest
         loan_deduct_from_settlement(settlement=settlement)
         settlement_pay_out(settlement=settlement)
@@ -121,10 +99,8 @@ def _redriven(order: Order) -> bool:
     logger.info("pipeline: re-drove %s (%s)", order.reference, order.status)
     if order.status == Order.Status.COMPLETED:  # moved on: a payout on its way, lately sent
         recent = timezone.now() - timedelta(hours=settings.PIPELINE_STUCK_HOURS["completed"])
-        return Payout.objects.filter(
-            settlement__order=order, status__in=Payout.LIVE, created_at__gte=recent
-        ).exists()
-    return Order.objects.filter(pk=order.pk).exclude(status=order.status).exists()
+        return payouts_live_since(order=order, since=recent)
+    return order_moved_on(order=order)
 
 
 def _tell_officers(reported, now) -> None:
@@ -137,9 +113,8 @@ def _tell_officers(reported, now) -> None:
         for order, hours in reported
     ]
     logger.warning("pipeline: %s orders stuck", len(lines))
-    officers = User.objects.filter(official_role=User.OfficialRole.MDEC_OFFICER, is_active=True)
     email_after_commit(
-        to=list(officers.values_list("email", flat=True)),
+        to=official_emails(role=User.OfficialRole.MDEC_OFFICER),
         subject=f"eWTP Hub: {len(lines)} orders stuck in their journey",
         body="These orders have stayed in one step longer than expected:\n\n" + "\n".join(lines),
     )

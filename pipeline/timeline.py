@@ -5,11 +5,12 @@ parcels' tracking events, merged in time order. Five queries whatever the journe
 from dataclasses import dataclass
 from datetime import datetime
 
-from customs.models import DeclarationTransition
+from customs.selectors import declaration_transitions_of_order
 from ewtp.common.money import money_from_minor
 from hubs.models import Order
-from logistics.models import TrackingEvent
-from payments.models import Account, Entry, Payout
+from logistics.selectors import tracking_events_of_order
+from payments.models import LedgerTransaction
+from payments.selectors import escrow_entries_of_order, payouts_of_order
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,10 @@ def order_timeline(
             f"{entry.transaction.get_kind_display()}: "
             f"{money_from_minor(abs(entry.amount_minor), entry.currency)}",
             entry.transaction.description
-            if sees_settlement or entry.transaction.kind != "release"
+            if sees_settlement or entry.transaction.kind != LedgerTransaction.Kind.RELEASE
             else "",
         )
-        for entry in Entry.objects.filter(
-            account__order=order, account__kind=Account.Kind.ESCROW
-        ).select_related("transaction")
+        for entry in escrow_entries_of_order(order=order)
     ]
     if sees_settlement:  # the seller's own bank account is none of the buyer's business
         moments += [
@@ -58,7 +57,7 @@ def order_timeline(
                 f"To {payout.creditor_bic} …{payout.creditor_account[-4:]}"
                 + (f" ({payout.reason_code})" if payout.reason_code else ""),
             )
-            for payout in Payout.objects.filter(settlement__order=order)
+            for payout in payouts_of_order(order=order)
         ]
     moments += [
         Moment(
@@ -69,9 +68,7 @@ def order_timeline(
             step.public_reason_shown if oversee or step.declaration.organization_id in own else "",
             step.declaration.hub.code,
         )
-        for step in DeclarationTransition.objects.filter(declaration__order=order)
-        .select_related("declaration__hub")
-        .exclude(to_status="draft")
+        for step in declaration_transitions_of_order(order=order)
     ]
     moments += [
         Moment(
@@ -81,8 +78,6 @@ def order_timeline(
             event.flight.number if event.flight_id else "",
             event.place,
         )
-        for event in TrackingEvent.objects.filter(parcel__order=order).select_related(
-            "parcel", "flight"
-        )
+        for event in tracking_events_of_order(order=order)
     ]
     return sorted(moments, key=lambda moment: moment.at)

@@ -3,52 +3,26 @@ and what is overdue, by the score band each line was granted on and the line's c
 
 from collections import defaultdict
 
-from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
-from payments.models import CreditApplication, Instalment, Loan
-from payments.selectors import instalments_principal_owed
+from payments.selectors import credit_lines_by_band
 
 from ..filters import Filters
 from ..tables import Column, Dashboard, Table, per_currency
 
 
 def credit_dashboard(filters: Filters) -> Dashboard:
-    loans = Loan.objects.filter(drawn_on__lte=filters.date_to).filter(
-        Q(status=Loan.Status.ACTIVE) | Q(repaid_at__date__gte=filters.date_from)
+    credit = credit_lines_by_band(
+        first_day=filters.date_from,
+        last_day=filters.date_to,
+        hub_code=filters.hub,
+        sector=filters.sector,
     )
-    applications = CreditApplication.objects.filter(
-        created_at__date__gte=filters.date_from, created_at__date__lte=filters.date_to
-    )
-    if filters.hub:
-        loans = loans.filter(organization__home_hub__code=filters.hub)
-        applications = applications.filter(organization__home_hub__code=filters.hub)
-    if filters.sector:
-        loans = loans.filter(organization__sector=filters.sector)
-        applications = applications.filter(organization__sector=filters.sector)
-    # by band and currency: a line is lent in one currency, and lines in two are not added
-    lent = (
-        loans.values("application__score__band", "currency")
-        .annotate(lines=Count("id"), principal=Sum("principal_minor"))
-        .order_by("application__score__band", "currency")
-    )
-    owing = {
-        (row["loan__application__score__band"], row["loan__currency"]): row
-        for row in Instalment.objects.filter(loan__in=loans)
-        .values("loan__application__score__band", "loan__currency")
-        .annotate(
-            owed=instalments_principal_owed(),
-            overdue=Count("id", filter=Q(status=Instalment.Status.OVERDUE)),
-        )
-    }
-    decisions = defaultdict(lambda: defaultdict(int))
-    for row in applications.values("score__band", "status").annotate(n=Count("id")):
-        decisions[row["score__band"]][row["status"]] += row["n"]
     rows = []
     lent_per_currency: dict = defaultdict(int)
-    for row in lent:
-        band, currency = row["application__score__band"], row["currency"]
-        owed = owing.get((band, currency), {})
+    for row in credit["lent"]:
+        band, currency = row["band"], row["currency"]
+        owed = credit["owing"].get((band, currency), {})
         used = max(owed.get("owed") or 0, 0)
         lent_per_currency[currency] += row["principal"] or 0
         rows.append(
@@ -62,7 +36,6 @@ def credit_dashboard(filters: Filters) -> Dashboard:
                 owed.get("overdue", 0),
             )
         )
-    automatic = applications.filter(decided_by="automatic").count()
     return Dashboard(
         "credit",
         _("Credit"),
@@ -100,7 +73,7 @@ def credit_dashboard(filters: Filters) -> Dashboard:
                         counts["pending"],
                         counts["declined"],
                     )
-                    for band, counts in sorted(decisions.items())
+                    for band, counts in sorted(credit["decisions"].items())
                 ],
                 "none",
             ),
@@ -108,6 +81,6 @@ def credit_dashboard(filters: Filters) -> Dashboard:
         headline=[
             (_("Lines"), f"{sum(r[2] for r in rows):,}"),
             *per_currency(_("Lent"), lent_per_currency),
-            (_("Decided at once"), f"{automatic:,}"),
+            (_("Decided at once"), f"{credit['automatic']:,}"),
         ],
     )

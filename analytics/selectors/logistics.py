@@ -1,11 +1,9 @@
 """Logistics: flights, parcels and kilograms per e-road and week, load factor, the share of
 flights that flew as scheduled, and transit times per e-road."""
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext as _
 
-from logistics.models import Flight
+from logistics.selectors import flights_flown
 
 from ..filters import Filters
 from ..names import country_name
@@ -16,37 +14,14 @@ LATEST_FLIGHTS = 50
 
 
 def logistics_dashboard(filters: Filters) -> Dashboard:
-    flights = Flight.objects.filter(
-        departs_at__date__gte=filters.date_from, departs_at__date__lte=filters.date_to
+    flights = flights_flown(
+        first_day=filters.date_from,
+        last_day=filters.date_to,
+        origin_hub=filters.hub,
+        destination_country=filters.destination,
+        latest=LATEST_FLIGHTS,
     )
-    if filters.hub:
-        flights = flights.filter(eroad__origin__code=filters.hub)
-    if filters.destination:
-        flights = flights.filter(eroad__destination__country=filters.destination)
-    flown = Q(status__in=[Flight.Status.DEPARTED, Flight.Status.ARRIVED])
-    per_eroad = list(
-        flights.values("eroad__origin__code", "eroad__destination__code")
-        .annotate(
-            scheduled=Count("id", filter=flown | Q(status=Flight.Status.CANCELLED)),
-            flown=Count("id", filter=flown),
-            parcels=Sum("loaded_pieces", filter=flown),
-            kg=Sum("loaded_kg", filter=flown),
-            capacity=Sum("capacity_kg", filter=flown),
-        )
-        .order_by("eroad__origin__code", "eroad__destination__code")
-    )
-    weeks = (
-        flights.filter(flown)
-        .annotate(week=TruncWeek("departs_at"))
-        .values("week")
-        .annotate(n=Count("id"), parcels=Sum("loaded_pieces"), kg=Sum("loaded_kg"))
-        .order_by("week")
-    )
-    latest = (
-        flights.filter(flown)
-        .select_related("eroad__origin", "eroad__destination")
-        .order_by("-departs_at")[:LATEST_FLIGHTS]
-    )
+    per_eroad = flights.per_eroad
     transit = _summaries(
         _histogram_rows(
             filters,
@@ -99,7 +74,7 @@ def logistics_dashboard(filters: Filters) -> Dashboard:
                 ],
                 [
                     (r["week"].date().isoformat(), r["n"], r["parcels"] or 0, int(r["kg"] or 0))
-                    for r in weeks
+                    for r in flights.weeks
                 ],
                 "line",
                 "week",
@@ -139,7 +114,7 @@ def logistics_dashboard(filters: Filters) -> Dashboard:
                         int(f.loaded_kg),
                         f.loaded_kg * 100 / f.capacity_kg if f.capacity_kg else None,
                     )
-                    for f in latest
+                    for f in flights.latest
                 ],
                 "none",
                 note=_("The latest %(n)s flights of the period.") % {"n": LATEST_FLIGHTS},

@@ -23,6 +23,14 @@ MEASURES = [
 ]
 
 
+def _amounts() -> list[Column]:
+    """A currency and an amount in it: each row's figure in its own currency."""
+    return [
+        Column("currency", _("Currency")),
+        Column("amount", _("Amount"), "money", currency_column="currency"),
+    ]
+
+
 def money_dashboard(filters: Filters) -> Dashboard:
     dims = filters.dimensions()
     period = MoneyDay.objects.filter(**filters.between("day", filters.date_from, filters.date_to))
@@ -63,32 +71,21 @@ def money_dashboard(filters: Filters) -> Dashboard:
             Table(
                 "flows",
                 _("Money through the hub in the period"),
-                [
-                    Column("flow", _("Flow")),
-                    Column("currency", _("Currency")),
-                    Column("amount", _("Amount"), "money", currency_column="currency"),
-                ],
+                [Column("flow", _("Flow")), *_amounts()],
                 flows,
                 "none",
             ),
             Table(
                 "escrow_held",
                 _("Held in escrow at the end of the period"),
-                [
-                    Column("currency", _("Currency")),
-                    Column("amount", _("Amount"), "money", currency_column="currency"),
-                ],
+                _amounts(),
                 [(currency, held.get(currency, 0)) for currency in currencies],
                 "none",  # one figure per currency: amounts in different ones are not compared
             ),
             Table(
                 "paid_in_by_month",
                 _("Paid into escrow by month"),
-                [
-                    Column("month", _("Month")),
-                    Column("currency", _("Currency")),
-                    Column("amount", _("Amount"), "money", currency_column="currency"),
-                ],
+                [Column("month", _("Month")), *_amounts()],
                 [
                     (f"{r['day__year']}-{r['day__month']:02d}", r["currency"], r["amount"])
                     for r in by_month

@@ -1,10 +1,10 @@
 """SME participation: the funnel from onboarded to repeat exporter, the active and new
 sellers of each month, and the share of export value from micro, small and medium sellers."""
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Min, Sum
 from django.utils.translation import gettext as _
 
-from hubs.models import Organization
+from hubs.selectors import organizations_onboarded
 
 from ..filters import Filters
 from ..models import SellerMonth
@@ -13,13 +13,8 @@ from ..tables import Column, Dashboard, Table, amount_text
 
 
 def participation_dashboard(filters: Filters) -> Dashboard:
-    organizations = Organization.objects.filter(created_at__date__lte=filters.date_to)
-    if filters.hub:
-        organizations = organizations.filter(home_hub__code=filters.hub)
-    if filters.sector:
-        organizations = organizations.filter(sector=filters.sector)
-    counts = organizations.aggregate(
-        onboarded=Count("id"), approved=Count("id", filter=Q(kyc_status="approved"))
+    counts = organizations_onboarded(
+        until=filters.date_to, hub_code=filters.hub, sector=filters.sector
     )
     months = SellerMonth.objects.all()
     if filters.hub:

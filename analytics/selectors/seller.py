@@ -9,7 +9,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from hubs.models import Organization
-from payments.models import Settlement
+from payments.selectors import settlements_of_period
 
 from ..filters import Filters
 from ..models import SellerMonth, TradeFact
@@ -104,11 +104,9 @@ def _times(organization: Organization, filters: Filters) -> Table:
 
 
 def _fees(organization: Organization, filters: Filters) -> Table:
-    settlements = Settlement.objects.filter(
-        organization=organization,
-        created_at__date__gte=filters.date_from,
-        created_at__date__lte=filters.date_to,
-    ).select_related("ledger_transaction__fx")
+    settlements = settlements_of_period(
+        organization=organization, first_day=filters.date_from, last_day=filters.date_to
+    )
     totals: dict = defaultdict(lambda: [0, 0, 0, 0])  # settlements, gross, fee, FX margin
     for settlement in settlements:
         total = totals[settlement.currency]

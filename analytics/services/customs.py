@@ -5,6 +5,7 @@ from collections import Counter
 from django.utils import timezone
 
 from customs.models import Declaration, DeclarationTransition
+from customs.selectors import declaration_transitions_latest, declarations_by_id
 
 from ..models import CustomsDay
 from .rollups import upsert_rows
@@ -15,14 +16,10 @@ def customs_decisions_count(*, decisions: list[tuple[int, str]]) -> None:
     each event to a subscriber exactly once, in the same transaction as this count). A batch
     of them costs two reads and one upsert per day, lane and reason, whatever its size."""
     ids = {declaration_id for declaration_id, _status in decisions}
-    declarations = Declaration.objects.select_related(
-        "hub", "order__origin_hub", "order__destination_hub", "organization"
-    ).in_bulk(ids)
-    latest = {}  # (declaration, status) → its latest transition to that status
-    for step in DeclarationTransition.objects.filter(
-        declaration_id__in=ids, to_status__in={status for _id, status in decisions}
-    ).order_by("declaration_id", "to_status", "created_at", "id"):
-        latest[(step.declaration_id, step.to_status)] = step
+    declarations = declarations_by_id(declaration_ids=ids)
+    latest = declaration_transitions_latest(
+        declaration_ids=ids, statuses={status for _id, status in decisions}
+    )
     counts = Counter(
         _key(declarations[declaration_id], status, latest.get((declaration_id, status)))
         for declaration_id, status in decisions

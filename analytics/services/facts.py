@@ -6,18 +6,18 @@ the second run finds nothing changed.
 
 An order has facts from the day it ships (one per line); before that it is not an export."""
 
-from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from customs.models import Declaration, DeclarationTransition
+from customs.selectors import declaration_steps_of_order
 from ewtp.common.money import minor_units
-from hubs.models import HsCode, Order
-from logistics.models import TrackingEvent
-from payments.models import FxRate, PaymentIntent
+from hubs.models import Order
+from hubs.selectors import hs_sections_of, order_by_id
+from logistics.selectors import tracking_codes_of_order
+from payments.selectors import fx_rate_per_base, payment_intent_of
 
 from ..models import TradeFact, TradeFactOrder
 from .rollups import rollups_move
@@ -64,11 +64,7 @@ def _same(a: TradeFact, b: TradeFact) -> bool:
 
 
 def _facts(order_id: int) -> list[TradeFact]:
-    order = (
-        Order.objects.select_related("seller", "origin_hub", "destination_hub")
-        .prefetch_related("lines", "transitions")
-        .get(pk=order_id)
-    )
+    order = order_by_id(order_id=order_id, with_lines=True, with_transitions=True)
     steps: dict[str, object] = {}
     for transition in sorted(order.transitions.all(), key=lambda t: t.created_at):
         steps.setdefault(transition.to_status, transition.created_at)
@@ -79,7 +75,7 @@ def _facts(order_id: int) -> list[TradeFact]:
     times |= _customs_times(order)
     times["departed_at"] = times.get("departed_at") or steps["shipped"]
     times["delivered_at"] = times.get("delivered_at") or steps.get("delivered")
-    intent = PaymentIntent.objects.filter(order=order).first()
+    intent = payment_intent_of(order=order)
     times["duties_paid_at"] = intent.duties_settled_at if intent else None
     placed = order.created_at
     rates = _rates(order.total.currency.code, placed.date())
@@ -122,10 +118,7 @@ def _facts(order_id: int) -> list[TradeFact]:
 def _parcel_times(order: Order) -> dict:
     """The first time any of the order's parcels reached each stage."""
     times: dict = {}
-    events = TrackingEvent.objects.filter(
-        parcel__order=order, code__in=list(PARCEL_STAGES)
-    ).order_by("occurred_at")
-    for code, occurred_at in events.values_list("code", "occurred_at"):
+    for code, occurred_at in tracking_codes_of_order(order=order, codes=PARCEL_STAGES):
         times.setdefault(PARCEL_STAGES[code], occurred_at)
     return times
 
@@ -137,22 +130,10 @@ def _customs_times(order: Order) -> dict:
     """Lanes and the first lodgement, assessment and release of each side, from the order's
     declarations (two queries however many there are)."""
     times: dict = {}
-    declarations = list(
-        Declaration.objects.filter(order=order)
-        .exclude(status__in=[Declaration.Status.CANCELLED, Declaration.Status.DRAFT])
-        .values_list("pk", "regime", "lane")
-    )
-    steps: dict = defaultdict(list)
-    for declaration_id, to_status, at in (
-        DeclarationTransition.objects.filter(declaration_id__in=[d[0] for d in declarations])
-        .order_by("created_at", "id")
-        .values_list("declaration_id", "to_status", "created_at")
-    ):
-        steps[declaration_id].append((to_status, at))
-    for declaration_id, regime, lane in declarations:
+    for regime, lane, steps in declaration_steps_of_order(order=order):
         side = "export" if regime.endswith("_EXPORT") else "import"
         times.setdefault(f"{side}_lane", lane)
-        for to_status, at in steps[declaration_id]:
+        for to_status, at in steps:
             if to_status in STEP_FIELDS:
                 times.setdefault(f"{side}_{STEP_FIELDS[to_status]}_at", at)
     return times
@@ -165,10 +146,7 @@ def _rates(currency: str, on: date) -> dict[str, Decimal]:
     def per_base(code: str) -> Decimal:
         if code == "EUR":
             return Decimal(1)
-        row = FxRate.objects.filter(quote=code, as_of__lte=on).order_by("-as_of").first()
-        if row is None:
-            row = FxRate.objects.filter(quote=code).order_by("as_of").first()
-        return row.rate if row else Decimal(0)
+        return fx_rate_per_base(quote=code, on=on) or Decimal(0)
 
     source = per_base(currency)
     return {
@@ -188,6 +166,5 @@ def _sections(chapters: set[str]) -> dict[str, str]:
     """HS chapter → section (I to XXI), from the nomenclature."""
     missing = chapters - set(_section_cache)
     if missing:
-        for code, section in HsCode.objects.filter(code__in=missing).values_list("code", "section"):
-            _section_cache[code] = section
+        _section_cache.update(hs_sections_of(chapters=missing))
     return {chapter: _section_cache.get(chapter, "") for chapter in chapters}

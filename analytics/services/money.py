@@ -12,7 +12,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from payments.models import Account, Entry, FxConversion, LedgerTransaction
+from payments.models import Account, LedgerTransaction
+from payments.selectors import entries_after, fx_conversions_after
 
 from ..models import FxDay, MoneyDay, RollupWatermark
 from .rollups import upsert_rows
@@ -75,79 +76,56 @@ def money_rollup_catch_up(*, now=None) -> int:
     return _entries(cutoff) + _conversions(cutoff)
 
 
-def _entries(cutoff) -> int:
+def _catch_up(name: str, read, count, cutoff) -> int:
+    """Count with ``count`` the rows ``read`` gives after the watermark ``name`` (each row's
+    id first, its time second), under the watermark's lock, and move the watermark past
+    them; returns how many rows were counted."""
     with transaction.atomic():
-        mark, _ = RollupWatermark.objects.select_for_update().get_or_create(name="ledger")
-        rows = list(
-            Entry.objects.filter(pk__gt=mark.last_id)
-            .order_by("pk")
-            .values_list(
-                "pk",
-                "created_at",
-                "amount_minor",
-                "currency",
-                "transaction__kind",
-                "account__kind",
-                "account__order__origin_hub__code",
-                "account__order__destination_hub__country",
-                "account__order__seller__sector",
-                "account__hub__code",
-                "account__organization__home_hub__code",
-                "account__organization__sector",
-            )[:BATCH]
-        )
-        rows = _settled(rows, at=1, cutoff=cutoff)
+        mark, _ = RollupWatermark.objects.select_for_update().get_or_create(name=name)
+        rows = _settled(read(last_id=mark.last_id, limit=BATCH), at=1, cutoff=cutoff)
         if not rows:
             return 0
-        totals: dict = defaultdict(int)
-        for (
-            _pk, at, amount, currency, tx_kind, account_kind,
-            order_hub, destination, order_sector, account_hub, organization_hub, sector,
-        ) in rows:  # fmt: skip
-            where = (
-                order_hub or account_hub or organization_hub or "",
-                destination or "",
-                order_sector or sector or "",
-            )
-            for measure, value in _measures(tx_kind, account_kind, amount):
-                totals[(at.date(), measure, currency, *where)] += value
-        upsert_rows(MoneyDay, [(key, {"amount_minor": v}, {}) for key, v in totals.items() if v])
+        count(rows)
         mark.last_id = rows[-1][0]
         mark.save(update_fields=["last_id"])
     return len(rows)
+
+
+def _entries(cutoff) -> int:
+    return _catch_up("ledger", entries_after, _entries_count, cutoff)
+
+
+def _entries_count(rows: list) -> None:
+    totals: dict = defaultdict(int)
+    for (
+        _pk, at, amount, currency, tx_kind, account_kind,
+        order_hub, destination, order_sector, account_hub, organization_hub, sector,
+    ) in rows:  # fmt: skip
+        where = (
+            order_hub or account_hub or organization_hub or "",
+            destination or "",
+            order_sector or sector or "",
+        )
+        for measure, value in _measures(tx_kind, account_kind, amount):
+            totals[(at.date(), measure, currency, *where)] += value
+    upsert_rows(MoneyDay, [(key, {"amount_minor": v}, {}) for key, v in totals.items() if v])
 
 
 def _conversions(cutoff) -> int:
-    with transaction.atomic():
-        mark, _ = RollupWatermark.objects.select_for_update().get_or_create(name="fx")
-        rows = list(
-            FxConversion.objects.filter(pk__gt=mark.last_id)
-            .order_by("pk")
-            .values_list(
-                "pk",
-                "ledger_transaction__created_at",
-                "from_currency",
-                "to_currency",
-                "from_minor",
-                "to_minor",
-            )[:BATCH]
-        )
-        rows = _settled(rows, at=1, cutoff=cutoff)
-        if not rows:
-            return 0
-        totals: dict = defaultdict(lambda: [0, 0, 0])
-        for _pk, at, source, target, sold, bought in rows:
-            total = totals[(at.date(), source, target)]
-            total[0] += 1
-            total[1] += sold
-            total[2] += bought
-        upsert_rows(
-            FxDay,
-            [
-                (key, {"conversions": n, "from_minor": sold, "to_minor": bought}, {})
-                for key, (n, sold, bought) in totals.items()
-            ],
-        )
-        mark.last_id = rows[-1][0]
-        mark.save(update_fields=["last_id"])
-    return len(rows)
+    return _catch_up("fx", fx_conversions_after, _conversions_count, cutoff)
+
+
+def _conversions_count(rows: list) -> None:
+    totals: dict = defaultdict(lambda: [0, 0, 0])
+    for _pk, at, source, target, sold, bought in rows:
+        total = totals[(at.date(), source, target)]
+        total[0] += 1
+        total[1] += sold
+        total[2] += bought
+    upsert_rows(
+        FxDay,
+        [
+            (key, {"conversions": n, "from_minor": sold, "to_minor": bought}, {})
+            for key, (n, sold, bought) in totals.items()
+        ],
+    )
