@@ -19,7 +19,7 @@ def run():
 
     from hubs.models import ERoad
     from logistics.models import Carrier, Facility, Flight, Parcel, TrackingEvent
-    from logistics.services.consolidation import consolidate
+    from logistics.services.consolidation import consolidations_build
     from logistics.services.flights import carriers_load
     from logistics.waybills import house_waybill
     from tests import factories, ledger
@@ -94,7 +94,7 @@ def run():
 
     with queries() as captured:
         started = time.perf_counter()
-        boarded = consolidate(eroad=eroad, now=now)
+        boarded = consolidations_build(eroad=eroad, now=now)
         elapsed = time.perf_counter() - started
     over = Flight.objects.filter(loaded_kg__gt=Decimal("3000")).count()
     print(f"  baseline      {baseline:6.2f} s   plain UPDATE per flight and commit, no checks")

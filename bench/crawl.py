@@ -63,7 +63,7 @@ def run(orders: int, days: int) -> None:
 def _seed_and_crawl(orders: int, days: int) -> None:
     from django.core.management import call_command
 
-    from demo.world import DEMO_DOMAIN
+    from demo.world_people import DEMO_DOMAIN
     from hubs.models import User
 
     started = time.perf_counter()

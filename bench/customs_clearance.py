@@ -44,7 +44,7 @@ def run(count: int):
 
     from customs.models import Declaration, DeclarationItem, DeclarationTransition
     from customs.services.clearance import declarations_process
-    from customs.services.declarations import declarations_submit
+    from customs.services.filing import declarations_submit
     from customs.services.matching import records_as_json
     from customs.services.tariff import tariff_load_bundled
     from ewtp.celery import app

@@ -29,9 +29,9 @@ def run(count: int):  # noqa: C901 - one scenario, read top to bottom
 
     from ewtp.celery import app
     from hubs.models import Order
-    from hubs.services.orders import Consumer, LineRequest, OrderRequest, order_place
+    from hubs.services.placement import Consumer, LineRequest, OrderRequest, order_place
     from logistics.models import Parcel
-    from logistics.services.consolidation import consolidate
+    from logistics.services.consolidation import consolidations_build
     from logistics.services.flights import flights_advance
     from logistics.services.floor import parcel_deliver, parcel_out_for_delivery, parcel_receive
     from logistics.services.parcels import ParcelRequest, parcel_create
@@ -142,7 +142,7 @@ def run(count: int):  # noqa: C901 - one scenario, read top to bottom
         phase("placed → payment requested", place)
         phase("paid → export declared and released", pay)
         phase("packed, received → parcels released", pack_and_receive)
-        phase("consolidated", lambda: consolidate(now=timezone.now()))
+        phase("consolidated", lambda: consolidations_build(now=timezone.now()))
         phase("departed → shipped", lambda: flights_advance(now=departs + timedelta(minutes=1)))
         phase(
             "landed → import declared, matched, released",

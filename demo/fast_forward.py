@@ -52,7 +52,7 @@ from hubs.models import Order
 from hubs.roles import can_oversee
 from logistics.models import Parcel
 from logistics.selectors import parcels_of_order
-from logistics.services.consolidation import consolidate
+from logistics.services.consolidation import consolidations_build
 from logistics.services.flights import flight_depart, flight_land
 from logistics.services.floor import (
     parcel_deliver,
@@ -205,7 +205,7 @@ def _fly(order: Order) -> str:
         if parcel.flight_id is None and parcel.export_released_at and not parcel.weight_flagged
     ]
     if ready:
-        consolidate(eroad=ready[0].eroad, actor_label=LABEL)
+        consolidations_build(eroad=ready[0].eroad, actor_label=LABEL)
     flights = {
         parcel.flight
         for parcel in parcels_of_order(order=order).filter(

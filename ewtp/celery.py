@@ -1,4 +1,5 @@
-"""The Celery application. Its settings are the CELERY_* names in ewtp/settings/base.py."""
+"""The Celery application. Its settings are the CELERY_* names in
+ewtp/settings/celery_schedule.py."""
 
 import gc
 import os

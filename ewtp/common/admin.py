@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .api_clients import api_client_update
 from .models import (
     ApiClient,
     AuditEntry,
@@ -10,7 +11,6 @@ from .models import (
     WebhookEndpoint,
 )
 from .outbox import outbox_redeliver
-from .services import api_client_update
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

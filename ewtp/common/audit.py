@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterable
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.db import connection, models
 from django.utils import timezone
@@ -26,21 +27,22 @@ def _actor(actor, actor_label: str):
     return None, actor_label or "system"
 
 
-def audit_record(
-    *,
-    actor,
-    action: str,
-    target: models.Model,
-    reason: str = "",
-    data: dict | None = None,
-    actor_label: str = "",
-) -> AuditEntry:
+class AuditFacts(TypedDict):
+    """What one audit row says: who (a user, or None for the system or an API client, then
+    ``actor_label`` names it), did what, to which object, and why."""
+
+    actor: Any
+    action: str
+    target: models.Model
+    reason: NotRequired[str]
+    data: NotRequired[dict | None]
+    actor_label: NotRequired[str]
+
+
+def audit_record(**facts: Unpack[AuditFacts]) -> AuditEntry:
     """Append one audit row. Call it inside the service's transaction, so that the row
-    exists exactly when the change does. ``actor`` is a user, or None for the system or an
-    API client (then ``actor_label`` names it)."""
-    entry = audit_entry(
-        actor=actor, action=action, target=target, reason=reason, data=data, actor_label=actor_label
-    )
+    exists exactly when the change does."""
+    entry = audit_entry(**facts)
     entry.save(force_insert=True)
     return entry
 

@@ -39,6 +39,9 @@ class ConflictError(ApplicationError):
 
 
 class CommonErrorCode(StrEnum):
+    # a value that does not fit its field or parameter (DRF's own default code, which API
+    # clients already read); the message and the field say what is wrong
+    INVALID = "invalid"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_KEY_IN_FLIGHT = "idempotency_key_in_flight"
     IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
@@ -51,6 +54,10 @@ class CommonErrorCode(StrEnum):
     # input rules of every app (ewtp.common.money, ewtp.common.validators)
     AMOUNT_NOT_POSITIVE = "amount_not_positive"
     NAME_HAS_BIDI_CONTROLS = "bidi_controls"
+    # API client registration (ewtp.common.api_clients)
+    SCOPE_UNKNOWN = "scope_unknown"
+    CLIENT_KIND_UNKNOWN = "kind_unknown"
+    CLIENT_NAME_REQUIRED = "name_required"
     # today's conversion would take a reference rate older than FX_MAX_RATE_AGE_DAYS
     # (ewtp.common.rate_age): payments and customs both refuse it
     FX_RATE_STALE = "fx_rate_stale"

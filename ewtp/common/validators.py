@@ -34,6 +34,4 @@ def no_bidi_controls(value) -> None:
     """Refuse a name or title with a bidirectional control character (a model field, form
     or serializer validator)."""
     if isinstance(value, str) and has_bidi_controls(value):
-        raise ValidationError(
-            BIDI_CONTROLS_MESSAGE, code=CommonErrorCode.NAME_HAS_BIDI_CONTROLS.value
-        )
+        raise ValidationError(BIDI_CONTROLS_MESSAGE, code=CommonErrorCode.NAME_HAS_BIDI_CONTROLS)

@@ -109,7 +109,9 @@ def _amount_check(amount, places: int, *, positive: bool) -> None:
     if not isinstance(amount, str) or not re.fullmatch(
         amount_pattern(places, positive=False), amount
     ):
-        raise serializers.ValidationError(_amount_message(places, positive=positive))
+        raise serializers.ValidationError(
+            _amount_message(places, positive=positive), code=CommonErrorCode.INVALID
+        )
 
 
 @extend_schema_field(_money_schema(positive=False))
@@ -133,11 +135,13 @@ class MoneyField(serializers.Field):
         if not isinstance(currency, str) or not re.fullmatch(CURRENCY_PATTERN, currency):
             self.fail("currency")
         if currency not in ISO_4217_CODES:
-            raise serializers.ValidationError(f"'{currency}' is not an ISO 4217 currency code.")
+            raise serializers.ValidationError(
+                f"'{currency}' is not an ISO 4217 currency code.", code=CommonErrorCode.INVALID
+            )
         try:  # first the reason a person can act on ("not a decimal amount", "2 places")
             money = money_parse(amount, currency)
         except MoneyError as exc:
-            raise serializers.ValidationError(str(exc)) from None
+            raise serializers.ValidationError(str(exc), code=CommonErrorCode.INVALID) from None
         _amount_check(amount, minor_units(currency), positive=self.positive)
         if self.positive and money.amount <= 0:
             self.fail(CommonErrorCode.AMOUNT_NOT_POSITIVE.value)
@@ -170,7 +174,7 @@ class PositiveAmountField(serializers.CharField):
         try:
             value = amount_parse(data)
         except MoneyError as exc:
-            raise serializers.ValidationError(str(exc)) from None
+            raise serializers.ValidationError(str(exc), code=CommonErrorCode.INVALID) from None
         _amount_check(data, MONEY_DECIMAL_PLACES, positive=True)
         if value <= 0:
             self.fail(CommonErrorCode.AMOUNT_NOT_POSITIVE.value)

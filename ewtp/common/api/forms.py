@@ -2,6 +2,8 @@
 
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from ..errors import CommonErrorCode
+
 
 def validate_with_form(form):
     """Return the form's cleaned data, or raise a ValidationError naming each field and the
@@ -12,7 +14,7 @@ def validate_with_form(form):
     for field, problems in form.errors.get_json_data().items():
         name = "non_field_errors" if field == "__all__" else field
         errors[name] = [
-            ErrorDetail(problem["message"], code=problem["code"] or "invalid")
+            ErrorDetail(problem["message"], code=problem["code"] or CommonErrorCode.INVALID)
             for problem in problems
         ]
-    raise ValidationError(errors)
+    raise ValidationError(errors, code=CommonErrorCode.INVALID)

@@ -2,6 +2,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination as BaseCursorPagination
 
+from ..errors import CommonErrorCode
+
 
 class CursorPagination(BaseCursorPagination):
     """Stable pages under concurrent inserts; oldest first by id.
@@ -29,7 +31,8 @@ class CursorPagination(BaseCursorPagination):
                     self.page_size_query_param: [
                         f"Must be a whole number from 1 to {self.max_page_size}."
                     ]
-                }
+                },
+                code=CommonErrorCode.INVALID,
             )
         return int(raw)
 
@@ -46,7 +49,8 @@ class CursorPagination(BaseCursorPagination):
                 self.cursor_query_param: [
                     "Invalid cursor: pass the `next` or `previous` URL as given."
                 ]
-            }
+            },
+            code=CommonErrorCode.INVALID,
         )
 
     def decode_cursor(self, request):

@@ -16,7 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from ..errors import ApplicationError
+from ..errors import ApplicationError, CommonErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _one(field: str, message) -> dict:
     return {
         "field": field or None,
         "message": str(message),
-        "code": getattr(message, "code", "invalid"),
+        "code": getattr(message, "code", CommonErrorCode.INVALID),
     }
 
 
@@ -113,7 +113,7 @@ def problem_exception_handler(exc, context):
         body = problem_body(
             status_code=400,
             detail=_("The request has invalid fields; see errors."),
-            code="invalid",
+            code=CommonErrorCode.INVALID,
             errors=errors,
         )
     else:

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from ..errors import CommonErrorCode
 from ..validators import BIDI_CONTROLS, no_bidi_controls
 
 # Characters Python's str.strip() removes: regular-expression white space, U+001C-U+001F
@@ -197,7 +198,9 @@ def query_choice(request, name: str, choices) -> str | None:
     empty or other value is a 400 naming it (not read as "no filter")."""
     value = request.query_params.get(name)
     if value is not None and value not in choices:
-        raise serializers.ValidationError({name: [f"One of: {', '.join(choices)}."]})
+        raise serializers.ValidationError(
+            {name: [f"One of: {', '.join(choices)}."]}, code=CommonErrorCode.INVALID
+        )
     return value
 
 
@@ -205,7 +208,9 @@ def query_match(request, name: str, pattern: str) -> str | None:
     """A query parameter documented with a pattern: absent (None), or matching it."""
     value = request.query_params.get(name)
     if value is not None and not re.search(pattern, value):
-        raise serializers.ValidationError({name: [f"Must match {pattern}."]})
+        raise serializers.ValidationError(
+            {name: [f"Must match {pattern}."]}, code=CommonErrorCode.INVALID
+        )
     return value
 
 
@@ -218,5 +223,5 @@ class StrictInputSerializer(serializers.Serializer):
         if isinstance(data, dict):
             errors = type_errors(self, data, "")
             if errors:
-                raise serializers.ValidationError(errors)
+                raise serializers.ValidationError(errors, code=CommonErrorCode.INVALID)
         return super().to_internal_value(data)

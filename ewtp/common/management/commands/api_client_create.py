@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from ewtp.common.api_clients import api_client_create
 from ewtp.common.errors import ApplicationError
 from ewtp.common.models import ApiClient
-from ewtp.common.services import api_client_create
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Writes of the shared kernel: API client registration."""
+"""API client registration: the partner banks and sales channels that call the API."""
 
 import secrets
 from dataclasses import dataclass
@@ -20,26 +20,32 @@ class IssuedCredentials:
     client_secret: str  # shown once: the database keeps only its hash
 
 
+def _scopes_check(scopes: list[str]) -> None:
+    unknown = sorted(set(scopes) - set(settings.API_SCOPES))
+    if unknown:
+        raise ApplicationError(
+            f"Unknown scope(s): {', '.join(unknown)}. Known: {', '.join(settings.API_SCOPES)}.",
+            CommonErrorCode.SCOPE_UNKNOWN,
+            extra={"field": "scopes"},
+        )
+
+
 def api_client_create(*, name: str, kind: str, scopes: list[str], actor=None) -> IssuedCredentials:
     """Register a partner bank or sales channel for OAuth2 client credentials.
 
     The secret is returned once and stored hashed; lose it and issue a new client.
     """
-    unknown = sorted(set(scopes) - set(settings.API_SCOPES))
-    if unknown:
-        raise ApplicationError(
-            f"Unknown scope(s): {', '.join(unknown)}. Known: {', '.join(settings.API_SCOPES)}.",
-            "scope_unknown",
-            extra={"field": "scopes"},
-        )
+    _scopes_check(scopes)
     if kind not in ApiClient.Kind.values:
         raise ApplicationError(
             f"Kind must be one of {', '.join(ApiClient.Kind.values)}.",
-            "kind_unknown",
+            CommonErrorCode.CLIENT_KIND_UNKNOWN,
             extra={"field": "kind"},
         )
     if not name.strip():
-        raise ApplicationError("A client needs a name.", "name_required", extra={"field": "name"})
+        raise ApplicationError(
+            "A client needs a name.", CommonErrorCode.CLIENT_NAME_REQUIRED, extra={"field": "name"}
+        )
     if has_bidi_controls(name):  # shown to officers and the organisation's owners
         raise ApplicationError(
             str(BIDI_CONTROLS_MESSAGE),
@@ -95,11 +101,7 @@ def api_client_update(
 ) -> ApiClient:
     """Activate/deactivate a client or change its scopes. Live tokens are revoked whenever
     access shrinks, so a narrowed client cannot keep using what it lost."""
-    unknown = sorted(set(scopes) - set(settings.API_SCOPES))
-    if unknown:
-        raise ApplicationError(
-            f"Unknown scope(s): {', '.join(unknown)}.", "scope_unknown", extra={"field": "scopes"}
-        )
+    _scopes_check(scopes)
     with transaction.atomic():
         locked = ApiClient.objects.select_for_update().get(pk=client.pk)
         before = {"is_active": locked.is_active, "scopes": locked.scope_list}
