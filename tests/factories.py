@@ -1,4 +1,5 @@
-"""Factories for the hub's models. Hubs are opened through the service, from airport data."""
+"""Factories for the hub's models (hubs are opened through the service, from airport data),
+and the valid forms, bodies and records that tests start from."""
 
 from decimal import Decimal
 
@@ -6,9 +7,12 @@ import factory
 from factory.django import DjangoModelFactory
 from moneyed import Money
 
-from ewtp.common.services import api_client_create
+from ewtp.common.api_clients import api_client_create
 from hubs.models import Hub, Membership, Organization, Product, ProductImage, User
 from hubs.services.network import hub_open
+from payments.services.scoring import TradeRecord
+
+from .listing_files import GOOD_LISTING
 
 TEST_PASSWORD = "correct-horse-battery-9"
 
@@ -52,6 +56,22 @@ class MembershipFactory(DjangoModelFactory):
 
 def api_client(*, scopes=("hubs:read",), kind="bank", name="Test Bank"):
     return api_client_create(name=name, kind=kind, scopes=list(scopes))
+
+
+# every scope a partner bank is given: a test of a missing scope registers a client of its own
+BANK_SCOPES = (
+    "payments:write",
+    "payouts:read",
+    "payouts:write",
+    "statements:read",
+    "statements:write",
+    "treasury:read",
+)
+
+
+def bank(*, name: str = "CIMB", scopes=BANK_SCOPES):
+    """A partner bank's credentials (``.client`` is its ApiClient)."""
+    return api_client(kind="bank", name=name, scopes=scopes)
 
 
 class SellerFactory(OrganizationFactory):
@@ -100,6 +120,34 @@ class ProductImageFactory(DjangoModelFactory):
     )
 
 
+# a valid listing, as the portal's product form posts it: the import file's row, with a Malay
+# title and the form's own spelling of the HS code and of the box ticked
+LISTING_FORM = GOOD_LISTING | {
+    "title_ms": "Selendang sutera batik",
+    "title_zh": "",
+    "description_ms": "",
+    "description_zh": "",
+    "hs_code": "6214.10",
+    "is_active": "on",
+}
+
+
+# a valid product, as the API's products endpoint takes it
+PRODUCT_BODY = {
+    "sku": "API-1",
+    "title_en": "Scarf",
+    "description_en": "Silk",
+    "hs_code": "621410",
+    "origin_country": "MY",
+    "unit_price": "10.00",
+    "unit_weight_kg": "1",
+    "length_cm": "1",
+    "width_cm": "1",
+    "height_cm": "1",
+    "stock": 1,
+}
+
+
 def open_eroads():
     from hubs.services.network import eroad_open
 
@@ -111,6 +159,37 @@ def open_eroads():
 
 def member(organization, role="owner"):
     return MembershipFactory(organization=organization, role=role).user
+
+
+def parcel_packed(order, *, weight_kg: str, actor=None):
+    """One parcel (30 × 20 × 5 cm) of all of ``order``'s goods, packed by ``actor`` (a new
+    member of the seller unless told)."""
+    from logistics.services.parcels import ParcelRequest, parcel_create
+
+    return parcel_create(
+        order=order,
+        request=ParcelRequest(
+            weight_kg=Decimal(weight_kg),
+            length_cm=30,
+            width_cm=20,
+            height_cm=5,
+            items={line.pk: line.quantity for line in order.lines.all()},
+        ),
+        actor=actor or member(order.seller),
+    )
+
+
+# A trade record that earns a credit offer (three average months: 60,000 MYR).
+GOOD_TRADE_RECORD = TradeRecord(
+    months_active=24,
+    orders_3m=40,
+    value_3m_minor=8_000_000,
+    value_prev_3m_minor=5_000_000,
+    orders_12m=120,
+    value_12m_minor=24_000_000,
+    shipped=120,
+    shipped_on_time=118,
+)
 
 
 class TariffScheduleFactory(DjangoModelFactory):

@@ -9,7 +9,7 @@ delivered every event)."""
 
 import importlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,10 +22,10 @@ from customs.models import Declaration, RiskRule
 from customs.services.tariff import tariff_load_bundled
 from ewtp.common.models import ApiClient, OutboxEvent
 from hubs.models import ERoad, Hub, Order, Organization, Product, User
-from hubs.services.orders import Consumer, LineRequest, OrderRequest, order_place
+from hubs.services.placement import Consumer, LineRequest, OrderRequest, order_place
 from hubs.validators import cn_resident_id_check_character
 from logistics.models import Carrier, Facility, Flight, Parcel
-from logistics.services.consolidation import consolidate
+from logistics.services.consolidation import consolidations_build
 from logistics.services.flights import carriers_load, flights_advance
 from logistics.services.floor import (
     parcel_deliver,
@@ -37,6 +37,17 @@ from logistics.services.parcels import ParcelRequest, parcel_create
 from payments.models import FeeSchedule
 from payments.services.intents import BankTransfer, payment_receive
 from tests import factories
+
+# An order's statuses from placement to completion, in the order it goes through them.
+ORDER_STATUSES = [
+    "placed",
+    "awaiting_payment",
+    "paid",
+    "in_customs",
+    "shipped",
+    "delivered",
+    "completed",
+]
 
 
 @dataclass
@@ -238,6 +249,23 @@ class Journey:
             actor=self.world.seller_owner,
         )
 
+    def pack_singly(self, order: Order) -> Iterator[Parcel]:
+        """A parcel of its own for each piece of the order's goods, at its declared weight,
+        each packed as the next is asked for."""
+        for line in order.lines.all():
+            for _ in range(line.quantity):
+                yield parcel_create(
+                    order=order,
+                    request=ParcelRequest(
+                        weight_kg=line.unit_weight_kg,
+                        length_cm=30,
+                        width_cm=20,
+                        height_cm=5,
+                        items={line.pk: 1},
+                    ),
+                    actor=self.world.seller_owner,
+                )
+
     def receive(self, parcel: Parcel, *, measured_kg: Decimal | None = None) -> Parcel:
         operator = self.world.kul_operator
         parcel = self.run(parcel_receive, parcel=parcel, actor=operator)
@@ -246,7 +274,7 @@ class Journey:
         return Parcel.objects.get(pk=parcel.pk)
 
     def consolidate(self) -> int:
-        return self.run(consolidate, now=timezone.now())
+        return self.run(consolidations_build, now=timezone.now())
 
     def depart(self, flight: Flight | None = None) -> None:
         flight = flight or self.world.flight

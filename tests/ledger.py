@@ -1,9 +1,12 @@
-"""Shared ledger helpers for tests: a paid order in one call, and the balance invariants."""
+"""Shared ledger helpers for tests: a paid order in one call, delivered and released, and
+the balance invariants."""
 
 from django.db.models import Sum
 
-from hubs.services.orders import LineRequest, OrderRequest, order_place, order_transition
+from hubs.services.orders import order_transition
+from hubs.services.placement import LineRequest, OrderRequest, order_place
 from payments.models import Account, Entry
+from payments.services.escrow import escrow_release
 from payments.services.intents import BankTransfer, payment_intent_open, payment_receive
 from tests import factories
 
@@ -57,6 +60,15 @@ def paid_order(*, destination_hub, bank, quantity=2, payment_currency="", refere
             bank=bank, bank_reference=reference, amount=intent.amount, payer_name="Buyer"
         ),
     )
+    order.refresh_from_db()
+    return order
+
+
+def release(order, steps):
+    """The buyer releases the order's escrow; the pipeline's steps after it run (``steps``:
+    ``django_capture_on_commit_callbacks``)."""
+    with steps(execute=True):
+        escrow_release(order=order, actor_label="buyer", reason="Received.")
     order.refresh_from_db()
     return order
 

@@ -57,17 +57,17 @@ def axis_labels(chart: ET.Element) -> list[str]:
     return [t.text for t in chart.iter(f"{SVG}text") if "axis-label" in t.get("class", "")]
 
 
-def charted(traded, officer, until):
+def charted(traded, mdec_officer, until):
     seller = traded.world.seller_owner
-    for path, user in [*((p, officer) for p in PAGES), ("/insights/", seller)]:
+    for path, user in [*((p, mdec_officer) for p in PAGES), ("/insights/", seller)]:
         response = page(user, f"{path}?date_to={until}")
         assert response.status_code == 200, path
         yield from ((path, table, svg) for table, svg in response.context["charts"])
 
 
-def test_every_chart_draws_what_its_title_and_axes_say(traded, officer, until):
+def test_every_chart_draws_what_its_title_and_axes_say(traded, mdec_officer, until):
     seen = set()
-    for path, table, svg in charted(traded, officer, until):
+    for path, table, svg in charted(traded, mdec_officer, until):
         if table.chart == "none":
             assert svg == "", (path, table.key)
             continue
@@ -98,8 +98,8 @@ def test_every_chart_draws_what_its_title_and_axes_say(traded, officer, until):
     assert seen == set(AUDIT)
 
 
-def test_amounts_in_different_currencies_never_share_an_axis(traded, officer, until):
-    response = page(officer, f"/dashboards/money/?date_to={until}")
+def test_amounts_in_different_currencies_never_share_an_axis(traded, mdec_officer, until):
+    response = page(mdec_officer, f"/dashboards/money/?date_to={until}")
     charts = dict((t.key, svg) for t, svg in response.context["charts"])
     paid_in = drawn(charts["paid_in_by_month"])
     assert [c.get("aria-label") for c in paid_in] == [
@@ -109,8 +109,8 @@ def test_amounts_in_different_currencies_never_share_an_axis(traded, officer, un
     assert charts["escrow_held"] == ""  # one figure per currency, in the table
 
 
-def test_logistics_flights_chart_counts_flights_not_parcels(traded, officer, until):
-    response = page(officer, f"/dashboards/logistics/?date_to={until}")
+def test_logistics_flights_chart_counts_flights_not_parcels(traded, mdec_officer, until):
+    response = page(mdec_officer, f"/dashboards/logistics/?date_to={until}")
     table, svg = next((t, s) for t, s in response.context["charts"] if t.key == "eroads")
     assert table.y == "flown"
     assert marks(drawn(svg)[0]) == ["KUL → HGH: 1"]  # one flight, which carried three parcels

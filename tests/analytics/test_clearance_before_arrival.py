@@ -9,7 +9,7 @@ import time_machine
 from analytics.models import StageMonth
 from analytics.stages import filing_of
 from customs.models import Declaration, RiskRule, WatchListEntry
-from customs.services.declarations import declaration_decide
+from customs.services.decisions import declaration_decide
 from ewtp.common.outbox import subscribe, subscribers_of, unsubscribe
 from tests.analytics.trade import page
 
@@ -45,7 +45,7 @@ def ship(journey, order, flight, *, departure_step: bool = True):
 
 
 def test_the_clearance_study_shows_imports_lodged_before_arrival_against_after(
-    journey, officer, until
+    journey, mdec_officer, until
 ):
     world = journey.world
     early = journey.pay(journey.consumer_order(n=1))
@@ -72,7 +72,7 @@ def test_the_clearance_study_shows_imports_lodged_before_arrival_against_after(
     }
     assert split == {("pre", 0, 1), ("post", 180, 1)}
 
-    clearance = page(officer, f"/dashboards/clearance/?date_to={until}")
+    clearance = page(mdec_officer, f"/dashboards/clearance/?date_to={until}")
     table = clearance.context["dashboard"].table("by_filing")
     rows = {row[0]: row for row in table.rows}
     assert set(rows) == {"pre", "post"}

@@ -8,17 +8,13 @@ from django.test.utils import CaptureQueriesContext
 
 from analytics.models import CustomsDay
 from analytics.services.customs import customs_decisions_count
-from customs.models import RiskRule
 from customs.services.clearance import declarations_process
-from customs.services.tariff import tariff_load_bundled
 from tests.customs.test_clearance_batches import filed
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_batch_of_decisions_is_counted_in_constant_queries(hgh):
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)
+def test_a_batch_of_decisions_is_counted_in_constant_queries(hgh, lanes_by_rule):
     small, large = filed(hgh, 5), filed(hgh, 40, start=100)
     declarations_process(declaration_ids=[d.pk for d in small + large])
     counted = []

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from hubs.models import Order
 from tests import factories
-from tests.analytics.trade import page, trade
+from tests.analytics.trade import credit_line_drawn, page, trade
 from tests.conftest import issue_token
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +25,9 @@ def table(response, key):
     return response.context["dashboard"].table(key)
 
 
-def test_exports_add_up_to_the_orders(journey, officer):
+def test_exports_add_up_to_the_orders(journey, mdec_officer):
     trade(journey)  # 1 + 2 + 4 scarves = 7 × 45.00
-    response = page(officer, "/dashboards/exports/")
+    response = page(mdec_officer, "/dashboards/exports/")
     assert response.status_code == 200
     by_destination = table(response, "by_destination")
     assert by_destination.rows == [("CN", 31500, by_destination.rows[0][2], 3, 7, 1)]
@@ -41,11 +41,11 @@ def test_exports_add_up_to_the_orders(journey, officer):
     assert "<svg" in response.content.decode()  # drawn on the server, no script
 
 
-def test_participation_and_money(journey, officer):
+def test_participation_and_money(journey, mdec_officer):
     orders = trade(journey)
-    funnel = dict(table(page(officer, "/dashboards/participation/"), "funnel").rows)
+    funnel = dict(table(page(mdec_officer, "/dashboards/participation/"), "funnel").rows)
     assert funnel["First export"] == 1 and funnel["Repeat exporter (two orders or more)"] == 1
-    money = page(officer, "/dashboards/money/")
+    money = page(mdec_officer, "/dashboards/money/")
     flows = {(flow, currency): amount for flow, currency, amount in table(money, "flows").rows}
     assert flows[("Paid into escrow", "MYR")] == 31500
     assert flows[("Released to sellers", "MYR")] == 31500
@@ -54,25 +54,25 @@ def test_participation_and_money(journey, officer):
     assert table(money, "escrow_held").rows == [("MYR", 0)]
 
 
-def test_clearance_reads_the_flight_and_each_stage(journey, officer):
+def test_clearance_reads_the_flight_and_each_stage(journey, mdec_officer):
     trade(journey)
     # the test's flight lands later today or tomorrow: a period that includes it
     until = (timezone.now() + timedelta(days=2)).date().isoformat()
-    clearance = page(officer, f"/dashboards/clearance/?date_to={until}")
+    clearance = page(mdec_officer, f"/dashboards/clearance/?date_to={until}")
     stages = {row[0]: row for row in table(clearance, "stages").rows}
     flight = stages["Flight: departure → arrival"]
     assert 255 <= flight[1] <= 304 and flight[4] == 3  # 300 minutes, three consignments
     assert "Import: arrival → release" in stages
     mix = table(clearance, "lane_mix").rows
     assert sum(count for side, _lane, count, _share in mix if side == "export") == 3
-    logistics = table(page(officer, f"/dashboards/logistics/?date_to={until}"), "eroads").rows
+    logistics = table(page(mdec_officer, f"/dashboards/logistics/?date_to={until}"), "eroads").rows
     assert logistics[0][:2] == ("KUL → HGH", 1) and logistics[0][3] == 3
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
-def test_each_table_downloads(journey, officer, kind):
+def test_each_table_downloads(journey, mdec_officer, kind):
     trade(journey)
-    response = page(officer, f"/dashboards/exports/?export={kind}&table=by_destination")
+    response = page(mdec_officer, f"/dashboards/exports/?export={kind}&table=by_destination")
     assert response.status_code == 200
     assert "by_destination" in response["Content-Disposition"]
     if kind == "csv":
@@ -81,28 +81,30 @@ def test_each_table_downloads(journey, officer, kind):
     else:
         sheet = load_workbook(io.BytesIO(response.content)).active
         assert sheet["A2"].value == "China" and float(sheet["B2"].value) == 315.0
-    assert page(officer, "/dashboards/exports/?export=pdf&table=x").status_code == 404
+    assert page(mdec_officer, "/dashboards/exports/?export=pdf&table=x").status_code == 404
 
 
-def test_bad_filters_are_a_400_that_says_why_and_shows_no_figures(officer):
-    response = page(officer, "/dashboards/exports/?date_from=2026-05-01&date_to=2026-01-01")
+def test_bad_filters_are_a_400_that_says_why_and_shows_no_figures(mdec_officer):
+    response = page(mdec_officer, "/dashboards/exports/?date_from=2026-05-01&date_to=2026-01-01")
     assert response.status_code == 400
     assert "The period starts after it ends." in response.content.decode()
     assert response.context.get("dashboard") is None  # not the figures of other filters
-    response = page(officer, "/dashboards/exports/?date_from=yesterday&destination=China")
+    response = page(mdec_officer, "/dashboards/exports/?date_from=yesterday&destination=China")
     assert response.status_code == 400
     assert "Choose a destination country from the list." in response.content.decode()
-    assert page(officer, "/dashboards/nothing/").status_code == 404
+    assert page(mdec_officer, "/dashboards/nothing/").status_code == 404
     for odd in ("date_from=9999-12-01&date_to=9999-12-31", "date_from=0001-01-01"):
-        response = page(officer, f"/dashboards/money/?{odd}")
+        response = page(mdec_officer, f"/dashboards/money/?{odd}")
         assert response.status_code == 400
         assert "between 2000 and 2100" in response.content.decode()
     # a download with filters that do not hold is no download of the defaults
-    response = page(officer, "/dashboards/exports/?destination=China&export=xlsx&table=by_month")
+    response = page(
+        mdec_officer, "/dashboards/exports/?destination=China&export=xlsx&table=by_month"
+    )
     assert response.status_code == 400
 
 
-def test_only_officers_see_the_zones_dashboards_and_a_seller_its_own(journey, officer):
+def test_only_officers_see_the_zones_dashboards_and_a_seller_its_own(journey, mdec_officer):
     trade(journey)
     seller = journey.world.seller_owner
     for key in DASHBOARDS:
@@ -143,14 +145,14 @@ def test_the_data_api_serves_each_dashboard_to_an_authority(journey, api):
     )
 
 
-def test_dashboards_cost_the_same_queries_whatever_the_volume(journey, officer):
+def test_dashboards_cost_the_same_queries_whatever_the_volume(journey, mdec_officer):
     seller = journey.world.seller_owner
     until = (timezone.now() + timedelta(days=3)).date().isoformat()  # both flights
-    paths = [(officer, f"/dashboards/{key}/?date_to={until}") for key in DASHBOARDS]
+    paths = [(mdec_officer, f"/dashboards/{key}/?date_to={until}") for key in DASHBOARDS]
     paths += [
         (seller, f"/insights/?date_to={until}"),
-        (officer, f"/dashboards/exports/?date_to={until}&export=xlsx&table=by_sector"),
-        (officer, f"/dashboards/money/?date_to={until}&destination=China"),  # the 400
+        (mdec_officer, f"/dashboards/exports/?date_to={until}&export=xlsx&table=by_sector"),
+        (mdec_officer, f"/dashboards/money/?date_to={until}&destination=China"),  # the 400
     ]
     trade(journey, orders=1)
     few = {}
@@ -166,36 +168,23 @@ def test_dashboards_cost_the_same_queries_whatever_the_volume(journey, officer):
         assert len(captured) == few[path], path
 
 
-def test_credit_lines_by_band(journey, officer):
-    from moneyed import Money
+def test_credit_lines_by_band(journey, mdec_officer):
+    from payments.services.loans import instalments_overdue_sweep
 
-    from payments.services.credit import CreditRequest, credit_apply, credit_score_record
-    from payments.services.loans import instalments_overdue_sweep, loan_draw
-    from tests.payments.test_loans import GOOD
-
-    lender = factories.api_client(kind="bank", name="Lender", scopes=["credit:write"]).client
-    seller = journey.world.seller
-    stored = credit_score_record(organization=seller, record=GOOD, trigger="test")
-    application = credit_apply(
-        organization=seller,
-        stored=stored,
-        request=CreditRequest(Money("3000", "MYR"), 3, lender.pk, consent=True),
-        actor=None,
-    )
-    loan_draw(application=application, actor=None)
+    stored = credit_line_drawn(journey.world.seller)
     instalments_overdue_sweep(today=timezone.localdate() + timedelta(days=31))
-    (row,) = table(page(officer, "/dashboards/credit/"), "by_band").rows
+    (row,) = table(page(mdec_officer, "/dashboards/credit/"), "by_band").rows
     assert row == (stored.band, "MYR", 1, 300_000, 300_000, 100, 1)
-    (decided,) = table(page(officer, "/dashboards/credit/"), "applications").rows
+    (decided,) = table(page(mdec_officer, "/dashboards/credit/"), "applications").rows
     assert decided == (stored.band, 1, 0, 0)
 
 
-def test_every_table_of_every_dashboard_downloads_in_both_formats(journey, officer):
+def test_every_table_of_every_dashboard_downloads_in_both_formats(journey, mdec_officer):
     trade(journey)
     for key in DASHBOARDS:
-        for shown in page(officer, f"/dashboards/{key}/").context["dashboard"].tables:
+        for shown in page(mdec_officer, f"/dashboards/{key}/").context["dashboard"].tables:
             for kind in ("csv", "xlsx"):
-                response = page(officer, f"/dashboards/{key}/?export={kind}&table={shown.key}")
+                response = page(mdec_officer, f"/dashboards/{key}/?export={kind}&table={shown.key}")
                 assert response.status_code == 200, (key, shown.key, kind)
                 if kind == "xlsx":
                     sheet = load_workbook(io.BytesIO(response.content)).active

@@ -48,8 +48,10 @@ def sections(response) -> list[dict]:
 
 
 @pytest.mark.parametrize("language", ["en", "ms", "zh-hans"])
-def test_every_table_of_every_dashboard_page_downloads_as_xlsx(traded, officer, until, language):
-    pages = [(officer, f"/dashboards/{key}/?date_to={until}") for key in DASHBOARDS]
+def test_every_table_of_every_dashboard_page_downloads_as_xlsx(
+    traded, mdec_officer, until, language
+):
+    pages = [(mdec_officer, f"/dashboards/{key}/?date_to={until}") for key in DASHBOARDS]
     pages.append((traded.world.seller_owner, f"/insights/?date_to={until}"))
     downloads = 0
     for user, path in pages:
@@ -69,10 +71,10 @@ def test_every_table_of_every_dashboard_page_downloads_as_xlsx(traded, officer, 
     assert downloads >= 20
 
 
-def test_the_headers_are_in_the_readers_language(traded, officer, until):
+def test_the_headers_are_in_the_readers_language(traded, mdec_officer, until):
     path = f"/dashboards/money/?date_to={until}&export=xlsx&table=flows"
-    english = load_workbook(io.BytesIO(page(officer, path, "en").content)).active
-    chinese = load_workbook(io.BytesIO(page(officer, path, "zh-hans").content)).active
+    english = load_workbook(io.BytesIO(page(mdec_officer, path, "en").content)).active
+    chinese = load_workbook(io.BytesIO(page(mdec_officer, path, "zh-hans").content)).active
     assert [c.value for c in english[1]] == ["Flow", "Currency", "Amount"]
     headers = [c.value for c in chinese[1]]
     assert len(headers) == 3 and not {"Flow", "Currency", "Amount"} & set(headers)

@@ -23,9 +23,9 @@ def options(response) -> dict[str, str]:
     [("en", "China", "Malaysia"), ("ms", "China", "Malaysia"), ("zh-hans", "中国", "马来西亚")],
 )
 def test_the_destination_is_picked_by_name_in_the_readers_language(
-    officer, kul, hgh, language, china, malaysia
+    mdec_officer, kul, hgh, language, china, malaysia
 ):
-    response = page(officer, "/dashboards/exports/", language)
+    response = page(mdec_officer, "/dashboards/exports/", language)
     assert response.status_code == 200
     body = response.content.decode()
     assert '<select name="destination"' in body and 'maxlength="2"' not in body
@@ -38,9 +38,9 @@ def test_the_destination_is_picked_by_name_in_the_readers_language(
     [("en", "United States"), ("ms", "Amerika Syarikat"), ("zh-hans", "美国")],
 )
 def test_a_country_with_no_hub_from_a_link_is_shown_chosen_by_its_name(
-    officer, kul, language, name
+    mdec_officer, kul, language, name
 ):
-    response = page(officer, "/dashboards/exports/?destination=us", language)
+    response = page(mdec_officer, "/dashboards/exports/?destination=us", language)
     assert response.status_code == 200
     assert response.context["dashboard"].table("by_destination").rows == []
     assert options(response)["US"].startswith(name)  # Malay names come from CLDR
@@ -49,13 +49,15 @@ def test_a_country_with_no_hub_from_a_link_is_shown_chosen_by_its_name(
 
 @pytest.mark.parametrize("language", ["en", "ms", "zh-hans"])
 @pytest.mark.parametrize("value", ["China", "<script>", "C", "XX", "12"])
-def test_a_value_that_is_no_country_is_a_400_in_the_readers_words(officer, kul, language, value):
+def test_a_value_that_is_no_country_is_a_400_in_the_readers_words(
+    mdec_officer, kul, language, value
+):
     with translation.override(language):
         said = translation.gettext(WORDS)
     if language != "en":
         assert said != WORDS, "translated"
     for key in ("exports", "money", "logistics"):
-        response = page(officer, f"/dashboards/{key}/?destination={value}", language)
+        response = page(mdec_officer, f"/dashboards/{key}/?destination={value}", language)
         assert response.status_code == 400, (key, value)
         body = response.content.decode()
         assert said in body
@@ -63,23 +65,23 @@ def test_a_value_that_is_no_country_is_a_400_in_the_readers_words(officer, kul, 
         assert "<script>" not in body.split("<main")[1]
 
 
-def test_a_chosen_destination_filters_every_figure(journey, officer):
+def test_a_chosen_destination_filters_every_figure(journey, mdec_officer):
     trade(journey)
-    chosen = page(officer, "/dashboards/exports/?destination=cn")  # the code, in any case
+    chosen = page(mdec_officer, "/dashboards/exports/?destination=cn")  # the code, in any case
     assert chosen.status_code == 200
     assert [r[0] for r in chosen.context["dashboard"].table("by_destination").rows] == ["CN"]
     assert '<option value="CN" selected>China</option>' in chosen.content.decode()
-    elsewhere = page(officer, "/dashboards/exports/?destination=MY")
+    elsewhere = page(mdec_officer, "/dashboards/exports/?destination=MY")
     assert elsewhere.context["dashboard"].table("by_destination").rows == []
 
 
-def test_the_sector_is_picked_by_its_label(officer, kul):
+def test_the_sector_is_picked_by_its_label(mdec_officer, kul):
     with translation.override("zh-hans"):
         food = str(translation.gettext("Food and beverages"))
-    body = page(officer, "/dashboards/exports/", "zh-hans").content.decode()
+    body = page(mdec_officer, "/dashboards/exports/", "zh-hans").content.decode()
     assert f'<option value="food">{food}</option>' in body
-    assert page(officer, "/dashboards/exports/?sector=snacks").status_code == 400
-    assert page(officer, "/dashboards/exports/?hub=<b>").status_code == 400
+    assert page(mdec_officer, "/dashboards/exports/?sector=snacks").status_code == 400
+    assert page(mdec_officer, "/dashboards/exports/?hub=<b>").status_code == 400
 
 
 def test_the_sellers_page_takes_a_period_only(journey):

@@ -45,8 +45,8 @@ def test_a_money_column_names_its_currency():
     assert [r["a"] for r in table.as_json()["rows"]] == ["123.45", "12345"]
 
 
-def test_money_headlines_and_tables_show_each_currency(traded, officer, until):
-    response = page(officer, f"/dashboards/money/?date_to={until}")
+def test_money_headlines_and_tables_show_each_currency(traded, mdec_officer, until):
+    response = page(mdec_officer, f"/dashboards/money/?date_to={until}")
     dashboard = response.context["dashboard"]
     headline = dict(dashboard.headline)
     assert headline["Held in escrow (CNY)"] == "500.00"
@@ -58,13 +58,13 @@ def test_money_headlines_and_tables_show_each_currency(traded, officer, until):
     assert pair == ("CNY", "MYR", 2, 50_000, 32_000)
     body = response.content.decode()
     assert "<dt>Held in escrow (CNY)</dt><dd>500.00</dd>" in body
-    credit = page(officer, f"/dashboards/credit/?date_to={until}").context["dashboard"]
+    credit = page(mdec_officer, f"/dashboards/credit/?date_to={until}").context["dashboard"]
     assert dict(credit.headline)["Lent (MYR)"] == "3,000.00"
 
 
-def test_every_money_column_on_every_dashboard_names_its_currency(traded, officer, until):
+def test_every_money_column_on_every_dashboard_names_its_currency(traded, mdec_officer, until):
     keys = ("exports", "participation", "clearance", "logistics", "money", "credit")
-    pages = [(officer, f"/dashboards/{key}/") for key in keys]
+    pages = [(mdec_officer, f"/dashboards/{key}/") for key in keys]
     pages.append((traded.world.seller_owner, "/insights/"))
     for user, path in pages:
         dashboard = page(user, f"{path}?date_to={until}").context["dashboard"]
@@ -77,7 +77,9 @@ def test_every_money_column_on_every_dashboard_names_its_currency(traded, office
 
 
 @pytest.mark.parametrize("language", ["en", "ms", "zh-hans"])
-def test_a_sector_reads_as_its_label_in_the_page_the_csv_and_the_xlsx(journey, officer, language):
+def test_a_sector_reads_as_its_label_in_the_page_the_csv_and_the_xlsx(
+    journey, mdec_officer, language
+):
     from tests.analytics.trade import trade
 
     trade(journey)
@@ -87,15 +89,15 @@ def test_a_sector_reads_as_its_label_in_the_page_the_csv_and_the_xlsx(journey, o
     if language != "en":
         assert label != "Other"
     path = "/dashboards/exports/"
-    response = page(officer, path, language)
+    response = page(mdec_officer, path, language)
     (row,) = response.context["dashboard"].table("by_sector").display_rows()
     assert row[0] == label
     (scarves,) = response.context["dashboard"].table("by_chapter").display_rows()
     assert scarves[0] == chapter
     assert f"<td>{label}</td>" in response.content.decode()
     sheet = load_workbook(
-        io.BytesIO(page(officer, f"{path}?export=xlsx&table=by_sector", language).content)
+        io.BytesIO(page(mdec_officer, f"{path}?export=xlsx&table=by_sector", language).content)
     ).active
     assert sheet["A2"].value == label
-    text = page(officer, f"{path}?export=csv&table=by_sector", language).content.decode()
+    text = page(mdec_officer, f"{path}?export=csv&table=by_sector", language).content.decode()
     assert list(csv.reader(io.StringIO(text)))[1][0] == label

@@ -1,4 +1,5 @@
-"""A small journey to read on the dashboards, and a signed-in GET, for the dashboard tests."""
+"""A small journey to read on the dashboards, a credit line drawn, and a signed-in GET, for
+the dashboard tests."""
 
 from datetime import timedelta
 
@@ -27,6 +28,29 @@ def trade(journey, orders: int = 2, flight=None) -> list[Order]:
         )
     money_rollup_catch_up(now=timezone.now() + timedelta(minutes=5))
     return placed
+
+
+def credit_line_drawn(seller):
+    """A lender's 3,000 MYR over three months, applied for on a good trade record and drawn:
+    the stored score the application was decided on."""
+    from moneyed import Money
+
+    from payments.services.credit import CreditRequest, credit_apply, credit_score_record
+    from payments.services.loans import loan_draw
+    from tests import factories
+
+    lender = factories.api_client(kind="bank", name="Lender", scopes=["credit:write"]).client
+    stored = credit_score_record(
+        organization=seller, record=factories.GOOD_TRADE_RECORD, trigger="test"
+    )
+    application = credit_apply(
+        organization=seller,
+        stored=stored,
+        request=CreditRequest(Money("3000", "MYR"), 3, lender.pk, consent=True),
+        actor=None,
+    )
+    loan_draw(application=application, actor=None)
+    return stored
 
 
 def page(user, path, language: str = ""):

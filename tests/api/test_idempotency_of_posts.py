@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 from payments.models import IncomingPayment, LedgerTransaction
 from payments.services.escrow import escrow_release
 from payments.services.payouts import payout_request, payouts_batch
-from tests import factories, ledger
-from tests.conftest import issue_token
+from tests import ledger
+from tests.conftest import bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -46,15 +46,6 @@ def test_the_schema_documents_the_header_on_every_post():
             assert "Idempotency-Key" in names, path
 
 
-@pytest.fixture
-def bank(api, hgh):
-    credentials = factories.api_client(
-        kind="bank", name="CIMB", scopes=["payments:write", "payouts:read", "payouts:write"]
-    )
-    token = issue_token(api, credentials).json()["access_token"]
-    return credentials.client, {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
 def incoming_case(bank_client, hgh):
     order = ledger.placed_order(destination_hub=hgh)
     body = {
@@ -76,11 +67,10 @@ def payout_case(bank_client, hgh):
 
 
 @pytest.mark.parametrize("case", [incoming_case, payout_case], ids=["incoming", "payout-status"])
-def test_bank_posts_replay_refuse_a_reused_key_and_act_once(api, bank, hgh, case):
-    bank_client, auth = bank
-    url, body, change, effects = case(bank_client, hgh)
+def test_bank_posts_replay_refuse_a_reused_key_and_act_once(api, bank, cimb, hgh, case):
+    url, body, change, effects = case(bank, hgh)
     before = effects.objects.count()
-    headers = {**auth, "HTTP_IDEMPOTENCY_KEY": "bank-key-1"}
+    headers = {**bearer(api, cimb), "HTTP_IDEMPOTENCY_KEY": "bank-key-1"}
 
     first = api.post(url, body, format="json", **headers)
     assert first.status_code in (200, 201), first.content

@@ -123,7 +123,7 @@ def test_a_deactivated_client_is_shut_out_at_once(api, bank_credentials, bank_to
 
 
 def test_secret_is_stored_hashed_and_rotation_revokes_the_old_one(api, bank_credentials):
-    from ewtp.common.services import api_client_secret_rotate
+    from ewtp.common.api_clients import api_client_secret_rotate
 
     application = bank_credentials.client.application
     assert application.client_secret != bank_credentials.client_secret
@@ -134,14 +134,14 @@ def test_secret_is_stored_hashed_and_rotation_revokes_the_old_one(api, bank_cred
 
 
 def test_rotation_revokes_tokens_already_issued(api, bank_credentials, bank_token):
-    from ewtp.common.services import api_client_secret_rotate
+    from ewtp.common.api_clients import api_client_secret_rotate
 
     api_client_secret_rotate(client=bank_credentials.client)
     assert api.get("/api/v1/ping", HTTP_AUTHORIZATION=f"Bearer {bank_token}").status_code == 401
 
 
 def test_narrowing_a_client_revokes_its_tokens(api, bank_credentials, bank_token):
-    from ewtp.common.services import api_client_update
+    from ewtp.common.api_clients import api_client_update
 
     api_client_update(client=bank_credentials.client, is_active=True, scopes=["statements:read"])
     assert api.get("/api/v1/hubs/", HTTP_AUTHORIZATION=f"Bearer {bank_token}").status_code == 401

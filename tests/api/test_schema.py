@@ -7,7 +7,6 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from customs.services.tariff import tariff_load_bundled
 from hubs.services.organizations import organization_api_client_create
 from payments.services.fx import fx_rates_load
 from tests import factories
@@ -108,10 +107,9 @@ PLACEHOLDERS = {  # a path parameter of an example's operation: well-formed, nam
 
 
 @pytest.fixture
-def example_callers(api, kul, hgh, django_capture_on_commit_callbacks):
+def example_callers(api, kul, hgh, tariff, django_capture_on_commit_callbacks):
     """A bank and an organisation (a verified seller at Kuala Lumpur), each with every scope
     of its kind; the tariff and the day's rates the examples' declarations and quotes need."""
-    tariff_load_bundled()
     with django_capture_on_commit_callbacks(execute=True):
         fx_rates_load()  # the customs rates are derived from them after the commit
     factories.open_eroads()

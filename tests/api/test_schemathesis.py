@@ -35,13 +35,14 @@ from moneyed import Money
 from rest_framework.test import APIClient
 from schemathesis.engine import StopReason, events
 
-from customs.services.declarations import (
+from customs.services.filing import (
     ItemRequest,
     declaration_create,
     declaration_request_of_organization,
 )
+from demo.world_partners import BANK_SCOPES as DEMO_BANK_SCOPES
+from ewtp.common.api_clients import api_client_secret_rotate, api_client_update
 from ewtp.common.idempotency import MAX_KEY_LENGTH
-from ewtp.common.services import api_client_secret_rotate, api_client_update
 from ewtp.common.webhook_endpoints import webhook_endpoint_create
 from hubs.services.organizations import ORGANIZATION_CLIENT_SCOPES, organization_api_client_create
 from payments.models import CollectionAccount, CreditApplication, Payout
@@ -50,35 +51,14 @@ from payments.services.credit import CreditRequest, credit_apply, credit_score_r
 from payments.services.escrow import escrow_release
 from payments.services.fx import fx_rates_load
 from payments.services.payouts import payouts_batch
-from payments.services.scoring import TradeRecord
 from tests import factories
 from tests.conftest import issue_token
 from tests.journey import Journey, resident_id, world_build
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db(transaction=True)]
 
-BANK_SCOPES = [
-    "hubs:read",
-    "statements:read",
-    "treasury:read",
-    "payments:write",
-    "payouts:read",
-    "payouts:write",
-    "credit:read",
-    "credit:write",
-    "webhooks:manage",
-]
-# A trade record that earns a credit offer (three average months: 60,000 MYR).
-TRADE_RECORD = TradeRecord(
-    months_active=24,
-    orders_3m=40,
-    value_3m_minor=8_000_000,
-    value_prev_3m_minor=5_000_000,
-    orders_12m=120,
-    value_12m_minor=24_000_000,
-    shipped=120,
-    shipped_on_time=118,
-)
+# the demo partner bank's scopes, all but sending statements
+BANK_SCOPES = [scope for scope in DEMO_BANK_SCOPES if scope != "statements:write"]
 # Subheadings of the demo catalogue lines of both countries (customs/data/schedules).
 HS_CODES = ["090121", "090210", "180690", "330410", "420221", "611020", "621410", "940360"]
 # a Form E in the register for Malaysian goods of each of them into China (trade_world)
@@ -202,7 +182,9 @@ def trade_world(hs_nomenclature, settings, monkeypatch) -> TradeWorld:
     payouts = Payout.objects.filter(bank=world.bank)
     credit_apply(
         organization=world.seller,
-        stored=credit_score_record(organization=world.seller, record=TRADE_RECORD, trigger="t"),
+        stored=credit_score_record(
+            organization=world.seller, record=factories.GOOD_TRADE_RECORD, trigger="t"
+        ),
         request=CreditRequest(Money("3000", "MYR"), 3, world.bank.pk, consent=True),
         actor=None,
     )

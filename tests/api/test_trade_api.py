@@ -5,17 +5,11 @@ import pytest
 from hubs.models import Order, Product
 from hubs.services.organizations import organization_api_client_create
 from tests import factories
-from tests.conftest import issue_token
+from tests.conftest import bearer
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
 CN_ID = "11010519491231002X"
-
-
-def bearer(api, issued):
-    response = issue_token(api, issued)
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture
@@ -127,20 +121,7 @@ def test_products_crud_for_the_callers_own_catalogue(api, trade):
     ],
 )
 def test_bad_products_are_400_with_the_field(api, trade, change, field):
-    body = {
-        "sku": "API-2",
-        "title_en": "T",
-        "description_en": "D",
-        "hs_code": "621410",
-        "origin_country": "MY",
-        "unit_price": "10.00",
-        "unit_weight_kg": "1",
-        "length_cm": "1",
-        "width_cm": "1",
-        "height_cm": "1",
-        "stock": 1,
-        **change,
-    }
+    body = {**factories.PRODUCT_BODY, "sku": "API-2", **change}
     response = api.post("/api/v1/products/", body, format="json", **trade["as_seller"])
     assert response.status_code == 400
     assert response["Content-Type"] == PROBLEM

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from customs.models import Declaration, RiskRule, WatchListEntry
 from customs.services.clearance import declaration_process
-from customs.services.declarations import declaration_create
+from customs.services.filing import declaration_create
 from customs.services.tariff import tariff_load_bundled
 from hubs.models import User
 from tests import factories
@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_an_officer_releases_a_red_lane_declaration(
     page, browser, live_server, kul, hgh, risk_rules, screenshot
 ):
-    from customs.services.declarations import declaration_submit
+    from customs.services.filing import declaration_submit
 
     tariff_load_bundled()
     RiskRule.objects.filter(code="random").update(enabled=False)

@@ -15,12 +15,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_parcel_from_packing_to_the_hub_floor(
-    page, browser, live_server, kul, hgh, hub_operator, screenshot
+    page, browser, live_server, kul, hgh, hub_operator, bank, screenshot
 ):
     factories.open_eroads()
     carriers_load()
     Facility.objects.create(hub=kul, name="KLIA eFulfilment", address="Sepang")
-    bank = factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
     order = ledger.paid_order(destination_hub=hgh, bank=bank, quantity=3)
     seller = factories.member(order.seller)
     assert ERoad.objects.filter(origin=kul, destination=hgh).exists()
@@ -69,7 +68,7 @@ def test_a_parcel_from_packing_to_the_hub_floor(
 
 
 def test_an_operator_consolidates_a_flight_and_prints_its_manifest(
-    page, live_server, kul, hgh, hub_operator, screenshot
+    page, live_server, kul, hgh, hub_operator, bank, screenshot
 ):
     from datetime import timedelta
     from decimal import Decimal
@@ -78,24 +77,12 @@ def test_an_operator_consolidates_a_flight_and_prints_its_manifest(
 
     from logistics.models import Carrier, Flight
     from logistics.services.floor import parcel_export_release, parcel_receive
-    from logistics.services.parcels import ParcelRequest, parcel_create
 
     factories.open_eroads()
     carriers_load()
     Facility.objects.create(hub=kul, name="KLIA eFulfilment", address="Sepang")
-    bank = factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
     order = ledger.paid_order(destination_hub=hgh, bank=bank, quantity=2)
-    parcel = parcel_create(
-        order=order,
-        request=ParcelRequest(
-            weight_kg=Decimal("0.600"),
-            length_cm=30,
-            width_cm=20,
-            height_cm=5,
-            items={order.lines.get().pk: 2},
-        ),
-        actor=factories.member(order.seller),
-    )
+    parcel = factories.parcel_packed(order, weight_kg="0.600")
     parcel_export_release(parcel=parcel_receive(parcel=parcel, actor=hub_operator))
     departs = timezone.now() + timedelta(hours=6)
     Flight.objects.create(

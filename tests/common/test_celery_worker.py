@@ -6,12 +6,12 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
 from ewtp.celery import app
 from ewtp.common import outbox
 from ewtp.common.models import AuditEntry, OutboxDelivery
+from tests.conftest import celery_worker
 
 
 @outbox.event_type("tests.worker_pinged")
@@ -31,17 +31,6 @@ def test_celery_is_configured_to_redeliver_a_killed_workers_task():
         assert conf.broker_transport_options["visibility_timeout"] >= 3600
 
 
-@pytest.fixture
-def isolated_queue():
-    """A queue of this test's own, so that no other worker on the same broker takes its tasks."""
-    queue = f"tests-{uuid.uuid4().hex[:8]}"
-    saved = (app.conf.task_always_eager, app.conf.task_default_queue)
-    app.conf.task_always_eager = False
-    app.conf.task_default_queue = queue
-    yield queue
-    app.conf.task_always_eager, app.conf.task_default_queue = saved
-
-
 @pytest.mark.worker
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI runs it on Redis)")
 @pytest.mark.django_db(transaction=True)
@@ -55,14 +44,7 @@ def test_event_is_delivered_by_a_real_worker_after_commit(isolated_queue):
 
     outbox.subscribe("tests.worker_pinged", name="tests.worker_handler")(handler)
     try:
-        with start_worker(
-            app,
-            pool="solo",
-            concurrency=1,
-            queues=[isolated_queue],
-            perform_ping_check=False,
-            shutdown_timeout=10,
-        ):
+        with celery_worker(isolated_queue):
             with transaction.atomic():
                 event = outbox.event_record(WorkerPinged(marker=marker))
             deadline = time.monotonic() + 30

@@ -158,7 +158,7 @@ def test_partners_register_endpoints_over_the_api(api):
 def test_a_channels_order_paid_in_full_sends_payment_confirmed(hgh, channel):
     from moneyed import Money
 
-    from hubs.services.orders import Consumer, LineRequest, OrderRequest, order_place
+    from hubs.services.placement import Consumer, LineRequest, OrderRequest, order_place
     from payments.services.intents import BankTransfer, payment_intent_open, payment_receive
 
     factories.open_eroads()

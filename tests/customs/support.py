@@ -5,11 +5,19 @@ from decimal import Decimal
 
 from customs.models import Declaration
 from customs.services.clearance import declaration_process
-from customs.services.declarations import (
-    declaration_records_attach,
-    declaration_submit,
-)
+from customs.services.decisions import declaration_records_attach
+from customs.services.filing import declaration_submit
 from customs.services.matching import OrderRecord, PaymentRecord, WaybillRecord
+
+# Two batik silk scarves, as the API's declarations and duty quotes take an item.
+SCARF_ITEM = {
+    "hs_code": "621410",
+    "description": "Batik silk scarf",
+    "origin": "MY",
+    "quantity": 2,
+    "net_weight_kg": "0.300",
+    "value": "180.00",
+}
 
 
 def submit_and_process(declaration: Declaration, actor_label: str = "t") -> Declaration:
@@ -54,17 +62,15 @@ def with_agreeing_records(declaration: Declaration, **changes) -> Declaration:
 
 def red_lane_import(hgh, kul) -> dict:
     """A KUL seller's import declaration at HGH, submitted and routed to the red lane (its
-    consumer is on the watch list), with the seller's owner and an HGH customs officer."""
-    from customs.models import RiskRule, WatchListEntry
-    from customs.services.declarations import declaration_create
-    from customs.services.tariff import tariff_load_bundled
+    consumer is on the watch list), with the seller's owner and an HGH customs officer. The
+    ``red_lane`` fixture: the tariff loaded and lanes by rule (tests/conftest.py)."""
+    from customs.models import WatchListEntry
+    from customs.services.filing import declaration_create
     from hubs.models import User
     from tests import factories
 
     from .test_declarations import request
 
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)
     WatchListEntry.objects.create(name="Chen Jing", reason="earlier seizure")
     seller = factories.SellerFactory(home_hub=kul)
     owner = factories.member(seller)
@@ -76,3 +82,34 @@ def red_lane_import(hgh, kul) -> dict:
         official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=hgh, email="z@hgh.cn"
     )
     return {"declaration": declaration, "owner": owner, "officer": officer, "seller": seller}
+
+
+def declaration_form(**changes) -> dict:
+    """An export of two batik scarves to Hangzhou, as the SME's declaration page posts it."""
+    data = {
+        "regime": "MY_EXPORT",
+        "hub": "KUL",
+        "order": "",
+        "importer": "Hangzhou Tea House Co., Ltd.",
+        "importer_id_reference": "",
+        "declarant": "",
+        "incoterm": "DAP",
+        "waybill": "KUL100000017",
+        "currency": "MYR",
+        "freight": "0",
+        "insurance": "0",
+        "fta_agreement": "",
+        "fta_certificate": "",
+        "air_courier": "on",
+        "items-TOTAL_FORMS": "3",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "1",
+        "items-MAX_NUM_FORMS": "200",
+        "items-0-hs_code": "621410",
+        "items-0-description": "Batik silk scarf",
+        "items-0-origin": "MY",
+        "items-0-quantity": "2",
+        "items-0-net_weight_kg": "0.300",
+        "items-0-value": "180.00",
+    }
+    return data | changes

@@ -9,41 +9,30 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from customs.models import CustomsExchangeRate, Declaration, RiskRule, TariffLine
+from customs.models import CustomsExchangeRate, Declaration, TariffLine
 from customs.services.clearance import declaration_process
-from customs.services.tariff import tariff_load_bundled
 from ewtp.common.rate_age import target_business_day_latest
 from hubs.services.organizations import organization_api_client_create
-from payments.services.fx import fx_rates_load
 from tests import factories
 from tests.conftest import issue_token
 
+from .support import SCARF_ITEM
+
 pytestmark = pytest.mark.django_db
 
-ITEM = {
-    "hs_code": "621410",
-    "description": "Batik silk scarf",
-    "origin": "MY",
-    "quantity": 2,
-    "net_weight_kg": "0.300",
-    "value": "180.00",
-}
 EXPORT = {
     "regime": "MY_EXPORT",
     "hub": "KUL",
     "importer": "Hangzhou Tea House Co., Ltd.",
     "currency": "MYR",
     "waybill": "KUL100000017",
-    "items": [ITEM],
+    "items": [SCARF_ITEM],
 }
 
 
 @pytest.fixture
-def world(kul, hgh, django_capture_on_commit_callbacks):
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)  # lanes are not luck here
-    with django_capture_on_commit_callbacks(execute=True):
-        fx_rates_load()  # the pipeline derives the customs rates from them
+def two_sellers(kul, customs_rates):
+    """Two KUL sellers with an owner each, the customs rates of the day derived."""
     seller = factories.SellerFactory(home_hub=kul)
     owner = factories.member(seller)
     other = factories.SellerFactory(home_hub=kul)
@@ -61,7 +50,7 @@ def bearer(api, organization, user):
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
-def test_customs_rates_come_from_the_reference_rates_through_the_pipeline(world):
+def test_customs_rates_come_from_the_reference_rates_through_the_pipeline(two_sellers):
     rate = CustomsExchangeRate.objects.filter(country="CN", currency="MYR").latest("valid_from")
     # CNY per MYR = CNY per EUR ÷ MYR per EUR: the ECB's values of 2026-04-13, dated the
     # tests' latest business day (tests/fx_rates.py)
@@ -71,13 +60,13 @@ def test_customs_rates_come_from_the_reference_rates_through_the_pipeline(world)
 
 
 def test_an_sme_files_and_submits_a_declaration_and_reads_its_result(
-    api, world, django_capture_on_commit_callbacks
+    api, two_sellers, django_capture_on_commit_callbacks
 ):
-    auth = bearer(api, world["seller"], world["owner"])
+    auth = bearer(api, two_sellers["seller"], two_sellers["owner"])
     created = api.post("/api/v1/declarations/", EXPORT, format="json", **auth)
     assert created.status_code == 201, created.content
     body = created.json()
-    assert (body["status"], body["exporter"]) == ("draft", world["seller"].legal_name)
+    assert (body["status"], body["exporter"]) == ("draft", two_sellers["seller"].legal_name)
     assert (body["exchange_rate"], body["exchange_rate_source"]) == ("1.0000000000", "identity")
     reference = body["reference"]
     with django_capture_on_commit_callbacks(execute=True):  # the worker runs the steps
@@ -94,12 +83,12 @@ def test_an_sme_files_and_submits_a_declaration_and_reads_its_result(
         "lane",
         "released",
     ]
-    other = bearer(api, world["other"], world["other_owner"])
+    other = bearer(api, two_sellers["other"], two_sellers["other_owner"])
     assert api.get(f"/api/v1/declarations/{reference}", **other).status_code == 404
 
 
-def test_a_foreign_currency_is_converted_at_the_customs_rate_of_the_day(api, world):
-    auth = bearer(api, world["seller"], world["owner"])
+def test_a_foreign_currency_is_converted_at_the_customs_rate_of_the_day(api, two_sellers):
+    auth = bearer(api, two_sellers["seller"], two_sellers["owner"])
     body = {
         **EXPORT,
         "regime": "CN_CBEC_IMPORT",
@@ -129,28 +118,30 @@ def test_a_foreign_currency_is_converted_at_the_customs_rate_of_the_day(api, wor
         ({"currency": "XAU"}, "currency"),
         ({"items": []}, "items"),
         ({"items": "scarf"}, "items"),
-        ({"items": [{**ITEM, "hs_code": "9999"}]}, "items.0.hs_code"),
-        ({"items": [{**ITEM, "hs_code": "999999"}]}, "items.0.hs_code"),
-        ({"items": [{**ITEM, "value": "0"}]}, "items.0.value"),
-        ({"items": [{**ITEM, "value": "NaN"}]}, "items.0.value"),
-        ({"items": [{**ITEM, "net_weight_kg": None}]}, "items.0.net_weight_kg"),
-        ({"items": [{**ITEM, "origin": ""}]}, "items.0.origin"),
-        ({"items": [{**ITEM, "quantity": -1}]}, "items.0.quantity"),
+        ({"items": [{**SCARF_ITEM, "hs_code": "9999"}]}, "items.0.hs_code"),
+        ({"items": [{**SCARF_ITEM, "hs_code": "999999"}]}, "items.0.hs_code"),
+        ({"items": [{**SCARF_ITEM, "value": "0"}]}, "items.0.value"),
+        ({"items": [{**SCARF_ITEM, "value": "NaN"}]}, "items.0.value"),
+        ({"items": [{**SCARF_ITEM, "net_weight_kg": None}]}, "items.0.net_weight_kg"),
+        ({"items": [{**SCARF_ITEM, "origin": ""}]}, "items.0.origin"),
+        ({"items": [{**SCARF_ITEM, "quantity": -1}]}, "items.0.quantity"),
         ({"fta_agreement": "ACFTA"}, "fta_certificate"),
         ({"order": "NOPE"}, "order"),
         ({"freight": "1e400"}, "freight"),
     ],
 )
-def test_malformed_declarations_get_field_errors_and_change_nothing(api, world, change, field):
-    auth = bearer(api, world["seller"], world["owner"])
+def test_malformed_declarations_get_field_errors_and_change_nothing(
+    api, two_sellers, change, field
+):
+    auth = bearer(api, two_sellers["seller"], two_sellers["owner"])
     response = api.post("/api/v1/declarations/", {**EXPORT, **change}, format="json", **auth)
     assert response.status_code == 400, response.content
     assert field in [error["field"] for error in response.json()["errors"]]
     assert not Declaration.objects.exists()
 
 
-def test_amend_and_cancel_over_the_api(api, world):
-    auth = bearer(api, world["seller"], world["owner"])
+def test_amend_and_cancel_over_the_api(api, two_sellers):
+    auth = bearer(api, two_sellers["seller"], two_sellers["owner"])
     reference = api.post("/api/v1/declarations/", EXPORT, format="json", **auth).json()["reference"]
     cancelled = api.post(
         f"/api/v1/declarations/{reference}/cancel",
@@ -163,15 +154,15 @@ def test_amend_and_cancel_over_the_api(api, world):
     assert again.status_code == 409 and again.json()["code"] == "declaration_transition"
     amend = api.post(
         f"/api/v1/declarations/{reference}/amend",
-        {"reason": "x", "items": [ITEM]},
+        {"reason": "x", "items": [SCARF_ITEM]},
         format="json",
         **auth,
     )
     assert amend.status_code == 409
 
 
-def test_the_list_costs_the_same_queries_whatever_its_length(api, world):
-    auth = bearer(api, world["seller"], world["owner"])
+def test_the_list_costs_the_same_queries_whatever_its_length(api, two_sellers):
+    auth = bearer(api, two_sellers["seller"], two_sellers["owner"])
 
     def count():
         with CaptureQueriesContext(connection) as captured:
@@ -194,7 +185,7 @@ def test_the_list_costs_the_same_queries_whatever_its_length(api, world):
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "status"
 
 
-def test_a_channel_reads_the_declarations_of_its_orders_but_files_none(api, world):
+def test_a_channel_reads_the_declarations_of_its_orders_but_files_none(api, two_sellers):
     channel = factories.api_client(
         kind="channel", name="Shop", scopes=["customs:read", "customs:write", "customs:quote"]
     )
@@ -205,11 +196,11 @@ def test_a_channel_reads_the_declarations_of_its_orders_but_files_none(api, worl
     assert refused.status_code == 403
 
 
-def test_a_duty_quote_for_a_channels_checkout(api, world):
+def test_a_duty_quote_for_a_channels_checkout(api, two_sellers):
     channel = factories.api_client(kind="channel", name="Shop", scopes=["customs:quote"])
     token = issue_token(api, channel).json()["access_token"]
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    quote = {"destination_hub": "HGH", "currency": "CNY", "items": [ITEM]}
+    quote = {"destination_hub": "HGH", "currency": "CNY", "items": [SCARF_ITEM]}
     response = api.post("/api/v1/duty-quotes", quote, format="json", **auth)
     assert response.status_code == 200, response.content
     body = response.json()
@@ -229,7 +220,7 @@ def test_a_duty_quote_for_a_channels_checkout(api, world):
         ({"destination_hub": "X1"}, "destination_hub", 400),
         ({"regime": "MY_IMPORT"}, "regime", 400),
         ({"currency": "ZZZ"}, "currency", 400),
-        ({"items": [{**ITEM, "hs_code": "123456"}]}, "items.0.hs_code", 400),
+        ({"items": [{**SCARF_ITEM, "hs_code": "123456"}]}, "items.0.hs_code", 400),
     ]:
         bad = api.post("/api/v1/duty-quotes", {**quote, **change}, format="json", **auth)
         assert bad.status_code == status, (change, bad.content)
@@ -237,7 +228,7 @@ def test_a_duty_quote_for_a_channels_checkout(api, world):
     assert not Declaration.objects.exists()
     TariffLine.objects.filter(country="CN", hs_code__in=["61", "6109"]).delete()
     TariffLine.objects.filter(country="CN", hs_code__startswith="6109").delete()
-    tshirts = {**quote, "items": [{**ITEM, "hs_code": "610910"}]}
+    tshirts = {**quote, "items": [{**SCARF_ITEM, "hs_code": "610910"}]}
     unquoted = api.post("/api/v1/duty-quotes", tshirts, format="json", **auth)
     assert unquoted.status_code == 400, unquoted.content
     assert unquoted.json()["code"] == "quote_unavailable"
@@ -245,8 +236,10 @@ def test_a_duty_quote_for_a_channels_checkout(api, world):
     assert "classifies the goods when they arrive" in unquoted.json()["detail"]
 
 
-def test_a_platform_submits_a_batch_all_or_none(api, world, django_capture_on_commit_callbacks):
-    auth = bearer(api, world["seller"], world["owner"])
+def test_a_platform_submits_a_batch_all_or_none(
+    api, two_sellers, django_capture_on_commit_callbacks
+):
+    auth = bearer(api, two_sellers["seller"], two_sellers["owner"])
     refs = [
         api.post("/api/v1/declarations/", EXPORT, format="json", **auth).json()["reference"]
         for _ in range(3)
@@ -276,14 +269,14 @@ def test_a_platform_submits_a_batch_all_or_none(api, world, django_capture_on_co
 
 
 def test_what_the_declarant_sees_leaves_out_the_risk_rules_and_the_officers_name(
-    api, world, kul, django_capture_on_commit_callbacks
+    api, two_sellers, kul, django_capture_on_commit_callbacks
 ):
     from customs.models import WatchListEntry
-    from customs.services.declarations import declaration_decide
+    from customs.services.decisions import declaration_decide
     from hubs.models import User
 
     WatchListEntry.objects.create(name=EXPORT["importer"], reason="earlier seizure")
-    auth = bearer(api, world["seller"], world["owner"])
+    auth = bearer(api, two_sellers["seller"], two_sellers["owner"])
     reference = api.post("/api/v1/declarations/", EXPORT, format="json", **auth).json()["reference"]
     with django_capture_on_commit_callbacks(execute=True):
         api.post(f"/api/v1/declarations/{reference}/submit", **auth)
@@ -310,15 +303,15 @@ def test_what_the_declarant_sees_leaves_out_the_risk_rules_and_the_officers_name
     assert "watch_list" in full.reason  # the officers' record keeps it
 
 
-def test_a_consignment_too_large_for_any_column_is_refused_up_front(api, world):
-    auth = bearer(api, world["seller"], world["owner"])
-    huge = {**EXPORT, "items": [{**ITEM, "value": "99999999.00"}] * 200}
+def test_a_consignment_too_large_for_any_column_is_refused_up_front(api, two_sellers):
+    auth = bearer(api, two_sellers["seller"], two_sellers["owner"])
+    huge = {**EXPORT, "items": [{**SCARF_ITEM, "value": "99999999.00"}] * 200}
     response = api.post("/api/v1/declarations/", huge, format="json", **auth)
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "items"
 
 
-def test_one_live_declaration_per_order_and_regime(api, world, hgh):
+def test_one_live_declaration_per_order_and_regime(api, two_sellers, hgh):
     from tests import ledger
 
     order = ledger.placed_order(destination_hub=hgh)
@@ -338,12 +331,12 @@ def test_one_live_declaration_per_order_and_regime(api, world, hgh):
     assert api.post("/api/v1/declarations/", body, format="json", **auth).status_code == 201
 
 
-def test_amending_a_draft_keeps_it_a_draft(api, world):
-    auth = bearer(api, world["seller"], world["owner"])
+def test_amending_a_draft_keeps_it_a_draft(api, two_sellers):
+    auth = bearer(api, two_sellers["seller"], two_sellers["owner"])
     reference = api.post("/api/v1/declarations/", EXPORT, format="json", **auth).json()["reference"]
     amended = api.post(
         f"/api/v1/declarations/{reference}/amend",
-        {"reason": "weight", "items": [{**ITEM, "net_weight_kg": "0.500"}]},
+        {"reason": "weight", "items": [{**SCARF_ITEM, "net_weight_kg": "0.500"}]},
         format="json",
         **auth,
     )
@@ -356,22 +349,22 @@ ODD_VALUES = [None, "", "x" * 300, -1, 0, 1.5, "1e400", "NaN", [], {}, [None], T
 
 
 @pytest.mark.parametrize("value", ODD_VALUES)
-def test_odd_values_in_any_field_are_400s_never_500s(api, world, value):
-    auth = bearer(api, world["seller"], world["owner"])
-    quote = {"destination_hub": "HGH", "currency": "CNY", "items": [ITEM]}
+def test_odd_values_in_any_field_are_400s_never_500s(api, two_sellers, value):
+    auth = bearer(api, two_sellers["seller"], two_sellers["owner"])
+    quote = {"destination_hub": "HGH", "currency": "CNY", "items": [SCARF_ITEM]}
     for field in [*EXPORT, "order", "incoterm", "freight", "fta_agreement", "air_courier"]:
         response = api.post(
             "/api/v1/declarations/", {**EXPORT, field: value}, format="json", **auth
         )
         # 404: a well-formed hub or order reference that names none of the caller's
         assert response.status_code in (201, 400, 404, 409), (field, value, response.content)
-    for field in ITEM:
-        body = {**EXPORT, "items": [{**ITEM, field: value}]}
+    for field in SCARF_ITEM:
+        body = {**EXPORT, "items": [{**SCARF_ITEM, field: value}]}
         response = api.post("/api/v1/declarations/", body, format="json", **auth)
         assert response.status_code in (201, 400), (field, value, response.content)
         response = api.post(
             "/api/v1/duty-quotes",
-            {**quote, "items": [{**ITEM, field: value}]},
+            {**quote, "items": [{**SCARF_ITEM, field: value}]},
             format="json",
             **auth,
         )

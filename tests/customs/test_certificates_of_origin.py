@@ -14,8 +14,9 @@ from django.utils import timezone
 from customs.certificates import certificate_pdf
 from customs.models import CertificateOfOrigin, OriginDeclaration, PreferentialRate
 from customs.services.certificates import certificate_issue, certificate_revoke, certificate_verify
-from customs.services.declarations import DeclarationRequest, ItemRequest, declaration_create
-from customs.services.duty import Consignment, Item, TariffError, assess
+from customs.services.duty import Consignment, Item, TariffError
+from customs.services.duty_assessment import assess
+from customs.services.filing import DeclarationRequest, ItemRequest, declaration_create
 from customs.services.origin import OriginDeclarationRequest, origin_declaration_file
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.models import AuditEntry

@@ -7,15 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
-from customs.models import Classification, Declaration, RiskRule, TariffLine
+from customs.models import Classification, Declaration, TariffLine
 from customs.selectors import nearest_lines
 from customs.services.classification import Rates, classification_decide
-from customs.services.declarations import declaration_amend, declaration_create
+from customs.services.filing import declaration_amend, declaration_create
 from customs.services.quotes import QuoteRequest, duty_quote
-from customs.services.tariff import tariff_load_bundled
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.models import AuditEntry, OutboxEvent
 from hubs.models import User
@@ -24,24 +22,12 @@ from tests import factories
 from .support import submit_and_process, with_agreeing_records
 from .test_declarations import request, scarf
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("lanes_by_rule", "no_cn_line_for_t_shirts"),
+]
 D = Decimal
 TSHIRT = "610910"  # T-shirts, knitted, of cotton: an HS 2022 subheading
-
-
-@pytest.fixture(autouse=True)
-def tariff(db):
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)
-    # no CN line in force covers T-shirts, at any level
-    TariffLine.objects.filter(country="CN").filter(
-        Q(hs_code__startswith="6109") | Q(hs_code__in=["61", "6109"])
-    ).delete()
-
-
-@pytest.fixture
-def officer(hgh):
-    return factories.UserFactory(official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=hgh)
 
 
 def tshirt(**changes):

@@ -11,21 +11,14 @@ from django.test.utils import CaptureQueriesContext
 
 from customs.models import CbecAnnualTotal, Declaration, RiskRule
 from customs.services.clearance import declaration_process, declarations_process
-from customs.services.declarations import declaration_create, declarations_submit
-from customs.services.tariff import tariff_load_bundled
+from customs.services.filing import declaration_create, declarations_submit
 from ewtp.common.models import AuditEntry, OutboxEvent
 
 from .support import with_agreeing_records
 from .test_declarations import request, scarf
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lanes_by_rule")]
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def tariff(db):
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)
 
 
 def filed(hgh, count: int, start: int = 0, **changes) -> list[Declaration]:

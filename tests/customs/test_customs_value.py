@@ -21,14 +21,14 @@ from moneyed import Money
 from customs.documents import declaration_pdf
 from customs.models import CustomsExchangeRate, TariffLine
 from customs.selectors import declaration_customs_value
-from customs.services.declarations import declaration_create
+from customs.services.filing import declaration_create
 from customs.services.matching import match_differences, records_as_json
 from customs.services.quotes import duty_quote
 from customs.services.tariff import tariff_load_bundled
 from ewtp.common.models import AuditEntry
 from hubs.models import ERoad
 from hubs.services.carriage import cargo_insurance_rate_publish, shipping_rate_publish
-from hubs.services.orders import LineRequest, OrderRequest, order_place
+from hubs.services.placement import LineRequest, OrderRequest, order_place
 from payments.models import FeeSchedule, Settlement
 from payments.services.accounts import (
     carriage_account,
@@ -304,11 +304,6 @@ def test_the_three_records_match_the_cif_the_buyer_paid(hgh):
 
 
 # --- settlement ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def bank():
-    return factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
 
 
 def paid(order, bank):

@@ -7,27 +7,21 @@ from decimal import Decimal
 import pytest
 
 from customs.models import AssessmentLine, CbecAnnualTotal, Declaration, WatchListEntry
-from customs.services.declarations import (
+from customs.services.filing import (
     DeclarationRequest,
     ItemRequest,
-    buyer_key,
     declaration_amend,
     declaration_cancel,
     declaration_create,
     declaration_submit,
 )
-from customs.services.tariff import tariff_load_bundled
+from customs.services.parties import buyer_key
 from ewtp.common.errors import ApplicationError, ConflictError
 
 from .support import submit_and_process
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tariff")]
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def tariff(db):
-    tariff_load_bundled()
 
 
 def scarf(**changes):

@@ -16,7 +16,9 @@ from customs.models import (
     TariffLine,
     TariffSchedule,
 )
-from customs.services.duty import Consignment, Item, TariffError, assess, tariff_line
+from customs.services.duty import Consignment, Item, TariffError
+from customs.services.duty_assessment import assess
+from customs.services.tariff_in_force import tariff_line
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +26,8 @@ D = Decimal
 
 
 @pytest.fixture(autouse=True)
-def tariff(db):
+def round_rates_tariff(db):
+    """A tariff of round rates, in place of the bundled one (see the module)."""
     lines = [
         # country, hs, duty %, specific, unit, sales tax / VAT %, consumption tax %, from
         ("MY", "090210", "10", "0", "kg", "5", "0", "2024-01-01"),

@@ -16,21 +16,14 @@ from ewtp.common.errors import ApplicationError, NotAllowedError
 from hubs.models import User
 from tests import factories
 
-from .support import red_lane_import
-
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.7\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture
-def world(hgh, kul, django_capture_on_commit_callbacks):
-    return red_lane_import(hgh, kul)
-
-
 def test_documents_are_requested_supplied_and_seen_by_both_sides(
-    client, world, django_capture_on_commit_callbacks
+    client, red_lane, django_capture_on_commit_callbacks
 ):
-    declaration, owner, officer = world["declaration"], world["owner"], world["officer"]
+    declaration, owner, officer = red_lane["declaration"], red_lane["owner"], red_lane["officer"]
     assert declaration.status == "lane"
     client.force_login(officer)
     with django_capture_on_commit_callbacks(execute=True):
@@ -66,8 +59,8 @@ def test_documents_are_requested_supplied_and_seen_by_both_sides(
     assert client.get(url).status_code == 404
 
 
-def test_findings_are_for_officers_only(client, world):
-    declaration, officer = world["declaration"], world["officer"]
+def test_findings_are_for_officers_only(client, red_lane):
+    declaration, officer = red_lane["declaration"], red_lane["officer"]
     client.force_login(officer)
     client.post(
         f"/customs/declarations/{declaration.reference}/",
@@ -79,14 +72,14 @@ def test_findings_are_for_officers_only(client, world):
         "Seal intact"
         in client.get(f"/customs/declarations/{declaration.reference}/").content.decode()
     )
-    client.force_login(world["owner"])
+    client.force_login(red_lane["owner"])
     assert (
         "Seal intact" not in client.get(f"/customs/mine/{declaration.reference}/").content.decode()
     )
 
 
-def test_only_the_hubs_officers_request_and_only_the_declarant_supplies(world, kul):
-    declaration = world["declaration"]
+def test_only_the_hubs_officers_request_and_only_the_declarant_supplies(red_lane, kul):
+    declaration = red_lane["declaration"]
     elsewhere = factories.UserFactory(
         official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=kul
     )
@@ -95,7 +88,7 @@ def test_only_the_hubs_officers_request_and_only_the_declarant_supplies(world, k
     with pytest.raises(NotAllowedError):
         inspection_record(declaration=declaration, findings="x", actor=elsewhere)
     with pytest.raises(ApplicationError) as blank:
-        documents_request(declaration=declaration, documents=" ", actor=world["officer"])
+        documents_request(declaration=declaration, documents=" ", actor=red_lane["officer"])
     assert blank.value.extra["field"] == "documents"
     stranger = factories.member(factories.SellerFactory())
     upload = SimpleUploadedFile("x.pdf", PDF, "application/pdf")
@@ -105,9 +98,9 @@ def test_only_the_hubs_officers_request_and_only_the_declarant_supplies(world, k
         )
 
 
-def test_a_file_that_is_not_a_pdf_or_image_is_refused_whatever_its_name(client, world):
-    client.force_login(world["owner"])
-    declaration = world["declaration"]
+def test_a_file_that_is_not_a_pdf_or_image_is_refused_whatever_its_name(client, red_lane):
+    client.force_login(red_lane["owner"])
+    declaration = red_lane["declaration"]
     response = client.post(
         f"/customs/mine/{declaration.reference}/",
         {
@@ -127,22 +120,24 @@ def test_a_file_that_is_not_a_pdf_or_image_is_refused_whatever_its_name(client, 
     assert "Choose a file" in missing.content.decode()
 
 
-def test_the_api_tells_the_declarant_what_is_requested(api, world):
+def test_the_api_tells_the_declarant_what_is_requested(api, red_lane):
     from hubs.services.organizations import organization_api_client_create
     from tests.conftest import issue_token
 
     documents_request(
-        declaration=world["declaration"], documents="Commercial invoice", actor=world["officer"]
+        declaration=red_lane["declaration"],
+        documents="Commercial invoice",
+        actor=red_lane["officer"],
     )
     credentials = organization_api_client_create(
-        organization=world["seller"], name="ERP", actor=world["owner"]
+        organization=red_lane["seller"], name="ERP", actor=red_lane["owner"]
     )
     token = issue_token(api, credentials).json()["access_token"]
     body = api.get(
-        f"/api/v1/declarations/{world['declaration'].reference}",
+        f"/api/v1/declarations/{red_lane['declaration'].reference}",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     ).json()
     assert body["status"] == "held"
     assert body["documents_requested"][0]["documents"] == "Commercial invoice"
     assert body["documents_requested"][0]["by"] == "Customs HGH"
-    assert Declaration.objects.get(pk=world["declaration"].pk).notes.count() == 1
+    assert Declaration.objects.get(pk=red_lane["declaration"].pk).notes.count() == 1

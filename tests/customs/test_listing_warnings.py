@@ -4,23 +4,14 @@ saved, with a warning that says what it means for orders there (portal and API).
 import pytest
 from django.contrib.messages import get_messages
 
-from customs.models import TariffLine
-from customs.services.tariff import tariff_load_bundled
 from hubs.services.organizations import organization_api_client_create
-from tests import factories
 from tests.conftest import issue_token
 from tests.hubs.test_catalogue import GOOD
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def seller_owner(db):
-    tariff_load_bundled()
-    kul, _hgh = factories.open_eroads()
-    TariffLine.objects.filter(country="CN", hs_code__in=["61", "6109", "610910"]).delete()
-    TariffLine.objects.filter(country="CN", hs_code__startswith="6109").delete()
-    return factories.member(factories.SellerFactory(home_hub=kul))
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("no_cn_line_for_t_shirts", "eroads"),
+]
 
 
 def test_the_portal_saves_the_listing_and_warns(client, seller_owner):

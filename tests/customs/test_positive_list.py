@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from customs.models import PositiveListEntry
-from customs.services.duty import Consignment, Item, assess
+from customs.services.duty import Consignment, Item
+from customs.services.duty_assessment import assess
 from customs.services.positive_list import (
     BUNDLED_EDITION,
     positive_list_check,

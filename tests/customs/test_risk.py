@@ -8,14 +8,10 @@ import pytest
 from django.test import override_settings
 
 from customs.models import CbecAnnualTotal, Declaration, LaneDecision, RiskRule, WatchListEntry
-from customs.services.declarations import (
-    buyer_key,
-    declaration_amend,
-    declaration_create,
-    declaration_decide,
-)
+from customs.services.decisions import declaration_decide
+from customs.services.filing import declaration_amend, declaration_create
+from customs.services.parties import buyer_key
 from customs.services.risk import _draw
-from customs.services.tariff import tariff_load_bundled
 from ewtp.common.errors import ApplicationError, NotAllowedError
 from ewtp.common.models import OutboxEvent
 from hubs.models import User
@@ -24,14 +20,8 @@ from tests import factories
 from .support import submit_and_process, with_agreeing_records
 from .test_declarations import request, scarf
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lanes_by_rule")]
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def tariff(db):
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)  # on in its own test
 
 
 def submitted(hgh, **changes):

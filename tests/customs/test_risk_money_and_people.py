@@ -10,31 +10,25 @@ import pytest
 from django.utils import timezone
 
 from customs.models import Declaration, LaneDecision, RiskRule
-from customs.services.declarations import declaration_create
+from customs.services.filing import declaration_create
 from customs.services.matching import PaymentRecord
 from customs.services.parties import account_key, address_key, address_normalised
-from customs.services.tariff import tariff_load_bundled
 from hubs.models import Order
-from hubs.services.orders import LineRequest, OrderRequest, order_place, order_transition
+from hubs.services.orders import order_transition
+from hubs.services.placement import LineRequest, OrderRequest, order_place
 from payments.models import IncomingPayment
 from payments.services.intents import BankTransfer, payment_receive
 from tests import factories
-from tests.conftest import issue_token
+from tests.conftest import bearer
 
 from .support import agreeing_records, submit_and_process, with_agreeing_records
 from .test_declarations import request
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lanes_by_rule")]
 D = Decimal
 CONSUMER = "11010519491231002X"
 OTHER = "110105194912310021"
 THIRD = "110105194912310048"
-
-
-@pytest.fixture(autouse=True)
-def tariff(db):
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)
 
 
 def fired(declaration: Declaration) -> dict:
@@ -302,20 +296,15 @@ def test_disputes_older_than_the_window_do_not_count(hgh, seller):
 # --- the bank's payer identity, from the API to the three-record match ----------------------
 
 
-@pytest.fixture
-def bank():
-    return factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"])
-
-
 def incoming(api, bank, body: dict, key: str):
     headers = {
-        "HTTP_AUTHORIZATION": f"Bearer {issue_token(api, bank).json()['access_token']}",
+        **bearer(api, bank),
         "HTTP_IDEMPOTENCY_KEY": key,
     }
     return api.post("/api/v1/payments/incoming", body, format="json", **headers)
 
 
-def test_the_bank_api_takes_the_payers_identity_and_refuses_unknown_fields(api, journey, bank):
+def test_the_bank_api_takes_the_payers_identity_and_refuses_unknown_fields(api, journey, cimb):
     order = journey.consumer_order()
     body = {
         "order_reference": order.reference,
@@ -324,13 +313,13 @@ def test_the_bank_api_takes_the_payers_identity_and_refuses_unknown_fields(api, 
         "payer": {"name": "Chen Jing", "account": "6222020987654321", "id_reference": OTHER},
     }
     unknown = {**body, "payer": {**body["payer"], "passport": "E1234"}}
-    refused = incoming(api, bank, unknown, "k-1")
+    refused = incoming(api, cimb, unknown, "k-1")
     assert refused.status_code == 400, refused.content
     assert [e["field"] for e in refused.json()["errors"]] == ["payer.passport"]
     assert not IncomingPayment.objects.exists()
     too_long = {**body, "payer": {**body["payer"], "id_reference": "1" * 41}}
-    assert incoming(api, bank, too_long, "k-2").status_code == 400
-    response = incoming(api, bank, body, "k-3")
+    assert incoming(api, cimb, too_long, "k-2").status_code == 400
+    response = incoming(api, cimb, body, "k-3")
     assert response.status_code == 201, response.content
     assert IncomingPayment.objects.get().payer_id_reference == OTHER
 

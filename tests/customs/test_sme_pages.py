@@ -6,58 +6,27 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from customs.models import Declaration, RiskRule, WatchListEntry
+from customs.models import Declaration, WatchListEntry
 from customs.services.clearance import declaration_process
-from customs.services.tariff import tariff_load_bundled
 from hubs.models import User
 from tests import factories
+
+from .support import declaration_form
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seller(kul, hgh):
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)  # lanes are not luck here
+def seller(kul, hgh, lanes_by_rule):
     organization = factories.SellerFactory(home_hub=kul)
     return organization, factories.member(organization)
-
-
-def form(**changes):
-    data = {
-        "regime": "MY_EXPORT",
-        "hub": "KUL",
-        "order": "",
-        "importer": "Hangzhou Tea House Co., Ltd.",
-        "importer_id_reference": "",
-        "declarant": "",
-        "incoterm": "DAP",
-        "waybill": "KUL100000017",
-        "currency": "MYR",
-        "freight": "0",
-        "insurance": "0",
-        "fta_agreement": "",
-        "fta_certificate": "",
-        "air_courier": "on",
-        "items-TOTAL_FORMS": "3",
-        "items-INITIAL_FORMS": "0",
-        "items-MIN_NUM_FORMS": "1",
-        "items-MAX_NUM_FORMS": "200",
-        "items-0-hs_code": "621410",
-        "items-0-description": "Batik silk scarf",
-        "items-0-origin": "MY",
-        "items-0-quantity": "2",
-        "items-0-net_weight_kg": "0.300",
-        "items-0-value": "180.00",
-    }
-    return data | changes
 
 
 def test_an_sme_files_submits_and_reads_what_customs_decided(client, seller):
     organization, owner = seller
     client.force_login(owner)
     assert client.get("/customs/mine/new/").status_code == 200
-    response = client.post("/customs/mine/new/", form())
+    response = client.post("/customs/mine/new/", declaration_form())
     declaration = Declaration.objects.get()
     assert response.url == f"/customs/mine/{declaration.reference}/"
     assert (declaration.organization, declaration.exporter) == (
@@ -101,7 +70,7 @@ def test_a_bad_declaration_shows_the_error_on_its_field_and_saves_nothing(
     client, seller, changes, field, message
 ):
     client.force_login(seller[1])
-    response = client.post("/customs/mine/new/", form(**changes))
+    response = client.post("/customs/mine/new/", declaration_form(**changes))
     assert response.status_code == 200
     if field in ("hs_code", "value", "origin"):
         errors = response.context["formset"].forms[0].errors
@@ -117,13 +86,13 @@ def test_a_bad_declaration_shows_the_error_on_its_field_and_saves_nothing(
 def test_amend_and_cancel_in_the_portal(client, seller, hgh):
     WatchListEntry.objects.create(name="Hangzhou Tea House Co., Ltd.", reason="seizure")
     client.force_login(seller[1])
-    url = client.post("/customs/mine/new/", form()).url
+    url = client.post("/customs/mine/new/", declaration_form()).url
     declaration = Declaration.objects.get()
     client.post(url, {"action": "submit"})
     declaration_process(declaration_id=declaration.pk)
     amend = client.get(f"{url}amend/")
     assert amend.context["formset"].initial[0]["hs_code"] == "621410"
-    changed = form(**{"items-0-value": "200.00", "items-0-net_weight_kg": "0.350"})
+    changed = declaration_form(**{"items-0-value": "200.00", "items-0-net_weight_kg": "0.350"})
     changed = {k: v for k, v in changed.items() if k.startswith("items-")} | {
         "items-INITIAL_FORMS": "1",
         "reason": "Weighed at the hub",
@@ -135,14 +104,14 @@ def test_amend_and_cancel_in_the_portal(client, seller, hgh):
     assert declaration.transitions.filter(reason="Amended: Weighed at the hub").exists()
     # goods an officer is inspecting cannot be cancelled; a fresh draft can
     assert "Cancel it" not in client.get(url).content.decode()
-    draft_url = client.post("/customs/mine/new/", form()).url
+    draft_url = client.post("/customs/mine/new/", declaration_form()).url
     client.post(draft_url, {"action": "cancel", "reason": "Order withdrawn"})
     assert Declaration.objects.get(reference=draft_url.split("/")[-2]).status == "cancelled"
 
 
 def test_another_organisation_and_other_hubs_see_nothing(client, seller, hgh):
     client.force_login(seller[1])
-    url = client.post("/customs/mine/new/", form()).url
+    url = client.post("/customs/mine/new/", declaration_form()).url
     reference = url.split("/")[-2]
     stranger = factories.member(factories.SellerFactory())
     client.force_login(stranger)
@@ -158,7 +127,7 @@ def test_another_organisation_and_other_hubs_see_nothing(client, seller, hgh):
 
 def test_the_list_costs_the_same_queries_whatever_its_length(client, seller):
     client.force_login(seller[1])
-    client.post("/customs/mine/new/", form())
+    client.post("/customs/mine/new/", declaration_form())
 
     def queries():
         with CaptureQueriesContext(connection) as captured:
@@ -167,14 +136,14 @@ def test_the_list_costs_the_same_queries_whatever_its_length(client, seller):
 
     few = queries()
     for _ in range(4):
-        client.post("/customs/mine/new/", form())
+        client.post("/customs/mine/new/", declaration_form())
     assert queries() == few
 
 
 def test_the_pdf_survives_markup_in_user_text(client, seller):
     client.force_login(seller[1])
     url = client.post(
-        "/customs/mine/new/", form(**{"items-0-description": "<b>scarf & <i>tie"})
+        "/customs/mine/new/", declaration_form(**{"items-0-description": "<b>scarf & <i>tie"})
     ).url
     reference = url.split("/")[-2]
     pdf = client.get(f"/customs/declarations/{reference}/declaration.pdf")
@@ -194,7 +163,7 @@ def test_the_page_says_how_the_goods_were_taxed_and_names_each_tax(client, selle
         "items-0-description": "USB-C charger",
         "currency": "CNY",
     }
-    response = client.post("/customs/mine/new/", form(**changes))
+    response = client.post("/customs/mine/new/", declaration_form(**changes))
     declaration = Declaration.objects.get()
     client.post(response.url, {"action": "submit"})
     declaration_process(declaration_id=declaration.pk)

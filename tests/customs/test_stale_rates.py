@@ -7,45 +7,32 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from customs.models import Declaration, RiskRule
+from customs.models import Declaration
 from customs.services.rates import customs_rate
-from customs.services.tariff import tariff_load_bundled
 from ewtp.common.rate_age import RateStale, target_business_day_latest
-from payments.services.fx import fx_rates_load
 from tests import factories
-from tests.conftest import issue_token
+from tests.conftest import bearer
 from tests.fx_rates import reference_rates_aged
+
+from .support import SCARF_ITEM
 
 pytestmark = pytest.mark.django_db
 
-ITEM = {
-    "hs_code": "621410",
-    "description": "Batik silk scarf",
-    "origin": "MY",
-    "quantity": 2,
-    "net_weight_kg": "0.300",
-    "value": "180.00",
-}
-
 
 @pytest.fixture
-def stale(kul, hgh, django_capture_on_commit_callbacks):
+def stale(customs_rates):
     """Customs rates derived through the pipeline, then the feed stopped two weeks ago."""
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)
-    with django_capture_on_commit_callbacks(execute=True):
-        fx_rates_load()
     reference_rates_aged(days=14)
 
 
 def channel_auth(api):
     channel = factories.api_client(kind="channel", name="Shop", scopes=["customs:quote"])
-    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(api, channel).json()['access_token']}"}
+    return bearer(api, channel)
 
 
 def test_a_duty_quote_in_a_currency_with_a_stale_rate_is_a_400_naming_it(api, stale):
     auth = channel_auth(api)
-    quote = {"destination_hub": "HGH", "currency": "MYR", "items": [ITEM]}
+    quote = {"destination_hub": "HGH", "currency": "MYR", "items": [SCARF_ITEM]}
     refused = api.post("/api/v1/duty-quotes", quote, format="json", **auth)
     assert refused.status_code == 400, refused.content
     body = refused.json()
@@ -84,7 +71,7 @@ def test_an_smes_declaration_form_shows_the_stale_rate_on_its_currency(client, s
             "items-INITIAL_FORMS": "0",
             "items-MIN_NUM_FORMS": "1",
             "items-MAX_NUM_FORMS": "200",
-            **{f"items-0-{name}": value for name, value in ITEM.items()},
+            **{f"items-0-{name}": value for name, value in SCARF_ITEM.items()},
         },
     )
     assert response.status_code == 200

@@ -14,8 +14,8 @@ from customs.management.commands.tariff_demo_build import (
     schedule_path,
 )
 from customs.selectors import tariff_coverage
-from customs.services.duty import tariff_line
 from customs.services.tariff import tariff_load_bundled
+from customs.services.tariff_in_force import tariff_line
 
 INSTRUMENTS = {
     "MY": ("Customs Duties Order 2022", "Sales Tax ("),

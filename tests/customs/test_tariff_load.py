@@ -8,9 +8,11 @@ import pytest
 from django.core.management import call_command
 
 from customs.models import RegimeParameter, TariffLine, TariffSchedule
-from customs.services.duty import Consignment, Item, assess, tariff_line
+from customs.services.duty import Consignment, Item
+from customs.services.duty_assessment import assess
 from customs.services.tariff import regime_parameters_load, tariff_load_bundled
-from demo.world import ORGANIZATIONS
+from customs.services.tariff_in_force import tariff_line
+from demo.world_people import ORGANIZATIONS
 from ewtp.common.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db

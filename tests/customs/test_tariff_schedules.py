@@ -14,12 +14,15 @@ from django.db import connection
 
 from customs.models import PreferentialRate, TariffLine, TariffSchedule
 from customs.services import tariff_schedules
-from customs.services.duty import Consignment, Item, TariffError, assess, tariff_line
+from customs.services.duty import Consignment, Item, TariffError
+from customs.services.duty_assessment import assess
+from customs.services.tariff_in_force import tariff_line
 from customs.services.tariff_schedules import tariff_schedule_load
 from ewtp.common.errors import ApplicationError, NotAllowedError
 from ewtp.common.models import AuditEntry
 from hubs.models import User
 from tests import factories
+from tests.concurrency import postgres_only
 
 from .tariff_files import chapter_lines, national_line, schedule_file
 
@@ -320,11 +323,6 @@ def test_the_example_file_of_the_format_loads():
     assert report.loaded and report.error_count == 0 and report.warning_count == 0
     assert report.schedule.line_count == 6
     assert tariff_line("MY", "0902101000", date(2025, 7, 1)).sales_tax_percent == 5
-
-
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL"
-)
 
 
 def at_once(*loads) -> list:

@@ -7,23 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from customs.models import RiskRule
-from customs.services.declarations import DeclarationRequest, ItemRequest, declaration_create
-from customs.services.tariff import tariff_load_bundled
+from customs.services.filing import DeclarationRequest, ItemRequest, declaration_create
 from customs.services.tariff_schedules import tariff_schedule_load
 
 from .support import submit_and_process
 from .tariff_files import national_line, schedule_file
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lanes_by_rule")]
 D = Decimal
 EDITION = "Customs Tariff of the PRC 2024"
-
-
-@pytest.fixture(autouse=True)
-def tariff(db):
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)
 
 
 def schedule(duty: str):

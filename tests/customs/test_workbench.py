@@ -6,7 +6,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from customs.models import WatchListEntry
-from customs.services.tariff import tariff_load_bundled
 from hubs.models import User
 from tests import factories
 
@@ -16,15 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def red(hgh):
-    tariff_load_bundled()
+def red(hgh, tariff):
     WatchListEntry.objects.create(name="Chen Jing", reason="earlier seizure")
     return submitted(hgh)
-
-
-@pytest.fixture
-def officer(hgh):
-    return factories.UserFactory(official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=hgh)
 
 
 def test_the_queue_shows_what_waits_at_the_officers_hub(client, red, officer, hgh):

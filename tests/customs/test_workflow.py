@@ -11,13 +11,9 @@ from django.utils import timezone
 
 from customs.models import CbecAnnualTotal, Declaration, RiskRule
 from customs.services.clearance import declaration_process
-from customs.services.declarations import (
-    declaration_create,
-    declaration_decide,
-    declaration_submit,
-)
+from customs.services.decisions import declaration_decide
+from customs.services.filing import declaration_create, declaration_submit
 from customs.services.sweeper import declarations_stuck_sweep
-from customs.services.tariff import tariff_load_bundled
 from customs.tasks import declaration_process_task
 from ewtp.common.errors import ConflictError
 from ewtp.common.models import WebhookDelivery
@@ -29,14 +25,8 @@ from tests import factories, ledger
 from .support import agreeing_records, submit_and_process, with_agreeing_records
 from .test_declarations import request
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lanes_by_rule")]
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def tariff(db):
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)
 
 
 def cbec(hgh, **changes):

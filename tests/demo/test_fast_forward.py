@@ -12,7 +12,7 @@ from django.template import Context, Template
 from django.test import Client, RequestFactory
 
 from customs.models import Declaration, WatchListEntry
-from customs.services.declarations import declaration_decide
+from customs.services.decisions import declaration_decide
 from demo.fast_forward import AUDIT_ACTION, order_fast_forward
 from demo.fast_forward_plan import order_fast_forward_plan
 from ewtp.common.models import AuditEntry

@@ -14,29 +14,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {
-    "sku": "BTK-001",
-    "title_en": "Batik silk scarf",
-    "title_ms": "Selendang sutera batik",
-    "title_zh": "",
-    "description_en": "Hand-drawn batik on silk.",
-    "description_ms": "",
-    "description_zh": "",
-    "hs_code": "6214.10",
-    "origin_country": "MY",
-    "unit_price": "89.90",
-    "unit_weight_kg": "0.15",
-    "length_cm": "30",
-    "width_cm": "20",
-    "height_cm": "2",
-    "stock": "40",
-    "is_active": "on",
-}
-
-
-@pytest.fixture
-def seller_owner(kul):
-    return factories.member(factories.SellerFactory(home_hub=kul))
+GOOD = factories.LISTING_FORM
 
 
 def test_seller_lists_a_product_priced_in_its_currency(client, seller_owner):
@@ -335,7 +313,7 @@ def test_images_are_checked_and_served_to_signed_in_users(client, seller_owner):
 
 
 def test_editing_the_price_does_not_give_back_reserved_stock(client, seller_owner, hgh):
-    from hubs.services.orders import LineRequest, OrderRequest, order_place
+    from hubs.services.placement import LineRequest, OrderRequest, order_place
 
     factories.open_eroads()
     client.force_login(seller_owner)

@@ -83,11 +83,6 @@ def test_names_cost_no_query(django_assert_num_queries):
         assert all(hs_title(f"{n:02d}") for n in range(1, 98) if n != 77)
 
 
-@pytest.fixture
-def seller_owner(kul):
-    return factories.member(factories.SellerFactory(home_hub=kul))
-
-
 def in_language(client, language):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return client

@@ -12,30 +12,20 @@ from moneyed import Money
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.models import OutboxEvent
 from hubs.models import Order, Product
-from hubs.services.orders import (
-    LineRequest,
-    OrderRequest,
-    order_cancel,
-    order_place,
-    order_transition,
-    orders_expire,
-)
+from hubs.services.orders import order_cancel, order_transition, orders_expire
+from hubs.services.placement import LineRequest, OrderRequest, order_place
 from hubs.tasks import orders_expire_task
 from tests import factories
+from tests.journey import ORDER_STATUSES
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(kul, hgh):
-    factories.open_eroads()
-    seller = factories.SellerFactory()
-    buyer = factories.BuyerFactory()
-    return {
-        "seller": seller,
-        "buyer": buyer,
-        "buyer_user": factories.member(buyer),
-        "seller_user": factories.member(seller),
+def shop(trading_pair):
+    """The trading pair, the seller offering ten scarves and five packs of tea."""
+    seller = trading_pair["seller"]
+    return trading_pair | {
         "scarf": factories.ProductFactory(seller=seller, stock=10),
         "tea": factories.ProductFactory(
             seller=seller,
@@ -44,35 +34,34 @@ def world(kul, hgh):
             unit_price=Money("12.50", "MYR"),
             unit_weight_kg=Decimal("0.250"),
         ),
-        "hgh": hgh,
     }
 
 
-def place(world, lines, **changes):
+def place(shop, lines, **changes):
     request = OrderRequest(
-        seller=world["seller"],
-        destination_hub=world["hgh"],
-        buyer=world["buyer"],
+        seller=shop["seller"],
+        destination_hub=shop["hgh"],
+        buyer=shop["buyer"],
         lines=[LineRequest(p.pk, q) for p, q in lines],
         **changes,
     )
-    return order_place(request=request, actor=world["buyer_user"])
+    return order_place(request=request, actor=shop["buyer_user"])
 
 
-def test_an_order_snapshots_its_lines_and_reserves_stock(world):
-    order = place(world, [(world["scarf"], 2), (world["tea"], 4)])
+def test_an_order_snapshots_its_lines_and_reserves_stock(shop):
+    order = place(shop, [(shop["scarf"], 2), (shop["tea"], 4)])
     assert order.status == "placed"
     assert order.total == Money("140.00", "MYR")  # 2 × 45.00 + 4 × 12.50
     assert order.total_weight_kg == Decimal("1.300")
     first = order.lines.get(line_no=1)
     assert (first.sku, first.hs_code, first.origin_country.code, first.unit_price) == (
-        world["scarf"].sku,
+        shop["scarf"].sku,
         "621410",
         "MY",
         Money("45.00", "MYR"),
     )
-    assert Product.objects.get(pk=world["scarf"].pk).stock == 8
-    Product.objects.filter(pk=world["scarf"].pk).update(unit_price=Money("99.00", "MYR"))
+    assert Product.objects.get(pk=shop["scarf"].pk).stock == 8
+    Product.objects.filter(pk=shop["scarf"].pk).update(unit_price=Money("99.00", "MYR"))
     assert order.lines.get(line_no=1).unit_price == Money("45.00", "MYR")  # the snapshot holds
     assert OutboxEvent.objects.filter(name="hubs.order_placed").count() == 1
     assert order.transitions.get().to_status == "placed"
@@ -86,99 +75,91 @@ def test_an_order_snapshots_its_lines_and_reserves_stock(world):
         ({"incoterm": "EXW"}, "DAP or DDP"),
     ],
 )
-def test_bad_orders_are_refused_and_change_nothing(world, change, message):
+def test_bad_orders_are_refused_and_change_nothing(shop, change, message):
     quantity = change.get("quantity", 1)
     extra = {"incoterm": change["incoterm"]} if "incoterm" in change else {}
     with pytest.raises(ApplicationError, match=message):
-        place(world, [(world["scarf"], quantity)], **extra)
+        place(shop, [(shop["scarf"], quantity)], **extra)
     assert not Order.objects.exists()
-    assert Product.objects.get(pk=world["scarf"].pk).stock == 10
+    assert Product.objects.get(pk=shop["scarf"].pk).stock == 10
 
 
-def test_an_unverified_seller_cannot_sell(world):
-    world["seller"].kyc_status = "submitted"
-    world["seller"].save()
+def test_an_unverified_seller_cannot_sell(shop):
+    shop["seller"].kyc_status = "submitted"
+    shop["seller"].save()
     with pytest.raises(ApplicationError, match="not a verified seller"):
-        place(world, [(world["scarf"], 1)])
+        place(shop, [(shop["scarf"], 1)])
 
 
-def test_no_order_without_an_open_eroad(world):
+def test_no_order_without_an_open_eroad(shop):
     from hubs.models import ERoad
 
     ERoad.objects.update(is_active=False)
     with pytest.raises(ApplicationError, match="No open e-road"):
-        place(world, [(world["scarf"], 1)])
+        place(shop, [(shop["scarf"], 1)])
 
 
-def test_only_members_of_the_buyer_place_its_orders(world):
+def test_only_members_of_the_buyer_place_its_orders(shop):
     request = OrderRequest(
-        seller=world["seller"],
-        destination_hub=world["hgh"],
-        buyer=world["buyer"],
-        lines=[LineRequest(world["scarf"].pk, 1)],
+        seller=shop["seller"],
+        destination_hub=shop["hgh"],
+        buyer=shop["buyer"],
+        lines=[LineRequest(shop["scarf"].pk, 1)],
     )
     with pytest.raises(NotAllowedError):
-        order_place(request=request, actor=world["seller_user"])
+        order_place(request=request, actor=shop["seller_user"])
 
 
-def test_transitions_follow_the_journey_and_are_recorded(world):
-    order = place(world, [(world["scarf"], 1)])
-    for status in ["awaiting_payment", "paid", "in_customs", "shipped", "delivered", "completed"]:
+def test_transitions_follow_the_journey_and_are_recorded(shop):
+    order = place(shop, [(shop["scarf"], 1)])
+    for status in ORDER_STATUSES[1:]:
         order = order_transition(
             order=order, to=status, actor_label="pipeline", reason=f"to {status}"
         )
-    assert [t.to_status for t in order.transitions.all()] == [
-        "placed",
-        "awaiting_payment",
-        "paid",
-        "in_customs",
-        "shipped",
-        "delivered",
-        "completed",
-    ]
+    assert [t.to_status for t in order.transitions.all()] == ORDER_STATUSES
     with pytest.raises(ConflictError, match="cannot become"):
         order_transition(order=order, to="cancelled")
 
 
-def test_a_repeated_transition_is_a_no_op(world):
-    order = place(world, [(world["scarf"], 1)])
+def test_a_repeated_transition_is_a_no_op(shop):
+    order = place(shop, [(shop["scarf"], 1)])
     order_transition(order=order, to="awaiting_payment")
     order_transition(order=order, to="awaiting_payment")
     assert order.transitions.count() == 2
 
 
-def test_cancel_releases_stock_and_needs_a_reason(world):
-    order = place(world, [(world["scarf"], 3)])
+def test_cancel_releases_stock_and_needs_a_reason(shop):
+    order = place(shop, [(shop["scarf"], 3)])
     with pytest.raises(ApplicationError, match="reason"):
-        order_cancel(order=order, actor=world["buyer_user"], reason=" ")
-    order = order_cancel(order=order, actor=world["buyer_user"], reason="Ordered twice")
+        order_cancel(order=order, actor=shop["buyer_user"], reason=" ")
+    order = order_cancel(order=order, actor=shop["buyer_user"], reason="Ordered twice")
     assert order.status == "cancelled"
-    assert Product.objects.get(pk=world["scarf"].pk).stock == 10
+    assert Product.objects.get(pk=shop["scarf"].pk).stock == 10
     assert order.transitions.last().reason == "Ordered twice"
 
 
-def test_a_paid_order_cannot_be_cancelled(world):
-    order = place(world, [(world["scarf"], 1)])
+def test_a_paid_order_cannot_be_cancelled(shop):
+    order = place(shop, [(shop["scarf"], 1)])
     order_transition(order=order, to="awaiting_payment")
     order = order_transition(order=order, to="paid")
     with pytest.raises(ConflictError, match="no longer be cancelled"):
-        order_cancel(order=order, actor=world["buyer_user"], reason="changed my mind")
+        order_cancel(order=order, actor=shop["buyer_user"], reason="changed my mind")
 
 
-def test_unpaid_orders_expire_and_release_stock(world, settings):
-    old = place(world, [(world["scarf"], 4)])
-    fresh = place(world, [(world["tea"], 1)])
+def test_unpaid_orders_expire_and_release_stock(shop, settings):
+    old = place(shop, [(shop["scarf"], 4)])
+    fresh = place(shop, [(shop["tea"], 1)])
     Order.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     assert orders_expire_task() == 1
     assert orders_expire() == 0  # a second sweep finds nothing
     assert Order.objects.get(pk=old.pk).status == "expired"
     assert Order.objects.get(pk=fresh.pk).status == "placed"
-    assert Product.objects.get(pk=world["scarf"].pk).stock == 10
+    assert Product.objects.get(pk=shop["scarf"].pk).stock == 10
 
 
-def test_the_portal_cart_places_an_order(client, world):
-    client.force_login(world["buyer_user"])
-    scarf = world["scarf"]
+def test_the_portal_cart_places_an_order(client, shop):
+    client.force_login(shop["buyer_user"])
+    scarf = shop["scarf"]
     client.post(f"/catalogue/{scarf.public_id}/add/", {"quantity": 2})
     page = client.get("/cart/")
     assert page.context["total"] == Money("90.00", "MYR")
@@ -189,8 +170,8 @@ def test_the_portal_cart_places_an_order(client, world):
     assert (order.incoterm, order.payment_currency, order.buyer, order.placed_by) == (
         "DDP",
         "CNY",
-        world["buyer"],
-        world["buyer_user"],
+        shop["buyer"],
+        shop["buyer_user"],
     )
     detail = client.get(response["Location"])
     assert detail.status_code == 200
@@ -199,10 +180,10 @@ def test_the_portal_cart_places_an_order(client, world):
     assert Order.objects.get().status == "cancelled"
 
 
-def test_a_cart_holds_one_sellers_goods(client, world):
+def test_a_cart_holds_one_sellers_goods(client, shop):
     other = factories.ProductFactory()
-    client.force_login(world["buyer_user"])
-    client.post(f"/catalogue/{world['scarf'].public_id}/add/", {"quantity": 1})
+    client.force_login(shop["buyer_user"])
+    client.post(f"/catalogue/{shop['scarf'].public_id}/add/", {"quantity": 1})
     response = client.post(f"/catalogue/{other.public_id}/add/", {"quantity": 1}, follow=True)
     assert "another seller" in response.content.decode()
 
@@ -248,7 +229,7 @@ def test_negative_control_without_row_locks_the_same_race_oversells(kul, hgh, mo
     """Read-then-write without select_for_update loses updates: what the test above catches."""
     import time
 
-    from hubs.services import orders as order_services
+    from hubs.services import placement as order_services
 
     def lock_free(request):
         products = {
@@ -289,9 +270,9 @@ def test_negative_control_without_row_locks_the_same_race_oversells(kul, hgh, mo
     assert len(placed) > 5  # oversold
 
 
-def test_the_expiry_sweep_goes_on_past_an_order_that_changed(world, monkeypatch):
-    first = place(world, [(world["scarf"], 1)])
-    second = place(world, [(world["tea"], 1)])
+def test_the_expiry_sweep_goes_on_past_an_order_that_changed(shop, monkeypatch):
+    first = place(shop, [(shop["scarf"], 1)])
+    second = place(shop, [(shop["tea"], 1)])
     Order.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
     # the first order is cancelled between the sweep's query and its lock
     from hubs.services import orders as order_services
@@ -308,9 +289,9 @@ def test_the_expiry_sweep_goes_on_past_an_order_that_changed(world, monkeypatch)
     assert Order.objects.get(pk=second.pk).status == "expired"
 
 
-def test_a_huge_order_is_refused_not_overflowed(world):
-    Product.objects.filter(pk=world["scarf"].pk).update(
+def test_a_huge_order_is_refused_not_overflowed(shop):
+    Product.objects.filter(pk=shop["scarf"].pk).update(
         stock=100_000, unit_price=Money("9999999.00", "MYR")
     )
     with pytest.raises(ApplicationError, match="split it"):
-        place(world, [(Product.objects.get(pk=world["scarf"].pk), 100_000)])
+        place(shop, [(Product.objects.get(pk=shop["scarf"].pk), 100_000)])

@@ -9,17 +9,19 @@ import pytest
 from django.core.files.base import ContentFile
 
 from hubs.models import KycDocument, ProductImport
-from hubs.services.orders import LineRequest, OrderRequest, order_place
 from hubs.services.organizations import organization_api_client_create
+from hubs.services.placement import LineRequest, OrderRequest, order_place
 from tests import factories
-from tests.conftest import issue_token
+from tests.conftest import bearer
 
 pytestmark = pytest.mark.django_db
 PERSONAS = ["owner", "staff", "stranger", "officer", "customs", "anonymous"]
 
 
 @pytest.fixture
-def world(kul, hgh):
+def alpha_batik(kul, hgh):
+    """Alpha Batik's product, order (bought by Beta Trading), KYC document and import job,
+    and a user of each persona."""
     factories.open_eroads()
     a = factories.SellerFactory(legal_name="Alpha Batik Sdn. Bhd.")
     b = factories.BuyerFactory(legal_name="Beta Trading Co., Ltd.")
@@ -61,8 +63,8 @@ def world(kul, hgh):
     }
 
 
-def urls(world):
-    a, product, order = world["a"], world["product"], world["order"]
+def urls(alpha_batik):
+    a, product, order = alpha_batik["a"], alpha_batik["product"], alpha_batik["order"]
     return {
         "/organisation/": {
             "owner": 200,
@@ -92,7 +94,7 @@ def urls(world):
             "officer": 403,
             "customs": 403,
         },
-        f"/documents/{world['document'].public_id}/": {
+        f"/documents/{alpha_batik['document'].public_id}/": {
             "owner": 200,
             "staff": 200,
             "stranger": 404,
@@ -143,7 +145,7 @@ def urls(world):
             "officer": 403,
             "customs": 403,
         },
-        f"/products/imports/{world['job'].public_id}/": {
+        f"/products/imports/{alpha_batik['job'].public_id}/": {
             "owner": 200,
             "staff": 200,
             "stranger": 404,
@@ -171,11 +173,11 @@ def urls(world):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_every_page_answers_each_persona_as_it_should(client, world, persona):
-    user = world["users"][persona]
+def test_every_page_answers_each_persona_as_it_should(client, alpha_batik, persona):
+    user = alpha_batik["users"][persona]
     if user is not None:
         client.force_login(user)
-    for url, expected in urls(world).items():
+    for url, expected in urls(alpha_batik).items():
         status = expected.get(persona, 302)  # anonymous: to the sign-in page unless stated
         response = client.get(url)
         assert response.status_code == status, (
@@ -183,19 +185,19 @@ def test_every_page_answers_each_persona_as_it_should(client, world, persona):
         )
         if persona == "stranger" and status == 200 and not url.startswith("/catalogue"):
             page = response.content.decode()
-            for secret in ("Alpha Batik", "ALPHA-SECRET-SKU", world["order"].reference):
+            for secret in ("Alpha Batik", "ALPHA-SECRET-SKU", alpha_batik["order"].reference):
                 assert secret not in page, f"{url} shows {secret} to a stranger"
 
 
 @pytest.mark.parametrize("persona", ["staff", "stranger", "officer", "anonymous"])
-def test_writes_are_refused_to_those_who_may_not(client, world, persona):
-    user = world["users"][persona]
+def test_writes_are_refused_to_those_who_may_not(client, alpha_batik, persona):
+    user = alpha_batik["users"][persona]
     if user is not None:
         client.force_login(user)
-    product = world["product"]
+    product = alpha_batik["product"]
     attempts = [
         (f"/products/{product.public_id}/toggle/", {}),
-        (f"/orders/{world['order'].reference}/", {"reason": "x"}),
+        (f"/orders/{alpha_batik['order'].reference}/", {"reason": "x"}),
         ("/organisation/invite/", {"email": "x@example.com", "role": "staff"}),
     ]
     for url, data in attempts:
@@ -213,23 +215,25 @@ def test_writes_are_refused_to_those_who_may_not(client, world, persona):
         if persona == "anonymous":
             assert response.status_code in (302, 404)
     product.refresh_from_db()
-    world["order"].refresh_from_db()
+    alpha_batik["order"].refresh_from_db()
     assert product.is_active
     if persona != "staff":
-        assert world["order"].status == "placed"  # no stranger, officer or anonymous cancelled it
+        assert (
+            alpha_batik["order"].status == "placed"
+        )  # no stranger, officer or anonymous cancelled it
 
 
 @pytest.fixture
-def api_callers(api, world):
+def api_callers(api, alpha_batik):
     def token(issued):
-        return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(api, issued).json()['access_token']}"}
+        return bearer(api, issued)
 
     seller_client = organization_api_client_create(
-        organization=world["a"], name="ERP", actor=world["users"]["owner"]
+        organization=alpha_batik["a"], name="ERP", actor=alpha_batik["users"]["owner"]
     )
-    stranger_org = world["users"]["stranger"].memberships.get().organization
+    stranger_org = alpha_batik["users"]["stranger"].memberships.get().organization
     stranger_client = organization_api_client_create(
-        organization=stranger_org, name="ERP", actor=world["users"]["stranger"]
+        organization=stranger_org, name="ERP", actor=alpha_batik["users"]["stranger"]
     )
     return {
         "seller": token(seller_client),
@@ -244,8 +248,8 @@ def api_callers(api, world):
     }
 
 
-def test_every_endpoint_answers_each_caller_as_it_should(api, world, api_callers):
-    product, order = world["product"], world["order"]
+def test_every_endpoint_answers_each_caller_as_it_should(api, alpha_batik, api_callers):
+    product, order = alpha_batik["product"], alpha_batik["order"]
     matrix = {
         "/api/v1/organization": {"seller": 200, "stranger": 200, "channel": 403, "bank": 403},
         "/api/v1/products/": {"seller": 200, "stranger": 200, "channel": 403, "bank": 403},
@@ -276,8 +280,8 @@ def test_every_endpoint_answers_each_caller_as_it_should(api, world, api_callers
                 assert "ALPHA-SECRET-SKU" not in body and order.reference not in body
 
 
-def test_strangers_cannot_write_to_anothers_objects_over_the_api(api, world, api_callers):
-    product, order = world["product"], world["order"]
+def test_strangers_cannot_write_to_anothers_objects_over_the_api(api, alpha_batik, api_callers):
+    product, order = alpha_batik["product"], alpha_batik["order"]
     stranger = api_callers["stranger"]
     assert (
         api.patch(

@@ -17,26 +17,12 @@ from hubs import thumbnails
 from hubs.models import ProductImage
 from hubs.services import catalogue as catalogue_services
 from hubs.services.catalogue import product_set_active
-from hubs.services.orders import LineRequest, OrderRequest, order_place
+from hubs.services.placement import LineRequest, OrderRequest, order_place
 from hubs.tasks import product_image_thumbnail_task
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-LISTING = {
-    "sku": "BTK-001",
-    "title_en": "Batik silk scarf",
-    "description_en": "Hand-drawn batik on silk.",
-    "hs_code": "6214.10",
-    "origin_country": "MY",
-    "unit_price": "89.90",
-    "unit_weight_kg": "0.15",
-    "length_cm": "30",
-    "width_cm": "20",
-    "height_cm": "2",
-    "stock": "40",
-    "is_active": "on",
-}
+LISTING = factories.LISTING_FORM
 
 
 def photo(size=(1200, 800), *, orientation=None, kind="JPEG", mode="RGB") -> bytes:
@@ -91,13 +77,8 @@ def bluish(pixel) -> bool:
 
 
 @pytest.fixture
-def seller(kul):
-    return factories.SellerFactory(home_hub=kul)
-
-
-@pytest.fixture
-def seller_owner(seller):
-    return factories.member(seller)
+def seller(seller_owner):
+    return seller_owner.memberships.get().organization
 
 
 @pytest.fixture

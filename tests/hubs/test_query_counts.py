@@ -20,7 +20,7 @@ from hubs.models import (
 )
 from hubs.services.organizations import organization_api_client_create
 from tests import factories
-from tests.conftest import issue_token
+from tests.conftest import bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -116,37 +116,24 @@ def queries(fetch) -> int:
     return len(context)
 
 
-@pytest.fixture
-def world(kul, hgh):
-    factories.open_eroads()
-    seller = factories.SellerFactory()
-    buyer = factories.BuyerFactory()
-    return {
-        "seller": seller,
-        "buyer": buyer,
-        "owner": factories.member(seller),
-        "buyer_user": factories.member(buyer),
-        "hgh": hgh,
-        "kul": kul,
-    }
-
-
 @pytest.mark.parametrize(
     "url", ["/products/", "/orders/", "/catalogue/", "/products/imports/", "/home/"]
 )
-def test_portal_lists_for_members(client, world, url):
+def test_portal_lists_for_members(client, trading_pair, url):
     def grow(count, start):
-        add_products(world["seller"], count, start)
-        product = Product.objects.filter(seller=world["seller"]).first()
-        add_orders(world["seller"], world["buyer"], product, world["hgh"], count)
+        add_products(trading_pair["seller"], count, start)
+        product = Product.objects.filter(seller=trading_pair["seller"]).first()
+        add_orders(
+            trading_pair["seller"], trading_pair["buyer"], product, trading_pair["hgh"], count
+        )
         ProductImport.objects.bulk_create(
             [
-                ProductImport(seller=world["seller"], original_name=f"{n}.csv", file="x.csv")
+                ProductImport(seller=trading_pair["seller"], original_name=f"{n}.csv", file="x.csv")
                 for n in range(count)
             ]
         )
 
-    user = world["buyer_user"] if url == "/catalogue/" else world["owner"]
+    user = trading_pair["buyer_user"] if url == "/catalogue/" else trading_pair["seller_user"]
     client.force_login(user)
     grow(10, 0)
     few = queries(lambda: client.get(url))
@@ -155,31 +142,35 @@ def test_portal_lists_for_members(client, world, url):
 
 
 @pytest.mark.parametrize("url", ["/organisations/", "/orders/", "/home/"])
-def test_portal_lists_for_officers(client, world, url):
+def test_portal_lists_for_officers(client, trading_pair, url):
     client.force_login(factories.UserFactory(official_role="mdec_officer"))
-    product = factories.ProductFactory(seller=world["seller"])
-    add_organizations(world["kul"], 10, 0)
-    add_orders(world["seller"], world["buyer"], product, world["hgh"], 10)
+    product = factories.ProductFactory(seller=trading_pair["seller"])
+    add_organizations(trading_pair["kul"], 10, 0)
+    add_orders(trading_pair["seller"], trading_pair["buyer"], product, trading_pair["hgh"], 10)
     few = queries(lambda: client.get(url))
-    add_organizations(world["kul"], 990, 10)
-    add_orders(world["seller"], world["buyer"], product, world["hgh"], 990)
+    add_organizations(trading_pair["kul"], 990, 10)
+    add_orders(trading_pair["seller"], trading_pair["buyer"], product, trading_pair["hgh"], 990)
     assert queries(lambda: client.get(url)) == few
 
 
 @pytest.mark.parametrize("url", ["/api/v1/products/", "/api/v1/listings/", "/api/v1/orders/"])
-def test_api_lists(api, world, url):
-    client = world["seller"] if url == "/api/v1/products/" else world["buyer"]
-    owner = world["owner"] if client == world["seller"] else world["buyer_user"]
+def test_api_lists(api, trading_pair, url):
+    client = trading_pair["seller"] if url == "/api/v1/products/" else trading_pair["buyer"]
+    owner = (
+        trading_pair["seller_user"]
+        if client == trading_pair["seller"]
+        else trading_pair["buyer_user"]
+    )
     issued = organization_api_client_create(organization=client, name="ERP", actor=owner)
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(api, issued).json()['access_token']}"}
+    headers = bearer(api, issued)
 
     def grow(count, start):
-        add_products(world["seller"], count, start)
+        add_products(trading_pair["seller"], count, start)
         add_orders(
-            world["seller"],
-            world["buyer"],
-            Product.objects.filter(seller=world["seller"]).first(),
-            world["hgh"],
+            trading_pair["seller"],
+            trading_pair["buyer"],
+            Product.objects.filter(seller=trading_pair["seller"]).first(),
+            trading_pair["hgh"],
             count,
         )
 

@@ -14,7 +14,6 @@ from hubs.selectors import order_progress
 from hubs.todo import onboarding_steps, todos_for
 from logistics.services.parcels import ParcelRequest, parcel_create, parcel_drop_off_book
 from tests import factories
-from tests.customs.support import red_lane_import
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.7\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -118,9 +117,8 @@ def test_a_disputed_order_waits_for_nothing_on_its_journey():
 
 
 @pytest.fixture
-def held_for_documents(hgh, kul, django_capture_on_commit_callbacks):
-    world = red_lane_import(hgh, kul)
-    return world["seller"], world["owner"], world["officer"], world["declaration"]
+def held_for_documents(red_lane):
+    return red_lane["seller"], red_lane["owner"], red_lane["officer"], red_lane["declaration"]
 
 
 def test_documents_customs_asks_for_wait_on_the_traders_home_until_sent(

@@ -14,12 +14,11 @@ from tests import factories, ledger
 
 
 @pytest.fixture
-def world(kul, hgh, hub_operator):
+def world(kul, hgh, hub_operator, bank):
     factories.open_eroads()
     carriers_load()
     Facility.objects.create(hub=kul, name="KLIA Aeropolis eFulfilment Centre", address="Sepang")
     Facility.objects.create(hub=hgh, name="Hangzhou eFulfilment Centre", address="Xiaoshan")
-    bank = factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
     order = ledger.paid_order(destination_hub=hgh, bank=bank, quantity=10)
     return {
         "order": order,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ewtp.common.errors import ApplicationError, ConflictError
 from hubs.models import User
 from logistics.models import Flight, Parcel, TrackingEvent
-from logistics.services.consolidation import consolidate
+from logistics.services.consolidation import consolidations_build
 from logistics.services.flights import flight_cancel, flights_advance, flights_import
 from logistics.services.floor import (
     parcel_deliver,
@@ -44,7 +44,7 @@ def test_only_received_and_released_parcels_board(world):
     held = parcel_hold(parcel=ready(world), reason="Damaged box", actor=world["operator"])
     not_received = pack(world)
     first = flight(world)
-    assert consolidate() == 1
+    assert consolidations_build() == 1
     boarding.refresh_from_db()
     assert (boarding.flight, boarding.status) == (first, "manifested")
     for parcel in (unreleased, held, not_received):
@@ -63,7 +63,7 @@ def test_capacity_is_never_exceeded_and_the_rest_takes_the_next_flight(world):
     small = flight(world, hours=4, capacity_kg="2.500", pieces=10)
     few_pieces = flight(world, hours=8, number="MH362", capacity_kg="100", pieces=1)
     big = flight(world, hours=12, number="CZ350")
-    assert consolidate() == 4
+    assert consolidations_build() == 4
     loads = {f.number: (f.loaded_kg, f.loaded_pieces) for f in Flight.objects.all()}
     assert loads == {
         "MH360": (Decimal("2.000"), 2),
@@ -80,14 +80,14 @@ def test_a_flight_too_close_to_departure_is_not_loaded(world, settings):
     settings.CONSOLIDATION_CUTOFF_MINUTES = 120
     ready(world)
     flight(world, hours=1)
-    assert consolidate() == 0
+    assert consolidations_build() == 0
 
 
 def test_a_cancelled_flight_moves_its_parcels_to_the_next_and_says_why(world):
     parcels = [ready(world) for _ in range(3)]
     cancelled = flight(world, hours=4)
     nxt = flight(world, hours=28, number="MH362")
-    consolidate()
+    consolidations_build()
     with pytest.raises(ApplicationError):
         flight_cancel(flight=cancelled, reason="", actor_label="ops")
     assert flight_cancel(flight=cancelled, reason="Aircraft unserviceable", actor_label="ops") == 3
@@ -105,7 +105,7 @@ def test_a_cancelled_flight_moves_its_parcels_to_the_next_and_says_why(world):
 def test_flights_depart_and_arrive_by_schedule(world):
     parcel = ready(world)
     departing = flight(world, hours=3)
-    consolidate()
+    consolidations_build()
     assert flights_advance(now=departing.departs_at + timedelta(minutes=1)) == (1, 0)
     assert flights_advance(now=departing.arrives_at + timedelta(minutes=1)) == (0, 1)
     parcel.refresh_from_db()
@@ -150,7 +150,7 @@ def test_concurrent_consolidation_runs_never_overload_or_double_load(world):
     def run():
         try:
             barrier.wait()
-            consolidate(now=timezone.now())
+            consolidations_build(now=timezone.now())
         except Exception as error:
             errors.append(error)
         finally:
@@ -172,7 +172,7 @@ def test_concurrent_consolidation_runs_never_overload_or_double_load(world):
 def test_the_destination_sends_out_delivers_or_reports_an_exception(world, client):
     delivered, lost = ready(world), ready(world)
     departing = flight(world, hours=3)
-    consolidate()
+    consolidations_build()
     flights_advance(now=departing.arrives_at + timedelta(minutes=1))
     flights_advance(now=departing.arrives_at + timedelta(minutes=2))
     at_hgh = factories.UserFactory(
@@ -204,7 +204,7 @@ def test_a_parcel_still_at_the_origin_cannot_be_declared_lost_at_the_destination
     )
     parcel = ready(world)
     cancelled = flight(world, hours=4)
-    consolidate()
+    consolidations_build()
     with pytest.raises(ConflictError):
         parcel_exception(parcel=Parcel.objects.get(pk=parcel.pk), reason="lost", actor=at_hgh)
     flight(world, hours=30, number="MH362")
@@ -217,9 +217,9 @@ def test_a_parcel_reweighed_outside_the_tolerance_waits_for_customs_again(world)
     parcel = parcel_weigh(parcel=parcel, measured_kg=Decimal("5.000"), actor=world["operator"])
     assert parcel.export_released_at is None
     flight(world)
-    assert consolidate() == 0
+    assert consolidations_build() == 0
     parcel_export_release(parcel=parcel)  # customs amended the declaration and released it
-    assert consolidate() == 1
+    assert consolidations_build() == 1
     assert Flight.objects.get().loaded_kg == Decimal("5.000")  # at the measured weight
 
 

@@ -11,7 +11,7 @@ from ewtp.common.webhook_endpoints import webhook_endpoint_create
 from hubs.models import Order
 from hubs.services.organizations import organization_api_client_create
 from logistics.models import Flight, Parcel
-from logistics.services.consolidation import consolidate
+from logistics.services.consolidation import consolidations_build
 from logistics.services.floor import parcel_export_release, parcel_receive
 from tests import factories
 from tests.conftest import issue_token
@@ -180,7 +180,7 @@ def test_parcel_and_flight_pages_cost_the_same_queries_whatever_their_length(cli
     few = count(parcels_page(world))
     for _ in range(4):
         parcel_export_release(parcel=parcel_receive(parcel=pack(world), actor=world["operator"]))
-    consolidate()
+    consolidations_build()
     assert count(parcels_page(world)) == few
     client.force_login(world["operator"])
     flights_few = count("/logistics/flights/")

@@ -8,13 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework.test import APIClient
 
+from ewtp.common.api_clients import api_client_secret_rotate, api_client_update
 from ewtp.common.models import AuditEntry
-from ewtp.common.services import api_client_secret_rotate, api_client_update
 from hubs.services.organizations import organization_api_client_create
 from payments.models import CollectionAccount
 from payments.services.collection_accounts import collection_account_save
 from tests import factories
-from tests.conftest import issue_token
+from tests.conftest import bearer, issue_token
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,8 @@ def publish(bank, currency="MYR", **fields) -> CollectionAccount:
 
 
 @pytest.fixture
-def bank(journey):
+def journey_bank(journey):
+    """The journey's bank (named "Bank"), which the journey's orders are paid through."""
     return journey.world.bank
 
 
@@ -46,9 +47,11 @@ def payment_page(client, order, user):
     return response
 
 
-def test_the_buyer_is_told_the_account_and_reference_of_its_payment_currency(client, journey, bank):
-    publish(bank, "MYR")
-    publish(bank, "CNY", account_name="eWTP Hub collection CNY (Hangzhou)")
+def test_the_buyer_is_told_the_account_and_reference_of_its_payment_currency(
+    client, journey, journey_bank
+):
+    publish(journey_bank, "MYR")
+    publish(journey_bank, "CNY", account_name="eWTP Hub collection CNY (Hangzhou)")
     order = journey.business_order(quantity=2)  # pays in the seller's currency, MYR
     page = payment_page(client, order, order.buyer_owner).content.decode()
     assert "How to pay" in page
@@ -59,15 +62,17 @@ def test_the_buyer_is_told_the_account_and_reference_of_its_payment_currency(cli
     assert "held in escrow until you have the goods" in page
 
 
-def test_a_buyer_paying_in_another_currency_is_told_that_currency_s_account(client, journey, bank):
-    publish(bank, "MYR")
-    publish(bank, "CNY")
+def test_a_buyer_paying_in_another_currency_is_told_that_currency_s_account(
+    client, journey, journey_bank
+):
+    publish(journey_bank, "MYR")
+    publish(journey_bank, "CNY")
     buyer_order = journey.business_order()
     order = journey.consumer_order(payment_currency="CNY")  # a channel's: the API shows it
     response = _api_payment(journey, order)
     assert response["outstanding"]["currency"] == "CNY"
     assert response["pay_to"] == {
-        "bank": bank.application.name,
+        "bank": journey_bank.application.name,
         "bic": "CIBBMYKL",
         "account_name": "eWTP Hub collection CNY",
         "account_number": "6222020200112233",
@@ -77,8 +82,8 @@ def test_a_buyer_paying_in_another_currency_is_told_that_currency_s_account(clie
     assert context["pay_to"].account_number == "8000123456"
 
 
-def test_without_an_account_the_page_says_so_and_whom_to_write_to(client, journey, bank):
-    publish(bank, "CNY")  # another currency's does not count
+def test_without_an_account_the_page_says_so_and_whom_to_write_to(client, journey, journey_bank):
+    publish(journey_bank, "CNY")  # another currency's does not count
     order = journey.business_order()
     page = payment_page(client, order, order.buyer_owner).content.decode()
     assert "The hub has not published a bank account for payments in MYR yet" in page
@@ -87,8 +92,10 @@ def test_without_an_account_the_page_says_so_and_whom_to_write_to(client, journe
     assert "Account number" not in page
 
 
-def test_only_the_buyer_of_an_order_still_to_pay_is_shown_where_to_pay(client, journey, bank):
-    publish(bank, "MYR")
+def test_only_the_buyer_of_an_order_still_to_pay_is_shown_where_to_pay(
+    client, journey, journey_bank
+):
+    publish(journey_bank, "MYR")
     order = journey.business_order()
     seller_page = payment_page(client, order, journey.world.seller_owner)
     assert not seller_page.context["how_to_pay"]
@@ -99,10 +106,10 @@ def test_only_the_buyer_of_an_order_still_to_pay_is_shown_where_to_pay(client, j
     assert "How to pay" not in buyer_page.content.decode()
 
 
-def test_a_second_account_in_use_for_a_currency_is_refused_by_the_database(bank):
-    first = publish(bank, "MYR")
+def test_a_second_account_in_use_for_a_currency_is_refused_by_the_database(journey_bank):
+    first = publish(journey_bank, "MYR")
     second = CollectionAccount(
-        bank=bank,
+        bank=journey_bank,
         currency="MYR",
         account_name="eWTP Hub collection MYR (2)",
         account_number="8000999999",
@@ -137,22 +144,22 @@ def test_a_second_account_in_use_for_a_currency_is_refused_by_the_database(bank)
         ("CIBBXQKL", "Characters 5–6 of a SWIFT/BIC code are a country code; XQ is not one", True),
     ],
 )
-def test_a_bic_of_the_wrong_shape_is_refused_with_the_reason(bank, bic, message, shape):
+def test_a_bic_of_the_wrong_shape_is_refused_with_the_reason(journey_bank, bic, message, shape):
     with pytest.raises(ValidationError) as refused:
-        publish(bank, "MYR", bic=bic)
+        publish(journey_bank, "MYR", bic=bic)
     assert message in refused.value.message_dict["bic"][0]
     assert not CollectionAccount.objects.exists()
     if not shape:  # the database refuses a BIC of the wrong shape even around the checks
         with pytest.raises(IntegrityError), transaction.atomic():
             CollectionAccount.objects.create(
-                bank=bank, currency="MYR", account_name="x", account_number="80001", bic=bic
+                bank=journey_bank, currency="MYR", account_name="x", account_number="80001", bic=bic
             )
 
 
-def test_officers_manage_the_accounts_in_the_admin(client, admin_user, bank):
+def test_officers_manage_the_accounts_in_the_admin(client, admin_user, journey_bank):
     client.force_login(admin_user)
     form = {
-        "bank": bank.pk,
+        "bank": journey_bank.pk,
         "currency": "USD",
         "account_name": "eWTP Hub collection USD",
         "account_number": "8000 6543 21",
@@ -191,20 +198,20 @@ def _api_payment(journey, order) -> dict:
     return response.json()
 
 
-def test_the_api_tells_the_buyer_where_to_pay_until_it_has_paid(api, journey, bank):
+def test_the_api_tells_the_buyer_where_to_pay_until_it_has_paid(api, journey, journey_bank):
     order = journey.business_order(quantity=2)
     credentials = organization_api_client_create(
         organization=order.buyer, name="ERP", actor=order.buyer_owner
     )
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(api, credentials).json()['access_token']}"}
+    auth = bearer(api, credentials)
     url = f"/api/v1/orders/{order.reference}/payment"
     unpublished = api.get(url, **auth).json()
     assert (unpublished["status"], unpublished["pay_to"]) == ("pending", None)
-    publish(bank, "MYR")
+    publish(journey_bank, "MYR")
     body = api.get(url, **auth).json()
     assert body["outstanding"] == {"amount": "90.00", "currency": "MYR"}
     assert body["pay_to"] == {
-        "bank": bank.application.name,
+        "bank": journey_bank.application.name,
         "bic": "CIBBMYKL",
         "account_name": "eWTP Hub collection MYR",
         "account_number": "8000123456",
@@ -221,5 +228,5 @@ def test_the_api_tells_the_buyer_where_to_pay_until_it_has_paid(api, journey, ba
     stranger = organization_api_client_create(
         organization=somebody, name="ERP", actor=factories.member(somebody)
     )
-    other = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(api, stranger).json()['access_token']}"}
+    other = bearer(api, stranger)
     assert api.get(url, **other).status_code == 404

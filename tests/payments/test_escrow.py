@@ -9,7 +9,8 @@ from moneyed import Money
 
 from ewtp.common.errors import ConflictError
 from hubs.models import Order
-from hubs.services.orders import LineRequest, OrderRequest, order_place, order_transition
+from hubs.services.orders import order_transition
+from hubs.services.placement import LineRequest, OrderRequest, order_place
 from payments.models import FeeSchedule
 from payments.services.accounts import bank_clearing_account, customer_account, fees_account
 from payments.services.escrow import escrow_refund, escrow_release, escrow_release_due
@@ -24,11 +25,6 @@ from payments.services.settlement import platform_fee
 from tests import factories, ledger
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bank():
-    return factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
 
 
 @pytest.fixture

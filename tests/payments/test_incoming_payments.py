@@ -8,45 +8,21 @@ from moneyed import Money
 
 from ewtp.common.errors import ApplicationError, ConflictError
 from hubs.models import Order
-from hubs.services.orders import LineRequest, OrderRequest, order_cancel, order_place, orders_expire
+from hubs.services.orders import order_cancel, orders_expire
 from payments.models import Entry, PaymentIntent
 from payments.services.accounts import customer_account
 from payments.services.intents import BankTransfer, escrow_balance, payment_receive
 from payments.services.ledger import account_balance
 from tests import factories, ledger
-from tests.conftest import issue_token
+from tests.conftest import bearer, issue_token
 from tests.ledger import ledger_balanced
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def order(hgh, django_capture_on_commit_callbacks):
-    factories.open_eroads()
-    buyer = factories.BuyerFactory()
-    product = factories.ProductFactory(stock=10)  # 45.00 MYR
-    with django_capture_on_commit_callbacks(execute=True):  # the pipeline opens the intent
-        placed = order_place(
-            request=OrderRequest(
-                seller=product.seller,
-                destination_hub=hgh,
-                buyer=buyer,
-                lines=[LineRequest(product.pk, 2)],
-            ),
-            actor=factories.member(buyer),
-        )
-    placed.refresh_from_db()
-    return placed
-
-
-@pytest.fixture
-def bank():
-    return factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"])
-
-
 def transfer(bank, amount, reference="REF-1"):
     return BankTransfer(
-        bank=bank.client,
+        bank=bank,
         bank_reference=reference,
         amount=Money(amount, "MYR"),
         payer_name="Hangzhou Buyer",
@@ -133,9 +109,9 @@ def test_bad_notifications_are_refused(order, bank, reference, amount, message):
     assert not Entry.objects.exists()
 
 
-def test_a_bank_confirms_a_payment_over_the_api(api, order, bank):
+def test_a_bank_confirms_a_payment_over_the_api(api, order, cimb):
     headers = {
-        "HTTP_AUTHORIZATION": f"Bearer {issue_token(api, bank).json()['access_token']}",
+        **bearer(api, cimb),
         "HTTP_IDEMPOTENCY_KEY": "cimb-notify-1",
     }
     body = {
@@ -191,21 +167,7 @@ def test_the_buyer_pays_by_test_transfer_in_the_portal(client, order):
 
 
 def test_money_arriving_before_the_payment_request_step_still_pays_the_order(hgh, bank):
-    factories.open_eroads()
-    buyer = factories.BuyerFactory()
-    product = factories.ProductFactory(stock=10)
-    order = order_place(
-        request=OrderRequest(
-            seller=product.seller,
-            destination_hub=hgh,
-            buyer=buyer,
-            lines=[LineRequest(product.pk, 1)],
-        ),
-        actor=factories.member(buyer),
-    )
-    from payments.services.intents import payment_intent_open
-
-    payment_intent_open(order=order)  # the order is still "placed"
+    order = ledger.placed_order(destination_hub=hgh, quantity=1)  # the order is still "placed"
     payment_receive(order_reference=order.reference, transfer=transfer(bank, "45.00"))
     order.refresh_from_db()
     assert order.status == "paid"
@@ -232,8 +194,8 @@ def test_a_late_transfer_for_a_completed_or_refunded_order_goes_back(order, bank
 
 
 @pytest.mark.parametrize("amount", ["99999999999999999999", "1e999999999"])
-def test_absurd_amounts_are_a_400_not_a_500(api, order, bank, amount):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {issue_token(api, bank).json()['access_token']}"}
+def test_absurd_amounts_are_a_400_not_a_500(api, order, cimb, amount):
+    headers = bearer(api, cimb)
     body = {
         "order_reference": order.reference,
         "bank_reference": "BIG",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from moneyed import Money
 
 from ewtp.common.errors import ApplicationError
-from hubs.services.orders import LineRequest, OrderRequest, order_place
+from hubs.services.placement import LineRequest, OrderRequest, order_place
 from payments.models import CreditApplication, Instalment, Loan, LoanRepayment, Payout
 from payments.services.accounts import customer_account
 from payments.services.credit import (
@@ -30,16 +30,7 @@ from tests import factories, ledger
 
 pytestmark = pytest.mark.django_db
 
-GOOD = TradeRecord(
-    months_active=24,
-    orders_3m=40,
-    value_3m_minor=8_000_000,
-    value_prev_3m_minor=5_000_000,
-    orders_12m=120,
-    value_12m_minor=24_000_000,
-    shipped=120,
-    shipped_on_time=118,
-)
+GOOD = factories.GOOD_TRADE_RECORD
 
 
 @pytest.fixture

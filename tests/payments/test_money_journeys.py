@@ -26,13 +26,8 @@ from moneyed import Money
 from ewtp.common.errors import ApplicationError
 from ewtp.common.models import ApiClient
 from hubs.models import Order, User
-from hubs.services.orders import (
-    LineRequest,
-    OrderRequest,
-    order_cancel,
-    order_place,
-    order_transition,
-)
+from hubs.services.orders import order_cancel, order_transition
+from hubs.services.placement import LineRequest, OrderRequest, order_place
 from payments.models import FeeSchedule, LedgerTransaction, PaymentIntent, Payout, Settlement
 from payments.services.accounts import customer_account
 from payments.services.escrow import dispute_open, dispute_resolve, escrow_refund, escrow_release

@@ -12,9 +12,9 @@ from hubs.services.organizations import organization_update
 from payments.models import Payout
 from payments.services.accounts import bank_clearing_account, customer_account
 from payments.services.ledger import InsufficientFunds, Posting, account_balance, ledger_post
+from payments.services.pain001 import pain001_schema
 from payments.services.payouts import (
     pain001_render,
-    pain001_schema,
     payout_request,
     payout_status_report,
     payouts_batch,

@@ -20,45 +20,36 @@ from payments.services.reconciliation import LedgerRow, entries_match, statement
 from payments.services.statements import bank_statement, camt053_render
 from payments.services.treasury import treasury_settle
 from tests import factories, ledger
-from tests.conftest import issue_token
+from tests.conftest import bearer
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.now().date()
 
 
 @pytest.fixture
-def bank(db):
-    return factories.api_client(
-        kind="bank",
-        name="CIMB",
-        scopes=["statements:read", "statements:write", "payments:write", "payouts:write"],
-    )
-
-
-@pytest.fixture
-def movements(hgh, bank):
+def movements(hgh, cimb):
     """Money in (one payment refunded, one in CNY), out (a payout rejected then one paid),
     and the day's FX settled: every kind of line a clearing account has."""
     fx_rates_load()
-    kept = ledger.paid_order(destination_hub=hgh, bank=bank.client, reference="IN-1")
-    refunded = ledger.paid_order(destination_hub=hgh, bank=bank.client, reference="IN-2")
+    kept = ledger.paid_order(destination_hub=hgh, bank=cimb.client, reference="IN-1")
+    refunded = ledger.paid_order(destination_hub=hgh, bank=cimb.client, reference="IN-2")
     escrow_refund(order=refunded, actor_label="officer", reason="Customs rejected the goods")
     converted = ledger.paid_order(
-        destination_hub=hgh, bank=bank.client, payment_currency="CNY", reference="IN-3"
+        destination_hub=hgh, bank=cimb.client, payment_currency="CNY", reference="IN-3"
     )
     for order in (kept, converted):
         escrow_release(order=ledger.deliver(order), actor_label="buyer", reason="Received")
     rejected = payout_request(organization=kept.seller, amount=Money("50.00", "MYR"), actor=None)
     paid = payout_request(organization=kept.seller, amount=Money("20.00", "MYR"), actor=None)
-    payouts_batch(bank=bank.client)
+    payouts_batch(bank=cimb.client)
     for payout, status in ((rejected, "rejected"), (paid, "settled")):
         payout_status_report(
-            bank=bank.client,
+            bank=cimb.client,
             end_to_end_id=payout.end_to_end_id,
             status=status,
             reason_code="AC01" if status == "rejected" else "",
         )
-    treasury_settle(bank=bank.client, day=TODAY)
+    treasury_settle(bank=cimb.client, day=TODAY)
 
 
 def export(bank, currency="MYR", day=TODAY) -> bytes:
@@ -66,10 +57,6 @@ def export(bank, currency="MYR", day=TODAY) -> bytes:
     return camt053_render(
         statement=bank_statement(bank=bank.client, currency=currency, date_from=day, date_to=day)
     )
-
-
-def bearer(api, credentials) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(api, credentials).json()['access_token']}"}
 
 
 def send(api, credentials, body: bytes, content_type="application/xml"):
@@ -86,9 +73,9 @@ def entries_of(xml: bytes) -> list[bytes]:
 
 
 @pytest.mark.parametrize("currency", ["MYR", "CNY"])
-def test_the_hubs_own_statement_sent_back_matches_entry_for_entry(bank, movements, currency):
-    xml = export(bank, currency)
-    (reconciliation,), created = statement_reconcile(bank=bank.client, data=xml, actor_label="t")
+def test_the_hubs_own_statement_sent_back_matches_entry_for_entry(cimb, movements, currency):
+    xml = export(cimb, currency)
+    (reconciliation,), created = statement_reconcile(bank=cimb.client, data=xml, actor_label="t")
     assert created
     assert reconciliation.status == "agreed"
     assert reconciliation.entries == len(entries_of(xml)) > 0
@@ -98,9 +85,9 @@ def test_the_hubs_own_statement_sent_back_matches_entry_for_entry(bank, movement
     assert not reconciliation.lines.exclude(outcome="matched").exists()
 
 
-def test_the_bank_sends_its_statement_over_the_api(api, bank, movements):
-    xml = export(bank)
-    response = send(api, bank, xml)
+def test_the_bank_sends_its_statement_over_the_api(api, cimb, movements):
+    xml = export(cimb)
+    response = send(api, cimb, xml)
     assert response.status_code == 201, response.content
     (body,) = response.json()
     assert body["status"] == "agreed"
@@ -109,21 +96,21 @@ def test_the_bank_sends_its_statement_over_the_api(api, bank, movements):
     assert body["closing"] == body["ledger_closing"]
     # the same statement again (even re-issued with a new creation time): nothing changes
     lines = StatementLine.objects.count()
-    again = send(api, bank, export(bank))
+    again = send(api, cimb, export(cimb))
     assert again.status_code == 200
     assert again.json()[0]["id"] == body["id"]
     assert (StatementReconciliation.objects.count(), StatementLine.objects.count()) == (1, lines)
 
 
-def test_a_missing_and_an_extra_entry_are_listed(bank, movements):
-    xml = export(bank)
+def test_a_missing_and_an_extra_entry_are_listed(cimb, movements):
+    xml = export(cimb)
     first, *_rest = entries_of(xml)
     extra = re.sub(rb"<NtryRef>[^<]*</NtryRef>", b"<NtryRef>BANK-FEE-1</NtryRef>", first)
     extra = re.sub(rb"<AcctSvcrRef>[^<]*</AcctSvcrRef>", b"<AcctSvcrRef>FEE</AcctSvcrRef>", extra)
     extra = re.sub(rb"<Amt Ccy=\"MYR\">[^<]*</Amt>", b'<Amt Ccy="MYR">7.77</Amt>', extra)
     changed = xml.replace(first, extra)  # the first entry is gone, a bank fee is there
 
-    (reconciliation,), _ = statement_reconcile(bank=bank.client, data=changed, actor_label="t")
+    (reconciliation,), _ = statement_reconcile(bank=cimb.client, data=changed, actor_label="t")
 
     assert reconciliation.status == "differences"
     assert (reconciliation.statement_only, reconciliation.ledger_only) == (1, 1)
@@ -137,30 +124,30 @@ def test_a_missing_and_an_extra_entry_are_listed(bank, movements):
     assert "IN-1" in in_ledger.reference
 
 
-def test_a_balance_the_ledger_does_not_have_is_a_difference(bank, movements):
-    xml = export(bank)
+def test_a_balance_the_ledger_does_not_have_is_a_difference(cimb, movements):
+    xml = export(cimb)
     closing = re.findall(rb"<Bal>.*?</Bal>", xml, re.DOTALL)[1]
     wrong = re.sub(rb"(<Amt Ccy=\"MYR\">)[^<]*(</Amt>)", rb"\g<1>1.00\g<2>", closing)
     (reconciliation,), _ = statement_reconcile(
-        bank=bank.client, data=xml.replace(closing, wrong), actor_label="t"
+        bank=cimb.client, data=xml.replace(closing, wrong), actor_label="t"
     )
     assert reconciliation.status == "differences"
     assert reconciliation.statement_only == reconciliation.ledger_only == 0
     assert reconciliation.closing_difference != Money(0, "MYR")
 
 
-def test_other_content_under_an_id_already_received_is_refused(api, bank, movements):
-    xml = export(bank)
-    assert send(api, bank, xml).status_code == 201
+def test_other_content_under_an_id_already_received_is_refused(api, cimb, movements):
+    xml = export(cimb)
+    assert send(api, cimb, xml).status_code == 201
     first = entries_of(xml)[0]
-    response = send(api, bank, xml.replace(first, b""))
+    response = send(api, cimb, xml.replace(first, b""))
     assert response.status_code == 409
     assert response.json()["code"] == "statement_conflict"
     assert StatementReconciliation.objects.count() == 1
 
 
-def test_a_camt053_001_02_statement_is_read_too(bank, movements):
-    statement = bank_statement(bank=bank.client, currency="MYR", date_from=TODAY, date_to=TODAY)
+def test_a_camt053_001_02_statement_is_read_too(cimb, movements):
+    statement = bank_statement(bank=cimb.client, currency="MYR", date_from=TODAY, date_to=TODAY)
     entries = "".join(
         f"""<Ntry><Amt Ccy="MYR">{e.amount.amount:f}</Amt><CdtDbtInd>{e.credit_debit}</CdtDbtInd>
         <Sts>BOOK</Sts><BookgDt><Dt>{e.booked_at.date()}</Dt></BookgDt>
@@ -182,7 +169,7 @@ def test_a_camt053_001_02_statement_is_read_too(bank, movements):
     <Acct><Id><Othr><Id>EWTP-CLEARING-MYR</Id></Othr></Id><Ccy>MYR</Ccy></Acct>
     {balance("OPBD", statement.opening)}{balance("CLBD", statement.closing)}{entries}
     </Stmt></BkToCstmrStmt></Document>""".encode()
-    (reconciliation,), _ = statement_reconcile(bank=bank.client, data=xml, actor_label="t")
+    (reconciliation,), _ = statement_reconcile(bank=cimb.client, data=xml, actor_label="t")
     assert reconciliation.status == "agreed", list(reconciliation.lines.values())
     assert reconciliation.entries == len(statement.entries)
 
@@ -214,8 +201,8 @@ NOT_A_STATEMENT = b"""<?xml version="1.0"?>
         (NOT_A_STATEMENT, "statement_schema"),
     ],
 )
-def test_hostile_and_malformed_files_are_a_400_naming_the_reason(api, bank, body, code):
-    response = send(api, bank, body)
+def test_hostile_and_malformed_files_are_a_400_naming_the_reason(api, cimb, body, code):
+    response = send(api, cimb, body)
     assert response.status_code == 400, response.content
     problem = response.json()
     assert problem["code"] == code
@@ -223,45 +210,45 @@ def test_hostile_and_malformed_files_are_a_400_naming_the_reason(api, bank, body
     assert not StatementReconciliation.objects.exists()
 
 
-def test_a_statement_of_an_account_the_hub_does_not_hold_there_is_refused(api, bank, movements):
+def test_a_statement_of_an_account_the_hub_does_not_hold_there_is_refused(api, cimb, movements):
     other = factories.api_client(kind="bank", name="Maybank", scopes=["statements:write"])
-    response = send(api, other, export(bank))  # CIMB's statement, sent by Maybank
+    response = send(api, other, export(cimb))  # CIMB's statement, sent by Maybank
     assert response.status_code == 400
     assert response.json()["code"] == "statement_account"
     assert "Maybank" in response.json()["detail"]
-    renamed = export(bank).replace(b"EWTP-CLEARING-MYR", b"MY-ACCOUNT-1")
-    assert send(api, bank, renamed).json()["code"] == "statement_account"
+    renamed = export(cimb).replace(b"EWTP-CLEARING-MYR", b"MY-ACCOUNT-1")
+    assert send(api, cimb, renamed).json()["code"] == "statement_account"
     assert not StatementReconciliation.objects.exists()
 
 
-def test_a_paged_statement_is_refused(api, bank, movements):
-    paged = export(bank).replace(b"<LastPgInd>true</LastPgInd>", b"<LastPgInd>false</LastPgInd>")
-    response = send(api, bank, paged)
+def test_a_paged_statement_is_refused(api, cimb, movements):
+    paged = export(cimb).replace(b"<LastPgInd>true</LastPgInd>", b"<LastPgInd>false</LastPgInd>")
+    response = send(api, cimb, paged)
     assert response.status_code == 400
     assert "several pages" in response.json()["detail"]
 
 
-def test_an_oversized_file_is_refused_before_and_after_it_is_read(api, bank, settings):
+def test_an_oversized_file_is_refused_before_and_after_it_is_read(api, cimb, settings):
     settings.STATEMENT_MAX_BYTES = 2048
     body = b"<x>" + b" " * 100_000 + b"</x>"
     # said by its Content-Length: refused unread
-    assert send(api, bank, body).status_code == 413
+    assert send(api, cimb, body).status_code == 413
     # not said (or said wrong): the service counts what it read
     with pytest.raises(Exception, match="larger than") as refused:
-        statement_reconcile(bank=bank.client, data=body, actor_label="t")
+        statement_reconcile(bank=cimb.client, data=body, actor_label="t")
     assert refused.value.status == 413
 
 
-def test_the_api_needs_its_scope_a_bank_and_xml(api, bank, movements):
+def test_the_api_needs_its_scope_a_bank_and_xml(api, cimb, movements):
     reader = factories.api_client(kind="bank", name="Reader", scopes=["statements:read"])
-    assert send(api, reader, export(bank)).status_code == 403
+    assert send(api, reader, export(cimb)).status_code == 403
     channel = factories.api_client(kind="channel", name="Shop", scopes=["statements:write"])
-    assert send(api, channel, export(bank)).status_code == 403
-    response = send(api, bank, b"{}", content_type="application/json")
+    assert send(api, channel, export(cimb)).status_code == 403
+    response = send(api, cimb, b"{}", content_type="application/json")
     assert response.status_code == 415
-    anonymous = api.post("/api/v1/reconciliations/", export(bank), content_type="application/xml")
+    anonymous = api.post("/api/v1/reconciliations/", export(cimb), content_type="application/xml")
     assert anonymous.status_code == 401
-    assert send(api, bank, export(bank), content_type="text/xml").status_code == 201
+    assert send(api, cimb, export(cimb), content_type="text/xml").status_code == 201
 
 
 def test_the_schema_documents_the_upload(api):
@@ -313,8 +300,8 @@ def test_two_alike_lines_take_two_entries_nearest_date_first():
     assert left == []
 
 
-def test_a_bank_booking_after_midnight_matches_within_the_tolerance(bank, movements):
-    xml = export(bank)
+def test_a_bank_booking_after_midnight_matches_within_the_tolerance(cimb, movements):
+    xml = export(cimb)
     tomorrow = (TODAY + timedelta(days=1)).isoformat().encode()
     moved = re.sub(
         rb"<ValDt><Dt>[^<]*</Dt></ValDt>", b"<ValDt><Dt>" + tomorrow + b"</Dt></ValDt>", xml
@@ -324,7 +311,7 @@ def test_a_bank_booking_after_midnight_matches_within_the_tolerance(bank, moveme
         b"<BookgDt><DtTm>" + tomorrow + b"T00:10:00+00:00</DtTm></BookgDt>",
         moved,
     )
-    (reconciliation,), _ = statement_reconcile(bank=bank.client, data=moved, actor_label="t")
+    (reconciliation,), _ = statement_reconcile(bank=cimb.client, data=moved, actor_label="t")
     assert reconciliation.statement_only == 0
 
 
@@ -346,9 +333,9 @@ def upload(client, bank, body: bytes, name="statement.xml"):
     )
 
 
-def test_an_officer_uploads_a_statement_and_sees_no_unmatched_entry(mdec_officer, bank, movements):
+def test_an_officer_uploads_a_statement_and_sees_no_unmatched_entry(mdec_officer, cimb, movements):
     client = officer_client(mdec_officer)
-    response = upload(client, bank, export(bank))
+    response = upload(client, cimb, export(cimb))
     reconciliation = StatementReconciliation.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/payments/treasury/reconciliation/{reconciliation.public_id}/"
@@ -360,35 +347,35 @@ def test_an_officer_uploads_a_statement_and_sees_no_unmatched_entry(mdec_officer
     assert "No unmatched entry." in listing.content.decode()
 
 
-def test_a_bad_file_is_a_form_error_and_changes_nothing(mdec_officer, bank, settings):
+def test_a_bad_file_is_a_form_error_and_changes_nothing(mdec_officer, cimb, settings):
     client = officer_client(mdec_officer)
-    response = upload(client, bank, EXTERNAL_ENTITY)
+    response = upload(client, cimb, EXTERNAL_ENTITY)
     assert response.status_code == 200
     assert "declares a DTD or entities" in response.context["form"].errors["file"][0]
     settings.STATEMENT_MAX_BYTES = 1024
-    too_large = upload(client, bank, b"<x>" + b" " * 2000 + b"</x>")
+    too_large = upload(client, cimb, b"<x>" + b" " * 2000 + b"</x>")
     assert "larger than" in too_large.context["form"].errors["file"][0]
     assert not StatementReconciliation.objects.exists()
 
 
-def test_only_officers_who_reconcile_may_upload(sme_owner, bank):
-    assert upload(officer_client(sme_owner), bank, b"<x/>").status_code == 403
+def test_only_officers_who_reconcile_may_upload(sme_owner, cimb):
+    assert upload(officer_client(sme_owner), cimb, b"<x/>").status_code == 403
 
 
-def test_the_reconciliation_pages_run_a_fixed_number_of_queries(mdec_officer, bank, movements):
+def test_the_reconciliation_pages_run_a_fixed_number_of_queries(mdec_officer, cimb, movements):
     client = officer_client(mdec_officer)
-    statement_reconcile(bank=bank.client, data=export(bank), actor_label="t")
-    first = export(bank, "CNY")
-    statement_reconcile(bank=bank.client, data=first, actor_label="t")
+    statement_reconcile(bank=cimb.client, data=export(cimb), actor_label="t")
+    first = export(cimb, "CNY")
+    statement_reconcile(bank=cimb.client, data=first, actor_label="t")
     one = _queries(client, "/payments/treasury/reconciliation/")
     detail = StatementReconciliation.objects.first()
     one_detail = _queries(client, f"/payments/treasury/reconciliation/{detail.public_id}/")
     # more statements, with unmatched lines on both sides
-    xml = export(bank)
+    xml = export(cimb)
     for n in range(3):
         changed = xml.replace(b"<Id>EWTP-MYR", f"<Id>X{n}-EWTP-MYR".encode())
         changed = changed.replace(entries_of(xml)[0], b"")
-        statement_reconcile(bank=bank.client, data=changed, actor_label="t")
+        statement_reconcile(bank=cimb.client, data=changed, actor_label="t")
     assert _queries(client, "/payments/treasury/reconciliation/") == one
     detail = StatementReconciliation.objects.filter(status="differences").first()
     assert _queries(client, f"/payments/treasury/reconciliation/{detail.public_id}/") == one_detail

@@ -19,11 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def bank():
-    return factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
-
-
-@pytest.fixture
 def cny_order(kul, hgh, bank, settings):
     """Two scarves at 45.00 MYR, bought by a Hangzhou buyer paying in CNY."""
     settings.FX_SPREAD_PERCENT = Decimal("0.50")

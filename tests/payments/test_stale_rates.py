@@ -18,13 +18,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def delivered_cny_order(kul, hgh):
+def delivered_cny_order(kul, hgh, bank):
     """Bought in CNY, delivered: releasing it converts to the seller's MYR."""
     fx_rates_load()
     FeeSchedule.objects.create(
         hub=kul, percent="2.50", fixed_minor=100, currency="MYR", effective_from=date(2024, 1, 1)
     )
-    bank = factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
     order = ledger.paid_order(destination_hub=hgh, bank=bank, payment_currency="CNY")
     reference_rates_aged(days=14)  # the feed stopped two weeks ago
     return ledger.deliver(order)

@@ -20,11 +20,6 @@ TODAY = timezone.now().date()
 
 
 @pytest.fixture
-def bank(db):
-    return factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"]).client
-
-
-@pytest.fixture
 def trade(hgh, bank):
     """An order paid in CNY and released in MYR, one paid in MYR still in escrow."""
     fx_rates_load()

@@ -24,22 +24,15 @@ from payments.services.accounts import bank_clearing_account, fx_account, fx_res
 from payments.services.escrow import escrow_release
 from payments.services.fx import fx_quote, fx_rates_load
 from payments.services.ledger import account_balance
-from payments.services.payouts import PAIN_001, pain001_schema
+from payments.services.pain001 import PAIN_001, pain001_schema
 from payments.services.treasury import deal_terms, treasury_settle, treasury_settle_all
 from payments.tasks import treasury_settle_task
 from tests import factories, ledger
-from tests.conftest import issue_token
+from tests.conftest import bearer, issue_token
 
 pytestmark = pytest.mark.django_db
 NS = {"p": PAIN_001}
 TODAY = timezone.now().date()
-
-
-@pytest.fixture
-def bank(db):
-    return factories.api_client(
-        kind="bank", name="CIMB", scopes=["payments:write", "payouts:write", "treasury:read"]
-    )
 
 
 @pytest.fixture
@@ -50,7 +43,7 @@ def released(hgh, bank):
 
     def release(currency="CNY", reference="R1"):
         order = ledger.paid_order(
-            destination_hub=hgh, bank=bank.client, payment_currency=currency, reference=reference
+            destination_hub=hgh, bank=bank, payment_currency=currency, reference=reference
         )
         escrow_release(order=ledger.deliver(order), actor_label="buyer", reason="Received")
         return FxConversion.objects.get(ledger_transaction__settlement__order=order)
@@ -71,10 +64,10 @@ def test_the_days_conversions_are_exchanged_with_the_bank(bank, released):
     conversions = [released(reference="R1"), released(reference="R2")]
     sold = Money(sum(c.from_minor for c in conversions), "CNY") / 100
     paid_out = Money(sum(c.to_minor for c in conversions), "MYR") / 100
-    assert held(bank.client, "CNY") == sold  # the CNY stayed at the bank
+    assert held(bank, "CNY") == sold  # the CNY stayed at the bank
     assert balance(fx_account(currency="MYR")) == -paid_out  # short MYR
 
-    settlement = treasury_settle(bank=bank.client, day=TODAY)
+    settlement = treasury_settle(bank=bank, day=TODAY)
 
     deal = settlement.deals.get()
     rate = fx_quote(amount=sold, to="MYR", spread_percent=0).market_rate
@@ -86,8 +79,8 @@ def test_the_days_conversions_are_exchanged_with_the_bank(bank, released):
     # both FX positions at zero, against the bank: the CNY left, the MYR arrived
     assert balance(fx_account(currency="CNY")) == Money(0, "CNY")
     assert balance(fx_account(currency="MYR")) == Money(0, "MYR")
-    assert held(bank.client, "CNY") == Money(0, "CNY")
-    assert held(bank.client, "MYR") == deal.bought
+    assert held(bank, "CNY") == Money(0, "CNY")
+    assert held(bank, "MYR") == deal.bought
     # the spread the hub took on the conversions is its FX result
     assert deal.result == deal.bought - paid_out
     assert deal.result.amount > 0
@@ -103,7 +96,7 @@ def test_the_days_conversions_are_exchanged_with_the_bank(bank, released):
 def test_the_instruction_is_a_pain001_that_validates_against_its_schema(bank, released):
     released(reference="R1")
     released("USD", reference="R2")
-    settlement = treasury_settle(bank=bank.client, day=TODAY)
+    settlement = treasury_settle(bank=bank, day=TODAY)
     xml = settlement.instruction
     assert pain001_schema().is_valid(xml)
     root = ET.fromstring(xml)
@@ -129,8 +122,8 @@ def test_the_instruction_is_a_pain001_that_validates_against_its_schema(bank, re
 
 def test_a_second_run_books_nothing_twice(bank, released):
     released()
-    first = treasury_settle(bank=bank.client, day=TODAY)
-    again = treasury_settle(bank=bank.client, day=TODAY)
+    first = treasury_settle(bank=bank, day=TODAY)
+    again = treasury_settle(bank=bank, day=TODAY)
     assert again == first
     assert treasury_settle_all(day=TODAY) == 1
     assert LedgerTransaction.objects.filter(kind="fx_deal").count() == 1
@@ -151,14 +144,14 @@ def test_a_crash_while_booking_books_nothing(bank, released, monkeypatch):
 
     monkeypatch.setattr(treasury, "ledger_post", post_then_crash)
     with pytest.raises(RuntimeError):
-        treasury_settle(bank=bank.client, day=TODAY)
+        treasury_settle(bank=bank, day=TODAY)
     assert posted  # the first pair was posted, then rolled back with the rest
     assert not TreasurySettlement.objects.exists()
     assert not LedgerTransaction.objects.filter(kind="fx_deal").exists()
     assert not FxDealConversion.objects.exists()
 
     monkeypatch.setattr(treasury, "ledger_post", real_post)
-    settlement = treasury_settle(bank=bank.client, day=TODAY)
+    settlement = treasury_settle(bank=bank, day=TODAY)
     assert settlement.deals.count() == 2
     assert balance(fx_account(currency="MYR")) == Money(0, "MYR")
     assert ledger.ledger_balanced()
@@ -174,13 +167,13 @@ def test_a_crash_between_booking_and_instruction_is_finished_by_the_next_run(
 
     monkeypatch.setattr(treasury, "pain001_fx_render", crash)
     with pytest.raises(RuntimeError):
-        treasury_settle(bank=bank.client, day=TODAY)
+        treasury_settle(bank=bank, day=TODAY)
     settlement = TreasurySettlement.objects.get()
     assert (settlement.status, settlement.instruction) == ("booked", "")
     assert balance(fx_account(currency="CNY")) == Money(0, "CNY")  # the booking stands
 
     monkeypatch.undo()
-    finished = treasury_settle(bank=bank.client, day=TODAY)
+    finished = treasury_settle(bank=bank, day=TODAY)
     assert finished == settlement
     assert finished.status == "instructed" and pain001_schema().is_valid(finished.instruction)
     assert LedgerTransaction.objects.filter(kind="fx_deal").count() == 1
@@ -194,7 +187,7 @@ def test_an_instruction_that_failed_is_finished_by_the_next_nights_run(bank, rel
 
     monkeypatch.setattr(treasury, "pain001_fx_render", crash)
     with pytest.raises(RuntimeError):
-        treasury_settle(bank=bank.client, day=TODAY)
+        treasury_settle(bank=bank, day=TODAY)
     monkeypatch.undo()
     with time_machine.travel(timezone.now() + timedelta(days=2)):  # a later night's run
         treasury_settle_task.delay().get()
@@ -223,9 +216,9 @@ def test_one_banks_failure_leaves_the_others_settled(hgh, bank, released, monkey
 def test_a_day_settles_what_was_converted_by_its_end(bank, released):
     released()
     yesterday = TODAY - timedelta(days=1)
-    assert treasury_settle(bank=bank.client, day=yesterday) is None  # converted today
+    assert treasury_settle(bank=bank, day=yesterday) is None  # converted today
     assert not TreasurySettlement.objects.exists()
-    assert treasury_settle(bank=bank.client, day=TODAY).deals.count() == 1
+    assert treasury_settle(bank=bank, day=TODAY).deals.count() == 1
 
 
 def test_conversions_are_settled_with_the_bank_that_received_the_money(hgh, bank, released):
@@ -234,7 +227,7 @@ def test_conversions_are_settled_with_the_bank_that_received_the_money(hgh, bank
         destination_hub=hgh, bank=other.client, payment_currency="CNY", reference="M1"
     )
     escrow_release(order=ledger.deliver(order), actor_label="buyer", reason="Received")
-    assert treasury_settle(bank=bank.client, day=TODAY) is None
+    assert treasury_settle(bank=bank, day=TODAY) is None
     settlement = treasury_settle(bank=other.client, day=TODAY)
     assert settlement.deals.get().sold_currency == "CNY"
     assert held(other.client, "CNY") == Money(0, "CNY")
@@ -266,10 +259,10 @@ def test_which_currency_of_a_pair_is_exchanged_whole(net, exchanged, sign, relea
     assert terms.exchanged.currency.code == other != exchanged
 
 
-def test_the_bank_downloads_its_instruction(api, bank, released):
+def test_the_bank_downloads_its_instruction(api, bank, cimb, released):
     released()
-    settlement = treasury_settle(bank=bank.client, day=TODAY)
-    token = issue_token(api, bank).json()["access_token"]
+    settlement = treasury_settle(bank=bank, day=TODAY)
+    token = issue_token(api, cimb).json()["access_token"]
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     listed = api.get("/api/v1/treasury/instructions/", **headers)
     assert listed.status_code == 200, listed.content
@@ -290,11 +283,11 @@ def test_the_bank_downloads_its_instruction(api, bank, released):
     unscoped = factories.api_client(kind="bank", name="Unscoped", scopes=["payouts:read"])
     refused = api.get(
         "/api/v1/treasury/instructions/",
-        HTTP_AUTHORIZATION=f"Bearer {issue_token(api, unscoped).json()['access_token']}",
+        **bearer(api, unscoped),
     )
     assert refused.status_code == 403
 
 
 def test_nothing_to_settle_is_no_settlement(bank, db):
-    assert treasury_settle(bank=bank.client, day=date(2024, 1, 2)) is None
+    assert treasury_settle(bank=bank, day=date(2024, 1, 2)) is None
     assert not TreasurySettlement.objects.exists()

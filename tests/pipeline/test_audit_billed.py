@@ -28,11 +28,9 @@ from payments.services.escrow import escrow_release
 from payments.services.ledger import Posting, account_balance, ledger_post
 from pipeline.step_08_paid_out import paid_out
 from tests import factories, ledger
+from tests.concurrency import postgres_only
 
 pytestmark = pytest.mark.django_db
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL"
-)
 
 
 def test_an_import_found_under_declared_is_billed_and_collected_from_the_next_settlement(
@@ -84,13 +82,6 @@ def test_an_import_found_under_declared_is_billed_and_collected_from_the_next_se
     assert ledger.ledger_balanced() and ledger.no_customer_account_negative()
 
 
-@pytest.fixture
-def bank(db):
-    return factories.api_client(
-        kind="bank", name="Bank", scopes=["payments:write", "payouts:write"]
-    ).client
-
-
 def _owe(organization, hub, amount: str, key: str = "1"):
     return audit_duties_bill(
         organization=organization,
@@ -107,9 +98,7 @@ def test_a_debt_in_the_settlements_currency_is_taken_before_the_payout(
     order = ledger.deliver(ledger.paid_order(destination_hub=hgh, bank=bank))
     billed = _owe(order.seller, kul, "12.34")
     assert (billed.from_balance.amount, billed.owed.amount) == (0, Decimal("12.34"))
-    with django_capture_on_commit_callbacks(execute=True):
-        escrow_release(order=order, actor_label="buyer", reason="Received.")
-    settlement = Order.objects.get(pk=order.pk).settlement
+    settlement = ledger.release(order, django_capture_on_commit_callbacks).settlement
     assert owed_collected_minor(settlement=settlement) == 1234
     assert Payout.objects.get().amount_minor == settlement.net_minor - 1234
     receivable = receivable_account(organization=order.seller, currency="MYR")
@@ -134,9 +123,7 @@ def test_a_debt_larger_than_the_settlement_takes_it_all_and_the_rest_stays_owed(
 ):
     order = ledger.deliver(ledger.paid_order(destination_hub=hgh, bank=bank))
     _owe(order.seller, kul, "500.00")
-    with django_capture_on_commit_callbacks(execute=True):
-        escrow_release(order=order, actor_label="buyer", reason="Received.")
-    settlement = Order.objects.get(pk=order.pk).settlement
+    settlement = ledger.release(order, django_capture_on_commit_callbacks).settlement
     assert owed_collected_minor(settlement=settlement) == settlement.net_minor
     assert not Payout.objects.exists()  # nothing left to pay out
     receivable = receivable_account(organization=order.seller, currency="MYR")

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from moneyed import Money
 
-from ewtp.common.services import api_client_secret_rotate, api_client_update
+from ewtp.common.api_clients import api_client_secret_rotate, api_client_update
 from logistics.models import Parcel
 from payments.models import Account, Payout
 from payments.services.accounts import bank_clearing_account, fx_account

@@ -102,26 +102,9 @@ def test_a_dap_order_moves_no_duties_through_escrow(journey):
 
 def test_a_lost_parcel_of_a_ddp_order_refunds_its_goods_not_the_duties(journey):
     from logistics.services.floor import parcel_exception
-    from logistics.services.parcels import ParcelRequest, parcel_create
 
     order = journey.pay(journey.consumer_order(quantity=2, incoterm="DDP"))
-    line = order.lines.get()
-    parcels = [
-        journey.receive(
-            parcel_create(
-                order=order,
-                request=ParcelRequest(
-                    weight_kg=Decimal("0.150"),
-                    length_cm=30,
-                    width_cm=20,
-                    height_cm=5,
-                    items={line.pk: 1},
-                ),
-                actor=journey.world.seller_owner,
-            )
-        )
-        for _ in range(2)
-    ]
+    parcels = [journey.receive(parcel) for parcel in journey.pack_singly(order)]
     journey.consolidate()
     journey.depart()
     journey.land()  # the import is released and its duties paid from escrow

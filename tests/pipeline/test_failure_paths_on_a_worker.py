@@ -11,7 +11,7 @@ import pytest
 from moneyed import Money
 
 from customs.models import Declaration, WatchListEntry
-from customs.services.declarations import declaration_decide
+from customs.services.decisions import declaration_decide
 from hubs.models import Order, Product
 from hubs.services.orders import orders_expire
 from hubs.services.organizations import organization_update

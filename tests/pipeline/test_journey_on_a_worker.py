@@ -15,6 +15,7 @@ from payments.models import Payout, Settlement
 from payments.services.escrow import escrow_release
 from payments.services.payouts import payout_status_report, payouts_batch
 from tests import ledger
+from tests.journey import ORDER_STATUSES
 
 pytestmark = [
     pytest.mark.worker,
@@ -53,16 +54,7 @@ def test_a_consumers_order_from_placed_to_settled_on_a_real_worker(worker_journe
     )
 
     order = Order.objects.get(pk=order.pk)
-    assert [t.to_status for t in order.transitions.all()] == [
-        "placed",
-        "awaiting_payment",
-        "paid",
-        "in_customs",
-        "shipped",
-        "delivered",
-        "completed",
-        "settled",
-    ]
+    assert [t.to_status for t in order.transitions.all()] == [*ORDER_STATUSES, "settled"]
     settlement = Settlement.objects.get(order=order)
     assert (settlement.gross_minor, settlement.fee_minor) == (9000, 325)  # 2.5 % + 1.00
     assert settlement.gross_minor == settlement.net_minor + settlement.fee_minor

@@ -20,7 +20,7 @@ from ewtp.common.outbox import outbox_dispatch
 from ewtp.common.webhook_endpoints import webhook_endpoint_create
 from hubs.models import Order, User
 from logistics.models import Parcel
-from logistics.services.consolidation import consolidate
+from logistics.services.consolidation import consolidations_build
 from logistics.services.flights import flights_advance
 from logistics.services.floor import (
     parcel_deliver,
@@ -28,7 +28,6 @@ from logistics.services.floor import (
     parcel_receive,
     parcel_weigh,
 )
-from logistics.services.parcels import ParcelRequest, parcel_create
 from payments.services.fx import fx_rates_load
 from tests import factories, ledger
 from tests.journey import world_build
@@ -66,23 +65,12 @@ def test_a_business_order_from_payment_to_delivery(
     export = Declaration.objects.get(order=order, regime="MY_EXPORT")
     assert (order.status, export.status) == ("in_customs", "released")
     seller = factories.member(order.seller)
-    line = order.lines.get()
-    parcel = parcel_create(
-        order=order,
-        request=ParcelRequest(
-            weight_kg=Decimal("0.600"),
-            length_cm=30,
-            width_cm=20,
-            height_cm=5,
-            items={line.pk: 2},
-        ),
-        actor=seller,
-    )
+    parcel = factories.parcel_packed(order, weight_kg="0.600", actor=seller)
     parcel = run(steps, parcel_receive, parcel=parcel, actor=network["kul_operator"])
     parcel.refresh_from_db()
     assert parcel.export_released_at is not None  # released at receipt: customs cleared it
     parcel_weigh(parcel=parcel, measured_kg=Decimal("0.600"), actor=network["kul_operator"])
-    consolidate(now=timezone.now())
+    consolidations_build(now=timezone.now())
     flight = network["flight"]
     run(steps, flights_advance, now=flight.departs_at + timedelta(minutes=1))
     order.refresh_from_db()
@@ -149,7 +137,7 @@ def test_a_business_order_from_payment_to_delivery(
 def test_a_consumers_order_is_declared_with_its_three_records(
     hgh, network, django_capture_on_commit_callbacks
 ):
-    from hubs.services.orders import Consumer, LineRequest, OrderRequest, order_place
+    from hubs.services.placement import Consumer, LineRequest, OrderRequest, order_place
     from payments.services.intents import BankTransfer, payment_receive
 
     steps = django_capture_on_commit_callbacks
@@ -190,19 +178,9 @@ def test_a_consumers_order_is_declared_with_its_three_records(
         ),
     )
     seller = factories.member(order.seller)
-    parcel = parcel_create(
-        order=order,
-        request=ParcelRequest(
-            weight_kg=Decimal("0.300"),
-            length_cm=30,
-            width_cm=20,
-            height_cm=5,
-            items={order.lines.get().pk: 2},
-        ),
-        actor=seller,
-    )
+    parcel = factories.parcel_packed(order, weight_kg="0.300", actor=seller)
     run(steps, parcel_receive, parcel=parcel, actor=network["kul_operator"])
-    consolidate(now=timezone.now())
+    consolidations_build(now=timezone.now())
     flight = network["flight"]
     run(steps, flights_advance, now=flight.departs_at + timedelta(minutes=1))
     run(steps, flights_advance, now=flight.arrives_at + timedelta(minutes=1))
@@ -221,7 +199,7 @@ def test_a_customs_rejection_refunds_the_buyer_and_returns_the_parcels(
     hgh, kul, network, django_capture_on_commit_callbacks, monkeypatch
 ):
     from customs.models import WatchListEntry
-    from customs.services.declarations import declaration_decide
+    from customs.services.decisions import declaration_decide
 
     steps = django_capture_on_commit_callbacks
     with steps(execute=True):
@@ -229,17 +207,7 @@ def test_a_customs_rejection_refunds_the_buyer_and_returns_the_parcels(
         WatchListEntry.objects.create(name=order.buyer.legal_name, reason="seizure")  # red
     export = Declaration.objects.get(order=order)
     assert (export.status, export.lane) == ("lane", "red")
-    parcel = parcel_create(
-        order=order,
-        request=ParcelRequest(
-            weight_kg=Decimal("0.600"),
-            length_cm=30,
-            width_cm=20,
-            height_cm=5,
-            items={order.lines.get().pk: 2},
-        ),
-        actor=factories.member(order.seller),
-    )
+    parcel = factories.parcel_packed(order, weight_kg="0.600")
     run(steps, parcel_receive, parcel=parcel, actor=network["kul_operator"])
     officer = factories.UserFactory(
         official_role=User.OfficialRole.CUSTOMS_OFFICER, official_hub=kul
@@ -271,17 +239,7 @@ def _export_in_red_lane(steps, hgh, network):
     with steps(execute=True):
         order = ledger.paid_order(destination_hub=hgh, bank=network["bank"], quantity=2)
         WatchListEntry.objects.create(name=order.buyer.legal_name, reason="seizure")
-    parcel = parcel_create(
-        order=order,
-        request=ParcelRequest(
-            weight_kg=Decimal("0.600"),
-            length_cm=30,
-            width_cm=20,
-            height_cm=5,
-            items={order.lines.get().pk: 2},
-        ),
-        actor=factories.member(order.seller),
-    )
+    parcel = factories.parcel_packed(order, weight_kg="0.600")
     return order, Declaration.objects.get(order=order), parcel
 
 
@@ -290,7 +248,7 @@ def test_an_engine_rejection_moves_no_money(
 ):
     from customs.models import TariffLine
     from customs.services.clearance import declarations_process
-    from customs.services.declarations import declaration_submit
+    from customs.services.filing import declaration_submit
 
     steps = django_capture_on_commit_callbacks
     with steps(execute=True):
@@ -298,7 +256,7 @@ def test_an_engine_rejection_moves_no_money(
     export = Declaration.objects.get(order=order)
     export.status = "cancelled"  # filed again by hand later
     export.save()
-    from customs.services.declarations import declaration_create
+    from customs.services.filing import declaration_create
     from pipeline.customs_filing import export_request
 
     again = declaration_create(
@@ -319,7 +277,7 @@ def test_an_engine_rejection_moves_no_money(
 def test_an_officers_rejection_of_a_disputed_order_leaves_the_money_to_the_dispute(
     hgh, kul, network, django_capture_on_commit_callbacks
 ):
-    from customs.services.declarations import declaration_decide
+    from customs.services.decisions import declaration_decide
     from payments.services.escrow import dispute_open
 
     steps = django_capture_on_commit_callbacks

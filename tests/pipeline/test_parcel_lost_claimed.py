@@ -9,7 +9,6 @@ from hubs.models import Order
 from logistics.events import ParcelLost
 from logistics.models import Parcel
 from logistics.services.floor import parcel_exception
-from logistics.services.parcels import ParcelRequest, parcel_create
 from payments.models import LedgerTransaction
 from payments.services.accounts import escrow_account
 from payments.services.escrow import escrow_release
@@ -22,21 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def two_parcels(journey, order):
     """One scarf in each of two parcels, both on the flight and landed."""
-    line = order.lines.get()
-    parcels = [
-        parcel_create(
-            order=order,
-            request=ParcelRequest(
-                weight_kg=Decimal("0.150"),
-                length_cm=30,
-                width_cm=20,
-                height_cm=5,
-                items={line.pk: 1},
-            ),
-            actor=journey.world.seller_owner,
-        )
-        for _ in range(2)
-    ]
+    parcels = list(journey.pack_singly(order))
     for parcel in parcels:
         journey.receive(parcel)
     journey.consolidate()

@@ -1,7 +1,8 @@
 import pytest
 
 from hubs.models import Order
-from hubs.services.orders import LineRequest, OrderRequest, order_cancel, order_place
+from hubs.services.orders import order_cancel
+from hubs.services.placement import LineRequest, OrderRequest, order_place
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from customs.models import Declaration, RiskRule, TariffLine
-from customs.services.tariff import tariff_load_bundled
+from customs.models import Declaration, TariffLine
 from ewtp.common.models import OutboxDelivery, OutboxEvent
 from ewtp.common.outbox import outbox_dispatch
 from tests import factories, ledger
@@ -16,16 +15,9 @@ from tests import factories, ledger
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def bank(db):
-    return factories.api_client(kind="bank", name="Bank", scopes=["payments:write"]).client
-
-
 def test_a_paid_order_is_declared_for_export_and_cleared(
-    hgh, bank, django_capture_on_commit_callbacks
+    hgh, bank, lanes_by_rule, django_capture_on_commit_callbacks
 ):
-    tariff_load_bundled()
-    RiskRule.objects.filter(code="random").update(enabled=False)
     with django_capture_on_commit_callbacks(execute=True):
         order = ledger.paid_order(destination_hub=hgh, bank=bank, quantity=2)
     declaration = Declaration.objects.get(order=order)
@@ -43,9 +35,8 @@ def test_a_paid_order_is_declared_for_export_and_cleared(
 
 
 def test_an_export_needs_the_nomenclature_not_an_import_rate(
-    hgh, bank, django_capture_on_commit_callbacks
+    hgh, bank, tariff, django_capture_on_commit_callbacks
 ):
-    tariff_load_bundled()
     TariffLine.objects.filter(country="MY", hs_code="621410").delete()
     with django_capture_on_commit_callbacks(execute=True):
         order = ledger.paid_order(destination_hub=hgh, bank=bank)
@@ -55,9 +46,8 @@ def test_an_export_needs_the_nomenclature_not_an_import_rate(
 
 
 def test_goods_customs_cannot_take_are_not_filed_and_the_seller_is_told(
-    hgh, bank, django_capture_on_commit_callbacks
+    hgh, bank, tariff, django_capture_on_commit_callbacks
 ):
-    tariff_load_bundled()
     TariffLine.objects.filter(country="MY", hs_code="621410").update(prohibited=True)
     with django_capture_on_commit_callbacks(execute=True):  # the steps run after this block
         order = ledger.paid_order(destination_hub=hgh, bank=bank)
@@ -69,11 +59,9 @@ def test_goods_customs_cannot_take_are_not_filed_and_the_seller_is_told(
 
 
 def test_a_missing_rate_is_retried_later_not_mailed(
-    hgh, bank, django_capture_on_commit_callbacks, monkeypatch
+    hgh, bank, tariff, django_capture_on_commit_callbacks, monkeypatch
 ):
     from ewtp.common.errors import ApplicationError
-
-    tariff_load_bundled()
 
     def no_rate(**kwargs):
         raise ApplicationError("No rate yet.", "customs_rate_missing")
@@ -93,11 +81,10 @@ def test_a_missing_rate_is_retried_later_not_mailed(
 
 
 def test_a_payment_in_the_buyers_currency_is_declared_as_paid_in_the_orders(
-    hgh, bank, django_capture_on_commit_callbacks
+    hgh, bank, tariff, django_capture_on_commit_callbacks
 ):
     from payments.services.fx import fx_rates_load
 
-    tariff_load_bundled()
     fx_rates_load()
     with django_capture_on_commit_callbacks(execute=True):
         order = ledger.paid_order(destination_hub=hgh, bank=bank, payment_currency="CNY")

@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 
 from customs.errors import CustomsErrorCode
 from customs.models import Declaration, RiskRule, WatchListEntry
-from customs.services.declarations import declaration_decide
+from customs.services.decisions import declaration_decide
 from ewtp.common.errors import ApplicationError
 from ewtp.common.models import OutboxEvent
 from ewtp.common.outbox import outbox_dispatch, subscribe, subscribers_of, unsubscribe

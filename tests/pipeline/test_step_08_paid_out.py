@@ -17,24 +17,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def bank(db):
-    return factories.api_client(
-        kind="bank", name="Bank", scopes=["payments:write", "payouts:write"]
-    ).client
-
-
-@pytest.fixture
 def released(hgh, bank, django_capture_on_commit_callbacks):
     """A delivered order's escrow released, and the steps after it run."""
     order = ledger.deliver(ledger.paid_order(destination_hub=hgh, bank=bank))
-
-    def release(order=order):
-        with django_capture_on_commit_callbacks(execute=True):
-            escrow_release(order=order, actor_label="buyer", reason="Received.")
-        order.refresh_from_db()
-        return order
-
-    return order, release
+    return order, lambda: ledger.release(order, django_capture_on_commit_callbacks)
 
 
 def report(bank, payout, status, reason_code="", *, steps):

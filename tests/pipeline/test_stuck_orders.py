@@ -51,7 +51,7 @@ def test_a_step_that_never_ran_is_driven_again_before_anyone_is_told(
     hgh, mdec_officer, settings, django_capture_on_commit_callbacks
 ):
     from ewtp.common.models import OutboxEvent
-    from hubs.services.orders import LineRequest, OrderRequest, order_place
+    from hubs.services.placement import LineRequest, OrderRequest, order_place
 
     factories.open_eroads()
     buyer = factories.BuyerFactory()
@@ -75,14 +75,11 @@ def test_a_step_that_never_ran_is_driven_again_before_anyone_is_told(
 
 
 def test_a_settlement_that_could_not_be_paid_out_is_reported_after_a_retry(
-    hgh, mdec_officer, settings, django_capture_on_commit_callbacks
+    hgh, bank, mdec_officer, settings, django_capture_on_commit_callbacks
 ):
     from payments.models import Payout
     from payments.services.escrow import escrow_release
 
-    bank = factories.api_client(
-        kind="bank", name="Bank", scopes=["payments:write", "payouts:write"]
-    ).client
     order = ledger.deliver(ledger.paid_order(destination_hub=hgh, bank=bank))
     order.seller.payout_account_number = ""
     order.seller.save()

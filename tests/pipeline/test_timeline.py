@@ -6,7 +6,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from logistics.models import Parcel
-from logistics.services.parcels import ParcelRequest, parcel_create
 from payments.services.escrow import escrow_release
 
 pytestmark = pytest.mark.django_db
@@ -25,19 +24,7 @@ def test_a_long_journey_costs_no_more_queries_than_a_short_one(journey):
     seller = journey.world.seller_owner
     short = journey.pay(journey.consumer_order())
     long = journey.pay(journey.consumer_order(quantity=3, n=1))
-    line = long.lines.get()
-    for _ in range(3):  # three parcels, each with its own events
-        parcel = parcel_create(
-            order=long,
-            request=ParcelRequest(
-                weight_kg=line.unit_weight_kg,
-                length_cm=30,
-                width_cm=20,
-                height_cm=5,
-                items={line.pk: 1},
-            ),
-            actor=journey.world.seller_owner,
-        )
+    for parcel in journey.pack_singly(long):  # three parcels, each with its own events
         journey.receive(parcel)
     journey.consolidate()
     journey.depart()

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from customs.models import Declaration, WatchListEntry
-from customs.services.declarations import declaration_decide
+from customs.services.decisions import declaration_decide
 from hubs.models import Order
 from payments.services.escrow import escrow_release_due
 

@@ -6,17 +6,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from customs.services.declarations import declaration_create
+from customs.services.filing import declaration_create
 from customs.services.inspection import declaration_document_upload
-from customs.services.tariff import tariff_load_bundled
+from ewtp.common.api_clients import api_client_create
 from ewtp.common.errors import ApplicationError
-from ewtp.common.services import api_client_create
 from ewtp.common.validators import BIDI_CONTROLS, no_bidi_controls
 from hubs.forms.organizations import AcceptInvitationForm
 from hubs.models import Order, Organization, Product
 from hubs.services.organizations import organization_api_client_create
 from tests import factories
-from tests.conftest import issue_token
+from tests.conftest import bearer, issue_token
 from tests.customs.test_declarations import request as declaration_request
 from tests.hubs.test_onboarding import SIGNUP as ONBOARDING_SIGNUP
 
@@ -77,11 +76,6 @@ def test_sign_up_takes_an_arabic_script_name(client, kul):
     assert Organization.objects.get().legal_name == ARABIC
 
 
-@pytest.fixture
-def seller_owner(kul):
-    return factories.member(factories.SellerFactory(home_hub=kul))
-
-
 def test_the_profile_form_refuses_a_spoofed_account_name(client, seller_owner):
     organization = seller_owner.memberships.get().organization
     client.force_login(seller_owner)
@@ -97,22 +91,7 @@ def test_the_profile_form_refuses_a_spoofed_account_name(client, seller_owner):
 @pytest.mark.parametrize("field", ["title_en", "title_ms", "title_zh"])
 def test_the_product_form_refuses_a_spoofed_title_in_every_language(client, seller_owner, field):
     client.force_login(seller_owner)
-    good = {
-        "sku": "BTK-001",
-        "title_en": "Batik silk scarf",
-        "title_ms": "Selendang sutera batik",
-        "title_zh": CHINESE,
-        "description_en": "Hand-drawn batik on silk.",
-        "hs_code": "6214.10",
-        "origin_country": "MY",
-        "unit_price": "89.90",
-        "unit_weight_kg": "0.15",
-        "length_cm": "30",
-        "width_cm": "20",
-        "height_cm": "2",
-        "stock": "40",
-        "is_active": "on",
-    }
+    good = {**factories.LISTING_FORM, "title_zh": CHINESE}
     response = client.post("/products/new/", {**good, field: f"Scarf {RLI}x"})
     assert response.status_code == 200
     assert "text-direction" in " ".join(response.context["form"].errors[field])
@@ -135,7 +114,7 @@ def as_seller(api, seller_owner):
     issued = organization_api_client_create(
         organization=organization, name="ERP", actor=seller_owner
     )
-    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(api, issued).json()['access_token']}"}
+    return bearer(api, issued)
 
 
 def errors_of(response) -> dict:
@@ -152,20 +131,7 @@ def test_the_api_refuses_a_spoofed_organisation_name(api, as_seller, field):
 
 @pytest.mark.parametrize("field", ["title_en", "title_ms", "title_zh"])
 def test_the_api_refuses_a_spoofed_product_title(api, as_seller, field):
-    body = {
-        "sku": "API-1",
-        "title_en": "Scarf",
-        "description_en": "Silk",
-        "hs_code": "621410",
-        "origin_country": "MY",
-        "unit_price": "10.00",
-        "unit_weight_kg": "1",
-        "length_cm": "1",
-        "width_cm": "1",
-        "height_cm": "1",
-        "stock": 1,
-        field: SPOOFED,
-    }
+    body = {**factories.PRODUCT_BODY, field: SPOOFED}
     response = api.post("/api/v1/products/", body, format="json", **as_seller)
     assert response.status_code == 400
     assert errors_of(response)[field] == "bidi_controls"
@@ -210,8 +176,7 @@ def test_the_api_keys_page_refuses_a_spoofed_key_name(client, seller_owner):
     assert not organization.api_clients.exists()
 
 
-def test_a_customs_document_title_is_refused_with_the_field(kul, hgh):
-    tariff_load_bundled()
+def test_a_customs_document_title_is_refused_with_the_field(kul, hgh, tariff):
     seller = factories.SellerFactory(home_hub=kul)
     declaration = declaration_create(
         request=declaration_request(hgh, organization=seller, waybill="HGH1"), actor_label="t"

@@ -14,19 +14,14 @@ def directives(response) -> set[str]:
     return {part.strip() for part in response.get("Cache-Control", "").split(",") if part}
 
 
-@pytest.fixture
-def owner(kul):
-    return factories.member(factories.SellerFactory(home_hub=kul))
-
-
 @pytest.mark.parametrize("path", ["/home/", "/organisation/", "/products/", "/no-such-page/"])
-def test_pages_for_a_signed_in_user_are_not_stored(client, owner, path):
-    client.force_login(owner)
+def test_pages_for_a_signed_in_user_are_not_stored(client, seller_owner, path):
+    client.force_login(seller_owner)
     assert "no-store" in directives(client.get(path))
 
 
-def test_a_refused_write_of_a_signed_in_user_is_not_stored_either(client, owner):
-    client.force_login(owner)
+def test_a_refused_write_of_a_signed_in_user_is_not_stored_either(client, seller_owner):
+    client.force_login(seller_owner)
     response = client.post("/organisation/edit/", {"legal_name": ""})
     assert "no-store" in directives(response)
 
@@ -56,9 +51,9 @@ def test_a_wrong_bearer_token_is_not_stored_either(api):
     assert "no-store" in directives(response)
 
 
-def test_a_view_that_decides_its_own_caching_keeps_it(client, owner):
+def test_a_view_that_decides_its_own_caching_keeps_it(client, seller_owner):
     """A product image may stay an hour in the user's own browser, never in a shared cache."""
-    product = factories.ProductFactory(seller=owner.memberships.get().organization)
+    product = factories.ProductFactory(seller=seller_owner.memberships.get().organization)
     png = (
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
         b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
@@ -67,6 +62,6 @@ def test_a_view_that_decides_its_own_caching_keeps_it(client, owner):
     image = ProductImage.objects.create(
         product=product, image=SimpleUploadedFile("p.png", png, "image/png")
     )
-    client.force_login(owner)
+    client.force_login(seller_owner)
     response = client.get(f"/images/{image.public_id}/")
     assert directives(response) == {"private", "max-age=3600"}

@@ -12,12 +12,13 @@ from hubs.errors import HubsErrorCode
 from hubs.models import Organization
 from hubs.selectors import catalogue_for
 from hubs.services.kyc import kyc_approve
-from hubs.services.orders import LineRequest, OrderRequest, order_place, order_transition
+from hubs.services.orders import order_transition
 from hubs.services.organizations import organization_api_client_create, organization_update
 from hubs.services.payout_accounts import (
     organization_payout_account_accept,
     organization_payout_account_decline,
 )
+from hubs.services.placement import LineRequest, OrderRequest, order_place
 from hubs.validators import company_names_match, uscc_check_character
 from payments.models import Payout
 from payments.services.escrow import escrow_release

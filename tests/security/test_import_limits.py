@@ -15,11 +15,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ewtp.common.errors import ApplicationError
-from hubs import import_files
 from hubs.errors import HubsErrorCode
+from hubs.import_files import xlsx as import_files
 from hubs.models import Product, ProductImport
 from hubs.services.imports import COLUMNS, product_import_rows, product_import_run
-from tests import factories
 from tests.listing_files import (
     GOOD_LISTING,
     X_ROW,
@@ -35,11 +34,6 @@ pytestmark = pytest.mark.django_db
 MB = 1024 * 1024
 FOUR_MILLION = 4_000_000
 GOOD_ROW = GOOD_LISTING
-
-
-@pytest.fixture
-def seller_owner(kul):
-    return factories.member(factories.SellerFactory(home_hub=kul))
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,11 @@ from ewtp.common.api.fields import amount_pattern
 from ewtp.common.errors import ApplicationError
 from ewtp.common.money import MoneyError, money_parse
 from hubs.models import Order
-from hubs.services.orders import LineRequest, OrderRequest, order_place
 from hubs.services.organizations import organization_api_client_create
 from payments.models import Entry
 from payments.services.intents import BankTransfer, payment_receive
 from tests import factories
-from tests.conftest import issue_token
+from tests.conftest import bearer, issue_token
 
 ARABIC_INDIC_12 = "\u0661\u0662"
 FULLWIDTH_12 = "\uff11\uff12"
@@ -88,27 +87,8 @@ def test_the_reason_is_given():
 
 
 @pytest.fixture
-def order(hgh, django_capture_on_commit_callbacks):
-    factories.open_eroads()
-    buyer = factories.BuyerFactory()
-    product = factories.ProductFactory(stock=10)  # 45.00 MYR
-    with django_capture_on_commit_callbacks(execute=True):  # the pipeline opens the intent
-        placed = order_place(
-            request=OrderRequest(
-                seller=product.seller,
-                destination_hub=hgh,
-                buyer=buyer,
-                lines=[LineRequest(product.pk, 2)],
-            ),
-            actor=factories.member(buyer),
-        )
-    return placed
-
-
-@pytest.fixture
-def bank_auth(api, db):
-    bank = factories.api_client(kind="bank", name="CIMB", scopes=["payments:write"])
-    return {"HTTP_AUTHORIZATION": f"Bearer {issue_token(api, bank).json()['access_token']}"}
+def bank_auth(api, cimb):
+    return bearer(api, cimb)
 
 
 def incoming(api, order, bank_auth, amount):
@@ -191,19 +171,7 @@ def test_a_product_price_over_the_api_takes_the_same_shape(api, kul, price, code
         organization=seller, name="ERP", actor=factories.member(seller)
     )
     token = issue_token(api, issued).json()["access_token"]
-    body = {
-        "sku": "P-1",
-        "title_en": "T",
-        "description_en": "D",
-        "hs_code": "621410",
-        "origin_country": "MY",
-        "unit_price": price,
-        "unit_weight_kg": "1",
-        "length_cm": "1",
-        "width_cm": "1",
-        "height_cm": "1",
-        "stock": 1,
-    }
+    body = {**factories.PRODUCT_BODY, "unit_price": price}
     response = api.post(
         "/api/v1/products/", body, format="json", HTTP_AUTHORIZATION=f"Bearer {token}"
     )

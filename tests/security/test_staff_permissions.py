@@ -6,7 +6,6 @@ own pages. Staff get 403, never a glimpse."""
 import pytest
 
 from payments.models import Payout
-from payments.services.escrow import escrow_release
 from tests import factories, ledger
 
 pytestmark = pytest.mark.django_db
@@ -15,19 +14,10 @@ OWNER, STAFF = "owner", "staff"
 
 
 @pytest.fixture
-def bank(db):
-    return factories.api_client(
-        kind="bank", name="Bank", scopes=["payments:write", "payouts:write"]
-    ).client
-
-
-@pytest.fixture
-def world(hgh, bank, django_capture_on_commit_callbacks):
+def paid_out_seller(hgh, bank, django_capture_on_commit_callbacks):
     """A seller whose delivered order was released and paid out, with an owner and staff."""
-    order = ledger.deliver(ledger.paid_order(destination_hub=hgh, bank=bank))
-    with django_capture_on_commit_callbacks(execute=True):
-        escrow_release(order=order, actor_label="buyer", reason="Received.")
-    order.refresh_from_db()
+    delivered = ledger.deliver(ledger.paid_order(destination_hub=hgh, bank=bank))
+    order = ledger.release(delivered, django_capture_on_commit_callbacks)
     seller = order.seller
     return {
         "order": order,
@@ -67,49 +57,49 @@ def pages(order):
 
 
 @pytest.mark.parametrize("persona", [OWNER, STAFF])
-def test_each_page_answers_owner_and_staff_as_the_readme_says(client, world, persona):
-    client.force_login(world[persona])
-    for url, (owner, staff) in pages(world["order"]).items():
+def test_each_page_answers_owner_and_staff_as_the_readme_says(client, paid_out_seller, persona):
+    client.force_login(paid_out_seller[persona])
+    for url, (owner, staff) in pages(paid_out_seller["order"]).items():
         expected = owner if persona == OWNER else staff
         status = client.get(url).status_code
         assert status == expected, f"{persona} GET {url}: {status} != {expected}"
 
 
-def test_staff_menu_has_no_money_pages(client, world):
-    client.force_login(world[STAFF])
+def test_staff_menu_has_no_money_pages(client, paid_out_seller):
+    client.force_login(paid_out_seller[STAFF])
     labels = [item.label for item in client.get("/home/").context["nav_items"]]
     assert "Orders" in labels and "My products" in labels
     assert not {"Statement", "Insights", "Credit"} & set(labels)
-    client.force_login(world[OWNER])
+    client.force_login(paid_out_seller[OWNER])
     labels = [item.label for item in client.get("/home/").context["nav_items"]]
     assert {"Statement", "Insights", "Credit"} <= set(labels)
 
 
-def test_staff_see_what_the_buyer_paid_but_not_the_sellers_settlement(client, world):
-    order = world["order"]
+def test_staff_see_what_the_buyer_paid_but_not_the_sellers_settlement(client, paid_out_seller):
+    order = paid_out_seller["order"]
     url = f"/payments/orders/{order.reference}/"
-    client.force_login(world[OWNER])
+    client.force_login(paid_out_seller[OWNER])
     assert client.get(url).context["settlement"] is not None
-    client.force_login(world[STAFF])
+    client.force_login(paid_out_seller[STAFF])
     response = client.get(url)
     assert response.context["intent"] is not None  # what is owed and what arrived
     assert response.context["settlement"] is None and response.context["preview"] is None
 
 
-def test_staff_do_not_see_the_payout_on_the_timeline(client, world):
-    order = world["order"]
+def test_staff_do_not_see_the_payout_on_the_timeline(client, paid_out_seller):
+    order = paid_out_seller["order"]
     payout = Payout.objects.get(settlement__order=order)
     url = f"/orders/{order.reference}/timeline/"
-    client.force_login(world[OWNER])
+    client.force_login(paid_out_seller[OWNER])
     assert payout.end_to_end_id in client.get(url).content.decode()
-    client.force_login(world[STAFF])
+    client.force_login(paid_out_seller[STAFF])
     page = client.get(url).content.decode()
     assert payout.end_to_end_id not in page
     assert payout.creditor_account[-4:] not in page
 
 
-def test_staff_cannot_pay_the_balance_out_nor_apply_for_credit(client, world):
-    client.force_login(world[STAFF])
+def test_staff_cannot_pay_the_balance_out_nor_apply_for_credit(client, paid_out_seller):
+    client.force_login(paid_out_seller[STAFF])
     before = Payout.objects.count()
     response = client.post(
         "/payments/statement/", {"currency": "MYR", "amount": "1.00", "request_key": "k1"}

@@ -8,22 +8,16 @@ from django.test.utils import override_settings
 
 from ewtp.common import oauth
 from ewtp.common.middleware import API_CONTENT_SECURITY_POLICY
-from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner(kul):
-    return factories.member(factories.SellerFactory(home_hub=kul))
 
 
 def bearer(token) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
-def test_a_token_call_reads_no_session_and_sets_no_cookie(api, owner, bank_token):
-    api.force_login(owner)  # a session cookie sent along with the token
+def test_a_token_call_reads_no_session_and_sets_no_cookie(api, seller_owner, bank_token):
+    api.force_login(seller_owner)  # a session cookie sent along with the token
 
     response = api.get("/api/v1/ping", **bearer(bank_token))
 
@@ -35,15 +29,15 @@ def test_a_token_call_reads_no_session_and_sets_no_cookie(api, owner, bank_token
     assert not hasattr(response.wsgi_request, "session")
 
 
-def test_a_cookie_without_a_bearer_token_gains_nothing(api, owner):
-    api.force_login(owner)
+def test_a_cookie_without_a_bearer_token_gains_nothing(api, seller_owner):
+    api.force_login(seller_owner)
     response = api.get("/api/v1/ping")
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
 
 
-def test_a_wrong_token_with_a_cookie_is_refused(api, owner):
-    api.force_login(owner)
+def test_a_wrong_token_with_a_cookie_is_refused(api, seller_owner):
+    api.force_login(seller_owner)
     assert api.get("/api/v1/ping", **bearer("not-a-token")).status_code == 401
 
 
@@ -59,24 +53,24 @@ def test_token_calls_get_the_strict_policy_and_the_other_security_headers(api, b
         assert "no-store" in response["Cache-Control"]
 
 
-def test_portal_pages_keep_their_policy_session_and_headers(client, owner):
-    client.force_login(owner)
+def test_portal_pages_keep_their_policy_session_and_headers(client, seller_owner):
+    client.force_login(seller_owner)
     response = client.get("/home/")
     assert response.status_code == 200
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
-    assert response.wsgi_request.user == owner
+    assert response.wsgi_request.user == seller_owner
     assert response.wsgi_request.session.session_key
 
 
-def test_a_bearer_header_does_not_lift_csrf_from_a_portal_form(owner, bank_token):
+def test_a_bearer_header_does_not_lift_csrf_from_a_portal_form(seller_owner, bank_token):
     """Only the API passes the portal's middleware by: a portal form still needs its CSRF
     token, whatever Authorization header comes with the post."""
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(owner)
+    browser.force_login(seller_owner)
     response = browser.post("/organisation/edit/", {"legal_name": "Renamed"}, **bearer(bank_token))
     assert response.status_code == 403
-    assert owner.memberships.get().organization.legal_name != "Renamed"
+    assert seller_owner.memberships.get().organization.legal_name != "Renamed"
 
 
 def test_the_token_endpoint_still_answers_with_a_bearer_header(api, bank_credentials):

@@ -39,28 +39,23 @@ def post_announcing(client, path, size, content_type=MULTIPART, **headers):
     )
 
 
-@pytest.fixture
-def owner(kul):
-    return factories.member(factories.SellerFactory(home_hub=kul))
-
-
 @pytest.mark.parametrize("path", [KYC_PAGE, IMPORT_PAGE, CUSTOMS_DOCUMENT_PAGE])
-def test_a_60_mb_upload_is_refused_unread(client, owner, path):
-    client.force_login(owner)
+def test_a_60_mb_upload_is_refused_unread(client, seller_owner, path):
+    client.force_login(seller_owner)
     response = post_announcing(client, path, 60 * MB)
     assert response.status_code == 413
     assert "Too large to send" in response.content.decode()
     assert not KycDocument.objects.exists() and not ProductImport.objects.exists()
 
 
-def test_the_refusal_comes_before_the_csrf_check_reads_the_form(owner):
+def test_the_refusal_comes_before_the_csrf_check_reads_the_form(seller_owner):
     client = Client(enforce_csrf_checks=True)  # the CSRF check would read the whole body
-    client.force_login(owner)
+    client.force_login(seller_owner)
     assert post_announcing(client, KYC_PAGE, 60 * MB).status_code == 413
 
 
-def test_each_upload_page_has_its_own_limit(client, owner, settings):
-    client.force_login(owner)
+def test_each_upload_page_has_its_own_limit(client, seller_owner, settings):
+    client.force_login(seller_owner)
     just_over_kyc = settings.KYC_MAX_UPLOAD_BYTES + UPLOAD_FORM_ALLOWANCE + 1
     assert post_announcing(client, KYC_PAGE, just_over_kyc).status_code == 413
     just_over_import = settings.PRODUCT_IMPORT_MAX_BYTES + UPLOAD_FORM_ALLOWANCE + 1
@@ -82,9 +77,9 @@ def test_a_file_within_the_limit_and_its_form_still_arrives(client, kul, setting
     assert KycDocument.objects.get().size == 100 * 1024
 
 
-def test_the_page_names_the_file_limit_in_the_users_language(client, owner, settings):
+def test_the_page_names_the_file_limit_in_the_users_language(client, seller_owner, settings):
     settings.KYC_MAX_UPLOAD_BYTES = 10 * MB
-    client.force_login(owner)
+    client.force_login(seller_owner)
     client.cookies["django_language"] = "ms"
     response = post_announcing(client, KYC_PAGE, 60 * MB)
     page = response.content.decode()
@@ -93,11 +88,11 @@ def test_the_page_names_the_file_limit_in_the_users_language(client, owner, sett
     assert "Halaman ini menerima fail sehingga 10" in page
     assert "Tiada apa-apa yang disimpan atau diubah." in page
     assert f'href="{KYC_PAGE}"' in page  # back to the form
-    assert owner.email in page  # still the signed-in page, header and all
+    assert seller_owner.email in page  # still the signed-in page, header and all
 
 
-def test_the_page_in_chinese(client, owner):
-    client.force_login(owner)
+def test_the_page_in_chinese(client, seller_owner):
+    client.force_login(seller_owner)
     client.cookies["django_language"] = "zh-hans"
     page = post_announcing(client, IMPORT_PAGE, 60 * MB).content.decode()
     assert "内容过大，无法发送" in page
@@ -117,8 +112,8 @@ def test_an_api_body_over_the_limit_is_a_413_problem(api, bank_token, settings):
     assert response.json()["code"] == "too_large"
 
 
-def test_a_missing_or_nonsense_content_length_reads_nothing(client, owner):
-    client.force_login(owner)
+def test_a_missing_or_nonsense_content_length_reads_nothing(client, seller_owner):
+    client.force_login(seller_owner)
     for length in ("", "abc", "-5"):
         response = post_announcing(client, "/language/", length, content_type="text/plain")
         assert response.status_code == 400  # the language form: nothing chosen

@@ -152,7 +152,7 @@ def test_changing_the_url_to_an_internal_one_is_refused(shop, settings):
 
 
 def test_a_revoked_client_gets_no_more_events(shop, channel):
-    from ewtp.common.services import api_client_update
+    from ewtp.common.api_clients import api_client_update
 
     _create(shop)
     (queued,) = webhook_emit(api_client=channel.client, event="refund.issued", data={})
