@@ -45,6 +45,16 @@ class EscrowReleased:
     net_minor: int
     currency: str
 
+    @classmethod
+    def of(cls, settlement) -> "EscrowReleased":
+        return cls(
+            order_id=settlement.order_id,
+            settlement_id=settlement.pk,
+            organization_id=settlement.organization_id,
+            net_minor=settlement.net_minor,
+            currency=settlement.currency,
+        )
+
 
 @event_type("payments.payout_reported")
 @dataclass(frozen=True)

@@ -169,15 +169,7 @@ def settlement_post(*, order: Order, amount: Money, actor_label: str) -> LedgerT
             },
         )
         if created:
-            event_record(
-                EscrowReleased(
-                    order_id=order.pk,
-                    settlement_id=settlement.pk,
-                    organization_id=order.seller_id,
-                    net_minor=settlement.net_minor,
-                    currency=settlement.currency,
-                )
-            )
+            event_record(EscrowReleased.of(settlement))
     if order.channel_id:
         webhook_emit(
             api_client=order.channel,

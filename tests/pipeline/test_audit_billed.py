@@ -104,15 +104,7 @@ def test_a_debt_in_the_settlements_currency_is_taken_before_the_payout(
     receivable = receivable_account(organization=order.seller, currency="MYR")
     assert account_balance(receivable).amount == 0
     # the same settlement's event again collects nothing more
-    paid_out(
-        EscrowReleased(
-            order_id=order.pk,
-            settlement_id=settlement.pk,
-            organization_id=order.seller_id,
-            net_minor=settlement.net_minor,
-            currency=settlement.currency,
-        )
-    )
+    paid_out(EscrowReleased.of(settlement))
     assert LedgerTransaction.objects.filter(kind="owed_collected").count() == 1
     assert Payout.objects.count() == 1
     assert ledger.ledger_balanced() and ledger.no_customer_account_negative()
