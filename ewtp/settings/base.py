@@ -8,16 +8,23 @@ switch to PostgreSQL and Redis.
 Here the core, the data, e-mail, languages, static files and logging; each other concern has
 its module, read in here: ``security`` (users, login, lockout, throttles, security headers),
 ``api`` (DRF, OAuth2, the OpenAPI document), ``trade_rules`` (what a deployment tunes of the
-trade), ``celery_schedule`` (the broker, the workers and the beat), all reading the
+trade), ``celery_schedule`` (the broker, the workers and the beat), ``celery_routes`` (which queue
+each kind of work and each hub's work goes to), ``storage`` (uploads), ``observability``
+(logs and metrics), ``retention`` (how long append-only rows are kept), all reading the
 environment through ``environment``.
 """
 
 from django.utils.translation import gettext_lazy as _
 
 from .api import *  # noqa: F403
+from .celery_routes import *  # noqa: F403
 from .celery_schedule import *  # noqa: F403
 from .environment import BASE_DIR, REDIS_URL, VAR_DIR, env
+from .observability import *  # noqa: F403
+from .retention import *  # noqa: F403
+from .retention import RETENTION_BEAT_SCHEDULE
 from .security import *  # noqa: F403
+from .storage import *  # noqa: F403
 from .trade_rules import *  # noqa: F403
 
 # --- Core -----------------------------------------------------------------------------------
@@ -154,26 +161,7 @@ TIME_ZONE = "UTC"
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "media/"
-MEDIA_ROOT = VAR_DIR / "media"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# uploads: ewtp/settings/storage.py; logging and metrics: ewtp/settings/observability.py
 
-# --- Logging --------------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
-        # the filesystem broker has no host name and says so on every connection
-        "kombu.connection": {"level": "ERROR"},
-    },
-}
+# the retention jobs run on the one beat schedule
+CELERY_BEAT_SCHEDULE = {**CELERY_BEAT_SCHEDULE, **RETENTION_BEAT_SCHEDULE}  # noqa: F405

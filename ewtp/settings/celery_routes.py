@@ -1,0 +1,1 @@
+"""Which queue each kind of work, and each hub's work, goes to."""
