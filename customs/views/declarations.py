@@ -5,13 +5,14 @@ submitted, amended or cancelled, with the permits its goods need, and the printa
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from ewtp.common.errors import ApplicationError
+from ewtp.common.private_files import private_file_response
 from hubs.models import Hub
 from hubs.roles import OrganizationMixin, Perm, can_act_for, has_permission
 
@@ -224,12 +225,11 @@ class DeclarationDocumentView(View):
             or _is_declarant(request.user, document.declaration)
         ):
             raise Http404("No such document.")
-        response = FileResponse(document.file.open("rb"), content_type=document.content_type)
-        response["Content-Disposition"] = (
-            f'inline; filename="{document.public_id}{document.extension}"'
+        return private_file_response(
+            document.file,
+            content_type=document.content_type,
+            filename=f"{document.public_id}{document.extension}",
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
 
 class DeclarationPdfView(View):

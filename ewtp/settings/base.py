@@ -25,6 +25,7 @@ from .retention import *  # noqa: F403
 from .retention import RETENTION_BEAT_SCHEDULE
 from .security import *  # noqa: F403
 from .storage import *  # noqa: F403
+from .storage import STORAGE_SIGNED_URL_ORIGIN
 from .trade_rules import *  # noqa: F403
 
 # --- Core -----------------------------------------------------------------------------------
@@ -165,3 +166,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # the retention jobs run on the one beat schedule
 CELERY_BEAT_SCHEDULE = {**CELERY_BEAT_SCHEDULE, **RETENTION_BEAT_SCHEDULE}  # noqa: F405
+
+# listing pictures redirect to the object store's signed URLs (ewtp.common.private_files)
+if STORAGE_SIGNED_URL_ORIGIN:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(STORAGE_SIGNED_URL_ORIGIN)  # noqa: F405

@@ -3,7 +3,7 @@
 import mimetypes
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -11,6 +11,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from ewtp.common.errors import ApplicationError
 from ewtp.common.http import attachment
+from ewtp.common.private_files import private_file_response
 
 from .. import selectors
 from ..forms.catalogue import CatalogueFilterForm, ImportForm, ProductForm
@@ -244,7 +245,9 @@ class ProductImageView(View):
         stand_in = self.thumbnail and not image.thumbnail
         picture = image.thumbnail if self.thumbnail and not stand_in else image.image
         kind = mimetypes.guess_type(picture.name)[0] or "application/octet-stream"
-        response = FileResponse(picture.open("rb"), content_type=kind)
         # the original standing in for a thumbnail is replaced within a minute or so
-        response["Cache-Control"] = "private, max-age=60" if stand_in else "private, max-age=3600"
-        return response
+        return private_file_response(
+            picture,
+            content_type=kind,
+            cache_control="private, max-age=60" if stand_in else "private, max-age=3600",
+        )

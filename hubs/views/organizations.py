@@ -3,7 +3,7 @@ MDEC officers' list and review of organisations."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views import View
@@ -11,6 +11,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from ewtp.common.audit import audit_trail
 from ewtp.common.errors import ApplicationError, NotFoundError
+from ewtp.common.private_files import private_file_response
 
 from .. import selectors
 from ..forms.organizations import (
@@ -189,12 +190,11 @@ class KycDocumentView(View):
             can_oversee(request.user) or membership_of(request.user, document.organization)
         ):
             raise Http404("No such document.")
-        response = FileResponse(document.file.open("rb"), content_type=document.content_type)
-        response["Content-Disposition"] = (
-            f'inline; filename="{document.public_id}{document.extension}"'
+        return private_file_response(
+            document.file,
+            content_type=document.content_type,
+            filename=f"{document.public_id}{document.extension}",
         )
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 class OrganizationListView(PermissionRequiredMixin, ListView):
