@@ -108,7 +108,12 @@ class TradeFact(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["order_id", "line_no"], name="trade_fact_once"),
+            # On PostgreSQL the table is partitioned by month of shipped_on (the dashboards'
+            # date), and a unique key there must hold it. An order's lines are one each
+            # all the same: its rebuild replaces them under the lock of its TradeFactOrder.
+            models.UniqueConstraint(
+                fields=["order_id", "line_no", "shipped_on"], name="trade_fact_once"
+            ),
         ]
         indexes = [
             # the rebuild reads an order's facts; the SME page reads a seller's

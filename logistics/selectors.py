@@ -30,15 +30,29 @@ from .models import Flight, Parcel, ParcelItem, TrackingEvent
 
 def parcels_of_order(*, order: Order) -> QuerySet[Parcel]:
     """The order's parcels with their timelines and contents, in a constant number of queries."""
+    # parcels are made after their order, and events after their parcel (parcel_events)
+    events = TrackingEvent.objects.filter(occurred_at__gte=order.created_at)
     return (
         Parcel.objects.filter(order=order)
         .select_related("flight", "eroad__origin", "eroad__destination", "facility__hub")
         .prefetch_related(
-            Prefetch("events", queryset=TrackingEvent.objects.order_by("occurred_at", "id")),
+            Prefetch("events", queryset=events.order_by("occurred_at", "id")),
             "items",
         )
         .order_by("created_at", "id")
     )
+
+
+def parcel_events(*, parcel: Parcel) -> QuerySet[TrackingEvent]:
+    """The parcel's tracking events, oldest first.
+
+    Bounded below by the parcel's creation: every event is recorded at or after it (at the
+    time of the scan, or of a flight's scheduled move, which the consolidation only ever
+    plans ahead). The bound is what lets PostgreSQL read the months since then only, the
+    table being partitioned by month of occurred_at, where the parcel alone would have it
+    look into every month's index.
+    """
+    return parcel.events.filter(occurred_at__gte=parcel.created_at).order_by("occurred_at", "id")
 
 
 def quantities_left_to_pack(*, order: Order) -> dict[int, int]:
@@ -110,7 +124,14 @@ def public_parcel(*, waybill: str) -> Parcel | None:
 
 
 def public_timeline(*, parcel: Parcel) -> list[TrackingEvent]:
-    return with_local_times(parcel.events.order_by("occurred_at", "id"))
+    """What the public tracking page shows (the template leaves out notes and actors)."""
+    return with_local_times(parcel_events(parcel=parcel))
+
+
+def parcel_timeline(*, parcel: Parcel) -> list[TrackingEvent]:
+    """The officers' and operators' timeline of a parcel (the floor page): every event, in
+    the local time of its place."""
+    return with_local_times(parcel_events(parcel=parcel))
 
 
 def _alphanumeric(text: str) -> str:
@@ -267,14 +288,19 @@ def parcels_coming_all_delivered(*, order: Order) -> bool:
 
 
 def tracking_events_of_order(*, order: Order) -> QuerySet[TrackingEvent]:
-    """Every tracking event of the order's parcels, with its parcel and flight (one query)."""
-    return TrackingEvent.objects.filter(parcel__order=order).select_related("parcel", "flight")
+    """Every tracking event of the order's parcels, with its parcel and flight (one query);
+    bounded by the order's creation, which every event follows, as ``parcel_events`` is."""
+    return TrackingEvent.objects.filter(
+        parcel__order=order, occurred_at__gte=order.created_at
+    ).select_related("parcel", "flight")
 
 
 def tracking_codes_of_order(*, order: Order, codes) -> list[tuple[str, datetime]]:
     """(code, when) of the order's parcels' events with one of ``codes``, earliest first."""
     return list(
-        TrackingEvent.objects.filter(parcel__order=order, code__in=list(codes))
+        TrackingEvent.objects.filter(
+            parcel__order=order, code__in=list(codes), occurred_at__gte=order.created_at
+        )
         .order_by("occurred_at")
         .values_list("code", "occurred_at")
     )

@@ -172,9 +172,7 @@ class FloorView(PermissionRequiredMixin, TemplateView):
         return super().get_context_data(
             scan=ScanForm() if parcel else scan,
             parcel=parcel,
-            events=selectors.with_local_times(parcel.events.order_by("occurred_at", "id"))
-            if parcel
-            else [],
+            events=selectors.parcel_timeline(parcel=parcel) if parcel else [],
             weigh_form=WeighForm(),
             reason_form=ReasonForm(),
             at_origin=parcel is not None

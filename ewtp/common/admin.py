@@ -38,7 +38,7 @@ class OutboxDeliveryInline(admin.TabularInline):
     model = OutboxDelivery
     extra = 0
     can_delete = False
-    readonly_fields = ["subscriber", "delivered_at"]
+    readonly_fields = ["subscriber", "delivered_at", "event_created_at"]
 
     def has_add_permission(self, request, obj=None):
         return False

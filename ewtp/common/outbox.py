@@ -385,23 +385,28 @@ def _deliveries_insert(subscriber_name: str, event_ids: list[int]) -> set[int]:
     inserted. On PostgreSQL a row another transaction inserted but has not committed makes
     this statement wait: it is skipped if that one commits, inserted if it rolls back. Rows
     go in event order, as in every dispatcher, so two overlapping batches queue rather than
-    deadlock.
+    deadlock. Each row copies its event's created_at, part of the unique key (the table is
+    partitioned by it on PostgreSQL).
     """
     connection = transaction.get_connection()
     meta = OutboxDelivery._meta
     quote = connection.ops.quote_name
-    event_col, subscriber_col, at_col = (
-        quote(meta.get_field(name).column) for name in ("event", "subscriber", "delivered_at")
+    event_col, subscriber_col, at_col, created_col = (
+        quote(meta.get_field(name).column)
+        for name in ("event", "subscriber", "delivered_at", "event_created_at")
     )
     at = meta.get_field("delivered_at").get_db_prep_value(timezone.now(), connection)
     ids = sorted(set(event_ids))
     # only quoted names from the model and placeholders go into the text; values are params
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({event_col}, {subscriber_col}, {at_col}) "  # noqa: S608
-        f"VALUES {', '.join(['(%s, %s, %s)'] * len(ids))} "
-        f"ON CONFLICT ({event_col}, {subscriber_col}) DO NOTHING RETURNING {event_col}"
+        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608
+        f"({event_col}, {subscriber_col}, {at_col}, {created_col}) "
+        f"SELECT id, %s, %s, created_at FROM {quote(OutboxEvent._meta.db_table)} "
+        f"WHERE id IN ({', '.join(['%s'] * len(ids))}) ORDER BY id "
+        f"ON CONFLICT ({event_col}, {subscriber_col}, {created_col}) DO NOTHING "
+        f"RETURNING {event_col}"
     )
-    params = [value for event_id in ids for value in (event_id, subscriber_name, at)]
+    params = [subscriber_name, at, *ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}

@@ -14,6 +14,7 @@ from .outbox import (
     outbox_dispatch,
     outbox_dispatch_many,
 )
+from .retention import retention_apply
 from .webhooks import webhook_deliver, webhook_due_ids
 
 
@@ -78,3 +79,11 @@ def webhooks_sweep_task() -> int:
     for delivery_id in due:
         webhook_deliver_task.delay(delivery_id)
     return len(due)
+
+
+# The first run on a large table may take a while: each step works in batches, and a run
+# stopped by the limit leaves what it did done (the next day goes on).
+@shared_task(soft_time_limit=30 * 60, time_limit=31 * 60)
+def retention_daily_task() -> dict[str, int]:
+    """Create the months ahead, drop the expired ones, forget what retention lets go."""
+    return retention_apply(now=timezone.now())

@@ -1,7 +1,6 @@
 """Tracking over the API, for sales channels (their orders' parcels) and organisations (the
 parcels of their sales and purchases)."""
 
-from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -12,7 +11,6 @@ from ewtp.common.api.permissions import HasMethodScope
 from hubs.api.caller import IsChannelOrOrganizationClient, caller_of
 
 from .. import selectors
-from ..models import TrackingEvent
 
 
 class EventOutput(serializers.Serializer):
@@ -38,7 +36,7 @@ class ParcelTrackingOutput(serializers.Serializer):
     master_waybill = serializers.CharField(
         source="flight.master_waybill_display", default=None, allow_null=True
     )
-    events = EventOutput(many=True)
+    events = EventOutput(many=True, source="timeline")
 
 
 class ParcelTrackingApi(APIView):
@@ -57,17 +55,11 @@ class ParcelTrackingApi(APIView):
         )
         parcel = (
             parcels.select_related("order", "eroad__origin", "eroad__destination", "flight")
-            .prefetch_related(
-                Prefetch(
-                    "events",
-                    queryset=TrackingEvent.objects.select_related("flight").order_by(
-                        "occurred_at", "id"
-                    ),
-                )
-            )
             .filter(waybill=waybill.upper()[:12])
             .first()
         )
         if parcel is None:
             raise Http404
+        # bounded by the parcel's creation, so that only the months since are read
+        parcel.timeline = list(selectors.parcel_events(parcel=parcel).select_related("flight"))
         return Response(ParcelTrackingOutput(parcel).data)

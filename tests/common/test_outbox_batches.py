@@ -386,8 +386,14 @@ def test_negative_control_check_then_insert_delivers_twice(slow_subscriber, monk
         )
         fresh = [pk for pk in event_ids if pk not in done]
         time.sleep(0.2)  # the other dispatcher checks meanwhile
+        created = dict(OutboxEvent.objects.filter(pk__in=fresh).values_list("pk", "created_at"))
         OutboxDelivery.objects.bulk_create(
-            [OutboxDelivery(event_id=pk, subscriber=subscriber_name) for pk in fresh],
+            [
+                OutboxDelivery(
+                    event_id=pk, subscriber=subscriber_name, event_created_at=created[pk]
+                )
+                for pk in fresh
+            ],
             ignore_conflicts=True,
         )
         return set(fresh)
