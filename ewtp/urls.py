@@ -14,7 +14,7 @@ from analytics.api import DashboardApi
 from ewtp.common.api import oauth_views, webhooks
 from ewtp.common.api.problems import api_not_found, api_server_error, problem_json_response
 from ewtp.common.api.views import PingApi
-from ewtp.common.health import healthz
+from ewtp.common.health import healthz, livez, readyz
 from hubs.views.accounts import LoginView, PasswordResetView
 
 # Swagger UI sets inline styles (its scripts stay 'self'): only the docs page is relaxed.
@@ -70,6 +70,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
+    path("readyz", readyz, name="readyz"),
 ]
 
 admin.site.site_header = "eWTP Hub administration"

@@ -1,12 +1,29 @@
-"""/healthz: can this process reach its database and its Celery broker?"""
+"""The probes: is this process up, can it serve, is the hub doing its work?
+
+- `/livez`: the process answers requests. No dependency is checked, so a supervisor that
+  restarts on failure restarts only a process that is itself stuck, never every process
+  because the database is away.
+- `/healthz`: this web process can serve: it reaches its database and its Celery broker. What
+  the container's health check and a load balancer's pool check call (and did before /readyz):
+  a stopped beat is no reason to stop serving pages, so it is not checked here.
+- `/readyz`: the hub can do its work: the database, the broker and, when the beat runs on Redis
+  (ewtp/common/beat.py), a beat heartbeat younger than BEAT_STALE_AFTER. For monitoring, deploy
+  gates and the beat containers' health check; a stale beat makes every web process unready,
+  so a load balancer should not drop web processes on it.
+
+Each answers 200 or 503 with what it checked; nothing in the answer is secret.
+"""
 
 import logging
 
 from celery import current_app
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from .beat import beat_heartbeat_read, beat_in_redis
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +49,57 @@ def _broker() -> dict:
         return {"ok": False, "transport": transport, "error": type(exc).__name__}
 
 
-@never_cache
-@require_GET
-def healthz(request):
-    checks = {"database": _database(), "broker": _broker()}
+def _beat() -> dict:
+    """The beat's last heartbeat; not applicable to a beat with a schedule file (the demo),
+    which has no heartbeat another process can read."""
+    if not beat_in_redis():
+        return {"ok": True, "applicable": False}
+    stale_after = settings.BEAT_STALE_AFTER
+    try:
+        heartbeat = beat_heartbeat_read()
+    except Exception as exc:
+        logger.warning("readyz: beat heartbeat unreadable: %s", exc)
+        return {"ok": False, "applicable": True, "error": type(exc).__name__}
+    if heartbeat is None:
+        logger.warning("readyz: no beat has ever ticked")
+        return {"ok": False, "applicable": True, "error": "no_heartbeat"}
+    age = heartbeat["age_seconds"]
+    if age > stale_after:
+        logger.warning(
+            "readyz: beat stale, last tick %.0f s ago by %s pid %s",
+            age,
+            heartbeat["host"],
+            heartbeat["pid"],
+        )
+    return {
+        "ok": age <= stale_after,
+        "applicable": True,
+        "age_seconds": age,
+        "stale_after_seconds": stale_after,
+    }
+
+
+def _answer(checks: dict) -> JsonResponse:
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+@never_cache
+@require_GET
+def livez(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    return _answer({"database": _database(), "broker": _broker()})
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    return _answer({"database": _database(), "broker": _broker(), "beat": _beat()})

@@ -1,5 +1,6 @@
-"""Background work: the Celery broker and its queue, the workers' limits, the one beat
-schedule of the hub and the outbox its sweep re-drives."""
+"""Background work: the Celery broker and its queue, the workers' limits, the beat (where its
+schedule is kept, how a standby takes over) and its one schedule, and the outbox its sweep
+re-drives."""
 
 from datetime import timedelta
 
@@ -24,8 +25,9 @@ else:
         "store_processed": False,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Hubs that share one broker (staging beside production, a benchmark beside the demo) keep
-# apart by queue: every task this process sends, and the worker's own follow-ups, go here.
+# The prefix of this deployment's queues, `<prefix>.<kind>[.<HUB>]` (celery_routes.py): hubs
+# that share one broker (staging beside production, a benchmark beside the demo) keep apart by
+# it. A task that no route names goes to the bare prefix.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -44,8 +46,33 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # one-query task spends most of its time reconnecting (~200 tasks/s against ~660/s reused).
 # A connection is still closed when unusable, and recycled after this many tasks.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
+
+# The beat. With Redis, any number of `celery beat` processes: the schedule and the time of
+# each entry's last run live in Redis, one process holds the lock and sends, the others wait
+# and take over (ewtp/common/beat.py). The active beat extends its lock every tick
+# (BEAT_MAX_LOOP_INTERVAL at most); a standby polls for it as often, so one takes over at most
+# BEAT_LOCK_TIMEOUT + BEAT_MAX_LOOP_INTERVAL seconds (35 by default) after the active beat
+# died. Without Redis (the embedded demo), one beat process with its schedule file.
+BEAT_MAX_LOOP_INTERVAL = env.int("BEAT_MAX_LOOP_INTERVAL", default=5)
+BEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_TIMEOUT", default=30)
+# /readyz answers 503 when the beat's last heartbeat is older: longer than a takeover, so that
+# a failover alone never makes the hub unready.
+BEAT_STALE_AFTER = env.int("BEAT_STALE_AFTER", default=120)
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "ewtp.common.beat.HubBeatScheduler"
+    CELERY_BEAT_MAX_LOOP_INTERVAL = BEAT_MAX_LOOP_INTERVAL
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    # hubs sharing one Redis keep their schedules, locks and heartbeats apart, as their queues
+    CELERY_REDBEAT_KEY_PREFIX = env(
+        "REDBEAT_KEY_PREFIX", default=f"redbeat:{CELERY_TASK_DEFAULT_QUEUE}:"
+    )
+    CELERY_REDBEAT_LOCK_TIMEOUT = BEAT_LOCK_TIMEOUT
+    # A Redis that stops answering fails the beat (its supervisor restarts it) rather than
+    # hanging it: the lock then passes to a beat that can reach Redis.
+    CELERY_REDBEAT_REDIS_OPTIONS = {"socket_timeout": 10, "socket_connect_timeout": 5}
+else:
+    CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # The one beat schedule of the hub: every time-based step is a sweep over the database.
 CELERY_BEAT_SCHEDULE = {
