@@ -187,7 +187,8 @@ def _start_worker(database: dict, queue: str):
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "ewtp.settings.local",
         "DJANGO_DEBUG": "0",
-        "CELERY_QUEUE": queue,  # the tasks the worker sends itself stay on the bench's queue
+        # the prefix of the bench's own queues; the worker takes them all (no -Q)
+        "CELERY_QUEUE": queue,
         "DATABASE_URL": f"postgres://{database['USER'] or 'postgres'}@"
         f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}",
     }
@@ -200,8 +201,6 @@ def _start_worker(database: dict, queue: str):
             "ewtp",
             "worker",
             "--pool=solo",
-            "-Q",
-            queue,
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
@@ -228,9 +227,13 @@ def _empty_task_rate(app, n: int) -> float:
 
 
 def _wait_for_queue(app):
+    """Until every queue of the bench's prefix (each kind's: ewtp.common.queues) is empty."""
+    from ewtp.common.queues import worker_queues
+
+    queues = worker_queues(app.conf.task_default_queue)
     with app.connection_for_write() as connection:
-        queue = app.conf.task_default_queue
-        while connection.default_channel.client.llen(queue) > 0:
+        client = connection.default_channel.client
+        while any(client.llen(queue) for queue in queues):
             time.sleep(0.05)
 
 

@@ -10,13 +10,15 @@ from .services.sweeper import declarations_stuck_sweep
 
 # Transient database errors (a dropped connection, a deadlock victim, a failover) are
 # retried; each step acts from its own state, so a retry never repeats an effect.
+# ``hub``, the declaring hub's code, is for the router alone: it sends the task to that hub's
+# queue when the hub has workers of its own (ewtp/common/queues.py).
 @shared_task(
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=5,
     retry_backoff_max=300,
     max_retries=8,
 )
-def declaration_process_task(declaration_id: int) -> str:
+def declaration_process_task(declaration_id: int, hub: str = "") -> str:
     declaration = declaration_process(declaration_id=declaration_id)
     return declaration.status if declaration else "missing"
 
@@ -27,7 +29,7 @@ def declaration_process_task(declaration_id: int) -> str:
     retry_backoff_max=300,
     max_retries=8,
 )
-def declarations_process_task(declaration_ids: list[int]) -> int:
+def declarations_process_task(declaration_ids: list[int], hub: str = "") -> int:
     return declarations_process(declaration_ids=declaration_ids)
 
 

@@ -1,11 +1,13 @@
 """The Celery application. Its settings are the CELERY_* names in
-ewtp/settings/celery_schedule.py."""
+ewtp/settings/celery_schedule.py, and its queues those of ewtp/settings/celery_routes.py."""
 
 import gc
 import os
 
 from celery import Celery
-from celery.signals import task_prerun, worker_process_init, worker_ready
+from celery.signals import celeryd_init, task_prerun, worker_process_init, worker_ready
+
+from ewtp.common.queues import worker_queues_configured
 
 # Workers are production unless told otherwise (the demo and tests set their settings).
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewtp.settings.production")
@@ -13,6 +15,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewtp.settings.production")
 app = Celery("ewtp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@celeryd_init.connect
+def _queues_selected(instance=None, conf=None, options=None, **kwargs):
+    """``celery -A ewtp worker`` without ``-Q`` takes the queues its environment names
+    (CELERY_KINDS, CELERY_HUBS: ewtp/common/queues.py), all of them by default; Celery
+    alone would take the bare prefix only, where no task is sent any more. An explicit
+    ``-Q`` is taken as it is."""
+    if (options or {}).get("queues"):
+        return
+    instance.app.amqp.queues.select(worker_queues_configured(conf.task_default_queue))
 
 
 @task_prerun.connect

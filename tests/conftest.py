@@ -20,6 +20,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from customs.models import RiskRule
 from customs.services.tariff import tariff_load_bundled
 from ewtp.celery import app as celery_app
+from ewtp.common import queues
 from hubs.models import User
 from hubs.services.placement import LineRequest, OrderRequest, order_place
 from payments.services.fx import fx_rates_load
@@ -65,7 +66,8 @@ def throttle_counts(monkeypatch):
 
 @pytest.fixture
 def isolated_queue():
-    """A queue of this test's own, so that no other worker on the same broker takes its tasks."""
+    """A queue prefix of this test's own (every queue its tasks are routed to starts with it:
+    ewtp/common/queues.py), so that no other worker on the same broker takes its tasks."""
     queue = f"tests-{uuid.uuid4().hex[:8]}"
     saved = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
@@ -75,13 +77,15 @@ def isolated_queue():
 
 
 def celery_worker(queue: str):
-    """A real Celery worker in this process (one, solo pool) taking the tasks of ``queue``,
-    for as long as the ``with`` block it opens."""
+    """A real Celery worker in this process (one, solo pool) taking every task sent under
+    the prefix ``queue``: each kind's shared queue, and the queues of the two hubs of the
+    fixtures and of any hub the settings route, for as long as the ``with`` block it opens."""
+    hubs = dict.fromkeys([queues.SHARED, "KUL", "HGH", *sorted(queues.hubs_routed())])
     return start_worker(
         celery_app,
         pool="solo",
         concurrency=1,
-        queues=[queue],
+        queues=queues.worker_queues(queue, queues.KINDS, hubs),
         perform_ping_check=False,
         shutdown_timeout=10,
     )

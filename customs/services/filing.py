@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from ewtp.common.audit import audit_record
@@ -331,8 +331,9 @@ def declaration_submit(*, declaration: Declaration, actor_label: str) -> Declara
 def declaration_process_enqueue(declaration_id: int) -> None:
     from ..tasks import declaration_process_task
 
+    hub = _declaring_hubs([declaration_id]).get(declaration_id, "")
     try:
-        declaration_process_task.delay(declaration_id)
+        declaration_process_task.delay(declaration_id, hub=hub)
     except Exception:  # the broker is down: the stuck sweeper re-drives it
         logger.warning("customs: could not enqueue declaration %s", declaration_id)
 
@@ -341,15 +342,34 @@ PROCESS_BATCH = 500  # declarations to a task: one batch through clearance.decla
 
 
 def declarations_process_enqueue(declaration_ids: list[int]) -> None:
-    """The automatic steps of many declarations, PROCESS_BATCH to a task."""
+    """The automatic steps of many declarations, PROCESS_BATCH to a task, each task the
+    declarations of one declaring hub."""
     from ..tasks import declarations_process_task
 
-    for start in range(0, len(declaration_ids), PROCESS_BATCH):
-        chunk = declaration_ids[start : start + PROCESS_BATCH]
-        try:
-            declarations_process_task.delay(chunk)
-        except Exception:  # the broker is down: the stuck sweeper re-drives them
-            logger.warning("customs: could not enqueue %s declarations", len(chunk))
+    hubs = _declaring_hubs(declaration_ids)
+    by_hub: dict[str, list[int]] = {}
+    for pk in declaration_ids:
+        by_hub.setdefault(hubs.get(pk, ""), []).append(pk)
+    for hub, ids in by_hub.items():
+        for start in range(0, len(ids), PROCESS_BATCH):
+            chunk = ids[start : start + PROCESS_BATCH]
+            try:
+                declarations_process_task.delay(chunk, hub=hub)
+            except Exception:  # the broker is down: the stuck sweeper re-drives them
+                logger.warning("customs: could not enqueue %s declarations", len(chunk))
+
+
+def _declaring_hubs(declaration_ids: list[int]) -> dict[int, str]:
+    """The code of each declaration's hub, whose workers clear it when it has its own
+    (ewtp/common/queues.py). Read after the commit: a read that fails leaves the work to
+    the shared queue rather than unsent."""
+    try:
+        return dict(
+            Declaration.objects.filter(pk__in=declaration_ids).values_list("pk", "hub__code")
+        )
+    except DatabaseError:
+        logger.warning("customs: hubs of %s declarations unknown", len(declaration_ids))
+        return {}
 
 
 def declarations_submit(*, declarations: list[Declaration], actor_label: str) -> int:
