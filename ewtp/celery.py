@@ -5,9 +5,17 @@ import gc
 import os
 
 from celery import Celery
-from celery.signals import celeryd_init, task_prerun, worker_process_init, worker_ready
+from celery.signals import (
+    before_task_publish,
+    celeryd_init,
+    task_postrun,
+    task_prerun,
+    worker_process_init,
+    worker_ready,
+)
 
 from ewtp.common.queues import worker_queues_configured
+from ewtp.common.task_metrics import task_finished, task_published, task_started
 
 # Workers are production unless told otherwise (the demo and tests set their settings).
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ewtp.settings.production")
@@ -48,3 +56,22 @@ def _startup_objects_frozen(**kwargs):
     moved out of the garbage collector's view, they are not traversed again by every full
     collection a batch of thousands of model instances sets off."""
     gc.freeze()
+
+
+@before_task_publish.connect
+def _task_stamped(headers=None, **kwargs):
+    """Each message carries when it was sent and the request that sent it: the worker
+    measures the queue wait from it and logs under that request's id."""
+    task_published(headers)
+
+
+@task_prerun.connect
+def _task_started(task_id=None, task=None, **kwargs):
+    task_started(task_id, task)
+
+
+@task_postrun.connect
+def _task_finished(task_id=None, task=None, state=None, **kwargs):
+    """The task's queue wait and run time added to the histograms /metrics reads (one
+    round trip to Redis), and its id taken off the log lines."""
+    task_finished(task_id, task, state)

@@ -15,6 +15,7 @@ from ewtp.common.api import oauth_views, webhooks
 from ewtp.common.api.problems import api_not_found, api_server_error, problem_json_response
 from ewtp.common.api.views import PingApi
 from ewtp.common.health import healthz, livez, readyz
+from ewtp.common.metrics import metrics
 from hubs.views.accounts import LoginView, PasswordResetView
 
 # Swagger UI sets inline styles (its scripts stay 'self'): only the docs page is relaxed.
@@ -58,6 +59,8 @@ urlpatterns = [
         name="api-docs",
     ),
     re_path(r"^api/", api_not_found),
+    # the scraper's only (METRICS_TOKEN, METRICS_ALLOWED_NETWORKS); a 404 for anyone else
+    path("metrics", metrics, name="metrics"),
     path("", include("hubs.urls")),
     path("payments/", include("payments.urls")),
     path("", include("logistics.urls")),

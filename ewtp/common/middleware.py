@@ -10,6 +10,8 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -18,6 +20,7 @@ from rest_framework.utils.mediatypes import media_type_matches
 
 from .api.problems import problem_json_response
 from .errors import CommonErrorCode
+from .logs import REQUEST_ID_HEADER, request_id_from, request_id_var
 
 
 class RejectNulBytesMiddleware:
@@ -258,3 +261,29 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             response.headers.setdefault(CSP_HEADER, API_CONTENT_SECURITY_POLICY)
             return response
         return super().process_response(request, response)
+
+
+class RequestIdMiddleware:
+    """Names each request for the logs: the X-Request-ID the proxy (or the caller) sent when
+    it is well formed, else a new id. Every line logged while the request runs carries it
+    (ewtp.common.logs), tasks it sends carry it to the worker, and the response echoes it,
+    so that a caller reporting a problem can quote it. Near the top of MIDDLEWARE: the
+    others' log lines, and their early answers, carry it too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
+        request.request_id = request_id
+        # Kept until the response is closed, not reset on the way out: Django logs a 4xx or
+        # 5xx answer ("Not Found: …") after the whole middleware chain has returned.
+        request_id_var.set(request_id)
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+@receiver(request_finished)
+def _request_id_forgotten(**kwargs):
+    request_id_var.set("")

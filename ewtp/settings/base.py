@@ -21,6 +21,7 @@ from .celery_routes import *  # noqa: F403
 from .celery_schedule import *  # noqa: F403
 from .environment import BASE_DIR, REDIS_URL, VAR_DIR, env
 from .observability import *  # noqa: F403
+from .observability import database_counted
 from .retention import *  # noqa: F403
 from .retention import RETENTION_BEAT_SCHEDULE
 from .security import *  # noqa: F403
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    # /metrics: Django's request and database series (the hub's own: ewtp/common/metrics.py)
+    "django_prometheus",
     # the hub
     "ewtp.common",
     "pipeline",
@@ -64,6 +67,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first and last: what they time is the whole of the request's handling
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # before anything logs: every line of the request carries its id
+    "ewtp.common.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outermost but one: it sees every response, the error pages of the others included.
     "ewtp.common.middleware.NoStoreForCallersMiddleware",
@@ -87,6 +94,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so that it sees the outcome of authentication on the login form.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "ewtp.urls"
@@ -125,6 +133,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# counted for /metrics (queries, errors, connections) by django-prometheus' wrapper
+DATABASES["default"] = database_counted(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if REDIS_URL:

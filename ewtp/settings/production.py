@@ -8,6 +8,7 @@ from ewtp.common.http import proxy_networks
 
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, STORAGES, TEMPLATES, env
+from .observability import database_counted, logging_config
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -15,6 +16,9 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"] = database_counted(DATABASES["default"])
+# one JSON object per line, with request and task ids, for the log collector
+LOGGING = logging_config(env("LOG_FORMAT", default="json"))
 REDIS_URL = env("REDIS_URL")
 # shared by every worker: the throttles count there (ewtp.common.throttles)
 CACHES = {
@@ -30,7 +34,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # The container health checks call /healthz, /livez and /readyz over plain HTTP from inside.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$", r"^readyz$"]
+# Prometheus scrapes /metrics inside the network (token-guarded), also over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
