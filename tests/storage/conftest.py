@@ -1,7 +1,6 @@
 """An S3-compatible server on loopback (moto's), a bucket of each test's own, and the hub's
 uploads stored there through the settings the environment would give."""
 
-import socket
 import uuid
 
 import boto3
@@ -10,15 +9,10 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from ewtp.settings.storage import uploads_storage
+from tests.processes import free_port
 
 # moto takes any key pair; the hub signs with these and the test checks against them
 ACCESS_KEY, SECRET_KEY, REGION = "hub-test-key", "hub-test-secret", "us-east-1"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def s3_environment(endpoint: str, bucket: str, **more: str) -> dict[str, str]:

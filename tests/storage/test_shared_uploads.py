@@ -10,26 +10,33 @@ this test's own): the seller signs in and uploads over HTTP, the worker imports.
 import csv
 import io
 import os
-import subprocess
-import sys
 import time
 import uuid
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connection
 
 from hubs.models import Product, ProductImport, User
 from hubs.services.imports import COLUMNS
 from tests.factories import TEST_PASSWORD
 from tests.listing_files import GOOD_LISTING
+from tests.processes import (
+    answers,
+    database_url_of_this_test,
+    environment_of_a_process,
+    free_port,
+    output_of,
+    started,
+    wait_for,
+    web_command,
+    worker_command,
+)
 
-from .conftest import free_port, s3_client, s3_environment
+from .conftest import s3_client, s3_environment
 
 DEADLINE_SECONDS = 45  # start-up of both processes included
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
@@ -42,35 +49,6 @@ pytestmark = [
 ]
 
 
-def environment_of_a_process(**overrides: str) -> dict[str, str]:
-    """This machine's environment without what the test run set for itself."""
-    kept = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "PYTEST_", "STORAGE_S3_", "CELERY_"))
-        and name not in ("MEDIA_ROOT", "DATABASE_URL")
-    }
-    return {**kept, **overrides}
-
-
-@contextmanager
-def started(command: list[str], *, cwd: Path, env: dict[str, str]):
-    """A process for the ``with`` block, stopped when it ends however it ends; its output
-    goes to a file beside it, shown if the test fails."""
-    log = cwd / "output.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=output)
-        try:
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-
 def listing_file(skus: list[str]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
@@ -80,43 +58,21 @@ def listing_file(skus: list[str]) -> bytes:
     return out.getvalue().encode()
 
 
-def wait_for(condition, *, until: float, what: str):
-    while time.monotonic() < until:
-        if result := condition():
-            return result
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:  # not listening yet, or still loading the hub
-        return False
-
-
 @contextmanager
 def web_and_worker(tmp_path: Path, env: dict[str, str], *, until: float):
     """The web process (runserver) and a worker, each in a working directory of its own; the
     web's address once it answers. Their output is shown if the block fails."""
     port = free_port()
-    web = [sys.executable, str(settings.BASE_DIR / "manage.py"), "runserver"]
-    web += [f"127.0.0.1:{port}", "--noreload", "--skip-checks"]
-    # no -Q: the worker takes every queue of its prefix (CELERY_QUEUE), whichever of them
-    # the import is routed to (ewtp/settings/celery_routes.py)
-    worker = [str(Path(sys.executable).parent / "celery"), "-A", "ewtp", "worker"]
-    worker += ["--pool", "solo", "--without-mingle", "--without-gossip", "--loglevel", "INFO"]
     try:
         with ExitStack() as stack:
-            for name, command in (("web", web), ("worker", worker)):
-                (tmp_path / name).mkdir()
+            for name, command in (("web", web_command(port)), ("worker", worker_command())):
                 stack.enter_context(started(command, cwd=tmp_path / name, env=env))
             base = f"http://127.0.0.1:{port}"
             wait_for(lambda: answers(f"{base}/livez"), until=until, what="the web process")
             yield base
     except AssertionError:
         for name in ("web", "worker"):
-            print(f"--- {name}\n" + (tmp_path / name / "output.log").read_text()[-4000:])
+            print(f"--- {name}\n" + output_of(tmp_path / name))
         raise
 
 
@@ -156,16 +112,12 @@ def test_an_import_uploaded_to_the_web_is_imported_by_a_worker_on_another_machin
     User.objects.filter(pk=seller_owner.pk).update(
         password=hasher.encode(TEST_PASSWORD, hasher.salt())
     )
-    database = urlsplit(os.environ["DATABASE_URL"])._replace(
-        path="/" + connection.settings_dict["NAME"]
-    )
     env = environment_of_a_process(
         DJANGO_SETTINGS_MODULE="ewtp.settings.local",
         DJANGO_DEBUG="false",
-        DATABASE_URL=database.geturl(),
+        DATABASE_URL=database_url_of_this_test(),
         # the prefix of this test's own queues
         CELERY_QUEUE=f"tests-storage-{uuid.uuid4().hex[:8]}",
-        PYTHONPATH=str(settings.BASE_DIR),
         **s3_environment(s3_endpoint, s3_bucket),
     )
     with web_and_worker(tmp_path, env, until=until) as base:

@@ -1,0 +1,112 @@
+"""The hub's processes (web, worker, beat) started for a test as a deployment starts them: each
+a process of its own in a working directory of its own, configured only by its environment,
+against the test's database, Redis and object store. Loopback only."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.db import connection
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url_of_this_test() -> str:
+    """DATABASE_URL of the test's own database (pytest-django's test_<name>)."""
+    database = urlsplit(os.environ["DATABASE_URL"])
+    return database._replace(path="/" + connection.settings_dict["NAME"]).geturl()
+
+
+def environment_of_a_process(**overrides: str) -> dict[str, str]:
+    """This machine's environment without what the test run set for itself, plus
+    ``overrides``: what an operator would give the process."""
+    kept = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "PYTEST_", "STORAGE_S3_", "CELERY_", "REDBEAT_"))
+        and name not in ("MEDIA_ROOT", "DATABASE_URL")
+    }
+    return {"PYTHONPATH": str(settings.BASE_DIR), **kept, **overrides}
+
+
+def web_command(port: int) -> list[str]:
+    command = [sys.executable, str(settings.BASE_DIR / "manage.py"), "runserver"]
+    return [*command, f"127.0.0.1:{port}", "--noreload", "--skip-checks"]
+
+
+def worker_command(name: str = "worker") -> list[str]:
+    # no -Q: the worker takes every queue of its prefix (CELERY_QUEUE), whichever of them a
+    # task is routed to (ewtp/settings/celery_routes.py)
+    return [
+        str(BIN / "celery"),
+        "-A",
+        "ewtp",
+        "worker",
+        "--pool",
+        "solo",
+        "--without-mingle",
+        "--without-gossip",
+        "--loglevel",
+        "INFO",
+        "--hostname",
+        f"{name}@%h",
+    ]
+
+
+def beat_command() -> list[str]:
+    return [str(BIN / "celery"), "-A", "ewtp", "beat", "--loglevel", "INFO"]
+
+
+@contextmanager
+def started(command: list[str], *, cwd: Path, env: dict[str, str]):
+    """A process for the ``with`` block in the (new) working directory ``cwd``, killed when
+    the block ends however it ends; its output goes to ``cwd/output.log``."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    with (cwd / "output.log").open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=output, stderr=output, start_new_session=True
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+
+
+def output_of(cwd: Path, last: int = 4000) -> str:
+    path = cwd / "output.log"
+    return path.read_text(errors="replace")[-last:] if path.exists() else ""
+
+
+def wait_for(condition, *, until: float, what: str, every: float = 0.25):
+    """``condition()``'s first true value before the monotonic time ``until``."""
+    while time.monotonic() < until:
+        if result := condition():
+            return result
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:  # not listening yet, or still loading the hub
+        return False
