@@ -1,6 +1,7 @@
 """The SME's account statement and an order's payment, in the portal."""
 
 import uuid
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -24,6 +26,24 @@ from .services.escrow import dispute_open, dispute_resolve, escrow_release
 from .services.intents import BankTransfer, payment_receive, test_bank
 from .services.payouts import payout_request
 from .services.settlement import settlement_preview
+
+
+def statement_month(value: str) -> datetime:
+    """The month a statement page shows (``YYYY-MM``, years 2000 to 2999), as midnight UTC
+    of its first day; this month when absent or wrong."""
+    try:
+        month = datetime.strptime(value, "%Y-%m").replace(tzinfo=UTC)
+    except ValueError:
+        month = None
+    if month is None or not 2000 <= month.year <= 2999:
+        return month_start(timezone.now())
+    return month
+
+
+def month_start(day, add: int = 0) -> datetime:
+    """Midnight UTC of the first day of ``day``'s month, ``add`` months later."""
+    months = day.year * 12 + day.month - 1 + add
+    return datetime(months // 12, months % 12 + 1, 1, tzinfo=UTC)
 
 
 class StatementView(OrganizationMixin, TemplateView):
@@ -57,15 +77,21 @@ class StatementView(OrganizationMixin, TemplateView):
         chosen = next((a for a in accounts if a.currency == self.request.GET.get("currency")), None)
         chosen = chosen or (accounts[0] if accounts else None)
         page = None
+        month = statement_month(self.request.GET.get("month", ""))
         if chosen is not None:
-            page = Paginator(selectors.account_statement(account=chosen), 50).get_page(
-                self.request.GET.get("page")
+            # one month at a time: on PostgreSQL the page reads that month's partition only
+            entries = selectors.account_statement(
+                account=chosen, start=month_start(month), end=month_start(month, 1)
             )
+            page = Paginator(entries, 50).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             accounts=accounts,
             account=chosen,
             owed=selectors.amounts_owed_of(organization=self.organization),
             page_obj=page,
+            month=month,
+            previous_month=month_start(month, -1),
+            next_month=month_start(month, 1) if month < month_start(timezone.now()) else None,
             payouts=selectors.payouts_of(organization=self.organization)[:20],
             settlements=selectors.settlements_of(organization=self.organization)[:20],
             may_pay_out=can_act_for(self.request.user, self.organization, Perm.ORGANIZATION_MANAGE),

@@ -15,15 +15,18 @@ Which tables, by which column, and which may lose whole months is the wiring's
 function here does nothing.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
 
 # A DDL statement of the daily job waits this long for a lock, then fails (and the job runs
 # again tomorrow, months ahead) rather than queue every insert of the table behind it.
@@ -160,17 +163,29 @@ def partitions_ensure(*, months_ahead: int | None = None, now: datetime | None =
     ahead = settings.PARTITIONS_MONTHS_AHEAD if months_ahead is None else months_ahead
     wanted = months_from(month_of(now or timezone.now()), ahead)
     created = []
+    failed = []
     for table in partitioned_tables():
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-            is_date = _key_is_date(cursor, table.table, table.key)
-            existing = partition_months(table.table)
-            waiting = _default_months(cursor, table.table, table.key, is_date)
-            for month in sorted(set(wanted) | waiting):
-                if month not in existing:
-                    _month_attach(cursor, table.table, table.key, month, is_date)
-                    created.append(partition_name(table.table, month))
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                is_date = _key_is_date(cursor, table.table, table.key)
+                existing = partition_months(table.table)
+                waiting = _default_months(cursor, table.table, table.key, is_date)
+                for month in sorted(set(wanted) | waiting):
+                    if month not in existing:
+                        _month_attach(cursor, table.table, table.key, month, is_date)
+                        created.append(partition_name(table.table, month))
+        except DatabaseError:
+            # one table's failure (a lock not granted in time) leaves the others their months
+            logger.exception("partitions: the months of %s were not made", table.table)
+            failed.append(table.table)
+    if failed:
+        raise PartitionsIncomplete(f"months not made for {', '.join(failed)}")
     return created
+
+
+class PartitionsIncomplete(RuntimeError):
+    """Some table's months were not made this run (logged); the next run tries again."""
 
 
 def _default_months(cursor, table: str, key: str, is_date: bool) -> set[date]:
@@ -200,11 +215,18 @@ def _month_attach(cursor, table: str, key: str, month: date, is_date: bool) -> N
         f"ALTER TABLE {name} ADD CONSTRAINT {bound} "
         f"CHECK ({quoted_key} IS NOT NULL AND {quoted_key} >= {start} AND {quoted_key} < {end})"
     )
-    cursor.execute(
-        f"WITH moved AS (DELETE FROM {default} WHERE {quoted_key} >= {start} "  # noqa: S608
-        f"AND {quoted_key} < {end} RETURNING {columns}) "
-        f"INSERT INTO {name} ({columns}) SELECT {columns} FROM moved"
-    )
+    in_month = f"{quoted_key} >= {start} AND {quoted_key} < {end}"
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {default} WHERE {in_month})")  # noqa: S608
+    if cursor.fetchone()[0]:
+        # Moved while the default partition is detached: a detached partition loses the
+        # triggers it took from its table, so a table whose rows may never be deleted (the
+        # ledger's entries) lets them move. Rare: a month is made long before its rows.
+        cursor.execute(f"ALTER TABLE {_quote(table)} DETACH PARTITION {default}")
+        cursor.execute(
+            f"WITH moved AS (DELETE FROM {default} WHERE {in_month} "  # noqa: S608
+            f"RETURNING {columns}) INSERT INTO {name} ({columns}) SELECT {columns} FROM moved"
+        )
+        cursor.execute(f"ALTER TABLE {_quote(table)} ATTACH PARTITION {default} DEFAULT")
     cursor.execute(
         f"ALTER TABLE {_quote(table)} ATTACH PARTITION {name} FOR VALUES FROM ({start}) TO ({end})"
     )

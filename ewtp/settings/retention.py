@@ -42,6 +42,8 @@ PARTITIONED_TABLES = {
     "common.WebhookDelivery": {"key": "created_at"},
     "logistics.TrackingEvent": {"key": "occurred_at"},
     "analytics.TradeFact": {"key": "shipped_on"},
+    # the ledger is append-only and never dropped (payments/migrations/0018)
+    "payments.Entry": {"key": "created_at"},
 }
 
 RETENTION_BEAT_SCHEDULE: dict = {

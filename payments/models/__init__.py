@@ -6,7 +6,7 @@ its partner banks (treasury.py), the hub's collection accounts buyers pay into
 from .collection import CollectionAccount
 from .credit import CreditApplication, CreditScore, Instalment, Loan, LoanRepayment
 from .fx_feeds import FxFeedFetch
-from .ledger import Account, Entry, FxConversion, FxRate, LedgerTransaction
+from .ledger import Account, BalanceShard, Entry, FxConversion, FxRate, LedgerTransaction
 from .orders import FeeSchedule, IncomingPayment, PaymentIntent, Settlement
 from .payouts import Payout, PayoutBatch
 from .treasury import (
@@ -19,6 +19,7 @@ from .treasury import (
 
 __all__ = [
     "Account",
+    "BalanceShard",
     "CollectionAccount",
     "CreditApplication",
     "CreditScore",

@@ -4,7 +4,9 @@ reference rates and conversions that move money between currencies.
 Every movement of money is one LedgerTransaction whose entries sum to zero per currency.
 Entries are never changed or deleted; a correction is a new transaction that names the one it
 reverses. Balances are sums of entries. On PostgreSQL, triggers added by migration 0002 make
-the database itself refuse an unbalanced commit and any UPDATE or DELETE of an entry.
+the database itself refuse an unbalanced commit and any UPDATE or DELETE of an entry; entries
+are partitioned by month (migration 0018), and the database keeps every account's balance in
+BalanceShard rows as entries are inserted (migration 0019).
 """
 
 from decimal import Decimal
@@ -65,10 +67,11 @@ class Account(BaseModel):
     # What an account that must never go negative (NEVER_NEGATIVE) holds now, in minor units:
     # ledger_post moves it in the statement that writes the entries, under the row lock that
     # its non-negative check needs anyway, so neither the check nor account_balance sums the
-    # account's history. NULL until the first posting. The hub's own accounts leave it NULL
-    # and sum their entries: every flow through a bank, hub or currency posts to them, and a
-    # row lock there would serialise all of those flows and let multi-posting transactions
-    # deadlock. Balances as of a date always sum entries.
+    # account's history. NULL until the first posting. The hub's own accounts leave it NULL:
+    # every flow through a bank, hub or currency posts to them, and a row lock there would
+    # serialise all of those flows and let multi-posting transactions deadlock; their balance
+    # is the sum of their BalanceShard rows, which no posting waits for. Balances as of a
+    # date sum the entries since that date (the partitions from its month on).
     held_minor = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -175,6 +178,38 @@ class Entry(models.Model):
     def running_balance(self) -> Decimal:
         """Set by the statement selector's window sum."""
         return money_from_minor(self.running_minor, self.currency).amount
+
+
+class BalanceShard(models.Model):
+    """A share of an account's balance, in minor units: on PostgreSQL an account's balance
+    (every kind, the hub's own included) is the sum of its shards, at most SHARDS rows.
+
+    The database keeps them: a statement-level trigger on every INSERT of entries adds each
+    account's net movement to one shard of that account (migration 0019). A posting takes
+    the first shard no other transaction holds (FOR UPDATE SKIP LOCKED), trying the one its
+    connection prefers first, and creates one when all are taken: concurrent postings to the
+    same account (a bank's clearing account, a hub's fees) update different rows and never
+    wait for each other, so there is no hot row and no lock order between transactions to
+    deadlock on. Only a posting that finds every one of SHARDS shards taken waits.
+
+    No one else writes them: a trigger refuses INSERT, UPDATE or DELETE from outside the
+    entries' trigger, so the shards stay the sum of the append-only entries, which the
+    test of the ledger re-adds for every account. SQLite keeps none (no statement-level
+    triggers; a single writer at a time has no hot row to avoid): there balances sum entries.
+    """
+
+    SHARDS = 16
+
+    pk = models.CompositePrimaryKey("account", "shard")
+    # the primary key's index (account, shard) serves the look-ups by account
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="balance_shards", db_index=False
+    )
+    shard = models.SmallIntegerField()
+    minor = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.account_id}/{self.shard}: {self.minor}"
 
 
 class FxRate(models.Model):

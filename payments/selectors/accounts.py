@@ -1,20 +1,87 @@
-"""Reads of the ledger's accounts: balances, statements, entries for the analytics catch-up."""
+"""Reads of the ledger's accounts: balances, statements, entries for the analytics catch-up.
+
+A read of a period names it by ``created_at`` bounds, so that on PostgreSQL it reads only the
+period's monthly partitions of the entries; balances come from what the database keeps
+(``Account.held_minor``, BalanceShard), never from a sum of an account's whole history.
+"""
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.db import connection
 from django.db.models import (
+    Count,
     F,
+    Q,
     QuerySet,
     Sum,
+    Value,
     Window,
 )
 
-from ewtp.common.money import money_from_minor
+from ewtp.common.money import money_from_minor, money_to_minor
 
 from ..models import (
     Account,
     Entry,
 )
+from ..services.ledger import account_balance_at
+
+
+def balance_minor() -> Sum:
+    """The aggregate that annotates accounts with their balance in minor units: the sum of
+    their BalanceShard rows on PostgreSQL (at most BalanceShard.SHARDS each), of their entries
+    on SQLite, which keeps no shards."""
+    if connection.vendor == "postgresql":
+        return Sum("balance_shards__minor", default=0)
+    return Sum("entries__amount_minor", default=0)
+
+
+def account_entries_between(*, account: Account, start: datetime, end: datetime) -> QuerySet:
+    """The account's entries dated from ``start`` (included) to ``end`` (excluded): the
+    bounds on ``created_at`` let PostgreSQL read only the partitions of those months."""
+    return Entry.objects.filter(account=account, created_at__gte=start, created_at__lt=end)
+
+
+@dataclass(frozen=True)
+class PeriodTotals:
+    opening_minor: int  # the balance just before ``start``
+    moved_minor: int  # the sum of the entries of the period
+    count: int  # how many entries the period has
+
+
+# One statement, one snapshot: the balance the shards keep now, less everything since the
+# period's start, is the opening; the same scan (the partitions from the start's month on)
+# counts and sums the period.
+PERIOD_TOTALS = """
+SELECT COALESCE((SELECT SUM(minor) FROM payments_balanceshard WHERE account_id = %(id)s), 0)
+       - COALESCE(SUM(amount_minor), 0),
+       COALESCE(SUM(amount_minor) FILTER (WHERE created_at < %(end)s), 0),
+       COUNT(*) FILTER (WHERE created_at < %(end)s)
+FROM payments_entry
+WHERE account_id = %(id)s AND created_at >= %(start)s
+"""
+
+
+def account_period_totals(*, account: Account, start: datetime, end: datetime) -> PeriodTotals:
+    """The account's balance before ``start``, and the sum and count of its entries from
+    ``start`` to ``end`` (excluded), in one query. PostgreSQL reads only the partitions from
+    ``start``'s month on; SQLite sums the account's entries."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(PERIOD_TOTALS, {"id": account.pk, "start": start, "end": end})
+            opening, moved, count = cursor.fetchone()
+        return PeriodTotals(opening_minor=opening, moved_minor=moved, count=count)
+    within = Q(created_at__gte=start, created_at__lt=end)
+    totals = Entry.objects.filter(account=account, created_at__lt=end).aggregate(
+        opening=Sum("amount_minor", filter=Q(created_at__lt=start), default=0),
+        moved=Sum("amount_minor", filter=within, default=0),
+        count=Count("id", filter=within),
+    )
+    return PeriodTotals(
+        opening_minor=totals["opening"], moved_minor=totals["moved"], count=totals["count"]
+    )
 
 
 def accounts_of(*, organization) -> list[Account]:
@@ -35,7 +102,7 @@ def amounts_owed_of(*, organization, entries: int = 20) -> list[Account]:
     the latest movements of each (``.latest``: billed, collected): two queries."""
     accounts = list(
         Account.objects.filter(kind=Account.Kind.RECEIVABLE, organization=organization)
-        .annotate(balance_minor=Sum("entries__amount_minor", default=0))
+        .annotate(balance_minor=balance_minor())
         .order_by("currency")
     )
     latest = defaultdict(list)
@@ -51,16 +118,29 @@ def amounts_owed_of(*, organization, entries: int = 20) -> list[Account]:
     return accounts
 
 
-def account_statement(*, account: Account) -> QuerySet[Entry]:
-    """The account's entries, newest first, each with the balance after it (a window sum over
-    the whole account, so a page of the statement costs one query whatever its position)."""
+def account_statement(
+    *, account: Account, start: datetime | None = None, end: datetime | None = None
+) -> QuerySet[Entry]:
+    """The account's entries, newest first, each with the balance after it (a window sum, so
+    a page of the statement costs one query whatever its position).
+
+    With a period (``start`` included, ``end`` excluded) only its entries, each balance the
+    balance before ``start`` (one query, ``account_balance_at``) plus the window sum within
+    the period: on PostgreSQL both read only the partitions from ``start``'s month on.
+    Without one, the whole history.
+    """
+    entries = Entry.objects.filter(account=account)
+    opening = 0
+    if start is not None:
+        entries = entries.filter(created_at__gte=start)
+        opening = money_to_minor(account_balance_at(account, start))
+    if end is not None:
+        entries = entries.filter(created_at__lt=end)
     return (
-        Entry.objects.filter(account=account)
-        .select_related("transaction")
+        entries.select_related("transaction")
         .annotate(
-            running_minor=Window(
-                Sum("amount_minor"), order_by=[F("created_at").asc(), F("id").asc()]
-            )
+            running_minor=Value(opening)
+            + Window(Sum("amount_minor"), order_by=[F("created_at").asc(), F("id").asc()])
         )
         .order_by("-created_at", "-id")
     )

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import (
     QuerySet,
     Sum,
@@ -19,6 +20,8 @@ from ..models import (
     StatementReconciliation,
     TreasurySettlement,
 )
+from ..models.ledger import BalanceShard
+from .accounts import balance_minor
 from .fx import fx_conversions_open
 
 
@@ -61,20 +64,15 @@ def _zero(currency: str) -> Money:
 
 def treasury_positions(*, default_bank_id: int | None) -> dict:
     """The positions page: per bank and currency what the hub holds and has converted but
-    not settled, and per currency what it holds against what it owes. Three queries."""
+    not settled, and per currency what it holds against what it owes. Three queries, none
+    of which reads the ledger's history: balances are what the database keeps."""
     clearing = list(
         Account.objects.filter(kind=Account.Kind.BANK_CLEARING)
         .select_related("bank__application")
-        .annotate(ledger_minor=Sum("entries__amount_minor", default=0))
+        .annotate(ledger_minor=balance_minor())
         .order_by("bank_id", "currency")
     )
-    # every account kind's total per currency (credit positive)
-    totals: dict[tuple[str, str], int] = {
-        (row["account__kind"], row["currency"]): row["total"]
-        for row in Entry.objects.values("account__kind", "currency").annotate(
-            total=Sum("amount_minor")
-        )
-    }
+    totals = _totals_by_kind()
     open_fx: dict[tuple[int, str], int] = defaultdict(int)
     for row in (
         fx_conversions_open(default_bank_id=default_bank_id)
@@ -93,6 +91,22 @@ def treasury_positions(*, default_bank_id: int | None) -> dict:
         for account in clearing
     ]
     return {"banks": banks, "currencies": _currency_positions(totals)}
+
+
+def _totals_by_kind() -> dict[tuple[str, str], int]:
+    """Every account kind's total per currency (credit positive): the sum of the balances
+    kept by the database (BalanceShard) on PostgreSQL, of the entries on SQLite."""
+    if connection.vendor == "postgresql":
+        shards = BalanceShard.objects.values("account__kind", "account__currency")
+        return {
+            (row["account__kind"], row["account__currency"]): row["total"]
+            for row in shards.annotate(total=Sum("minor"))
+        }
+    entries = Entry.objects.values("account__kind", "currency")
+    return {
+        (row["account__kind"], row["currency"]): row["total"]
+        for row in entries.annotate(total=Sum("amount_minor"))
+    }
 
 
 def _currency_positions(totals: dict[tuple[str, str], int]) -> list[CurrencyPosition]:

@@ -3,13 +3,16 @@
 ``ledger_post`` validates that the entries balance per currency and are at each currency's
 precision, then records the transaction, its entries and the balance on the row of every
 account it touches that must never go negative (customer, escrow), refusing the posting if
-one of those would go below zero. On PostgreSQL all of that is one statement. A posting with
+one of those would go below zero. On PostgreSQL all of that is one statement, and the
+database adds the entries to every account's BalanceShard rows as they are inserted (the
+balance of the hub's own accounts, which no row lock guards). A posting with
 an idempotency key is recorded once: a retry returns the first transaction.
 ``ledger_reverse`` is the only correction.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
@@ -23,6 +26,7 @@ from ewtp.common.money import minor_units, money_from_minor, money_to_minor
 
 from ..errors import InsufficientFunds, PaymentsErrorCode
 from ..models import Account, Entry, LedgerTransaction
+from ..models.ledger import BalanceShard
 
 
 @dataclass(frozen=True)
@@ -66,16 +70,47 @@ def _validate(postings: list[Posting]) -> None:
 
 
 def account_balance(account: Account) -> Money:
-    """What the account holds now.
+    """What the account holds now, without summing its history.
 
     An account that must never go negative reads the balance its row keeps (read again here:
     ``account`` may have been loaded before the last posting); the hub's own accounts sum
-    their entries (see ``Account.held_minor``).
+    their BalanceShard rows (at most BalanceShard.SHARDS; see ``Account.held_minor``). On
+    SQLite, which keeps no shards, they sum their entries.
     """
     if not account.may_go_negative:
         held = Account.objects.filter(pk=account.pk).values_list("held_minor", flat=True).first()
         return money_from_minor(held or 0, account.currency)
-    total = Entry.objects.filter(account=account).aggregate(total=Sum("amount_minor"))["total"]
+    if connection.vendor == "postgresql":
+        rows = BalanceShard.objects.filter(account=account)
+        total = rows.aggregate(total=Sum("minor"))["total"]
+    else:
+        total = Entry.objects.filter(account=account).aggregate(total=Sum("amount_minor"))["total"]
+    return money_from_minor(total or 0, account.currency)
+
+
+# What an account held at a moment, as of one snapshot (one statement): its balance now less
+# what was posted since, so that only the partitions from the moment's month on are read.
+BALANCE_AT = """
+SELECT COALESCE((SELECT SUM(minor) FROM payments_balanceshard WHERE account_id = %s), 0)
+     - COALESCE((SELECT SUM(amount_minor) FROM payments_entry
+                 WHERE account_id = %s AND created_at >= %s), 0)
+"""
+
+
+def account_balance_at(account: Account, moment: datetime) -> Money:
+    """What the account held just before ``moment`` (the sum of its entries dated before it).
+
+    On PostgreSQL it is the balance the shards keep now less the entries since ``moment``:
+    one statement, which reads the partitions from ``moment``'s month on and none before.
+    SQLite sums the entries before ``moment``.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(BALANCE_AT, [account.pk, account.pk, moment])
+            total = cursor.fetchone()[0]
+    else:
+        before = Entry.objects.filter(account=account, created_at__lt=moment)
+        total = before.aggregate(total=Sum("amount_minor"))["total"]
     return money_from_minor(total or 0, account.currency)
 
 

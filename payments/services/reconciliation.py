@@ -22,7 +22,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record
@@ -33,6 +32,7 @@ from ewtp.common.outbox import event_record
 from ..errors import PaymentsErrorCode, StatementTooLarge
 from ..events import StatementReconciled
 from ..models import Account, Entry, StatementLine, StatementReconciliation
+from ..selectors.accounts import account_entries_between, account_period_totals
 from .camt053 import EntryIn, StatementIn, camt053_parse, refuse
 from .statements import account_identifier
 
@@ -167,15 +167,13 @@ def _account(bank: ApiClient, statement: StatementIn) -> Account:
 def _ledger_side(account: Account, start, end, tolerance: int):
     """The clearing account's entries around the period (by id, and as the bank would book
     them), and its balances at the period's start and end as the bank books them (the
-    negative of the ledger's). Three queries."""
-    entries = Entry.objects.filter(account=account)
-    before = entries.filter(created_at__lt=start).aggregate(total=Sum("amount_minor", default=0))
-    within = entries.filter(created_at__gte=start, created_at__lt=end).aggregate(
-        total=Sum("amount_minor", default=0)
-    )
-    window = entries.filter(
-        created_at__gte=start - timedelta(days=tolerance),
-        created_at__lt=end + timedelta(days=tolerance),
+    negative of the ledger's). Two queries, neither of which reads the entries dated before
+    the period (on PostgreSQL, its partitions only)."""
+    totals = account_period_totals(account=account, start=start, end=end)
+    window = account_entries_between(
+        account=account,
+        start=start - timedelta(days=tolerance),
+        end=end + timedelta(days=tolerance),
     ).select_related("transaction")
     rows = {row.pk: row for row in window.order_by("created_at", "id")}
     ledger = [
@@ -189,7 +187,8 @@ def _ledger_side(account: Account, start, end, tolerance: int):
         )
         for row in rows.values()
     ]
-    return rows, ledger, -before["total"], -(before["total"] + within["total"])
+    opening = totals.opening_minor
+    return rows, ledger, -opening, -(opening + totals.moved_minor)
 
 
 def _reconcile(bank, account, message_id, statement: StatementIn, who):

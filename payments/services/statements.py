@@ -9,7 +9,8 @@ the bank should hold for the hub. The bank reconciles its own books against it l
 
 A statement covers whole UTC days, at most STATEMENT_MAX_DAYS, with its opening and closing
 booked balances, and pages of STATEMENT_PAGE_SIZE entries like camt.053's statement
-pagination. Three queries whatever the page: the balance before, the sum within, the page.
+pagination. Two queries whatever the page: the balances and count, the page; neither reads
+the entries dated before the period (selectors.accounts.account_period_totals).
 """
 
 import xml.etree.ElementTree as ET
@@ -18,7 +19,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import xmlschema
 from django.conf import settings
-from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from moneyed import Money
@@ -29,6 +29,7 @@ from ewtp.common.money import money_from_minor
 
 from ..errors import PaymentsErrorCode
 from ..models import Account, Entry, LedgerTransaction
+from ..selectors.accounts import account_entries_between, account_period_totals, balance_minor
 from .camt053 import camt053_schema as camt053_schema_of
 
 STATEMENT_MAX_DAYS = 92
@@ -88,7 +89,7 @@ def bank_accounts(*, bank: ApiClient) -> list[Account]:
     """The hub's accounts at this bank with their balance as the bank books it (``.balance``)."""
     accounts = list(
         Account.objects.filter(kind=Account.Kind.BANK_CLEARING, bank=bank)
-        .annotate(ledger_minor=Sum("entries__amount_minor", default=0))
+        .annotate(ledger_minor=balance_minor())
         .order_by("currency")
     )
     for account in accounts:
@@ -110,18 +111,16 @@ def bank_statement(
             PaymentsErrorCode.NO_ACCOUNT,
         )
     start, end = _utc_midnight(date_from), _utc_midnight(date_to + timedelta(days=1))
-    entries = Entry.objects.filter(account=account)
-    before = entries.filter(created_at__lt=start).aggregate(total=Sum("amount_minor", default=0))
-    within = entries.filter(created_at__gte=start, created_at__lt=end).aggregate(
-        total=Sum("amount_minor", default=0), count=Count("id")
-    )
+    # both reads carry the period's bounds: on PostgreSQL they read the entries' partitions
+    # from the period's month on, never the history before it
+    totals = account_period_totals(account=account, start=start, end=end)
     offset = (page - 1) * STATEMENT_PAGE_SIZE
     rows = list(
-        entries.filter(created_at__gte=start, created_at__lt=end)
+        account_entries_between(account=account, start=start, end=end)
         .select_related("transaction")
         .order_by("created_at", "id")[offset : offset + STATEMENT_PAGE_SIZE]
     )
-    opening = -before["total"]
+    opening = -totals.opening_minor
     return BankStatement(
         id=f"EWTP-{account.currency}-{date_from:%Y%m%d}-{date_to:%Y%m%d}-{page}",
         account=account,
@@ -130,11 +129,11 @@ def bank_statement(
         date_to=date_to,
         created_at=timezone.now().replace(microsecond=0),
         opening=money_from_minor(opening, account.currency),
-        closing=money_from_minor(opening - within["total"], account.currency),
+        closing=money_from_minor(opening - totals.moved_minor, account.currency),
         entries=[_entry(row) for row in rows],
         page=page,
-        last_page=offset + len(rows) >= within["count"],
-        total_entries=within["count"],
+        last_page=offset + len(rows) >= totals.count,
+        total_entries=totals.count,
     )
 
 
