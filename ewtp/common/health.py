@@ -5,7 +5,8 @@
   because the database is away.
 - `/healthz`: this web process can serve: it reaches its database and its Celery broker. What
   the container's health check and a load balancer's pool check call (and did before /readyz):
-  a stopped beat is no reason to stop serving pages, so it is not checked here.
+  a stopped beat is no reason to stop serving pages, so its heartbeat is read and reported
+  beside the checks but does not change the answer.
 - `/readyz`: the hub can do its work: the database, the broker and, when the beat runs on Redis
   (ewtp/common/beat.py), a beat heartbeat younger than BEAT_STALE_AFTER. For monitoring, deploy
   gates and the beat containers' health check; a stale beat makes every web process unready,
@@ -79,10 +80,11 @@ def _beat() -> dict:
     }
 
 
-def _answer(checks: dict) -> JsonResponse:
+def _answer(checks: dict, **reported: dict) -> JsonResponse:
+    """200 when every check is ok, else 503; ``reported`` goes along without changing it."""
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        {"status": "ok" if healthy else "unavailable", "checks": checks, **reported},
         status=200 if healthy else 503,
     )
 
@@ -96,7 +98,7 @@ def livez(request):
 @never_cache
 @require_GET
 def healthz(request):
-    return _answer({"database": _database(), "broker": _broker()})
+    return _answer({"database": _database(), "broker": _broker()}, beat=_beat())
 
 
 @never_cache
