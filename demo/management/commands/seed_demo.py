@@ -21,6 +21,7 @@ from django.db import OperationalError, connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from ewtp.common.partitions import partitions_ensure
 from hubs.models import Order, User
 from hubs.roles import ROLE_LABELS, roles_of
 from payments.selectors import fx_rates_latest_day
@@ -78,6 +79,10 @@ class Command(BaseCommand):
                     )
             with progress.phase("Setting the new passwords"):
                 world.passwords_save()
+            # the simulated past months' rows wait in the default partitions (PostgreSQL;
+            # nothing on SQLite) until their months are made
+            with progress.phase("Making the months of the partitioned tables"):
+                partitions_ensure()
         if counts is not None:
             self._summary(counts)
         elif simulated:
