@@ -16,6 +16,8 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
+from django_prometheus.middleware import PrometheusAfterMiddleware
+from django_prometheus.utils import Time
 from rest_framework.utils.mediatypes import media_type_matches
 
 from .api.problems import problem_json_response
@@ -287,3 +289,15 @@ class RequestIdMiddleware:
 @receiver(request_finished)
 def _request_id_forgotten(**kwargs):
     request_id_var.set("")
+
+
+class RequestMetricsMiddleware(PrometheusAfterMiddleware):
+    """django-prometheus' per-request series (last in MIDDLEWARE), which read Content-Length
+    as a number: a header that is none (a broken client's, an attacker's) counts as an empty
+    body instead of a 500; the request then gets the hub's own answer to it."""
+
+    def process_request(self, request):
+        try:
+            super().process_request(request)
+        except ValueError:
+            request.prometheus_after_middleware_event = Time()

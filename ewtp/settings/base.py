@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so that it sees the outcome of authentication on the login form.
     "axes.middleware.AxesMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "ewtp.common.middleware.RequestMetricsMiddleware",
 ]
 
 ROOT_URLCONF = "ewtp.urls"

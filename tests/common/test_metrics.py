@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 import redis
 from celery import Celery
-from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
@@ -24,12 +23,6 @@ TOKEN = "scrape-token-for-tests-0123456789"
 needs_redis = pytest.mark.skipif(
     not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI runs it on Redis)"
 )
-# django-prometheus' middleware, as the settings place it: first and last
-WITH_REQUEST_METRICS = [
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    *settings.MIDDLEWARE,
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
-]
 
 
 def scrape(client, **headers):
@@ -66,7 +59,7 @@ def test_metrics_is_a_404_for_anyone_but_the_scraper(client, configured, authori
 
 
 @pytest.mark.django_db
-@override_settings(METRICS_TOKEN=TOKEN, MIDDLEWARE=WITH_REQUEST_METRICS)
+@override_settings(METRICS_TOKEN=TOKEN)
 def test_the_scraper_gets_the_series_in_prometheus_text_format_never_stored(client):
     client.get("/healthz")  # a request for the request series to count
     response = scrape(client)
@@ -135,14 +128,16 @@ def _closed_port() -> int:
 
 
 def test_a_broker_that_cannot_be_reached_is_reported_down_not_fatal():
-    app = Celery("unreachable", broker=f"redis://127.0.0.1:{_closed_port()}/0")
+    app = Celery(
+        "unreachable", broker=f"redis://127.0.0.1:{_closed_port()}/0", set_as_current=False
+    )
     found = list(metrics.queue_depth_families(app))
     assert [(f.name, f.samples[0].value) for f in found] == [("ewtp_metrics_source_up", 0)]
     assert found[0].samples[0].labels == {"source": "broker"}
 
 
 def test_the_filesystem_brokers_queues_are_counted_from_its_files(tmp_path):
-    app = Celery("files", broker="filesystem://")
+    app = Celery("files", broker="filesystem://", set_as_current=False)
     app.conf.task_default_queue = "hub"
     app.conf.broker_transport_options = {"data_folder_in": str(tmp_path)}
     queues = metrics.deployment_queues(app)
@@ -225,7 +220,7 @@ def test_without_a_beat_in_redis_there_is_no_heartbeat_series():
 
 @override_settings(CELERY_HUBS_ROUTED=["KUL"])
 def test_a_routed_hubs_queues_are_the_deployments_too():
-    app = Celery("routed", broker="memory://")
+    app = Celery("routed", broker="memory://", set_as_current=False)
     app.conf.task_default_queue = "hub"
     queues = metrics.deployment_queues(app)
     assert {"hub", "hub.clearance", "hub.clearance.KUL", "hub.notifications.KUL"} <= set(queues)
