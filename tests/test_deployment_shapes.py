@@ -14,8 +14,9 @@ from ewtp.common.queues import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 KUBERNETES = ROOT / "deploy" / "kubernetes"
-# set for the process, not read by settings: Django's own, and the pod's name for the worker's
-NOT_SETTINGS = {"DJANGO_SETTINGS_MODULE", "POD_NAME"}
+# set for the process, not read by settings: Django's own, the pod's name for the worker's,
+# prometheus_client's folder for the web workers' series (gunicorn.conf.py)
+NOT_SETTINGS = {"DJANGO_SETTINGS_MODULE", "POD_NAME", "PROMETHEUS_MULTIPROC_DIR"}
 
 
 def settings_variables() -> set[str]:
@@ -139,3 +140,12 @@ def test_uploads_go_to_the_object_store_in_every_shape():
         assert not any(":/app/var" in volume for volume in service.get("volumes", [])), name
     config = next(d for d in kubernetes_documents() if d["kind"] == "ConfigMap")
     assert config["data"]["STORAGE_S3_BUCKET"]
+
+
+def test_the_web_adds_up_its_gunicorn_workers_series_for_metrics():
+    web = compose()["services"]["web"]
+    assert web["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+    assert "gunicorn.conf.py" in web["command"]
+    container = containers(deployments()["web"])[0]
+    assert "gunicorn.conf.py" in container["command"]
+    assert {v["name"] for v in container["env"]} >= {"PROMETHEUS_MULTIPROC_DIR"}
