@@ -27,9 +27,7 @@ def queue_of(name: str, kwargs: dict | None = None, **options) -> str:
 def registered_tasks() -> list[str]:
     celery_app.loader.import_default_modules()  # every app's tasks.py
     # celery's own, and those the tests define for themselves, are not the hub's
-    return sorted(
-        name for name in celery_app.tasks if not name.startswith(("celery.", "tests."))
-    )
+    return sorted(name for name in celery_app.tasks if not name.startswith(("celery.", "tests.")))
 
 
 def test_every_task_of_the_hub_has_a_kind(registered_tasks, settings):
