@@ -76,10 +76,12 @@ def metrics_networks(values: list[str]) -> list[str]:
 # tells it, behind TRUSTED_PROXIES); empty: any address, if the token is right.
 METRICS_ALLOWED_NETWORKS = metrics_networks(env.list("METRICS_ALLOWED_NETWORKS", default=[]))
 # Where the workers add up their tasks' queue waits and run times, for the web's scrape to
-# read (no Redis: those series are absent). A key prefix of its own per deployment when two
-# share one Redis (staging beside production), as they keep apart by queue.
+# read (no Redis: those series are absent). Deployments sharing one Redis (staging beside
+# production) keep apart by their queues' prefix, and so do their metrics by default.
 METRICS_REDIS_URL = env("METRICS_REDIS_URL", default=REDIS_URL)
-METRICS_KEY_PREFIX = env("METRICS_KEY_PREFIX", default="ewtp:metrics")
+METRICS_KEY_PREFIX = env(
+    "METRICS_KEY_PREFIX", default=f"ewtp:metrics:{env.str('CELERY_QUEUE', default='celery')}"
+)
 # a scrape waits this long for Redis at most, and a task's record of itself as long
 METRICS_REDIS_TIMEOUT_SECONDS = env.float("METRICS_REDIS_TIMEOUT_SECONDS", default=0.5)
 PROMETHEUS_EXPORT_MIGRATIONS = False

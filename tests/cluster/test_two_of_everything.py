@@ -27,6 +27,7 @@ import redis
 import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from oauth2_provider.models import Application
+from prometheus_client.parser import text_string_to_metric_families
 
 from ewtp.common.beat import heartbeat_key
 from hubs.models import KycDocument, Order, Product, ProductImport, User
@@ -55,6 +56,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 SWEEP_SECONDS = 2
 TAKEOVER_LIMIT = 60
+METRICS_TOKEN = secrets.token_urlsafe(24)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 pytestmark = [
@@ -99,6 +101,41 @@ def signed_in(base: str, user: User) -> requests.Session:
     )
     assert response.status_code == 302, response.text[:500]
     return browser
+
+
+def metrics_after_the_journey(base: str, prefix: str) -> None:
+    """The hub's own series, scraped from a web process, say what the workers just did."""
+    assert requests.get(f"{base}/metrics", timeout=10).status_code == 404  # not the scraper
+    response = requests.get(
+        f"{base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10
+    )
+    assert response.status_code == 200
+    found = {f.name: f for f in text_string_to_metric_families(response.text)}
+
+    def samples(name: str) -> list:
+        return found[name].samples
+
+    queues = {s.labels["queue"] for s in samples("ewtp_celery_queue_messages")}
+    assert {f"{prefix}.clearance", f"{prefix}.journey", f"{prefix}.analytics"} <= queues
+    finished = {s.labels["task"] for s in samples("ewtp_celery_tasks_finished")}
+    assert "ewtp.common.tasks.outbox_dispatch_task" in finished
+    assert any(task.startswith("customs.tasks.declaration") for task in finished), finished
+    ran = [s for s in samples("ewtp_celery_task_run_seconds") if s.name.endswith("_count")]
+    waited = [
+        s for s in samples("ewtp_celery_task_queue_wait_seconds") if s.name.endswith("_count")
+    ]
+    assert sum(s.value for s in ran) > 10 and sum(s.value for s in waited) > 10
+    decided = {
+        (s.labels["regime"], s.labels["status"]): s.value
+        for s in samples("ewtp_customs_declarations_decided_last_minute")
+    }
+    assert decided[("MY_EXPORT", "released")] >= 1 and decided[("CN_CBEC_IMPORT", "released")] >= 1
+    assert not samples("ewtp_customs_oldest_waiting_declaration_age_seconds")  # none waiting
+    assert samples("ewtp_outbox_undispatched_events")[0].value == 0
+    assert samples("ewtp_outbox_lag_seconds")[0].value == 0
+    webhooks = {s.labels["status"]: s.value for s in samples("ewtp_webhook_deliveries")}
+    assert webhooks["failed"] == 0
+    assert samples("ewtp_beat_heartbeat_age_seconds")[0].value < 30
 
 
 def sweep_runs(workdirs: list[Path]) -> list[float]:
@@ -146,6 +183,7 @@ def test_two_webs_two_workers_two_beats(
         REDBEAT_KEY_PREFIX=redbeat_prefix,
         OUTBOX_SWEEP_SECONDS=str(SWEEP_SECONDS),
         LOG_FORMAT="json",
+        METRICS_TOKEN=METRICS_TOKEN,
         # a killed process's last lines are in its log
         PYTHONUNBUFFERED="1",
         **s3_environment(s3_endpoint, s3_bucket),
@@ -267,6 +305,7 @@ def test_two_webs_two_workers_two_beats(
             # both workers took part
             for name in ("worker-a", "worker-b"):
                 assert "succeeded in" in output_of(workdirs[name], last=10**9), name
+            metrics_after_the_journey(web_b, prefix)
 
             # the active beat killed: the other takes over within a minute
             active_pid = int(client.hget(heartbeat_key(redbeat_prefix), "pid") or 0)
