@@ -1,7 +1,7 @@
 """The SME's account statement and an order's payment, in the portal."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from ewtp.common.errors import ApplicationError
 from ewtp.common.money import MoneyError, money_parse
+from ewtp.common.months import month_added, month_after, month_of, month_start
 from hubs import order_words
 from hubs.models import Order
 from hubs.roles import OrganizationMixin, Perm, can_act_for, has_permission
@@ -28,22 +29,16 @@ from .services.payouts import payout_request
 from .services.settlement import settlement_preview
 
 
-def statement_month(value: str) -> datetime:
-    """The month a statement page shows (``YYYY-MM``, years 2000 to 2999), as midnight UTC
-    of its first day; this month when absent or wrong."""
+def statement_month(value: str) -> date:
+    """The month a statement page shows (``YYYY-MM``, years 2000 to 2999); this month when
+    absent or wrong."""
     try:
-        month = datetime.strptime(value, "%Y-%m").replace(tzinfo=UTC)
+        month = datetime.strptime(value, "%Y-%m").date()
     except ValueError:
         month = None
     if month is None or not 2000 <= month.year <= 2999:
-        return month_start(timezone.now())
+        return month_of(timezone.now())
     return month
-
-
-def month_start(day, add: int = 0) -> datetime:
-    """Midnight UTC of the first day of ``day``'s month, ``add`` months later."""
-    months = day.year * 12 + day.month - 1 + add
-    return datetime(months // 12, months % 12 + 1, 1, tzinfo=UTC)
 
 
 class StatementView(OrganizationMixin, TemplateView):
@@ -81,7 +76,7 @@ class StatementView(OrganizationMixin, TemplateView):
         if chosen is not None:
             # one month at a time: on PostgreSQL the page reads that month's partition only
             entries = selectors.account_statement(
-                account=chosen, start=month_start(month), end=month_start(month, 1)
+                account=chosen, start=month_start(month), end=month_start(month_after(month))
             )
             page = Paginator(entries, 50).get_page(self.request.GET.get("page"))
         return super().get_context_data(
@@ -90,8 +85,8 @@ class StatementView(OrganizationMixin, TemplateView):
             owed=selectors.amounts_owed_of(organization=self.organization),
             page_obj=page,
             month=month,
-            previous_month=month_start(month, -1),
-            next_month=month_start(month, 1) if month < month_start(timezone.now()) else None,
+            previous_month=month_added(month, -1),
+            next_month=month_after(month) if month < month_of(timezone.now()) else None,
             payouts=selectors.payouts_of(organization=self.organization)[:20],
             settlements=selectors.settlements_of(organization=self.organization)[:20],
             may_pay_out=can_act_for(self.request.user, self.organization, Perm.ORGANIZATION_MANAGE),

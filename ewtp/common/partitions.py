@@ -26,6 +26,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from .months import month_after, month_of, months_from
+
 logger = logging.getLogger(__name__)
 
 # A DDL statement of the daily job waits this long for a lock, then fails (and the job runs
@@ -64,25 +66,6 @@ def partitioned_tables() -> list[MonthlyTable]:
 
 
 # Months ------------------------------------------------------------------------------------
-
-
-def month_of(moment: date | datetime) -> date:
-    """The first day of the month ``moment`` falls in (in UTC for a time)."""
-    if isinstance(moment, datetime):
-        moment = moment.astimezone(UTC).date()
-    return moment.replace(day=1)
-
-
-def month_after(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def months_from(month: date, count: int) -> list[date]:
-    """``month`` and the ``count`` months after it."""
-    months = [month]
-    for _ in range(count):
-        months.append(month_after(months[-1]))
-    return months
 
 
 def partition_name(table: str, month: date) -> str:

@@ -12,9 +12,8 @@ from django.utils import timezone
 
 from analytics.models import TradeFact
 from ewtp.common.models import AuditEntry, OutboxDelivery, OutboxEvent
+from ewtp.common.months import month_after, month_of
 from ewtp.common.partitions import (
-    month_after,
-    month_of,
     partition_months,
     partition_name,
     partitions_drop_expired,

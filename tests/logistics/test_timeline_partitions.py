@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from ewtp.common.partitions import month_after, month_of, partition_name, partitions_ensure
+from ewtp.common.months import month_after, month_of
+from ewtp.common.partitions import partition_name, partitions_ensure
 from logistics.models import Parcel
 from logistics.selectors import parcel_events, parcel_timeline, public_timeline
 from logistics.services.floor import parcel_receive

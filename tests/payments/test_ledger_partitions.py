@@ -4,7 +4,7 @@ kernel's partition manager, and reads of a period that touch only that period's 
 (EXPLAIN)."""
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from moneyed import Money
 
-from ewtp.common.partitions import month_after, partition_months, partition_name, partitions_ensure
+from ewtp.common.months import month_added, month_after, month_of, month_start
+from ewtp.common.partitions import partition_months, partition_name, partitions_ensure
 from payments.models import Entry, LedgerTransaction
 from payments.selectors.accounts import (
     account_entries_between,
@@ -33,14 +34,8 @@ pytestmark = [
 ]
 
 
-def month_start(day: date, add: int = 0) -> date:
-    months = day.year * 12 + day.month - 1 + add
-    return date(months // 12, months % 12 + 1, 1)
-
-
 def this_month(add: int = 0) -> datetime:
-    first = month_start(datetime.now(UTC).date(), add)
-    return datetime(first.year, first.month, first.day, tzinfo=UTC)
+    return month_start(month_added(month_of(timezone.now()), add))
 
 
 @pytest.fixture
