@@ -8,6 +8,7 @@ import random
 import threading
 from collections import defaultdict
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -31,7 +32,7 @@ from payments.services.accounts import (
 )
 from payments.services.ledger import Posting, account_balance, ledger_post, ledger_reverse
 from tests import factories
-from tests.concurrency import postgres_only
+from tests.concurrency import at_once, postgres_only
 
 pytestmark = pytest.mark.django_db
 kept_by_postgres = pytest.mark.skipif(
@@ -166,23 +167,6 @@ def books(kul):
     }
 
 
-def _threads(target, count):
-    barrier = threading.Barrier(count)
-
-    def run(index):
-        barrier.wait()
-        try:
-            target(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_postings_keep_every_balance_and_never_deadlock(kul):
@@ -220,7 +204,7 @@ def test_concurrent_postings_keep_every_balance_and_never_deadlock(kul):
             except Exception as error:  # a deadlock would land here
                 errors.append(error)
 
-    _threads(postings, 8)
+    at_once(*(partial(postings, i) for i in range(8)))
     assert errors == []
     assert_every_balance_is_its_entries()
     for account in (bank, fees):
@@ -269,7 +253,7 @@ def test_a_posting_in_progress_never_holds_up_another_to_the_same_hub_account(bo
         finally:
             release.set()
 
-    _threads(lambda index: (first, then)[index](index), 2)
+    at_once(partial(first, 0), partial(then, 1))
     assert outcome == ["waited" if waits else "posted"]
     assert_every_balance_is_its_entries()
 

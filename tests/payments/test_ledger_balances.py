@@ -6,6 +6,7 @@ import importlib
 import random
 import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import OperationalError, connection, transaction
@@ -20,9 +21,9 @@ from payments.models import Account, Entry, LedgerTransaction
 from payments.services.accounts import bank_clearing_account, customer_account, fees_account
 from payments.services.ledger import Posting, account_balance, ledger_post, ledger_reverse
 from tests import factories
+from tests.concurrency import at_once, postgres_only
 
 pytestmark = pytest.mark.django_db
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 
 
 @pytest.fixture
@@ -172,23 +173,6 @@ def test_a_posting_is_one_statement_whatever_the_history(books):
     assert "SUM(" not in statements[0].upper()
 
 
-def _threads(target, count):
-    barrier = threading.Barrier(count)
-
-    def run(index):
-        barrier.wait()
-        try:
-            target(index)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("key", "recorded"), [("bank-ref-9", 1), (None, 10)])
@@ -196,7 +180,11 @@ def test_concurrent_retries_of_a_posting_move_the_row_once(books, key, recorded)
     """Ten deliveries of one bank notification at once: one transaction, the row moved once.
     Without a key (the negative control) each delivery is a posting of its own."""
     pks = []
-    _threads(lambda _: pks.append(move(books["bank"], books["a"], "5.00", key=key).pk), 10)
+
+    def retry():
+        pks.append(move(books["bank"], books["a"], "5.00", key=key).pk)
+
+    at_once(*[retry] * 10)
     assert len(pks) == 10 and len(set(pks)) == recorded
     assert held(books["a"]) == 500 * recorded == entries_sum(books["a"])
 
@@ -225,7 +213,7 @@ def test_transfers_both_ways_at_once_keep_the_rows_right_and_never_deadlock(book
             except Exception as error:  # a deadlock would land here
                 errors.append(error)
 
-    _threads(transfers, 6)
+    at_once(*(partial(transfers, i) for i in range(6)))
     assert errors == []
     for name in ("a", "b"):
         assert held(books[name]) == entries_sum(books[name]) >= 0
@@ -266,5 +254,5 @@ def test_a_posting_in_progress_locks_its_customers_row_never_the_banks(books, se
         finally:
             release.set()
 
-    _threads(lambda index: (first, other)[index](index), 2)
+    at_once(partial(first, 0), partial(other, 1))
     assert outcome == ["waited" if waits else "posted"]
