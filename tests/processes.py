@@ -2,6 +2,8 @@
 a process of its own in a working directory of its own, configured only by its environment,
 against the test's database, Redis and object store. Loopback only."""
 
+import csv
+import io
 import os
 import socket
 import subprocess
@@ -13,7 +15,12 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
+
+from hubs.services.imports import COLUMNS
+from tests.factories import TEST_PASSWORD
+from tests.listing_files import GOOD_LISTING
 
 BIN = Path(sys.executable).parent
 
@@ -110,3 +117,52 @@ def answers(url: str) -> bool:
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:  # not listening yet, or still loading the hub
         return False
+
+
+def hashed_as_production(secret: str) -> str:
+    """``secret`` hashed as a hub process checks it: the tests' fast hasher is unknown there."""
+    hasher = PBKDF2PasswordHasher()
+    return hasher.encode(secret, hasher.salt())
+
+
+def signed_in(base: str, user) -> requests.Session:
+    """A browser signed in to the hub process at ``base`` as ``user`` (whose password is the
+    factories' TEST_PASSWORD, hashed_as_production)."""
+    browser = requests.Session()
+    browser.get(f"{base}/accounts/login/", timeout=10)
+    response = browser.post(
+        f"{base}/accounts/login/",
+        data={
+            "username": user.email,
+            "password": TEST_PASSWORD,
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 302, response.text[:500]
+    return browser
+
+
+def listing_file(skus: list[str]) -> bytes:
+    """A listing CSV of a good row for each SKU."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer.writeheader()
+    for sku in skus:
+        writer.writerow({column: GOOD_LISTING.get(column, "") for column in COLUMNS} | {"sku": sku})
+    return out.getvalue().encode()
+
+
+def seller_uploads(base: str, seller_owner, content: bytes) -> None:
+    """Sign in and upload a listing file, as a browser does."""
+    browser = signed_in(base, seller_owner)
+    browser.get(f"{base}/products/imports/", timeout=10)
+    uploaded = browser.post(
+        f"{base}/products/imports/",
+        data={"csrfmiddlewaretoken": browser.cookies["csrftoken"]},
+        files={"file": ("listings.csv", content, "text/csv")},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert uploaded.status_code == 302, uploaded.text[:500]

@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 import redis
 import requests
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from oauth2_provider.models import Application
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -43,14 +42,17 @@ from tests.processes import (
     database_url_of_this_test,
     environment_of_a_process,
     free_port,
+    hashed_as_production,
+    listing_file,
     output_of,
+    seller_uploads,
+    signed_in,
     started,
     wait_for,
     web_command,
     worker_command,
 )
 from tests.storage.conftest import s3_environment
-from tests.storage.test_shared_uploads import listing_file, seller_uploads
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
@@ -84,23 +86,6 @@ def token(base: str, credentials: Credentials) -> dict[str, str]:
     )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-def signed_in(base: str, user: User) -> requests.Session:
-    browser = requests.Session()
-    browser.get(f"{base}/accounts/login/", timeout=10)
-    response = browser.post(
-        f"{base}/accounts/login/",
-        data={
-            "username": user.email,
-            "password": factories.TEST_PASSWORD,
-            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert response.status_code == 302, response.text[:500]
-    return browser
 
 
 def metrics_after_the_journey(base: str, prefix: str) -> None:
@@ -162,16 +147,14 @@ def test_two_webs_two_workers_two_beats(
     world = world_build()
     # an SME still to be verified, which sends its documents
     applicant = factories.MembershipFactory(role="owner", organization__home_hub=world.kul).user
-    # the tests' fast hasher is unknown to the web processes, which check as production does
-    hasher = PBKDF2PasswordHasher()
     User.objects.filter(pk__in=[world.seller_owner.pk, applicant.pk]).update(
-        password=hasher.encode(factories.TEST_PASSWORD, hasher.salt())
+        password=hashed_as_production(factories.TEST_PASSWORD)
     )
     # the channel's and the bank's secrets, known to this test (stored hashed as the web does)
     channel, bank = (Credentials(world.channel), Credentials(world.bank))
     for credentials in (channel, bank):
         Application.objects.filter(client_id=credentials.client_id).update(
-            client_secret=hasher.encode(credentials.client_secret, hasher.salt())
+            client_secret=hashed_as_production(credentials.client_secret)
         )
     redbeat_prefix = f"redbeat:{prefix}:"
     env = environment_of_a_process(

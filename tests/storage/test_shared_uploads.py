@@ -7,8 +7,6 @@ deployment gives them from the environment (ewtp.settings.local, STORAGE_S3_*, a
 this test's own): the seller signs in and uploads over HTTP, the worker imports.
 """
 
-import csv
-import io
 import os
 import time
 import uuid
@@ -16,20 +14,19 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-import requests
 from django.conf import settings
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from hubs.models import Product, ProductImport, User
-from hubs.services.imports import COLUMNS
 from tests.factories import TEST_PASSWORD
-from tests.listing_files import GOOD_LISTING
 from tests.processes import (
     answers,
     database_url_of_this_test,
     environment_of_a_process,
     free_port,
+    hashed_as_production,
+    listing_file,
     output_of,
+    seller_uploads,
     started,
     wait_for,
     web_command,
@@ -47,15 +44,6 @@ pytestmark = [
     pytest.mark.skipif(not POSTGRES, reason="needs DATABASE_URL on PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def listing_file(skus: list[str]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    for sku in skus:
-        writer.writerow({column: GOOD_LISTING.get(column, "") for column in COLUMNS} | {"sku": sku})
-    return out.getvalue().encode()
 
 
 @contextmanager
@@ -76,42 +64,12 @@ def web_and_worker(tmp_path: Path, env: dict[str, str], *, until: float):
         raise
 
 
-def seller_uploads(base: str, seller_owner, content: bytes) -> None:
-    """Sign in and upload a listing file, as a browser does."""
-    browser = requests.Session()
-    browser.get(f"{base}/accounts/login/", timeout=10)
-    signed_in = browser.post(
-        f"{base}/accounts/login/",
-        data={
-            "username": seller_owner.email,
-            "password": TEST_PASSWORD,
-            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert signed_in.status_code == 302, signed_in.text[:500]
-    browser.get(f"{base}/products/imports/", timeout=10)
-    uploaded = browser.post(
-        f"{base}/products/imports/",
-        data={"csrfmiddlewaretoken": browser.cookies["csrftoken"]},
-        files={"file": ("listings.csv", content, "text/csv")},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert uploaded.status_code == 302, uploaded.text[:500]
-
-
 def test_an_import_uploaded_to_the_web_is_imported_by_a_worker_on_another_machine(
     tmp_path, hs_nomenclature, seller_owner, s3_endpoint, s3_bucket
 ):
     until = time.monotonic() + DEADLINE_SECONDS
     seller = seller_owner.memberships.get().organization
-    # the tests' fast hasher is unknown to the web process, which checks as production does
-    hasher = PBKDF2PasswordHasher()
-    User.objects.filter(pk=seller_owner.pk).update(
-        password=hasher.encode(TEST_PASSWORD, hasher.salt())
-    )
+    User.objects.filter(pk=seller_owner.pk).update(password=hashed_as_production(TEST_PASSWORD))
     env = environment_of_a_process(
         DJANGO_SETTINGS_MODULE="ewtp.settings.local",
         DJANGO_DEBUG="false",
