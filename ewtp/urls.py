@@ -46,6 +46,7 @@ api_v1 = [
     path("", include("payments.api.urls")),
     path("", include("logistics.api.urls")),
     path("", include("customs.api.urls")),
+    path("", include("warehousing.api.urls")),
     path("analytics/<slug:key>", DashboardApi.as_view(), name="api-analytics-dashboard"),
 ]
 
@@ -65,6 +66,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("", include("logistics.urls")),
     path("customs/", include("customs.urls")),
+    path("warehouses/", include("warehousing.urls")),
     path("", include("pipeline.urls")),
     *([path("", include("demo.urls"))] if apps.is_installed("demo") else []),
     path("", include("analytics.urls")),

@@ -27,6 +27,11 @@ PAID_OUT = _("Payout %(payout)s of %(amount)s reached the seller's bank.")
 NOT_PAID_IN_TIME = _("Payment not received in time.")
 CLAIM = _("Claim for parcel %(waybill)s, lost or damaged: %(detail)s")
 CUSTOMS_REJECTED = _("Customs rejected declaration %(reference)s: %(detail)s")
+IMPORT_FILED_FROM_STOCK = _(
+    "Retail import %(reference)s filed at %(hub)s for goods in bonded stock (mode 1210)."
+)
+SERVED_FROM_STOCK = _("Served from stock at %(warehouse)s: no customs at this step.")
+DISPATCHED_FROM_STOCK = _("Picked, packed and handed to the courier under waybill %(waybill)s.")
 
 REASONS = (
     PAYMENT_REQUESTED,
@@ -42,6 +47,9 @@ REASONS = (
     NOT_PAID_IN_TIME,
     CLAIM,
     CUSTOMS_REJECTED,
+    IMPORT_FILED_FROM_STOCK,
+    SERVED_FROM_STOCK,
+    DISPATCHED_FROM_STOCK,
 )
 # the hub's own steps sign as these; people sign with their e-mail or their bank's name
 ACTORS = {"pipeline": _("the hub"), "system": _("the hub")}

@@ -191,3 +191,21 @@ def match_records(
             goods=tuple(shipped.items()),
         ),
     }
+
+
+def stock_import_request(
+    order: Order, *, waybill: str, customs_site_code: str
+) -> DeclarationRequest:
+    """The retail import of an order sold from a bonded warehouse's stock (supervision mode
+    1210, warehousing/law.py): declared at the warehouse's hub under the domestic courier's
+    waybill, from the supervision site the goods leave. Its customs value is the goods' price:
+    they crossed in bulk, and the order carries no freight of its own."""
+    request = import_request(order, waybill=waybill)
+    return DeclarationRequest(
+        **{
+            **request.__dict__,
+            "supervision_mode": "1210",
+            "customs_site_code": customs_site_code,
+            "air_courier": False,
+        }
+    )

@@ -22,6 +22,7 @@ from hubs.models import Order
 from hubs.selectors import order_by_id
 from hubs.services.orders import order_duties_quote_record, order_transition
 from payments.services.intents import payment_intent_open
+from warehousing.selectors import fulfilment_of_order
 
 from .customs_filing import import_quote_request
 from .errors import RETRY_LATER
@@ -35,7 +36,11 @@ def payment_requested(event: OrderPlaced) -> None:
     if order.status != Order.Status.PLACED:
         return  # cancelled or expired before this step ran, or already past it
     note = ""
-    if order.incoterm == Order.Incoterm.DDP and order.duties_quoted is None:
+    if (
+        order.incoterm == Order.Incoterm.DDP
+        and order.duties_quoted is None
+        and _imported_with_the_order(order)
+    ):
         order, note = _duties_quoted(order)
     payment_intent_open(order=order)
     order_transition(
@@ -44,6 +49,14 @@ def payment_requested(event: OrderPlaced) -> None:
         actor_label="pipeline",
         reason=order_words.PAYMENT_REQUESTED + (f" {note}" if note else ""),
     )
+
+
+def _imported_with_the_order(order: Order) -> bool:
+    """Whether the order's goods are imported when it is served: flown, or sold from bonded
+    stock; stock that is not bonded was imported (and taxed) before it was sold."""
+    if not order.ships_from_stock:
+        return True
+    return fulfilment_of_order(order_id=order.pk).warehouse.is_bonded
 
 
 def _duties_quoted(order: Order) -> tuple[Order, str]:

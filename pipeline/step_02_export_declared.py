@@ -46,6 +46,8 @@ def _paid_in_order_currency(order: Order, event: OrderPaid) -> Decimal:
 @subscribe("payments.order_paid", name="pipeline.export_declared")
 def export_declared(event: OrderPaid) -> None:
     order = order_by_id(order_id=event.order_id, with_lines=True)
+    if order.ships_from_stock:
+        return  # its goods were exported in bulk: step_02_stock_import_declared serves it
     regime = EXPORT_REGIMES.get(order.origin_hub.country.code)
     if regime is None:
         return  # no export regime at this hub

@@ -105,6 +105,12 @@ class Declaration(StateMachine, BaseModel):
     # when the goods are sold online by a registered seller of low value goods; empty otherwise
     lvg_registration_number = models.CharField(max_length=20, blank=True)
     air_courier = models.BooleanField(default=True)
+    # China's customs supervision mode of a cross-border retail import: 9610 for a parcel
+    # flown to the consumer (GACC Announcement 2014 No. 12), 1210 for goods sold from a
+    # bonded warehouse's stock (GACC Announcement 2014 No. 57); empty for other regimes
+    supervision_mode = models.CharField(max_length=4, blank=True)
+    # 1210: the code of the customs supervision site the goods leave
+    customs_site_code = models.CharField(max_length=20, blank=True)
     declared_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     treatment = models.CharField(max_length=20, blank=True)

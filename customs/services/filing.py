@@ -74,6 +74,10 @@ class DeclarationRequest:
     lvg_registration_number: str = ""
     air_courier: bool = True
     waybill: str = ""
+    # CN_CBEC_IMPORT: "9610" (flown to the consumer, the default) or "1210" (sold from bonded
+    # stock at ``customs_site_code``)
+    supervision_mode: str = ""
+    customs_site_code: str = ""
     organization: object | None = None  # hubs.Organization declaring (or declared for)
     order: object | None = None
     paid_amount: Decimal | None = None  # what the buyer paid, from the payment record
@@ -147,10 +151,25 @@ def _check(request: DeclarationRequest) -> None:
         )
     if request.regime == "CN_CBEC_IMPORT" and not request.importer_id_reference.strip():
         _invalid("A cross-border retail import names the buyer's ID.", "importer_id_reference")
+    _check_supervision_mode(request)
     if not 1 <= len(request.items) <= MAX_ITEMS:
         _invalid(f"A declaration has 1 to {MAX_ITEMS} items.", "items")
     for index, item in enumerate(request.items):
         item_check(index, item, country, request.declared_on, regime=request.regime)
+
+
+def _check_supervision_mode(request: DeclarationRequest) -> None:
+    """China's retail imports are declared under mode 9610 (flown to the consumer) or 1210
+    (sold from bonded stock, naming the supervision site the goods leave)."""
+    mode = request.supervision_mode
+    if mode and (request.regime != "CN_CBEC_IMPORT" or mode not in ("9610", "1210")):
+        _invalid(
+            "A supervision mode (9610 or 1210) is for a China retail import.", "supervision_mode"
+        )
+    if mode == "1210" and not request.customs_site_code.strip():
+        _invalid(
+            "A bonded (1210) import names the supervision site it leaves.", "customs_site_code"
+        )
 
 
 def _check_parties_and_money(request: DeclarationRequest) -> None:
@@ -269,6 +288,10 @@ def _insert(request, country, rate, rate_source, actor_label) -> Declaration:
             if request.regime == "MY_IMPORT" and request.sold_online_by_registered_seller
             else "",
             air_courier=request.air_courier,
+            supervision_mode=_supervision_mode(request),
+            customs_site_code=request.customs_site_code.strip().upper()[:20]
+            if _supervision_mode(request) == "1210"
+            else "",
             declared_on=request.declared_on,
             paid_amount=request.paid_amount,
             delivery_address_key=address_key(request.delivery_address),
@@ -281,6 +304,12 @@ def _insert(request, country, rate, rate_source, actor_label) -> Declaration:
         declaration.status_changed_at = timezone.now()
         declaration.save(update_fields=["status_changed_at"])
     return declaration
+
+
+def _supervision_mode(request) -> str:
+    if request.regime != "CN_CBEC_IMPORT":
+        return ""
+    return request.supervision_mode or "9610"
 
 
 def _replace_items(declaration: Declaration, items: list[ItemRequest]) -> None:

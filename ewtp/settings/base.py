@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "payments",
     "customs",
     "logistics",
+    "warehousing",
     "analytics",
 ]
 

@@ -102,6 +102,10 @@ class Order(BaseModel, StateMachine):
         max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, null=True, blank=True
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLACED)
+    # Served from a warehouse's stock at the destination (warehousing) instead of flown from
+    # the seller's hub: its units are the warehouse's, not the listing's stock, and it carries
+    # no e-road freight (the goods crossed in bulk before they were sold).
+    ships_from_stock = models.BooleanField(default=False)
     expires_at = models.DateTimeField(help_text="An unpaid order expires at this time.")
     placed_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -7,6 +7,7 @@ from .catalogue import (
     hs_sections_of,
     imports_of,
     product_of,
+    products_by_ids,
     products_of,
 )
 from .orders import (
@@ -98,6 +99,7 @@ __all__ = [
     "organizations_with_members",
     "owner_emails",
     "product_of",
+    "products_by_ids",
     "products_of",
     "sales_first_at",
     "sales_of",

@@ -105,3 +105,8 @@ def imports_of(*, seller: Organization) -> QuerySet[ProductImport]:
 def hs_sections_of(*, chapters) -> dict[str, str]:
     """HS chapter → its section (I to XXI) in the nomenclature, for those of ``chapters``."""
     return dict(HsCode.objects.filter(code__in=list(chapters)).values_list("code", "section"))
+
+
+def products_by_ids(*, ids) -> dict[int, Product]:
+    """id → product, with its seller (one query): what another app's report names."""
+    return {p.pk: p for p in Product.objects.filter(pk__in=list(ids)).select_related("seller")}

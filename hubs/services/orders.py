@@ -58,7 +58,8 @@ def order_transition(
     label = actor_label or actor_label_of(actor)
 
     def implied(locked: Order, before: str) -> list[str]:
-        if to in Order.RELEASES_STOCK:
+        # a warehouse's units go back by its own reaction to the status change (warehousing)
+        if to in Order.RELEASES_STOCK and not locked.ships_from_stock:
             _release_stock(locked)
         if to == Order.Status.DELIVERED:
             locked.confirmation_due_at = timezone.now() + settings.ESCROW_CONFIRMATION_WINDOW

@@ -24,7 +24,7 @@ from ..events import order_placed
 from ..models import ERoad, Hub, Order, OrderLine, Organization, Product, User
 from ..roles import Perm, can_act_for
 from ..validators import cn_resident_id_clean
-from .carriage import order_charges_quote
+from .carriage import OrderCharges, order_charges_quote
 from .orders import actor_label_of, order_history_record
 
 MAX_LINES = 100
@@ -62,6 +62,9 @@ class OrderRequest:
     channel: object | None = None  # ewtp.common.ApiClient of a sales channel
     consumer: Consumer | None = None
     payment_currency: str = ""  # the seller's currency when empty
+    # served from a warehouse at the destination: the caller (warehousing) reserves the
+    # units in the same transaction; the listing's own stock is not touched
+    from_stock: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -167,11 +170,15 @@ def order_place(*, request: OrderRequest, actor: User | None, actor_label: str =
         total, weight = _totals(request, products)
         # the origin hub's carriage and insurance at today's rates: the buyer pays them with
         # the goods, and the import is declared at goods + freight + insurance (CIF)
-        charges = order_charges_quote(
-            origin=request.seller.home_hub,
-            destination=request.destination_hub,
-            goods=total,
-            weight_kg=weight,
+        charges = (
+            OrderCharges(goods=total, shipping=None, insurance=None)
+            if request.from_stock
+            else order_charges_quote(
+                origin=request.seller.home_hub,
+                destination=request.destination_hub,
+                goods=total,
+                weight_kg=weight,
+            )
         )
         order = Order.objects.create(
             seller=request.seller,
@@ -187,9 +194,10 @@ def order_place(*, request: OrderRequest, actor: User | None, actor_label: str =
             insurance_charge=charges.insurance,
             expires_at=timezone.now() + settings.ORDER_PAYMENT_WINDOW,
             placed_by=actor,
+            ships_from_stock=request.from_stock,
             **_consumer_fields(request.consumer),
         )
-        _add_lines(order, request.lines, products)
+        _add_lines(order, request.lines, products, take_stock=not request.from_stock)
         order_history_record(
             order,
             "",
@@ -231,7 +239,7 @@ def _lock_products(request: OrderRequest) -> dict[int, Product]:
                 HubsErrorCode.ORDER_INVALID,
                 extra={"field": f"lines.{index}.product"},
             )
-        if product.stock < line.quantity:
+        if not request.from_stock and product.stock < line.quantity:
             raise ConflictError(
                 _("Only %(stock)s of %(sku)s left.") % {"stock": product.stock, "sku": product.sku},
                 HubsErrorCode.OUT_OF_STOCK,
@@ -259,7 +267,7 @@ def _totals(request: OrderRequest, products) -> tuple[Money, Decimal]:
     return total, weight
 
 
-def _add_lines(order, lines, products) -> None:
+def _add_lines(order, lines, products, *, take_stock: bool) -> None:
     rows = []
     for number, line in enumerate(lines, start=1):
         product = products[line.product_id]
@@ -280,7 +288,8 @@ def _add_lines(order, lines, products) -> None:
         )
         product.stock -= line.quantity
     OrderLine.objects.bulk_create(rows)
-    Product.objects.bulk_update(products.values(), ["stock"])
+    if take_stock:
+        Product.objects.bulk_update(products.values(), ["stock"])
 
 
 def _consumer_fields(consumer: Consumer | None) -> dict:

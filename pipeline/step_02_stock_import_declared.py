@@ -1,0 +1,112 @@
+"""Step 2 for an order served from a warehouse's stock at the destination (warehousing): the
+goods crossed in bulk before they were sold, so there is no export and no flight.
+
+- Bonded stock: the order is paid → its retail import is declared at the warehouse's hub
+  under supervision mode 1210, with the order, payment and waybill records of the
+  three-record match (the waybill is the domestic courier's, which the warehouse allotted at
+  placement; the goods are the units it reserved), and submitted; the order is "in customs".
+  Customs assesses it on the worker (the per-transaction and annual limits, the 70 % taxes)
+  and releases it or routes it to the hub's officers; on release step 5 has it picked.
+- Stock that is not bonded was imported already: the order is picked and dispatched now."""
+
+from customs.errors import CustomsErrorCode
+from customs.models import Declaration
+from customs.selectors import declaration_filed
+from customs.services.decisions import declaration_records_attach
+from customs.services.filing import declaration_create, declaration_submit
+from ewtp.common.errors import ApplicationError
+from ewtp.common.money import money_from_minor
+from ewtp.common.notifications import email_after_commit
+from ewtp.common.outbox import subscribe
+from hubs import order_words
+from hubs.models import Order
+from hubs.selectors import member_emails_of, order_by_id
+from hubs.services.orders import order_transition
+from payments.events import OrderPaid
+from payments.selectors import orders_with_intents
+from warehousing.selectors import fulfilment_of_order, units_claimed_by_hs
+
+from .customs_filing import match_records, payer_identity, stock_import_request
+from .errors import RETRY_LATER
+from .notify import buyer_notify
+from .step_05_stock_released import stock_dispatched
+
+NOT_FILED = (Declaration.Status.CANCELLED, Declaration.Status.REJECTED)
+
+
+@subscribe("payments.order_paid", name="pipeline.stock_import_declared")
+def stock_import_declared(event: OrderPaid) -> None:
+    order = order_by_id(order_id=event.order_id)
+    if not order.ships_from_stock:
+        return
+    fulfilment = fulfilment_of_order(order_id=order.pk)
+    if not fulfilment.warehouse.is_bonded:
+        _in_customs(
+            order,
+            order_words.reason_record(
+                order_words.SERVED_FROM_STOCK, warehouse=fulfilment.warehouse.name
+            ),
+        )
+        stock_dispatched(order_by_id(order_id=order.pk), fulfilment)
+        return
+    order = orders_with_intents(order_ids=[order.pk], status=order.status).first()
+    if order is None:
+        return  # moved on meanwhile (refunded, disputed, or filed by a repeated event)
+    request = stock_import_request(
+        order, waybill=fulfilment.waybill, customs_site_code=fulfilment.warehouse.customs_site_code
+    )
+    if declaration_filed(order=order, regime=request.regime, ignoring=NOT_FILED):
+        return  # filed already (a repeated event)
+    buyer_notify(order, "paid")
+    try:
+        declaration = declaration_create(request=request, actor_label="pipeline")
+    except ApplicationError as error:
+        if error.code in RETRY_LATER:
+            raise
+        if error.code == CustomsErrorCode.DECLARATION_EXISTS:
+            return
+        _tell_parties(order, error.message)
+        return
+    intent = order.payment_intent
+    declaration_records_attach(
+        declaration=declaration,
+        actor_label="pipeline",
+        **match_records(
+            order,
+            payer_id_reference=payer_identity(order),
+            paid=money_from_minor(intent.received_minor, intent.currency).amount,
+            paid_currency=intent.currency,
+            paid_taxes=intent.duties.amount,
+            waybill=fulfilment.waybill,
+            # what the warehouse will pick under the waybill: the units it reserved
+            shipped=units_claimed_by_hs(fulfilment_id=fulfilment.pk),
+        ),
+    )
+    declaration_submit(declaration=declaration, actor_label="pipeline")
+    _in_customs(
+        order,
+        order_words.reason_record(
+            order_words.IMPORT_FILED_FROM_STOCK,
+            reference=declaration.reference,
+            hub=order.destination_hub.code,
+        ),
+    )
+
+
+def _in_customs(order: Order, reason: str) -> None:
+    if order_by_id(order_id=order.pk).status == Order.Status.PAID:
+        order_transition(
+            order=order, to=Order.Status.IN_CUSTOMS, actor_label="pipeline", reason=reason
+        )
+
+
+def _tell_parties(order: Order, reason: str) -> None:
+    email_after_commit(
+        to=member_emails_of(organization_ids=[order.seller_id]),
+        subject=f"eWTP Hub: retail import for order {order.reference} not filed",
+        body=(
+            f"Order {order.reference} is paid, but its retail import from bonded stock could "
+            f"not be filed automatically: {reason}\n\nCorrect the product and file the "
+            "declaration by hand under Declarations in the portal."
+        ),
+    )

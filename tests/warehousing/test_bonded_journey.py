@@ -1,0 +1,73 @@
+"""An order sold from bonded stock, every step run the way the worker runs it (after
+commit): placed with its units reserved, paid, declared as a 1210 retail import with its
+three records, released, written off the bonded ledger, picked, packed, dispatched and
+delivered; and the ways off it (unpaid, rejected, returned)."""
+
+import pytest
+
+from customs.models import Declaration
+from hubs.models import Order
+from hubs.services.orders import order_cancel
+from warehousing.models import Fulfilment, FulfilmentEvent, LedgerEntry, StockLot
+from warehousing.selectors import bonded_ledger
+from warehousing.services.fulfilment import fulfilment_scan
+
+from .support import stock_consumer_order, stock_in, warehouse_at
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_consumer_order_from_bonded_stock_to_delivery(journey):
+    world = journey.world
+    warehouse = warehouse_at(world.hgh)
+    stock_in(journey, warehouse, [(world.product, 20, "L1")], operator=world.hgh_operator)
+    lot = StockLot.objects.get(warehouse=warehouse)
+    assert (lot.on_hand, lot.reserved) == (20, 0)
+
+    order = stock_consumer_order(journey, warehouse, world.product, quantity=2)
+    lot.refresh_from_db()
+    assert (lot.on_hand, lot.reserved) == (20, 2)
+    assert order.ships_from_stock and order.shipping_charge is None
+    order = journey.pay(order)
+
+    declaration = Declaration.objects.get(order=order)
+    assert declaration.regime == "CN_CBEC_IMPORT"
+    assert (declaration.supervision_mode, declaration.customs_site_code) == ("1210", "2991W")
+    assert declaration.status == Declaration.Status.RELEASED, declaration.match_differences
+    fulfilment = Fulfilment.objects.get(order=order)
+    assert declaration.waybill == fulfilment.waybill
+    assert fulfilment.status == Fulfilment.Status.DISPATCHED
+    assert order.__class__.objects.get(pk=order.pk).status == Order.Status.SHIPPED
+    lot.refresh_from_db()
+    assert (lot.on_hand, lot.reserved) == (18, 0)
+    written_off = LedgerEntry.objects.get(movement=LedgerEntry.Movement.RELEASED)
+    assert (written_off.quantity, written_off.document) == (-2, declaration.reference)
+
+    journey.run(
+        fulfilment_scan,
+        fulfilment=fulfilment,
+        code=FulfilmentEvent.Code.DELIVERED,
+        actor=world.hgh_operator,
+    )
+    assert Order.objects.get(pk=order.pk).status == Order.Status.DELIVERED
+
+    (row,) = bonded_ledger(warehouse=warehouse, start=lot.updated_at.replace(year=2000))
+    assert (row.came_in, row.released, row.closing, row.physical, row.difference) == (
+        20,
+        -2,
+        18,
+        18,
+        0,
+    )
+
+
+def test_an_unpaid_stock_order_puts_its_units_back(journey):
+    world = journey.world
+    warehouse = warehouse_at(world.hgh)
+    stock_in(journey, warehouse, [(world.product, 5, "")], operator=world.hgh_operator)
+    order = stock_consumer_order(journey, warehouse, world.product, quantity=5)
+    journey.run(order_cancel, order=order, actor=None, reason="changed my mind", actor_label="Shop")
+    lot = StockLot.objects.get(warehouse=warehouse)
+    assert (lot.on_hand, lot.reserved) == (5, 0)
+    assert Fulfilment.objects.get(order=order).status == Fulfilment.Status.CANCELLED
+    assert world.product.__class__.objects.get(pk=world.product.pk).stock == world.product.stock

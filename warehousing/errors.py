@@ -1,0 +1,22 @@
+"""The codes of the warehousing app's refusals (ewtp/common/errors.py): API clients and tests
+read the values, so a value never changes once published."""
+
+from enum import StrEnum
+
+
+class WarehousingErrorCode(StrEnum):
+    WAREHOUSE_UNKNOWN = "warehouse_unknown"
+    NOT_YOUR_HUB = "not_your_hub"  # an operator or officer of another hub
+    NOT_SELLER = "not_seller"  # a shipment or stock of another seller
+    INBOUND_INVALID = "inbound_invalid"
+    # a move outside a model's TRANSITIONS (receiving a shipment twice, approving twice)
+    INBOUND_STATE = "inbound_state"
+    ADJUSTMENT_STATE = "adjustment_state"
+    FULFILMENT_STATE = "fulfilment_state"
+    ADJUSTMENT_INVALID = "adjustment_invalid"
+    # stock that is not there: more reserved than on hand, a lot that is empty
+    OUT_OF_STOCK = "out_of_stock"
+    RETURN_INVALID = "return_invalid"
+    # the return window of a bonded retail import has passed (GACC Announcement 2018 No. 194)
+    RETURN_TOO_LATE = "return_too_late"
+    FORM_INVALID = "invalid"

@@ -1,0 +1,40 @@
+"""Reads of the warehousing app: what the other apps, the pages and the API ask of it."""
+
+from .ledger import LedgerRow, bonded_ledger
+from .stock import (
+    StockRow,
+    availability_by_warehouse,
+    fulfilment_of_order,
+    fulfilments_of_warehouse,
+    stock_lot_by_id,
+    stock_lots_of,
+    stock_report,
+    units_claimed_by_hs,
+)
+from .warehouses import (
+    adjustments_awaiting,
+    inbound_of_seller,
+    inbound_shipment_of,
+    warehouse_by_code,
+    warehouses_at,
+    warehouses_for_seller,
+)
+
+__all__ = [
+    "LedgerRow",
+    "StockRow",
+    "adjustments_awaiting",
+    "availability_by_warehouse",
+    "bonded_ledger",
+    "fulfilment_of_order",
+    "fulfilments_of_warehouse",
+    "inbound_of_seller",
+    "inbound_shipment_of",
+    "stock_lot_by_id",
+    "stock_lots_of",
+    "stock_report",
+    "units_claimed_by_hs",
+    "warehouse_by_code",
+    "warehouses_at",
+    "warehouses_for_seller",
+]

@@ -1,0 +1,1 @@
+"""Every write of the warehousing app, by sub-domain."""

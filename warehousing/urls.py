@@ -1,0 +1,5 @@
+"""The warehousing pages of the portal."""
+
+app_name = "warehousing"
+
+urlpatterns = []
