@@ -31,3 +31,14 @@ class FulfilmentDispatched:
 class FulfilmentDelivered:
     fulfilment_id: int
     order_id: int
+
+
+@event_type("warehousing.fulfilment_returned")
+@dataclass(frozen=True)
+class FulfilmentReturned:
+    """A consumer's goods came back into stock within the return window; ``declaration``:
+    the retail import they were released under (empty for stock that is not bonded)."""
+
+    fulfilment_id: int
+    order_id: int
+    declaration: str

@@ -111,6 +111,10 @@ class Declaration(StateMachine, BaseModel):
     supervision_mode = models.CharField(max_length=4, blank=True)
     # 1210: the code of the customs supervision site the goods leave
     customs_site_code = models.CharField(max_length=20, blank=True)
+    # a released retail import whose goods came back to the supervision site within the
+    # return window: its taxes are not collected and the consumer's annual total is reduced
+    # by it (GACC Announcement 2018 No. 194)
+    goods_returned_at = models.DateTimeField(null=True, blank=True)
     declared_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     treatment = models.CharField(max_length=20, blank=True)

@@ -14,7 +14,7 @@ from ewtp.common.states import state_change
 from hubs.services.placement import OrderRequest, order_place
 
 from ..errors import WarehousingErrorCode
-from ..events import FulfilmentDelivered, FulfilmentDispatched
+from ..events import FulfilmentDelivered, FulfilmentDispatched, FulfilmentReturned
 from ..law import RETURN_WINDOW
 from ..models import Fulfilment, FulfilmentEvent, LedgerEntry, StockLot, Warehouse
 from .inbound import location_of
@@ -283,6 +283,9 @@ def return_receive(
         reason=reason,
         data={"location": location.code},
         guard=guard,
+        event=lambda row, before: FulfilmentReturned(
+            fulfilment_id=row.pk, order_id=row.order_id, declaration=row.release_declaration
+        ),
         apply=returned,
     )
     return locked
