@@ -1,10 +1,10 @@
 """Orders stuck in a step of the journey longer than it should take (PIPELINE_STUCK_HOURS per
 status). A step the platform runs by itself (placed: the payment request; paid: the export
-declaration; completed: the seller's payout) is first driven again, as its event would
-drive it (each step is idempotent); an order that is still there, or stuck where people act
-(in customs, shipped but not delivered), is e-mailed to the MDEC officers, once per status
-it is stuck in (the report is in the order's audit trail). Failed steps are retried by the
-outbox; what reaches the officers is what needs a person."""
+declaration, or a stock order's retail import; completed: the seller's payout) is first
+driven again, as its event would drive it (each step is idempotent); an order that is still
+there, or stuck where people act (in customs, shipped but not delivered), is e-mailed to the
+MDEC officers, once per status it is stuck in (the report is in the order's audit trail).
+Failed steps are retried by the outbox; what reaches the officers is what needs a person."""
 
 import logging
 from datetime import timedelta
@@ -59,11 +59,15 @@ def _redrive_payment_request(order: Order) -> None:
     payment_requested(order_placed(order))
 
 
-def _redrive_export_declaration(order: Order) -> None:
+def _redrive_paid_step(order: Order) -> None:
+    """Step 2 again: the export declaration, or for an order served from stock its retail
+    import (or its dispatch)."""
     from .step_02_export_declared import export_declared
+    from .step_02_stock_import_declared import stock_import_declared
 
+    step = stock_import_declared if order.ships_from_stock else export_declared
     intent = payment_intent_of(order=order)
-    export_declared(
+    step(
         OrderPaid(
             order_id=order.pk,
             intent_id=intent.pk,
@@ -82,7 +86,7 @@ def _redrive_payout(order: Order) -> None:
 
 REDRIVEN = {
     Order.Status.PLACED: _redrive_payment_request,
-    Order.Status.PAID: _redrive_export_declaration,
+    Order.Status.PAID: _redrive_paid_step,
     Order.Status.COMPLETED: _redrive_payout,
 }
 

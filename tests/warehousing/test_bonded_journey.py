@@ -3,11 +3,16 @@ commit): placed with its units reserved, paid, declared as a 1210 retail import 
 three records, released, written off the bonded ledger, picked, packed, dispatched and
 delivered; and the ways off it (unpaid, rejected, returned)."""
 
+from datetime import timedelta
+
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
 from customs.models import Declaration
 from hubs.models import Order
 from hubs.services.orders import order_cancel
+from pipeline.sweeper import orders_stuck_sweep
 from warehousing.models import Fulfilment, FulfilmentEvent, LedgerEntry, StockLot
 from warehousing.selectors import bonded_ledger
 from warehousing.services.fulfilment import fulfilment_scan
@@ -71,3 +76,21 @@ def test_an_unpaid_stock_order_puts_its_units_back(journey):
     assert (lot.on_hand, lot.reserved) == (5, 0)
     assert Fulfilment.objects.get(order=order).status == Fulfilment.Status.CANCELLED
     assert world.product.__class__.objects.get(pk=world.product.pk).stock == world.product.stock
+
+
+def test_a_paid_stock_order_whose_step_never_ran_is_driven_again(
+    journey, django_capture_on_commit_callbacks
+):
+    world = journey.world
+    warehouse = warehouse_at(world.hgh)
+    stock_in(journey, warehouse, [(world.product, 5, "")], operator=world.hgh_operator)
+    order = stock_consumer_order(journey, warehouse, world.product)
+    journey.steps = lambda: django_capture_on_commit_callbacks(execute=False)  # a lost event
+    order = journey.pay(order)
+    assert order.status == Order.Status.PAID and not Declaration.objects.exists()
+
+    later = timezone.now() + timedelta(hours=settings.PIPELINE_STUCK_HOURS["paid"], minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert orders_stuck_sweep(now=later) == 0  # moved on: nobody needs telling
+    assert Declaration.objects.get(order=order).supervision_mode == "1210"
+    assert Order.objects.get(pk=order.pk).status == Order.Status.SHIPPED
