@@ -1,6 +1,7 @@
 """One timeline per order: its own changes of status, the money through its escrow and its
 payout (at its latest status), its customs declarations (as the declarant sees them) and its
-parcels' tracking events, merged in time order. Five queries whatever the journey's length."""
+parcels' tracking events (or, served from stock, the warehouse's and the courier's scans),
+merged in time order. Six queries whatever the journey's length."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +12,7 @@ from hubs.models import Order
 from logistics.selectors import tracking_events_of_order
 from payments.models import LedgerTransaction
 from payments.selectors import escrow_entries_of_order, payouts_of_order
+from warehousing.selectors import fulfilment_events_of_order
 
 
 @dataclass(frozen=True)
@@ -79,5 +81,15 @@ def order_timeline(
             event.place,
         )
         for event in tracking_events_of_order(order=order)
+    ]
+    moments += [
+        Moment(
+            event.at,
+            "parcel",
+            f"{event.fulfilment.waybill}: {event.get_code_display()}",
+            event.place,
+            event.fulfilment.warehouse.hub.code,
+        )
+        for event in fulfilment_events_of_order(order_id=order.pk)
     ]
     return sorted(moments, key=lambda moment: moment.at)

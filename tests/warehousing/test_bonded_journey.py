@@ -13,6 +13,7 @@ from customs.models import Declaration
 from hubs.models import Order
 from hubs.services.orders import order_cancel
 from pipeline.sweeper import orders_stuck_sweep
+from pipeline.timeline import order_timeline
 from warehousing.models import Fulfilment, FulfilmentEvent, LedgerEntry, StockLot
 from warehousing.selectors import bonded_ledger
 from warehousing.services.fulfilment import fulfilment_scan
@@ -55,6 +56,9 @@ def test_a_consumer_order_from_bonded_stock_to_delivery(journey):
         actor=world.hgh_operator,
     )
     assert Order.objects.get(pk=order.pk).status == Order.Status.DELIVERED
+    titles = [moment.title for moment in order_timeline(order, oversee=True)]
+    assert f"{fulfilment.waybill}: Picked" in titles
+    assert f"{fulfilment.waybill}: Delivered" in titles
 
     (row,) = bonded_ledger(warehouse=warehouse, start=lot.updated_at.replace(year=2000))
     assert (row.came_in, row.released, row.closing, row.physical, row.difference) == (

@@ -4,6 +4,7 @@ from .ledger import LedgerRow, bonded_ledger
 from .stock import (
     StockRow,
     availability_by_warehouse,
+    fulfilment_events_of_order,
     fulfilment_of_order,
     fulfilments_of_warehouse,
     stock_lot_by_id,
@@ -26,6 +27,7 @@ __all__ = [
     "adjustments_awaiting",
     "availability_by_warehouse",
     "bonded_ledger",
+    "fulfilment_events_of_order",
     "fulfilment_of_order",
     "fulfilments_of_warehouse",
     "inbound_of_seller",

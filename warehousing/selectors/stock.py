@@ -10,7 +10,15 @@ from django.utils import timezone
 from ewtp.common.errors import NotFoundError
 
 from ..errors import WarehousingErrorCode
-from ..models import Fulfilment, InboundLine, InboundShipment, Reservation, StockLot, Warehouse
+from ..models import (
+    Fulfilment,
+    FulfilmentEvent,
+    InboundLine,
+    InboundShipment,
+    Reservation,
+    StockLot,
+    Warehouse,
+)
 
 # how far back the sales that measure days of cover go
 COVER_WINDOW_DAYS = 30
@@ -160,3 +168,12 @@ def units_claimed_by_hs(*, fulfilment_id: int) -> dict[str, int]:
     ):
         claimed[hs_code] = claimed.get(hs_code, 0) + units
     return claimed
+
+
+def fulfilment_events_of_order(*, order_id: int) -> list[FulfilmentEvent]:
+    """The warehouse's and the courier's scans of an order served from stock (one query)."""
+    return list(
+        FulfilmentEvent.objects.filter(fulfilment__order_id=order_id)
+        .select_related("fulfilment__warehouse__hub")
+        .order_by("at", "id")
+    )
