@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from customs.models import Declaration
@@ -42,6 +44,10 @@ def test_a_consumer_order_from_bonded_stock_to_delivery(journey):
     assert declaration.status == Declaration.Status.RELEASED, declaration.match_differences
     fulfilment = Fulfilment.objects.get(order=order)
     assert declaration.waybill == fulfilment.waybill
+    client = Client()
+    client.force_login(world.hgh_customs)
+    page = client.get(reverse("customs:declaration", args=[declaration.reference]))
+    assert "1210, bonded stock leaving supervision site 2991W" in page.content.decode()
     assert fulfilment.status == Fulfilment.Status.DISPATCHED
     assert order.__class__.objects.get(pk=order.pk).status == Order.Status.SHIPPED
     lot.refresh_from_db()
