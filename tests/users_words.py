@@ -14,17 +14,24 @@ from customs.errors import CustomsErrorCode
 from ewtp.common.errors import CommonErrorCode
 from hubs.errors import HubsErrorCode
 from payments.errors import PaymentsErrorCode
+from warehousing.errors import WarehousingErrorCode
 
 LEDGER_KEY = re.compile(
     r"\b(customer|escrow|fees|duties|fx|fx_result|bank_clearing|receivable):[\w:]+"
 )
 ACTION = re.compile(
-    r"\b(hubs|payments|customs|logistics|analytics|common|pipeline)\.[a-z_]+\.[a-z_]+\b"
+    r"\b(hubs|payments|customs|logistics|warehousing|analytics|common|pipeline)\.[a-z_]+\.[a-z_]+\b"
 )
 MINOR = re.compile(r"\b\w*_minor\b|\bin sen\b", re.IGNORECASE)
 CODES = {
     str(code)
-    for enum in (CommonErrorCode, HubsErrorCode, PaymentsErrorCode, CustomsErrorCode)
+    for enum in (
+        CommonErrorCode,
+        HubsErrorCode,
+        PaymentsErrorCode,
+        CustomsErrorCode,
+        WarehousingErrorCode,
+    )
     for code in enum
     if "_" in str(code)  # one-word codes ("invalid") are words people use too
 }

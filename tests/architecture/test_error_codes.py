@@ -9,7 +9,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("ewtp", "hubs", "payments", "customs", "logistics", "analytics", "pipeline", "demo")
+APPS = (
+    "ewtp",
+    "hubs",
+    "payments",
+    "customs",
+    "logistics",
+    "warehousing",
+    "analytics",
+    "pipeline",
+    "demo",
+)
 REFUSALS = {
     "ApplicationError",
     "NotAllowedError",

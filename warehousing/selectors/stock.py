@@ -177,3 +177,12 @@ def fulfilment_events_of_order(*, order_id: int) -> list[FulfilmentEvent]:
         .select_related("fulfilment__warehouse__hub")
         .order_by("at", "id")
     )
+
+
+def fulfilment_at_hub(*, waybill: str, hub_id: int) -> Fulfilment | None:
+    """The fulfilment under a courier's waybill at ``hub_id`` (an operator's), else None."""
+    return (
+        Fulfilment.objects.select_related("warehouse__hub", "order")
+        .filter(waybill=waybill.strip().upper()[:20], warehouse__hub_id=hub_id)
+        .first()
+    )

@@ -1,5 +1,6 @@
 """Warehouses, inbound shipments and the adjustments that wait for an officer."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, Sum
 
 from ewtp.common.errors import NotFoundError
@@ -85,3 +86,29 @@ def adjustments_awaiting(*, hub_id: int) -> list[Adjustment]:
             "stock_lot__product", "stock_lot__location", "stock_lot__warehouse", "requested_by"
         )
     )
+
+
+def inbound_waiting(*, warehouse_id: int) -> list[InboundShipment]:
+    """The warehouse's shipments booked or at the dock, the soonest expected first, with
+    their lines' totals (one query)."""
+    return list(
+        InboundShipment.objects.filter(
+            warehouse_id=warehouse_id,
+            status__in=[InboundShipment.Status.BOOKED, InboundShipment.Status.ARRIVED],
+        )
+        .select_related("seller")
+        .annotate(units_expected=Sum("lines__quantity_expected"), line_count=Count("lines"))
+        .order_by("expected_on", "id")[:200]
+    )
+
+
+def adjustment_at_hub(*, public_id, hub_id: int) -> Adjustment | None:
+    """An adjustment of a warehouse at ``hub_id`` (an officer's), None for any other."""
+    try:
+        return (
+            Adjustment.objects.select_related("stock_lot__warehouse")
+            .filter(public_id=public_id, stock_lot__warehouse__hub_id=hub_id)
+            .first()
+        )
+    except (ValueError, ValidationError):
+        return None
