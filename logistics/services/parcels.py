@@ -66,6 +66,15 @@ def parcel_create(*, order: Order, request: ParcelRequest, actor) -> Parcel:
                 % {"reference": locked.reference, "status": locked.get_status_display()},
                 LogisticsErrorCode.PARCEL_STATE,
             )
+        if locked.ships_from_stock:
+            raise ConflictError(
+                _(
+                    "Order %(reference)s is served from a warehouse's stock at the destination: "
+                    "the warehouse packs it."
+                )
+                % {"reference": locked.reference},
+                LogisticsErrorCode.PARCEL_STATE,
+            )
         _check_quantities(locked, request.items)
         facility = Facility.objects.filter(hub_id=locked.origin_hub_id).first()
         if facility is None:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customs.models import Declaration
+from ewtp.common.errors import ConflictError
 from hubs.models import Order
 from hubs.services.orders import order_cancel
 from pipeline.sweeper import orders_stuck_sweep
@@ -104,3 +105,18 @@ def test_a_paid_stock_order_whose_step_never_ran_is_driven_again(
         assert orders_stuck_sweep(now=later) == 0  # moved on: nobody needs telling
     assert Declaration.objects.get(order=order).supervision_mode == "1210"
     assert Order.objects.get(pk=order.pk).status == Order.Status.SHIPPED
+
+
+def test_the_seller_does_not_pack_a_stock_order(journey):
+    world = journey.world
+    warehouse = warehouse_at(world.hgh)
+    stock_in(journey, warehouse, [(world.product, 5, "")], operator=world.hgh_operator)
+    order = journey.pay(stock_consumer_order(journey, warehouse, world.product))
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)  # packable otherwise
+    with pytest.raises(ConflictError) as refused:
+        journey.pack(order)
+    assert "served from a warehouse's stock" in refused.value.message
+    client = Client()
+    client.force_login(world.seller_owner)
+    page = client.get(reverse("hubs:order_detail", args=[order.reference])).content.decode()
+    assert "Served from stock" in page and "Parcels and tracking" not in page
