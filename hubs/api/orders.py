@@ -190,7 +190,7 @@ B2B_EXAMPLE = OpenApiExample(
 )
 
 
-def _orders_of(caller):
+def orders_of_caller(caller):
     orders = (
         selectors.orders_of_channel(channel=caller.client)
         if caller.is_channel
@@ -227,7 +227,7 @@ class OrderListApi(APIView):
     )
     def get(self, request):
         caller = caller_of(request)
-        orders = _orders_of(caller)
+        orders = orders_of_caller(caller)
         status_filter = query_choice(request, "status", Order.Status.values)
         if status_filter:
             orders = orders.filter(status=status_filter)
@@ -250,9 +250,9 @@ class OrderListApi(APIView):
         caller = caller_of(request)
         data = OrderInput(data=request.data)
         data.is_valid(raise_exception=True)
-        order_request = _order_request(caller, data.validated_data)
+        order_request = order_request_of(caller, data.validated_data)
         order = order_place(request=order_request, actor=None, actor_label=caller.label)
-        order = _orders_of(caller).get(pk=order.pk)
+        order = orders_of_caller(caller).get(pk=order.pk)
         return Response(
             OrderOutput(order).data,
             status=status.HTTP_201_CREATED,
@@ -260,7 +260,7 @@ class OrderListApi(APIView):
         )
 
 
-def _order_request(caller, data) -> OrderRequest:
+def order_request_of(caller, data) -> OrderRequest:
     seller = (
         Organization.objects.select_related("home_hub").filter(public_id=data["seller"]).first()
     )
@@ -349,7 +349,7 @@ class OrderDetailApi(APIView):
     @extend_schema(operation_id="orders_get", responses=OrderOutput, tags=["orders"])
     def get(self, request, reference):
         try:
-            order = _orders_of(caller_of(request)).get(reference=reference)
+            order = orders_of_caller(caller_of(request)).get(reference=reference)
         except Order.DoesNotExist:
             raise Http404 from None
         return Response(OrderOutput(order).data)
@@ -370,7 +370,7 @@ class OrderCancelApi(APIView):
     def post(self, request, reference):
         caller = caller_of(request)
         try:
-            order = _orders_of(caller).get(reference=reference)
+            order = orders_of_caller(caller).get(reference=reference)
         except Order.DoesNotExist:
             raise Http404 from None
         data = CancelInput(data=request.data)
@@ -378,4 +378,4 @@ class OrderCancelApi(APIView):
         order_cancel(
             order=order, actor=None, reason=data.validated_data["reason"], actor_label=caller.label
         )
-        return Response(OrderOutput(_orders_of(caller).get(pk=order.pk)).data)
+        return Response(OrderOutput(orders_of_caller(caller).get(pk=order.pk)).data)

@@ -103,6 +103,7 @@ PLACEHOLDERS = {  # a path parameter of an example's operation: well-formed, nam
     "currency": "MYR",
     "waybill": "KUL000000000",
     "key": "exports",
+    "code": "XXX-NONE",
 }
 
 

@@ -123,6 +123,7 @@ def inbound_book(
     lines: list[InboundLineRequest],
     actor,
     carrier_reference: str = "",
+    actor_label: str = "",
 ) -> InboundShipment:
     """The seller's advance shipping notice: what is coming, to which warehouse, when."""
     check_seller(actor, seller)
@@ -154,7 +155,7 @@ def inbound_book(
         )
         audit_record(
             actor=actor,
-            actor_label=label_of(actor),
+            actor_label=actor_label or label_of(actor),
             action="warehousing.inbound.booked",
             target=shipment,
             data={"warehouse": warehouse.code, "lines": len(lines)},
