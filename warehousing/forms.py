@@ -184,7 +184,7 @@ class AdjustmentRequestForm(forms.Form):
     ]
 
     lot = forms.ChoiceField(label=_("Lot"))
-    kind = forms.ChoiceField(label=_("What happened"), choices=KINDS)
+    kind = forms.ChoiceField(label=_("What happened to the goods"), choices=KINDS)
     quantity = forms.IntegerField(
         label=_("Units leaving the stock"), min_value=1, max_value=MAX_QUANTITY
     )

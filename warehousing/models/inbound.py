@@ -5,6 +5,7 @@ import secrets
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ewtp.common.models import BaseModel
 from ewtp.common.states import StateMachine
@@ -19,7 +20,8 @@ def inbound_reference() -> str:
 
 class InboundShipment(BaseModel, StateMachine):
     class Status(models.TextChoices):
-        BOOKED = "booked", _("Booked")  # the seller's notice: what is coming
+        # the seller's notice: what is coming
+        BOOKED = "booked", pgettext_lazy("inbound shipment status", "Booked")
         ARRIVED = "arrived", _("Arrived")  # at the dock (bonded: under its bulk entry)
         RECEIVED = "received", _("Received")  # counted in; stock and ledger written
         CANCELLED = "cancelled", _("Cancelled")  # by the seller, before arrival
@@ -38,7 +40,10 @@ class InboundShipment(BaseModel, StateMachine):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="inbound")
     expected_on = models.DateField(_("expected on"))
     carrier_reference = models.CharField(
-        _("carrier's reference"), max_length=40, blank=True, help_text=_("Master air waybill, ...")
+        _("carrier's reference"),
+        max_length=40,
+        blank=True,
+        help_text=_("The master air waybill or the container number."),
     )
     # bonded: the bulk entry declaration the goods came in under (duty suspended)
     entry_declaration = models.CharField(_("entry declaration"), max_length=40, blank=True)

@@ -87,7 +87,9 @@ def adjustment_request(
     if not quantity:
         raise _invalid(_("An adjustment changes the stock by at least one unit."), "quantity")
     if kind != Adjustment.Kind.COUNT and quantity > 0:
-        raise _invalid(_("Damaged, expired or destroyed goods leave the stock."), "quantity")
+        raise _invalid(
+            _("Damaged, expired or destroyed goods can only leave the stock."), "quantity"
+        )
     if not reason.strip():
         raise _invalid(_("Say why the stock changes."), "reason")
     if stock_lot.on_hand + quantity < stock_lot.reserved:

@@ -196,7 +196,7 @@ def fulfilment_scan(
     """The courier's scan on the way to the consumer: out for delivery, or delivered."""
     if code not in (FulfilmentEvent.Code.OUT_FOR_DELIVERY, FulfilmentEvent.Code.DELIVERED):
         raise ApplicationError(
-            _("A courier scans out_for_delivery or delivered."),
+            _("A courier's scan is out for delivery or delivered."),
             WarehousingErrorCode.FORM_INVALID,
             extra={"field": "code"},
         )

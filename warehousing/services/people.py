@@ -18,7 +18,7 @@ def label_of(actor, fallback: str = "system") -> str:
 def check_seller(actor, seller) -> None:
     if actor is not None and not can_act_for(actor, seller, Perm.CATALOGUE_MANAGE):
         raise NotAllowedError(
-            _("Only the seller's members work its stock."), WarehousingErrorCode.NOT_SELLER
+            _("Only members of the seller manage its stock."), WarehousingErrorCode.NOT_SELLER
         )
 
 
@@ -27,7 +27,7 @@ def check_operator(actor, warehouse: Warehouse) -> None:
         has_permission(actor, Perm.HUB_FLOOR) and actor.official_hub_id == warehouse.hub_id
     ):
         raise NotAllowedError(
-            _("Only the operators of this warehouse's hub work its floor."),
+            _("Only the operators of this warehouse's hub handle its goods."),
             WarehousingErrorCode.NOT_YOUR_HUB,
         )
 
