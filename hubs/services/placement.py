@@ -224,7 +224,12 @@ def order_place(*, request: OrderRequest, actor: User | None, actor_label: str =
 def _lock_products(request: OrderRequest) -> dict[int, Product]:
     ids = sorted(line.product_id for line in request.lines)
     products = {
-        p.pk: p for p in Product.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        # FOR NO KEY UPDATE: the stock column changes, never the key. Rows that reference the
+        # product (a warehouse's stock lot, a bonded ledger entry) take a key-share lock on it
+        # when they are written, which FOR UPDATE would make wait behind this order while the
+        # order waits for their lots: a deadlock
+        p.pk: p
+        for p in Product.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
     }
     for index, line in enumerate(request.lines):
         product = products.get(line.product_id)
