@@ -24,6 +24,7 @@ from .simulation_beat import Beat
 from .simulation_finance import Finance
 from .simulation_ordering import Ordering
 from .simulation_shipping import Shipping
+from .world_warehouse import stock_orders_schedule
 
 
 class Simulation(Ordering, Shipping, Finance, Beat):
@@ -35,6 +36,7 @@ class Simulation(Ordering, Shipping, Finance, Beat):
         """Simulate ``orders`` orders over the window; ``progress`` is told the simulated time
         once per simulated hour. Returns how often each failure path happened."""
         self._timetable()
+        stock_orders_schedule(self)
         span = (self.end - self.start) / max(orders, 1)
         for n in range(orders):
             self.at(self.start + span * n + span * self.random.random(), self.place, n, orders)

@@ -28,6 +28,7 @@ from .world_network import fee_schedules_set, hubs_open, logistics_network_build
 from .world_partners import API_CLIENTS, api_client_issue, collection_accounts_open
 from .world_people import OFFICIALS, ORGANIZATIONS, WATCH_LISTED
 from .world_traders import organization_build, permits_on_file
+from .world_warehouse import bonded_warehouse_build
 
 
 @dataclass
@@ -97,6 +98,7 @@ def world_build(*, first_day: date, days: int) -> World:
         user.save()
     organizations = {row[0]: organization_build(renewal, hubs, row) for row in ORGANIZATIONS}
     permits_on_file(hubs, organizations, first_day, days)
+    bonded_warehouse_build(hubs, organizations, first_day)
     WatchListEntry.objects.get_or_create(
         name=WATCH_LISTED,
         defaults={"reason": "Earlier consignment of tea held for mislabelled origin."},
