@@ -52,7 +52,7 @@ def export_declared(event: OrderPaid) -> None:
     if regime is None:
         return  # no export regime at this hub
     if declaration_filed(order=order, regime=regime, ignoring=NOT_FILED):
-        _in_customs(order, order_words.EXPORT_FILED)
+        in_customs(order, order_words.EXPORT_FILED)
         return  # filed already (by hand, or a repeated event)
     buyer_notify(order, "paid")
     try:
@@ -64,7 +64,7 @@ def export_declared(event: OrderPaid) -> None:
         if error.code in RETRY_LATER:
             raise  # the outbox delivers the event again later
         if error.code == CustomsErrorCode.DECLARATION_EXISTS:
-            _in_customs(order, order_words.EXPORT_FILED)
+            in_customs(order, order_words.EXPORT_FILED)
             return  # filed by a concurrent delivery or by hand meanwhile
         email_after_commit(
             to=member_emails_of(organization_ids=[order.seller_id]),
@@ -77,7 +77,7 @@ def export_declared(event: OrderPaid) -> None:
         )
         return
     declaration_submit(declaration=declaration, actor_label="pipeline")
-    _in_customs(
+    in_customs(
         order,
         order_words.reason_record(
             order_words.EXPORT_FILED_AT,
@@ -87,7 +87,7 @@ def export_declared(event: OrderPaid) -> None:
     )
 
 
-def _in_customs(order: Order, reason: str) -> None:
+def in_customs(order: Order, reason: str) -> None:
     if order_by_id(order_id=order.pk).status == Order.Status.PAID:  # as it stands now
         order_transition(
             order=order, to=Order.Status.IN_CUSTOMS, actor_label="pipeline", reason=reason

@@ -21,7 +21,6 @@ from ewtp.common.outbox import subscribe
 from hubs import order_words
 from hubs.models import Order
 from hubs.selectors import member_emails_of, order_by_id
-from hubs.services.orders import order_transition
 from payments.events import OrderPaid
 from payments.selectors import orders_with_intents
 from warehousing.selectors import fulfilment_of_order, units_claimed_by_hs
@@ -29,6 +28,7 @@ from warehousing.selectors import fulfilment_of_order, units_claimed_by_hs
 from .customs_filing import match_records, payer_identity, stock_import_request
 from .errors import RETRY_LATER
 from .notify import buyer_notify
+from .step_02_export_declared import in_customs
 from .step_05_stock_released import stock_dispatched
 
 NOT_FILED = (Declaration.Status.CANCELLED, Declaration.Status.REJECTED)
@@ -41,7 +41,7 @@ def stock_import_declared(event: OrderPaid) -> None:
         return
     fulfilment = fulfilment_of_order(order_id=order.pk)
     if not fulfilment.warehouse.is_bonded:
-        _in_customs(
+        in_customs(
             order,
             order_words.reason_record(
                 order_words.SERVED_FROM_STOCK, warehouse=fulfilment.warehouse.name
@@ -83,7 +83,7 @@ def stock_import_declared(event: OrderPaid) -> None:
         ),
     )
     declaration_submit(declaration=declaration, actor_label="pipeline")
-    _in_customs(
+    in_customs(
         order,
         order_words.reason_record(
             order_words.IMPORT_FILED_FROM_STOCK,
@@ -91,13 +91,6 @@ def stock_import_declared(event: OrderPaid) -> None:
             hub=order.destination_hub.code,
         ),
     )
-
-
-def _in_customs(order: Order, reason: str) -> None:
-    if order_by_id(order_id=order.pk).status == Order.Status.PAID:
-        order_transition(
-            order=order, to=Order.Status.IN_CUSTOMS, actor_label="pipeline", reason=reason
-        )
 
 
 def _tell_parties(order: Order, reason: str) -> None:

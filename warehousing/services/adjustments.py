@@ -10,11 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ewtp.common.errors import ApplicationError, ConflictError
-from ewtp.common.states import state_change
 
 from ..errors import WarehousingErrorCode
 from ..models import Adjustment, LedgerEntry, StockLot, Warehouse
-from .people import check_officer, check_operator, label_of
+from .people import check_officer, check_operator, move
 
 MOVEMENT = {
     Adjustment.Kind.COUNT: LedgerEntry.Movement.ADJUSTED,
@@ -47,33 +46,20 @@ def _refusal(locked, to) -> ConflictError:
 
 
 def adjustment_transition(
-    *,
-    adjustment: Adjustment,
-    to: str,
-    actor=None,
-    actor_label: str = "",
-    reason: str = "",
-    data: dict | None = None,
-    apply=None,
-    event=None,
-    guard=None,
+    *, adjustment: Adjustment, to: str, actor=None, actor_label: str = "", **options
 ) -> Adjustment:
-    """Move a Adjustment along its TRANSITIONS (ewtp.common.states): the one way its status
-    changes; audited as ``warehousing.adjustment.<to>``."""
-    locked, _moved = state_change(
+    """Move an Adjustment along its TRANSITIONS (ewtp.common.states), the one way its
+    status changes, audited as ``warehousing.adjustment.<to>``. ``options``: state_change's reason,
+    data, apply, event and guard."""
+    return move(
         adjustment,
         to,
         refusal=_refusal,
         action=f"warehousing.adjustment.{to}",
         actor=actor,
-        actor_label=actor_label or label_of(actor),
-        reason=reason,
-        data=data,
-        apply=apply,
-        event=event,
-        guard=guard,
+        actor_label=actor_label,
+        **options,
     )
-    return locked
 
 
 def adjustment_request(

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ewtp.common.errors import ApplicationError, ConflictError
-from ewtp.common.states import state_change
 from hubs.services.placement import OrderRequest, order_place
 
 from ..errors import WarehousingErrorCode
@@ -18,7 +17,7 @@ from ..events import FulfilmentDelivered, FulfilmentDispatched, FulfilmentReturn
 from ..law import RETURN_WINDOW
 from ..models import Fulfilment, FulfilmentEvent, LedgerEntry, StockLot, Warehouse
 from .inbound import location_of
-from .people import check_operator, label_of
+from .people import check_operator, label_of, move
 from .stock import stock_reserve, stock_take_out, stock_unreserve
 
 WAYBILL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -37,33 +36,20 @@ def _refusal(locked, to) -> ConflictError:
 
 
 def fulfilment_transition(
-    *,
-    fulfilment: Fulfilment,
-    to: str,
-    actor=None,
-    actor_label: str = "",
-    reason: str = "",
-    data: dict | None = None,
-    apply=None,
-    event=None,
-    guard=None,
+    *, fulfilment: Fulfilment, to: str, actor=None, actor_label: str = "", **options
 ) -> Fulfilment:
-    """Move a Fulfilment along its TRANSITIONS (ewtp.common.states): the one way its status
-    changes; audited as ``warehousing.fulfilment.<to>``."""
-    locked, _moved = state_change(
+    """Move a Fulfilment along its TRANSITIONS (ewtp.common.states), the one way its
+    status changes, audited as ``warehousing.fulfilment.<to>``. ``options``: state_change's reason,
+    data, apply, event and guard."""
+    return move(
         fulfilment,
         to,
         refusal=_refusal,
         action=f"warehousing.fulfilment.{to}",
         actor=actor,
-        actor_label=actor_label or label_of(actor),
-        reason=reason,
-        data=data,
-        apply=apply,
-        event=event,
-        guard=guard,
+        actor_label=actor_label,
+        **options,
     )
-    return locked
 
 
 def stock_order_place(

@@ -12,12 +12,11 @@ from django.utils.translation import gettext as _
 
 from ewtp.common.audit import audit_record
 from ewtp.common.errors import ApplicationError, ConflictError
-from ewtp.common.states import state_change
 
 from ..errors import WarehousingErrorCode
 from ..events import InboundReceived
 from ..models import InboundLine, InboundShipment, LedgerEntry, Location, StockLot, Warehouse
-from .people import check_operator, check_seller, label_of
+from .people import check_operator, check_seller, label_of, move
 
 MAX_LINES = 200
 MAX_QUANTITY = 1_000_000
@@ -58,33 +57,20 @@ def _refusal(locked, to) -> ConflictError:
 
 
 def inbound_shipment_transition(
-    *,
-    shipment: InboundShipment,
-    to: str,
-    actor=None,
-    actor_label: str = "",
-    reason: str = "",
-    data: dict | None = None,
-    apply=None,
-    event=None,
-    guard=None,
+    *, shipment: InboundShipment, to: str, actor=None, actor_label: str = "", **options
 ) -> InboundShipment:
-    """Move a InboundShipment along its TRANSITIONS (ewtp.common.states): the one way its status
-    changes; audited as ``warehousing.inbound.<to>``."""
-    locked, _moved = state_change(
+    """Move an InboundShipment along its TRANSITIONS (ewtp.common.states), the one way its
+    status changes, audited as ``warehousing.inbound.<to>``. ``options``: state_change's reason,
+    data, apply, event and guard."""
+    return move(
         shipment,
         to,
         refusal=_refusal,
         action=f"warehousing.inbound.{to}",
         actor=actor,
-        actor_label=actor_label or label_of(actor),
-        reason=reason,
-        data=data,
-        apply=apply,
-        event=event,
-        guard=guard,
+        actor_label=actor_label,
+        **options,
     )
-    return locked
 
 
 def _check_lines(seller, lines: list[InboundLineRequest]) -> None:

@@ -5,6 +5,7 @@ posted to the warehouse's hub for the floor, its customs officers for approvals.
 from django.utils.translation import gettext as _
 
 from ewtp.common.errors import NotAllowedError
+from ewtp.common.states import state_change
 from hubs.roles import Perm, can_act_for, has_permission
 
 from ..errors import WarehousingErrorCode
@@ -40,3 +41,18 @@ def check_officer(actor, warehouse: Warehouse) -> None:
             _("Only the customs officers of this warehouse's hub decide on its bonded stock."),
             WarehousingErrorCode.NOT_YOUR_HUB,
         )
+
+
+def move(instance, to: str, *, refusal, action: str, actor=None, actor_label: str = "", **options):
+    """The warehousing app's one shape of ``state_change``: the actor's label by default,
+    and the locked row back."""
+    locked, _moved = state_change(
+        instance,
+        to,
+        refusal=refusal,
+        action=action,
+        actor=actor,
+        actor_label=actor_label or label_of(actor),
+        **options,
+    )
+    return locked
