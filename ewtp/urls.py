@@ -47,6 +47,7 @@ api_v1 = [
     path("", include("logistics.api.urls")),
     path("", include("customs.api.urls")),
     path("", include("warehousing.api.urls")),
+    path("", include("peering.api.urls")),
     path("analytics/<slug:key>", DashboardApi.as_view(), name="api-analytics-dashboard"),
 ]
 

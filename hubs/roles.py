@@ -51,6 +51,8 @@ class Perm(StrEnum):
     # the hub's own money at its partner banks: positions, FX settlements, reconciliations
     TREASURY_READ = "treasury.read"
     TREASURY_RECONCILE = "treasury.reconcile"  # upload a bank's statement to reconcile it
+    # the e-road to other hub deployments: register peers, their keys and ours, watch it
+    PEERING_MANAGE = "peering.manage"
     ADMIN_SITE = "admin.site"
 
 
@@ -73,6 +75,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.DASHBOARDS_READ,
             Perm.TREASURY_READ,
             Perm.TREASURY_RECONCILE,
+            Perm.PEERING_MANAGE,
         }
     ),
     Role.CUSTOMS_OFFICER: frozenset({Perm.CUSTOMS_WORKBENCH}),

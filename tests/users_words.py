@@ -20,7 +20,7 @@ LEDGER_KEY = re.compile(
     r"\b(customer|escrow|fees|duties|fx|fx_result|bank_clearing|receivable):[\w:]+"
 )
 ACTION = re.compile(
-    r"\b(hubs|payments|customs|logistics|warehousing|analytics|common|pipeline)\.[a-z_]+\.[a-z_]+\b"
+    r"\b(hubs|payments|customs|logistics|warehousing|peering|analytics|common|pipeline)\.[a-z_]+\.[a-z_]+\b"
 )
 MINOR = re.compile(r"\b\w*_minor\b|\bin sen\b", re.IGNORECASE)
 CODES = {

@@ -233,16 +233,22 @@ def post_json(url: str, body: bytes, headers: dict, *, timeout: float) -> int:
     connecting, the TLS handshake, the status line, headers and body, however slowly a
     receiver drips any of them.
     """
+    return post_json_answer(url, body, headers, timeout=timeout)[0]
+
+
+def post_json_answer(url: str, body: bytes, headers: dict, *, timeout: float) -> tuple[int, bytes]:
+    """``post_json``, with the first MAX_ANSWER_BYTES of the answer's body (what a peer
+    hub's refusal says)."""
     target = target_check(url)
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = connection_class(target, timeout)
     watchdog = _Watchdog(connection, 2 * timeout)
+    answer = b""
     try:
         connection.request("POST", target.path, body=body, headers=headers)
         response = connection.getresponse()
-        read = 0
-        while read < MAX_ANSWER_BYTES and (chunk := response.read1(8192)):
-            read += len(chunk)
+        while len(answer) < MAX_ANSWER_BYTES and (chunk := response.read1(8192)):
+            answer += chunk
         status = response.status
     except (OSError, http.client.HTTPException) as exc:
         if watchdog.fired.is_set():
@@ -251,9 +257,7 @@ def post_json(url: str, body: bytes, headers: dict, *, timeout: float) -> int:
     finally:
         watchdog.cancel()
         connection.close()
-    if watchdog.fired.is_set():
-        raise AnswerTooSlow("the receiver answered too slowly")
-    return status
+    return status, answer[:MAX_ANSWER_BYTES]
 
 
 class _Watchdog:

@@ -22,6 +22,8 @@ from .celery_schedule import *  # noqa: F403
 from .environment import BASE_DIR, REDIS_URL, VAR_DIR, env
 from .observability import *  # noqa: F403
 from .observability import database_counted
+from .peering import *  # noqa: F403
+from .peering import PEERING_BEAT_SCHEDULE
 from .retention import *  # noqa: F403
 from .retention import RETENTION_BEAT_SCHEDULE
 from .security import *  # noqa: F403
@@ -65,6 +67,8 @@ INSTALLED_APPS = [
     "logistics",
     "warehousing",
     "analytics",
+    # the e-road to other hub deployments
+    "peering",
 ]
 
 MIDDLEWARE = [
@@ -176,7 +180,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # uploads: ewtp/settings/storage.py; logging and metrics: ewtp/settings/observability.py
 
 # the retention jobs run on the one beat schedule
-CELERY_BEAT_SCHEDULE = {**CELERY_BEAT_SCHEDULE, **RETENTION_BEAT_SCHEDULE}  # noqa: F405
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,  # noqa: F405
+    **RETENTION_BEAT_SCHEDULE,
+    **PEERING_BEAT_SCHEDULE,
+}
 
 # listing pictures redirect to the object store's signed URLs (ewtp.common.private_files)
 if STORAGE_SIGNED_URL_ORIGIN:

@@ -26,6 +26,8 @@ CELERY_TASK_KINDS = {
     # e-mails and webhooks: their delivery waits on other people's servers
     "ewtp.common.tasks.email": "notifications",
     "ewtp.common.tasks.webhook": "notifications",
+    # messages to peer hub deployments: like webhooks, they wait on another's server
+    "peering.tasks.outbound_": "notifications",
     # a seller's catalogue: a 10,000-row import runs for minutes
     "hubs.tasks.product_": "catalogue",
     # reporting: nobody waits on it, and a rebuild may run for half an hour
@@ -34,6 +36,7 @@ CELERY_TASK_KINDS = {
     # dropping what has expired or is past its retention
     "ewtp.common.tasks.idempotency_keys_expire_task": "housekeeping",
     "ewtp.common.tasks.retention_": "housekeeping",
+    "peering.tasks.nonces_": "housekeeping",
 }
 
 

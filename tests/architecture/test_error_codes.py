@@ -18,6 +18,7 @@ APPS = (
     "warehousing",
     "analytics",
     "pipeline",
+    "peering",
     "demo",
 )
 REFUSALS = {
