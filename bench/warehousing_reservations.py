@@ -166,7 +166,7 @@ def consumer_request(world, product, n: int):
 
 
 def reserve(warehouse, requests) -> list:
-    from warehousing.services.fulfilment import stock_order_place
+    from warehousing.services.orders import stock_order_place
 
     return [
         stock_order_place(request=request, warehouse=warehouse, actor_label="Shop")

@@ -19,7 +19,7 @@ from hubs.validators import cn_resident_id_check_character
 from payments.services.intents import BankTransfer, payment_receive
 from warehousing.models import FulfilmentEvent, Location, Warehouse
 from warehousing.selectors import fulfilment_of_order, inbound_of_seller
-from warehousing.services.fulfilment import fulfilment_scan, stock_order_place
+from warehousing.services.fulfilment import fulfilment_scan
 from warehousing.services.inbound import (
     InboundLineRequest,
     LineCount,
@@ -27,6 +27,7 @@ from warehousing.services.inbound import (
     inbound_book,
     inbound_receive,
 )
+from warehousing.services.orders import stock_order_place
 
 from .world_people import DEMO_DOMAIN
 

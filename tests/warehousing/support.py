@@ -9,7 +9,6 @@ from hubs.models import Order
 from hubs.services.placement import Consumer, LineRequest, OrderRequest
 from tests.journey import Journey, resident_id
 from warehousing.models import Location, Warehouse
-from warehousing.services.fulfilment import stock_order_place
 from warehousing.services.inbound import (
     InboundLineRequest,
     LineCount,
@@ -17,6 +16,7 @@ from warehousing.services.inbound import (
     inbound_book,
     inbound_receive,
 )
+from warehousing.services.orders import stock_order_place
 
 
 def warehouse_at(hub, *, bonded: bool = True, code: str = "HGH-BW1") -> Warehouse:

@@ -39,7 +39,7 @@ from warehousing.models import (
 )
 from warehousing.selectors import bonded_ledger
 from warehousing.services.adjustments import Count, adjustment_decide, cycle_count
-from warehousing.services.fulfilment import fulfilment_scan, stock_order_place
+from warehousing.services.fulfilment import fulfilment_scan
 from warehousing.services.inbound import (
     InboundLineRequest,
     LineCount,
@@ -47,6 +47,7 @@ from warehousing.services.inbound import (
     inbound_book,
     inbound_receive,
 )
+from warehousing.services.orders import stock_order_place
 
 from .support import warehouse_at
 

@@ -21,7 +21,9 @@ from warehousing.services.adjustments import (
     adjustment_request,
     cycle_count,
 )
-from warehousing.services.fulfilment import fulfilment_scan, return_receive, stock_order_place
+from warehousing.services.fulfilment import fulfilment_scan
+from warehousing.services.orders import stock_order_place
+from warehousing.services.returns import return_receive
 
 from .support import stock_consumer_order, stock_in, warehouse_at
 

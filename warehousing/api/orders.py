@@ -20,7 +20,7 @@ from hubs.api.orders import (
 )
 
 from .. import selectors
-from ..services.fulfilment import stock_order_place
+from ..services.orders import stock_order_place
 from .examples import ORDER_EXAMPLE, PLACED_EXAMPLE
 from .warehouses import WAREHOUSE_CODE, warehouse_named
 

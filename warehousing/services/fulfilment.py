@@ -10,15 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ewtp.common.errors import ApplicationError, ConflictError
-from hubs.services.placement import OrderRequest, order_place
 
 from ..errors import WarehousingErrorCode
-from ..events import FulfilmentDelivered, FulfilmentDispatched, FulfilmentReturned
-from ..law import RETURN_WINDOW
-from ..models import Fulfilment, FulfilmentEvent, LedgerEntry, StockLot, Warehouse
-from .inbound import location_of
+from ..events import FulfilmentDelivered, FulfilmentDispatched
+from ..models import Fulfilment, FulfilmentEvent, LedgerEntry
 from .people import check_operator, label_of, move
-from .stock import stock_reserve, stock_take_out, stock_unreserve
+from .stock import stock_take_out, stock_unreserve
 
 WAYBILL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -52,34 +49,6 @@ def fulfilment_transition(
     )
 
 
-def stock_order_place(
-    *, request: OrderRequest, warehouse: Warehouse, actor=None, actor_label: str = ""
-):
-    """Place an order served from ``warehouse``'s stock: the order and its reservation in
-    one transaction, so an order exists only with its units (a 409 when they are gone)."""
-    if not warehouse.is_active or warehouse.hub_id != request.destination_hub.pk:
-        raise ApplicationError(
-            _("This warehouse does not serve %(hub)s.") % {"hub": request.destination_hub.code},
-            WarehousingErrorCode.WAREHOUSE_UNKNOWN,
-            extra={"field": "warehouse"},
-        )
-    if warehouse.is_bonded and request.consumer is None:
-        # 1210 goods leave the bonded area as retail imports for a consumer's own use
-        raise ApplicationError(
-            _("Bonded stock is sold to consumers only, as cross-border retail imports."),
-            WarehousingErrorCode.WAREHOUSE_UNKNOWN,
-            extra={"field": "warehouse"},
-        )
-    stock_request = OrderRequest(**{**request.__dict__, "from_stock": True})
-    with transaction.atomic():
-        order = order_place(request=stock_request, actor=actor, actor_label=actor_label)
-        fulfilment = Fulfilment.objects.create(
-            order=order, warehouse=warehouse, waybill=waybill_number()
-        )
-        stock_reserve(fulfilment=fulfilment, lines=list(order.lines.all()))
-    return order
-
-
 def fulfilment_cancel(*, fulfilment: Fulfilment, reason: str = "") -> Fulfilment:
     """The order will not be served (unpaid, refused by customs, refunded): its units go back
     on the shelf. A fulfilment past its release is left as it is."""
@@ -95,7 +64,7 @@ def fulfilment_cancel(*, fulfilment: Fulfilment, reason: str = "") -> Fulfilment
     return locked
 
 
-def _event(fulfilment, code, at=None, place=""):
+def fulfilment_event_record(fulfilment, code, at=None, place=""):
     FulfilmentEvent.objects.create(
         fulfilment=fulfilment,
         code=code,
@@ -106,8 +75,8 @@ def _event(fulfilment, code, at=None, place=""):
 
 def _pick_and_pack(fulfilment: Fulfilment) -> None:
     stock_take_out(fulfilment=fulfilment)
-    _event(fulfilment, FulfilmentEvent.Code.PICKED)
-    _event(fulfilment, FulfilmentEvent.Code.PACKED)
+    fulfilment_event_record(fulfilment, FulfilmentEvent.Code.PICKED)
+    fulfilment_event_record(fulfilment, FulfilmentEvent.Code.PACKED)
 
 
 def fulfilment_release(*, fulfilment: Fulfilment, declaration_reference: str) -> Fulfilment:
@@ -161,7 +130,7 @@ def fulfilment_dispatch(*, fulfilment: Fulfilment) -> Fulfilment:
                 raise _refusal(row, Fulfilment.Status.DISPATCHED)
             _pick_and_pack(row)
         row.dispatched_at = timezone.now()
-        _event(row, FulfilmentEvent.Code.HANDED_OVER)
+        fulfilment_event_record(row, FulfilmentEvent.Code.HANDED_OVER)
         return ["dispatched_at"]
 
     locked = fulfilment_transition(
@@ -193,12 +162,12 @@ def fulfilment_scan(
             locked = Fulfilment.objects.select_for_update().get(pk=fulfilment.pk)
             if locked.status != Fulfilment.Status.DISPATCHED:
                 raise _refusal(locked, Fulfilment.Status.DELIVERED)
-            _event(locked, code, at, place)
+            fulfilment_event_record(locked, code, at, place)
         return locked
 
     def delivered(row, before):
         row.delivered_at = at
-        _event(row, code, at, place)
+        fulfilment_event_record(row, code, at, place)
         return ["delivered_at"]
 
     locked = fulfilment_transition(
@@ -208,70 +177,5 @@ def fulfilment_scan(
         actor_label=label_of(actor, "courier"),
         apply=delivered,
         event=lambda row, before: FulfilmentDelivered(fulfilment_id=row.pk, order_id=row.order_id),
-    )
-    return locked
-
-
-def return_receive(
-    *, fulfilment: Fulfilment, actor, location_code: str = "", reason: str = ""
-) -> Fulfilment:
-    """The consumer sent the goods back and they arrived in their original state: they go
-    back into stock (bonded: into the ledger again), within 30 days of their release."""
-    warehouse = fulfilment.warehouse
-    check_operator(actor, warehouse)
-    location = location_of(warehouse, location_code, "location")
-
-    def guard(row):
-        started = row.released_at or row.dispatched_at
-        if warehouse.is_bonded and started and timezone.now() > started + RETURN_WINDOW:
-            raise ApplicationError(
-                _(
-                    "Bonded goods come back within 30 days of their release "
-                    "(GACC Announcement 2018 No. 194); these were released on %(day)s."
-                )
-                % {"day": timezone.localdate(started).isoformat()},
-                WarehousingErrorCode.RETURN_TOO_LATE,
-            )
-
-    def returned(row, before):
-        for claim in row.claims.select_related("stock_lot"):
-            source = claim.stock_lot
-            lot, _created = StockLot.objects.select_for_update().get_or_create(
-                location=location,
-                product_id=source.product_id,
-                lot=source.lot,
-                defaults={
-                    "warehouse": warehouse,
-                    "seller_id": source.seller_id,
-                    "expires_on": source.expires_on,
-                },
-            )
-            lot.on_hand += claim.quantity
-            lot.save(update_fields=["on_hand", "updated_at"])
-            if warehouse.is_bonded:
-                LedgerEntry.objects.create(
-                    warehouse=warehouse,
-                    product_id=source.product_id,
-                    lot=source.lot,
-                    movement=LedgerEntry.Movement.RETURNED,
-                    quantity=claim.quantity,
-                    document=f"RET-{row.waybill}",
-                    order_id=row.order_id,
-                )
-        _event(row, FulfilmentEvent.Code.RETURNED)
-        return []
-
-    locked = fulfilment_transition(
-        fulfilment=fulfilment,
-        to=Fulfilment.Status.RETURNED,
-        actor=actor,
-        actor_label=label_of(actor),
-        reason=reason,
-        data={"location": location.code},
-        guard=guard,
-        event=lambda row, before: FulfilmentReturned(
-            fulfilment_id=row.pk, order_id=row.order_id, declaration=row.release_declaration
-        ),
-        apply=returned,
     )
     return locked

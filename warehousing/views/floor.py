@@ -29,8 +29,9 @@ from ..law import RETURNS
 from ..models import Adjustment, Fulfilment, FulfilmentEvent, InboundShipment
 from ..services.adjustments import Count as LotCount
 from ..services.adjustments import adjustment_request, cycle_count
-from ..services.fulfilment import fulfilment_scan, return_receive
+from ..services.fulfilment import fulfilment_scan
 from ..services.inbound import inbound_arrive, inbound_receive
+from ..services.returns import return_receive
 
 # what a label can be printed for: the goods are (or were) packed under the waybill
 LABELLED = (
