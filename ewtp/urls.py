@@ -67,6 +67,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("", include("logistics.urls")),
     path("customs/", include("customs.urls")),
+    path("eroad/", include("peering.urls")),
     path("warehouses/", include("warehousing.urls")),
     path("", include("pipeline.urls")),
     *([path("", include("demo.urls"))] if apps.is_installed("demo") else []),

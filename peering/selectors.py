@@ -4,10 +4,10 @@ both sides watch it (messages waiting, refused, lag)."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from .models import InboundMessage, InboundRefusal, OutboundMessage, Peer, SigningKey
+from .models import InboundMessage, InboundRefusal, OutboundMessage, Peer, PeerKey, SigningKey
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,16 @@ class PeerHealth:
 def peers_health() -> list[PeerHealth]:
     """Every peer's health: four queries, however many peers and messages."""
     since = timezone.now() - timezone.timedelta(hours=24)
-    peers = list(Peer.objects.prefetch_related("keys", "eroads__origin", "eroads__destination"))
+    oldest_error = Subquery(
+        OutboundMessage.objects.filter(peer=OuterRef("pk"), status=OutboundMessage.Status.PENDING)
+        .order_by("id")
+        .values("last_error")[:1]
+    )
+    peers = list(
+        Peer.objects.annotate(oldest_error=oldest_error).prefetch_related(
+            "keys", "eroads__origin", "eroads__destination"
+        )
+    )
     out = {
         row["peer_id"]: row
         for row in OutboundMessage.objects.values("peer_id").annotate(
@@ -62,7 +71,7 @@ def peers_health() -> list[PeerHealth]:
             waiting_in=inbound.get(peer.pk, {}).get("waiting", 0),
             failed_in=inbound.get(peer.pk, {}).get("failed", 0),
             refused_requests=refusals.get(peer.pk, 0),
-            last_error="",
+            last_error=peer.oldest_error or "",
         )
         for peer in peers
     ]
@@ -82,4 +91,16 @@ def outbound_refused(*, limit: int = 50) -> list[OutboundMessage]:
 
 def signing_keys_published() -> list[SigningKey]:
     """Our keys a peer may still see signatures of: those in force."""
-    return list(SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at"))
+    return list(
+        SigningKey.objects.filter(retired_at__isnull=True)
+        .defer("private_key")  # never shown, never needed to publish
+        .order_by("-created_at")
+    )
+
+
+def peer_of(*, public_id) -> Peer | None:
+    return Peer.objects.filter(public_id=public_id).first()
+
+
+def peer_key_of(*, peer: Peer, key_id: str) -> PeerKey | None:
+    return PeerKey.objects.filter(peer=peer, key_id=key_id).first()

@@ -41,6 +41,7 @@ def peer_register(*, name: str, deployment: str, base_url: str, eroads=(), actor
     try:
         url_split(base_url)
     except OutboundRefused as refused:
+        # the outbound guard's reason (scheme, credentials, address), as for a webhook URL
         raise _invalid(refused.message, "base_url") from None
     if Peer.objects.filter(deployment=deployment).exists():
         raise _invalid(_("A peer with this deployment id is registered already."), "deployment")

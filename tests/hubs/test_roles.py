@@ -24,6 +24,7 @@ SME_NAV = [
     "My organisation",
     "My products",
     "Catalogue",
+    "Stock",
     "Orders",
     "Declarations",
     "Statement",
@@ -45,9 +46,16 @@ NAV = {
         "Treasury",
         "Flights",
         "Hubs and e-roads",
+        "E-road",
     ],
-    "customs_officer": ["Home", "Customs workbench", "Tariff", "Hubs and e-roads"],
-    "hub_operator": ["Home", "Hub floor", "Flights", "Hubs and e-roads"],
+    "customs_officer": [
+        "Home",
+        "Customs workbench",
+        "Bonded ledger",
+        "Tariff",
+        "Hubs and e-roads",
+    ],
+    "hub_operator": ["Home", "Hub floor", "Warehouse floor", "Flights", "Hubs and e-roads"],
     "admin_user": [
         "Home",
         "Orders",
@@ -58,6 +66,7 @@ NAV = {
         "Tariff",
         "Flights",
         "Hubs and e-roads",
+        "E-road",
         "Administration",
     ],
     "no_role_user": ["Home", "Hubs and e-roads"],
@@ -72,6 +81,7 @@ PAGES = {
     "/insights/": {"sme_owner"},
     "/payments/treasury/": {"mdec_officer", "admin_user"},
     "/payments/treasury/reconciliation/": {"mdec_officer", "admin_user"},
+    "/eroad/": {"mdec_officer", "admin_user"},
 }
 
 
