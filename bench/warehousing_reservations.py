@@ -156,6 +156,7 @@ def consumer_request(world, product, n: int):
         destination_hub=world.hgh,
         channel=world.channel,
         lines=[LineRequest(product.pk, 1 + n % 3)],
+        incoterm="DDP",  # bonded goods are sold duty paid
         consumer=Consumer(
             name=f"Consumer {n}",
             address=f"{n} Wensan Road, Hangzhou",

@@ -4,8 +4,9 @@ consumer orders served from it in the window's last days, each left at another s
 (delivered, on its way, cancelled, waiting for its payment), so that the seller's stock
 report, the customs officer's bonded ledger and a channel's stock orders have something to
 show. Every row is a service's: the inbound through warehousing's, the orders through the
-channel's placement, the bank's payment and the courier's scans; the pipeline does the rest
-(the 1210 retail import, its release, the pick and pack)."""
+channel's placement, the bank's payment, the operators' pick, pack and hand-over, and the
+courier's scans; the pipeline does the rest (the 1210 retail import, its release onto the
+pick list, the order shipped on its hand-over)."""
 
 from datetime import datetime, time, timedelta
 
@@ -17,9 +18,9 @@ from hubs.services.orders import order_cancel
 from hubs.services.placement import Consumer, LineRequest, OrderRequest
 from hubs.validators import cn_resident_id_check_character
 from payments.services.intents import BankTransfer, payment_receive
-from warehousing.models import FulfilmentEvent, Location, Warehouse
+from warehousing.models import Fulfilment, FulfilmentEvent, Location, Warehouse
 from warehousing.selectors import fulfilment_of_order, inbound_of_seller
-from warehousing.services.fulfilment import fulfilment_scan
+from warehousing.services.fulfilment import fulfilment_dispatch, fulfilment_pack, fulfilment_scan
 from warehousing.services.inbound import (
     InboundLineRequest,
     LineCount,
@@ -53,6 +54,8 @@ STOCK_ORDERS = [
     (40, 2, "NG-LIP-04", 3, "on_its_way"),
     (5, 3, "NG-CREAM-50", 1, "unpaid"),
 ]
+# the operators look for an order that customs still holds every 3 hours, for three days
+PICK_ROUNDS = 24
 # the consumers who buy from the bonded stock, each at an address of their own
 CONSUMERS = [
     ("Huang Li", "27 Fuchun Road, Shangcheng District, Hangzhou"),
@@ -72,6 +75,7 @@ def bonded_warehouse_build(hubs, organizations, first_day) -> Warehouse:
             "name": WAREHOUSE_NAME,
             "is_bonded": True,
             "customs_site_code": CUSTOMS_SITE_CODE,
+            "site_kind": Warehouse.SiteKind.ZONE,
         },
     )
     for code, receiving in LOCATIONS:
@@ -86,7 +90,7 @@ def bonded_warehouse_build(hubs, organizations, first_day) -> Warehouse:
 
 def _stock_in(warehouse: Warehouse, seller, first_day) -> None:
     owner = seller.memberships.filter(role="owner").select_related("user").first().user
-    operator = User.objects.get(email=f"operator.hgh@{DEMO_DOMAIN}")
+    operator = _operator()
     products = {p.sku: p for p in Product.objects.filter(seller=seller)}
     morning = timezone.make_aware(datetime.combine(first_day, time(8)))
     with time_machine.travel(morning, tick=False):
@@ -163,9 +167,26 @@ def stock_order(simulation, consumer: int, sku: str, units: int, fate: str) -> N
         simulation.at(now + timedelta(hours=2), stock_order_cancel, order.pk)
     elif fate in ("delivered", "on_its_way"):
         simulation.at(now + timedelta(hours=1), stock_order_pay, simulation, order.pk)
-    if fate == "delivered":  # the courier's scans, the day after its release
-        simulation.at(now + timedelta(hours=20), stock_order_scan, order.pk, "out_for_delivery")
-        simulation.at(now + timedelta(hours=26), stock_order_scan, order.pk, "delivered")
+        simulation.at(now + timedelta(hours=3), stock_order_pick, simulation, order.pk, fate)
+
+
+def stock_order_pick(simulation, order_id: int, fate: str, rounds: int = 0) -> None:
+    """The Hangzhou operators work the pick list: once customs has released the order's
+    retail import (its officers hold one now and then for a look or an inspection), its goods
+    are picked and packed, and handed to the courier two hours later; a ``fate`` "delivered"
+    order is scanned out for delivery and delivered the next day."""
+    fulfilment = fulfilment_of_order(order_id=order_id)
+    if fulfilment.status == Fulfilment.Status.RESERVED:  # still with customs: look again later
+        if rounds < PICK_ROUNDS:
+            later = simulation.now + timedelta(hours=3)
+            simulation.at(later, stock_order_pick, simulation, order_id, fate, rounds + 1)
+        return
+    fulfilment_pack(fulfilment=fulfilment, actor=_operator())
+    now = simulation.now
+    simulation.at(now + timedelta(hours=2), stock_order_hand_over, order_id)
+    if fate == "delivered":
+        simulation.at(now + timedelta(hours=18), stock_order_scan, order_id, "out_for_delivery")
+        simulation.at(now + timedelta(hours=24), stock_order_scan, order_id, "delivered")
 
 
 def stock_order_cancel(order_id: int) -> None:
@@ -192,13 +213,21 @@ def stock_order_pay(simulation, order_id: int) -> None:
     )
 
 
+def stock_order_hand_over(order_id: int) -> None:
+    fulfilment_dispatch(fulfilment=fulfilment_of_order(order_id=order_id), actor=_operator())
+
+
 def stock_order_scan(order_id: int, code: str) -> None:
     fulfilment_scan(
         fulfilment=fulfilment_of_order(order_id=order_id),
         code=FulfilmentEvent.Code(code),
-        actor=User.objects.get(email=f"operator.hgh@{DEMO_DOMAIN}"),
+        actor=_operator(),
         place="Hangzhou",
     )
+
+
+def _operator() -> User:
+    return User.objects.get(email=f"operator.hgh@{DEMO_DOMAIN}")
 
 
 def resident_id(n: int) -> str:

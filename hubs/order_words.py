@@ -30,6 +30,7 @@ CUSTOMS_REJECTED = _("Customs rejected declaration %(reference)s: %(detail)s")
 IMPORT_FILED_FROM_STOCK = _(
     "Retail import %(reference)s filed at %(hub)s for goods in bonded stock (mode 1210)."
 )
+IMPORT_FILED_FROM_STOCK_ALREADY = _("Retail import for goods in bonded stock filed.")
 SERVED_FROM_STOCK = _("Served from stock at %(warehouse)s: no customs at this step.")
 DISPATCHED_FROM_STOCK = _("Picked, packed and handed to the courier under waybill %(waybill)s.")
 
@@ -48,6 +49,7 @@ REASONS = (
     CLAIM,
     CUSTOMS_REJECTED,
     IMPORT_FILED_FROM_STOCK,
+    IMPORT_FILED_FROM_STOCK_ALREADY,
     SERVED_FROM_STOCK,
     DISPATCHED_FROM_STOCK,
 )

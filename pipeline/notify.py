@@ -24,6 +24,7 @@ MILESTONES = {
     "classifying": "import customs is classifying the goods before it assesses the duties",
     "classified": "import customs classified the goods; clearance goes on",
     "duties": "import duties and taxes were paid from escrow",
+    "released": "customs released the goods from bonded stock; the warehouse is picking them",
     "dispatched": "the goods left the warehouse with the courier",
     "delivered": "the goods were delivered; confirm receipt or open a dispute",
     "refunded": "money was refunded to you",

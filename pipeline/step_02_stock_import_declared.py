@@ -7,7 +7,8 @@ goods crossed in bulk before they were sold, so there is no export and no flight
   placement; the goods are the units it reserved), and submitted; the order is "in customs".
   Customs assesses it on the worker (the per-transaction and annual limits, the 70 % taxes)
   and releases it or routes it to the hub's officers; on release step 5 has it picked.
-- Stock that is not bonded was imported already: the order is picked and dispatched now."""
+- Stock that is not bonded was imported already: the order goes on the pick list now (it
+  waits "in customs" for its pick, though no customs acts at this step)."""
 
 from customs.errors import CustomsErrorCode
 from customs.models import Declaration
@@ -20,7 +21,7 @@ from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
 from hubs import order_words
 from hubs.models import Order
-from hubs.selectors import member_emails_of, order_by_id
+from hubs.selectors import member_emails_of
 from payments.events import OrderPaid
 from payments.selectors import orders_with_intents
 from warehousing.selectors import fulfilment_of_order, units_claimed_by_hs
@@ -29,34 +30,32 @@ from .customs_filing import match_records, payer_identity, stock_import_request
 from .errors import RETRY_LATER
 from .notify import buyer_notify
 from .step_02_export_declared import in_customs
-from .step_05_stock_released import stock_dispatched
 
 NOT_FILED = (Declaration.Status.CANCELLED, Declaration.Status.REJECTED)
 
 
 @subscribe("payments.order_paid", name="pipeline.stock_import_declared")
 def stock_import_declared(event: OrderPaid) -> None:
-    order = order_by_id(order_id=event.order_id)
-    if not order.ships_from_stock:
-        return
+    order = orders_with_intents(order_ids=[event.order_id], status=Order.Status.PAID).first()
+    if order is None or not order.ships_from_stock:
+        return  # flown, or moved on meanwhile (refunded, disputed, or in customs already)
     fulfilment = fulfilment_of_order(order_id=order.pk)
     if not fulfilment.warehouse.is_bonded:
+        # imported (and taxed) before it was sold: on the pick list now
         in_customs(
             order,
             order_words.reason_record(
                 order_words.SERVED_FROM_STOCK, warehouse=fulfilment.warehouse.name
             ),
         )
-        stock_dispatched(order_by_id(order_id=order.pk), fulfilment)
         return
-    order = orders_with_intents(order_ids=[order.pk], status=order.status).first()
-    if order is None:
-        return  # moved on meanwhile (refunded, disputed, or filed by a repeated event)
     request = stock_import_request(
         order, waybill=fulfilment.waybill, customs_site_code=fulfilment.warehouse.customs_site_code
     )
     if declaration_filed(order=order, regime=request.regime, ignoring=NOT_FILED):
-        return  # filed already (a repeated event)
+        # filed already (a repeated event, or filed by hand): the order is in customs
+        in_customs(order, order_words.IMPORT_FILED_FROM_STOCK_ALREADY)
+        return
     buyer_notify(order, "paid")
     try:
         declaration = declaration_create(request=request, actor_label="pipeline")

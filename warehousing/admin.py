@@ -2,7 +2,9 @@
 shipments change only through the services (the floor's pages and the API), so they are
 read-only here."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Fulfilment, InboundShipment, LedgerEntry, Location, StockLot, Warehouse
 
@@ -12,12 +14,47 @@ class LocationInline(admin.TabularInline):
     extra = 3
 
 
+class WarehouseForm(forms.ModelForm):
+    class Meta:
+        model = Warehouse
+        fields = [
+            "hub",
+            "code",
+            "name",
+            "is_bonded",
+            "site_kind",
+            "customs_site_code",
+            "delivery_days_min",
+            "delivery_days_max",
+            "is_active",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        hub = data.get("hub")
+        if data.get("is_bonded"):
+            if hub is not None and hub.country.code != "CN":
+                self.add_error("hub", _("Bonded retail imports (mode 1210) are China's."))
+            if not data.get("site_kind"):
+                self.add_error("site_kind", _("Say which kind of customs site it is."))
+            if not (data.get("customs_site_code") or "").strip():
+                self.add_error("customs_site_code", _("Give the customs site's code."))
+        return data
+
+
 @admin.register(Warehouse)
 class WarehouseAdmin(admin.ModelAdmin):
+    form = WarehouseForm
     list_display = ["code", "name", "hub", "is_bonded", "customs_site_code", "is_active"]
     list_filter = ["is_bonded", "is_active", "hub"]
     list_select_related = ["hub"]
     inlines = [LocationInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # once goods are in it, its hub and its bond are what its ledger and stock mean
+        if obj is not None and (obj.stock.exists() or obj.ledger.exists()):
+            return ["code", "hub", "is_bonded", "site_kind", "customs_site_code"]
+        return []
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

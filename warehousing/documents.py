@@ -4,15 +4,29 @@ a Code 128 barcode the courier's scanners read."""
 
 import io
 
+from django.utils.translation import gettext as _
 from reportlab.graphics.barcode import code128
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from ewtp.common.errors import ConflictError
+
+from .errors import WarehousingErrorCode
 from .models import Fulfilment
 
 LABEL_SIZE = (100 * mm, 150 * mm)
+# the goods are (or were) packed under the waybill: before that there is no parcel to put a
+# label on
+LABELLED = frozenset(
+    {
+        Fulfilment.Status.PACKED,
+        Fulfilment.Status.DISPATCHED,
+        Fulfilment.Status.DELIVERED,
+        Fulfilment.Status.RETURNED,
+    }
+)
 MAX_ITEM_LINES = 6
 # Helvetica has no Chinese glyphs, and a consumer at a Chinese hub writes their name and
 # address in Chinese: such a line is set in Adobe's Song CID font, which PDF readers carry
@@ -29,7 +43,14 @@ def _draw(pdf, x: float, y: float, text: str, size: int = 9) -> None:
 
 def packing_label_pdf(fulfilment: Fulfilment, *, lines) -> bytes:
     """The warehouse the goods leave (and, bonded, the retail import that released them), the
-    consumer's name and address, what is in the parcel, and the waybill."""
+    consumer's name and address, what is in the parcel, and the waybill. A 409 before the
+    goods are packed."""
+    if fulfilment.status not in LABELLED:
+        raise ConflictError(
+            _("%(waybill)s is not packed yet: its label is printed once it is picked and packed.")
+            % {"waybill": fulfilment.waybill},
+            WarehousingErrorCode.FULFILMENT_STATE,
+        )
     order, warehouse = fulfilment.order, fulfilment.warehouse
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=LABEL_SIZE)

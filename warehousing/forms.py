@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .errors import WarehousingErrorCode
 from .models import Adjustment
+from .services.adjustments import MAX_LOTS_PER_COUNT
 from .services.inbound import MAX_LINES, MAX_QUANTITY, InboundLineRequest, LineCount
 
 
@@ -142,13 +143,18 @@ LineCountFormSet = forms.formset_factory(LineCountForm, extra=0)
 
 
 class CycleCountForm(forms.Form):
-    """One field per lot of the warehouse: the units found on the shelf. A lot left empty was
-    not counted this time."""
+    """A blind count of one location's lots: one field per lot for the units found on the
+    shelf, and never the books beside it. A lot left empty was not counted this time. A lot
+    whose adjustment waits for an officer (``waiting``: lot id → adjustment) shows no input,
+    and a count of it sent all the same (a second tab, a double click) gets the service's
+    refusal on its field. At most MAX_LOTS_PER_COUNT fields, well under
+    DATA_UPLOAD_MAX_NUMBER_FIELDS."""
 
-    def __init__(self, *args, lots=(), **kwargs):
+    def __init__(self, *args, lots=(), waiting=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.waiting = waiting or {}
         self.lot_fields = []
-        for lot in lots:
+        for lot in list(lots)[:MAX_LOTS_PER_COUNT]:
             name = f"lot_{lot.pk}"
             self.fields[name] = forms.IntegerField(
                 label=_("Counted"), min_value=0, max_value=MAX_QUANTITY, required=False
@@ -165,8 +171,9 @@ class CycleCountForm(forms.Form):
         return data
 
     def rows(self):
-        """(lot, its field) in the order of the lots, for the table."""
-        return [(lot, self[name]) for lot, name in self.lot_fields]
+        """(lot, its field, the adjustment it waits on or None) in the order of the lots,
+        for the table."""
+        return [(lot, self[name], self.waiting.get(lot.pk)) for lot, name in self.lot_fields]
 
     def counts(self) -> dict[int, int]:
         return {
@@ -177,7 +184,8 @@ class CycleCountForm(forms.Form):
 
 
 class AdjustmentRequestForm(forms.Form):
-    """Goods that leave the stock other than by an order: damaged, expired, destroyed."""
+    """Goods that leave the stock other than by an order: damaged, expired, destroyed. The
+    lots are named without their books, so that the count beside it stays blind."""
 
     KINDS = [
         (value, label) for value, label in Adjustment.Kind.choices if value != Adjustment.Kind.COUNT
@@ -196,13 +204,8 @@ class AdjustmentRequestForm(forms.Form):
         self.fields["lot"].choices = [
             (
                 key,
-                _("%(location)s · %(sku)s · lot %(lot)s · %(units)s on hand")
-                % {
-                    "location": lot.location.code,
-                    "sku": lot.product.sku,
-                    "lot": lot.lot or "—",
-                    "units": lot.on_hand,
-                },
+                _("%(location)s · %(sku)s · lot %(lot)s")
+                % {"location": lot.location.code, "sku": lot.product.sku, "lot": lot.lot or "—"},
             )
             for key, lot in self.lots.items()
         ]

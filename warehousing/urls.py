@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import floor, officer, seller
+from .views import counts, floor, officer, seller
 
 app_name = "warehousing"
 
@@ -19,8 +19,18 @@ urlpatterns = [
         floor.InboundCountView.as_view(),
         name="inbound_count",
     ),
-    path("floor/<str:code>/count/", floor.CycleCountView.as_view(), name="cycle_count"),
+    path("floor/<str:code>/count/", counts.CycleCountView.as_view(), name="cycle_count"),
     path("floor/labels/<str:waybill>.pdf", floor.PackingLabelView.as_view(), name="packing_label"),
+    path(
+        "floor/orders/<str:waybill>/pack/",
+        floor.FulfilmentPackView.as_view(),
+        name="fulfilment_pack",
+    ),
+    path(
+        "floor/orders/<str:waybill>/hand-over/",
+        floor.FulfilmentDispatchView.as_view(),
+        name="fulfilment_dispatch",
+    ),
     # the customs officers'
     path("ledger/", officer.BondedLedgerView.as_view(), name="ledger"),
     path("adjustments/", officer.AdjustmentQueueView.as_view(), name="adjustments"),

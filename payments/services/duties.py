@@ -29,9 +29,11 @@ from .ledger import Posting, account_balance, ledger_post
 
 logger = logging.getLogger(__name__)
 
-# the import is assessed while the goods are on their way or with the buyer; a dispute
-# does not stop customs being paid
+# the import is assessed while the goods are on their way or with the buyer, or for an
+# order served from bonded stock while it is "in customs" at the warehouse; a dispute does
+# not stop customs being paid
 PAYABLE = (
+    Order.Status.IN_CUSTOMS,
     Order.Status.SHIPPED,
     Order.Status.DELIVERED,
     Order.Status.DISPUTED,

@@ -393,3 +393,54 @@ def test_only_a_channel_with_orders_write_orders_from_stock(api, stocked, journe
     )
     assert response.status_code == 403
     assert Order.objects.filter(channel=world.channel).count() == 0
+
+
+# --- bonded sales are a consumer's, duty paid; returns ----------------------------------
+
+
+def test_a_bonded_order_is_sold_duty_paid(api, stocked):
+    response = place(api, stocked, order_body(stocked, incoterm="DAP"))
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "duty_paid_only"
+    assert response.json()["errors"][0]["field"] == "incoterm"
+    assert not Order.objects.exists()
+
+
+def test_a_channel_asks_for_its_consumers_return(
+    api, stocked, journey, django_capture_on_commit_callbacks
+):
+    from warehousing.models import FulfilmentEvent
+    from warehousing.services.fulfilment import fulfilment_scan
+
+    from ..warehousing.support import pick_and_hand_over
+
+    with django_capture_on_commit_callbacks(execute=True):  # the payment is requested
+        order = Order.objects.get(reference=place(api, stocked).json()["reference"])
+    url = f"/api/v1/warehouses/HGH-BW1/orders/{order.reference}/return"
+    early = api.post(url, {"reason": "too small"}, format="json", **stocked["auth"])
+    assert early.status_code == 400 and early.json()["code"] == "return_invalid"  # not delivered
+
+    order = journey.pay(order)
+    operator = stocked["world"].hgh_operator
+    pick_and_hand_over(journey, order, operator=operator)
+    journey.run(
+        fulfilment_scan,
+        fulfilment=Fulfilment.objects.get(order=order),
+        code=FulfilmentEvent.Code.DELIVERED,
+        actor=operator,
+    )
+    asked = api.post(url, {"reason": "too small"}, format="json", **stocked["auth"])
+    assert asked.status_code == 202, asked.content
+    assert asked.json()["status"] == "delivered"
+    assert Fulfilment.objects.get(order=order).return_requested_at is not None
+    again = api.post(url, {"reason": "too small"}, format="json", **stocked["auth"])
+    assert again.status_code == 202  # asking twice changes nothing
+    unknown = api.post(
+        url.replace(order.reference, "EW-22222222"),
+        {"reason": "x"},
+        format="json",
+        **stocked["auth"],
+    )
+    assert unknown.status_code == 404
+    blank = api.post(url, {"reason": ""}, format="json", **stocked["auth"])
+    assert blank.status_code == 400

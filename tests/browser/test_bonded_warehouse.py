@@ -1,8 +1,10 @@
 """Stock at the Hangzhou bonded warehouse, in each of the portal's languages, in headless
 Chromium: the seller books an inbound shipment; the hub's operator records its arrival
 under its entry declaration and counts it in, one line short; the seller sees it received
-with the discrepancy, sells from the stock through its shop, and reads its stock report;
-the customs officer reads the bonded ledger, which reconciles."""
+with the discrepancy and sells from the stock through its shop; once customs releases the
+order, the operator finds it on the pick list, picks and packs it and hands it to the
+courier; the seller reads its stock report; the customs officer reads the bonded ledger,
+which reconciles."""
 
 from datetime import timedelta
 
@@ -16,7 +18,7 @@ from hubs.models import Order
 from payments.services.fx import fx_rates_load
 from tests import factories
 from tests.journey import Journey, world_build
-from warehousing.models import InboundShipment, StockLot
+from warehousing.models import Fulfilment, InboundShipment, StockLot
 
 from ..warehousing.support import stock_consumer_order, warehouse_at
 
@@ -129,8 +131,45 @@ def test_a_seller_stocks_the_bonded_warehouse_and_sells_from_it(
     expect(page.get_by_text("2 cartons missing")).to_be_visible()
     seller.shot("inbound-received")
 
-    # its shop sells 3 units from the stock to a consumer in Hangzhou, who pays
+    # its shop sells 3 units from the stock to a consumer in Hangzhou, who pays; customs
+    # releases the retail import and the order lands on the Hangzhou pick list
     order = journey.pay(stock_consumer_order(journey, warehouse, world.product, quantity=3))
+    fulfilment = Fulfilment.objects.get(order=order)
+    assert fulfilment.status == Fulfilment.Status.RELEASED
+    waybill = fulfilment.waybill
+
+    # the operator picks 3 units from A-01, packs them and hands the parcel to the courier
+    operator.menu("Warehouse floor")
+    floor = operator.page
+    expect(floor.get_by_role("heading", name=operator.t("Pick list"))).to_be_visible()
+    row = floor.get_by_role("row").filter(has_text=waybill)
+    expect(row).to_contain_text("A-01")
+    expect(row).to_contain_text(world.product.sku)
+    expect(row).to_contain_text(fulfilment.release_declaration)
+    operator.shot("pick-list")
+    row.get_by_role("button", name=operator.t("Picked and packed")).click()
+    expect(
+        floor.get_by_text(
+            operator.t(
+                "%(waybill)s picked and packed: print its label, put it on the parcel and hand "
+                "the parcel to the courier."
+            )
+            % {"waybill": waybill}
+        )
+    ).to_be_visible()
+    row = floor.get_by_role("row").filter(has_text=waybill)
+    expect(row.get_by_role("link", name=operator.t("Label (PDF)"))).to_be_visible()
+    operator.shot("packed")
+    row.get_by_role("button", name=operator.t("Handed to the courier")).click()
+    expect(
+        floor.get_by_text(
+            operator.t(
+                "%(waybill)s handed to the courier: the order is on its way. Scan it out for "
+                "delivery, then delivered."
+            )
+            % {"waybill": waybill}
+        )
+    ).to_be_visible()
     assert Order.objects.get(pk=order.pk).status == Order.Status.SHIPPED
 
     # the seller reads its stock report: 7 on hand, 7 available, 3 sold
@@ -148,7 +187,8 @@ def test_a_seller_stocks_the_bonded_warehouse_and_sells_from_it(
         officer.page.get_by_text(
             officer.t(
                 "Reconciles: 0 difference between the ledger's closing balance and the "
-                "stock on the shelves."
+                "shelf records less the units awaiting their pick, and no count difference "
+                "waits for an officer."
             )
         )
     ).to_be_visible()

@@ -27,6 +27,7 @@ def warehouse_at(hub, *, bonded: bool = True, code: str = "HGH-BW1") -> Warehous
             "name": "Hangzhou bonded warehouse" if bonded else "Hangzhou warehouse",
             "is_bonded": bonded,
             "customs_site_code": "2991W" if bonded else "",
+            "site_kind": Warehouse.SiteKind.ZONE if bonded else "",
         },
     )
     Location.objects.get_or_create(
@@ -37,7 +38,15 @@ def warehouse_at(hub, *, bonded: bool = True, code: str = "HGH-BW1") -> Warehous
     return warehouse
 
 
-def stock_in(journey: Journey, warehouse: Warehouse, lines: list[tuple], *, operator, counts=None):
+def stock_in(
+    journey: Journey,
+    warehouse: Warehouse,
+    lines: list[tuple],
+    *,
+    operator,
+    counts=None,
+    expires_on=None,
+):
     """Book ``lines`` [(product, quantity, lot)] as the seller, record their arrival and
     count them in as ``operator``; ``counts``: line number → (received, damaged), else as
     announced. Returns the received shipment."""
@@ -48,7 +57,7 @@ def stock_in(journey: Journey, warehouse: Warehouse, lines: list[tuple], *, oper
         warehouse=warehouse,
         expected_on=timezone.localdate() + timedelta(days=3),
         lines=[
-            InboundLineRequest(product=product, quantity=quantity, lot=lot)
+            InboundLineRequest(product=product, quantity=quantity, lot=lot, expires_on=expires_on)
             for product, quantity, lot in lines
         ],
         actor=world.seller_owner,
@@ -84,6 +93,7 @@ def stock_consumer_order(
             destination_hub=warehouse.hub,
             channel=world.channel,
             lines=[LineRequest(product.pk, quantity)],
+            incoterm=terms.pop("incoterm", "DDP"),
             consumer=Consumer(
                 name=f"Li Na {n}",
                 address=f"{100 + n} Wensan Road, Hangzhou",
@@ -96,3 +106,14 @@ def stock_consumer_order(
         actor_label="Shop",
     )
     return Order.objects.get(pk=order.pk)
+
+
+def pick_and_hand_over(journey: Journey, order: Order, *, operator) -> None:
+    """The floor's part once the order is on the pick list: picked and packed, then handed
+    to the courier (the hand-over ships the order)."""
+    from warehousing.models import Fulfilment
+    from warehousing.services.fulfilment import fulfilment_dispatch, fulfilment_pack
+
+    fulfilment = Fulfilment.objects.get(order=order)
+    fulfilment = journey.run(fulfilment_pack, fulfilment=fulfilment, actor=operator)
+    journey.run(fulfilment_dispatch, fulfilment=fulfilment, actor=operator)

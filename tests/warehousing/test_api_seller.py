@@ -10,12 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ewtp.common.api_clients import api_client_secret_rotate, api_client_update
+from hubs.models import Order
 from hubs.services.organizations import organization_api_client_create
 from tests import factories
 from tests.conftest import bearer
 from warehousing.models import InboundShipment
 
-from .support import stock_consumer_order, stock_in, warehouse_at
+from .support import pick_and_hand_over, stock_consumer_order, stock_in, warehouse_at
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
@@ -301,7 +302,8 @@ def test_the_stock_report_tells_on_hand_reserved_coming_and_cover(api, seller, j
         book(api, seller, booking(seller, lines=[_line(seller, quantity=100)])).status_code == 201
     )
     sold = journey.pay(stock_consumer_order(journey, warehouse, world.product, quantity=6))
-    assert sold.status == "shipped"
+    pick_and_hand_over(journey, sold, operator=world.hgh_operator)
+    assert Order.objects.get(pk=sold.pk).status == "shipped"
     stock_consumer_order(journey, warehouse, world.product, quantity=4, n=1)
 
     response = api.get("/api/v1/stock", **seller["auth"])

@@ -21,7 +21,7 @@ from warehousing.models import Fulfilment, FulfilmentEvent, LedgerEntry, StockLo
 from warehousing.selectors import bonded_ledger
 from warehousing.services.fulfilment import fulfilment_scan
 
-from .support import stock_consumer_order, stock_in, warehouse_at
+from .support import pick_and_hand_over, stock_consumer_order, stock_in, warehouse_at
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +49,22 @@ def test_a_consumer_order_from_bonded_stock_to_delivery(journey):
     client.force_login(world.hgh_customs)
     page = client.get(reverse("customs:declaration", args=[declaration.reference]))
     assert "1210, bonded stock leaving supervision site 2991W" in page.content.decode()
-    assert fulfilment.status == Fulfilment.Status.DISPATCHED
-    assert order.__class__.objects.get(pk=order.pk).status == Order.Status.SHIPPED
-    lot.refresh_from_db()
-    assert (lot.on_hand, lot.reserved) == (18, 0)
+    # released: written off the ledger and on the pick list; the units are still on the shelf
+    assert fulfilment.status == Fulfilment.Status.RELEASED
+    assert Order.objects.get(pk=order.pk).status == Order.Status.IN_CUSTOMS
+    # DDP: the assessed taxes were paid to customs from escrow at release
+    assert order.payment_intent.__class__.objects.get(order=order).duties_settled_at is not None
     written_off = LedgerEntry.objects.get(movement=LedgerEntry.Movement.RELEASED)
     assert (written_off.quantity, written_off.document) == (-2, declaration.reference)
+    lot.refresh_from_db()
+    assert (lot.on_hand, lot.reserved) == (20, 2)
+
+    pick_and_hand_over(journey, order, operator=world.hgh_operator)
+    fulfilment.refresh_from_db()
+    assert fulfilment.status == Fulfilment.Status.DISPATCHED
+    assert Order.objects.get(pk=order.pk).status == Order.Status.SHIPPED
+    lot.refresh_from_db()
+    assert (lot.on_hand, lot.reserved) == (18, 0)
 
     journey.run(
         fulfilment_scan,
@@ -104,7 +114,7 @@ def test_a_paid_stock_order_whose_step_never_ran_is_driven_again(
     with django_capture_on_commit_callbacks(execute=True):
         assert orders_stuck_sweep(now=later) == 0  # moved on: nobody needs telling
     assert Declaration.objects.get(order=order).supervision_mode == "1210"
-    assert Order.objects.get(pk=order.pk).status == Order.Status.SHIPPED
+    assert Order.objects.get(pk=order.pk).status == Order.Status.IN_CUSTOMS  # on the pick list
 
 
 def test_the_seller_does_not_pack_a_stock_order(journey):

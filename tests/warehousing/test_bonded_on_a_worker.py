@@ -1,7 +1,8 @@
 """The bonded warehouse with a real Celery worker on Redis, on PostgreSQL, as production runs
 it: a seller's shipment of three SKUs is counted in with one line short and the seller is
 told; a hundred consumers order the last ten units of one SKU at once and exactly ten get
-them; each of the ten clears as a 1210 retail import, is picked, packed and delivered; a
+them; each of the ten clears as a 1210 retail import and lands on the Hangzhou operators' pick
+list, where they pick and pack it and hand it to the courier, whose scan delivers it; a
 cycle count finds a unit missing, which the hub's customs officer approves; and the bonded
 ledger then reconciles to zero difference against the shelves, SKU by SKU."""
 
@@ -15,6 +16,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.db.models import Sum
+from django.test import Client
 from django.utils import timezone
 from moneyed import Money
 
@@ -34,12 +36,13 @@ from warehousing.models import (
     Fulfilment,
     FulfilmentEvent,
     InboundShipment,
+    LedgerEntry,
     Reservation,
     StockLot,
 )
 from warehousing.selectors import bonded_ledger
 from warehousing.services.adjustments import Count, adjustment_decide, cycle_count
-from warehousing.services.fulfilment import fulfilment_scan
+from warehousing.services.fulfilment import fulfilment_dispatch, fulfilment_pack, fulfilment_scan
 from warehousing.services.inbound import (
     InboundLineRequest,
     LineCount,
@@ -98,7 +101,9 @@ def test_bonded_stock_from_inbound_to_a_reconciled_ledger_on_a_real_worker(bonde
     journey, started = bonded, timezone.now() - timedelta(seconds=1)
     shipment = received_with_one_line_short(journey)
     orders = ten_of_a_hundred_consumers_get_the_last_ten_units(journey)
-    each_clears_as_a_retail_import_and_is_picked_and_delivered(journey, orders)
+    each_clears_as_a_retail_import_onto_the_pick_list(journey, orders)
+    the_operator_picks_packs_and_hands_each_over(journey, orders)
+    the_courier_delivers_them(journey, orders)
     a_missing_unit_counted_waits_for_the_officer(journey)
     the_bonded_ledger_reconciles_to_zero_difference(journey, started, shipment)
 
@@ -170,6 +175,7 @@ def ten_of_a_hundred_consumers_get_the_last_ten_units(journey) -> list[Order]:
             destination_hub=world.hgh,
             channel=world.channel,
             lines=[LineRequest(chocolate.pk, 1)],
+            incoterm="DDP",  # bonded goods are sold duty paid
             consumer=Consumer(
                 name=f"Zhou Min {n}",
                 # one address per consumer: several at one address is a risk rule's signal
@@ -207,7 +213,7 @@ def ten_of_a_hundred_consumers_get_the_last_ten_units(journey) -> list[Order]:
     return list(Order.objects.filter(pk__in=[order.pk for order in placed]))
 
 
-def each_clears_as_a_retail_import_and_is_picked_and_delivered(journey, orders):
+def each_clears_as_a_retail_import_onto_the_pick_list(journey, orders):
     world = journey.world
     # the bank's ten notifications, then the worker's steps for all of them
     at_the_bank = Journey(world, nullcontext)
@@ -230,11 +236,46 @@ def each_clears_as_a_retail_import_and_is_picked_and_delivered(journey, orders):
         assert declaration.supervision_mode == "1210"
         assert declaration.status == Declaration.Status.RELEASED, declaration.match_differences
         assert declaration.waybill == fulfilment.waybill
-        assert fulfilment.status == Fulfilment.Status.DISPATCHED
+        assert fulfilment.status == Fulfilment.Status.RELEASED
         assert fulfilment.release_declaration == declaration.reference
-        codes = set(fulfilment.events.values_list("code", flat=True))
-        assert {FulfilmentEvent.Code.PICKED, FulfilmentEvent.Code.PACKED} <= codes
-        assert Order.objects.get(pk=order.pk).status == Order.Status.SHIPPED
+        assert not fulfilment.events.exists()  # nobody has touched the goods yet
+        assert Order.objects.get(pk=order.pk).status == Order.Status.IN_CUSTOMS
+    # written off the bonded ledger by each release; still on the shelf until picked
+    released = LedgerEntry.objects.filter(movement=LedgerEntry.Movement.RELEASED)
+    assert released.aggregate(units=Sum("quantity"))["units"] == -LAST_UNITS
+    assert on_hand(journey.skus)["chocolate"] == LAST_UNITS
+
+
+def the_operator_picks_packs_and_hands_each_over(journey, orders):
+    world = journey.world
+    floor = Client()
+    floor.force_login(world.hgh_operator)
+    pick_list = floor.get("/warehouses/floor/").context["pick_list"]
+    assert {f.order_id for f in pick_list} == {order.pk for order in orders}
+    claims = [
+        (c.stock_lot.location.code, c.stock_lot.lot) for f in pick_list for c in f.claims.all()
+    ]
+    assert sorted(claims) == [("B-01", "CH-A")] * 4 + [("B-01", "CH-B")] * 6
+    # the hand-overs' events reach the worker, which ships the orders
+    with worker_settles():
+        for fulfilment in pick_list:
+            fulfilment = fulfilment_pack(fulfilment=fulfilment, actor=world.hgh_operator)
+            fulfilment_dispatch(fulfilment=fulfilment, actor=world.hgh_operator)
+    for fulfilment in Fulfilment.objects.filter(order__in=orders):
+        assert fulfilment.status == Fulfilment.Status.DISPATCHED
+        codes = list(fulfilment.events.values_list("code", flat=True))
+        assert codes == [
+            FulfilmentEvent.Code.PICKED,
+            FulfilmentEvent.Code.PACKED,
+            FulfilmentEvent.Code.HANDED_OVER,
+        ]
+    statuses = set(Order.objects.filter(pk__in=[o.pk for o in orders]).values_list("status"))
+    assert statuses == {(Order.Status.SHIPPED,)}
+    assert on_hand(journey.skus)["chocolate"] == 0
+
+
+def the_courier_delivers_them(journey, orders):
+    world = journey.world
     with worker_settles():
         for fulfilment in Fulfilment.objects.filter(order__in=orders):
             fulfilment_scan(

@@ -219,7 +219,7 @@ def test_the_listing_says_where_the_goods_ship_from(client, journey):
     warehouse = warehouse_at(world.hgh)
     stock_in(journey, warehouse, [(world.product, 4, "L1")], operator=world.hgh_operator)
     page = client.get(url).content.decode()
-    assert "Ships from Hangzhou bonded warehouse (HGH), 1–2 days" in page
+    assert "Ships from Hangzhou bonded warehouse (HGH), 1–2 days, to consumers" in page
     assert "Bonded warehouse" in page
     # every unit reserved: nothing a new order can have, nothing said
     stock_consumer_order(journey, warehouse, world.product, quantity=4)

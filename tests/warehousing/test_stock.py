@@ -3,18 +3,19 @@ and adjustments of stock (an officer's approval in a bonded warehouse), and retu
 the window of the retail import rules."""
 
 from datetime import date, timedelta
-from unittest import mock
 
 import pytest
+import time_machine
+from django.core import mail
 from django.utils import timezone
 
 from customs.models import CbecAnnualTotal, Declaration
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from hubs.models import Order
 from hubs.services.placement import LineRequest, OrderRequest
-from tests import factories
+from tests import factories, ledger
 from warehousing.models import Adjustment, Fulfilment, FulfilmentEvent, LedgerEntry, StockLot
-from warehousing.selectors import bonded_ledger, stock_report
+from warehousing.selectors import availability_by_warehouse, bonded_ledger, stock_report
 from warehousing.services.adjustments import (
     Count,
     adjustment_decide,
@@ -23,9 +24,9 @@ from warehousing.services.adjustments import (
 )
 from warehousing.services.fulfilment import fulfilment_scan
 from warehousing.services.orders import stock_order_place
-from warehousing.services.returns import return_receive
+from warehousing.services.returns import return_receive, return_request
 
-from .support import stock_consumer_order, stock_in, warehouse_at
+from .support import pick_and_hand_over, stock_consumer_order, stock_in, warehouse_at
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ def test_bonded_stock_is_sold_to_consumers_at_its_own_hub(journey, world, bonded
     )
     with pytest.raises(ApplicationError) as refused:
         stock_order_place(request=business, warehouse=bonded)
-    assert refused.value.extra["field"] == "warehouse"
+    assert (refused.value.code, refused.value.extra["field"]) == ("consumers_only", "consumer")
     elsewhere = warehouse_at(world.kul, bonded=False, code="KUL-W1")
     with pytest.raises(ApplicationError):
         stock_order_place(
@@ -142,6 +143,7 @@ def test_outside_a_bonded_warehouse_an_adjustment_applies_at_once(journey, world
 def _delivered_order(journey, world, bonded):
     stock_in(journey, bonded, [(world.product, 5, "L1")], operator=world.hgh_operator)
     order = journey.pay(stock_consumer_order(journey, bonded, world.product, quantity=2))
+    pick_and_hand_over(journey, order, operator=world.hgh_operator)
     fulfilment = Fulfilment.objects.get(order=order)
     journey.run(
         fulfilment_scan,
@@ -152,26 +154,50 @@ def _delivered_order(journey, world, bonded):
     return order, Fulfilment.objects.get(pk=fulfilment.pk)
 
 
-def test_a_return_within_30_days_goes_back_into_stock_and_the_annual_total(journey, world, bonded):
+def test_a_return_asked_for_in_time_is_refunded_and_gives_the_annual_total_back(
+    journey, world, bonded
+):
+    officer = factories.UserFactory(official_role="mdec_officer")
     order, fulfilment = _delivered_order(journey, world, bonded)
     declaration = Declaration.objects.get(order=order)
+    assert declaration.total_tax > 0  # DDP: paid from escrow at release
     annual = CbecAnnualTotal.objects.get()
     assert annual.total_minor == declaration.cbec_reserved_minor > 0
+    with pytest.raises(ApplicationError):  # the channel asks first
+        return_receive(fulfilment=fulfilment, actor=world.hgh_operator)
 
-    journey.run(return_receive, fulfilment=fulfilment, actor=world.hgh_operator, reason="unopened")
+    fulfilment = return_request(fulfilment=fulfilment, reason="unopened", actor_label="Shop")
+    journey.run(return_receive, fulfilment=fulfilment, actor=world.hgh_operator)
     assert sum(StockLot.objects.values_list("on_hand", flat=True)) == 5
     declaration.refresh_from_db()
     annual.refresh_from_db()
     assert declaration.goods_returned_at is not None and annual.total_minor == 0
     (row,) = bonded_ledger(warehouse=bonded, start=timezone.now() - timedelta(days=1))
     assert (row.released, row.returned, row.closing, row.difference) == (-2, 2, 5, 0)
+    # the money: what escrow held goes back to the consumer's bank
+    assert Order.objects.get(pk=order.pk).status == Order.Status.REFUNDED
+    assert ledger.ledger_balanced()
+    (reclaim,) = [m for m in mail.outbox if "taxes to reclaim" in m.subject]
+    assert reclaim.to == [officer.email] and declaration.reference in reclaim.body
 
 
-def test_a_return_after_30_days_is_refused(journey, world, bonded):
+@pytest.mark.parametrize(
+    ("asked_after", "arrived_after"),
+    [(timedelta(days=31), None), (timedelta(days=29), timedelta(days=46))],
+)
+def test_a_return_outside_its_windows_is_refused(
+    journey, world, bonded, asked_after, arrived_after
+):
     _order, fulfilment = _delivered_order(journey, world, bonded)
-    later = timezone.now() + timedelta(days=31)
+    with time_machine.travel(timezone.now() + asked_after, tick=False):
+        if arrived_after is None:
+            with pytest.raises(ApplicationError) as refused:
+                return_request(fulfilment=fulfilment, reason="late", actor_label="Shop")
+            assert refused.value.code == "return_too_late"
+            return
+        fulfilment = return_request(fulfilment=fulfilment, reason="wrong size", actor_label="Shop")
     with (
-        mock.patch("django.utils.timezone.now", return_value=later),
+        time_machine.travel(timezone.now() + arrived_after, tick=False),
         pytest.raises(ApplicationError) as refused,
     ):
         return_receive(fulfilment=fulfilment, actor=world.hgh_operator)
@@ -179,9 +205,52 @@ def test_a_return_after_30_days_is_refused(journey, world, bonded):
     assert sum(StockLot.objects.values_list("on_hand", flat=True)) == 3
 
 
+def test_a_parcel_the_courier_could_not_deliver_comes_back_and_is_refunded(journey, world, bonded):
+    stock_in(journey, bonded, [(world.product, 5, "L1")], operator=world.hgh_operator)
+    order = journey.pay(stock_consumer_order(journey, bonded, world.product, quantity=2))
+    pick_and_hand_over(journey, order, operator=world.hgh_operator)
+    fulfilment = Fulfilment.objects.get(order=order)
+    journey.run(return_receive, fulfilment=fulfilment, actor=world.hgh_operator, reason="refused")
+    assert sum(StockLot.objects.values_list("on_hand", flat=True)) == 5
+    assert Order.objects.get(pk=order.pk).status == Order.Status.REFUNDED
+
+
+def test_expired_units_are_never_sold(journey, world, bonded):
+    stock_in(
+        journey,
+        bonded,
+        [(world.product, 3, "OLD"), (world.product, 2, "NEW")],
+        operator=world.hgh_operator,
+    )
+    StockLot.objects.filter(lot="OLD").update(expires_on=timezone.localdate() - timedelta(days=1))
+    StockLot.objects.filter(lot="NEW").update(expires_on=timezone.localdate() + timedelta(days=90))
+    with pytest.raises(ConflictError):
+        stock_consumer_order(journey, bonded, world.product, quantity=3)
+    order = stock_consumer_order(journey, bonded, world.product, quantity=2, n=1)
+    claims = {c.stock_lot.lot for c in Fulfilment.objects.get(order=order).claims.all()}
+    assert claims == {"NEW"}
+    assert availability_by_warehouse(product_ids=[world.product.pk]) == {}
+
+
+def test_a_lot_code_is_received_once_with_one_expiry(journey, world, bonded):
+    stock_in(journey, bonded, [(world.product, 3, "L1")], operator=world.hgh_operator)
+    StockLot.objects.update(expires_on=timezone.localdate() + timedelta(days=300))
+    with pytest.raises(ApplicationError) as refused:
+        stock_in(
+            journey,
+            bonded,
+            [(world.product, 2, "L1")],
+            operator=world.hgh_operator,
+            expires_on=timezone.localdate() + timedelta(days=900),
+        )
+    assert refused.value.extra["field"] == "lines.0.location"
+    assert StockLot.objects.get().on_hand == 3
+
+
 def test_the_sellers_stock_report(journey, world, bonded):
     stock_in(journey, bonded, [(world.product, 30, "")], operator=world.hgh_operator)
     order = journey.pay(stock_consumer_order(journey, bonded, world.product, quantity=3))
+    pick_and_hand_over(journey, order, operator=world.hgh_operator)
     stock_consumer_order(journey, bonded, world.product, quantity=2, n=1)  # not paid yet
     assert Order.objects.get(pk=order.pk).status == Order.Status.SHIPPED
     (row,) = stock_report(seller=world.seller)

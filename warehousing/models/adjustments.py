@@ -1,6 +1,7 @@
 """Changes of stock that are not an entry or an exit: a cycle count's difference, damaged
-or expired goods, their destruction. In a bonded warehouse an officer approves each before
-the stock changes (warehousing/law.py)."""
+or expired goods, their destruction. In a bonded warehouse a customs officer of the hub
+approves each before the stock changes, the hub's policy under customs supervision
+(warehousing.law.ADJUSTMENTS)."""
 
 from django.db import models
 from django.db.models import Q
@@ -52,6 +53,13 @@ class Adjustment(BaseModel, StateMachine):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(name="adjustment_moves", condition=~Q(quantity=0)),
+            # one adjustment of a lot waits for an officer at a time: a second count or a
+            # double click cannot apply the same difference twice
+            models.UniqueConstraint(
+                fields=["stock_lot"],
+                condition=Q(status="requested"),
+                name="adjustment_one_waiting_per_lot",
+            ),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="adjustment_queue_idx")]
 

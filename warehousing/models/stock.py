@@ -54,16 +54,20 @@ class Fulfilment(BaseModel, StateMachine):
 
     class Status(models.TextChoices):
         RESERVED = "reserved", _("Stock reserved")  # at placement
-        RELEASED = "released", _("Released by customs")  # written off the bonded ledger
-        DISPATCHED = "dispatched", _("Picked, packed and dispatched")
+        RELEASED = "released", _("Released by customs")  # written off: on the pick list
+        PACKED = "packed", _("Picked and packed")  # off the shelf, waiting for the courier
+        DISPATCHED = "dispatched", _("With the courier")
         DELIVERED = "delivered", _("Delivered")
         RETURNED = "returned", _("Returned to stock")
         CANCELLED = "cancelled", _("Cancelled")  # unpaid, refused or refunded: units back
 
     TRANSITIONS = {
-        Status.RESERVED: {Status.RELEASED, Status.DISPATCHED, Status.CANCELLED},
-        Status.RELEASED: {Status.DISPATCHED},
-        Status.DISPATCHED: {Status.DELIVERED},
+        # stock that is not bonded needs no release: it is picked once the order is paid
+        Status.RESERVED: {Status.RELEASED, Status.PACKED, Status.CANCELLED},
+        Status.RELEASED: {Status.PACKED},
+        Status.PACKED: {Status.DISPATCHED},
+        # a parcel the courier could not deliver comes back as a delivered one's return does
+        Status.DISPATCHED: {Status.DELIVERED, Status.RETURNED},
         Status.DELIVERED: {Status.RETURNED},
         Status.RETURNED: set(),
         Status.CANCELLED: set(),
@@ -72,13 +76,18 @@ class Fulfilment(BaseModel, StateMachine):
     order = models.OneToOneField("hubs.Order", on_delete=models.PROTECT, related_name="fulfilment")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="fulfilments")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RESERVED)
-    # the domestic courier's waybill, known from placement: the retail import's three-record
-    # match names it before the goods are picked
+    # the waybill of the domestic delivery, allotted by the hub at placement (its own number
+    # until a courier's system is connected): the retail import's three-record match names
+    # it before the goods are picked
     waybill = models.CharField(max_length=20, unique=True)
     released_at = models.DateTimeField(null=True, blank=True)
     release_declaration = models.CharField(max_length=20, blank=True)
+    packed_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # the sales channel asked, for its consumer, to send the goods back (warehousing/law.py)
+    return_requested_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -15,6 +15,16 @@ class Warehouse(BaseModel):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=120)
     is_bonded = models.BooleanField(_("bonded"), default=False)
+
+    class SiteKind(models.TextChoices):
+        # where China allows bonded retail imports (mode 1210): special customs supervision
+        # areas and bonded logistics centres of type B (warehousing/law.py)
+        ZONE = "zone", _("Comprehensive bonded zone")
+        CENTRE_B = "centre_b", _("Bonded logistics centre (type B)")
+
+    site_kind = models.CharField(
+        _("kind of customs site"), max_length=10, choices=SiteKind.choices, blank=True
+    )
     # the customs supervision site's code, which bulk entries and retail imports name
     customs_site_code = models.CharField(_("customs site code"), max_length=20, blank=True)
     # what the listing promises a consumer: delivered within these many days of release
@@ -28,6 +38,12 @@ class Warehouse(BaseModel):
             models.CheckConstraint(
                 name="warehouse_delivery_days_ordered",
                 condition=Q(delivery_days_min__lte=models.F("delivery_days_max")),
+            ),
+            # a bonded warehouse is a customs site of a kind that takes 1210 goods, with the
+            # code that its entries and retail imports name
+            models.CheckConstraint(
+                name="warehouse_bonded_is_a_customs_site",
+                condition=Q(is_bonded=False) | (~Q(site_kind="") & ~Q(customs_site_code="")),
             ),
         ]
 

@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
 from ewtp.common.errors import NotFoundError
+from hubs.models import Order
 
 from ..errors import WarehousingErrorCode
 from ..models import (
@@ -22,6 +23,11 @@ from ..models import (
 
 # how far back the sales that measure days of cover go
 COVER_WINDOW_DAYS = 30
+
+
+def sellable() -> Q:
+    """Lots whose units may be sold today: none that has expired."""
+    return Q(expires_on__isnull=True) | Q(expires_on__gt=timezone.localdate())
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,7 @@ def availability_by_warehouse(*, product_ids) -> dict[int, list[tuple[Warehouse,
     query for the units, one for the warehouses."""
     rows = (
         StockLot.objects.filter(product_id__in=list(product_ids), warehouse__is_active=True)
+        .filter(sellable())
         .values("product_id", "warehouse_id")
         .annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
         .filter(on_hand__gt=0)
@@ -185,4 +192,31 @@ def fulfilment_at_hub(*, waybill: str, hub_id: int) -> Fulfilment | None:
         Fulfilment.objects.select_related("warehouse__hub", "order")
         .filter(waybill=waybill.strip().upper()[:20], warehouse__hub_id=hub_id)
         .first()
+    )
+
+
+def fulfilments_to_pick(*, warehouse, limit: int = 200) -> list[Fulfilment]:
+    """The warehouse's pick list, the longest waiting first: orders customs released (bonded),
+    or paid ones (stock that is not bonded waits "in customs" for its pick), each with its
+    claims' lots and locations. Two queries, however many orders and claims."""
+    waiting = Q(status=Fulfilment.Status.RELEASED)
+    if not warehouse.is_bonded:
+        waiting |= Q(status=Fulfilment.Status.RESERVED, order__status=Order.Status.IN_CUSTOMS)
+    claims = Reservation.objects.select_related("stock_lot__location", "stock_lot__product")
+    return list(
+        Fulfilment.objects.filter(waiting, warehouse_id=warehouse.pk)
+        .select_related("order")
+        .prefetch_related(
+            Prefetch("claims", queryset=claims.order_by("stock_lot__location__code", "id"))
+        )
+        .order_by("released_at", "created_at", "id")[:limit]
+    )
+
+
+def fulfilments_packed(*, warehouse_id: int, limit: int = 200) -> list[Fulfilment]:
+    """Parcels packed and waiting for the courier, the longest waiting first (one query)."""
+    return list(
+        Fulfilment.objects.filter(warehouse_id=warehouse_id, status=Fulfilment.Status.PACKED)
+        .select_related("order")
+        .order_by("packed_at", "id")[:limit]
     )

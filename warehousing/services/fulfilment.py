@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ewtp.common.errors import ApplicationError, ConflictError
+from hubs.models import Order
 
 from ..errors import WarehousingErrorCode
 from ..events import FulfilmentDelivered, FulfilmentDispatched
@@ -21,7 +22,8 @@ WAYBILL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 def waybill_number() -> str:
-    """The domestic courier's waybill: 12 characters, unguessable, easy to read aloud."""
+    """The waybill of a domestic delivery, allotted by the hub (no courier's system is
+    connected yet): 12 characters, unguessable, easy to read aloud."""
     return "D" + "".join(secrets.choice(WAYBILL_ALPHABET) for _ in range(11))
 
 
@@ -73,32 +75,25 @@ def fulfilment_event_record(fulfilment, code, at=None, place=""):
     )
 
 
-def _pick_and_pack(fulfilment: Fulfilment) -> None:
-    stock_take_out(fulfilment=fulfilment)
-    fulfilment_event_record(fulfilment, FulfilmentEvent.Code.PICKED)
-    fulfilment_event_record(fulfilment, FulfilmentEvent.Code.PACKED)
-
-
 def fulfilment_release(*, fulfilment: Fulfilment, declaration_reference: str) -> Fulfilment:
     """Customs released the order's retail import: the bonded ledger writes its units off by
-    that release, and the warehouse picks and packs them."""
+    that release, and the order is on the warehouse's pick list (the units stay on the shelf
+    until the operators pick them)."""
 
     def released(row, before):
         row.released_at = timezone.now()
         row.release_declaration = declaration_reference
         if row.warehouse.is_bonded:
             _write_off(row, declaration_reference)
-        _pick_and_pack(row)
         return ["released_at", "release_declaration"]
 
-    locked = fulfilment_transition(
+    return fulfilment_transition(
         fulfilment=fulfilment,
         to=Fulfilment.Status.RELEASED,
         actor_label="pipeline",
         data={"declaration": declaration_reference},
         apply=released,
     )
-    return locked
 
 
 def _write_off(fulfilment: Fulfilment, document: str) -> None:
@@ -120,29 +115,56 @@ def _write_off(fulfilment: Fulfilment, document: str) -> None:
     )
 
 
-def fulfilment_dispatch(*, fulfilment: Fulfilment) -> Fulfilment:
-    """Hand the packed goods to the domestic courier under the waybill. Stock that needs no
-    customs release (a warehouse that is not bonded) is picked and packed now."""
+def fulfilment_pack(*, fulfilment: Fulfilment, actor=None) -> Fulfilment:
+    """The operators picked the order's units off the shelf and packed them under the
+    waybill: released ones from a bonded warehouse, or paid ones from one that is not."""
+    check_operator(actor, fulfilment.warehouse)
+
+    def on_the_pick_list(row):
+        if row.status == Fulfilment.Status.RESERVED and (row.warehouse.is_bonded or not _paid(row)):
+            raise _refusal(row, Fulfilment.Status.PACKED)
+
+    def packed(row, before):
+        stock_take_out(fulfilment=row)
+        row.packed_at = timezone.now()
+        fulfilment_event_record(row, FulfilmentEvent.Code.PICKED, row.packed_at)
+        fulfilment_event_record(row, FulfilmentEvent.Code.PACKED, row.packed_at)
+        return ["packed_at"]
+
+    return fulfilment_transition(
+        fulfilment=fulfilment,
+        to=Fulfilment.Status.PACKED,
+        actor=actor,
+        guard=on_the_pick_list,
+        apply=packed,
+    )
+
+
+def _paid(fulfilment: Fulfilment) -> bool:
+    """Served from stock that is not bonded, a paid order waits "in customs" for its pick
+    (no customs at this step; pipeline/step_02_stock_import_declared.py)."""
+    return Order.objects.filter(pk=fulfilment.order_id, status=Order.Status.IN_CUSTOMS).exists()
+
+
+def fulfilment_dispatch(*, fulfilment: Fulfilment, actor=None) -> Fulfilment:
+    """The packed goods are handed to the domestic courier under the waybill; the order is
+    on its way to the consumer (the pipeline moves it)."""
+    check_operator(actor, fulfilment.warehouse)
 
     def dispatched(row, before):
-        if before == Fulfilment.Status.RESERVED:
-            if row.warehouse.is_bonded:
-                raise _refusal(row, Fulfilment.Status.DISPATCHED)
-            _pick_and_pack(row)
         row.dispatched_at = timezone.now()
-        fulfilment_event_record(row, FulfilmentEvent.Code.HANDED_OVER)
+        fulfilment_event_record(row, FulfilmentEvent.Code.HANDED_OVER, row.dispatched_at)
         return ["dispatched_at"]
 
-    locked = fulfilment_transition(
+    return fulfilment_transition(
         fulfilment=fulfilment,
         to=Fulfilment.Status.DISPATCHED,
-        actor_label="pipeline",
+        actor=actor,
         apply=dispatched,
         event=lambda row, before: FulfilmentDispatched(
             fulfilment_id=row.pk, order_id=row.order_id, waybill=row.waybill
         ),
     )
-    return locked
 
 
 def fulfilment_scan(

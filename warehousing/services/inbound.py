@@ -234,7 +234,7 @@ def inbound_receive(
         locked.received_at = timezone.now()
         locked.received_by = actor
         discrepancies = 0
-        for line, count, location in resolved:
+        for index, (line, count, location) in enumerate(resolved):
             line.quantity_received = count.received
             line.quantity_damaged = count.damaged
             line.location = location
@@ -242,7 +242,7 @@ def inbound_receive(
             line.save(update_fields=["quantity_received", "quantity_damaged", "location", "note"])
             discrepancies += line.has_discrepancy
             if count.received:
-                _put_away(locked, line, location, count.received)
+                _put_away(locked, line, location, count.received, field=f"lines.{index}.location")
         locked.discrepancies_found = discrepancies
         return ["received_at", "received_by"]
 
@@ -267,8 +267,10 @@ def _must_have_arrived(row: InboundShipment) -> None:
         )
 
 
-def _put_away(shipment: InboundShipment, line: InboundLine, location: Location, units: int):
-    lot, _created = StockLot.objects.select_for_update().get_or_create(
+def _put_away(
+    shipment: InboundShipment, line: InboundLine, location: Location, units: int, *, field: str
+):
+    lot, created = StockLot.objects.select_for_update().get_or_create(
         location=location,
         product=line.product,
         lot=line.lot,
@@ -278,6 +280,20 @@ def _put_away(shipment: InboundShipment, line: InboundLine, location: Location, 
             "expires_on": line.expires_on,
         },
     )
+    if not created and lot.expires_on != line.expires_on:
+        # one lot, one expiry: units that expire apart are counted (and sold) apart
+        raise _invalid(
+            _(
+                "Lot %(lot)s at %(location)s expires on %(expiry)s: put these units, which "
+                "expire otherwise, at another location or under a lot of their own."
+            )
+            % {
+                "lot": line.lot or "—",
+                "location": location.code,
+                "expiry": lot.expires_on.isoformat() if lot.expires_on else "—",
+            },
+            field,
+        )
     lot.on_hand += units
     lot.save(update_fields=["on_hand", "updated_at"])
     if shipment.warehouse.is_bonded:

@@ -13,6 +13,7 @@ from ewtp.common.errors import ConflictError
 
 from ..errors import WarehousingErrorCode
 from ..models import Fulfilment, Reservation, StockLot, Warehouse
+from ..selectors.stock import sellable
 
 
 def _lots_locked(warehouse: Warehouse, product_ids) -> dict[int, list[StockLot]]:
@@ -20,6 +21,7 @@ def _lots_locked(warehouse: Warehouse, product_ids) -> dict[int, list[StockLot]]
     rows = (
         StockLot.objects.select_for_update()
         .filter(warehouse=warehouse, product_id__in=sorted(set(product_ids)), on_hand__gt=0)
+        .filter(sellable())
         .order_by("product_id", F("expires_on").asc(nulls_last=True), "id")
     )
     for lot in rows:

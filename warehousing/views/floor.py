@@ -1,45 +1,36 @@
 """The warehouse floor, for the operators posted to the warehouses' hub: shipments expected
-and arrived (record the arrival, count them in), orders' goods handed to the courier (scan
-them out for delivery and delivered, print the packing label), returns back into stock,
-and cycle counts with the adjustments they and damaged or expired goods need."""
+and arrived (record the arrival, count them in), the pick list (orders released by customs,
+or paid from stock that is not bonded: picked and packed, labelled, handed to the courier),
+the courier's scans (out for delivery, delivered), returns back into stock.
+Cycle counts and adjustments have their own page (counts.py)."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from ewtp.common.errors import ApplicationError, NotFoundError
+from ewtp.common.errors import ApplicationError, ConflictError, NotFoundError
 from ewtp.common.http import attachment
 from hubs.portal import HubOfficialMixin
 from hubs.roles import Perm
 
 from .. import documents, selectors
 from ..forms import (
-    AdjustmentRequestForm,
     ArrivalForm,
-    CycleCountForm,
     LineCountFormSet,
     errors_to_forms,
 )
 from ..law import RETURNS
-from ..models import Adjustment, Fulfilment, FulfilmentEvent, InboundShipment
-from ..services.adjustments import Count as LotCount
-from ..services.adjustments import adjustment_request, cycle_count
-from ..services.fulfilment import fulfilment_scan
+from ..models import Fulfilment, FulfilmentEvent, InboundShipment
+from ..services.fulfilment import fulfilment_dispatch, fulfilment_pack, fulfilment_scan
 from ..services.inbound import inbound_arrive, inbound_receive
 from ..services.returns import return_receive
 
-# what a label can be printed for: the goods are (or were) packed under the waybill
-LABELLED = (
-    Fulfilment.Status.RELEASED,
-    Fulfilment.Status.DISPATCHED,
-    Fulfilment.Status.DELIVERED,
-    Fulfilment.Status.RETURNED,
-)
 SCANS = {
     "out_for_delivery": FulfilmentEvent.Code.OUT_FOR_DELIVERY,
     "delivered": FulfilmentEvent.Code.DELIVERED,
@@ -79,6 +70,8 @@ class FloorView(FloorMixin, TemplateView):
             context |= {
                 "expected": [s for s in shipments if s.status == InboundShipment.Status.BOOKED],
                 "arrived": [s for s in shipments if s.status == InboundShipment.Status.ARRIVED],
+                "pick_list": selectors.fulfilments_to_pick(warehouse=warehouse),
+                "packed": selectors.fulfilments_packed(warehouse_id=warehouse.pk),
                 "dispatched": selectors.fulfilments_of_warehouse(
                     warehouse_id=warehouse.pk, status=Fulfilment.Status.DISPATCHED
                 ),
@@ -128,6 +121,53 @@ class FloorView(FloorMixin, TemplateView):
         return _("%(waybill)s is out for delivery: scan it again when it is delivered.") % {
             "waybill": fulfilment.waybill
         }
+
+
+class FulfilmentStepView(FloorMixin, View):
+    """One step of an order's goods on the floor, from the button on its row: the waybill is
+    in the path, another hub's is a 404, and a refusal (a double click, a step already
+    taken) is a message on the floor."""
+
+    http_method_names = ["post"]
+    step = None  # the service: (*, fulfilment, actor) -> Fulfilment
+
+    def post(self, request, waybill):
+        fulfilment = _fulfilment_at_hub(waybill=waybill, hub_id=request.user.official_hub_id)
+        try:
+            self.step(fulfilment=fulfilment, actor=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, self.done(fulfilment))
+        query = urlencode({"warehouse": fulfilment.warehouse.code})
+        return redirect(f"{reverse('warehousing:floor')}?{query}")
+
+    def done(self, fulfilment) -> str:
+        raise NotImplementedError
+
+
+class FulfilmentPackView(FulfilmentStepView):
+    """Picked and packed: the order's units leave the shelf for a parcel under its waybill."""
+
+    step = staticmethod(fulfilment_pack)
+
+    def done(self, fulfilment) -> str:
+        return _(
+            "%(waybill)s picked and packed: print its label, put it on the parcel and hand the "
+            "parcel to the courier."
+        ) % {"waybill": fulfilment.waybill}
+
+
+class FulfilmentDispatchView(FulfilmentStepView):
+    """Handed to the courier: the order is on its way to the consumer (the pipeline ships it)."""
+
+    step = staticmethod(fulfilment_dispatch)
+
+    def done(self, fulfilment) -> str:
+        return _(
+            "%(waybill)s handed to the courier: the order is on its way. Scan it out for "
+            "delivery, then delivered."
+        ) % {"waybill": fulfilment.waybill}
 
 
 class InboundCountView(FloorMixin, TemplateView):
@@ -226,127 +266,20 @@ class InboundCountView(FloorMixin, TemplateView):
         }
 
 
-class CycleCountView(FloorMixin, TemplateView):
-    """A warehouse's lots with a field each for the units counted; and goods that leave the
-    stock damaged, expired or destroyed. In a bonded warehouse both wait for a customs
-    officer's approval before the stock changes."""
-
-    template_name = "warehousing/cycle_count.html"
-
-    def get_context_data(self, **kwargs):
-        warehouse = kwargs.pop("warehouse", None) or self._warehouse(self.kwargs["code"])
-        lots = kwargs.pop("lots", None)
-        if lots is None:
-            lots = selectors.stock_lots_of(warehouse_id=warehouse.pk)
-        kwargs.setdefault("count_form", CycleCountForm(lots=lots))
-        kwargs.setdefault(
-            "adjust_form",
-            AdjustmentRequestForm(lots=lots, initial={"lot": self.request.GET.get("lot", "")}),
-        )
-        waiting = [
-            adjustment
-            for adjustment in selectors.adjustments_awaiting(
-                hub_id=self.request.user.official_hub_id
-            )
-            if adjustment.stock_lot.warehouse_id == warehouse.pk
-        ]
-        return super().get_context_data(warehouse=warehouse, lots=lots, waiting=waiting, **kwargs)
-
-    def post(self, request, code):
-        warehouse = self._warehouse(code)
-        lots = selectors.stock_lots_of(warehouse_id=warehouse.pk)
-        if request.POST.get("action") == "adjust":
-            return self._adjust(request, warehouse, lots)
-        form = CycleCountForm(request.POST, lots=lots)
-        if form.is_valid():
-            counts = form.counts()
-            try:
-                adjustments = cycle_count(
-                    warehouse=warehouse,
-                    counts=[LotCount(stock_lot_id=pk, counted=n) for pk, n in counts.items()],
-                    actor=request.user,
-                )
-            except ApplicationError as error:
-                self._count_error(form, error, list(counts))
-            else:
-                messages.success(request, self._counted(warehouse, len(counts), adjustments))
-                return redirect(request.path)
-        return self.render_to_response(
-            self.get_context_data(warehouse=warehouse, lots=lots, count_form=form)
-        )
-
-    @staticmethod
-    def _count_error(form, error, lot_ids) -> None:
-        parts = (error.extra.get("field") or "").split(".")
-        if len(parts) >= 2 and parts[0] == "counts" and parts[1].isdigit():
-            index = int(parts[1])
-            if index < len(lot_ids):
-                form.add_error(f"lot_{lot_ids[index]}", error.message)
-                return
-        form.add_error(None, error.message)
-
-    @staticmethod
-    def _counted(warehouse, counted: int, adjustments) -> str:
-        if not adjustments:
-            return ngettext(
-                "%(count)s lot counted: it matches the books, nothing to adjust.",
-                "%(count)s lots counted: they match the books, nothing to adjust.",
-                counted,
-            ) % {"count": counted}
-        if warehouse.is_bonded:
-            return ngettext(
-                "%(count)s difference recorded: it waits for a customs officer's approval "
-                "before the stock changes.",
-                "%(count)s differences recorded: they wait for a customs officer's approval "
-                "before the stock changes.",
-                len(adjustments),
-            ) % {"count": len(adjustments)}
-        return ngettext(
-            "%(count)s difference applied to the stock.",
-            "%(count)s differences applied to the stock.",
-            len(adjustments),
-        ) % {"count": len(adjustments)}
-
-    def _adjust(self, request, warehouse, lots):
-        form = AdjustmentRequestForm(request.POST, lots=lots)
-        if form.is_valid():
-            try:
-                adjustment = adjustment_request(
-                    stock_lot=form.chosen_lot(),
-                    kind=form.cleaned_data["kind"],
-                    quantity=-form.cleaned_data["quantity"],
-                    reason=form.cleaned_data["reason"],
-                    actor=request.user,
-                )
-            except ApplicationError as error:
-                errors_to_forms(error, form)
-            else:
-                if adjustment.status == Adjustment.Status.REQUESTED:
-                    messages.success(
-                        request,
-                        _(
-                            "Adjustment requested: the units stay on the books until a customs "
-                            "officer approves it."
-                        ),
-                    )
-                else:
-                    messages.success(request, _("Adjustment applied: the units left the stock."))
-                return redirect(request.path)
-        return self.render_to_response(
-            self.get_context_data(warehouse=warehouse, lots=lots, adjust_form=form)
-        )
-
-
 class PackingLabelView(FloorMixin, View):
     """The 100 × 150 mm label of an order's packed goods: the domestic waybill, the consumer
     and the warehouse they leave."""
 
     def get(self, request, waybill):
         fulfilment = _fulfilment_at_hub(waybill=waybill, hub_id=request.user.official_hub_id)
-        if fulfilment.status not in LABELLED:
-            raise Http404("Nothing is packed under this waybill yet.")
+        try:
+            label = documents.packing_label_pdf(
+                fulfilment, lines=list(fulfilment.order.lines.all())
+            )
+        except ConflictError as error:  # still on the pick list: nothing is packed yet
+            return HttpResponse(error.message, status=409, content_type="text/plain; charset=utf-8")
         return attachment(
-            documents.packing_label_pdf(fulfilment, lines=list(fulfilment.order.lines.all())),
+            label,
             content_type="application/pdf",
             filename=f"{fulfilment.waybill}.pdf",
             inline=True,
@@ -358,3 +291,6 @@ def _fulfilment_at_hub(*, waybill: str, hub_id: int):
     if fulfilment is None:
         raise Http404("No such waybill at your hub.")
     return fulfilment
+
+
+# Reads of the floor's own queues: no other page or app asks for them.

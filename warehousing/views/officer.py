@@ -1,6 +1,7 @@
 """The customs officers' pages of their hub's bonded warehouses: the bonded ledger, a month at
-a time, reconciled to the units on the shelves; and the adjustments of bonded stock that
-wait for their approval (warehousing/law.py)."""
+a time, reconciled with the warehouse's shelf records; and the adjustments of bonded stock
+that wait for their approval, the hub's policy under customs supervision
+(warehousing.law.ADJUSTMENTS)."""
 
 import uuid
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from hubs.portal import HubOfficialMixin
 from hubs.roles import Perm
 
 from .. import law, selectors
-from ..models import Adjustment
+from ..models import Adjustment, Warehouse
 from ..services.adjustments import adjustment_decide
 
 
@@ -49,7 +50,9 @@ class LedgerTotals:
     destroyed: int
     closing: int
     physical: int | None
+    awaiting_pick: int | None
     difference: int | None
+    counted_pending: int | None
 
     @classmethod
     def of(cls, rows) -> "LedgerTotals":
@@ -57,6 +60,10 @@ class LedgerTotals:
 
         def total(name):
             return sum(getattr(row, name) for row in rows)
+
+        def spread(name):
+            # every SKU's figure counts: a surplus of one does not hide a loss of another
+            return sum(abs(getattr(row, name)) for row in rows) if counted else None
 
         return cls(
             opening=total("opening"),
@@ -67,9 +74,15 @@ class LedgerTotals:
             destroyed=total("destroyed"),
             closing=total("closing"),
             physical=total("physical") if counted else None,
-            # every SKU's difference counts: a surplus of one does not hide a loss of another
-            difference=sum(abs(row.difference) for row in rows) if counted else None,
+            awaiting_pick=total("awaiting_pick") if counted else None,
+            difference=spread("difference"),
+            counted_pending=spread("counted_pending"),
         )
+
+    @property
+    def reconciles(self) -> bool:
+        """Zero difference and no count difference waiting for an officer."""
+        return self.difference == 0 and self.counted_pending == 0
 
 
 class BondedLedgerView(OfficerMixin, TemplateView):
@@ -106,14 +119,25 @@ class BondedLedgerView(OfficerMixin, TemplateView):
             previous_month=month_added(month, -1),
             next_month=month_after(month) if month < this_month else None,
             awaiting=len(selectors.adjustments_awaiting(hub_id=hub_id)),
-            laws=[law.MODE_1210, law.ADJUSTMENTS, law.RETURNS],
+            laws=_laws(warehouse),
             **kwargs,
         )
 
 
+def _laws(warehouse) -> list:
+    """What the ledger is kept under: mode 1210, the instrument of the warehouse's kind of
+    site, the hub's policy on adjustments and the returns' rules."""
+    site = {
+        Warehouse.SiteKind.ZONE: law.SITE_ZONE,
+        Warehouse.SiteKind.CENTRE_B: law.SITE_CENTRE_B,
+    }.get(warehouse.site_kind if warehouse is not None else "")
+    return [rule for rule in (law.MODE_1210, site, law.ADJUSTMENTS, law.RETURNS) if rule]
+
+
 class AdjustmentQueueView(OfficerMixin, TemplateView):
     """Changes of bonded stock that are not a declared entry or exit, oldest first: approve
-    (the stock and the ledger change) or reject with a note."""
+    (the stock and the ledger change) or reject with a note. A count shows what was counted,
+    what the books said then and what they say now, so that a lot changed since shows."""
 
     template_name = "warehousing/adjustments.html"
 
