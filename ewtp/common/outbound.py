@@ -257,6 +257,8 @@ def post_json_answer(url: str, body: bytes, headers: dict, *, timeout: float) ->
     finally:
         watchdog.cancel()
         connection.close()
+    if watchdog.fired.is_set():  # cut off mid-answer: what was read is not the answer
+        raise AnswerTooSlow("the receiver answered too slowly")
     return status, answer[:MAX_ANSWER_BYTES]
 
 

@@ -169,6 +169,7 @@ class StockReturnApi(APIView):
         responses={202: FulfilmentOutput},
         tags=["warehousing"],
     )
+    @idempotent
     def post(self, request, code, reference):
         caller = caller_of(request)
         warehouse = warehouse_named(code, "code")
