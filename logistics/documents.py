@@ -32,7 +32,7 @@ def label_pdf(parcel: Parcel) -> bytes:
     y = height - 33 * mm
     for title, lines in (
         ("FROM", [order.seller.legal_name, f"via {parcel.facility.name}"]),
-        ("TO", [order.buyer_label, *_address_lines(order)]),
+        ("TO", [order.buyer_label, *order.delivery_address_lines]),
     ):
         pdf.setFont("Helvetica-Bold", 8)
         pdf.drawString(6 * mm, y, title)
@@ -55,15 +55,6 @@ def label_pdf(parcel: Parcel) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
-
-
-def _address_lines(order) -> list[str]:
-    if order.consumer_address:
-        return order.consumer_address.splitlines() or [order.consumer_address]
-    buyer = order.buyer
-    if buyer is None:
-        return []
-    return [line for line in (buyer.address_line, buyer.city, str(buyer.country.name)) if line]
 
 
 MANIFEST_COLUMNS = ["house_waybill", "order", "origin", "destination", "pieces", "weight_kg"]

@@ -1,7 +1,7 @@
 """The SME's account statement and an order's payment, in the portal."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 
 from ewtp.common.errors import ApplicationError
 from ewtp.common.money import MoneyError, money_parse
-from ewtp.common.months import month_added, month_after, month_of, month_start
+from ewtp.common.months import month_added, month_after, month_of, month_parsed, month_start
 from hubs import order_words
 from hubs.models import Order
 from hubs.roles import OrganizationMixin, Perm, can_act_for, has_permission
@@ -32,10 +32,7 @@ from .services.settlement import settlement_preview
 def statement_month(value: str) -> date:
     """The month a statement page shows (``YYYY-MM``, years 2000 to 2999); this month when
     absent or wrong."""
-    try:
-        month = datetime.strptime(value, "%Y-%m").date()
-    except ValueError:
-        month = None
+    month = month_parsed(value)
     if month is None or not 2000 <= month.year <= 2999:
         return month_of(timezone.now())
     return month

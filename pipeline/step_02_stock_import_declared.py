@@ -36,8 +36,10 @@ NOT_FILED = (Declaration.Status.CANCELLED, Declaration.Status.REJECTED)
 
 @subscribe("payments.order_paid", name="pipeline.stock_import_declared")
 def stock_import_declared(event: OrderPaid) -> None:
-    order = orders_with_intents(order_ids=[event.order_id], status=Order.Status.PAID).first()
-    if order is None or not order.ships_from_stock:
+    paid = orders_with_intents(order_ids=[event.order_id], status=Order.Status.PAID)
+    # a flown order (most) costs one query here: its lines are prefetched only for a stock one
+    order = paid.filter(ships_from_stock=True).first()
+    if order is None:
         return  # flown, or moved on meanwhile (refunded, disputed, or in customs already)
     fulfilment = fulfilment_of_order(order_id=order.pk)
     if not fulfilment.warehouse.is_bonded:

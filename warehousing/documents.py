@@ -70,7 +70,7 @@ def packing_label_pdf(fulfilment: Fulfilment, *, lines) -> bytes:
     y = height - 28 * mm
     for title, rows in (
         ("FROM", sender),
-        ("TO", [order.consumer_name or order.buyer_label, *_address_lines(order)]),
+        ("TO", [order.consumer_name or order.buyer_label, *order.delivery_address_lines]),
     ):
         pdf.setFont("Helvetica-Bold", 8)
         pdf.drawString(6 * mm, y, title)
@@ -94,12 +94,3 @@ def packing_label_pdf(fulfilment: Fulfilment, *, lines) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
-
-
-def _address_lines(order) -> list[str]:
-    if order.consumer_address:
-        return order.consumer_address.splitlines() or [order.consumer_address]
-    buyer = order.buyer
-    if buyer is None:
-        return []
-    return [line for line in (buyer.address_line, buyer.city, str(buyer.country.name)) if line]

@@ -26,6 +26,15 @@ def months_from(month: date, count: int) -> list[date]:
     return [month_added(month, n) for n in range(count + 1)]
 
 
+def month_parsed(value: str) -> date | None:
+    """The month a page is asked for (``YYYY-MM``), or None when ``value`` names none; the
+    page decides which months it shows."""
+    try:
+        return datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        return None
+
+
 def month_start(month: date) -> datetime:
     """Midnight UTC of the month's first day: where its time-bounded reads begin."""
     return datetime(month.year, month.month, 1, tzinfo=UTC)

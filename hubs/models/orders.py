@@ -173,6 +173,17 @@ class Order(BaseModel, StateMachine):
         return charges
 
     @property
+    def delivery_address_lines(self) -> list[str]:
+        """Where the goods go, line by line, as a label prints it: the consumer's address, or
+        the buying organisation's."""
+        if self.consumer_address:
+            return self.consumer_address.splitlines() or [self.consumer_address]
+        if self.buyer is None:
+            return []
+        buyer = self.buyer
+        return [line for line in (buyer.address_line, buyer.city, str(buyer.country.name)) if line]
+
+    @property
     def cif_value(self):
         """The goods with their carriage and insurance to the destination: the customs value
         the import is declared at."""

@@ -5,7 +5,7 @@ that wait for their approval, the hub's policy under customs supervision
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.contrib import messages
 from django.http import Http404
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from ewtp.common.errors import ApplicationError
-from ewtp.common.months import month_added, month_after, month_of, month_start
+from ewtp.common.months import month_added, month_after, month_of, month_parsed, month_start
 from hubs.portal import HubOfficialMixin
 from hubs.roles import Perm
 
@@ -33,11 +33,8 @@ def ledger_month(value: str) -> date:
     """The month the ledger shows (``YYYY-MM``, years 2000 to this one); this month when
     absent, wrong or still to come."""
     this_month = month_of(timezone.now())
-    try:
-        month = datetime.strptime(value, "%Y-%m").date()
-    except ValueError:
-        return this_month
-    return month if date(2000, 1, 1) <= month <= this_month else this_month
+    month = month_parsed(value)
+    return month if month is not None and date(2000, 1, 1) <= month <= this_month else this_month
 
 
 @dataclass(frozen=True)
