@@ -13,7 +13,9 @@ from customs.services.filing import DeclarationRequest, ItemRequest
 from customs.services.matching import OrderRecord, PaymentRecord, WaybillRecord
 from customs.services.parties import account_key
 from customs.services.quotes import QuoteRequest
+from ewtp.common.money import money_from_minor
 from hubs.models import Order
+from logistics.selectors import parcel_items_of
 from payments.selectors import payment_applied_latest
 
 EXPORT_REGIMES = {"MY": "MY_EXPORT", "CN": "CN_EXPORT"}
@@ -191,6 +193,26 @@ def match_records(
             goods=tuple(shipped.items()),
         ),
     }
+
+
+def import_records(order: Order, *, waybill: str, parcels) -> dict:
+    """The three records of the order's import under ``waybill``: the order as placed, the
+    payment as the bank reported it (an order fetched with its payment intent), and the
+    goods in ``parcels`` as the carrier's manifest states them."""
+    intent = order.payment_intent
+    shipped: dict = {}
+    for item in parcel_items_of(parcel_ids=[parcel.pk for parcel in parcels]):
+        hs_code = item.order_line.hs_code
+        shipped[hs_code] = shipped.get(hs_code, 0) + item.quantity
+    return match_records(
+        order,
+        payer_id_reference=payer_identity(order),  # as the bank reported it
+        paid=money_from_minor(intent.received_minor, intent.currency).amount,
+        paid_currency=intent.currency,
+        paid_taxes=intent.duties.amount,
+        waybill=waybill,
+        shipped=shipped,
+    )
 
 
 def stock_import_request(

@@ -35,11 +35,17 @@ def duties_settled(event: DeclarationDecided) -> None:
     if order.incoterm != Order.Incoterm.DDP:
         return  # DAP: the buyer pays customs
     declaration = declaration_by_id(declaration_id=event.declaration_id)
-    settled = escrow_duties_settle(
-        order=order,
+    duties_settle(
+        order,
         assessed=Money(_in_order_currency(declaration), order.total.currency),
-        declaration_reference=declaration.reference,
+        reference=declaration.reference,
     )
+
+
+def duties_settle(order: Order, *, assessed: Money, reference: str) -> None:
+    """Pay a DDP order's import duties and taxes, ``assessed`` in the order's currency by the
+    import declaration ``reference`` (this hub's customs, or a peer deployment's)."""
+    settled = escrow_duties_settle(order=order, assessed=assessed, declaration_reference=reference)
     if settled is None:
         return  # settled before (a repeated event)
     detail = f"Import duties and taxes: quoted {settled.quoted}, assessed {settled.assessed}." + (
@@ -47,7 +53,7 @@ def duties_settled(event: DeclarationDecided) -> None:
     )
     buyer_notify(order, "duties", detail)
     if settled.shortfall.amount:
-        _tell_officers(order, declaration.reference, settled)
+        _tell_officers(order, reference, settled)
     email_after_commit(
         to=member_emails(organization_id=order.seller_id),
         subject=f"eWTP Hub: order {order.reference}: import duties paid from escrow",

@@ -13,7 +13,10 @@ Convention allows it, General Annex Standard 3.25 and Transitional Standard 3.26
   they are there;
 - the flight landed → the landing scan presents the goods of those declarations, and an
   accepted one is released there and then. What was not filed before arrival (a departure
-  event missed, a filing retried only after the landing) is filed now, as it always was."""
+  event missed, a filing retried only after the landing) is filed now, as it always was.
+
+A destination hub another deployment runs is not declared here: its customs file the
+import from the manifest this deployment sends it over the e-road (peering/)."""
 
 import logging
 
@@ -26,17 +29,16 @@ from customs.services.decisions import declaration_goods_arrived, declaration_re
 from customs.services.filing import declaration_create, declaration_submit
 from customs.services.matching import REGIMES_MATCHED
 from ewtp.common.errors import ApplicationError
-from ewtp.common.money import money_from_minor
 from ewtp.common.notifications import email_after_commit
 from ewtp.common.outbox import subscribe
 from hubs.models import Order
-from hubs.selectors import member_emails_of
+from hubs.selectors import hub_is_here, member_emails_of
 from logistics.events import FlightArrived, FlightDeparted
 from logistics.models import Flight
-from logistics.selectors import flight_by_id, parcel_items_of, parcels_on_flight
+from logistics.selectors import flight_by_id, parcels_on_flight
 from payments.selectors import orders_with_intents
 
-from .customs_filing import import_request, match_records, payer_identity
+from .customs_filing import import_records, import_request
 from .errors import RETRY_LATER
 from .notify import buyer_notify
 
@@ -65,6 +67,8 @@ def import_declared(event: FlightArrived) -> None:
 
 def _each_order(order_ids: list, step) -> None:
     for order in orders_with_intents(order_ids=order_ids, status=Order.Status.SHIPPED):
+        if not hub_is_here(order.destination_hub):
+            continue  # its customs are the peer deployment's (peering sends the manifest)
         try:
             with transaction.atomic():  # one order's trouble is not the flight's
                 step(order)
@@ -127,30 +131,12 @@ def _declare(order: Order, flight: Flight, *, before_arrival: bool) -> None:
         _tell_parties(order, error.message, before_arrival=before_arrival)
         return
     if declaration.regime in REGIMES_MATCHED:
-        intent = order.payment_intent
         declaration_records_attach(
             declaration=declaration,
             actor_label="pipeline",
-            **match_records(
-                order,
-                payer_id_reference=payer_identity(order),  # as the bank reported it
-                paid=money_from_minor(intent.received_minor, intent.currency).amount,
-                paid_currency=intent.currency,
-                paid_taxes=intent.duties.amount,
-                waybill=declaration.waybill,
-                shipped=_shipped(parcels),
-            ),
+            **import_records(order, waybill=declaration.waybill, parcels=parcels),
         )
     declaration_submit(declaration=declaration, actor_label="pipeline")
-
-
-def _shipped(parcels) -> dict:
-    """HS code → quantity in the order's parcels, as the carrier's manifest states them."""
-    shipped: dict = {}
-    for item in parcel_items_of(parcel_ids=[parcel.pk for parcel in parcels]):
-        hs_code = item.order_line.hs_code
-        shipped[hs_code] = shipped.get(hs_code, 0) + item.quantity
-    return shipped
 
 
 def _tell_parties(order: Order, reason: str, *, before_arrival: bool) -> None:

@@ -31,10 +31,16 @@ def customs_rejected(event: DeclarationDecided) -> None:
         return
     order = order_by_id(order_id=event.order_id)
     reference = declaration_by_id(declaration_id=event.declaration_id).reference
+    rejected(order, reference=reference, detail=event.reason, by_officer=event.by_officer)
+
+
+def rejected(order: Order, *, reference: str, detail: str, by_officer: bool) -> None:
+    """Declaration ``reference`` of the order was rejected (by this hub's customs, or a peer
+    deployment's): by an officer, the order is refunded; by the engines, people are told."""
     reason = order_words.reason_record(
-        order_words.CUSTOMS_REJECTED, reference=reference, detail=event.reason
+        order_words.CUSTOMS_REJECTED, reference=reference, detail=detail
     )[:500]
-    if not event.by_officer:
+    if not by_officer:
         _tell_seller_and_officers(order, reason)
         return
     # a disputed order's money is the officer deciding the dispute's to settle

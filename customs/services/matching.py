@@ -73,6 +73,24 @@ def records_as_json(order=None, payment=None, waybill=None) -> dict:
     }
 
 
+def records_from_json(data: dict) -> dict:
+    """The records ``records_as_json`` wrote, as records again (keyword arguments of
+    declaration_records_attach): how a record that came from another deployment is stored
+    here as it was stated there. Raises ValueError or TypeError on one that cannot be."""
+    kinds = {"order": OrderRecord, "payment": PaymentRecord, "waybill": WaybillRecord}
+    records = {}
+    for name, record in data.items():
+        kind = kinds[name]
+        fields = dict(record)
+        for key in ("amount", "taxes"):
+            if key in fields:
+                fields[key] = Decimal(str(fields[key]))
+        if "goods" in fields:
+            fields["goods"] = tuple((str(hs), int(quantity)) for hs, quantity in fields["goods"])
+        records[name] = kind(**fields)
+    return records
+
+
 class Unreadable(Exception):
     """A stored record whose field cannot be read: reported as a difference, never a crash."""
 

@@ -13,6 +13,12 @@ from .environment import env
 
 # The id this deployment signs its messages as, and peers address theirs to.
 PEERING_DEPLOYMENT = env("PEERING_DEPLOYMENT", default="local")
+# The hubs this deployment runs (IATA codes, comma separated); empty: every hub in its
+# database (one deployment for the whole network). A hub not named here is run by a peer:
+# the journey hands its part to that peer over the e-road instead of acting for it.
+EWTP_HUBS_HERE = frozenset(
+    code.strip().upper() for code in env.list("EWTP_HUBS_HERE", default=[]) if code.strip()
+)
 # A signature older or newer than this (the two clocks' difference included) is refused,
 # and a nonce is remembered this long (twice: either side of the receiver's clock).
 PEERING_MAX_SKEW = timedelta(seconds=env.int("PEERING_MAX_SKEW_SECONDS", default=300))

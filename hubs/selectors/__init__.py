@@ -12,6 +12,7 @@ from .catalogue import (
 )
 from .orders import (
     order_by_id,
+    order_by_reference,
     order_lines,
     order_locked,
     order_moved_on,
@@ -40,6 +41,7 @@ from .organizations import (
     hub_countries,
     hub_get,
     hub_in_country,
+    hub_is_here,
     hub_list,
     hub_officials,
     member_emails,
@@ -68,6 +70,7 @@ __all__ = [
     "hub_countries",
     "hub_get",
     "hub_in_country",
+    "hub_is_here",
     "hub_list",
     "hub_officials",
     "imports_of",
@@ -75,6 +78,7 @@ __all__ = [
     "member_emails_of",
     "official_emails",
     "order_by_id",
+    "order_by_reference",
     "order_lines",
     "order_locked",
     "order_moved_on",

@@ -146,6 +146,11 @@ def order_by_id(
     return orders.get(pk=order_id)
 
 
+def order_by_reference(*, reference: str) -> Order:
+    """Raises Order.DoesNotExist for a reference of no order."""
+    return Order.objects.select_related("origin_hub", "destination_hub").get(reference=reference)
+
+
 def order_locked(*, order_id: int) -> Order:
     """The order's row, locked until the caller's transaction ends: two steps of one order
     that must see each other's outcome take turns."""

@@ -1,5 +1,6 @@
 """Reads of the hub network and organisations, scoped by who asks (hubs/roles.py)."""
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from ..models import ERoad, Hub, Membership, Organization, User
@@ -109,6 +110,12 @@ def organization_by_id(*, organization_id: int) -> Organization:
 
 def hub_by_id(*, hub_id: int) -> Hub:
     return Hub.objects.get(pk=hub_id)
+
+
+def hub_is_here(hub: Hub) -> bool:
+    """Whether this deployment runs ``hub`` (settings.EWTP_HUBS_HERE; all of them when it
+    names none): a hub run by a peer deployment is acted for over the e-road."""
+    return not settings.EWTP_HUBS_HERE or hub.code in settings.EWTP_HUBS_HERE
 
 
 def hub_countries() -> list[tuple[str, str]]:
