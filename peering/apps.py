@@ -5,4 +5,5 @@ class PeeringConfig(AppConfig):
     name = "peering"
 
     def ready(self):
-        from . import handlers  # noqa: F401  (registers the message types this hub answers)
+        # register the message types this hub answers, and what it reacts to
+        from . import handlers, messages, subscribers  # noqa: F401

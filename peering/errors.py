@@ -19,3 +19,13 @@ class PeeringErrorCode(StrEnum):
     TYPE_UNKNOWN = "type_unknown"
     NOT_FOR_US = "not_for_us"
     MESSAGE_FAILED = "message_failed"  # accepted, but its handler refused it
+    TRY_LATER = "try_later"  # this hub cannot act on it yet (reference data of the day)
+    # what this hub's people may do with what came over the e-road
+    NOT_YOUR_HUB = "not_your_hub"
+    SCAN_INVALID = "scan_invalid"
+
+
+class TryLater(Exception):
+    """A handler cannot act on the message yet (this hub's reference data of the day is not
+    loaded): it is refused with ``try_later`` (503) and nothing of it is kept, so the
+    sender delivers it again later, in order."""

@@ -1,5 +1,6 @@
-"""The message types this hub answers, each with the JSON Schema of its payload (published
-in the OpenAPI document and in docs/eroad-protocol.md) and the function that acts on it.
+"""The registry of the message types this hub answers, each with the JSON Schema of its
+payload (published in the OpenAPI document and in docs/eroad-protocol.md) and the function
+that acts on it; the journey's types are in messages.py.
 
 A handler runs inside the receiving transaction, once per message, in the order of its
 stream; it refuses with ApplicationError (the message is then answered with

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ewtp.common.models import BaseModel
+from ewtp.common.states import StateMachine
 
 
 class SigningKey(models.Model):
@@ -200,3 +201,64 @@ class StreamCursor(models.Model):
 
     def __str__(self):
         return f"{self.peer_id} {self.stream} ≤ {self.processed_through}"
+
+
+class Consignment(StateMachine):
+    """An order's goods on their way in from a peer deployment, as the peer's manifest stated
+    them (kept as received): the import this hub's customs clear before they land, and the
+    parcels its operators scan in and deliver. Each step is told back to the peer."""
+
+    class Status(models.TextChoices):
+        EXPECTED = "expected", _("Expected (in the air)")
+        ARRIVED = "arrived", _("Arrived")
+        OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+        DELIVERED = "delivered", _("Delivered")
+        LOST = "lost", _("Lost")
+        DAMAGED = "damaged", _("Damaged")
+
+    # what each scan may follow (a claim: lost or damaged after it left the origin)
+    TRANSITIONS = {
+        Status.EXPECTED: {Status.ARRIVED, Status.LOST, Status.DAMAGED},
+        Status.ARRIVED: {Status.OUT_FOR_DELIVERY, Status.LOST, Status.DAMAGED},
+        Status.OUT_FOR_DELIVERY: {Status.DELIVERED, Status.LOST, Status.DAMAGED},
+        Status.DELIVERED: set(),
+        Status.LOST: set(),
+        Status.DAMAGED: set(),
+    }
+
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="consignments")
+    hub = models.ForeignKey("hubs.Hub", on_delete=models.PROTECT, related_name="+")
+    order_reference = models.CharField(_("order"), max_length=40)
+    waybill = models.CharField(_("waybill"), max_length=40)
+    flight_number = models.CharField(_("flight"), max_length=12)
+    master_waybill = models.CharField(_("master air waybill"), max_length=20, blank=True)
+    arrives_at = models.DateTimeField(_("due"))
+    parcels = models.PositiveSmallIntegerField(_("parcels"))
+    manifest = models.JSONField()  # the payload as received
+    declaration = models.OneToOneField(
+        "customs.Declaration",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="consignment",
+    )
+    # why no declaration could be filed from the manifest (shown to the officers)
+    filing_error = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.EXPECTED
+    )
+    scanned_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["arrives_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["peer", "order_reference"], name="consignment_once_per_order"
+            ),
+        ]
+        indexes = [models.Index(fields=["hub", "status"], name="consignment_hub_status_idx")]
+
+    def __str__(self):
+        return f"{self.order_reference} {self.waybill}"

@@ -7,7 +7,15 @@ from datetime import datetime
 from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from .models import InboundMessage, InboundRefusal, OutboundMessage, Peer, PeerKey, SigningKey
+from .models import (
+    Consignment,
+    InboundMessage,
+    InboundRefusal,
+    OutboundMessage,
+    Peer,
+    PeerKey,
+    SigningKey,
+)
 
 
 @dataclass(frozen=True)
@@ -104,3 +112,21 @@ def peer_of(*, public_id) -> Peer | None:
 
 def peer_key_of(*, peer: Peer, key_id: str) -> PeerKey | None:
     return PeerKey.objects.filter(peer=peer, key_id=key_id).first()
+
+
+def consignments_at(*, hub_id: int, limit: int = 200) -> list:
+    """The consignments peers announced to ``hub_id``, those still coming or at the hub first
+    (soonest due first), then the latest handled: two queries, however many."""
+    open_statuses = [
+        Consignment.Status.EXPECTED,
+        Consignment.Status.ARRIVED,
+        Consignment.Status.OUT_FOR_DELIVERY,
+    ]
+    base = Consignment.objects.filter(hub_id=hub_id).select_related("peer", "declaration")
+    still = list(base.filter(status__in=open_statuses).order_by("arrives_at", "id")[:limit])
+    done = list(base.exclude(status__in=open_statuses).order_by("-scanned_at", "-id")[:limit])
+    return still + done
+
+
+def consignment_at(*, hub_id: int, pk) -> object | None:
+    return Consignment.objects.filter(hub_id=hub_id, pk=pk).first()

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import incoming_views, views
 
 app_name = "peering"
 
 urlpatterns = [
     path("", views.ERoadView.as_view(), name="eroad"),
+    path("incoming/", incoming_views.IncomingView.as_view(), name="incoming"),
 ]

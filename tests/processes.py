@@ -5,10 +5,12 @@ against the test's database, Redis and object store. Loopback only."""
 import csv
 import io
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,6 +22,7 @@ from django.db import connection
 
 from hubs.services.imports import COLUMNS
 from tests.factories import TEST_PASSWORD
+from tests.journey import resident_id
 from tests.listing_files import GOOD_LISTING
 
 BIN = Path(sys.executable).parent
@@ -166,3 +169,70 @@ def seller_uploads(base: str, seller_owner, content: bytes) -> None:
         timeout=10,
     )
     assert uploaded.status_code == 302, uploaded.text[:500]
+
+
+class Credentials:
+    """A partner's client id and a fresh secret of the test's, stored as a hub process
+    checks it."""
+
+    def __init__(self, api_client):
+        from oauth2_provider.models import Application
+
+        self.client_id = api_client.application.client_id
+        self.client_secret = secrets.token_urlsafe(32)
+        Application.objects.filter(client_id=self.client_id).update(
+            client_secret=hashed_as_production(self.client_secret)
+        )
+
+    def headers(self, base: str, idempotency_key: str) -> dict[str, str]:
+        """A bearer token from the hub process at ``base``, and the request's key."""
+        response = requests.post(
+            f"{base}/api/v1/oauth/token/",
+            data={"grant_type": "client_credentials"},
+            auth=(self.client_id, self.client_secret),
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        bearer = f"Bearer {response.json()['access_token']}"
+        return {"Authorization": bearer, "Idempotency-Key": idempotency_key}
+
+
+def consumer_order_placed(base: str, channel: Credentials, world, *, n: int, incoterm="DAP"):
+    """A consumer's order of two of the world's product placed on the channel API at
+    ``base``; its reference."""
+    placed = requests.post(
+        f"{base}/api/v1/orders/",
+        json={
+            "seller": str(world.seller.public_id),
+            "destination_hub": "HGH",
+            "incoterm": incoterm,
+            "lines": [{"product": str(world.product.public_id), "quantity": 2}],
+            "consumer": {
+                "name": f"Chen Jing {n}",
+                "address": f"{18 + n} Wensan Road, Hangzhou",
+                "country": "CN",
+                "id_reference": resident_id(n),
+            },
+        },
+        headers=channel.headers(base, f"order-{uuid.uuid4()}"),
+        timeout=20,
+    )
+    assert placed.status_code == 201, placed.text
+    return placed.json()["reference"]
+
+
+def payment_reported(base: str, bank: Credentials, order, *, n: int) -> None:
+    """The bank reports consumer ``n``'s payment of the order's intent to ``base``."""
+    intent = order.payment_intent
+    paid = requests.post(
+        f"{base}/api/v1/payments/incoming",
+        json={
+            "order_reference": order.reference,
+            "bank_reference": f"B-{order.reference}",
+            "amount": {"amount": str(intent.amount.amount), "currency": intent.currency},
+            "payer": {"name": f"Chen Jing {n}", "id_reference": resident_id(n)},
+        },
+        headers=bank.headers(base, f"pay-{order.reference}"),
+        timeout=20,
+    )
+    assert paid.status_code == 201, paid.text

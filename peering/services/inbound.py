@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from ewtp.common.errors import ApplicationError
 
-from ..errors import PeeringErrorCode
+from ..errors import PeeringErrorCode, TryLater
 from ..handlers import TYPES
 from ..keys import public_key_load
 from ..models import InboundMessage, InboundRefusal, NonceSeen, Peer, StreamCursor
@@ -40,6 +40,7 @@ STATUS = {
     PeeringErrorCode.MESSAGE_INVALID: 400,
     PeeringErrorCode.TYPE_UNKNOWN: 400,
     PeeringErrorCode.MESSAGE_FAILED: 409,
+    PeeringErrorCode.TRY_LATER: 503,
 }
 
 
@@ -108,9 +109,13 @@ def _receive(method, url, headers, body) -> Received:
                 PeeringErrorCode.REPLAYED, "This signed request was received before.", **context
             ) from None
         Peer.objects.filter(pk=peer.pk).update(last_heard_at=timezone.now())
-        return _store_and_process(
-            peer, message, headers.get("content-digest", ""), verified.key_id, context
-        )
+        try:
+            return _store_and_process(
+                peer, message, headers.get("content-digest", ""), verified.key_id, context
+            )
+        except TryLater as later:
+            # nothing of it is kept: the sender delivers it again, in order, later
+            raise Refused(PeeringErrorCode.TRY_LATER, str(later)[:300], **context) from None
 
 
 def _parsed(body: bytes) -> dict:

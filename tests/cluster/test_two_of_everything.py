@@ -17,7 +17,6 @@ import os
 import secrets
 import signal
 import time
-import uuid
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +24,6 @@ from pathlib import Path
 import pytest
 import redis
 import requests
-from oauth2_provider.models import Application
 from prometheus_client.parser import text_string_to_metric_families
 
 from ewtp.common.beat import heartbeat_key
@@ -35,16 +33,19 @@ from payments.services.escrow import escrow_release
 from payments.services.fx import fx_rates_load
 from payments.services.payouts import payout_status_report, payouts_batch
 from tests import factories, ledger
-from tests.journey import ORDER_STATUSES, Journey, resident_id, worker_settles, world_build
+from tests.journey import ORDER_STATUSES, Journey, worker_settles, world_build
 from tests.processes import (
+    Credentials,
     answers,
     beat_command,
+    consumer_order_placed,
     database_url_of_this_test,
     environment_of_a_process,
     free_port,
     hashed_as_production,
     listing_file,
     output_of,
+    payment_reported,
     seller_uploads,
     signed_in,
     started,
@@ -67,25 +68,6 @@ pytestmark = [
     pytest.mark.skipif(not POSTGRES, reason="needs DATABASE_URL on PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-class Credentials:
-    """A partner's client id and a fresh secret of this test's."""
-
-    def __init__(self, api_client):
-        self.client_id = api_client.application.client_id
-        self.client_secret = secrets.token_urlsafe(32)
-
-
-def token(base: str, credentials: Credentials) -> dict[str, str]:
-    response = requests.post(
-        f"{base}/api/v1/oauth/token/",
-        data={"grant_type": "client_credentials"},
-        auth=(credentials.client_id, credentials.client_secret),
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def metrics_after_the_journey(base: str, prefix: str) -> None:
@@ -152,10 +134,6 @@ def test_two_webs_two_workers_two_beats(
     )
     # the channel's and the bank's secrets, known to this test (stored hashed as the web does)
     channel, bank = (Credentials(world.channel), Credentials(world.bank))
-    for credentials in (channel, bank):
-        Application.objects.filter(client_id=credentials.client_id).update(
-            client_secret=hashed_as_production(credentials.client_secret)
-        )
     redbeat_prefix = f"redbeat:{prefix}:"
     env = environment_of_a_process(
         DJANGO_SETTINGS_MODULE="ewtp.settings.local",
@@ -224,43 +202,14 @@ def test_two_webs_two_workers_two_beats(
 
             # a consumer's order from the channel's API (web A) to the payout; the bank
             # reports the payment to web B
-            placed = requests.post(
-                f"{web_a}/api/v1/orders/",
-                json={
-                    "seller": str(seller.public_id),
-                    "destination_hub": "HGH",
-                    "incoterm": "DAP",
-                    "lines": [{"product": str(world.product.public_id), "quantity": 2}],
-                    "consumer": {
-                        "name": "Chen Jing",
-                        "address": "18 Wensan Road, Hangzhou",
-                        "country": "CN",
-                        "id_reference": resident_id(1),
-                    },
-                },
-                headers={**token(web_a, channel), "Idempotency-Key": f"order-{uuid.uuid4()}"},
-                timeout=20,
-            )
-            assert placed.status_code == 201, placed.text
-            order = Order.objects.get(reference=placed.json()["reference"])
+            reference = consumer_order_placed(web_a, channel, world, n=1)
+            order = Order.objects.get(reference=reference)
             wait_for(
                 lambda: Order.objects.get(pk=order.pk).status == "awaiting_payment",
                 until=until,
                 what="the payment request",
             )
-            intent = Order.objects.get(pk=order.pk).payment_intent
-            paid = requests.post(
-                f"{web_b}/api/v1/payments/incoming",
-                json={
-                    "order_reference": order.reference,
-                    "bank_reference": f"B-{order.reference}",
-                    "amount": {"amount": str(intent.amount.amount), "currency": "MYR"},
-                    "payer": {"name": "Chen Jing", "id_reference": resident_id(1)},
-                },
-                headers={**token(web_b, bank), "Idempotency-Key": f"pay-{order.reference}"},
-                timeout=20,
-            )
-            assert paid.status_code == 201, paid.text
+            payment_reported(web_b, bank, Order.objects.get(pk=order.pk), n=1)
             wait_for(
                 lambda: Order.objects.get(pk=order.pk).status == "in_customs",
                 until=until,

@@ -97,7 +97,7 @@ def _first_json_after(marker: str) -> str:
 
 def test_every_refusal_code_and_message_type_is_documented():
     for code in PeeringErrorCode:
-        if code in ("peer_invalid", "key_invalid"):
+        if code in ("peer_invalid", "key_invalid", "not_your_hub", "scan_invalid"):
             continue  # officers' form errors, not the protocol's
         assert f"`{code}`" in DOCUMENT, code
     for name, kind in TYPES.items():
@@ -109,3 +109,11 @@ def test_the_example_payload_fits_its_schema():
     _headers, body = _example_request()
     envelope = json.loads(body)
     jsonschema.validate(envelope["payload"], TYPES[envelope["type"]].schema)
+
+
+def test_each_message_types_example_fits_its_schema():
+    for name, kind in TYPES.items():
+        section = DOCUMENT.split(f"### `{name}`", 1)
+        assert len(section) == 2, f"no section for {name}"
+        example = re.search(r"```json\n(.*?)```", section[1], re.DOTALL).group(1)
+        jsonschema.validate(json.loads(example), kind.schema)

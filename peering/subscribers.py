@@ -1,0 +1,27 @@
+"""What the e-road reacts to in this deployment's journey: a flight departing for a hub a
+peer runs (its manifest goes to the peer), and this hub's customs deciding the import of a
+consignment a peer sent (the decision goes back)."""
+
+from customs.events import DeclarationDecided
+from customs.selectors import declaration_by_id
+from ewtp.common.outbox import subscribe
+from logistics.events import FlightDeparted
+
+from .services.consignments import consignment_decision_tell
+from .services.journey import manifests_send
+
+
+@subscribe("logistics.flight_departed", name="peering.manifests_sent")
+def manifests_sent(event: FlightDeparted) -> None:
+    manifests_send(flight_id=event.flight_id, order_ids=event.order_ids)
+
+
+@subscribe("customs.declaration_decided", name="peering.decision_told")
+def decision_told(event: DeclarationDecided) -> None:
+    if event.order_id is not None:
+        return  # an order of this deployment: the pipeline acts on it here
+    consignment_decision_tell(
+        declaration=declaration_by_id(declaration_id=event.declaration_id),
+        by_officer=event.by_officer,
+        reason=event.reason,
+    )
