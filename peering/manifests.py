@@ -29,7 +29,7 @@ def _record(properties: dict, required: list) -> dict:
 
 SCHEMA = _record(
     {
-        "order": TEXT,
+        "order": {"type": "string", "minLength": 1, "maxLength": 40},
         "destination_hub": {"type": "string", "pattern": r"^[A-Z]{3}$"},
         "flight": _record(
             {

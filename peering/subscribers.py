@@ -22,6 +22,7 @@ def decision_told(event: DeclarationDecided) -> None:
         return  # an order of this deployment: the pipeline acts on it here
     consignment_decision_tell(
         declaration=declaration_by_id(declaration_id=event.declaration_id),
+        status=event.status,
         by_officer=event.by_officer,
         reason=event.reason,
     )

@@ -57,6 +57,7 @@ def consignment_receive(*, peer: Peer, manifest: dict) -> Consignment:
             % {"regime": regime, "hub": hub.code},
             PeeringErrorCode.MESSAGE_INVALID,
         )
+    arrives_at = _moment(manifest["flight"]["arrives_at"])
     consignment, created = Consignment.objects.get_or_create(
         peer=peer,
         order_reference=manifest["order"],
@@ -65,7 +66,7 @@ def consignment_receive(*, peer: Peer, manifest: dict) -> Consignment:
             "waybill": manifest["declaration"]["waybill"],
             "flight_number": manifest["flight"]["number"],
             "master_waybill": manifest["flight"]["master_waybill"],
-            "arrives_at": datetime.fromisoformat(manifest["flight"]["arrives_at"]),
+            "arrives_at": arrives_at,
             "parcels": len(manifest["parcels"]),
             "manifest": manifest,
         },
@@ -85,6 +86,20 @@ def consignment_receive(*, peer: Peer, manifest: dict) -> Consignment:
     consignment.declaration = declaration
     consignment.save(update_fields=["declaration"])
     return consignment
+
+
+def _moment(text: str) -> datetime:
+    """An ISO 8601 time with its offset (a time without one could be anyone's)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ApplicationError(
+            _("%(value)s is not a time with its offset.") % {"value": text[:40]},
+            PeeringErrorCode.MESSAGE_INVALID,
+        )
+    return moment
 
 
 def _hub_here(code: str):
@@ -150,17 +165,23 @@ def _decimal(value):
     return None if value is None else Decimal(str(value))
 
 
-def consignment_decision_tell(*, declaration: Declaration, by_officer: bool, reason: str) -> None:
-    """Tell the peer what this hub's customs decided on a consignment's import (each
-    decision once per status: a repeated event sends nothing more)."""
+TOLD = {"accepted", "held", "released", "rejected"}  # the decisions a peer is told
+
+
+def consignment_decision_tell(
+    *, declaration: Declaration, status: str, by_officer: bool, reason: str
+) -> None:
+    """Tell the peer what this hub's customs decided on a consignment's import, as the
+    decision stated it (``status``, ``by_officer``, ``reason``: the event's, not the
+    declaration's now); each decision once (a repeated event sends nothing more)."""
     consignment = Consignment.objects.filter(declaration=declaration).first()
-    if consignment is None:
+    if consignment is None or status not in TOLD:
         return
     payload = {
         "order": consignment.order_reference,
         "declaration": declaration.reference,
         "regime": declaration.regime,
-        "status": declaration.status,
+        "status": status,
         "lane": declaration.lane or "",
         "by_officer": by_officer,
         "reason": reason[:300],
@@ -172,7 +193,8 @@ def consignment_decision_tell(*, declaration: Declaration, by_officer: bool, rea
     told = consignment.peer.outbox.filter(
         stream=stream_of(consignment.order_reference),
         type="declaration.decided",
-        payload__status=declaration.status,
+        payload__status=status,
+        payload__by_officer=by_officer,
     )
     if not told.exists():
         _tell(consignment, "declaration.decided", payload)
@@ -240,6 +262,19 @@ def _scanned(row: Consignment, note: str) -> list[str]:
     return ["scanned_at", "note"]
 
 
+def _check_released(consignment: Consignment) -> None:
+    """Goods leave customs control for delivery only once their import is released."""
+    declaration = consignment.declaration
+    if declaration is not None:
+        declaration.refresh_from_db(fields=["status"])
+    if declaration is None or declaration.status != Declaration.Status.RELEASED:
+        raise ApplicationError(
+            _("The import of these goods is not released: they stay under customs control."),
+            PeeringErrorCode.SCAN_INVALID,
+            extra={"field": "status"},
+        )
+
+
 def consignment_scan(*, consignment: Consignment, to: str, actor, note: str = "") -> Consignment:
     """An operator's scan of a consignment at this hub: arrived (the landing presents the
     goods of its import lodged before arrival: an accepted one is released now), out for
@@ -253,6 +288,8 @@ def consignment_scan(*, consignment: Consignment, to: str, actor, note: str = ""
             PeeringErrorCode.SCAN_INVALID,
             extra={"field": "note"},
         )
+    if to in (Status.OUT_FOR_DELIVERY, Status.DELIVERED):
+        _check_released(consignment)
     with transaction.atomic():
         locked, moved = consignment_transition(
             consignment=consignment, to=to, actor=actor, actor_label=label, note=note

@@ -129,6 +129,11 @@ def test_only_the_hubs_operators_scan_and_only_in_order(announced, settings):
     assert [m.payload["status"] for m in scans] == ["arrived"]
     declaration = Declaration.objects.get(pk=consignment.declaration_id)
     assert declaration.goods_arrived_at is not None  # presented at the landing scan
+    # goods whose import is not released stay under customs control
+    Declaration.objects.filter(pk=declaration.pk).update(status="lane")
+    with pytest.raises(ApplicationError) as refused:
+        consignment_scan(consignment=consignment, to="out_for_delivery", actor=operator)
+    assert refused.value.code == "scan_invalid"
     consignment_scan(consignment=consignment, to="lost", actor=operator, note="Not in the ULD")
     claim = OutboundMessage.objects.get(peer=origin, type="consignment.claimed")
     assert claim.payload["status"] == "lost" and claim.payload["note"] == "Not in the ULD"
@@ -162,7 +167,7 @@ def test_the_incoming_page_lists_the_hubs_consignments_and_scans(
 
 
 def test_the_origin_acts_only_on_answers_about_orders_it_announced_to_that_peer(
-    announced, django_capture_on_commit_callbacks
+    announced, journey, django_capture_on_commit_callbacks
 ):
     order, parcel, peer, _message = announced
     stranger = Peer.objects.create(name="Elsewhere", deployment="sin.test", base_url=CLOSED)
@@ -172,6 +177,9 @@ def test_the_origin_acts_only_on_answers_about_orders_it_announced_to_that_peer(
             peer=stranger, payload={**scan, "status": "delivered", "note": ""}
         )
     assert Parcel.objects.get(pk=parcel.pk).status == "departed"
+    journey.land()  # the origin records the landing from the flight's schedule
+    consignment_scanned_received(peer=peer, payload={**scan, "status": "arrived", "note": ""})
+    assert Parcel.objects.get(pk=parcel.pk).status == "arrived"  # not one step further
     # the peer's delivery record skips the scans between: the parcel goes through them
     with django_capture_on_commit_callbacks(execute=True):  # the pipeline's steps after it
         consignment_scanned_received(peer=peer, payload={**scan, "status": "delivered", "note": ""})
@@ -227,3 +235,37 @@ def test_a_released_assessment_pays_a_ddp_orders_taxes_from_escrow(journey, sett
     )
     intent = Order.objects.get(pk=order.pk).payment_intent
     assert intent.duties_settled_at is not None
+
+
+def test_a_manifest_without_a_time_the_receiver_can_read_is_refused(announced, settings):
+    origin, manifest = as_destination(settings, announced[3].payload)
+    for arrives_at in ("not a time", "2026-12-07T19:00:00"):  # unreadable; no offset
+        flight = {**manifest["flight"], "arrives_at": arrives_at}
+        with pytest.raises(ApplicationError) as refused:
+            consignment_receive(peer=origin, manifest={**manifest, "flight": flight})
+        assert refused.value.code == "message_invalid"
+    assert not Consignment.objects.exists()
+
+
+def test_a_release_without_a_usable_rate_is_refused_and_moves_no_money(announced):
+    order, _parcel, peer, _message = announced
+    Order.objects.filter(pk=order.pk).update(incoterm="DDP")
+    with pytest.raises(ApplicationError) as refused:
+        declaration_decided_received(
+            peer=peer,
+            payload={
+                "order": order.reference,
+                "declaration": "HGH-CN-3",
+                "regime": "CN_CBEC_IMPORT",
+                "status": "released",
+                "lane": "green",
+                "by_officer": False,
+                "reason": "",
+                "currency": "MYR",
+                "exchange_rate": "0",
+                "total_tax": "10.00",
+                "customs_currency": "CNY",
+            },
+        )
+    assert refused.value.code == "message_invalid"
+    assert Order.objects.get(pk=order.pk).payment_intent.duties_settled_at is None
