@@ -16,14 +16,16 @@ class MessageType:
     schema: dict
     handle: Callable  # (peer, payload) -> None
     description: str
+    # the stream a message of this type must travel on, from its payload (None: any)
+    stream_for: Callable | None = None
 
 
 TYPES: dict[str, MessageType] = {}
 
 
-def handles(name: str, *, schema: dict, description: str):
+def handles(name: str, *, schema: dict, description: str, stream_for=None):
     def register(function):
-        TYPES[name] = MessageType(name, schema, function, description)
+        TYPES[name] = MessageType(name, schema, function, description, stream_for)
         return function
 
     return register

@@ -5,7 +5,7 @@ so each side processes an order's messages in the order they were sent."""
 
 from .handlers import handles
 from .manifests import SCHEMA as MANIFEST_SCHEMA
-from .services.consignments import consignment_receive
+from .services.consignments import consignment_receive, stream_of
 from .services.journey import (
     MANIFESTED,
     consignment_claimed_received,
@@ -16,6 +16,10 @@ from .services.journey import (
 REFERENCE = {"type": "string", "minLength": 1, "maxLength": 40}
 
 
+def order_stream(payload: dict) -> str:
+    return stream_of(payload["order"])
+
+
 @handles(
     MANIFESTED,
     schema=MANIFEST_SCHEMA,
@@ -24,6 +28,7 @@ REFERENCE = {"type": "string", "minLength": 1, "maxLength": 40}
     "the order, payment and waybill records as the platform, the bank and the carrier state "
     "them. The destination files the import from it before the goods land and answers with "
     "declaration.decided.",
+    stream_for=order_stream,
 )
 def manifested(peer, payload: dict) -> None:
     consignment_receive(peer=peer, manifest=payload)
@@ -56,6 +61,7 @@ def manifested(peer, payload: dict) -> None:
     "released, rejected; or not filed, with why). On release the origin pays a DDP order's "
     "assessed taxes from escrow (total_tax, in customs_currency, at exchange_rate per unit "
     "of currency); on an officer's rejection it refunds the buyer.",
+    stream_for=order_stream,
 )
 def declaration_decided(peer, payload: dict) -> None:
     declaration_decided_received(peer=peer, payload=payload)
@@ -86,6 +92,7 @@ SCAN = {
     description="Destination → origin: an operator's scan of the order's goods, arrived, out "
     "for delivery or delivered. The delivery record is what the origin delivers the order on: "
     "the buyer's confirmation window starts, and escrow is released when it ends.",
+    stream_for=order_stream,
 )
 def consignment_scanned(peer, payload: dict) -> None:
     consignment_scanned_received(peer=peer, payload=payload)
@@ -100,6 +107,7 @@ def consignment_scanned(peer, payload: dict) -> None:
     description="Destination → origin: the order's goods were lost or damaged after they "
     "left the origin (note: what happened). The origin refunds the buyer the goods' value "
     "from escrow (the buyer's claim).",
+    stream_for=order_stream,
 )
 def consignment_claimed(peer, payload: dict) -> None:
     consignment_claimed_received(peer=peer, payload=payload)

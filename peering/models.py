@@ -204,9 +204,10 @@ class StreamCursor(models.Model):
 
 
 class Consignment(StateMachine):
-    """An order's goods on their way in from a peer deployment, as the peer's manifest stated
-    them (kept as received): the import this hub's customs clear before they land, and the
-    parcels its operators scan in and deliver. Each step is told back to the peer."""
+    """An order's goods on one flight in from a peer deployment, as the peer's manifest
+    stated them (kept as received): the import this hub's customs clear before they land,
+    and the parcels its operators scan in and deliver. Each step is told back to the peer.
+    An order split over flights comes as one consignment per flight."""
 
     class Status(models.TextChoices):
         EXPECTED = "expected", _("Expected (in the air)")
@@ -229,18 +230,20 @@ class Consignment(StateMachine):
     peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="consignments")
     hub = models.ForeignKey("hubs.Hub", on_delete=models.PROTECT, related_name="+")
     order_reference = models.CharField(_("order"), max_length=40)
-    waybill = models.CharField(_("waybill"), max_length=40)
+    waybill = models.CharField(_("waybill"), max_length=40)  # its first parcel's
     flight_number = models.CharField(_("flight"), max_length=12)
     master_waybill = models.CharField(_("master air waybill"), max_length=20, blank=True)
     arrives_at = models.DateTimeField(_("due"))
     parcels = models.PositiveSmallIntegerField(_("parcels"))
     manifest = models.JSONField()  # the payload as received
-    declaration = models.OneToOneField(
+    # the order's import: filed from its first consignment's manifest, and shared by the
+    # consignments of its goods on later flights
+    declaration = models.ForeignKey(
         "customs.Declaration",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="consignment",
+        related_name="consignments",
     )
     # why no declaration could be filed from the manifest (shown to the officers)
     filing_error = models.CharField(max_length=300, blank=True)
@@ -255,7 +258,7 @@ class Consignment(StateMachine):
         ordering = ["arrives_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["peer", "order_reference"], name="consignment_once_per_order"
+                fields=["peer", "order_reference", "waybill"], name="consignment_once_per_flight"
             ),
         ]
         indexes = [models.Index(fields=["hub", "status"], name="consignment_hub_status_idx")]

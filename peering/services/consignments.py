@@ -40,8 +40,9 @@ def stream_of(order_reference: str) -> str:
 
 
 def consignment_receive(*, peer: Peer, manifest: dict) -> Consignment:
-    """A peer's manifest of an order's goods bound for a hub run here: kept as received, and
-    the import declaration filed from it and submitted. Goods customs cannot accept as
+    """A peer's manifest of an order's goods on one flight bound for a hub run here: kept as
+    received, and (for the order's first) the import declaration filed from it and
+    submitted. Goods customs cannot accept as
     stated are not filed: the consignment keeps why, the officers see it, and the peer is
     told (a ``declaration.decided`` of status ``not_filed``)."""
     hub = _hub_here(manifest["destination_hub"])
@@ -58,21 +59,28 @@ def consignment_receive(*, peer: Peer, manifest: dict) -> Consignment:
             PeeringErrorCode.MESSAGE_INVALID,
         )
     arrives_at = _moment(manifest["flight"]["arrives_at"])
+    earlier = (
+        Consignment.objects.filter(peer=peer, order_reference=manifest["order"])
+        .order_by("id")
+        .first()
+    )
     consignment, created = Consignment.objects.get_or_create(
         peer=peer,
         order_reference=manifest["order"],
+        waybill=manifest["parcels"][0]["waybill"],
         defaults={
             "hub": hub,
-            "waybill": manifest["declaration"]["waybill"],
             "flight_number": manifest["flight"]["number"],
             "master_waybill": manifest["flight"]["master_waybill"],
             "arrives_at": arrives_at,
             "parcels": len(manifest["parcels"]),
             "manifest": manifest,
+            # goods of the order on a later flight: declared with its first
+            "declaration": earlier.declaration if earlier is not None else None,
         },
     )
-    if not created:
-        return consignment  # a second flight of the order: it was declared with its first
+    if not created or earlier is not None:
+        return consignment  # a repeated manifest, or the order was declared with its first
     try:
         with transaction.atomic():
             declaration = _file(hub, manifest, consignment.arrives_at)
@@ -174,7 +182,7 @@ def consignment_decision_tell(
     """Tell the peer what this hub's customs decided on a consignment's import, as the
     decision stated it (``status``, ``by_officer``, ``reason``: the event's, not the
     declaration's now); each decision once (a repeated event sends nothing more)."""
-    consignment = Consignment.objects.filter(declaration=declaration).first()
+    consignment = Consignment.objects.filter(declaration=declaration).order_by("id").first()
     if consignment is None or status not in TOLD:
         return
     payload = {

@@ -180,6 +180,9 @@ def _checked(envelope: dict, **context) -> _Message:
         jsonschema.validate(payload, kind.schema)
     except jsonschema.ValidationError as error:
         raise invalid(f"payload: {error.message}"[:300]) from None
+    if kind.stream_for is not None and stream != kind.stream_for(payload):
+        # an order's messages are ordered on its own stream, not another's
+        raise invalid(f"A {kind.name} travels on the stream {kind.stream_for(payload)}.")
     return _Message(message_id, kind.name, stream, sequence, sent_at, payload)
 
 

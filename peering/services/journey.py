@@ -41,7 +41,9 @@ def peer_of_eroad(eroad) -> Peer | None:
 
 def manifests_send(*, flight_id: int, order_ids) -> int:
     """The departed flight's manifest, one message per order bound for a hub a peer runs,
-    on the order's stream. Returns how many were sent now (a repeated event sends none)."""
+    on the order's stream, naming the order's parcels on board (an order split over flights
+    is announced once per flight). Returns how many were sent now (a repeated event sends
+    none)."""
     flight = flight_by_id(flight_id=flight_id)
     destination = flight.eroad.destination
     if hub_is_here(destination):
@@ -58,9 +60,20 @@ def manifests_send(*, flight_id: int, order_ids) -> int:
     for order in orders_with_intents(order_ids=order_ids, status=Order.Status.SHIPPED) | (
         orders_with_intents(order_ids=order_ids, status=Order.Status.IN_CUSTOMS)
     ):
-        parcels = parcels_on_flight(order=order, flight=flight)
         stream = stream_of(order.reference)
-        if not parcels or peer.outbox.filter(stream=stream, type=MANIFESTED).exists():
+        announced = {
+            parcel["waybill"]
+            for payload in peer.outbox.filter(stream=stream, type=MANIFESTED).values_list(
+                "payload", flat=True
+            )
+            for parcel in payload["parcels"]
+        }
+        parcels = [
+            parcel
+            for parcel in parcels_on_flight(order=order, flight=flight)
+            if parcel.waybill not in announced
+        ]
+        if not parcels:
             continue  # nothing on board, or announced before (a repeated event)
         message_send(
             peer=peer, type=MANIFESTED, stream=stream, payload=manifest_of(order, flight, parcels)
@@ -150,18 +163,24 @@ def consignment_scanned_received(*, peer: Peer, payload: dict) -> None:
     if order.status not in MOVING:
         return  # refunded or disputed meanwhile: the scan is kept as received, nothing moves
     label = _label(peer)
-    for parcel in _announced_parcels(peer, order).exclude(
+    for parcel in _announced_parcels(peer, order, payload["waybill"]).exclude(
         status__in=(Status.RETURNED, Status.EXCEPTION)
     ):
         _scan(parcel, payload["status"], label)
 
 
-def _announced_parcels(peer: Peer, order: Order):
-    """The order's parcels the manifest sent to ``peer`` named: a scan or a claim is about
-    those (not a parcel of the order still to fly)."""
-    manifest = peer.outbox.get(stream=stream_of(order.reference), type=MANIFESTED).payload
-    waybills = [parcel["waybill"] for parcel in manifest["parcels"]]
-    return Parcel.objects.filter(order=order, waybill__in=waybills)
+def _announced_parcels(peer: Peer, order: Order, waybill: str):
+    """The parcels named by the order's manifest to ``peer`` that ``waybill`` (its first
+    parcel's) heads: a scan or a claim is about one flight's goods, not the order's others."""
+    for manifest in peer.outbox.filter(stream=stream_of(order.reference), type=MANIFESTED):
+        waybills = [parcel["waybill"] for parcel in manifest.payload["parcels"]]
+        if waybill in waybills:
+            return Parcel.objects.filter(order=order, waybill__in=waybills)
+    raise ApplicationError(
+        _("No manifest of order %(reference)s named waybill %(waybill)s.")
+        % {"reference": order.reference, "waybill": waybill},
+        PeeringErrorCode.MESSAGE_INVALID,
+    )
 
 
 PATH = [Status.DEPARTED, Status.ARRIVED, Status.OUT_FOR_DELIVERY, Status.DELIVERED]
@@ -188,7 +207,7 @@ def consignment_claimed_received(*, peer: Peer, payload: dict) -> None:
     """The destination reports the goods lost or damaged: the buyer's claim (step 6)."""
     order = _order_announced_to(peer, payload["order"])
     reason = f"{payload['status']}: {payload['note']} ({peer.name})"[:200]
-    for parcel in _announced_parcels(peer, order).filter(
+    for parcel in _announced_parcels(peer, order, payload["waybill"]).filter(
         status__in=(Status.DEPARTED, Status.ARRIVED, Status.OUT_FOR_DELIVERY)
     ):
         parcel_exception(parcel=parcel, reason=reason, actor=None)

@@ -12,11 +12,14 @@ from customs.models import Declaration
 from ewtp.common.errors import ApplicationError, NotAllowedError
 from hubs.models import ERoad, Order
 from logistics.models import Parcel
+from payments.services.fx import fx_rates_load
 from peering.handlers import TYPES
 from peering.models import Consignment, OutboundMessage, Peer
 from peering.services.consignments import consignment_receive, consignment_scan
 from peering.services.journey import consignment_scanned_received, declaration_decided_received
 from tests import factories, ledger
+from tests.journey import Journey, world_build
+from tests.peering.support import post, remote_peer
 
 CLOSED = "http://127.0.0.1:9"  # nothing listens: what is sent waits in the outbox
 
@@ -50,7 +53,7 @@ def test_departure_announces_the_order_and_files_nothing_here(announced):
     assert not Declaration.objects.filter(regime="CN_CBEC_IMPORT").exists()
 
 
-def as_destination(settings, manifest):
+def as_destination(settings, manifest=None):
     """This database as the destination's: Hangzhou run here, the origin its peer."""
     settings.EWTP_HUBS_HERE = frozenset({"HGH"})
     origin = Peer.objects.create(name="Kuala Lumpur", deployment="kul.test", base_url=CLOSED)
@@ -269,3 +272,70 @@ def test_a_release_without_a_usable_rate_is_refused_and_moves_no_money(announced
         )
     assert refused.value.code == "message_invalid"
     assert Order.objects.get(pk=order.pk).payment_intent.duties_settled_at is None
+
+
+def test_an_order_split_over_two_flights_is_announced_and_delivered_flight_by_flight(
+    kul, hgh, settings, django_capture_on_commit_callbacks
+):
+    settings.EWTP_HUBS_HERE = frozenset({"KUL"})
+    journey = Journey(
+        world_build(pieces=1), lambda: django_capture_on_commit_callbacks(execute=True)
+    )
+    journey.run(fx_rates_load)
+    world = journey.world
+    peer = Peer.objects.create(name="Hangzhou", deployment="hgh.test", base_url=CLOSED)
+    peer.eroads.set([world.flight.eroad])
+    order = journey.pay(journey.consumer_order(quantity=2))
+    parcels = [journey.receive(parcel) for parcel in journey.pack_singly(order)]
+    journey.consolidate()  # one piece a flight: one parcel on each
+    journey.depart()
+    journey.depart(world.next_flight)
+    journey.depart(world.next_flight)  # a repeated departure announces nothing more
+    manifests = [
+        message.payload
+        for message in OutboundMessage.objects.filter(type="consignment.manifested").order_by(
+            "sequence"
+        )
+    ]
+    on_board = [[p["waybill"] for p in manifest["parcels"]] for manifest in manifests]
+    assert sorted(on_board) == sorted([[parcel.waybill] for parcel in parcels])
+    assert [m["flight"]["number"] for m in manifests] == ["MH360", "CZ350"]
+
+    # the destination: one consignment a flight, the order declared once
+    origin, _ = as_destination(settings, None)
+    first, second = (consignment_receive(peer=origin, manifest=m) for m in manifests)
+    assert first.declaration_id and second.declaration_id == first.declaration_id
+    assert Declaration.objects.filter(hub__code="HGH").count() == 1
+
+    # back at the origin: the first flight's delivery delivers its parcel, not the order
+    settings.EWTP_HUBS_HERE = frozenset({"KUL"})
+    for manifest, delivered in ((manifests[0], "shipped"), (manifests[1], "delivered")):
+        scan = {
+            "order": order.reference,
+            "waybill": manifest["parcels"][0]["waybill"],
+            "status": "delivered",
+            "at": "2026-12-07T10:00:00Z",
+            "note": "",
+        }
+        with django_capture_on_commit_callbacks(execute=True):
+            consignment_scanned_received(peer=peer, payload=scan)
+        assert Order.objects.get(pk=order.pk).status == delivered
+
+
+def test_a_journey_message_on_another_orders_stream_is_refused(db, client):
+    peer = remote_peer()
+    envelope = peer.envelope(
+        type="consignment.scanned",
+        stream="order:EW-OTHER",
+        payload={
+            "order": "EW-7K2M9QX4",
+            "waybill": "KUL000000042",
+            "status": "arrived",
+            "at": "2026-12-07T10:00:00Z",
+            "note": "",
+        },
+    )
+    response = post(client, *peer.request(envelope))
+    assert response.status_code == 400
+    assert response.json()["code"] == "message_invalid"
+    assert "order:EW-7K2M9QX4" in response.json()["detail"]
