@@ -128,5 +128,5 @@ def consignments_at(*, hub_id: int, limit: int = 200) -> list:
     return still + done
 
 
-def consignment_at(*, hub_id: int, pk) -> object | None:
+def consignment_at(*, hub_id: int, pk) -> Consignment | None:
     return Consignment.objects.filter(hub_id=hub_id, pk=pk).first()

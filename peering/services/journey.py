@@ -32,6 +32,12 @@ from .outbound import message_send
 logger = logging.getLogger(__name__)
 Status = Parcel.Status
 MOVING = (Order.Status.SHIPPED, Order.Status.DELIVERED, Order.Status.COMPLETED)
+MANIFESTED = "consignment.manifested"
+
+
+def _manifests_to(peer: Peer, reference: str):
+    """The manifests of order ``reference`` this deployment sent ``peer`` (one a flight)."""
+    return peer.outbox.filter(stream=stream_of(reference), type=MANIFESTED)
 
 
 def peer_of_eroad(eroad) -> Peer | None:
@@ -55,19 +61,14 @@ def manifests_send(*, flight_id: int, order_ids) -> int:
         raise ApplicationError(
             f"No peer deployment runs {destination.code}.", PeeringErrorCode.PEER_UNKNOWN
         )
-    sent = 0
     # on board: shipped, or in customs still when step 4's move of the same event is retried
-    for order in orders_with_intents(order_ids=order_ids, status=Order.Status.SHIPPED) | (
-        orders_with_intents(order_ids=order_ids, status=Order.Status.IN_CUSTOMS)
-    ):
-        stream = stream_of(order.reference)
-        announced = {
-            parcel["waybill"]
-            for payload in peer.outbox.filter(stream=stream, type=MANIFESTED).values_list(
-                "payload", flat=True
-            )
-            for parcel in payload["parcels"]
-        }
+    orders = list(
+        orders_with_intents(order_ids=order_ids, status=Order.Status.SHIPPED)
+        | orders_with_intents(order_ids=order_ids, status=Order.Status.IN_CUSTOMS)
+    )
+    announced = _waybills_announced(peer, [order.reference for order in orders])
+    sent = 0
+    for order in orders:
         parcels = [
             parcel
             for parcel in parcels_on_flight(order=order, flight=flight)
@@ -76,19 +77,31 @@ def manifests_send(*, flight_id: int, order_ids) -> int:
         if not parcels:
             continue  # nothing on board, or announced before (a repeated event)
         message_send(
-            peer=peer, type=MANIFESTED, stream=stream, payload=manifest_of(order, flight, parcels)
+            peer=peer,
+            type=MANIFESTED,
+            stream=stream_of(order.reference),
+            payload=manifest_of(order, flight, parcels),
         )
         sent += 1
     return sent
 
 
-MANIFESTED = "consignment.manifested"
+def _waybills_announced(peer: Peer, references: list[str]) -> set[str]:
+    """The house waybills the manifests of these orders to ``peer`` named (one query)."""
+    manifests = peer.outbox.filter(
+        type=MANIFESTED, stream__in=[stream_of(reference) for reference in references]
+    )
+    return {
+        parcel["waybill"]
+        for payload in manifests.values_list("payload", flat=True)
+        for parcel in payload["parcels"]
+    }
 
 
 def _order_announced_to(peer: Peer, reference: str) -> Order:
     """The order the peer answers about: only one this deployment announced to that peer
     (no peer moves another's orders, nor orders it was never sent)."""
-    if not peer.outbox.filter(stream=stream_of(reference), type=MANIFESTED).exists():
+    if not _manifests_to(peer, reference).exists():
         raise ApplicationError(
             _("No order %(reference)s was announced to this peer.") % {"reference": reference},
             PeeringErrorCode.MESSAGE_INVALID,
@@ -172,7 +185,7 @@ def consignment_scanned_received(*, peer: Peer, payload: dict) -> None:
 def _announced_parcels(peer: Peer, order: Order, waybill: str):
     """The parcels named by the order's manifest to ``peer`` that ``waybill`` (its first
     parcel's) heads: a scan or a claim is about one flight's goods, not the order's others."""
-    for manifest in peer.outbox.filter(stream=stream_of(order.reference), type=MANIFESTED):
+    for manifest in _manifests_to(peer, order.reference):
         waybills = [parcel["waybill"] for parcel in manifest.payload["parcels"]]
         if waybill in waybills:
             return Parcel.objects.filter(order=order, waybill__in=waybills)

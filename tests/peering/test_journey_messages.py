@@ -141,7 +141,7 @@ def test_only_the_hubs_operators_scan_and_only_in_order(announced, settings):
     claim = OutboundMessage.objects.get(peer=origin, type="consignment.claimed")
     assert claim.payload["status"] == "lost" and claim.payload["note"] == "Not in the ULD"
     for message in OutboundMessage.objects.filter(peer=origin):
-        TYPES[message.type]  # every message sent is one the peer's handlers know
+        assert message.type in TYPES  # every message sent is one the peer's handlers know
         assert message.stream == f"order:{consignment.order_reference}"
 
 
@@ -190,6 +190,23 @@ def test_the_origin_acts_only_on_answers_about_orders_it_announced_to_that_peer(
     assert Order.objects.get(pk=order.pk).status == "delivered"
 
 
+def released(order, *, declaration: str, exchange_rate: str, total_tax: str) -> dict:
+    """A declaration.decided payload of a release assessed at ``total_tax`` CNY."""
+    return {
+        "order": order.reference,
+        "declaration": declaration,
+        "regime": "CN_CBEC_IMPORT",
+        "status": "released",
+        "lane": "green",
+        "by_officer": False,
+        "reason": "",
+        "currency": "MYR",
+        "exchange_rate": exchange_rate,
+        "total_tax": total_tax,
+        "customs_currency": "CNY",
+    }
+
+
 def test_an_officers_rejection_at_the_destination_refunds_the_buyer(announced):
     order, _parcel, peer, _message = announced
     declaration_decided_received(
@@ -220,21 +237,10 @@ def test_a_released_assessment_pays_a_ddp_orders_taxes_from_escrow(journey, sett
     journey.consolidate()
     journey.depart()
     quoted = Order.objects.get(pk=order.pk).duties_quoted
+    tax = str((quoted.amount * Decimal("1.5")).quantize(Decimal("0.01")))
     declaration_decided_received(
         peer=peer,
-        payload={
-            "order": order.reference,
-            "declaration": "HGH-CN-2",
-            "regime": "CN_CBEC_IMPORT",
-            "status": "released",
-            "lane": "green",
-            "by_officer": False,
-            "reason": "",
-            "currency": "MYR",
-            "exchange_rate": "1.5",
-            "total_tax": str((quoted.amount * Decimal("1.5")).quantize(Decimal("0.01"))),
-            "customs_currency": "CNY",
-        },
+        payload=released(order, declaration="HGH-CN-2", exchange_rate="1.5", total_tax=tax),
     )
     intent = Order.objects.get(pk=order.pk).payment_intent
     assert intent.duties_settled_at is not None
@@ -256,19 +262,7 @@ def test_a_release_without_a_usable_rate_is_refused_and_moves_no_money(announced
     with pytest.raises(ApplicationError) as refused:
         declaration_decided_received(
             peer=peer,
-            payload={
-                "order": order.reference,
-                "declaration": "HGH-CN-3",
-                "regime": "CN_CBEC_IMPORT",
-                "status": "released",
-                "lane": "green",
-                "by_officer": False,
-                "reason": "",
-                "currency": "MYR",
-                "exchange_rate": "0",
-                "total_tax": "10.00",
-                "customs_currency": "CNY",
-            },
+            payload=released(order, declaration="HGH-CN-3", exchange_rate="0", total_tax="10.00"),
         )
     assert refused.value.code == "message_invalid"
     assert Order.objects.get(pk=order.pk).payment_intent.duties_settled_at is None
