@@ -91,7 +91,8 @@ def database_counted(database: dict) -> dict:
     """``database`` (a DATABASES entry) on django-prometheus' wrapper of its backend, which
     counts queries, errors and new connections by alias and vendor for /metrics."""
     engine = database["ENGINE"]
-    vendor = engine.rpartition(".")[2]
-    if engine.startswith("django.db.backends.") and vendor in ("postgresql", "sqlite3"):
-        database["ENGINE"] = f"django_prometheus.db.backends.{vendor}"
+    if engine == "django.db.backends.postgresql":
+        database["ENGINE"] = "django_prometheus.db.backends.postgresql"
+    elif engine == "django.db.backends.sqlite3":  # its own, built on django-prometheus'
+        database["ENGINE"] = "ewtp.common.db_backends.sqlite3"
     return database

@@ -193,8 +193,24 @@ def test_a_database_is_counted_on_django_prometheus_backend():
         "django_prometheus.db.backends.postgresql"
     )
     assert database_counted({"ENGINE": "django.db.backends.sqlite3"})["ENGINE"] == (
-        "django_prometheus.db.backends.sqlite3"
+        "ewtp.common.db_backends.sqlite3"  # django-prometheus', its cursor class made once
     )
+
+
+@pytest.mark.django_db
+def test_sqlite_queries_are_counted_with_one_cursor_class_per_connection():
+    from django.db import connection
+    from prometheus_client import REGISTRY
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite backend")
+    labels = {"alias": "default", "vendor": "sqlite"}
+    before = REGISTRY.get_sample_value("django_db_execute_total", labels) or 0
+    with connection.cursor() as first, connection.cursor() as second:
+        first.execute("SELECT 1")
+        second.execute("SELECT 2")
+    assert type(first.cursor) is type(second.cursor)
+    assert REGISTRY.get_sample_value("django_db_execute_total", labels) == before + 2
 
 
 @needs_redis
