@@ -11,17 +11,14 @@ from hubs.events import OrderStatusChanged
 from logistics.events import FlightArrived, ParcelDelivered
 
 from .services.customs import customs_decisions_count
-from .services.facts import trade_facts_refresh
+from .services.facts import trade_facts_refresh_many
 
 # statuses an order reaches only before it ships: it has no facts yet, nothing to rebuild
 BEFORE_EXPORT = {"placed", "awaiting_payment", "paid", "in_customs", "cancelled", "expired"}
 
 
 def _refresh(order_ids) -> None:
-    # each once; by id, because the batch is one transaction and each rebuild locks its
-    # order's row: two workers' batches lock them in the same order and never deadlock
-    for order_id in sorted(set(order_ids)):
-        trade_facts_refresh(order_id=order_id)
+    trade_facts_refresh_many(order_ids=order_ids)  # each once
 
 
 @subscribe("hubs.order_status_changed", name="analytics.order_moved", many=True)

@@ -6,7 +6,11 @@ import pytest
 from django.db.models import Sum
 
 from analytics.models import ExportDay, SellerMonth, StageMonth, TradeFact
-from analytics.services.facts import trade_facts_refresh
+from analytics.services.facts import (
+    trade_facts_deferred,
+    trade_facts_refresh,
+    trade_facts_refresh_many,
+)
 from analytics.stages import bucket_of, percentile
 from hubs.models import Order
 from payments.services.escrow import escrow_release
@@ -101,6 +105,35 @@ def test_the_rollups_always_equal_a_group_by_over_the_facts(journey):
     for order_id in TradeFact.objects.values_list("order_id", flat=True).distinct():
         assert trade_facts_refresh(order_id=order_id) == 0
     assert ExportDay.objects.aggregate(q=Sum("quantity"))["q"] == 10
+
+
+def test_deferred_rebuilds_leave_the_facts_and_rollups_of_one_rebuild_per_step(journey):
+    """A bulk job (the demo's seeding) rebuilds each order's facts once at its end: the
+    facts and rollups one rebuild per step would have left, and none if the job fails."""
+    with trade_facts_deferred() as waiting:
+        order = journey.pay(journey.consumer_order(quantity=2))
+        journey.deliver(journey.ship(order))
+        journey.run(
+            escrow_release, order=Order.objects.get(pk=order.pk), actor_label="b", reason="ok"
+        )
+        assert waiting == {order.pk} and not TradeFact.objects.exists()
+    fact = TradeFact.objects.get()
+    assert fact.status == "completed"
+    assert None not in (fact.departed_at, fact.arrived_at, fact.delivered_at)
+    assert fact.escrow_released_at is not None
+    assert StageMonth.objects.get(stage="flight", breakdown="lane").count == 1
+    assert ExportDay.objects.get().quantity == 2
+    assert trade_facts_refresh(order_id=order.pk) == 0  # as a rebuild at every step leaves it
+
+    TradeFact.objects.all().delete()
+    with pytest.raises(RuntimeError), trade_facts_deferred():
+        _failing_job(order.pk)
+    assert not TradeFact.objects.exists()  # its rebuild never ran
+
+
+def _failing_job(order_id: int) -> None:
+    trade_facts_refresh_many(order_ids=[order_id, order_id])
+    raise RuntimeError("the job failed")
 
 
 def test_percentiles_are_read_from_the_histogram():
