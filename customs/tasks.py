@@ -19,6 +19,8 @@ from .services.sweeper import declarations_stuck_sweep
     max_retries=8,
 )
 def declaration_process_task(declaration_id: int, hub: str = "") -> str:
+    # one declaration: what earlier releases sent per submission (messages may still wait
+    # in a queue); submissions now go in batches (declarations_process_task)
     declaration = declaration_process(declaration_id=declaration_id)
     return declaration.status if declaration else "missing"
 

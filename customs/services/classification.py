@@ -19,7 +19,7 @@ from ..errors import CustomsErrorCode
 from ..events import ClassificationDecided
 from ..models import Classification, Declaration, TariffLine
 from .duty import REGIMES
-from .filing import declaration_process_enqueue
+from .filing import declarations_process_after_commit
 from .moves import PublicNotice, declaration_transition
 
 
@@ -199,4 +199,4 @@ def _resume_when_classified(declaration: Declaration, actor) -> None:
             declaration_id=declaration.pk, order_id=declaration.order_id, reason=reason[:500]
         )
     )
-    transaction.on_commit(lambda: declaration_process_enqueue(declaration.pk))
+    declarations_process_after_commit([declaration.pk])

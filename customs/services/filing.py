@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from ewtp.common.after_commit import on_commit_batched
 from ewtp.common.audit import audit_record
 from ewtp.common.bulk import rows_update
 from ewtp.common.errors import ApplicationError, ConflictError
@@ -353,18 +354,15 @@ def declaration_submit(*, declaration: Declaration, actor_label: str) -> Declara
         submitted = declaration_transition(
             declaration=locked, to=Declaration.Status.SUBMITTED, actor_label=actor_label
         )
-        transaction.on_commit(lambda: declaration_process_enqueue(submitted.pk))
+        declarations_process_after_commit([submitted.pk])
         return submitted
 
 
-def declaration_process_enqueue(declaration_id: int) -> None:
-    from ..tasks import declaration_process_task
-
-    hub = _declaring_hubs([declaration_id]).get(declaration_id, "")
-    try:
-        declaration_process_task.delay(declaration_id, hub=hub)
-    except Exception:  # the broker is down: the stuck sweeper re-drives it
-        logger.warning("customs: could not enqueue declaration %s", declaration_id)
+def declarations_process_after_commit(declaration_ids: list[int]) -> None:
+    """The automatic steps of these declarations, once the transaction commits, together
+    with every other declaration it submits: a flight's departure declares each order on
+    board, and they are cleared as one batch (one message per hub and PROCESS_BATCH)."""
+    on_commit_batched("customs.clearance", declaration_ids, declarations_process_enqueue)
 
 
 PROCESS_BATCH = 500  # declarations to a task: one batch through clearance.declarations_process
@@ -419,8 +417,7 @@ def declarations_submit(*, declarations: list[Declaration], actor_label: str) ->
         ]
         rows_update(moved, MOVED_FIELDS)
         moves.write()
-        ids = [d.pk for d in moved]
-        transaction.on_commit(lambda: declarations_process_enqueue(ids))
+        declarations_process_after_commit([d.pk for d in moved])
     return len(moved)
 
 

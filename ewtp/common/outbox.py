@@ -17,7 +17,6 @@ of JSON-native fields (see ``event_type``), so the payload shape is part of the 
 import dataclasses
 import json
 import logging
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .after_commit import on_commit_batched
 from .errors import ApplicationError, CommonErrorCode
 from .models import OutboxDelivery, OutboxEvent
 
@@ -134,68 +134,11 @@ def _event_row(payload) -> OutboxEvent:
     )
 
 
-class _DispatchAfterCommit:
-    """The events of one transaction, enqueued as one message after commit.
-
-    Each recording registers an on-commit callback of its own (a part), so that the events
-    of a savepoint that rolls back lose theirs with it, as Django drops them. The first part
-    to run sends its events and those of every later part: after a commit the parts run in
-    the order they were registered, so that is the whole live batch, and the later parts
-    find their events sent. (A test that runs only the callbacks registered inside a block
-    sends what was recorded there, as before.)
-    """
-
-    def __init__(self):
-        self.parts: list[list[int]] = []
-        self.sent_from: int | None = None  # the part whose run sent it and the ones after it
-
-    def add(self, event_ids: list[int]) -> "_DispatchPart":
-        self.parts.append(list(event_ids))
-        return _DispatchPart(self, len(self.parts) - 1)
-
-    def send(self, part: int) -> None:
-        if self.sent_from is not None and part >= self.sent_from:
-            return  # went with the message of an earlier part
-        parts = self.parts[part:] if self.sent_from is None else [self.parts[part]]
-        if self.sent_from is None:
-            self.sent_from = part
-        _enqueue_dispatch([event_id for ids in parts for event_id in ids])
-
-
-@dataclass(frozen=True)
-class _DispatchPart:
-    batch: _DispatchAfterCommit
-    index: int
-
-    def __call__(self):
-        self.batch.send(self.index)
-
-
-# the open batch of each connection (a connection serves one thread)
-_open_batches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def _dispatch_after_commit(event_ids: list[int]) -> None:
-    """Add ``event_ids`` to the transaction's dispatch message.
-
-    A batch stays open while its latest part is registered with the connection and none has
-    run: after a commit or a rollback (or if that part's savepoint rolled back) the next
-    event starts a new one. Ids of a rolled-back savepoint's events may still go out with
-    the batch; the dispatcher finds no such event and skips them.
-    """
-    connection = transaction.get_connection()
-    batch = _open_batches.get(connection)
-    if batch is None or batch.sent_from is not None or not _registered(connection, batch):
-        batch = _open_batches[connection] = _DispatchAfterCommit()
-    # outside a transaction on_commit runs the part at once: a batch of its own, sent
-    transaction.on_commit(batch.add(event_ids))
-
-
-def _registered(connection, batch: _DispatchAfterCommit) -> bool:
-    """Whether the batch's latest part is still among the connection's on-commit callbacks
-    (looked for from the end, where it usually is)."""
-    latest = _DispatchPart(batch, len(batch.parts) - 1)
-    return any(func == latest for _, func, _ in reversed(connection.run_on_commit))
+    """Add ``event_ids`` to the transaction's dispatch message. Ids of a rolled-back
+    savepoint's events may go out with it; the dispatcher finds no such event and skips
+    them."""
+    on_commit_batched("outbox", event_ids, _enqueue_dispatch)
 
 
 def _enqueue_dispatch(event_ids: list[int]) -> None:

@@ -10,7 +10,10 @@ from celery.app.amqp import Queues
 from django.core.exceptions import ImproperlyConfigured
 
 from customs.models import Declaration
-from customs.services.filing import declaration_process_enqueue, declarations_process_enqueue
+from customs.services.filing import (
+    declarations_process_after_commit,
+    declarations_process_enqueue,
+)
 from customs.tasks import declaration_process_task, declarations_process_task
 from ewtp.celery import _queues_selected
 from ewtp.celery import app as celery_app
@@ -182,12 +185,18 @@ def declaration(hub, n: int) -> Declaration:
     )
 
 
-def test_a_declaration_is_cleared_on_its_declaring_hubs_queue(kul, hgh, sent, settings):
+def test_declarations_of_one_transaction_are_cleared_as_one_message_per_hub(
+    kul, hgh, sent, settings, django_capture_on_commit_callbacks
+):
     settings.CELERY_HUBS_ROUTED = ["KUL"]
-    at_kul, at_hgh = declaration(kul, 1), declaration(hgh, 2)
-    declaration_process_enqueue(at_kul.pk)
-    declaration_process_enqueue(at_hgh.pk)
-    assert sent == [("celery.clearance.KUL", at_kul.pk), ("celery.clearance", at_hgh.pk)]
+    at_kul, at_hgh, again_at_kul = declaration(kul, 1), declaration(hgh, 2), declaration(kul, 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        for submitted in (at_kul, at_hgh, again_at_kul):  # as a flight's departure declares
+            declarations_process_after_commit([submitted.pk])
+    assert sent == [
+        ("celery.clearance.KUL", [at_kul.pk, again_at_kul.pk]),
+        ("celery.clearance", [at_hgh.pk]),
+    ]
 
 
 def test_a_batch_is_split_by_declaring_hub(kul, hgh, sent, settings):

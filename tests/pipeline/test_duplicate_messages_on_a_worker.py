@@ -99,7 +99,7 @@ def test_every_task_message_delivered_twice_changes_nothing(
     names = {name for name, _args, _kwargs in sent_messages}
     assert {
         "ewtp.common.tasks.outbox_dispatch_task",
-        "customs.tasks.declaration_process_task",
+        "customs.tasks.declarations_process_task",
         "ewtp.common.tasks.email_send_task",
         "ewtp.common.tasks.webhook_deliver_task",
     } <= names
