@@ -91,8 +91,8 @@ def database_counted(database: dict) -> dict:
     """``database`` (a DATABASES entry) on django-prometheus' wrapper of its backend, which
     counts queries, errors and new connections by alias and vendor for /metrics."""
     engine = database["ENGINE"]
-    if engine == "django.db.backends.postgresql":
-        database["ENGINE"] = "django_prometheus.db.backends.postgresql"
-    elif engine == "django.db.backends.sqlite3":  # its own, built on django-prometheus'
-        database["ENGINE"] = "ewtp.common.db_backends.sqlite3"
+    # ours, built on django-prometheus' (ewtp/common/db_backends): the same metrics, less
+    # work per query
+    if engine in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        database["ENGINE"] = f"ewtp.common.db_backends.{engine.rpartition('.')[2]}"
     return database

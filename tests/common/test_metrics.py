@@ -189,28 +189,49 @@ def test_under_a_multi_process_server_the_request_series_come_from_every_process
 
 
 def test_a_database_is_counted_on_django_prometheus_backend():
+    # ours, built on django-prometheus' backends (ewtp/common/db_backends)
     assert database_counted({"ENGINE": "django.db.backends.postgresql"})["ENGINE"] == (
-        "django_prometheus.db.backends.postgresql"
+        "ewtp.common.db_backends.postgresql"
     )
     assert database_counted({"ENGINE": "django.db.backends.sqlite3"})["ENGINE"] == (
-        "ewtp.common.db_backends.sqlite3"  # django-prometheus', its cursor class made once
+        "ewtp.common.db_backends.sqlite3"
     )
 
 
 @pytest.mark.django_db
-def test_sqlite_queries_are_counted_with_one_cursor_class_per_connection():
-    from django.db import connection
+def test_queries_and_their_errors_are_counted_with_one_cursor_class_per_connection():
+    from django.db import DatabaseError, connection
     from prometheus_client import REGISTRY
 
-    if connection.vendor != "sqlite":
-        pytest.skip("the SQLite backend")
-    labels = {"alias": "default", "vendor": "sqlite"}
-    before = REGISTRY.get_sample_value("django_db_execute_total", labels) or 0
+    labels = {"alias": "default", "vendor": connection.vendor}
+
+    def sample(name, **extra):
+        return REGISTRY.get_sample_value(name, labels | extra) or 0
+
+    executed, timed = (
+        sample("django_db_execute_total"),
+        sample("django_db_query_duration_seconds_count"),
+    )
+
+    def failures():  # of any type (the driver's own: UndefinedTable, OperationalError)
+        return sum(
+            found.value
+            for metric in REGISTRY.collect()
+            if metric.name == "django_db_errors"
+            for found in metric.samples
+            if found.name == "django_db_errors_total" and found.labels.items() >= labels.items()
+        )
+
+    failed = failures()
     with connection.cursor() as first, connection.cursor() as second:
         first.execute("SELECT 1")
         second.execute("SELECT 2")
-    assert type(first.cursor) is type(second.cursor)
-    assert REGISTRY.get_sample_value("django_db_execute_total", labels) == before + 2
+        assert type(first.cursor) is type(second.cursor)
+    with pytest.raises(DatabaseError), connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM no_such_table")
+    assert sample("django_db_execute_total") == executed + 3
+    assert sample("django_db_query_duration_seconds_count") == timed + 3
+    assert failures() == failed + 1
 
 
 @needs_redis

@@ -3,12 +3,13 @@
 Its ``create_cursor`` builds a new wrapper class for every cursor, so every query on SQLite
 ran a class statement (a few per cent of the demo seeder's time, which makes some hundred
 thousand queries). The class depends only on the connection's alias and vendor, so one
-serves every cursor of the connection. (On PostgreSQL it is made once per connection
-already.)
+serves every cursor of the connection, its metric series looked up once
+(ewtp.common.db_backends.counted).
 """
 
 from django_prometheus.db.backends.sqlite3 import base
-from django_prometheus.db.common import ExportingCursorWrapper
+
+from ..counted import counted_cursor_class
 
 
 class DatabaseFeatures(base.DatabaseFeatures):
@@ -20,5 +21,5 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def create_cursor(self, name=None):
         if self._cursor_class is None:
-            self._cursor_class = ExportingCursorWrapper(self.CURSOR_CLASS, self.alias, self.vendor)
+            self._cursor_class = counted_cursor_class(self.CURSOR_CLASS, self.alias, self.vendor)
         return self.connection.cursor(factory=self._cursor_class)
