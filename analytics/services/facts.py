@@ -6,6 +6,7 @@ the second run finds nothing changed.
 
 An order has facts from the day it ships (one per line); before that it is not an export."""
 
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,6 +25,8 @@ from payments.selectors import fx_rate_per_base, payment_intent_of
 
 from ..models import TradeFact, TradeFactOrder
 from .rollups import rollups_move
+
+logger = logging.getLogger(__name__)
 
 # the tracking codes whose first occurrence times a stage
 PARCEL_STAGES = {
@@ -63,14 +66,25 @@ def trade_facts_deferred() -> Iterator[set[int]]:
     """Rebuild each order's facts once when the block ends, not at each step of it: for a
     job that moves many orders through many steps in a row (the demo's months of trade).
     A rebuild reads the order's present state, so the facts and rollups come out as one
-    rebuild per step would have left them. Nothing is rebuilt if the block raises."""
+    rebuild per step would have left them.
+
+    The block's steps commit as they go, so its orders are rebuilt even when it raises (an
+    interrupted seed keeps facts for what it committed), unless the connection is left in a
+    transaction that can only roll back. One order's failed rebuild is logged and leaves
+    the others' to be done, as one failed delivery of the outbox would.
+    """
     orders: set[int] = set()
     token = _deferred.set(orders)
     try:
         yield orders
     finally:
         _deferred.reset(token)
-    trade_facts_refresh_many(order_ids=orders)
+        if not transaction.get_connection().needs_rollback:
+            for order_id in sorted(orders):
+                try:
+                    trade_facts_refresh(order_id=order_id)
+                except Exception:
+                    logger.exception("analytics: the facts of order %s not rebuilt", order_id)
 
 
 def trade_facts_refresh(*, order_id: int) -> int:

@@ -56,7 +56,8 @@ _open: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def on_commit_batched(kind: str, ids: list[int], send: Send) -> None:
-    """Add ``ids`` to the transaction's batch of ``kind``, which ``send`` gets after commit.
+    """Add ``ids`` to the transaction's batch of ``kind``, which ``send`` gets after commit
+    (one ``send`` per kind: the batch keeps the one its first call gave).
 
     A batch stays open while its latest part is registered with the connection and none has
     run: after a commit or a rollback (or if that part's savepoint rolled back) the next

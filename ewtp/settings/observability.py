@@ -88,11 +88,10 @@ PROMETHEUS_EXPORT_MIGRATIONS = False
 
 
 def database_counted(database: dict) -> dict:
-    """``database`` (a DATABASES entry) on django-prometheus' wrapper of its backend, which
-    counts queries, errors and new connections by alias and vendor for /metrics."""
+    """``database`` (a DATABASES entry) on our backend of its engine, built on
+    django-prometheus' (ewtp/common/db_backends): it counts queries, errors and new
+    connections by alias and vendor for /metrics, with less work per query."""
     engine = database["ENGINE"]
-    # ours, built on django-prometheus' (ewtp/common/db_backends): the same metrics, less
-    # work per query
     if engine in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
         database["ENGINE"] = f"ewtp.common.db_backends.{engine.rpartition('.')[2]}"
     return database

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from analytics.models import ExportDay, SellerMonth, StageMonth, TradeFact
+from analytics.models import ExportDay, SellerMonth, StageMonth, TradeFact, TradeFactOrder
 from analytics.services.facts import (
     trade_facts_deferred,
     trade_facts_refresh,
@@ -109,7 +109,7 @@ def test_the_rollups_always_equal_a_group_by_over_the_facts(journey):
 
 def test_deferred_rebuilds_leave_the_facts_and_rollups_of_one_rebuild_per_step(journey):
     """A bulk job (the demo's seeding) rebuilds each order's facts once at its end: the
-    facts and rollups one rebuild per step would have left, and none if the job fails."""
+    facts and rollups one rebuild per step would have left, also when the job fails."""
     with trade_facts_deferred() as waiting:
         order = journey.pay(journey.consumer_order(quantity=2))
         journey.deliver(journey.ship(order))
@@ -125,15 +125,36 @@ def test_deferred_rebuilds_leave_the_facts_and_rollups_of_one_rebuild_per_step(j
     assert ExportDay.objects.get().quantity == 2
     assert trade_facts_refresh(order_id=order.pk) == 0  # as a rebuild at every step leaves it
 
+    # a job that fails half way keeps the facts of what it committed
     TradeFact.objects.all().delete()
+    TradeFactOrder.objects.all().delete()
     with pytest.raises(RuntimeError), trade_facts_deferred():
         _failing_job(order.pk)
-    assert not TradeFact.objects.exists()  # its rebuild never ran
+    assert TradeFact.objects.get().order_id == order.pk
 
 
 def _failing_job(order_id: int) -> None:
     trade_facts_refresh_many(order_ids=[order_id, order_id])
     raise RuntimeError("the job failed")
+
+
+def test_one_orders_failed_deferred_rebuild_leaves_the_others_done(journey, monkeypatch, caplog):
+    from analytics.services import facts
+
+    first = journey.pay(journey.consumer_order(quantity=1))
+    second = journey.pay(journey.consumer_order(quantity=2, n=1))
+    rebuild = facts.trade_facts_refresh
+
+    def broken_for_the_first(*, order_id):
+        if order_id == first.pk:
+            raise ValueError("a bug")
+        return rebuild(order_id=order_id)
+
+    monkeypatch.setattr(facts, "trade_facts_refresh", broken_for_the_first)
+    with trade_facts_deferred():
+        trade_facts_refresh_many(order_ids=[first.pk, second.pk])
+    assert f"the facts of order {first.pk} not rebuilt" in caplog.text
+    assert TradeFactOrder.objects.filter(order_id=second.pk).exists()
 
 
 def test_percentiles_are_read_from_the_histogram():

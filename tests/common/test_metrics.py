@@ -188,7 +188,7 @@ def test_under_a_multi_process_server_the_request_series_come_from_every_process
     assert "process_cpu_seconds" not in found  # one process's own: not in this mode
 
 
-def test_a_database_is_counted_on_django_prometheus_backend():
+def test_a_database_is_counted_on_our_backends_built_on_django_prometheus():
     # ours, built on django-prometheus' backends (ewtp/common/db_backends)
     assert database_counted({"ENGINE": "django.db.backends.postgresql"})["ENGINE"] == (
         "ewtp.common.db_backends.postgresql"

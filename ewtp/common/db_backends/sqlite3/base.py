@@ -12,10 +12,6 @@ from django_prometheus.db.backends.sqlite3 import base
 from ..counted import counted_cursor_class
 
 
-class DatabaseFeatures(base.DatabaseFeatures):
-    """The same features as the base backend's."""
-
-
 class DatabaseWrapper(base.DatabaseWrapper):
     _cursor_class = None
 
