@@ -17,27 +17,29 @@ from .services.facts import trade_facts_refresh_many
 BEFORE_EXPORT = {"placed", "awaiting_payment", "paid", "in_customs", "cancelled", "expired"}
 
 
-def _refresh(order_ids) -> None:
-    trade_facts_refresh_many(order_ids=order_ids)  # each once
-
-
 @subscribe("hubs.order_status_changed", name="analytics.order_moved", many=True)
 def order_moved(events: list[OrderStatusChanged]) -> None:
-    _refresh(event.order_id for event in events if event.to_status not in BEFORE_EXPORT)
+    trade_facts_refresh_many(
+        order_ids=(event.order_id for event in events if event.to_status not in BEFORE_EXPORT)
+    )
 
 
 @subscribe("customs.declaration_decided", name="analytics.declaration_decided", many=True)
 def declaration_decided(events: list[DeclarationDecided]) -> None:
     # each decision counts, even two of one declaration
     customs_decisions_count(decisions=[(event.declaration_id, event.status) for event in events])
-    _refresh(event.order_id for event in events if event.order_id is not None)
+    trade_facts_refresh_many(
+        order_ids=(event.order_id for event in events if event.order_id is not None)
+    )
 
 
 @subscribe("logistics.flight_arrived", name="analytics.flight_arrived", many=True)
 def flight_arrived(events: list[FlightArrived]) -> None:
-    _refresh(order_id for event in events for order_id in event.order_ids)
+    trade_facts_refresh_many(
+        order_ids=(order_id for event in events for order_id in event.order_ids)
+    )
 
 
 @subscribe("logistics.parcel_delivered", name="analytics.parcel_delivered", many=True)
 def parcel_delivered(events: list[ParcelDelivered]) -> None:
-    _refresh(event.order_id for event in events)
+    trade_facts_refresh_many(order_ids=(event.order_id for event in events))

@@ -206,8 +206,11 @@ def rollups_build() -> float:
 
     from django.db import connection
 
-    stage = [sql for sql in ROLLUPS if "analytics_stagemonth" in sql]
-    others = [sql for sql in ROLLUPS if sql not in stage]
+    thresholds = bucket_thresholds()
+    stage = [
+        sql.replace("{thresholds}", thresholds) for sql in ROLLUPS if "analytics_stagemonth" in sql
+    ]
+    others = [sql for sql in ROLLUPS if "analytics_stagemonth" not in sql]
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=2) as pool:
         for built in [pool.submit(_rollups_chain, stage), pool.submit(_rollups_chain, others)]:
@@ -224,7 +227,7 @@ def _rollups_chain(statements: list[str]) -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL work_mem = '{BUILD_WORK_MEM}'")
             for sql in statements:
-                _timed_statement(cursor, sql.replace("{thresholds}", bucket_thresholds()))
+                _timed_statement(cursor, sql)
     finally:
         connection.close()  # the thread's own
 

@@ -117,7 +117,9 @@ def event_record_many(payloads: list) -> list[OutboxEvent]:
     if not rows:
         return []
     events = OutboxEvent.objects.bulk_create(rows)
-    _dispatch_after_commit([event.pk for event in events])
+    # one dispatch message for the transaction's events; ids of a rolled-back savepoint's
+    # events may go with it, and the dispatcher skips what it does not find
+    on_commit_batched("outbox", [event.pk for event in events], _enqueue_dispatch)
     return events
 
 
@@ -132,13 +134,6 @@ def _event_row(payload) -> OutboxEvent:
     return OutboxEvent(
         name=name, payload=data, next_attempt_at=timezone.now() + settings.OUTBOX_REDRIVE_AFTER
     )
-
-
-def _dispatch_after_commit(event_ids: list[int]) -> None:
-    """Add ``event_ids`` to the transaction's dispatch message. Ids of a rolled-back
-    savepoint's events may go out with it; the dispatcher finds no such event and skips
-    them."""
-    on_commit_batched("outbox", event_ids, _enqueue_dispatch)
 
 
 def _enqueue_dispatch(event_ids: list[int]) -> None:

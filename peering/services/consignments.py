@@ -42,9 +42,9 @@ def stream_of(order_reference: str) -> str:
 def consignment_receive(*, peer: Peer, manifest: dict) -> Consignment:
     """A peer's manifest of an order's goods on one flight bound for a hub run here: kept as
     received, and (for the order's first) the import declaration filed from it and
-    submitted. Goods customs cannot accept as
-    stated are not filed: the consignment keeps why, the officers see it, and the peer is
-    told (a ``declaration.decided`` of status ``not_filed``)."""
+    submitted. Goods customs cannot accept as stated are not filed: the consignment keeps
+    why, the officers see it, and the peer is told (a ``declaration.decided`` of status
+    ``not_filed``)."""
     hub = _hub_here(manifest["destination_hub"])
     if not peer.eroads.filter(destination=hub).exists():
         raise ApplicationError(
