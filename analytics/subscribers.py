@@ -17,11 +17,14 @@ from .services.facts import trade_facts_refresh_many
 BEFORE_EXPORT = {"placed", "awaiting_payment", "paid", "in_customs", "cancelled", "expired"}
 
 
-@subscribe("hubs.order_status_changed", name="analytics.order_moved", many=True)
+@subscribe(
+    "hubs.order_status_changed",
+    name="analytics.order_moved",
+    many=True,
+    when=lambda event: event.to_status not in BEFORE_EXPORT,
+)
 def order_moved(events: list[OrderStatusChanged]) -> None:
-    trade_facts_refresh_many(
-        order_ids=(event.order_id for event in events if event.to_status not in BEFORE_EXPORT)
-    )
+    trade_facts_refresh_many(order_ids=(event.order_id for event in events))
 
 
 @subscribe("customs.declaration_decided", name="analytics.declaration_decided", many=True)

@@ -16,10 +16,13 @@ def manifests_sent(event: FlightDeparted) -> None:
     manifests_send(flight_id=event.flight_id, order_ids=event.order_ids)
 
 
-@subscribe("customs.declaration_decided", name="peering.decision_told")
+# a decision on an order of this deployment is the pipeline's to act on, here
+@subscribe(
+    "customs.declaration_decided",
+    name="peering.decision_told",
+    when=lambda event: event.order_id is None,
+)
 def decision_told(event: DeclarationDecided) -> None:
-    if event.order_id is not None:
-        return  # an order of this deployment: the pipeline acts on it here
     consignment_decision_tell(
         declaration=declaration_by_id(declaration_id=event.declaration_id),
         status=event.status,

@@ -8,7 +8,10 @@ from hubs.selectors import order_by_id
 from payments.services.intents import payment_intent_close
 
 
-@subscribe("hubs.order_status_changed", name="pipeline.unpaid_order_closed")
+@subscribe(
+    "hubs.order_status_changed",
+    name="pipeline.unpaid_order_closed",
+    when=lambda event: event.to_status in Order.RELEASES_STOCK,
+)
 def unpaid_order_closed(event: OrderStatusChanged) -> None:
-    if event.to_status in Order.RELEASES_STOCK:
-        payment_intent_close(order=order_by_id(order_id=event.order_id))
+    payment_intent_close(order=order_by_id(order_id=event.order_id))

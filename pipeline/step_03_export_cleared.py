@@ -22,14 +22,16 @@ from .notify import buyer_notify
 GOING = (Order.Status.PAID, Order.Status.IN_CUSTOMS)
 
 
-@subscribe("customs.declaration_decided", name="pipeline.export_cleared")
+@subscribe(
+    "customs.declaration_decided",
+    name="pipeline.export_cleared",
+    when=lambda event: (
+        event.order_id is not None
+        and event.regime in EXPORT_REGIMES.values()
+        and event.status == Declaration.Status.RELEASED
+    ),
+)
 def export_cleared(event: DeclarationDecided) -> None:
-    if (
-        event.order_id is None
-        or event.regime not in EXPORT_REGIMES.values()
-        or event.status != Declaration.Status.RELEASED
-    ):
-        return
     order = order_by_id(order_id=event.order_id)
     if order.status not in GOING:
         return  # refunded, disputed or cancelled meanwhile: nothing boards

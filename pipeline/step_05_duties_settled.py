@@ -23,14 +23,16 @@ from payments.services.duties import escrow_duties_settle
 from .notify import buyer_notify
 
 
-@subscribe("customs.declaration_decided", name="pipeline.duties_settled")
+@subscribe(
+    "customs.declaration_decided",
+    name="pipeline.duties_settled",
+    when=lambda event: (
+        event.order_id is not None
+        and event.regime in IMPORT_REGIMES
+        and event.status == Declaration.Status.RELEASED
+    ),
+)
 def duties_settled(event: DeclarationDecided) -> None:
-    if (
-        event.order_id is None
-        or event.regime not in IMPORT_REGIMES
-        or event.status != Declaration.Status.RELEASED
-    ):
-        return
     order = order_by_id(order_id=event.order_id)
     if order.incoterm != Order.Incoterm.DDP:
         return  # DAP: the buyer pays customs

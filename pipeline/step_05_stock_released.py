@@ -19,14 +19,16 @@ from warehousing.services.fulfilment import fulfilment_release
 from .notify import buyer_notify
 
 
-@subscribe("customs.declaration_decided", name="pipeline.stock_released")
+@subscribe(
+    "customs.declaration_decided",
+    name="pipeline.stock_released",
+    when=lambda event: (
+        event.order_id is not None
+        and event.regime == Declaration.Regime.CN_CBEC_IMPORT
+        and event.status == Declaration.Status.RELEASED
+    ),
+)
 def stock_released(event: DeclarationDecided) -> None:
-    if (
-        event.order_id is None
-        or event.regime != Declaration.Regime.CN_CBEC_IMPORT
-        or event.status != Declaration.Status.RELEASED
-    ):
-        return
     order = order_by_id(order_id=event.order_id)
     if not order.ships_from_stock or order.status != Order.Status.IN_CUSTOMS:
         return  # flown to the consumer, or refunded or disputed meanwhile

@@ -11,10 +11,12 @@ from hubs.selectors import order_by_id
 from hubs.services.orders import order_confirmation_pause, order_confirmation_resume
 
 
-@subscribe("customs.declaration_decided", name="pipeline.window_paused_on_hold")
+@subscribe(
+    "customs.declaration_decided",
+    name="pipeline.window_paused_on_hold",
+    when=lambda event: event.order_id is not None,
+)
 def window_paused_on_hold(event: DeclarationDecided) -> None:
-    if event.order_id is None:
-        return
     order = order_by_id(order_id=event.order_id)
     if order.status != Order.Status.DELIVERED:
         return  # the window is not running

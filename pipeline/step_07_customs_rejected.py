@@ -25,10 +25,12 @@ from .notify import buyer_notify
 REFUNDABLE = (Order.Status.PAID, Order.Status.IN_CUSTOMS, Order.Status.SHIPPED)
 
 
-@subscribe("customs.declaration_decided", name="pipeline.customs_rejected")
+@subscribe(
+    "customs.declaration_decided",
+    name="pipeline.customs_rejected",
+    when=lambda event: event.order_id is not None and event.status == Declaration.Status.REJECTED,
+)
 def customs_rejected(event: DeclarationDecided) -> None:
-    if event.order_id is None or event.status != Declaration.Status.REJECTED:
-        return
     order = order_by_id(order_id=event.order_id)
     reference = declaration_by_id(declaration_id=event.declaration_id).reference
     rejected(order, reference=reference, detail=event.reason, by_officer=event.by_officer)

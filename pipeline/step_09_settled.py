@@ -31,10 +31,13 @@ logger = logging.getLogger(__name__)
 PAYOUT_ATTEMPTS = 3
 
 
-@subscribe("payments.payout_reported", name="pipeline.settled")
+# a payout of no settlement is the owners' own payout of their balance
+@subscribe(
+    "payments.payout_reported",
+    name="pipeline.settled",
+    when=lambda event: event.settlement_id is not None,
+)
 def settled(event: PayoutReported) -> None:
-    if event.settlement_id is None:
-        return  # the owners' own payout of their balance
     if event.status == Payout.Status.REJECTED and event.reason_code not in ACCOUNT_REASONS:
         _paid_out_again(settlement_by_id(settlement_id=event.settlement_id))
         return

@@ -14,10 +14,12 @@ from .services.fulfilment import fulfilment_cancel
 NOT_SERVED = (Order.Status.CANCELLED, Order.Status.EXPIRED, Order.Status.REFUNDED)
 
 
-@subscribe("hubs.order_status_changed", name="warehousing.units_back_on_shelf")
+@subscribe(
+    "hubs.order_status_changed",
+    name="warehousing.units_back_on_shelf",
+    when=lambda event: event.to_status in NOT_SERVED,
+)
 def units_back_on_shelf(event: OrderStatusChanged) -> None:
-    if event.to_status not in NOT_SERVED:
-        return
     fulfilment = Fulfilment.objects.filter(order_id=event.order_id).first()
     if fulfilment is not None:
         fulfilment_cancel(fulfilment=fulfilment, reason=f"order {event.to_status}")
