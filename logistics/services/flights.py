@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -81,21 +82,7 @@ def flights_import(*, text: str, origin_hub=None, actor=None, actor_label: str =
             extra={"field": "file"},
         )
     with transaction.atomic():
-        created = []
-        for row in rows:
-            flight, new = Flight.objects.get_or_create(
-                carrier=row.carrier,
-                number=row.number,
-                departs_at=row.departs_at,
-                defaults={
-                    "eroad": row.eroad,
-                    "arrives_at": row.arrives_at,
-                    "capacity_kg": row.capacity_kg,
-                    "capacity_pieces": row.capacity_pieces,
-                },
-            )
-            if new:
-                created.append(flight.pk)
+        created = _flights_add(rows)
         _audit_scheduled(created, actor=actor, actor_label=actor_label, source="schedule file")
     return len(created)
 
@@ -190,29 +177,74 @@ def flights_schedule_daily(
     actor_label: str = "system",
 ) -> int:
     """A daily flight for ``days`` days (the demo's month of flights). Idempotent."""
-    created = []
+    rows = []
+    for offset in range(days):
+        departs = (
+            datetime.combine(first_day + timedelta(days=offset), departs_local)
+            .replace(tzinfo=eroad.origin.zone)
+            .astimezone(UTC)  # block time is added in UTC, right across clock changes
+        )
+        rows.append(
+            FlightRow(
+                0, carrier, number, eroad, departs, departs + duration, capacity_kg, capacity_pieces
+            )
+        )
     with transaction.atomic():
-        for offset in range(days):
-            departs = (
-                datetime.combine(first_day + timedelta(days=offset), departs_local)
-                .replace(tzinfo=eroad.origin.zone)
-                .astimezone(UTC)  # block time is added in UTC, right across clock changes
-            )
-            flight, new = Flight.objects.get_or_create(
-                carrier=carrier,
-                number=number,
-                departs_at=departs,
-                defaults={
-                    "eroad": eroad,
-                    "arrives_at": departs + duration,
-                    "capacity_kg": capacity_kg,
-                    "capacity_pieces": capacity_pieces,
-                },
-            )
-            if new:
-                created.append(flight.pk)
+        created = _flights_add(rows)
         _audit_scheduled(created, actor=None, actor_label=actor_label, source="daily pattern")
     return len(created)
+
+
+def _flights_add(rows: list[FlightRow]) -> list[int]:
+    """Insert the flights of ``rows`` not known yet (carrier, number, departure; the first
+    of a row repeated), in the caller's transaction: the known ones read in one query, the
+    new ones written in one insert. Returns the new flights' ids. Should another schedule
+    add some of them meanwhile, they are taken one at a time, as it left them."""
+    if not rows:
+        return []
+    known = set(
+        Flight.objects.filter(
+            departs_at__range=(min(r.departs_at for r in rows), max(r.departs_at for r in rows)),
+            number__in={row.number for row in rows},
+        ).values_list("carrier_id", "number", "departs_at")
+    )
+    new = {}
+    for row in rows:
+        key = (row.carrier.pk, row.number, row.departs_at)
+        if key not in known:
+            new.setdefault(key, _flight(row))
+    try:
+        with transaction.atomic():
+            return [flight.pk for flight in Flight.objects.bulk_create(new.values())]
+    except IntegrityError:
+        return [flight.pk for flight in new.values() if _flight_get_or_create(flight)]
+
+
+def _flight(row: FlightRow) -> Flight:
+    return Flight(
+        carrier=row.carrier,
+        number=row.number,
+        departs_at=row.departs_at,
+        eroad=row.eroad,
+        arrives_at=row.arrives_at,
+        capacity_kg=row.capacity_kg,
+        capacity_pieces=row.capacity_pieces,
+    )
+
+
+def _flight_get_or_create(flight: Flight) -> bool:
+    """Whether ``flight`` was new (its pk set) rather than found."""
+    found, new = Flight.objects.get_or_create(
+        carrier=flight.carrier,
+        number=flight.number,
+        departs_at=flight.departs_at,
+        defaults={
+            field: getattr(flight, field)
+            for field in ("eroad", "arrives_at", "capacity_kg", "capacity_pieces")
+        },
+    )
+    flight.pk = found.pk
+    return new
 
 
 def flight_cancel(*, flight: Flight, reason: str, actor_label: str, actor=None) -> int:
@@ -244,11 +276,16 @@ def flights_advance(*, now: datetime | None = None, actor_label: str = "system")
     in its own transaction, audited with its parcels as ``actor_label`` (the beat's clock);
     returns (departed, arrived)."""
     now = now or timezone.now()
-    flights = Flight.objects.select_related("eroad__origin", "eroad__destination")
+    due = Flight.objects.select_related("eroad__origin", "eroad__destination").filter(
+        Q(status=Flight.Status.SCHEDULED, departs_at__lte=now)
+        | Q(status=Flight.Status.DEPARTED, arrives_at__lte=now)
+    )
     departed = arrived = 0
-    for flight in flights.filter(status=Flight.Status.SCHEDULED, departs_at__lte=now)[:200]:
-        departed += _advance(flight, Flight.Status.DEPARTED, actor_label)
-    for flight in flights.filter(status=Flight.Status.DEPARTED, arrives_at__lte=now)[:200]:
+    for flight in due[:400]:  # by departure: each leaves before it can land
+        if flight.status == Flight.Status.SCHEDULED:
+            departed += _advance(flight, Flight.Status.DEPARTED, actor_label)
+            if flight.arrives_at > now:
+                continue
         arrived += _advance(flight, Flight.Status.ARRIVED, actor_label)
     return departed, arrived
 
