@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NATIONAL_PEAK_PER_SECOND = 85_000 / 60  # 1,416.7
 SUBMIT_BATCH = 100
 # declarations processed in-process first, to count queries (BENCH_SHOW_QUERIES lists them,
-# BENCH_PROFILE=file writes their cProfile)
+# BENCH_PROFILE=file writes their cProfile; BENCH_WORKER_PROFILE=file, the worker's)
 PROBE = int(os.environ.get("BENCH_PROBE", 100))
 GOODS = [
     ("621410", "Batik silk scarf", "0.150", "90.00"),
@@ -192,9 +192,12 @@ def _start_worker(database: dict, queue: str):
         "DATABASE_URL": f"postgres://{database['USER'] or 'postgres'}@"
         f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}",
     }
+    # BENCH_WORKER_PROFILE=file: the worker's own cProfile, written when it is stopped
+    profiled = os.environ.get("BENCH_WORKER_PROFILE")
     return subprocess.Popen(
         [
             sys.executable,
+            *(["-m", "cProfile", "-o", profiled] if profiled else []),
             "-m",
             "celery",
             "-A",
