@@ -7,10 +7,14 @@ from ewtp.common.outbox import subscribe
 
 from .events import DeclarationDecided
 from .models import Declaration
-from .services.audits import audit_enrol
+from .services.audits import audits_enrol
 
 
-@subscribe("customs.declaration_decided", name="customs.audit_enrolled")
-def audit_enrolled(event: DeclarationDecided) -> None:
-    if event.status == Declaration.Status.RELEASED:
-        audit_enrol(declaration_id=event.declaration_id)
+@subscribe(
+    "customs.declaration_decided",
+    name="customs.audit_enrolled",
+    many=True,
+    when=lambda event: event.status == Declaration.Status.RELEASED,
+)
+def audit_enrolled(events: list[DeclarationDecided]) -> None:
+    audits_enrol(declaration_ids=[event.declaration_id for event in events])

@@ -130,3 +130,13 @@ def consignments_at(*, hub_id: int, limit: int = 200) -> list:
 
 def consignment_at(*, hub_id: int, pk) -> Consignment | None:
     return Consignment.objects.filter(hub_id=hub_id, pk=pk).first()
+
+
+def consignment_declaration_ids(*, declaration_ids) -> set[int]:
+    """Those of ``declaration_ids`` that are the import of a consignment a peer sent (one
+    query)."""
+    return set(
+        Consignment.objects.filter(declaration_id__in=set(declaration_ids)).values_list(
+            "declaration_id", flat=True
+        )
+    )

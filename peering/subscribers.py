@@ -7,7 +7,8 @@ from customs.selectors import declaration_by_id
 from ewtp.common.outbox import subscribe
 from logistics.events import FlightDeparted
 
-from .services.consignments import consignment_decision_tell
+from .selectors import consignment_declaration_ids
+from .services.consignments import TOLD, consignment_decision_tell
 from .services.journey import manifests_send
 
 
@@ -16,16 +17,24 @@ def manifests_sent(event: FlightDeparted) -> None:
     manifests_send(flight_id=event.flight_id, order_ids=event.order_ids)
 
 
-# a decision on an order of this deployment is the pipeline's to act on, here
+# a decision on an order of this deployment is the pipeline's to act on, here; most
+# decisions are on the declarations of no consignment (a platform's own filings), which the
+# batch sets aside with one query
 @subscribe(
     "customs.declaration_decided",
     name="peering.decision_told",
-    when=lambda event: event.order_id is None,
+    many=True,
+    when=lambda event: event.order_id is None and event.status in TOLD,
 )
-def decision_told(event: DeclarationDecided) -> None:
-    consignment_decision_tell(
-        declaration=declaration_by_id(declaration_id=event.declaration_id),
-        status=event.status,
-        by_officer=event.by_officer,
-        reason=event.reason,
+def decision_told(events: list[DeclarationDecided]) -> None:
+    of_consignments = consignment_declaration_ids(
+        declaration_ids=[event.declaration_id for event in events]
     )
+    for event in events:
+        if event.declaration_id in of_consignments:
+            consignment_decision_tell(
+                declaration=declaration_by_id(declaration_id=event.declaration_id),
+                status=event.status,
+                by_officer=event.by_officer,
+                reason=event.reason,
+            )

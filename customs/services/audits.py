@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ewtp.common.audit import audit_record
+from ewtp.common.audit import audit_entry, audit_record_many
 from ewtp.common.errors import ApplicationError, ConflictError, NotAllowedError
 from ewtp.common.outbox import event_record
 from ewtp.common.states import state_change
@@ -56,37 +56,58 @@ def audit_sampled(reference: str) -> bool:
 
 
 def audit_enrol(*, declaration_id: int) -> PostClearanceAudit | None:
-    """Put a released declaration in its hub's worklist if the blue lane released it, or if
-    it is a green-lane release drawn by the sample; None when it is not for audit. Once per
-    declaration (a unique constraint): a repeated event finds the audit made the first time."""
-    declaration = Declaration.objects.get(pk=declaration_id)
-    if declaration.status != Declaration.Status.RELEASED:
-        return None
-    if declaration.lane == Lane.BLUE:
-        because = PostClearanceAudit.Selection.BLUE_LANE
-    elif declaration.lane == Lane.GREEN and audit_sampled(declaration.reference):
-        because = PostClearanceAudit.Selection.RANDOM_SAMPLE
-    else:
-        return None  # an officer checked it before release (yellow, red)
+    """The audit of one released declaration as ``audits_enrol`` makes it; None when it is
+    not for audit."""
+    return audits_enrol(declaration_ids=[declaration_id]).get(declaration_id)
+
+
+def audits_enrol(*, declaration_ids) -> dict[int, PostClearanceAudit]:
+    """Put released declarations in their hubs' worklists: those the blue lane released, and
+    the green-lane releases drawn by the sample (an officer checked the yellow and red ones
+    before release). Once per declaration (a unique constraint): a repeated event finds the
+    audit made the first time. Declaration id → its audit, of those for audit. A batch costs
+    a read of the declarations, a read of their audits and an insert of the new ones and of
+    their audit-trail rows, whatever its size."""
+    chosen = {}
+    released = Declaration.objects.filter(
+        pk__in=set(declaration_ids), status=Declaration.Status.RELEASED
+    ).only("id", "lane", "reference", "hub_id", "customs_currency")
+    for declaration in released:
+        if declaration.lane == Lane.BLUE:
+            chosen[declaration.pk] = (declaration, PostClearanceAudit.Selection.BLUE_LANE)
+        elif declaration.lane == Lane.GREEN and audit_sampled(declaration.reference):
+            chosen[declaration.pk] = (declaration, PostClearanceAudit.Selection.RANDOM_SAMPLE)
+    if not chosen:
+        return {}
     with transaction.atomic():
-        audit, created = PostClearanceAudit.objects.get_or_create(
-            declaration=declaration,
-            defaults={
-                "hub_id": declaration.hub_id,
-                "selected_because": because,
-                "currency": declaration.customs_currency,
-            },
-        )
-        if created:
-            audit_record(
-                actor=None,
-                actor_label="customs",
-                action="customs.audit.selected",
-                target=audit,
-                reason=audit.get_selected_because_display(),
-                data={"declaration": declaration.reference},
+        audits = {
+            audit.declaration_id: audit
+            for audit in PostClearanceAudit.objects.filter(declaration_id__in=chosen)
+        }
+        new = PostClearanceAudit.objects.bulk_create(
+            PostClearanceAudit(
+                declaration=declaration,
+                hub_id=declaration.hub_id,
+                selected_because=because,
+                currency=declaration.customs_currency,
             )
-    return audit
+            for pk, (declaration, because) in sorted(chosen.items())
+            if pk not in audits
+        )
+        audit_record_many(
+            [
+                audit_entry(
+                    actor=None,
+                    actor_label="customs",
+                    action="customs.audit.selected",
+                    target=audit,
+                    reason=audit.get_selected_because_display(),
+                    data={"declaration": audit.declaration.reference},
+                )
+                for audit in new
+            ]
+        )
+    return audits | {audit.declaration_id: audit for audit in new}
 
 
 def _invalid(message: str, field_name: str):

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from customs.events import DeclarationDecided
 from customs.models import Declaration, PostClearanceAudit
-from customs.services.audits import audit_enrol, audit_sampled
+from customs.services.audits import audit_enrol, audit_sampled, audits_enrol
 from customs.services.filing import declaration_create
 from customs.subscribers import audit_enrolled
 from ewtp.common.models import AuditEntry, OutboxEvent
@@ -60,8 +60,8 @@ def test_a_repeated_release_event_makes_no_second_audit(hgh):
     declaration = released(hgh)
     event = OutboxEvent.objects.get(name="customs.declaration_decided", dispatched_at__isnull=False)
     payload = DeclarationDecided(**event.payload)
-    audit_enrolled(payload)  # the same event handled again (a redelivery)
-    audit_enrolled(payload)
+    audit_enrolled([payload])  # the same event handled again (a redelivery)
+    audit_enrolled([payload, payload])
     assert audit_enrol(declaration_id=declaration.pk).pk == declaration.post_clearance_audit.pk
     assert PostClearanceAudit.objects.filter(declaration=declaration).count() == 1
     assert AuditEntry.objects.filter(action="customs.audit.selected").count() == 1
@@ -88,3 +88,27 @@ def test_the_worklist_is_oldest_first_in_a_constant_number_of_queries(client, hg
     many, order = queries()
     assert many == few
     assert order == [first.pk, *(d.pk for d in later)]
+
+
+def test_a_batch_of_releases_is_enrolled_in_a_constant_number_of_queries(hgh, settings):
+    settings.CUSTOMS_PCA_SAMPLE_PERCENT = D(100)
+    blue = [released(hgh, waybill=f"HGHB{n}") for n in range(3)]
+    green = [released(hgh, lane="green", waybill=f"HGHG{n}") for n in range(3)]
+    held = declaration_create(request=request(hgh, waybill="HGH9"), actor_label="t")
+    held = submit_and_process(with_agreeing_records(held))
+    Declaration.objects.filter(pk=held.pk).update(status="released", lane="yellow")
+    PostClearanceAudit.objects.all().delete()  # as if no release event had been delivered
+    AuditEntry.objects.filter(action="customs.audit.selected").delete()
+
+    def enrolled(declarations):
+        with CaptureQueriesContext(connection) as queries:
+            audits = audits_enrol(declaration_ids=[d.pk for d in declarations])
+        return audits, len(queries)
+
+    few, few_queries = enrolled(blue[:1] + green[:1])
+    every, every_queries = enrolled([*blue, *green, held])
+    assert few_queries == every_queries
+    assert set(every) == {d.pk for d in blue + green}  # not the one an officer checked
+    assert every[blue[0].pk].pk == few[blue[0].pk].pk  # found, not made again
+    assert {a.selected_because for a in every.values()} == {"blue_lane", "sample"}
+    assert AuditEntry.objects.filter(action="customs.audit.selected").count() == 6
