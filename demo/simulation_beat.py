@@ -20,12 +20,6 @@ from .simulation_clock import SimulationClock
 
 logger = logging.getLogger(__name__)
 
-# A failed step waits OUTBOX_REDRIVE_AFTER of wall-clock time (a minute) before it is due
-# again, and a simulated hour passes in a few milliseconds of it: asking every simulated
-# hour finds nothing a quarter-day's asking would not (a quarter day is still well under
-# a second of the seeding).
-REDRIVE_EVERY_HOURS = 6
-
 
 class Beat(SimulationClock):
     # --- the beat ------------------------------------------------------------------------
@@ -48,8 +42,7 @@ class Beat(SimulationClock):
         self.payment_windows: list[datetime] = []  # when each order expires if still unpaid
 
     def sweep_hourly(self) -> None:
-        if self.now.hour % REDRIVE_EVERY_HOURS == 0:
-            self._redrive()
+        self._redrive()
         if self.floor_moved:
             self._board()
         if _due(self.flight_moves, self.now):

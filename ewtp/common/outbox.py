@@ -293,20 +293,20 @@ def _shares(
     events: list[OutboxEvent], payloads: dict, errors: dict
 ) -> list[tuple[Subscriber, list[OutboxEvent]]]:
     """Each subscriber with the events of the batch it wants, oldest first so that it sees
-    them in order; a predicate that trips on a payload is that event's error."""
+    them in order; the subscribers in the order they were registered, as when every event
+    went to each of them. A predicate that trips on a payload is that event's error."""
     shares: dict[tuple[str, str], tuple[Subscriber, list[OutboxEvent]]] = {}
     for event in events:
         if event.pk not in payloads:
             continue
         for subscriber in subscribers_of(event.name):
+            share = shares.setdefault((event.name, subscriber.name), (subscriber, []))[1]
             try:
-                wanted = subscriber.wants(payloads[event.pk])
+                if subscriber.wants(payloads[event.pk]):
+                    share.append(event)
             except Exception as exc:
                 errors.setdefault(event.pk, []).append(f"{subscriber.name}: {exc!r}")
-                continue
-            if wanted:
-                shares.setdefault((event.name, subscriber.name), (subscriber, []))[1].append(event)
-    return list(shares.values())
+    return [(subscriber, share) for subscriber, share in shares.values() if share]
 
 
 def _batch_claim(event_ids: list[int]) -> list[OutboxEvent]:

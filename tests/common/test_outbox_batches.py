@@ -316,6 +316,24 @@ def test_a_narrowed_handler_called_directly_applies_its_predicate(narrowed):
 
 
 @pytest.mark.django_db
+def test_subscribers_take_their_shares_in_the_order_they_were_registered():
+    calls = []
+    outbox.subscribe("tests.item_cleared", name="tests.first", when=lambda p: p.item_id > 1)(
+        lambda payload: calls.append(("first", payload.item_id))
+    )
+    outbox.subscribe("tests.item_cleared", name="tests.second", many=True)(
+        lambda payloads: calls.append(("second", [p.item_id for p in payloads]))
+    )
+    try:
+        events = record_many([1, 2])  # the first event is not for the first subscriber
+        outbox.outbox_dispatch_many(event_ids=ids(events))
+    finally:
+        outbox.unsubscribe("tests.item_cleared", "tests.first")
+        outbox.unsubscribe("tests.item_cleared", "tests.second")
+    assert calls == [("first", 2), ("second", [1, 2])]
+
+
+@pytest.mark.django_db
 def test_a_predicate_that_trips_fails_its_event_alone(subscribers):
     def tripping(payload):
         if payload.item_id == 1:
