@@ -25,7 +25,7 @@ import hashlib
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,6 +79,13 @@ def audits_enrol(*, declaration_ids) -> dict[int, PostClearanceAudit]:
             chosen[declaration.pk] = (declaration, PostClearanceAudit.Selection.RANDOM_SAMPLE)
     if not chosen:
         return {}
+    try:
+        return _audits_made(chosen)
+    except IntegrityError:  # another worker enrolled one of them meanwhile: read it now
+        return _audits_made(chosen)
+
+
+def _audits_made(chosen: dict) -> dict[int, PostClearanceAudit]:
     with transaction.atomic():
         audits = {
             audit.declaration_id: audit

@@ -112,3 +112,20 @@ def test_a_batch_of_releases_is_enrolled_in_a_constant_number_of_queries(hgh, se
     assert every[blue[0].pk].pk == few[blue[0].pk].pk  # found, not made again
     assert {a.selected_because for a in every.values()} == {"blue_lane", "sample"}
     assert AuditEntry.objects.filter(action="customs.audit.selected").count() == 6
+
+
+def test_an_audit_made_by_another_worker_meanwhile_is_read_not_made_twice(hgh, monkeypatch):
+    declaration = released(hgh)  # its audit made by the release event
+    made = declaration.post_clearance_audit
+    unseen = iter([True])  # the first read misses it, as a read before the other commit would
+
+    original = PostClearanceAudit.objects.filter
+
+    def racing_filter(*args, **kwargs):
+        found = original(*args, **kwargs)
+        return found.none() if next(unseen, False) else found
+
+    monkeypatch.setattr(PostClearanceAudit.objects, "filter", racing_filter)
+    assert audit_enrol(declaration_id=declaration.pk).pk == made.pk
+    assert PostClearanceAudit.objects.filter(declaration=declaration).count() == 1
+    assert AuditEntry.objects.filter(action="customs.audit.selected").count() == 1
