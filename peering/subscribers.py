@@ -3,7 +3,7 @@ peer runs (its manifest goes to the peer), and this hub's customs deciding the i
 consignment a peer sent (the decision goes back)."""
 
 from customs.events import DeclarationDecided
-from customs.selectors import declaration_by_id
+from customs.selectors import declarations_by_id
 from ewtp.common.outbox import subscribe
 from logistics.events import FlightDeparted
 
@@ -27,13 +27,15 @@ def manifests_sent(event: FlightDeparted) -> None:
     when=lambda event: event.order_id is None and event.status in TOLD,
 )
 def decision_told(events: list[DeclarationDecided]) -> None:
-    of_consignments = consignment_declaration_ids(
-        declaration_ids=[event.declaration_id for event in events]
+    declarations = declarations_by_id(
+        declaration_ids=consignment_declaration_ids(
+            declaration_ids=[event.declaration_id for event in events]
+        )
     )
     for event in events:
-        if event.declaration_id in of_consignments:
+        if event.declaration_id in declarations:
             consignment_decision_tell(
-                declaration=declaration_by_id(declaration_id=event.declaration_id),
+                declaration=declarations[event.declaration_id],
                 status=event.status,
                 by_officer=event.by_officer,
                 reason=event.reason,

@@ -55,12 +55,6 @@ def audit_sampled(reference: str) -> bool:
     return Decimal(draw) * 100 / 2**64 < settings.CUSTOMS_PCA_SAMPLE_PERCENT
 
 
-def audit_enrol(*, declaration_id: int) -> PostClearanceAudit | None:
-    """The audit of one released declaration as ``audits_enrol`` makes it; None when it is
-    not for audit."""
-    return audits_enrol(declaration_ids=[declaration_id]).get(declaration_id)
-
-
 def audits_enrol(*, declaration_ids) -> dict[int, PostClearanceAudit]:
     """Put released declarations in their hubs' worklists: those the blue lane released, and
     the green-lane releases drawn by the sample (an officer checked the yellow and red ones

@@ -20,8 +20,8 @@ from customs.models import (
 from customs.models.lvg import LvgRegistration
 from customs.services.audits import (
     audit_close_without_finding,
-    audit_enrol,
     audit_finding_raise,
+    audits_enrol,
 )
 from customs.services.classification import classification_decide
 from customs.services.clearance import declaration_process
@@ -94,7 +94,8 @@ def drive_audit(fixture, before, after):
         request=declaration_request(hgh, organization=seller), actor_label="t"
     )
     declaration = submit_and_process(with_agreeing_records(declaration))
-    audit = audit_enrol(declaration_id=declaration.pk)  # a blue-lane release (new exporter)
+    # a blue-lane release (new exporter)
+    audit = audits_enrol(declaration_ids=[declaration.pk])[declaration.pk]
     if before == CREATED:
         return Expect(audit, actor_label="customs")
     officer = factories.UserFactory(

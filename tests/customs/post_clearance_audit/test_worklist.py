@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from customs.events import DeclarationDecided
 from customs.models import Declaration, PostClearanceAudit
-from customs.services.audits import audit_enrol, audit_sampled, audits_enrol
+from customs.services.audits import audit_sampled, audits_enrol
 from customs.services.filing import declaration_create
 from customs.subscribers import audit_enrolled
 from ewtp.common.models import AuditEntry, OutboxEvent
@@ -62,7 +62,8 @@ def test_a_repeated_release_event_makes_no_second_audit(hgh):
     payload = DeclarationDecided(**event.payload)
     audit_enrolled([payload])  # the same event handled again (a redelivery)
     audit_enrolled([payload, payload])
-    assert audit_enrol(declaration_id=declaration.pk).pk == declaration.post_clearance_audit.pk
+    found = audits_enrol(declaration_ids=[declaration.pk])
+    assert found[declaration.pk].pk == declaration.post_clearance_audit.pk
     assert PostClearanceAudit.objects.filter(declaration=declaration).count() == 1
     assert AuditEntry.objects.filter(action="customs.audit.selected").count() == 1
 
@@ -71,7 +72,7 @@ def test_what_an_officer_checked_before_release_is_not_audited_again(hgh):
     held = declaration_create(request=request(hgh, waybill="HGH9"), actor_label="t")
     held = submit_and_process(with_agreeing_records(held))
     Declaration.objects.filter(pk=held.pk).update(status="released", lane="yellow")
-    assert audit_enrol(declaration_id=held.pk) is None
+    assert audits_enrol(declaration_ids=[held.pk]).get(held.pk) is None
 
 
 def test_the_worklist_is_oldest_first_in_a_constant_number_of_queries(client, hgh, officer):
@@ -126,6 +127,6 @@ def test_an_audit_made_by_another_worker_meanwhile_is_read_not_made_twice(hgh, m
         return found.none() if next(unseen, False) else found
 
     monkeypatch.setattr(PostClearanceAudit.objects, "filter", racing_filter)
-    assert audit_enrol(declaration_id=declaration.pk).pk == made.pk
+    assert audits_enrol(declaration_ids=[declaration.pk]).get(declaration.pk).pk == made.pk
     assert PostClearanceAudit.objects.filter(declaration=declaration).count() == 1
     assert AuditEntry.objects.filter(action="customs.audit.selected").count() == 1
