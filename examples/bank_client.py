@@ -153,26 +153,37 @@ def confirm_payment(client: OpenApiClient, *, order, bank_reference, amount, cur
 def report_payouts(client: OpenApiClient, *, status: str, reason_code: str = "") -> list[dict]:
     """Download each batch's pain.001 and report ``status`` for every payout still open in it
     (what a bank does after executing the file). Returns the hub's answers."""
-    answers, cursor = [], None
-    while True:
-        page = client.call("payout_batches_list", query={"cursor": cursor} if cursor else None)
-        for batch in page["results"]:
-            client.call("payout_batch_pain001", path_params={"public_id": batch["id"]})
-            for payout in batch["payouts"]:
-                if payout["status"] not in ("batched", "accepted"):
-                    continue
-                body = {"end_to_end_id": payout["end_to_end_id"], "status": status}
-                if reason_code:
-                    body["reason_code"] = reason_code
-                answers.append(
-                    client.call(
-                        "payout_status_report",
-                        body=body,
-                        key=_key("payout", payout["end_to_end_id"], status),
-                    )
+    answers = []
+    for batch in _pages(client, "payout_batches_list"):
+        client.call("payout_batch_pain001", path_params={"public_id": batch["id"]})
+        for payout in _pages(client, "payout_batch_payouts", {"public_id": batch["id"]}):
+            if payout["status"] not in ("batched", "accepted"):
+                continue
+            body = {"end_to_end_id": payout["end_to_end_id"], "status": status}
+            if reason_code:
+                body["reason_code"] = reason_code
+            answers.append(
+                client.call(
+                    "payout_status_report",
+                    body=body,
+                    key=_key("payout", payout["end_to_end_id"], status),
                 )
+            )
+    return answers
+
+
+def _pages(client: OpenApiClient, operation: str, path_params: dict | None = None):
+    """Every row of a list operation, following its ``next`` cursor page by page."""
+    cursor = None
+    while True:
+        page = client.call(
+            operation,
+            path_params=path_params,
+            query={"cursor": cursor} if cursor else None,
+        )
+        yield from page["results"]
         if not page.get("next"):
-            return answers
+            return
         cursor = urllib.parse.parse_qs(urllib.parse.urlparse(page["next"]).query)["cursor"][0]
 
 

@@ -4,20 +4,21 @@ import functools
 from decimal import Decimal
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ewtp.common.api.pagination import CursorPagination
 from ewtp.common.api.permissions import HasMethodScope
-from ewtp.common.api.strict import StrictInputSerializer
+from ewtp.common.api.strict import StrictInputSerializer, query_choice
 from ewtp.common.http import attachment
 from ewtp.common.idempotency import idempotent
 from ewtp.common.money import minor_units
 
 from ..models import Payout, PayoutBatch
-from ..selectors import payout_rows_by_batch
+from ..selectors import batch_payout_rows, batch_totals
 from ..services.payouts import (
     REASONS,
     pain001_render,
@@ -41,8 +42,8 @@ def _amount(amount_minor: int, currency: str) -> dict:
 
 
 class PayoutOutput(serializers.Serializer):
-    """A payout: a listed batch's row (``payments.selectors.payout_rows_by_batch``), or one
-    Payout (its status report); both are read by attribute."""
+    """A payout: a row of a batch's payout list (``payments.selectors.batch_payout_rows``),
+    or one Payout (its status report); both are read by attribute."""
 
     class Meta:
         ref_name = "Payout"
@@ -58,9 +59,9 @@ class PayoutOutput(serializers.Serializer):
         return _amount(payout.amount_minor, payout.currency)
 
     def to_representation(self, payout) -> dict:
-        # The fields above, written out: a page of batches carries a thousand payouts and
-        # more, and DRF's field-by-field path was a large part of the call. The declared
-        # fields still describe the output (OpenAPI); a test holds the two to the same.
+        # The fields above, written out: a page of payouts holds up to 200, and DRF's
+        # field-by-field path was a large part of the call. The declared fields still
+        # describe the output (OpenAPI); a test holds the two to the same.
         return {
             "end_to_end_id": payout.end_to_end_id,
             "amount": _amount(payout.amount_minor, payout.currency),
@@ -71,7 +72,18 @@ class PayoutOutput(serializers.Serializer):
         }
 
 
+class AmountOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "PayoutTotal"
+
+    amount = serializers.CharField(help_text="Decimal string in the currency's minor units")
+    currency = serializers.CharField()
+
+
 class BatchOutput(serializers.Serializer):
+    """A batch as the list shows it: what it holds in sum, and where its payouts and its
+    pain.001 file are (a batch holds hundreds of payouts: the list does not carry them)."""
+
     class Meta:
         ref_name = "PayoutBatch"
 
@@ -79,12 +91,14 @@ class BatchOutput(serializers.Serializer):
     message_id = serializers.CharField()
     created_at = serializers.DateTimeField()
     downloaded_at = serializers.DateTimeField(allow_null=True)
-    payouts = PayoutOutput(many=True, source="payout_rows")
+    payout_count = serializers.IntegerField()
+    totals = AmountOutput(many=True, help_text="One per currency of its payouts")
+    payouts_url = serializers.URLField(help_text="Its payouts, a page at a time")
+    pain001_url = serializers.URLField(help_text="The batch as pain.001.001.09 XML")
 
     def to_representation(self, batch) -> dict:
         # as PayoutOutput's: written out for speed, the same as the fields declared
         moment = self.fields["created_at"]
-        payout = PayoutOutput()
         return {
             "id": str(batch.public_id),
             "message_id": batch.message_id,
@@ -92,12 +106,33 @@ class BatchOutput(serializers.Serializer):
             "downloaded_at": moment.to_representation(batch.downloaded_at)
             if batch.downloaded_at
             else None,
-            "payouts": [payout.to_representation(row) for row in batch.payout_rows],
+            "payout_count": batch.payout_count,
+            "totals": batch.totals,
+            "payouts_url": batch.payouts_url,
+            "pain001_url": batch.pain001_url,
         }
+
+
+# a batch id's place in a URL reversed once for a page of batches
+_ID_SLOT = "00000000-0000-4000-8000-000000000000"
+
+
+def _with_totals(batch: PayoutBatch, totals: tuple[int, list[tuple[str, int]]]) -> None:
+    """Gives ``batch`` what BatchOutput reads of its payouts (``selectors.batch_totals``)."""
+    count, amounts = totals
+    batch.payout_count = count
+    batch.totals = [_amount(minor, currency) for currency, minor in amounts]
 
 
 def _batches(request):
     return PayoutBatch.objects.filter(bank=request.auth.application.api_client)
+
+
+def _batch(request, public_id) -> PayoutBatch:
+    batch = _batches(request).filter(public_id=public_id).first()
+    if batch is None:
+        raise Http404
+    return batch
 
 
 class PayoutBatchListApi(APIView):
@@ -115,10 +150,39 @@ class PayoutBatchListApi(APIView):
     def get(self, request):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(_batches(request), request, view=self)
-        rows = payout_rows_by_batch(page)
+        totals = batch_totals(page)
+        payouts, pain001 = (
+            request.build_absolute_uri(reverse(name, args=[_ID_SLOT]))
+            for name in ("api-payout-batch-payouts", "api-payout-pain001")
+        )
         for batch in page:
-            batch.payout_rows = rows.get(batch.pk, [])
+            _with_totals(batch, totals.get(batch.pk, (0, [])))
+            batch.payouts_url = payouts.replace(_ID_SLOT, str(batch.public_id))
+            batch.pain001_url = pain001.replace(_ID_SLOT, str(batch.public_id))
         return paginator.get_paginated_response(BatchOutput(page, many=True).data)
+
+
+class PayoutBatchPayoutsApi(APIView):
+    """The batch's payouts, oldest first; ``status`` narrows them (``batched`` and
+    ``accepted`` are those still to report)."""
+
+    permission_classes = [HasMethodScope, IsBankClient]
+    scopes = {"GET": ["payouts:read"]}
+    pagination_class = CursorPagination
+
+    @extend_schema(
+        operation_id="payout_batch_payouts",
+        responses=PayoutOutput(many=True),
+        tags=["payouts"],
+        parameters=[OpenApiParameter("status", str, enum=Payout.Status.values)],
+    )
+    def get(self, request, public_id):
+        status = query_choice(request, "status", Payout.Status.values)
+        rows = batch_payout_rows(batch=_batch(request, public_id), status=status)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        one = PayoutOutput()
+        return paginator.get_paginated_response([one.to_representation(row) for row in page])
 
 
 class PayoutBatchFileApi(APIView):
@@ -133,9 +197,7 @@ class PayoutBatchFileApi(APIView):
         responses={(200, "application/xml"): OpenApiResponse(description="pain.001.001.09 XML")},
     )
     def get(self, request, public_id):
-        batch = _batches(request).filter(public_id=public_id).first()
-        if batch is None:
-            raise Http404
+        batch = _batch(request, public_id)
         xml = pain001_render(batch=batch)
         payout_batch_downloaded(batch=batch)
         return attachment(xml, content_type="application/xml", filename=f"{batch.message_id}.xml")

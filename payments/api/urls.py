@@ -11,6 +11,11 @@ urlpatterns = [
     path("payments/incoming", views.IncomingPaymentApi.as_view(), name="api-payment-incoming"),
     path("payouts/batches/", payouts.PayoutBatchListApi.as_view(), name="api-payout-batches"),
     path(
+        "payouts/batches/<uuid:public_id>/payouts/",
+        payouts.PayoutBatchPayoutsApi.as_view(),
+        name="api-payout-batch-payouts",
+    ),
+    path(
         "payouts/batches/<uuid:public_id>/pain001",
         payouts.PayoutBatchFileApi.as_view(),
         name="api-payout-pain001",

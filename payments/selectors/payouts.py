@@ -2,9 +2,7 @@
 
 from collections import defaultdict
 
-from django.db.models import (
-    QuerySet,
-)
+from django.db.models import Count, QuerySet, Sum
 
 from hubs.models import Order
 
@@ -18,9 +16,8 @@ def payouts_of(*, organization):
     return Payout.objects.filter(organization=organization).order_by("-created_at", "-id")
 
 
-# what a bank's batch list shows of each payout (payments.api.payouts.PayoutOutput)
+# what a bank sees of each payout in a batch (payments.api.payouts.PayoutOutput)
 PAYOUT_LISTED = (
-    "batch_id",
     "end_to_end_id",
     "amount_minor",
     "currency",
@@ -31,19 +28,30 @@ PAYOUT_LISTED = (
 )
 
 
-def payout_rows_by_batch(batches) -> dict[int, list[tuple]]:
-    """The payouts of ``batches`` as plain rows by batch id, newest first, in one query: a
-    page of a bank's batch list holds a thousand payouts and more, and building a model
-    instance for each was most of its time. Each row is a named tuple of PAYOUT_LISTED, read
-    by attribute like a Payout (cheaper to build than a dict per row)."""
-    rows: dict[int, list[tuple]] = defaultdict(list)
-    for row in (
+def batch_payout_rows(*, batch, status: str | None = None):
+    """The batch's payouts as plain rows (named tuples of PAYOUT_LISTED with their id, read
+    by attribute like a Payout), for a page of a bank's payout list: a batch holds hundreds
+    of payouts, and a model instance for each was most of a page's time."""
+    rows = Payout.objects.filter(batch=batch)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.values_list("id", *PAYOUT_LISTED, named=True)
+
+
+def batch_totals(batches) -> dict[int, tuple[int, list[tuple[str, int]]]]:
+    """Each batch's payout count and its total per currency (minor units, currencies in
+    alphabetical order), by batch id, in one grouped query."""
+    totals: dict[int, tuple[int, list]] = defaultdict(lambda: (0, []))
+    for batch_id, currency, count, minor in (
         Payout.objects.filter(batch__in=[batch.pk for batch in batches])
-        .order_by("-created_at", "-id")
-        .values_list(*PAYOUT_LISTED, named=True)
+        .values_list("batch_id", "currency")
+        .annotate(count=Count("id"), minor=Sum("amount_minor"))
+        .order_by("batch_id", "currency")
     ):
-        rows[row.batch_id].append(row)
-    return rows
+        number, amounts = totals[batch_id]
+        amounts.append((currency, minor))
+        totals[batch_id] = (number + count, amounts)
+    return totals
 
 
 def order_settlement(*, order) -> Settlement | None:
