@@ -45,7 +45,12 @@ def payout_batches(bank) -> None:
     seller = factories.SellerFactory()
     posted = LedgerTransaction.objects.create(kind="adjustment", description="bench payouts")
     for b in range(BATCHES):
-        batch = PayoutBatch.objects.create(bank=bank, message_id=f"BENCH-{b:04d}")
+        batch = PayoutBatch.objects.create(
+            bank=bank,
+            message_id=f"BENCH-{b:04d}",
+            payout_count=PAYOUTS_PER_BATCH,
+            totals=[{"currency": "MYR", "minor": sum(range(10_000, 10_000 + PAYOUTS_PER_BATCH))}],
+        )
         Payout.objects.bulk_create(
             Payout(
                 organization=seller,

@@ -5,7 +5,13 @@ from decimal import Decimal
 
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,7 +24,7 @@ from ewtp.common.idempotency import idempotent
 from ewtp.common.money import minor_units
 
 from ..models import Payout, PayoutBatch
-from ..selectors import batch_payout_rows, batch_totals
+from ..selectors import batch_payout_rows
 from ..services.payouts import (
     REASONS,
     pain001_render,
@@ -72,6 +78,10 @@ class PayoutOutput(serializers.Serializer):
         }
 
 
+# a batch id's place in a URL reversed once for a page of batches
+_ID_SLOT = "00000000-0000-4000-8000-000000000000"
+
+
 class AmountOutput(serializers.Serializer):
     class Meta:
         ref_name = "PayoutTotal"
@@ -92,9 +102,20 @@ class BatchOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     downloaded_at = serializers.DateTimeField(allow_null=True)
     payout_count = serializers.IntegerField()
-    totals = AmountOutput(many=True, help_text="One per currency of its payouts")
-    payouts_url = serializers.URLField(help_text="Its payouts, a page at a time")
-    pain001_url = serializers.URLField(help_text="The batch as pain.001.001.09 XML")
+    totals = serializers.SerializerMethodField(help_text="One per currency of its payouts")
+    payouts_url = serializers.SerializerMethodField(help_text="Its payouts, a page at a time")
+    pain001_url = serializers.SerializerMethodField(help_text="The batch as pain.001.001.09 XML")
+
+    @extend_schema_field(AmountOutput(many=True))
+    def get_totals(self, batch) -> list[dict]:
+        return [_amount(total["minor"], total["currency"]) for total in batch.totals]
+
+    # the context's URLs, each reversed once for the page with _ID_SLOT for the batch's id
+    def get_payouts_url(self, batch) -> str:
+        return self.context["payouts_url"].replace(_ID_SLOT, str(batch.public_id))
+
+    def get_pain001_url(self, batch) -> str:
+        return self.context["pain001_url"].replace(_ID_SLOT, str(batch.public_id))
 
     def to_representation(self, batch) -> dict:
         # as PayoutOutput's: written out for speed, the same as the fields declared
@@ -107,21 +128,22 @@ class BatchOutput(serializers.Serializer):
             if batch.downloaded_at
             else None,
             "payout_count": batch.payout_count,
-            "totals": batch.totals,
-            "payouts_url": batch.payouts_url,
-            "pain001_url": batch.pain001_url,
+            "totals": self.get_totals(batch),
+            "payouts_url": self.get_payouts_url(batch),
+            "pain001_url": self.get_pain001_url(batch),
         }
 
 
-# a batch id's place in a URL reversed once for a page of batches
-_ID_SLOT = "00000000-0000-4000-8000-000000000000"
-
-
-def _with_totals(batch: PayoutBatch, totals: tuple[int, list[tuple[str, int]]]) -> None:
-    """Gives ``batch`` what BatchOutput reads of its payouts (``selectors.batch_totals``)."""
-    count, amounts = totals
-    batch.payout_count = count
-    batch.totals = [_amount(minor, currency) for currency, minor in amounts]
+# what the list reads of each batch, as a plain row (read by attribute like a PayoutBatch)
+BATCH_LISTED = (
+    "id",
+    "public_id",
+    "message_id",
+    "created_at",
+    "downloaded_at",
+    "payout_count",
+    "totals",
+)
 
 
 def _batches(request):
@@ -149,17 +171,17 @@ class PayoutBatchListApi(APIView):
     )
     def get(self, request):
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(_batches(request), request, view=self)
-        totals = batch_totals(page)
-        payouts, pain001 = (
-            request.build_absolute_uri(reverse(name, args=[_ID_SLOT]))
-            for name in ("api-payout-batch-payouts", "api-payout-pain001")
+        page = paginator.paginate_queryset(
+            _batches(request).values_list(*BATCH_LISTED, named=True), request, view=self
         )
-        for batch in page:
-            _with_totals(batch, totals.get(batch.pk, (0, [])))
-            batch.payouts_url = payouts.replace(_ID_SLOT, str(batch.public_id))
-            batch.pain001_url = pain001.replace(_ID_SLOT, str(batch.public_id))
-        return paginator.get_paginated_response(BatchOutput(page, many=True).data)
+        urls = {
+            key: request.build_absolute_uri(reverse(name, args=[_ID_SLOT]))
+            for key, name in (
+                ("payouts_url", "api-payout-batch-payouts"),
+                ("pain001_url", "api-payout-pain001"),
+            )
+        }
+        return paginator.get_paginated_response(BatchOutput(page, many=True, context=urls).data)
 
 
 class PayoutBatchPayoutsApi(APIView):

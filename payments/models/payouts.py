@@ -20,6 +20,12 @@ class PayoutBatch(BaseModel):
     bank = models.ForeignKey("common.ApiClient", on_delete=models.PROTECT, related_name="+")
     message_id = models.CharField(max_length=35, unique=True)
     downloaded_at = models.DateTimeField(null=True, blank=True)
+    # what the message holds, fixed when it is made (pain.001's NbOfTxs and CtrlSum per
+    # currency): the bank's batch list shows them without reading the payouts
+    payout_count = models.PositiveIntegerField(default=0)
+    totals = models.JSONField(
+        default=list, blank=True, help_text='[{"currency": "MYR", "minor": 1250}, ...]'
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -41,7 +41,6 @@ from .orders import (
 from .payouts import (
     PAYOUT_LISTED,
     batch_payout_rows,
-    batch_totals,
     order_of_settlement,
     order_payout_latest,
     order_settlement,
@@ -78,7 +77,6 @@ __all__ = [
     "accounts_of",
     "amounts_owed_of",
     "batch_payout_rows",
-    "batch_totals",
     "collection_account_for",
     "credit_application_of",
     "credit_applications_of",

@@ -1,8 +1,6 @@
 """Reads of settlements and payouts: what a seller is owed, paid and refused."""
 
-from collections import defaultdict
-
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet
 
 from hubs.models import Order
 
@@ -36,22 +34,6 @@ def batch_payout_rows(*, batch, status: str | None = None):
     if status:
         rows = rows.filter(status=status)
     return rows.values_list("id", *PAYOUT_LISTED, named=True)
-
-
-def batch_totals(batches) -> dict[int, tuple[int, list[tuple[str, int]]]]:
-    """Each batch's payout count and its total per currency (minor units, currencies in
-    alphabetical order), by batch id, in one grouped query."""
-    totals: dict[int, tuple[int, list]] = defaultdict(lambda: (0, []))
-    for batch_id, currency, count, minor in (
-        Payout.objects.filter(batch__in=[batch.pk for batch in batches])
-        .values_list("batch_id", "currency")
-        .annotate(count=Count("id"), minor=Sum("amount_minor"))
-        .order_by("batch_id", "currency")
-    ):
-        number, amounts = totals[batch_id]
-        amounts.append((currency, minor))
-        totals[batch_id] = (number + count, amounts)
-    return totals
 
 
 def order_settlement(*, order) -> Settlement | None:

@@ -174,6 +174,15 @@ def _check_payout_account_hold(organization: Organization) -> None:
         )
 
 
+def payout_totals(payouts) -> list[dict]:
+    """The payouts' sum per currency, in minor units, currencies in alphabetical order (a
+    batch's ``totals``)."""
+    sums: dict[str, int] = {}
+    for payout in payouts:
+        sums[payout.currency] = sums.get(payout.currency, 0) + payout.amount_minor
+    return [{"currency": currency, "minor": sums[currency]} for currency in sorted(sums)]
+
+
 def payouts_batch(*, bank: ApiClient, actor_label: str = "system") -> PayoutBatch | None:
     """Put the bank's requested payouts into one new batch (None when there are none); each
     payout's audit row names the batch."""
@@ -186,7 +195,10 @@ def payouts_batch(*, bank: ApiClient, actor_label: str = "system") -> PayoutBatc
         if not payouts:
             return None
         batch = PayoutBatch.objects.create(
-            bank=bank, message_id=f"EWB{timezone.now():%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
+            bank=bank,
+            message_id=f"EWB{timezone.now():%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}",
+            payout_count=len(payouts),
+            totals=payout_totals(payouts),
         )
         # One UPDATE for the whole batch (a bank's day can hold thousands of payouts) rather
         # than payout_transition per row; the move is still the one Payout.TRANSITIONS allows.
