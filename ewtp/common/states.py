@@ -14,6 +14,7 @@ declarations with bulk statements (customs/services/moves.py), which those libra
 do; what they would add beyond this is a graph drawing.
 """
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -73,7 +74,10 @@ def state_change(
     """
     model = type(instance)
     field = model.STATE_FIELD
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint (two round trips per move): a refusal
+    # comes before anything is written, so one would guard nothing.
+    held = transaction.get_connection().in_atomic_block
+    with contextlib.nullcontext() if held else transaction.atomic():
         locked = model._default_manager.select_for_update().get(pk=instance.pk)
         if locked.state == to:
             return locked, False
