@@ -2,6 +2,7 @@
 
 import hmac
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -295,15 +296,21 @@ def tracking_events_of_order(*, order: Order) -> QuerySet[TrackingEvent]:
     ).select_related("parcel", "flight")
 
 
-def tracking_codes_of_order(*, order: Order, codes) -> list[tuple[str, datetime]]:
-    """(code, when) of the order's parcels' events with one of ``codes``, earliest first."""
-    return list(
+def tracking_codes_of_orders(*, order_ids, codes) -> dict[int, list[tuple[str, datetime]]]:
+    """Order id → (code, when) of its parcels' events with one of ``codes`` since it was
+    placed, earliest first (one query)."""
+    rows: dict[int, list] = defaultdict(list)
+    for order_id, code, occurred_at in (
         TrackingEvent.objects.filter(
-            parcel__order=order, code__in=list(codes), occurred_at__gte=order.created_at
+            parcel__order_id__in=list(order_ids),
+            code__in=list(codes),
+            occurred_at__gte=F("parcel__order__created_at"),
         )
-        .order_by("occurred_at")
-        .values_list("code", "occurred_at")
-    )
+        .order_by("occurred_at", "id")
+        .values_list("parcel__order_id", "code", "occurred_at")
+    ):
+        rows[order_id].append((code, occurred_at))
+    return rows
 
 
 def orders_received_at(*, orders) -> dict[int, datetime]:

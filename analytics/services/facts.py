@@ -1,11 +1,13 @@
 """Trade facts built from the source records of an order: the order and its steps (hubs),
 its declarations (customs), its parcels' tracking events (logistics), its escrow, duties and
-payout (payments). ``trade_facts_refresh`` rebuilds an order's facts whenever the journey
-moves, and moves the rollups by the difference, so it is safe to run any number of times:
-the second run finds nothing changed.
+payout (payments). ``trade_facts_rebuild`` rebuilds orders' facts whenever the journey
+moves them, and moves the rollups by the difference, so it is safe to run any number of
+times: the second run finds nothing changed. Many orders are rebuilt together, with a
+constant number of queries per chunk.
 
 An order has facts from the day it ships (one per line); before that it is not an export."""
 
+import functools
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -16,12 +18,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from customs.selectors import declaration_steps_of_order
+from customs.selectors import declaration_steps_of_orders
 from ewtp.common.money import minor_units
 from hubs.models import Order
-from hubs.selectors import hs_sections_of, order_by_id
-from logistics.selectors import tracking_codes_of_order
-from payments.selectors import fx_rate_per_base, payment_intent_of
+from hubs.selectors import hs_sections_of, orders_with_history
+from logistics.selectors import tracking_codes_of_orders
+from payments.selectors import duties_settled_at_of_orders, fx_rate_per_base
 
 from ..models import TradeFact, TradeFactOrder
 from .rollups import rollups_move
@@ -49,16 +51,21 @@ FACT_FIELDS = [f.name for f in TradeFact._meta.concrete_fields if f.name != "id"
 _deferred: ContextVar[set[int] | None] = ContextVar("trade_facts_deferred", default=None)
 
 
+# orders rebuilt in one transaction: their markers locked together, their sources read
+# together (a constant number of queries per chunk)
+CHUNK = 200
+
+
 def trade_facts_refresh_many(*, order_ids: Iterable[int]) -> None:
-    """Rebuild the facts of each order once, in id order: each rebuild locks its order's
-    row, so two callers lock them in the same order and never deadlock. Within
+    """Rebuild the facts of each order once, a chunk of orders at a time. Within
     ``trade_facts_deferred`` the orders are only noted, and rebuilt at its end."""
     waiting = _deferred.get()
     if waiting is not None:
         waiting.update(order_ids)
         return
-    for order_id in sorted(set(order_ids)):
-        trade_facts_refresh(order_id=order_id)
+    ids = sorted(set(order_ids))
+    for start in range(0, len(ids), CHUNK):
+        trade_facts_rebuild(order_ids=ids[start : start + CHUNK])
 
 
 @contextmanager
@@ -80,30 +87,63 @@ def trade_facts_deferred() -> Iterator[set[int]]:
     finally:
         _deferred.reset(token)
         if not transaction.get_connection().needs_rollback:
-            for order_id in sorted(orders):
-                try:
-                    trade_facts_refresh(order_id=order_id)
-                except Exception:
-                    logger.exception("analytics: the facts of order %s not rebuilt", order_id)
+            _rebuild_each_failure_alone(sorted(orders))
 
 
-def trade_facts_refresh(*, order_id: int) -> int:
-    """Rebuild the order's facts and move the rollups by the difference; returns how many
-    facts changed (0 when nothing did, or the order has not shipped)."""
+def _rebuild_each_failure_alone(order_ids: list[int]) -> None:
+    """Rebuild in chunks; a chunk that fails is rebuilt order by order, so that only the
+    order at fault is left undone (and logged)."""
+    for start in range(0, len(order_ids), CHUNK):
+        chunk = order_ids[start : start + CHUNK]
+        try:
+            trade_facts_rebuild(order_ids=chunk)
+            continue
+        except Exception:
+            if len(chunk) == 1:
+                logger.exception("analytics: the facts of order %s not rebuilt", chunk[0])
+                continue
+        for order_id in chunk:
+            try:
+                trade_facts_rebuild(order_ids=[order_id])
+            except Exception:
+                logger.exception("analytics: the facts of order %s not rebuilt", order_id)
+
+
+def trade_facts_rebuild(*, order_ids: Iterable[int]) -> int:
+    """Rebuild the orders' facts and move the rollups by the difference, in one
+    transaction; returns how many facts changed (0 when nothing did, or no order has
+    shipped). Each order's marker row is locked, in id order, so two rebuilds of the same
+    orders take turns and never deadlock."""
+    ids = sorted(set(order_ids))
+    if not ids:
+        return 0
+    now = timezone.now()
     with transaction.atomic():
-        TradeFactOrder.objects.select_for_update().get_or_create(
-            order_id=order_id, defaults={"refreshed_at": timezone.now()}
+        # inserted in id order too: two rebuilds adding the same markers queue, not deadlock
+        TradeFactOrder.objects.bulk_create(
+            [TradeFactOrder(order_id=order_id, refreshed_at=now) for order_id in ids],
+            ignore_conflicts=True,
         )
-        old = {f.line_no: f for f in TradeFact.objects.filter(order_id=order_id)}
-        new = {f.line_no: f for f in _facts(order_id)}
-        removed = [f for n, f in old.items() if n not in new or not _same(f, new[n])]
-        added = [f for n, f in new.items() if n not in old or not _same(old[n], f)]
+        list(
+            TradeFactOrder.objects.select_for_update()
+            .filter(order_id__in=ids)
+            .order_by("order_id")
+            .values_list("order_id", flat=True)
+        )
+        old: dict[tuple[int, int], TradeFact] = {
+            (f.order_id, f.line_no): f for f in TradeFact.objects.filter(order_id__in=ids)
+        }
+        new = {(f.order_id, f.line_no): f for f in _facts(ids)}
+        removed = [f for k, f in old.items() if k not in new or not _same(f, new[k])]
+        added = [f for k, f in new.items() if k not in old or not _same(old[k], f)]
         if not removed and not added:
             return 0
         rollups_move(removed=removed, added=added)
         TradeFact.objects.filter(pk__in=[f.pk for f in removed]).delete()
         TradeFact.objects.bulk_create(added)
-        TradeFactOrder.objects.filter(order_id=order_id).update(refreshed_at=timezone.now())
+        TradeFactOrder.objects.filter(
+            order_id__in={f.order_id for f in removed} | {f.order_id for f in added}
+        ).update(refreshed_at=now)
     return len(added) + len(removed)
 
 
@@ -111,22 +151,39 @@ def _same(a: TradeFact, b: TradeFact) -> bool:
     return all(getattr(a, name) == getattr(b, name) for name in FACT_FIELDS)
 
 
-def _facts(order_id: int) -> list[TradeFact]:
-    order = order_by_id(order_id=order_id, with_lines=True, with_transitions=True)
-    steps: dict[str, object] = {}
-    for transition in sorted(order.transitions.all(), key=lambda t: t.created_at):
-        steps.setdefault(transition.to_status, transition.created_at)
-    if "shipped" not in steps:
+def _facts(order_ids: list[int]) -> list[TradeFact]:
+    """The facts the orders have now: a line each of those that shipped (the same queries
+    for one order or a chunk)."""
+    orders = orders_with_history(order_ids=order_ids)
+    shipped = {}
+    for order in orders:
+        steps: dict[str, object] = {}
+        for transition in sorted(order.transitions.all(), key=lambda t: t.created_at):
+            steps.setdefault(transition.to_status, transition.created_at)
+        if "shipped" in steps:
+            shipped[order.pk] = (order, steps)
+    if not shipped:
         return []
-    times = {field: steps.get(status) for status, field in ORDER_STAGES.items()}
-    times |= _parcel_times(order)
-    times |= _customs_times(order)
-    times["departed_at"] = times.get("departed_at") or steps["shipped"]
-    times["delivered_at"] = times.get("delivered_at") or steps.get("delivered")
-    intent = payment_intent_of(order=order)
-    times["duties_paid_at"] = intent.duties_settled_at if intent else None
+    parcels = tracking_codes_of_orders(order_ids=shipped, codes=PARCEL_STAGES)
+    customs = declaration_steps_of_orders(order_ids=shipped)
+    duties_paid = duties_settled_at_of_orders(order_ids=shipped)
+    rates = functools.cache(_rates)
+    facts = []
+    for order, steps in shipped.values():
+        times = {field: steps.get(status) for status, field in ORDER_STAGES.items()}
+        times |= _parcel_times(parcels.get(order.pk, []))
+        times |= _customs_times(customs.get(order.pk, []))
+        times["departed_at"] = times.get("departed_at") or steps["shipped"]
+        times["delivered_at"] = times.get("delivered_at") or steps.get("delivered")
+        times["duties_paid_at"] = duties_paid.get(order.pk)
+        facts += _order_facts(
+            order, times, rates(order.total.currency.code, order.created_at.date())
+        )
+    return facts
+
+
+def _order_facts(order: Order, times: dict, rates: dict[str, Decimal]) -> list[TradeFact]:
     placed = order.created_at
-    rates = _rates(order.total.currency.code, placed.date())
     chapters = _sections({line.hs_code[:2] for line in order.lines.all()})
     seller = order.seller
     return [
@@ -163,10 +220,10 @@ def _facts(order_id: int) -> list[TradeFact]:
     ]
 
 
-def _parcel_times(order: Order) -> dict:
+def _parcel_times(events: list[tuple[str, object]]) -> dict:
     """The first time any of the order's parcels reached each stage."""
     times: dict = {}
-    for code, occurred_at in tracking_codes_of_order(order=order, codes=PARCEL_STAGES):
+    for code, occurred_at in events:
         times.setdefault(PARCEL_STAGES[code], occurred_at)
     return times
 
@@ -174,11 +231,11 @@ def _parcel_times(order: Order) -> dict:
 STEP_FIELDS = {"submitted": "lodged", "assessed": "assessed", "released": "released"}
 
 
-def _customs_times(order: Order) -> dict:
+def _customs_times(declarations: list) -> dict:
     """Lanes and the first lodgement, assessment and release of each side, from the order's
-    declarations (two queries however many there are)."""
+    declarations."""
     times: dict = {}
-    for regime, lane, steps in declaration_steps_of_order(order=order):
+    for regime, lane, steps in declarations:
         side = "export" if regime.endswith("_EXPORT") else "import"
         times.setdefault(f"{side}_lane", lane)
         for to_status, at in steps:

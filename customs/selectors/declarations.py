@@ -230,13 +230,17 @@ def declaration_transitions_latest(
     return latest
 
 
-def declaration_steps_of_order(*, order) -> list[tuple[str, str, list[tuple[str, object]]]]:
-    """The order's declarations past their drafts and not cancelled, each as (regime, lane,
-    its moves as (status, when) in time order): two queries, however many there are."""
+def declaration_steps_of_orders(
+    *, order_ids
+) -> dict[int, list[tuple[str, str, list[tuple[str, object]]]]]:
+    """Order id → its declarations past their drafts and not cancelled, each as (regime,
+    lane, its moves as (status, when) in time order): two queries, however many orders and
+    declarations there are."""
     declarations = list(
-        Declaration.objects.filter(order=order)
+        Declaration.objects.filter(order_id__in=list(order_ids))
         .exclude(status__in=[Declaration.Status.CANCELLED, Declaration.Status.DRAFT])
-        .values_list("pk", "regime", "lane")
+        .order_by("id")
+        .values_list("pk", "order_id", "regime", "lane")
     )
     steps: dict = defaultdict(list)
     for declaration_id, to_status, at in (
@@ -245,4 +249,7 @@ def declaration_steps_of_order(*, order) -> list[tuple[str, str, list[tuple[str,
         .values_list("declaration_id", "to_status", "created_at")
     ):
         steps[declaration_id].append((to_status, at))
-    return [(regime, lane, steps[pk]) for pk, regime, lane in declarations]
+    of_order: dict[int, list] = defaultdict(list)
+    for pk, order_id, regime, lane in declarations:
+        of_order[order_id].append((regime, lane, steps[pk]))
+    return of_order

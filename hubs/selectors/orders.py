@@ -133,17 +133,24 @@ def order_progress(*, order: Order, transitions) -> list[ProgressStep]:
 # orders an event names, the orders stuck in a step, a seller's trade record.
 
 
-def order_by_id(
-    *, order_id: int, with_lines: bool = False, with_transitions: bool = False
-) -> Order:
-    """The order with its parties and hubs in one query; its lines and its transitions, when
-    asked for, in one more each."""
+def order_by_id(*, order_id: int, with_lines: bool = False) -> Order:
+    """The order with its parties and hubs in one query; its lines, when asked for, in one
+    more."""
     orders = Order.objects.select_related("seller", "buyer", "origin_hub", "destination_hub")
     if with_lines:
         orders = orders.prefetch_related("lines")
-    if with_transitions:
-        orders = orders.prefetch_related("transitions")
     return orders.get(pk=order_id)
+
+
+def orders_with_history(*, order_ids) -> list[Order]:
+    """The orders with their parties and hubs, their lines and their transitions (three
+    queries however many orders), in id order."""
+    return list(
+        Order.objects.filter(pk__in=list(order_ids))
+        .select_related("seller", "buyer", "origin_hub", "destination_hub")
+        .prefetch_related("lines", "transitions")
+        .order_by("pk")
+    )
 
 
 def order_by_reference(*, reference: str) -> Order:

@@ -28,6 +28,7 @@ from .fx import (
 from .orders import (
     PayTo,
     collection_account_for,
+    duties_settled_at_of_orders,
     incoming_payment_as_recorded,
     order_pay_to,
     order_payment,
@@ -83,6 +84,7 @@ __all__ = [
     "credit_lines_by_band",
     "credit_portfolio",
     "credit_scores_of",
+    "duties_settled_at_of_orders",
     "entries_after",
     "escrow_entries_of_order",
     "fx_conversions_after",

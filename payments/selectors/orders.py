@@ -46,6 +46,16 @@ def payment_intent_of(*, order) -> PaymentIntent | None:
     return PaymentIntent.objects.filter(order=order).first()
 
 
+def duties_settled_at_of_orders(*, order_ids) -> dict:
+    """Order id → when its duties were settled (None while they are not), for those of
+    ``order_ids`` with a payment intent (one query)."""
+    return dict(
+        PaymentIntent.objects.filter(order_id__in=list(order_ids)).values_list(
+            "order_id", "duties_settled_at"
+        )
+    )
+
+
 def seller_share_held(order: Order) -> Money:
     """What escrow holds for the seller: all of it, but for a DDP order's quoted duties that
     customs has not assessed yet (they are the customs authority's, or the buyer's). The

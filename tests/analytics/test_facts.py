@@ -8,7 +8,7 @@ from django.db.models import Sum
 from analytics.models import ExportDay, SellerMonth, StageMonth, TradeFact, TradeFactOrder
 from analytics.services.facts import (
     trade_facts_deferred,
-    trade_facts_refresh,
+    trade_facts_rebuild,
     trade_facts_refresh_many,
 )
 from analytics.stages import bucket_of, percentile
@@ -74,7 +74,7 @@ def test_each_stage_is_timed_and_a_rebuild_changes_nothing(journey):
     assert imported.value == fact.import_lane
     assert StageMonth.objects.filter(stage="import_total", breakdown="chapter", value="62").exists()
     before = list(StageMonth.objects.values_list("stage", "count", "minutes").order_by("pk"))
-    assert trade_facts_refresh(order_id=order.pk) == 0
+    assert trade_facts_rebuild(order_ids=[order.pk]) == 0
     assert (
         list(StageMonth.objects.values_list("stage", "count", "minutes").order_by("pk")) == before
     )
@@ -103,8 +103,38 @@ def test_the_rollups_always_equal_a_group_by_over_the_facts(journey):
     assert (seller.orders, seller.value_myr_minor) == (4, 45_00 * 10)
     # rebuilding every order again moves nothing
     for order_id in TradeFact.objects.values_list("order_id", flat=True).distinct():
-        assert trade_facts_refresh(order_id=order_id) == 0
+        assert trade_facts_rebuild(order_ids=[order_id]) == 0
+    assert trade_facts_rebuild(order_ids=TradeFact.objects.values_list("order_id", flat=True)) == 0
     assert ExportDay.objects.aggregate(q=Sum("quantity"))["q"] == 10
+
+
+def test_a_chunk_of_orders_is_rebuilt_with_the_queries_of_one(journey):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    orders = []
+    for n in range(4):
+        order = journey.pay(journey.consumer_order(quantity=n + 1, n=n))
+        journey.receive(journey.pack(order))
+        orders.append(order.pk)
+    journey.consolidate()
+    journey.depart()
+    expected = {
+        (f.order_id, f.line_no): f.value_myr_minor
+        for f in TradeFact.objects.filter(order_id__in=orders)
+    }
+    assert len(expected) == 4
+
+    def rebuilt(ids) -> int:
+        TradeFact.objects.filter(order_id__in=ids).delete()  # the rollups are left as they are:
+        with CaptureQueriesContext(connection) as captured:  # only the queries are counted
+            assert trade_facts_rebuild(order_ids=ids) == len(ids)
+        return len(captured)
+
+    one, all_four = rebuilt(orders[:1]), rebuilt(orders)
+    assert one == all_four
+    again = {(f.order_id, f.line_no): f.value_myr_minor for f in TradeFact.objects.all()}
+    assert again == expected
 
 
 def test_deferred_rebuilds_leave_the_facts_and_rollups_of_one_rebuild_per_step(journey):
@@ -123,7 +153,7 @@ def test_deferred_rebuilds_leave_the_facts_and_rollups_of_one_rebuild_per_step(j
     assert fact.escrow_released_at is not None
     assert StageMonth.objects.get(stage="flight", breakdown="lane").count == 1
     assert ExportDay.objects.get().quantity == 2
-    assert trade_facts_refresh(order_id=order.pk) == 0  # as a rebuild at every step leaves it
+    assert trade_facts_rebuild(order_ids=[order.pk]) == 0  # as a rebuild at every step leaves it
 
     # a job that fails half way keeps the facts of what it committed
     TradeFact.objects.all().delete()
@@ -143,14 +173,14 @@ def test_one_orders_failed_deferred_rebuild_leaves_the_others_done(journey, monk
 
     first = journey.pay(journey.consumer_order(quantity=1))
     second = journey.pay(journey.consumer_order(quantity=2, n=1))
-    rebuild = facts.trade_facts_refresh
+    rebuild = facts.trade_facts_rebuild
 
-    def broken_for_the_first(*, order_id):
-        if order_id == first.pk:
+    def broken_for_the_first(*, order_ids):
+        if first.pk in order_ids:
             raise ValueError("a bug")
-        return rebuild(order_id=order_id)
+        return rebuild(order_ids=order_ids)
 
-    monkeypatch.setattr(facts, "trade_facts_refresh", broken_for_the_first)
+    monkeypatch.setattr(facts, "trade_facts_rebuild", broken_for_the_first)
     with trade_facts_deferred():
         trade_facts_refresh_many(order_ids=[first.pk, second.pk])
     assert f"the facts of order {first.pk} not rebuilt" in caplog.text
