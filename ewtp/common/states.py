@@ -63,6 +63,7 @@ def state_change(
     history: Callable[[Any, str], None] | None = None,
     event: Callable[[Any, str], Any] | None = None,
     guard: Callable[[Any], None] | None = None,
+    already_locked: bool = False,
 ) -> tuple[Any, bool]:
     """Move ``instance`` to ``to``; return the locked row and whether it moved.
 
@@ -71,14 +72,24 @@ def state_change(
     the move implies and returns those field names; ``history`` writes the model's own
     history row; ``event`` returns the domain event to record (or None). The audit row's
     action is ``action`` with ``data`` beside the state the row came from.
+
+    ``already_locked``: the caller read ``instance`` with ``select_for_update`` in the
+    transaction it has open, so it is current and held, and is moved as it is (and returned)
+    instead of being read again.
     """
     model = type(instance)
     field = model.STATE_FIELD
     # Inside the caller's transaction no savepoint (two round trips per move): a refusal
     # comes before anything is written, so one would guard nothing.
     held = transaction.get_connection().in_atomic_block
+    if already_locked and not held:
+        raise ValueError("already_locked: the row is locked only inside the caller's transaction")
     with contextlib.nullcontext() if held else transaction.atomic():
-        locked = model._default_manager.select_for_update().get(pk=instance.pk)
+        locked = (
+            instance
+            if already_locked
+            else model._default_manager.select_for_update().get(pk=instance.pk)
+        )
         if locked.state == to:
             return locked, False
         if guard is not None:

@@ -48,13 +48,20 @@ def order_history_record(order, before, after, *, actor, label, reason) -> None:
 
 
 def order_transition(
-    *, order: Order, to: str, actor: User | None = None, reason: str = "", actor_label: str = ""
+    *,
+    order: Order,
+    to: str,
+    actor: User | None = None,
+    reason: str = "",
+    actor_label: str = "",
+    already_locked: bool = False,
 ) -> Order:
-    """Move an order along Order.TRANSITIONS (ewtp.common.states): locks the row, returns it
-    unchanged when the order is already there (a retried step), refuses an illegal move with
-    409. The delivered scan starts the buyer's confirmation window; a cancelled or expired
-    order puts its units back on the shelf. Writes the history row, the audit row
-    ``hubs.order.<to>`` and ``OrderStatusChanged``."""
+    """Move an order along Order.TRANSITIONS (ewtp.common.states): locks the row (unless the
+    caller holds it, ``already_locked``), returns it unchanged when the order is already
+    there (a retried step), refuses an illegal move with 409. The delivered scan starts the
+    buyer's confirmation window; a cancelled or expired order puts its units back on the
+    shelf. Writes the history row, the audit row ``hubs.order.<to>`` and
+    ``OrderStatusChanged``."""
     label = actor_label or actor_label_of(actor)
 
     def implied(locked: Order, before: str) -> list[str]:
@@ -81,6 +88,7 @@ def order_transition(
         event=lambda locked, before: OrderStatusChanged(
             order_id=locked.pk, reference=locked.reference, from_status=before, to_status=to
         ),
+        already_locked=already_locked,
     )
     return locked
 

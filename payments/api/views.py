@@ -15,7 +15,6 @@ from ewtp.common.idempotency import idempotent
 from ewtp.common.models import ApiClient
 from ewtp.common.money import money_from_minor
 
-from ..selectors import incoming_payment_as_recorded
 from ..services.intents import BankTransfer, payment_receive
 
 
@@ -164,6 +163,4 @@ class IncomingPaymentApi(APIView):
                 payer_id_reference=values["payer"].get("id_reference", ""),
             ),
         )
-        # the order's status as the payment left it: it moved under another instance of it
-        payment = incoming_payment_as_recorded(pk=payment.pk)
         return Response(IncomingPaymentOutput(payment).data, status=status.HTTP_201_CREATED)

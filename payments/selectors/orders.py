@@ -26,12 +26,6 @@ def order_payment(*, order) -> tuple:
     return intent, payments
 
 
-def incoming_payment_as_recorded(*, pk: int) -> IncomingPayment:
-    """An incoming payment with its intent and order as they stand now, in one query: the
-    bank's answer reports the order's status after the payment moved it."""
-    return IncomingPayment.objects.select_related("intent__order").get(pk=pk)
-
-
 def payment_applied_latest(*, order) -> IncomingPayment | None:
     """The last payment received that was applied to the order (not one returned because the
     order could no longer be paid): whose payer the order's payment record names."""

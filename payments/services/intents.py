@@ -98,12 +98,28 @@ def payment_intent_open(*, order: Order, actor_label: str = "pipeline") -> Payme
 
 
 def payment_receive(*, order_reference: str, transfer: BankTransfer) -> IncomingPayment:
-    """Apply a transfer to the order it names. Idempotent per (bank, bank reference)."""
+    """Apply a transfer to the order it names. Idempotent per (bank, bank reference).
+    Returns the payment with its intent and order as it left them."""
     earlier = _earlier(transfer, order_reference)
     if earlier is not None:
         return earlier
+    try:
+        with transaction.atomic():
+            return _apply(order_reference, transfer)
+    except IntegrityError:
+        earlier = _earlier(transfer, order_reference)  # the same notification, concurrently
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _intent_locked(order_reference: str, transfer: BankTransfer) -> PaymentIntent:
+    """The order's intent with its order, both rows locked by one statement (an inner join:
+    FOR UPDATE locks the row of each table, the intent's first as before), or the refusal
+    of a transfer that cannot be applied (raised before anything is written)."""
     intent = (
-        PaymentIntent.objects.select_related("order")
+        PaymentIntent.objects.select_for_update()
+        .select_related("order")
         .filter(order__reference=order_reference)
         .first()
     )
@@ -127,14 +143,7 @@ def payment_receive(*, order_reference: str, transfer: BankTransfer) -> Incoming
             PaymentsErrorCode.CURRENCY_MISMATCH,
             extra={"field": "amount"},
         )
-    try:
-        with transaction.atomic():
-            return _apply(intent, transfer)
-    except IntegrityError:
-        earlier = _earlier(transfer, order_reference)  # the same notification, concurrently
-        if earlier is None:
-            raise
-        return earlier
+    return intent
 
 
 def _earlier(transfer: BankTransfer, order_reference: str) -> IncomingPayment | None:
@@ -155,10 +164,9 @@ def _earlier(transfer: BankTransfer, order_reference: str) -> IncomingPayment | 
     return earlier
 
 
-def _apply(intent: PaymentIntent, transfer: BankTransfer) -> IncomingPayment:
-    intent = PaymentIntent.objects.select_for_update().get(pk=intent.pk)
-    # no select_related here: PostgreSQL cannot lock the nullable side of an outer join
-    order = Order.objects.select_for_update().get(pk=intent.order_id)
+def _apply(order_reference: str, transfer: BankTransfer) -> IncomingPayment:
+    intent = _intent_locked(order_reference, transfer)
+    order = intent.order
     payable = intent.status == PaymentIntent.Status.PENDING and order.status in Order.UNPAID
     amount = money_to_minor(transfer.amount)
     applied = min(amount, intent.amount_minor - intent.received_minor) if payable else 0
@@ -221,7 +229,8 @@ def _apply(intent: PaymentIntent, transfer: BankTransfer) -> IncomingPayment:
     intent.received_minor += applied
     intent.save(update_fields=["received_minor", "updated_at"])
     if applied and intent.received_minor >= intent.amount_minor:
-        intent = payment_intent_transition(
+        # both rows are held since _intent_locked: moved as they are, not read again
+        payment_intent_transition(
             payment_intent=intent,
             to=PaymentIntent.Status.PAID,
             actor_label=client_actor_label(transfer.bank),
@@ -230,6 +239,7 @@ def _apply(intent: PaymentIntent, transfer: BankTransfer) -> IncomingPayment:
                 "bank": transfer.bank.application.name,
                 "bank_reference": transfer.bank_reference,
             },
+            already_locked=True,
         )
         # In the same transaction, under the order's row lock: an expiry sweep cannot slip in
         # between "the money is in escrow" and "the order is paid".
@@ -238,6 +248,7 @@ def _apply(intent: PaymentIntent, transfer: BankTransfer) -> IncomingPayment:
             to=Order.Status.PAID,
             actor_label=label,
             reason=order_words.HELD_IN_ESCROW,
+            already_locked=True,
         )
         if order.channel_id:  # the channel tells its consumer
             webhook_emit(
@@ -316,10 +327,12 @@ def payment_intent_transition(
     actor_label: str = "",
     reason: str = "",
     data: dict | None = None,
+    already_locked: bool = False,
 ) -> PaymentIntent:
     """Move an intent along PaymentIntent.TRANSITIONS: paid once the full amount is held in
     escrow, closed when the order ended unpaid (the callers move the money first, in the
-    same transaction). The audit row is ``payments.payment_intent.<to>``."""
+    same transaction). The audit row is ``payments.payment_intent.<to>``; ``already_locked``
+    as in ``state_change``."""
 
     def refusal(locked: PaymentIntent, to: str) -> ConflictError:
         return ConflictError(
@@ -341,6 +354,7 @@ def payment_intent_transition(
         actor_label=actor_label,
         reason=reason,
         data=data,
+        already_locked=already_locked,
     )
     return locked
 
