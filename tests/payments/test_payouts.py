@@ -9,7 +9,7 @@ from moneyed import Money
 
 from ewtp.common.errors import ApplicationError, ConflictError
 from hubs.services.organizations import organization_update
-from payments.models import Payout
+from payments.models import Payout, PayoutBatch
 from payments.services.accounts import bank_clearing_account, customer_account
 from payments.services.ledger import InsufficientFunds, Posting, account_balance, ledger_post
 from payments.services.pain001 import pain001_schema
@@ -316,3 +316,21 @@ def test_the_batch_list_reads_the_same_queries_for_one_batch_or_many(api, setup,
     many = listed()
     assert many[1] == 4 and one[1] == 1
     assert many[0] == one[0] == 1  # the page of batches: their totals are theirs
+
+
+def test_batches_made_before_their_totals_were_kept_are_totalled_by_the_migration(setup):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    for amount in ("10.00", "2.50"):
+        payout_request(
+            organization=setup["seller"], amount=Money(amount, "MYR"), actor=setup["owner"]
+        )
+    batch = payouts_batch(bank=setup["bank"])
+    PayoutBatch.objects.filter(pk=batch.pk).update(payout_count=0, totals=[])
+    migration = importlib.import_module("payments.migrations.0021_payout_batch_totals")
+    migration.batches_totalled(django_apps, None)
+    batch.refresh_from_db()
+    assert batch.payout_count == 2
+    assert batch.totals == [{"currency": "MYR", "minor": 1250}]
