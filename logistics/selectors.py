@@ -296,16 +296,22 @@ def tracking_events_of_order(*, order: Order) -> QuerySet[TrackingEvent]:
     ).select_related("parcel", "flight")
 
 
-def tracking_codes_of_orders(*, order_ids, codes) -> dict[int, list[tuple[str, datetime]]]:
+def tracking_codes_of_orders(*, orders, codes) -> dict[int, list[tuple[str, datetime]]]:
     """Order id → (code, when) of its parcels' events with one of ``codes`` since it was
-    placed, earliest first (one query)."""
+    placed, earliest first (one query). The earliest placing is also given as a constant:
+    the events are partitioned by month, and only a constant lets PostgreSQL leave out the
+    months before it."""
+    orders = list(orders)
+    if not orders:
+        return {}
     rows: dict[int, list] = defaultdict(list)
     for order_id, code, occurred_at in (
         TrackingEvent.objects.filter(
-            parcel__order_id__in=list(order_ids),
+            parcel__order_id__in=[order.pk for order in orders],
             code__in=list(codes),
-            occurred_at__gte=F("parcel__order__created_at"),
+            occurred_at__gte=min(order.created_at for order in orders),
         )
+        .filter(occurred_at__gte=F("parcel__order__created_at"))
         .order_by("occurred_at", "id")
         .values_list("parcel__order_id", "code", "occurred_at")
     ):

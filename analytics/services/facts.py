@@ -2,8 +2,8 @@
 its declarations (customs), its parcels' tracking events (logistics), its escrow, duties and
 payout (payments). ``trade_facts_rebuild`` rebuilds orders' facts whenever the journey
 moves them, and moves the rollups by the difference, so it is safe to run any number of
-times: the second run finds nothing changed. Many orders are rebuilt together, with a
-constant number of queries per chunk.
+times: the second run finds nothing changed. Many orders are rebuilt together, with the
+queries of one order per chunk (and the rates of each currency and day they were placed).
 
 An order has facts from the day it ships (one per line); before that it is not an export."""
 
@@ -153,7 +153,8 @@ def _same(a: TradeFact, b: TradeFact) -> bool:
 
 def _facts(order_ids: list[int]) -> list[TradeFact]:
     """The facts the orders have now: a line each of those that shipped (the same queries
-    for one order or a chunk)."""
+    for one order or a chunk, but for the rates: a few for each currency and day the
+    orders were placed in)."""
     orders = orders_with_history(order_ids=order_ids)
     shipped = {}
     for order in orders:
@@ -164,7 +165,9 @@ def _facts(order_ids: list[int]) -> list[TradeFact]:
             shipped[order.pk] = (order, steps)
     if not shipped:
         return []
-    parcels = tracking_codes_of_orders(order_ids=shipped, codes=PARCEL_STAGES)
+    parcels = tracking_codes_of_orders(
+        orders=[order for order, _steps in shipped.values()], codes=PARCEL_STAGES
+    )
     customs = declaration_steps_of_orders(order_ids=shipped)
     duties_paid = duties_settled_at_of_orders(order_ids=shipped)
     rates = functools.cache(_rates)

@@ -233,13 +233,14 @@ def declaration_transitions_latest(
 def declaration_steps_of_orders(
     *, order_ids
 ) -> dict[int, list[tuple[str, str, list[tuple[str, object]]]]]:
-    """Order id → its declarations past their drafts and not cancelled, each as (regime,
-    lane, its moves as (status, when) in time order): two queries, however many orders and
-    declarations there are."""
+    """Order id → its declarations past their drafts and not cancelled, newest first (a
+    rejected declaration's successor before it), each as (regime, lane, its moves as
+    (status, when) in time order): two queries, however many orders and declarations there
+    are."""
     declarations = list(
         Declaration.objects.filter(order_id__in=list(order_ids))
         .exclude(status__in=[Declaration.Status.CANCELLED, Declaration.Status.DRAFT])
-        .order_by("id")
+        .order_by("-created_at", "-id")
         .values_list("pk", "order_id", "regime", "lane")
     )
     steps: dict = defaultdict(list)

@@ -1,10 +1,14 @@
-"""Writing many rows' changes in one statement.
+"""Writing rows in as few statements as the database allows.
 
 Django's ``bulk_update`` writes ``SET f = CASE WHEN id = 1 THEN … WHEN id = 2 THEN … END``
 for every field: the statement grows with rows × fields and PostgreSQL evaluates each CASE
 per row, so a batch of hundreds spends most of its time there. On PostgreSQL ``rows_update``
 joins the table to the new values instead (``UPDATE … FROM (VALUES …)``), one row of values
 per object; other databases use ``bulk_update``.
+
+``insert_unless_taken`` is one row's ``INSERT … ON CONFLICT DO NOTHING`` as a statement of
+its own: ``bulk_create(ignore_conflicts=True)`` would wrap it in a transaction (BEGIN and
+COMMIT round trips) even where autocommit commits the one statement by itself.
 """
 
 from django.db import connection, models
@@ -46,3 +50,31 @@ def rows_update(objects: list[models.Model], fields: list[str]) -> int:
             sql = f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v ({names}) {join}"  # noqa: S608
             cursor.execute(sql, params)
     return len(objects)
+
+
+def insert_statement(instance: models.Model) -> tuple[str, list]:
+    """The ``INSERT … ON CONFLICT DO NOTHING`` of the unsaved ``instance`` (its primary key
+    left to the database), built from the model's fields as ``save`` would; a caller may
+    append ``RETURNING``. Nothing is written when a unique constraint already holds one of
+    its values (PostgreSQL, and SQLite from 3.24)."""
+    fields = [f for f in instance._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # only names from the model and placeholders are formatted in
+    sql = (
+        f"INSERT INTO {quote(instance._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({placeholders}) ON CONFLICT DO NOTHING"
+    )
+    params = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
+    return sql, params
+
+
+def insert_unless_taken(instance: models.Model) -> bool:
+    """Write ``instance`` unless a unique constraint already holds its values; returns
+    whether it was written (its primary key is not read back). One statement: outside a
+    transaction it commits by itself."""
+    sql, params = insert_statement(instance)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1

@@ -21,6 +21,7 @@ from django.http import HttpResponse
 from django.template.response import SimpleTemplateResponse
 from rest_framework.response import Response
 
+from .bulk import insert_unless_taken
 from .errors import ApplicationError, CommonErrorCode, ConflictError
 from .models import IdempotencyKey
 
@@ -56,13 +57,10 @@ def request_fingerprint(request) -> str:
 
 
 def _insert_if_absent(owner: str, key: str, fingerprint: str) -> None:
-    # INSERT … ON CONFLICT DO NOTHING, committed by itself: one statement where a savepoint
-    # around a plain INSERT took three. A key an earlier request holds is compared under
-    # the lock that follows.
-    IdempotencyKey.objects.bulk_create(
-        [IdempotencyKey(owner=owner, key=key, request_fingerprint=fingerprint)],
-        ignore_conflicts=True,
-    )
+    # one statement, committed by itself (a transaction around an INSERT that might fail
+    # took three round trips); a key an earlier request holds is compared under the lock
+    # that follows
+    insert_unless_taken(IdempotencyKey(owner=owner, key=key, request_fingerprint=fingerprint))
 
 
 def _lock(owner: str, key: str):

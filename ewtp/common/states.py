@@ -73,14 +73,19 @@ def state_change(
     history row; ``event`` returns the domain event to record (or None). The audit row's
     action is ``action`` with ``data`` beside the state the row came from.
 
+    Inside the caller's transaction no savepoint is opened: an exception leaves what
+    ``apply`` or ``history`` had written to that transaction, so a caller that catches one
+    and goes on opens its own savepoint around the move (as callers of Django's own writes
+    do).
+
     ``already_locked``: the caller read ``instance`` with ``select_for_update`` in the
     transaction it has open, so it is current and held, and is moved as it is (and returned)
     instead of being read again.
     """
     model = type(instance)
     field = model.STATE_FIELD
-    # Inside the caller's transaction no savepoint (two round trips per move): a refusal
-    # comes before anything is written, so one would guard nothing.
+    # Inside the caller's transaction no savepoint (two round trips per move, and the usual
+    # refusal comes before anything is written): see the docstring.
     held = transaction.get_connection().in_atomic_block
     if already_locked and not held:
         raise ValueError("already_locked: the row is locked only inside the caller's transaction")

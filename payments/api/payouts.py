@@ -86,7 +86,9 @@ class AmountOutput(serializers.Serializer):
     class Meta:
         ref_name = "PayoutTotal"
 
-    amount = serializers.CharField(help_text="Decimal string in the currency's minor units")
+    amount = serializers.CharField(
+        help_text="Decimal string with the currency's number of decimal places, e.g. 120.00"
+    )
     currency = serializers.CharField()
 
 

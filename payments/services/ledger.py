@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from moneyed import Money
 
+from ewtp.common.bulk import insert_statement
 from ewtp.common.errors import ApplicationError, ConflictError
 from ewtp.common.money import minor_units, money_from_minor, money_to_minor
 
@@ -166,24 +167,12 @@ def _held_deltas(postings: list[Posting]) -> dict[int, int]:
 
 
 def _transaction_insert(proposed: LedgerTransaction) -> tuple[str, list]:
-    """The INSERT of the transaction row, built from the model's fields as ``save`` would.
-
-    ON CONFLICT DO NOTHING: when the idempotency key or the reversed transaction (both
-    unique) is taken, nothing is written and nothing returned. That replaces a look-up
-    before every posting, and a concurrent retry waits for the first attempt's commit
-    instead of failing.
-    """
-    fields = [f for f in LedgerTransaction._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    # only names from the model and placeholders are formatted in
-    sql = (
-        f"INSERT INTO {quote(LedgerTransaction._meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id"
-    )
-    params = [f.get_db_prep_save(f.pre_save(proposed, add=True), connection) for f in fields]
-    return sql, params
+    """The INSERT of the transaction row, ON CONFLICT DO NOTHING: when the idempotency key
+    or the reversed transaction (both unique) is taken, nothing is written and nothing
+    returned. That replaces a look-up before every posting, and a concurrent retry waits
+    for the first attempt's commit instead of failing."""
+    sql, params = insert_statement(proposed)
+    return f"{sql} RETURNING id", params
 
 
 def _saved(proposed: LedgerTransaction, pk: int) -> None:

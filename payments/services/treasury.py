@@ -69,13 +69,15 @@ def treasury_settle_all(*, day: date, actor_label: str = "system") -> int:
     finished, whatever its day: the bank must get every deal the ledger holds."""
     for unfinished in TreasurySettlement.objects.filter(status=Status.BOOKED).order_by("day"):
         try:
-            _instruct(unfinished, actor_label=actor_label)
+            with transaction.atomic():  # a failure undoes its own writes alone
+                _instruct(unfinished, actor_label=actor_label)
         except Exception:  # the others are still settled; the next run retries this one
             logger.exception("treasury: instruction of settlement %s failed", unfinished.pk)
     settled = 0
     for bank in ApiClient.objects.filter(kind=ApiClient.Kind.BANK).order_by("pk"):
         try:
-            settled += treasury_settle(bank=bank, day=day, actor_label=actor_label) is not None
+            with transaction.atomic():  # a failure undoes its own writes alone
+                settled += treasury_settle(bank=bank, day=day, actor_label=actor_label) is not None
         except ConflictError:
             raise  # busy: the task tries again
         except ApplicationError as error:  # e.g. no reference rate yet: the next run takes it
