@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -120,20 +121,25 @@ class BatchOutput(serializers.Serializer):
         return self.context["pain001_url"].replace(_ID_SLOT, str(batch.public_id))
 
     def to_representation(self, batch) -> dict:
-        # as PayoutOutput's: written out for speed, the same as the fields declared
-        moment = self.fields["created_at"]
+        # as PayoutOutput's: written out for speed, the same as the fields declared (the
+        # moments as DRF's DateTimeField gives them: in the current zone, ISO 8601, "Z")
+        zone = timezone.get_current_timezone()
+        batch_id = str(batch.public_id)
         return {
-            "id": str(batch.public_id),
+            "id": batch_id,
             "message_id": batch.message_id,
-            "created_at": moment.to_representation(batch.created_at),
-            "downloaded_at": moment.to_representation(batch.downloaded_at)
-            if batch.downloaded_at
-            else None,
+            "created_at": _iso(batch.created_at, zone),
+            "downloaded_at": _iso(batch.downloaded_at, zone) if batch.downloaded_at else None,
             "payout_count": batch.payout_count,
             "totals": self.get_totals(batch),
-            "payouts_url": self.get_payouts_url(batch),
-            "pain001_url": self.get_pain001_url(batch),
+            "payouts_url": self.context["payouts_url"].replace(_ID_SLOT, batch_id),
+            "pain001_url": self.context["pain001_url"].replace(_ID_SLOT, batch_id),
         }
+
+
+def _iso(moment, zone) -> str:
+    text = moment.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 # what the list reads of each batch, as a plain row (read by attribute like a PayoutBatch)
