@@ -63,7 +63,8 @@ def _drop_off_todo(parcel: Parcel) -> Todo:
     ) % {
         **names,
         "facility": parcel.facility.name,
-        "address": parcel.facility.address,
+        # a facility registered without its street address is placed by its hub's city
+        "address": parcel.facility.address or hub.name,
         "when": when,
         "zone": hub.name,
     }

@@ -48,7 +48,8 @@ def test_the_seller_is_told_to_pack_then_book_then_bring_the_parcel(client, jour
     (item,) = todos_for(user=owner, organization=world.seller, order=order)
     facility = parcel.facility
     assert item.action == "See the parcel"
-    assert facility.name in item.title and facility.address in item.title
+    # where to bring it: the facility and its address (its hub's city if it has none)
+    assert f"{facility.name}, {facility.address or facility.hub.name}, on" in item.title
     assert facility.hub.name in item.title
 
     journey.receive(parcel)
