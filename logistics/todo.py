@@ -63,7 +63,7 @@ def _drop_off_todo(parcel: Parcel) -> Todo:
     ) % {
         **names,
         "facility": parcel.facility.name,
-        # a facility registered without its street address is placed by its hub's city
+        # a facility registered without its street address is placed by its hub's name
         "address": parcel.facility.address or hub.name,
         "when": when,
         "zone": hub.name,
