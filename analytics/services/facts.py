@@ -52,7 +52,7 @@ _deferred: ContextVar[set[int] | None] = ContextVar("trade_facts_deferred", defa
 
 
 # orders rebuilt in one transaction: their markers locked together, their sources read
-# together (a constant number of queries per chunk)
+# together (the queries of one order, but for the rates of each currency and day)
 CHUNK = 200
 
 
@@ -97,16 +97,12 @@ def _rebuild_each_failure_alone(order_ids: list[int]) -> None:
         chunk = order_ids[start : start + CHUNK]
         try:
             trade_facts_rebuild(order_ids=chunk)
-            continue
         except Exception:
             if len(chunk) == 1:
                 logger.exception("analytics: the facts of order %s not rebuilt", chunk[0])
-                continue
-        for order_id in chunk:
-            try:
-                trade_facts_rebuild(order_ids=[order_id])
-            except Exception:
-                logger.exception("analytics: the facts of order %s not rebuilt", order_id)
+            else:
+                for order_id in chunk:
+                    _rebuild_each_failure_alone([order_id])
 
 
 def trade_facts_rebuild(*, order_ids: Iterable[int]) -> int:

@@ -25,7 +25,7 @@ from ewtp.common.idempotency import idempotent
 from ewtp.common.money import minor_units
 
 from ..models import Payout, PayoutBatch
-from ..selectors import batch_payout_rows
+from ..selectors import batch_payout_rows, payout_batch_rows_of, payout_batches_of
 from ..services.payouts import (
     REASONS,
     pain001_render,
@@ -124,16 +124,15 @@ class BatchOutput(serializers.Serializer):
         # as PayoutOutput's: written out for speed, the same as the fields declared (the
         # moments as DRF's DateTimeField gives them: in the current zone, ISO 8601, "Z")
         zone = timezone.get_current_timezone()
-        batch_id = str(batch.public_id)
         return {
-            "id": batch_id,
+            "id": str(batch.public_id),
             "message_id": batch.message_id,
             "created_at": _iso(batch.created_at, zone),
             "downloaded_at": _iso(batch.downloaded_at, zone) if batch.downloaded_at else None,
             "payout_count": batch.payout_count,
             "totals": self.get_totals(batch),
-            "payouts_url": self.context["payouts_url"].replace(_ID_SLOT, batch_id),
-            "pain001_url": self.context["pain001_url"].replace(_ID_SLOT, batch_id),
+            "payouts_url": self.get_payouts_url(batch),
+            "pain001_url": self.get_pain001_url(batch),
         }
 
 
@@ -142,24 +141,12 @@ def _iso(moment, zone) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-# what the list reads of each batch, as a plain row (read by attribute like a PayoutBatch)
-BATCH_LISTED = (
-    "id",
-    "public_id",
-    "message_id",
-    "created_at",
-    "downloaded_at",
-    "payout_count",
-    "totals",
-)
-
-
-def _batches(request):
-    return PayoutBatch.objects.filter(bank=request.auth.application.api_client)
+def _bank(request):
+    return request.auth.application.api_client
 
 
 def _batch(request, public_id) -> PayoutBatch:
-    batch = _batches(request).filter(public_id=public_id).first()
+    batch = payout_batches_of(bank=_bank(request)).filter(public_id=public_id).first()
     if batch is None:
         raise Http404
     return batch
@@ -180,7 +167,7 @@ class PayoutBatchListApi(APIView):
     def get(self, request):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
-            _batches(request).values_list(*BATCH_LISTED, named=True), request, view=self
+            payout_batch_rows_of(bank=_bank(request)), request, view=self
         )
         urls = {
             key: request.build_absolute_uri(reverse(name, args=[_ID_SLOT]))

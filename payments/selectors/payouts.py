@@ -6,6 +6,7 @@ from hubs.models import Order
 
 from ..models import (
     Payout,
+    PayoutBatch,
     Settlement,
 )
 
@@ -24,6 +25,29 @@ PAYOUT_LISTED = (
     "status",
     "reason_code",
 )
+
+
+# what a bank's batch list shows of each batch, as a plain row read by attribute like a
+# PayoutBatch (payments.api.payouts.BatchOutput)
+BATCH_LISTED = (
+    "id",
+    "public_id",
+    "message_id",
+    "created_at",
+    "downloaded_at",
+    "payout_count",
+    "totals",
+)
+
+
+def payout_batches_of(*, bank) -> QuerySet[PayoutBatch]:
+    """The bank's payout batches (no other bank's)."""
+    return PayoutBatch.objects.filter(bank=bank)
+
+
+def payout_batch_rows_of(*, bank):
+    """The bank's payout batches as plain rows of BATCH_LISTED, for a page of its list."""
+    return payout_batches_of(bank=bank).values_list(*BATCH_LISTED, named=True)
 
 
 def batch_payout_rows(*, batch, status: str | None = None):

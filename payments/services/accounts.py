@@ -1,5 +1,6 @@
 """Opening ledger accounts: one per owner, kind and currency, found again by its key."""
 
+from ewtp.common.bulk import insert_unless_taken
 from ewtp.common.money import currency_code
 
 from ..models import Account
@@ -11,9 +12,9 @@ def _account(key: str, **fields) -> Account:
     account = Account.objects.filter(key=key).first()
     if account is not None:
         return account
-    # INSERT … ON CONFLICT DO NOTHING: one opened concurrently is found by the read after
-    # (no savepoint around an INSERT that may fail: two round trips fewer)
-    Account.objects.bulk_create([Account(key=key, **fields)], ignore_conflicts=True)
+    # one opened concurrently is found by the read after (no savepoint around an INSERT
+    # that may fail: two round trips fewer)
+    insert_unless_taken(Account(key=key, **fields))
     return Account.objects.get(key=key)
 
 
