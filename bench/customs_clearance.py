@@ -96,7 +96,9 @@ def run(count: int):
     with queries() as probe_queries:  # one batch, in this process (its events go to the queue)
         if profiler:
             profiler.enable()
+        probe_started = time.perf_counter()
         declarations_process(declaration_ids=[d.pk for d in probe])
+        probe_seconds = time.perf_counter() - probe_started
         if profiler:
             profiler.disable()
             profiler.dump_stats(os.environ["BENCH_PROFILE"])  # read with python -m pstats
@@ -134,10 +136,18 @@ def run(count: int):
     print(f"outcome: {', '.join(f'{s}/{lane}: {n}' for (s, lane), n in sorted(outcome.items()))}")
     per_declaration = len(probe_queries) / PROBE
     print(f"queries per declaration in a batch (assess + risk + release): {per_declaration:.1f}")
-    if os.environ.get("BENCH_SHOW_QUERIES"):  # the probe's statements, most frequent first
-        shapes = Counter(query["sql"][:120] for query in probe_queries.captured_queries)
-        for shape, times in shapes.most_common():
-            print(f"  {times:5d} {shape}")
+    in_statements = sum(float(query["time"]) for query in probe_queries.captured_queries)
+    print(
+        f"the {PROBE} in this process: {probe_seconds / PROBE * 1000:.2f} ms a declaration, "
+        f"{in_statements / PROBE * 1000:.2f} ms of it in statements"
+    )
+    if os.environ.get("BENCH_SHOW_QUERIES"):  # the probe's statements, longest first
+        shapes, spent = Counter(), Counter()
+        for query in probe_queries.captured_queries:
+            shapes[query["sql"][:120]] += 1
+            spent[query["sql"][:120]] += float(query["time"])
+        for shape, seconds in spent.most_common():
+            print(f"  {shapes[shape]:5d} {seconds * 1000:8.1f} ms {shape}")
     print(f"empty task through the same worker: {empty_rate:8.1f} tasks/s (the queue's floor)")
     print(f"declarations per second:            {rate:8.1f}")
     print(f"national peak (85,000 a minute):    {NATIONAL_PEAK_PER_SECOND:8.1f}")

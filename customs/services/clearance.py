@@ -3,12 +3,13 @@ engine assesses the submitted ones, then the risk engine routes the assessed one
 and the green and blue ones are released (or held where the three records disagree or a
 permit is missing).
 
-Each step is one transaction over the whole batch. It locks its declarations in id order (two
-batches never deadlock), reads what it needs once (the items with their tariff lines, the
-buyers' running totals, the reference data through ``reference_cache``, the risk rules'
-history through a ``RiskHistory``), decides each declaration in memory with the pure duty
-engine and rules, and writes every table's rows in one statement (``rows_update``,
-``bulk_create``, ``Moves.write``): the number of queries does not grow with the batch. The few
+Both steps run in one transaction over the whole batch. It locks the declarations in id
+order (two batches never deadlock) and reads them with their items once, reads what the
+steps need once (the tariff lines, the buyers' running totals, the reference data through
+``reference_cache``, the risk rules' history through a ``RiskHistory``), decides each
+declaration in memory with the pure duty engine and rules, and writes every table's rows in
+one statement (``rows_update``, ``bulk_create``, ``Moves.write``): the number of queries does
+not grow with the batch. The few
 declarations off the common path do their own extra reads inside the same step: an import
 item without a tariff line (classification is requested), goods under permit (the permit is
 drawn), one the engine refuses (rejected with the reason).
@@ -79,15 +80,13 @@ def declaration_process(*, declaration_id: int) -> Declaration | None:
 def declaration_steps_now(declaration_id: int) -> Declaration:
     """Assess and route one declaration now, in the caller's transaction (an amendment): the
     engine's refusal is raised to the caller, whose change is then undone."""
-    _assess_step([declaration_id], refusal_raised=True)
-    _route_step([declaration_id])
+    _steps([declaration_id], refusal_raised=True)
     return Declaration.objects.get(pk=declaration_id)
 
 
 def _batch(ids: list[int]) -> int:
     try:
-        _assess_step(ids)
-        _route_step(ids)
+        _steps(ids)
         return Declaration.objects.filter(pk__in=ids).count()
     except TRANSIENT:
         raise
@@ -125,65 +124,83 @@ def _failed_alone(pk: int, error: Exception) -> int:
     return 1
 
 
-def _locked(ids: list[int], status: str, *prefetch: str) -> list[Declaration]:
-    return list(
-        Declaration.objects.select_for_update()
-        .filter(pk__in=ids, status=status)
-        .order_by("pk")
-        .prefetch_related(*prefetch)
-    )
+def _steps(ids: list[int], *, refusal_raised: bool = False) -> None:
+    """Assess the submitted declarations among ``ids``, then route the assessed ones (those
+    just assessed and any left assessed before), in one transaction: the declarations are
+    locked and read once, and their rows, transitions, audit and events written once."""
+    with transaction.atomic():
+        declarations = list(
+            Declaration.objects.select_for_update()
+            .filter(
+                pk__in=ids, status__in=[Declaration.Status.SUBMITTED, Declaration.Status.ASSESSED]
+            )
+            .order_by("pk")
+            .prefetch_related("items__classification__tariff_line", "items__tariff_line")
+        )
+        if not declarations:
+            return
+        moves = Moves()
+        submitted = [d for d in declarations if d.status == Declaration.Status.SUBMITTED]
+        changed = _assess_step(submitted, moves, refusal_raised=refusal_raised) if submitted else []
+        routed = [d for d in declarations if d.status == Declaration.Status.ASSESSED]
+        if routed:
+            refused = [d for d in changed if d.status == Declaration.Status.REJECTED]
+            if refused:  # the risk rules leave rejected declarations out of a party's history
+                rows_update(refused, ["status"])
+            _route_step(routed, moves)
+        routed_ids = {d.pk for d in routed}
+        rows_update(
+            [d for d in changed if d.pk not in routed_ids] + routed,
+            [*MOVED_FIELDS, "cbec_reserved_minor", "match_differences"],
+        )
+        moves.write()
 
 
 # -- assessment -------------------------------------------------------------------------
 
 
-def _assess_step(ids: list[int], *, refusal_raised: bool = False) -> None:
-    """Assess the submitted declarations among ``ids`` with the tariff in force on each
+def _assess_step(declarations: list[Declaration], moves: Moves, *, refusal_raised: bool) -> list:
+    """Assess the submitted ``declarations`` (locked) with the tariff in force on each
     declaration date; an import item without a line waits for the officers' classification
-    instead (its declaration moves to CLASSIFY)."""
-    with transaction.atomic():
-        declarations = _locked(
-            ids, Declaration.Status.SUBMITTED, "items__classification__tariff_line"
-        )
-        if not declarations:
-            return
-        totals = _running_totals(declarations)
-        moves, assessed, lines, items = Moves(), [], [], []
-        for declaration in declarations:
-            declaration_items = list(declaration.items.all())
-            if unclassified := items_unclassified(declaration, declaration_items):
-                classification_request(declaration, unclassified)
-                continue
-            total = totals.get(_total_key(declaration))
-            try:
-                assessment_lines, note = _assess(declaration, declaration_items, total)
-            except ApplicationError as error:
-                if refusal_raised:
-                    raise
-                # not assessable as it stands (a tariff line withdrawn since it was filed):
-                # back to the declarant with the reason, never left for a retry that would
-                # fail the same way
-                moves.decide(
-                    declaration,
-                    Declaration.Status.REJECTED,
-                    TransitionNote(ENGINE, f"Cannot be assessed: {error.message}"),
-                )
-                if total is not None:  # its reservation from an earlier assessment
-                    total.total_minor -= declaration.cbec_reserved_minor
-                    declaration.cbec_reserved_minor = 0
-                permits_give_back(declaration, actor_label=ENGINE)
-                assessed.append(declaration)
-                continue
-            moves.move(declaration, Declaration.Status.ASSESSED, TransitionNote(ENGINE, note))
+    instead (its declaration moves to CLASSIFY, on its own). Returns those assessed or
+    rejected, for the caller to write; their items, assessment lines and the buyers' running
+    totals are written here."""
+    totals = _running_totals(declarations)
+    assessed, lines, items = [], [], []
+    for declaration in declarations:
+        declaration_items = list(declaration.items.all())
+        if unclassified := items_unclassified(declaration, declaration_items):
+            classification_request(declaration, unclassified)
+            continue
+        total = totals.get(_total_key(declaration))
+        try:
+            assessment_lines, note = _assess(declaration, declaration_items, total)
+        except ApplicationError as error:
+            if refusal_raised:
+                raise
+            # not assessable as it stands (a tariff line withdrawn since it was filed):
+            # back to the declarant with the reason, never left for a retry that would
+            # fail the same way
+            moves.decide(
+                declaration,
+                Declaration.Status.REJECTED,
+                TransitionNote(ENGINE, f"Cannot be assessed: {error.message}"),
+            )
+            if total is not None:  # its reservation from an earlier assessment
+                total.total_minor -= declaration.cbec_reserved_minor
+                declaration.cbec_reserved_minor = 0
+            permits_give_back(declaration, actor_label=ENGINE)
             assessed.append(declaration)
-            lines += assessment_lines
-            items += declaration_items
-        AssessmentLine.objects.filter(declaration__in=assessed).delete()
-        AssessmentLine.objects.bulk_create(lines)
-        rows_update(items, ["tariff_line"])
-        rows_update(list(totals.values()), ["total_minor"])
-        rows_update(assessed, [*MOVED_FIELDS, "cbec_reserved_minor"])
-        moves.write()
+            continue
+        moves.move(declaration, Declaration.Status.ASSESSED, TransitionNote(ENGINE, note))
+        assessed.append(declaration)
+        lines += assessment_lines
+        items += declaration_items
+    AssessmentLine.objects.filter(declaration__in=assessed).delete()
+    AssessmentLine.objects.bulk_create(lines)
+    rows_update(items, ["tariff_line"])
+    rows_update(list(totals.values()), ["total_minor"])
+    return assessed
 
 
 def _total_key(declaration: Declaration) -> tuple | None:
@@ -269,26 +286,19 @@ def lane_at_least(lane: str, at_least: str) -> str:
     return Lane.YELLOW if lane in (Lane.GREEN, Lane.BLUE) else lane
 
 
-def _route_step(ids: list[int]) -> None:
-    """Route the assessed declarations among ``ids`` by risk; release the green and blue
+def _route_step(declarations: list[Declaration], moves: Moves) -> None:
+    """Route the assessed ``declarations`` (locked) by risk; release the green and blue
     ones whose records agree and whose permits cover them (a declaration an officer had
-    queued, amended and assessed since, keeps its lane and waits for the officer)."""
-    with transaction.atomic():
-        declarations = _locked(
-            ids, Declaration.Status.ASSESSED, "items__tariff_line", "items__classification"
-        )
-        if not declarations:
-            return
-        history = RiskHistory(declarations)
-        moves, decisions = Moves(), []
-        for declaration in declarations:
-            decision = risk_decision(declaration, history)
-            decision.lane = lane_at_least(decision.lane, declaration.lane)
-            decisions.append(decision)
-            _route(declaration, decision, moves, history)
-        LaneDecision.objects.bulk_create(decisions)
-        rows_update(declarations, [*MOVED_FIELDS, "match_differences"])
-        moves.write()
+    queued, amended and assessed since, keeps its lane and waits for the officer). Their
+    lane decisions are written here; the declarations, by the caller."""
+    history = RiskHistory(declarations)
+    decisions = []
+    for declaration in declarations:
+        decision = risk_decision(declaration, history)
+        decision.lane = lane_at_least(decision.lane, declaration.lane)
+        decisions.append(decision)
+        _route(declaration, decision, moves, history)
+    LaneDecision.objects.bulk_create(decisions)
 
 
 def _route(declaration: Declaration, decision: LaneDecision, moves: Moves, history) -> None:

@@ -50,7 +50,7 @@ def test_a_repeated_or_duplicated_process_message_changes_nothing(hgh):
     assert declaration_process_task.apply(args=[10**9]).get() == "missing"
 
 
-def test_a_step_that_fails_midway_is_resumed_from_where_it_stopped(hgh, monkeypatch):
+def test_a_batch_that_fails_midway_is_undone_whole_and_done_again_once(hgh, monkeypatch):
     declaration = with_agreeing_records(cbec(hgh))
     declaration_submit(declaration=declaration, actor_label="t")
 
@@ -63,12 +63,17 @@ def test_a_step_that_fails_midway_is_resumed_from_where_it_stopped(hgh, monkeypa
     with pytest.raises(Exception):  # noqa: B017 - Celery's Retry wraps it eagerly
         declaration_process_task.apply(args=[declaration.pk], throw=True)
     declaration.refresh_from_db()
-    assert declaration.status == "assessed"  # the assessment is kept, risk is not done
+    # assessment and routing are one transaction: nothing of the assessment is left
+    assert declaration.status == "submitted"
+    assert not declaration.transitions.filter(to_status="assessed").exists()
+    assert not declaration.assessment_lines.exists()
+    assert not CbecAnnualTotal.objects.filter(total_minor__gt=0).exists()
     monkeypatch.undo()
     declaration_process(declaration_id=declaration.pk)
     declaration.refresh_from_db()
     assert declaration.status == "released"
     assert declaration.transitions.filter(to_status="assessed").count() == 1
+    assert CbecAnnualTotal.objects.get().total_minor == 18000  # reserved once
 
 
 def test_cbec_is_not_released_on_records_that_disagree(hgh):
