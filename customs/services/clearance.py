@@ -14,8 +14,9 @@ declarations off the common path do their own extra reads inside the same step: 
 item without a tariff line (classification is requested), goods under permit (the permit is
 drawn), one the engine refuses (rejected with the reason).
 
-A step acts only from its own state, so a repeated, duplicated or retried batch resumes
-where the last one stopped and never repeats an effect. If a step fails as a whole (a value
+Each step acts only from its own state (assessment on the submitted, routing on the
+assessed), so a repeated, duplicated or retried batch finds done what was committed and never
+repeats an effect; a batch that fails midway is undone whole. If it fails as a whole (a value
 too large for its column, a bug), the batch is done again one declaration at a time, so one
 bad declaration never holds up the others.
 """

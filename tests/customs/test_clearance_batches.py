@@ -117,3 +117,44 @@ def test_the_buyers_running_total_counts_each_declaration_of_a_batch_once(hgh):
         declaration.refresh_from_db()
         assert declaration.cbec_reserved_minor == 18000
         assert declaration.transitions.filter(to_status="assessed").count() == 1
+
+
+def test_a_declaration_left_assessed_is_routed_with_the_next_batch(hgh, monkeypatch):
+    """One assessed but not yet routed (by an amendment's step, or before assessment and
+    routing shared a transaction) goes on from where it is, in a batch with new ones."""
+    from customs.services import clearance
+
+    left = filed(hgh, 1, start=300)[0]
+    monkeypatch.setattr(clearance, "_route_step", lambda declarations, moves: None)
+    declarations_process(declaration_ids=[left.pk])
+    left.refresh_from_db()
+    assert left.status == "assessed"
+    monkeypatch.undo()
+    fresh = filed(hgh, 1, start=301)[0]
+    declarations_process(declaration_ids=[left.pk, fresh.pk])
+    for declaration in (left, fresh):
+        declaration.refresh_from_db()
+        assert declaration.status == "released"
+        assert declaration.cbec_reserved_minor == 18000  # reserved once, not again
+        assert list(declaration.transitions.values_list("to_status", flat=True)) == [
+            "draft",
+            "submitted",
+            "assessed",
+            "lane",
+            "released",
+        ]
+    assert sorted(CbecAnnualTotal.objects.values_list("total_minor", flat=True)) == [18000] * 2
+
+
+def test_a_consignment_the_engine_rejects_is_not_in_its_buyers_history(hgh):
+    """Two consignments to one buyer, each under the threshold and together over it: with
+    the first rejected by the duty engine in the same batch, the second is no split."""
+    big = [scarf(value=D("2800.00"))]
+    rejected = filed(hgh, 1, start=700, items=big)[0]
+    second = filed(hgh, 1, start=700, items=big)[0]
+    rejected.items.update(hs_code="999999")  # its line withdrawn from the tariff since
+    declarations_process(declaration_ids=[rejected.pk, second.pk])
+    rejected.refresh_from_db()
+    assert rejected.status == "rejected"
+    fired = [rule["code"] for rule in second.lane_decisions.get().rules_fired]
+    assert "splitting" not in fired
