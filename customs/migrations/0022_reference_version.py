@@ -7,6 +7,12 @@ reference data it read while that row is unchanged (customs/services/reference_c
 The value comes from a sequence because a sequence never goes back: an edit rolled back
 leaves the row as it was, and the next edit gets a value no cache was ever labelled with.
 
+The trigger fires BEFORE each statement, so a transaction takes the version row's lock
+before any row of the reference tables: two admin saves of overlapping rules wait for one
+another instead of deadlocking. Writes to the reference data are serialized by it (a tariff
+load holds it until it commits; an edit of a rule meanwhile waits), which their rarity
+allows. A statement that changes no row still counts as a change.
+
 SQLite (the embedded default) has no such guard: there the data is read again for every
 unit of work, and this migration does nothing.
 """
@@ -44,7 +50,7 @@ END $$ LANGUAGE plpgsql;
 """ + "".join(
     f"""
 CREATE TRIGGER {table}_reference_changed
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
+    BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
     FOR EACH STATEMENT EXECUTE FUNCTION customs_reference_changed();
 """
     for table in TABLES
