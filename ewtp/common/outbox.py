@@ -428,7 +428,7 @@ def outbox_claim_due(*, limit: int = 500) -> list[int]:
             next_attempt_at__lte=now,
             attempts__lt=settings.OUTBOX_MAX_ATTEMPTS,
         )
-        .order_by("next_attempt_at")
+        .order_by("next_attempt_at", "pk")  # events due together go in the order recorded
         .values_list("pk", "next_attempt_at")[:limit]
     )
     lease = now + settings.OUTBOX_REDRIVE_AFTER
