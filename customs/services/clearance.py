@@ -142,16 +142,17 @@ def _steps(ids: list[int], *, refusal_raised: bool = False) -> None:
             return
         moves = Moves()
         submitted = [d for d in declarations if d.status == Declaration.Status.SUBMITTED]
-        changed = _assess_step(submitted, moves, refusal_raised=refusal_raised) if submitted else []
+        if submitted:
+            _assess_step(submitted, moves, refusal_raised=refusal_raised)
         routed = [d for d in declarations if d.status == Declaration.Status.ASSESSED]
         if routed:
-            refused = [d for d in changed if d.status == Declaration.Status.REJECTED]
+            refused = [d for d in submitted if d.status == Declaration.Status.REJECTED]
             if refused:  # the risk rules leave rejected declarations out of a party's history
                 rows_update(refused, ["status"])
             _route_step(routed, moves)
-        routed_ids = {d.pk for d in routed}
+        # those still submitted wait for a classification (their move written on its own)
         rows_update(
-            [d for d in changed if d.pk not in routed_ids] + routed,
+            [d for d in declarations if d.status != Declaration.Status.SUBMITTED],
             [*MOVED_FIELDS, "cbec_reserved_minor", "match_differences"],
         )
         moves.write()
@@ -160,12 +161,12 @@ def _steps(ids: list[int], *, refusal_raised: bool = False) -> None:
 # -- assessment -------------------------------------------------------------------------
 
 
-def _assess_step(declarations: list[Declaration], moves: Moves, *, refusal_raised: bool) -> list:
+def _assess_step(declarations: list[Declaration], moves: Moves, *, refusal_raised: bool) -> None:
     """Assess the submitted ``declarations`` (locked) with the tariff in force on each
     declaration date; an import item without a line waits for the officers' classification
-    instead (its declaration moves to CLASSIFY, on its own). Returns those assessed or
-    rejected, for the caller to write; their items, assessment lines and the buyers' running
-    totals are written here."""
+    instead (its declaration moves to CLASSIFY, on its own). The declarations assessed or
+    rejected are the caller's to write; their items, assessment lines and the buyers'
+    running totals are written here."""
     totals = _running_totals(declarations)
     assessed, lines, items = [], [], []
     for declaration in declarations:
@@ -201,7 +202,6 @@ def _assess_step(declarations: list[Declaration], moves: Moves, *, refusal_raise
     AssessmentLine.objects.bulk_create(lines)
     rows_update(items, ["tariff_line"])
     rows_update(list(totals.values()), ["total_minor"])
-    return assessed
 
 
 def _total_key(declaration: Declaration) -> tuple | None:

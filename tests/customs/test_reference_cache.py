@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from customs.models import RiskRule
 from customs.services.clearance import declarations_process
 
-from .test_clearance_batches import filed
+from .test_clearance_batches import filed, fired
 
 pytestmark = [
     pytest.mark.django_db,
@@ -18,10 +18,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="the version is kept by PostgreSQL"
     ),
 ]
-
-
-def fired(declaration) -> list[str]:
-    return [rule["code"] for rule in declaration.lane_decisions.get().rules_fired]
 
 
 def test_a_second_unit_of_work_does_not_read_the_reference_data_again(hgh):
